@@ -1,0 +1,55 @@
+# pg_jobs: PGXS build of the extension, plus the developer entry points.
+#
+#   make && make install     build and install the extension (PGXS)
+#   make demo / demo-stop    throwaway cluster with pg_jobs preloaded
+#   make test                every test suite (unit, regress, pgTAP, fuzz, integration)
+#   make format              clang-format the C++ sources
+
+EXTENSION  = pg_jobs
+MODULE_big = pg_jobs
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_jobs.control)
+
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+PG_SRCS   = $(sort $(wildcard src/pg/*.cpp))
+OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+# Install and upgrade scripts live in extension/, named as PostgreSQL expects.
+DATA = $(wildcard extension/pg_jobs--*.sql)
+
+# pg_regress suite: sql/<name>.sql compared with expected/<name>.out.
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=pg_jobs
+
+PG_CONFIG ?= pg_config
+
+PG_CPPFLAGS = -Isrc
+PG_CXXFLAGS = -std=c++17 -Werror -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fvisibility=hidden
+SHLIB_LINK  = -lstdc++
+
+# No LLVM bitcode for JIT inlining: it would need clang to rebuild every C++ file.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Header dependencies: rebuild what includes an edited header.
+override CXXFLAGS += -MMD -MP
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN = $(OBJS:.o=.d) build build-asan results regression.diffs regression.out
+
+.PHONY: demo demo-stop test format deps
+
+deps:
+	scripts/install-deps.sh
+
+demo:
+	scripts/demo.sh start
+
+demo-stop:
+	scripts/demo.sh stop
+
+test:
+	scripts/run-tests.sh
+
+format:
+	clang-format -i $(CORE_SRCS) $(PG_SRCS) $(wildcard src/*/*.hpp src/*/*.h test/*/*.cpp)

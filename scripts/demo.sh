@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# `make demo`: builds and installs pg_jobs, starts a throwaway PostgreSQL 15
+# cluster with the library preloaded, creates the extension and runs a few
+# real queries. The cluster keeps running until `make demo-stop`.
+#
+#   scripts/demo.sh start | stop
+# State (socket dir, port) is kept in .demo/state at the repo root.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+STATE_DIR="$ROOT/.demo"
+STATE_FILE="$STATE_DIR/state"
+
+if [[ -z "${PG_CONFIG:-}" && -x /usr/lib/postgresql/15/bin/pg_config ]]; then
+    export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+fi
+export PG_CONFIG="${PG_CONFIG:-pg_config}"
+
+say() { echo "demo: $*"; }
+
+as_root() {
+    if ((EUID == 0)); then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        say "'$*' needs root and sudo is not installed" >&2
+        return 1
+    fi
+}
+
+load_library() {
+    # shellcheck source=test/lib/cluster.sh
+    source "$ROOT/test/lib/cluster.sh"
+}
+
+demo_running() {
+    [[ -f "$STATE_FILE" ]] || return 1
+    # shellcheck source=/dev/null
+    source "$STATE_FILE"
+    [[ -d "${DEMO_DIR:-}/data" ]] &&
+        _cluster_as_owner "$DEMO_DIR" "$PG_BINDIR/pg_ctl" status -D "$DEMO_DIR/data" >/dev/null 2>&1
+}
+
+print_how_to_connect() {
+    cat <<EOF
+
+The demo cluster is running (PostgreSQL 15, pg_jobs preloaded, data in $DEMO_DIR/data).
+Connect with:
+
+    psql -h $DEMO_DIR -p $DEMO_PORT -U postgres
+
+  (or over TCP: psql -h localhost -p $DEMO_PORT -U postgres)
+Server log: $DEMO_DIR/postgresql.log
+Stop it and remove its data with:
+
+    make demo-stop
+EOF
+}
+
+showcase() {
+    local psql=("$PG_BINDIR/psql" -X -h "$DEMO_DIR" -p "$DEMO_PORT" -U postgres -d postgres)
+    "${psql[@]}" -q -v ON_ERROR_STOP=1 <<'SQL'
+\pset footer off
+SET timezone = 'UTC';
+\set ECHO queries
+\echo
+\echo '-- The next 4 runs of a schedule that fires every 15 minutes:'
+SELECT * FROM jobs.next_runs('*/15 * * * *', 4);
+
+\echo '-- 02:30 every day in New York, across the spring-forward gap of 2026-03-08:'
+\echo '-- 02:30 does not exist that day, so the run happens once, at 03:30 EDT.'
+SELECT run AS at_utc, run AT TIME ZONE 'America/New_York' AS new_york_wall_clock
+FROM jobs.next_runs('30 2 * * *', 3, '2026-03-07 12:00+00', 'America/New_York') AS run;
+
+\echo '-- Schedules in plain English:'
+SELECT schedule, time_zone, jobs.describe(schedule, time_zone) AS description
+FROM (VALUES ('30 2 * * 5L', 'Europe/Berlin'),
+             ('*/10 * * * * *', 'UTC'),
+             ('0 9 * * 1#1', 'Australia/Sydney'),
+             ('@every 90 seconds', 'UTC')) AS examples(schedule, time_zone);
+SQL
+    echo
+    echo "-- A mistake is explained: what is wrong, where, and how to fix it:"
+    local output
+    output="$("${psql[@]}" -q -e -v ON_ERROR_STOP=0 -c "SELECT * FROM jobs.next_runs('61 * * * *');" 2>&1 || true)"
+    echo "$output"
+    if [[ "$output" != *ERROR* ]]; then
+        say "expected an error for '61 * * * *' but got none" >&2
+    fi
+}
+
+# Runs on exit while the demo is being set up: a half-made cluster is removed.
+abandon_unfinished_demo() {
+    local dir="${_CLUSTER_DIRS[demo]:-}"
+    if [[ -n "$dir" ]]; then
+        _cluster_pg_ctl_stop "$dir"
+        rm -rf "$dir"
+    fi
+    say "the demo did not start; nothing is left running" >&2
+}
+
+# Only ever delete what cluster.sh created for the demo.
+is_demo_dir() { [[ "$1" == /tmp/pg_jobs.demo.* ]]; }
+
+start_demo() {
+    load_library
+    if demo_running; then
+        say "a demo cluster is already running (port $DEMO_PORT)."
+        print_how_to_connect
+        echo "To rebuild and start afresh: make demo-stop && make demo"
+        return 0
+    fi
+    if [[ -f "$STATE_FILE" ]]; then
+        say "removing the state of a demo cluster that is no longer running"
+        if is_demo_dir "${DEMO_DIR:-}"; then
+            rm -rf "$DEMO_DIR"
+        fi
+        rm -rf "$STATE_DIR"
+    fi
+
+    "$ROOT/scripts/install-deps.sh"
+    say "building pg_jobs"
+    make --no-print-directory -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
+    as_root make --no-print-directory install PG_CONFIG="$PG_CONFIG"
+
+    # A persistent cluster: no cleanup on exit, except if this script fails
+    # before the cluster is usable.
+    trap abandon_unfinished_demo EXIT
+    CLUSTER_KEEP=1 PG_JOBS_TMP=/tmp cluster_start demo
+    DEMO_DIR="$CLUSTER_DIR"
+    DEMO_PORT="$PGPORT"
+    chmod 711 "$DEMO_DIR"  # lets other OS users reach the socket
+    cluster_psql -c "CREATE EXTENSION pg_jobs"
+
+    mkdir -p "$STATE_DIR"
+    {
+        echo "# The running demo cluster (scripts/demo.sh); removed by make demo-stop."
+        printf 'DEMO_DIR=%q\n' "$DEMO_DIR"
+        printf 'DEMO_DATA=%q\n' "$DEMO_DIR/data"
+        printf 'DEMO_PORT=%q\n' "$DEMO_PORT"
+        printf 'DEMO_BINDIR=%q\n' "$PG_BINDIR"
+    } >"$STATE_FILE"
+    trap - EXIT
+    say "started a PostgreSQL 15 cluster on port $DEMO_PORT and ran CREATE EXTENSION pg_jobs"
+
+    if ! showcase; then
+        say "a demo query failed (see above); the cluster is left running for a look" >&2
+        print_how_to_connect
+        return 1
+    fi
+    print_how_to_connect
+}
+
+stop_demo() {
+    load_library
+    if [[ ! -f "$STATE_FILE" ]]; then
+        say "no demo cluster is running (no $STATE_FILE)"
+        return 0
+    fi
+    # shellcheck source=/dev/null
+    source "$STATE_FILE"
+    PG_BINDIR="${DEMO_BINDIR:-$PG_BINDIR}"
+    if is_demo_dir "${DEMO_DIR:-}" && [[ -d "$DEMO_DIR" ]]; then
+        _cluster_pg_ctl_stop "$DEMO_DIR"
+        rm -rf "$DEMO_DIR"
+        say "stopped the demo cluster (port ${DEMO_PORT:-?}) and removed $DEMO_DIR"
+    else
+        say "the demo cluster's directory is already gone"
+    fi
+    rm -rf "$STATE_DIR"
+}
+
+case "${1:-}" in
+    start) start_demo ;;
+    stop) stop_demo ;;
+    *)
+        echo "usage: $0 start|stop" >&2
+        exit 2
+        ;;
+esac
