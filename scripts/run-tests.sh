@@ -131,6 +131,10 @@ stage_unit() {
     ctest --test-dir "$ROOT/build" --output-on-failure -j "$JOBS" --timeout 600
 }
 
+stage_lint() {
+    "$ROOT/scripts/lint.sh"
+}
+
 stage_unit_asan() {
     cmake_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_JOBS_SANITIZE=ON -DPG_JOBS_BENCH=OFF
     ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1" \
@@ -210,6 +214,7 @@ TOTAL_START="${EPOCHREALTIME//[!0-9]/}"
 run_stage deps stage_deps
 run_stage build stage_build
 run_stage unit stage_unit
+run_stage lint stage_lint
 run_stage unit-asan stage_unit_asan
 run_stage regress stage_regress
 run_stage pgtap stage_pgtap
