@@ -12,23 +12,11 @@ cd "$ROOT"
 STATE_DIR="$ROOT/.demo"
 STATE_FILE="$STATE_DIR/state"
 
-if [[ -z "${PG_CONFIG:-}" && -x /usr/lib/postgresql/15/bin/pg_config ]]; then
-    export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-fi
-export PG_CONFIG="${PG_CONFIG:-pg_config}"
+# shellcheck source=scripts/common.sh
+source "$ROOT/scripts/common.sh"
 
 say() { echo "demo: $*"; }
 
-as_root() {
-    if ((EUID == 0)); then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        say "'$*' needs root and sudo is not installed" >&2
-        return 1
-    fi
-}
 
 load_library() {
     # shellcheck source=test/lib/cluster.sh

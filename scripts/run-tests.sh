@@ -15,10 +15,8 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
-if [[ -z "${PG_CONFIG:-}" && -x /usr/lib/postgresql/15/bin/pg_config ]]; then
-    export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-fi
-export PG_CONFIG="${PG_CONFIG:-pg_config}"
+# shellcheck source=scripts/common.sh
+source "$ROOT/scripts/common.sh"
 JOBS="${PG_JOBS_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 FUZZ_SECONDS="${PG_JOBS_FUZZ_SECONDS:-60}"
 STAGE_FILTER=" ${PG_JOBS_STAGES:-} "
@@ -47,16 +45,6 @@ trap sweep_leftovers EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-as_root() {
-    if ((EUID == 0)); then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        echo "run-tests: '$*' needs root and sudo is not installed" >&2
-        return 1
-    fi
-}
 
 # --- Stage bookkeeping -------------------------------------------------------
 
