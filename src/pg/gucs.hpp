@@ -10,4 +10,14 @@ void define_gucs();
 // jobs.timezone: the zone schedules are evaluated in when none is given.
 const char* default_time_zone();
 
+// jobs.database: where the extension's tables live and the launcher connects.
+const char* jobs_database();
+
+// jobs.max_workers: SQL worker processes across all databases (fixed at
+// server start: it sizes shared memory).
+int max_sql_workers();
+
+// jobs.worker_idle_timeout, in milliseconds: an idle SQL worker exits after it.
+int worker_idle_timeout_ms();
+
 }  // namespace pg_jobs::pg

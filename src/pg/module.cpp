@@ -1,14 +1,25 @@
 // The module's entry points for the server: magic block and _PG_init.
 #include "pg/gucs.hpp"
+#include "pg/launcher.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/shmem.hpp"
 
 extern "C" {
+#include "miscadmin.h"
+
 PG_MODULE_MAGIC;
 
 PGDLLEXPORT void _PG_init(void);  // NOLINT(bugprone-reserved-identifier): the name PostgreSQL calls
 }
 
-// Runs when the library loads (normally from shared_preload_libraries).
+// Runs when the library loads. The scheduler (shared memory, launcher) only
+// exists when loaded from shared_preload_libraries; a plain LOAD or
+// CREATE EXTENSION still gets the SQL functions and settings.
 void _PG_init(void) {
     pg_jobs::pg::define_gucs();
+    if (!process_shared_preload_libraries_in_progress) {
+        return;
+    }
+    pg_jobs::pg::install_shmem_hooks();
+    pg_jobs::pg::register_launcher();
 }

@@ -1,0 +1,32 @@
+// The launcher's database work, each step in its own transaction: reading
+// the jobs into the agenda, queueing due and @reboot runs, handing queued
+// runs to workers, and cleaning up after lost workers. Every function
+// throws PgError on a PostgreSQL error, with the transaction left for the
+// caller to abort.
+#pragma once
+#include "core/job_agenda.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace pg_jobs::pg {
+
+// True when the pg_jobs extension exists in this database.
+bool extension_exists();
+
+// Rebuilds `agenda` from the enabled scheduled jobs (see JobAgenda).
+void load_jobs(JobAgenda& agenda, Timestamp now);
+
+// Queues every run due by now, in batches. Returns the number queued.
+uint64 queue_due_runs(JobAgenda& agenda);
+
+// Queues one run of each enabled @reboot job.
+uint64 queue_reboot_runs(const JobAgenda& agenda);
+
+// Runs left 'running' by a process that is gone become 'crashed'.
+uint64 recover_lost_runs();
+
+// Wakes or starts workers for the databases with queued runs, and fails the
+// runs of databases no worker can serve. Returns false when workers were
+// needed but could not be started (try again soon).
+bool dispatch_queued_runs();
+
+}  // namespace pg_jobs::pg
