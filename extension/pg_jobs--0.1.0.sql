@@ -27,3 +27,679 @@ AS 'MODULE_PATHNAME', 'pg_jobs_describe';
 COMMENT ON FUNCTION jobs.describe(text, text) IS
 'The cron schedule in plain English, for example "at 02:30 on the last Friday of every month, '
 'Europe/Berlin time"; raises an error explaining what is wrong with an invalid schedule.';
+
+-------------------------------------------------------------------------------
+-- The scheduler: jobs, their runs, and the functions that manage them.
+-------------------------------------------------------------------------------
+
+-- The launcher reads the tables in one database only (the jobs.database
+-- setting). The extension may still be created elsewhere, for jobs.next_runs
+-- and jobs.describe; defining jobs there is refused (jobs._take_caller).
+-- jobs.describe loads the library first, so the setting is defined.
+DO $check_database$
+BEGIN
+    PERFORM jobs.describe('@daily', 'UTC');
+    IF current_database() <> current_setting('jobs.database', true) THEN
+        RAISE NOTICE 'jobs run from database "%" (the jobs.database setting), not from "%"',
+            current_setting('jobs.database', true), current_database()
+            USING HINT = format('jobs.next_runs and jobs.describe work here; to define jobs, connect to "%s" '
+                                'or set jobs.database = ''%s'' in postgresql.conf and restart the server.',
+                                current_setting('jobs.database', true), current_database());
+    END IF;
+END
+$check_database$;
+
+-- Tables ----------------------------------------------------------------------
+
+CREATE TABLE jobs.scheduled_job (
+    job_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_name   text NOT NULL,
+    owner      name NOT NULL,
+    schedule   text,
+    timezone   text NOT NULL,
+    command    text NOT NULL,
+    database   name NOT NULL,
+    enabled    boolean NOT NULL DEFAULT true,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (owner, job_name)
+);
+
+COMMENT ON TABLE jobs.scheduled_job IS
+'One row per job, managed with jobs.schedule, jobs.alter, jobs.enable, jobs.disable and jobs.unschedule. '
+'Roles other than superusers see only their own jobs.';
+COMMENT ON COLUMN jobs.scheduled_job.job_id IS 'Identifies the job; the argument of the administrators'' overloads.';
+COMMENT ON COLUMN jobs.scheduled_job.job_name IS 'Name of the job, unique per owner.';
+COMMENT ON COLUMN jobs.scheduled_job.owner IS 'Role that defined the job; the job runs as this role.';
+COMMENT ON COLUMN jobs.scheduled_job.schedule IS
+'Cron expression, macro or interval; NULL for an on-demand job that runs only when triggered.';
+COMMENT ON COLUMN jobs.scheduled_job.timezone IS 'Time zone in whose wall-clock time the schedule is evaluated.';
+COMMENT ON COLUMN jobs.scheduled_job.command IS 'SQL to run; several statements run as one transaction.';
+COMMENT ON COLUMN jobs.scheduled_job.database IS 'Database in which the command runs.';
+COMMENT ON COLUMN jobs.scheduled_job.enabled IS
+'Whether the schedule fires; a disabled job can still be triggered by hand.';
+COMMENT ON COLUMN jobs.scheduled_job.created_at IS 'When the job was first defined.';
+COMMENT ON COLUMN jobs.scheduled_job.updated_at IS 'When the job was last defined or changed.';
+
+CREATE TABLE jobs.job_execution (
+    execution_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id            bigint NOT NULL,  -- no foreign key: the history outlives its job
+    job_name          text NOT NULL,
+    owner             name NOT NULL,
+    database          name NOT NULL,
+    command           text NOT NULL,
+    status            text NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped',
+                          'crashed')),
+    triggered_by      text NOT NULL CHECK (triggered_by IN ('schedule', 'manual', 'reboot', 'retry')),
+    triggered_by_user name,
+    scheduled_for     timestamptz,
+    queued_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    started_at        timestamptz,
+    finished_at       timestamptz,
+    duration          interval GENERATED ALWAYS AS (finished_at - started_at) STORED,
+    attempt           integer NOT NULL DEFAULT 1,
+    payload           jsonb,
+    result            jsonb,
+    error             text,
+    sqlstate          text,
+    error_detail      text,
+    rows_affected     bigint,
+    worker_pid        integer
+);
+
+-- At most one run per job and scheduled time, even if the launcher crashes
+-- after queueing and queues the same fire time again.
+CREATE UNIQUE INDEX job_execution_once_per_time ON jobs.job_execution (job_id, scheduled_for)
+    WHERE triggered_by = 'schedule';
+-- What workers claim: the queued runs of one database, oldest first.
+CREATE INDEX job_execution_pending ON jobs.job_execution (database, execution_id) WHERE status = 'queued';
+-- A job's latest runs (jobs.job_status).
+CREATE INDEX job_execution_by_job ON jobs.job_execution (job_id, execution_id DESC);
+
+COMMENT ON TABLE jobs.job_execution IS
+'One row per run of a job, queued, running or finished; rows stay after their job is unscheduled. '
+'Roles other than superusers see only the runs of their own jobs.';
+COMMENT ON COLUMN jobs.job_execution.execution_id IS 'Identifies the run; returned by jobs.trigger, passed to jobs.wait.';
+COMMENT ON COLUMN jobs.job_execution.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
+COMMENT ON COLUMN jobs.job_execution.job_name IS 'Name of the job when the run was queued.';
+COMMENT ON COLUMN jobs.job_execution.owner IS 'Role the run executes as.';
+COMMENT ON COLUMN jobs.job_execution.database IS 'Database the run executes in.';
+COMMENT ON COLUMN jobs.job_execution.command IS 'The command as it was when the run was queued.';
+COMMENT ON COLUMN jobs.job_execution.status IS
+'queued, running, succeeded, failed, timed_out, cancelled, skipped or crashed (the process running it ended).';
+COMMENT ON COLUMN jobs.job_execution.triggered_by IS
+'Why the run happened: schedule, manual (jobs.trigger), reboot (@reboot at scheduler start) or retry.';
+COMMENT ON COLUMN jobs.job_execution.triggered_by_user IS 'Role that called jobs.trigger, for manual runs.';
+COMMENT ON COLUMN jobs.job_execution.scheduled_for IS 'Fire time the run is for (scheduled and @reboot runs).';
+COMMENT ON COLUMN jobs.job_execution.queued_at IS 'When the run was queued.';
+COMMENT ON COLUMN jobs.job_execution.started_at IS 'When a worker started the run.';
+COMMENT ON COLUMN jobs.job_execution.finished_at IS 'When the run reached its final status.';
+COMMENT ON COLUMN jobs.job_execution.duration IS 'finished_at - started_at.';
+COMMENT ON COLUMN jobs.job_execution.attempt IS '1 for the first attempt, 2 for the first retry, and so on.';
+COMMENT ON COLUMN jobs.job_execution.payload IS 'The payload given to jobs.trigger; the job reads it with jobs.context().';
+COMMENT ON COLUMN jobs.job_execution.result IS 'What the run returned, for jobs that return something.';
+COMMENT ON COLUMN jobs.job_execution.error IS 'Error message of a run that did not succeed.';
+COMMENT ON COLUMN jobs.job_execution.sqlstate IS 'SQLSTATE of the error.';
+COMMENT ON COLUMN jobs.job_execution.error_detail IS 'DETAIL, HINT and CONTEXT of the error.';
+COMMENT ON COLUMN jobs.job_execution.rows_affected IS 'Rows processed by the command''s last statement.';
+COMMENT ON COLUMN jobs.job_execution.worker_pid IS 'Process ID of the worker that ran it.';
+
+-- pg_dump keeps jobs and history (and the identities that number them).
+SELECT pg_catalog.pg_extension_config_dump('jobs.scheduled_job', '');
+SELECT pg_catalog.pg_extension_config_dump('jobs.job_execution', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.scheduled_job', 'job_id'), '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.job_execution', 'execution_id'), '');
+
+-- Everyone may read, through row level security: superusers see every row,
+-- other roles their own. Writes go through the functions below.
+ALTER TABLE jobs.scheduled_job ENABLE ROW LEVEL SECURITY;
+ALTER TABLE jobs.job_execution ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_jobs ON jobs.scheduled_job FOR SELECT USING (owner = current_user);
+CREATE POLICY own_runs ON jobs.job_execution FOR SELECT USING (owner = current_user);
+REVOKE ALL ON jobs.scheduled_job, jobs.job_execution FROM PUBLIC;
+GRANT SELECT ON jobs.scheduled_job, jobs.job_execution TO PUBLIC;
+
+-- Who is calling ---------------------------------------------------------------
+--
+-- The functions that write are SECURITY DEFINER, and inside them current_user
+-- is the extension's owner, not the caller. So each public function first
+-- records the caller here, running as the caller: row level security lets a
+-- role insert a row only with its own name and its own transaction, so the
+-- row cannot be forged. The SECURITY DEFINER function then takes the row
+-- (jobs._take_caller). Rows never outlive the call that made them.
+CREATE UNLOGGED TABLE jobs._caller (
+    call_id   bigint GENERATED ALWAYS AS IDENTITY,
+    xact      xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    role_name name NOT NULL DEFAULT current_user
+);
+CREATE INDEX _caller_by_xact ON jobs._caller (xact, call_id);
+COMMENT ON TABLE jobs._caller IS
+'Internal: the role calling a pg_jobs function, recorded by the function as that role and taken by its '
+'SECURITY DEFINER part; empty between calls.';
+ALTER TABLE jobs._caller ENABLE ROW LEVEL SECURITY;
+CREATE POLICY record_self ON jobs._caller FOR INSERT
+    WITH CHECK (role_name = current_user AND xact = pg_catalog.pg_current_xact_id());
+REVOKE ALL ON jobs._caller FROM PUBLIC;
+GRANT INSERT ON jobs._caller TO PUBLIC;
+
+-- The caller recorded by the public function that is running now. Called
+-- only from SECURITY DEFINER functions (nobody else may delete the rows).
+CREATE FUNCTION jobs._take_caller()
+RETURNS name
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    caller name;
+BEGIN
+    -- Every function that defines, changes or triggers a job starts here.
+    IF current_database() <> current_setting('jobs.database', true) THEN
+        RAISE EXCEPTION 'jobs can only be defined in database "%" (the jobs.database setting), not in "%"',
+            current_setting('jobs.database', true), current_database()
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = format('Connect to database "%s", or set jobs.database = ''%s'' in postgresql.conf '
+                                'and restart the server.', current_setting('jobs.database', true),
+                                current_database());
+    END IF;
+    -- The newest row of this transaction is the current call's: found first
+    -- by the index, however many calls this transaction made before. (A row
+    -- a role inserted by hand and committed can never match again: xid8 does
+    -- not wrap.)
+    DELETE FROM jobs._caller AS c
+    WHERE c.ctid = (SELECT n.ctid FROM jobs._caller AS n WHERE n.xact = pg_current_xact_id()
+                    ORDER BY n.call_id DESC LIMIT 1)
+    RETURNING c.role_name INTO caller;
+    IF caller IS NULL THEN
+        RAISE EXCEPTION 'pg_jobs internal functions cannot be called directly'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Use jobs.schedule, jobs.alter, jobs.enable, jobs.disable, jobs.unschedule or jobs.trigger.';
+    END IF;
+    RETURN caller;
+END
+$$;
+COMMENT ON FUNCTION jobs._take_caller() IS
+'Internal: the role that called the public pg_jobs function now running (see table jobs._caller).';
+REVOKE EXECUTE ON FUNCTION jobs._take_caller() FROM PUBLIC;
+
+-- C functions (src/pg) -----------------------------------------------------------
+
+CREATE FUNCTION jobs._wake_scheduler(jobs_changed boolean DEFAULT true)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_wake_scheduler';
+COMMENT ON FUNCTION jobs._wake_scheduler(boolean) IS
+'Internal: when the current transaction commits, wakes the scheduler (and an idle worker of this database); '
+'jobs_changed => false when only runs were queued, so the scheduler need not reload jobs.';
+REVOKE EXECUTE ON FUNCTION jobs._wake_scheduler(boolean) FROM PUBLIC;
+
+CREATE FUNCTION jobs.wait(execution_id bigint, timeout interval DEFAULT '1 minute')
+RETURNS jobs.job_execution
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_wait';
+COMMENT ON FUNCTION jobs.wait(bigint, interval) IS
+'Waits until the run reaches a final status (succeeded, failed, timed_out, cancelled, skipped, crashed) or the '
+'timeout passes, then returns its row as it is. Call it after the transaction that queued the run has committed.';
+
+CREATE FUNCTION jobs.context()
+RETURNS jsonb
+LANGUAGE C STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'pg_jobs_context';
+COMMENT ON FUNCTION jobs.context() IS
+'Inside a running job: {job_id, job_name, execution_id, triggered_by, triggered_by_user, scheduled_for, payload}, '
+'so the command can read the payload given to jobs.trigger. NULL outside a job.';
+
+-- Internal helpers ----------------------------------------------------------------
+--
+-- Apart from _own_job_id (which runs as the caller and names everything
+-- fully), they run inside the SECURITY DEFINER functions and inherit their
+-- safe search_path; setting it again on each call would cost for nothing.
+
+-- The id of the caller's own job of that name (job names are per owner).
+-- Runs as the caller, so current_user is the caller.
+CREATE FUNCTION jobs._own_job_id(job_name text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    found_id bigint;
+BEGIN
+    SELECT j.job_id INTO found_id FROM jobs.scheduled_job AS j
+    WHERE j.owner = current_user AND j.job_name = _own_job_id.job_name;
+    IF found_id IS NULL THEN
+        RAISE EXCEPTION 'job "%" does not exist', job_name
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('Job names are looked up among the jobs of role "%s".', current_user),
+                  HINT = 'List your jobs with SELECT job_name FROM jobs.job_status; create one with jobs.schedule.';
+    END IF;
+    RETURN found_id;
+END
+$$;
+COMMENT ON FUNCTION jobs._own_job_id(text) IS
+'Internal: the job_id of the calling role''s job with this name; error 42704 if it has none.';
+
+-- The job, if the caller may change or trigger it: its owner or a superuser.
+-- Locked: against any other change (for_change), or, for a trigger, only
+-- against removal, so triggers of one job by several sessions do not queue
+-- behind each other.
+CREATE FUNCTION jobs._job_for_caller(job_id bigint, caller name, for_change boolean)
+RETURNS jobs.scheduled_job
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+BEGIN
+    IF for_change THEN
+        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = _job_for_caller.job_id FOR UPDATE;
+    ELSE
+        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = _job_for_caller.job_id FOR KEY SHARE;
+    END IF;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job with ID % does not exist', job_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'List the jobs with SELECT job_id, job_name FROM jobs.job_status.';
+    END IF;
+    IF job.owner <> caller AND NOT (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
+        RAISE EXCEPTION 'permission denied for job "%"', job.job_name
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Only the job''s owner ("%s") and superusers may change or trigger it.', job.owner);
+    END IF;
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
+'Internal: the job, locked, if the role may change it (its owner or a superuser); error 42704 or 42501 otherwise.';
+
+-- Refuses a definition the scheduler could not run, with the cron engine's
+-- own errors for the schedule and the time zone.
+CREATE FUNCTION jobs._check_definition(job_name text, schedule text, command text, database name,
+                                       timezone text, owner name)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    target pg_database;
+BEGIN
+    IF job_name IS NULL OR job_name !~ '\S' THEN
+        RAISE EXCEPTION 'job name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name the job after what it does, for example ''nightly-vacuum''.';
+    END IF;
+    IF command IS NULL OR command !~ '\S' THEN
+        RAISE EXCEPTION 'command must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the SQL to run, for example ''VACUUM ANALYZE my_table''.';
+    END IF;
+    -- Validates the time zone too; an on-demand job still needs a valid one.
+    PERFORM jobs.describe(coalesce(schedule, '@daily'), timezone);
+    SELECT * INTO target FROM pg_database AS d WHERE d.datname = database;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'database "%" does not exist', database
+            USING ERRCODE = 'invalid_catalog_name',
+                  HINT = 'Pass the name of an existing database (SELECT datname FROM pg_database), '
+                         'or leave it out for the current one.';
+    END IF;
+    IF NOT target.datallowconn THEN
+        RAISE EXCEPTION 'database "%" does not accept connections', database
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run the job in a database that allows connections.';
+    END IF;
+    -- The worker connects on the owner's behalf, so check what a login would.
+    IF NOT has_database_privilege(owner, target.oid, 'CONNECT') THEN
+        RAISE EXCEPTION 'permission denied for database "%"', database
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The job runs as role "%s", which may not connect to it.', owner),
+                  HINT = format('GRANT CONNECT ON DATABASE %I TO %I, or choose another database.', database, owner);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) IS
+'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
+'zone, missing or forbidden database).';
+
+-- The SECURITY DEFINER parts of the public functions. Each first takes the
+-- caller recorded by its public function.
+
+CREATE FUNCTION jobs._schedule(job_name text, schedule text, command text, database text, timezone text,
+                               enabled boolean)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    caller name := jobs._take_caller();
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    target name := coalesce(database, current_database());
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled)
+    VALUES (job_name, caller, schedule, zone, command, target, enabled)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, updated_at = now()
+    RETURNING j.job_id INTO result_id;
+    PERFORM jobs._wake_scheduler(true);
+    RETURN result_id;
+END
+$$;
+
+CREATE FUNCTION jobs._alter(job_id bigint, schedule text, command text, database text, timezone text,
+                            enabled boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, jobs._take_caller(), true);
+BEGIN
+    job.schedule := coalesce(schedule, job.schedule);
+    job.command := coalesce(command, job.command);
+    job.database := coalesce(database, job.database);
+    job.timezone := coalesce(timezone, job.timezone);
+    job.enabled := coalesce(enabled, job.enabled);
+    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone, job.owner);
+    UPDATE jobs.scheduled_job AS j
+    SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
+        enabled = job.enabled, updated_at = now()
+    WHERE j.job_id = job.job_id;
+    PERFORM jobs._wake_scheduler(true);
+END
+$$;
+
+CREATE FUNCTION jobs._set_enabled(job_id bigint, enabled boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, jobs._take_caller(), true);
+BEGIN
+    IF job.enabled IS DISTINCT FROM enabled THEN
+        UPDATE jobs.scheduled_job AS j SET enabled = _set_enabled.enabled, updated_at = now()
+        WHERE j.job_id = job.job_id;
+        PERFORM jobs._wake_scheduler(true);
+    END IF;
+END
+$$;
+
+CREATE FUNCTION jobs._unschedule(job_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, jobs._take_caller(), true);
+BEGIN
+    DELETE FROM jobs.scheduled_job AS j WHERE j.job_id = job.job_id;
+    -- Runs not started yet would run a job that no longer exists.
+    UPDATE jobs.job_execution AS e
+    SET status = 'cancelled', finished_at = clock_timestamp(), error = 'the job was unscheduled before this run started'
+    WHERE e.job_id = job.job_id AND e.status = 'queued';
+    PERFORM jobs._wake_scheduler(true);
+    RETURN true;
+END
+$$;
+
+CREATE FUNCTION jobs._trigger(job_id bigint, payload jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    caller name := jobs._take_caller();
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, false);
+    result_id bigint;
+BEGIN
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by, triggered_by_user,
+                                    payload)
+    VALUES (job.job_id, job.job_name, job.owner, job.database, job.command, 'manual', caller, payload)
+    RETURNING execution_id INTO result_id;
+    PERFORM jobs._wake_scheduler(false);
+    RETURN result_id;
+END
+$$;
+
+COMMENT ON FUNCTION jobs._schedule(text, text, text, text, text, boolean) IS
+'Internal: the privileged part of jobs.schedule; call jobs.schedule.';
+COMMENT ON FUNCTION jobs._alter(bigint, text, text, text, text, boolean) IS
+'Internal: the privileged part of jobs.alter; call jobs.alter.';
+COMMENT ON FUNCTION jobs._set_enabled(bigint, boolean) IS
+'Internal: the privileged part of jobs.enable and jobs.disable; call those.';
+COMMENT ON FUNCTION jobs._unschedule(bigint) IS
+'Internal: the privileged part of jobs.unschedule; call jobs.unschedule.';
+COMMENT ON FUNCTION jobs._trigger(bigint, jsonb) IS
+'Internal: the privileged part of jobs.trigger; call jobs.trigger.';
+
+-- Only the SECURITY DEFINER functions above call these.
+REVOKE EXECUTE ON FUNCTION jobs._job_for_caller(bigint, name, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_definition(text, text, text, name, text, name) FROM PUBLIC;
+
+-- Public functions ------------------------------------------------------------------
+--
+-- Each runs as its caller: it records the caller (jobs._caller), then calls
+-- its SECURITY DEFINER part. The job_name overloads resolve the name among
+-- the caller's own jobs and call the job_id overload.
+
+CREATE FUNCTION jobs.schedule(
+    job_name text,
+    schedule text,
+    command text,
+    database text DEFAULT NULL,
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO jobs._caller DEFAULT VALUES;
+    SELECT jobs._schedule(job_name, schedule, command, database, timezone, enabled);
+END;
+COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean) IS
+'Creates a job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'schedule: a cron expression, macro or interval (NULL: run only when triggered); database: where the command '
+'runs (default: the current one); timezone: for the schedule (default: the jobs.timezone setting). '
+'The job runs as the caller. Takes effect when the transaction commits.';
+
+CREATE FUNCTION jobs.alter(
+    job_id bigint,
+    schedule text DEFAULT NULL,
+    command text DEFAULT NULL,
+    database text DEFAULT NULL,
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO jobs._caller DEFAULT VALUES;
+    SELECT jobs._alter(job_id, schedule, command, database, timezone, enabled);
+END;
+COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean) IS
+'Changes the given properties of the job with this job_id (NULL: unchanged). For administrators: superusers may '
+'change any job, other roles only their own.';
+
+CREATE FUNCTION jobs.alter(
+    job_name text,
+    schedule text DEFAULT NULL,
+    command text DEFAULT NULL,
+    database text DEFAULT NULL,
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.alter(jobs._own_job_id(job_name), schedule, command, database, timezone, enabled);
+END;
+COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean) IS
+'Changes the given properties of the caller''s job of this name (NULL: unchanged). To make a scheduled job '
+'on-demand, redefine it with jobs.schedule and a NULL schedule.';
+
+CREATE FUNCTION jobs.enable(job_id bigint)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO jobs._caller DEFAULT VALUES;
+    SELECT jobs._set_enabled(job_id, true);
+END;
+COMMENT ON FUNCTION jobs.enable(bigint) IS
+'Lets the job with this job_id fire on its schedule again. For administrators: superusers may change any job, '
+'other roles only their own.';
+
+CREATE FUNCTION jobs.enable(job_name text)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.enable(jobs._own_job_id(job_name));
+END;
+COMMENT ON FUNCTION jobs.enable(text) IS 'Lets the caller''s job of this name fire on its schedule again.';
+
+CREATE FUNCTION jobs.disable(job_id bigint)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO jobs._caller DEFAULT VALUES;
+    SELECT jobs._set_enabled(job_id, false);
+END;
+COMMENT ON FUNCTION jobs.disable(bigint) IS
+'Stops the job with this job_id from firing on its schedule (it can still be triggered); runs already started '
+'finish. For administrators: superusers may change any job, other roles only their own.';
+
+CREATE FUNCTION jobs.disable(job_name text)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.disable(jobs._own_job_id(job_name));
+END;
+COMMENT ON FUNCTION jobs.disable(text) IS
+'Stops the caller''s job of this name from firing on its schedule (it can still be triggered); runs already '
+'started finish.';
+
+CREATE FUNCTION jobs.unschedule(job_id bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO jobs._caller DEFAULT VALUES;
+    SELECT jobs._unschedule(job_id);
+END;
+COMMENT ON FUNCTION jobs.unschedule(bigint) IS
+'Removes the job with this job_id and cancels its queued runs; its history stays in jobs.job_execution. Returns '
+'true. For administrators: superusers may remove any job, other roles only their own.';
+
+CREATE FUNCTION jobs.unschedule(job_name text)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.unschedule(jobs._own_job_id(job_name));
+END;
+COMMENT ON FUNCTION jobs.unschedule(text) IS
+'Removes the caller''s job of this name and cancels its queued runs; its history stays in jobs.job_execution. '
+'Returns true.';
+
+CREATE FUNCTION jobs.trigger(job_id bigint, payload jsonb DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO jobs._caller DEFAULT VALUES;
+    SELECT jobs._trigger(job_id, payload);
+END;
+COMMENT ON FUNCTION jobs.trigger(bigint, jsonb) IS
+'Queues a run of the job with this job_id and returns its execution_id; it starts when the transaction commits '
+'(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers may '
+'trigger any job, other roles only their own.';
+
+CREATE FUNCTION jobs.trigger(job_name text, payload jsonb DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.trigger(jobs._own_job_id(job_name), payload);
+END;
+COMMENT ON FUNCTION jobs.trigger(text, jsonb) IS
+'Queues a run of the caller''s job of this name and returns its execution_id; it starts when the transaction '
+'commits (never if it rolls back). The job reads the payload with jobs.context(). Wait for it with jobs.wait.';
+
+-- Views -------------------------------------------------------------------------------
+--
+-- security_invoker: the tables' row level security applies to the reader.
+
+-- The next time a schedule fires after now; NULL for on-demand and @reboot.
+CREATE FUNCTION jobs._next_run_at(schedule text, timezone text)
+RETURNS timestamptz
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT run FROM jobs.next_runs(schedule, 1, now(), timezone) AS run;
+END;
+COMMENT ON FUNCTION jobs._next_run_at(text, text) IS
+'Internal: the first fire time of the schedule after now (NULL for @reboot), for jobs.job_status.';
+
+CREATE VIEW jobs.job_status WITH (security_invoker = true) AS
+SELECT j.job_id,
+       j.job_name,
+       j.owner,
+       j.schedule,
+       j.timezone,
+       j.enabled,
+       last_run.started_at AS last_started_at,
+       last_run.status AS last_status,
+       last_run.duration AS last_duration,
+       CASE WHEN j.enabled THEN jobs._next_run_at(j.schedule, j.timezone) END AS next_run_at,
+       coalesce(runs.running, false) AS running,
+       runs.total_runs,
+       runs.succeeded_runs,
+       runs.failed_runs
+FROM jobs.scheduled_job AS j
+LEFT JOIN LATERAL (
+    SELECT e.started_at, e.status, e.duration
+    FROM jobs.job_execution AS e
+    WHERE e.job_id = j.job_id AND e.started_at IS NOT NULL
+    ORDER BY e.execution_id DESC
+    LIMIT 1) AS last_run ON true
+CROSS JOIN LATERAL (
+    SELECT bool_or(e.status = 'running') AS running,
+           count(*) FILTER (WHERE e.status <> 'queued') AS total_runs,
+           count(*) FILTER (WHERE e.status = 'succeeded') AS succeeded_runs,
+           count(*) FILTER (WHERE e.status IN ('failed', 'timed_out', 'crashed')) AS failed_runs
+    FROM jobs.job_execution AS e
+    WHERE e.job_id = j.job_id) AS runs;
+COMMENT ON VIEW jobs.job_status IS
+'One row per job: its definition, its latest started run (last_started_at, last_status, last_duration), when it '
+'fires next (NULL if disabled, on-demand or @reboot), whether a run is in progress, and run counts (total_runs: '
+'every run but queued ones; failed_runs: failed, timed_out and crashed). Non-superusers see their own jobs.';
+
+CREATE VIEW jobs.job_history WITH (security_invoker = true) AS
+SELECT e.execution_id,
+       e.job_id,
+       e.job_name,
+       e.owner,
+       e.status,
+       e.triggered_by,
+       e.scheduled_for,
+       e.started_at,
+       e.duration,
+       e.attempt,
+       e.rows_affected,
+       e.sqlstate,
+       e.error
+FROM jobs.job_execution AS e
+ORDER BY e.execution_id DESC;
+COMMENT ON VIEW jobs.job_history IS
+'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
+'took, and the error of a failed run. Details (payload, error_detail, ...) are in jobs.job_execution. '
+'Non-superusers see the runs of their own jobs.';
+
+GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
+
+COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their own jobs.';
+COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
+COMMENT ON POLICY record_self ON jobs._caller IS 'A role may record only itself, in its own transaction.';
+COMMENT ON INDEX jobs._caller_by_xact IS 'Finds the current transaction''s caller.';
+COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
+COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database, oldest first, for the workers.';
+COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
+
+COMMENT ON SCHEMA jobs IS
+'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';
+COMMENT ON SEQUENCE jobs.scheduled_job_job_id_seq IS 'Numbers jobs (jobs.scheduled_job.job_id).';
+COMMENT ON SEQUENCE jobs.job_execution_execution_id_seq IS 'Numbers runs (jobs.job_execution.execution_id).';
+COMMENT ON SEQUENCE jobs._caller_call_id_seq IS 'Internal: orders the rows of jobs._caller.';

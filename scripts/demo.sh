@@ -44,6 +44,9 @@ Server log: $DEMO_DIR/postgresql.log
 Stop it and remove its data with:
 
     make demo-stop
+
+The job 'tick' keeps firing every 5 seconds: SELECT * FROM jobs.job_history LIMIT 5;
+(stop it with: SELECT jobs.unschedule('tick');)
 EOF
 }
 
@@ -68,6 +71,30 @@ FROM (VALUES ('30 2 * * 5L', 'Europe/Berlin'),
              ('*/10 * * * * *', 'UTC'),
              ('0 9 * * 1#1', 'Australia/Sydney'),
              ('@every 90 seconds', 'UTC')) AS examples(schedule, time_zone);
+
+\echo '-- Jobs: one that fires every 5 seconds, and an on-demand one that reads its trigger payload:'
+CREATE TABLE demo_log (at timestamptz NOT NULL DEFAULT clock_timestamp(), note text);
+SELECT jobs.schedule('tick', '*/5 * * * * *', $$INSERT INTO demo_log (note) VALUES ('tick')$$) AS tick_job_id;
+SELECT jobs.schedule('greet', NULL,
+                     $$INSERT INTO demo_log (note) SELECT 'hello ' || (jobs.context() -> 'payload' ->> 'name')$$)
+       AS greet_job_id;
+
+\echo '-- Trigger it (the run starts at commit) and wait for the result:'
+SELECT jobs.trigger('greet', '{"name": "world"}') AS execution_id \gset
+SELECT execution_id, status, triggered_by, duration, rows_affected FROM jobs.wait(:execution_id);
+
+\echo '-- Wait (at most 20 s) until tick has run twice, then look at the history:'
+DO $$
+BEGIN
+    FOR i IN 1..200 LOOP
+        EXIT WHEN (SELECT count(*) FROM jobs.job_execution WHERE job_name = 'tick' AND status = 'succeeded') >= 2;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END
+$$;
+SELECT note, at FROM demo_log ORDER BY at;
+SELECT job_name, schedule, last_status, next_run_at, total_runs, succeeded_runs FROM jobs.job_status;
+SELECT execution_id, job_name, status, triggered_by, scheduled_for, duration FROM jobs.job_history LIMIT 5;
 SQL
     echo
     echo "-- A mistake is explained: what is wrong, where, and how to fix it:"

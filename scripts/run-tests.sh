@@ -135,7 +135,7 @@ stage_regress() {
         echo "no pg_regress tests in sql/"
         return 77
     }
-    cluster_start regress
+    cluster_start regress "jobs.database = 'contrib_regression'"
     rm -rf "$ROOT/results" "$ROOT/regression.diffs" "$ROOT/regression.out"
     if ! timeout --foreground -k 30 900 make --no-print-directory installcheck PG_CONFIG="$PG_CONFIG"; then
         cluster_stop  # quietly: the server log is not what failed
@@ -152,7 +152,7 @@ stage_pgtap() {
         echo "no pgTAP tests in test/pgtap/"
         return 77
     }
-    cluster_start pgtap
+    cluster_start pgtap "jobs.database = 'pgtap_tests'"
     cluster_psql -c "CREATE DATABASE pgtap_tests"
     cluster_psql -d pgtap_tests -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION pg_jobs"
     # From the repo root, so tests can \copy files by relative path.

@@ -1,0 +1,237 @@
+-- pgTAP: the scheduler's SQL surface - signatures, security settings, tables,
+-- views, privileges - and the behaviour of each function for owners, other
+-- roles and superusers. Everything rolls back; no run is ever committed.
+-- Run from the repository root: pg_prove test/pgtap/scheduler_api.sql
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+
+BEGIN;
+SET LOCAL client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS pg_jobs;
+SET LOCAL jobs.timezone = 'UTC';
+SET LOCAL timezone = 'UTC';
+
+SELECT plan(94);
+
+-- Runs SQL as another role (pgTAP's own bookkeeping must stay with us). On
+-- error the caller's subtransaction also undoes the SET ROLE.
+CREATE FUNCTION pg_temp.as_role(role_name name, command text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    answer text;
+BEGIN
+    EXECUTE format('SET LOCAL ROLE %I', role_name);
+    EXECUTE command INTO answer;
+    RESET ROLE;
+    RETURN answer;
+END
+$$;
+
+CREATE ROLE pgtap_jobs_owner;
+CREATE ROLE pgtap_jobs_other;
+GRANT USAGE ON SCHEMA jobs TO pgtap_jobs_owner, pgtap_jobs_other;
+
+-- Signatures -----------------------------------------------------------------
+SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text, boolean)'::regprocedure),
+          'job_name text, schedule text, command text, database text DEFAULT NULL::text, '
+          'timezone text DEFAULT NULL::text, enabled boolean DEFAULT true', 'schedule arguments');
+SELECT function_returns('jobs', 'schedule', ARRAY['text', 'text', 'text', 'text', 'text', 'boolean'], 'bigint');
+SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, boolean)'::regprocedure),
+          'job_name text, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
+          'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean',
+          'alter by name arguments');
+SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, boolean)'::regprocedure),
+          'job_id bigint, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
+          'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean',
+          'alter by id arguments');
+SELECT has_function('jobs', 'enable', ARRAY['text']);
+SELECT has_function('jobs', 'enable', ARRAY['bigint']);
+SELECT has_function('jobs', 'disable', ARRAY['text']);
+SELECT has_function('jobs', 'disable', ARRAY['bigint']);
+SELECT function_returns('jobs', 'unschedule', ARRAY['text'], 'boolean');
+SELECT function_returns('jobs', 'unschedule', ARRAY['bigint'], 'boolean');
+SELECT is(pg_get_function_arguments('jobs.trigger(text, jsonb)'::regprocedure),
+          'job_name text, payload jsonb DEFAULT NULL::jsonb', 'trigger by name arguments');
+SELECT is(pg_get_function_arguments('jobs.trigger(bigint, jsonb)'::regprocedure),
+          'job_id bigint, payload jsonb DEFAULT NULL::jsonb', 'trigger by id arguments');
+SELECT function_returns('jobs', 'trigger', ARRAY['text', 'jsonb'], 'bigint');
+SELECT is(pg_get_function_arguments('jobs.wait(bigint, interval)'::regprocedure),
+          'execution_id bigint, timeout interval DEFAULT ''00:01:00''::interval', 'wait arguments');
+SELECT function_returns('jobs', 'wait', ARRAY['bigint', 'interval'], 'jobs.job_execution');
+SELECT function_returns('jobs', 'context', ARRAY[]::text[], 'jsonb');
+SELECT is(jobs.context(), NULL, 'context is NULL outside a job');
+SELECT function_returns('jobs', '_wake_scheduler', ARRAY['boolean'], 'void');
+
+-- Security settings: the public functions run as the caller, their
+-- privileged parts as the extension owner with a safe search_path.
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL, 'no public function is SECURITY DEFINER')
+FROM pg_proc AS p
+WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname NOT LIKE '\_%' AND p.prosecdef;
+SELECT set_eq(
+    $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef$$,
+    ARRAY['_schedule', '_alter', '_set_enabled', '_unschedule', '_trigger'],
+    'exactly the privileged parts are SECURITY DEFINER');
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+          'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
+FROM pg_proc AS p
+WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef
+  AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false);
+SELECT function_privs_are('jobs', '_wake_scheduler', ARRAY['boolean'], 'public', ARRAY[]::text[],
+                          'PUBLIC may not call _wake_scheduler');
+SELECT function_privs_are('jobs', '_take_caller', ARRAY[]::text[], 'public', ARRAY[]::text[],
+                          'PUBLIC may not call _take_caller');
+SELECT function_privs_are('jobs', 'trigger', ARRAY['text', 'jsonb'], 'public', ARRAY['EXECUTE'],
+                          'PUBLIC (with USAGE on the schema) may call trigger');
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL, 'every function has a comment')
+FROM pg_proc AS p
+WHERE p.pronamespace = 'jobs'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL;
+
+-- Tables ----------------------------------------------------------------------
+SELECT columns_are('jobs', 'scheduled_job',
+    ARRAY['job_id', 'job_name', 'owner', 'schedule', 'timezone', 'command', 'database', 'enabled', 'created_at',
+          'updated_at']);
+SELECT col_is_pk('jobs', 'scheduled_job', 'job_id', 'job_id is the primary key');
+SELECT col_is_unique('jobs', 'scheduled_job', ARRAY['owner', 'job_name']);
+SELECT col_is_null('jobs', 'scheduled_job', 'schedule', 'schedule may be NULL (on demand)');
+SELECT col_type_is('jobs', 'scheduled_job', 'owner', 'name', 'owner is a role name');
+SELECT col_default_is('jobs', 'scheduled_job', 'enabled', 'true', 'jobs are enabled by default');
+SELECT columns_are('jobs', 'job_execution',
+    ARRAY['execution_id', 'job_id', 'job_name', 'owner', 'database', 'command', 'status', 'triggered_by',
+          'triggered_by_user', 'scheduled_for', 'queued_at', 'started_at', 'finished_at', 'duration', 'attempt',
+          'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid']);
+SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the primary key');
+SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
+SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
+SELECT has_index('jobs', 'job_execution', 'job_execution_once_per_time', ARRAY['job_id', 'scheduled_for']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['database', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
+SELECT hasnt_fk('jobs', 'job_execution', 'history outlives jobs: no foreign key');
+SELECT table_privs_are('jobs', 'scheduled_job', 'public', ARRAY['SELECT'], 'PUBLIC may only read scheduled_job');
+SELECT table_privs_are('jobs', 'job_execution', 'public', ARRAY['SELECT'], 'PUBLIC may only read job_execution');
+SELECT table_privs_are('jobs', '_caller', 'public', ARRAY['INSERT'], 'PUBLIC may only insert into _caller');
+SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.scheduled_job'::regclass),
+          'scheduled_job has row level security');
+SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.job_execution'::regclass),
+          'job_execution has row level security');
+SELECT set_eq($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'pg_jobs'$$,
+              ARRAY['jobs.scheduled_job', 'jobs.job_execution', 'jobs.scheduled_job_job_id_seq',
+                    'jobs.job_execution_execution_id_seq'],
+              'jobs, runs and their sequences are dumped by pg_dump');
+SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, status, triggered_by)
+                   VALUES (1, 'x', 'x', 'x', 'x', 'done', 'manual')$$,
+                 '23514', NULL, 'status is checked');
+SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by)
+                   VALUES (1, 'x', 'x', 'x', 'x', 'cron')$$,
+                 '23514', NULL, 'triggered_by is checked');
+
+-- Views -------------------------------------------------------------------------
+SELECT columns_are('jobs', 'job_status',
+    ARRAY['job_id', 'job_name', 'owner', 'schedule', 'timezone', 'enabled', 'last_started_at', 'last_status',
+          'last_duration', 'next_run_at', 'running', 'total_runs', 'succeeded_runs', 'failed_runs']);
+SELECT has_column('jobs', 'job_history', 'error', 'job_history shows errors');
+SELECT ok((SELECT 'security_invoker=true' = ANY (reloptions) FROM pg_class WHERE oid = 'jobs.job_status'::regclass),
+          'job_status applies the reader''s row level security');
+SELECT ok((SELECT 'security_invoker=true' = ANY (reloptions) FROM pg_class WHERE oid = 'jobs.job_history'::regclass),
+          'job_history applies the reader''s row level security');
+SELECT isnt(obj_description('jobs.job_status'::regclass, 'pg_class'), NULL, 'job_status has a comment');
+SELECT isnt(obj_description('jobs.job_history'::regclass, 'pg_class'), NULL, 'job_history has a comment');
+
+-- Behaviour: defining -----------------------------------------------------------
+SELECT jobs.schedule('pgtap job', '*/15 * * * *', 'SELECT 1') AS su_job \gset
+SELECT results_eq($$SELECT owner::text, schedule, timezone, command, database::text, enabled
+                    FROM jobs.scheduled_job WHERE job_id = $$ || :su_job,
+                  $$VALUES (current_user::text, '*/15 * * * *', 'UTC', 'SELECT 1', current_database()::text, true)$$,
+                  'schedule stores the definition with its defaults');
+SELECT is(jobs.schedule('pgtap job', '0 * * * *', 'SELECT 2', timezone => 'Asia/Tokyo'), :su_job::bigint,
+          'schedule again: the same job_id');
+SELECT results_eq($$SELECT schedule, timezone, command FROM jobs.scheduled_job WHERE job_id = $$ || :su_job,
+                  $$VALUES ('0 * * * *', 'Asia/Tokyo', 'SELECT 2')$$, 'schedule again: the new definition');
+SELECT is((SELECT next_run_at FROM jobs.job_status WHERE job_id = :su_job),
+          (SELECT r FROM jobs.next_runs('0 * * * *', 1, now(), 'Asia/Tokyo') AS r), 'next_run_at');
+SELECT lives_ok($$SELECT jobs.alter('pgtap job', enabled => false)$$, 'alter by name');
+SELECT is((SELECT next_run_at FROM jobs.job_status WHERE job_id = :su_job), NULL, 'disabled: no next run');
+SELECT lives_ok($$SELECT jobs.enable('pgtap job')$$, 'enable by name');
+SELECT is((SELECT enabled FROM jobs.scheduled_job WHERE job_id = :su_job), true, 'enabled again');
+SELECT throws_ok($$SELECT jobs.schedule('bad', '* * * * * * *', 'SELECT 1')$$, '22023', NULL,
+                 'a bad schedule is the cron engine''s 22023');
+SELECT throws_ok($$SELECT jobs.schedule('bad', '@daily', 'SELECT 1', timezone => 'Atlantis')$$, '22023',
+                 'invalid time zone "Atlantis"', 'a bad time zone');
+SELECT throws_ok($$SELECT jobs.schedule('bad', '@daily', '')$$, '22023', 'command must not be empty',
+                 'an empty command');
+SELECT throws_ok($$SELECT jobs.schedule('bad', '@daily', 'SELECT 1', 'pgtap_no_such_db')$$, '3D000',
+                 'database "pgtap_no_such_db" does not exist', 'a missing database');
+SELECT throws_ok($$SELECT jobs.alter('pgtap no such job')$$, '42704', 'job "pgtap no such job" does not exist',
+                 'alter: unknown name');
+SELECT throws_ok($$SELECT jobs.unschedule(-5)$$, '42704', 'job with ID -5 does not exist', 'unschedule: unknown id');
+
+-- Behaviour: other roles --------------------------------------------------------
+SELECT pg_temp.as_role('pgtap_jobs_owner', $$SELECT jobs.schedule('pgtap job', NULL, 'SELECT 3')$$)::bigint
+    AS owner_job \gset
+SELECT isnt(:owner_job::bigint, :su_job::bigint, 'names are per owner');
+SELECT is((SELECT owner::text FROM jobs.scheduled_job WHERE job_id = :owner_job), 'pgtap_jobs_owner',
+          'a role''s job is owned by that role');
+SELECT is(pg_temp.as_role('pgtap_jobs_owner', 'SELECT count(*) FROM jobs.scheduled_job'), '1',
+          'a role sees only its own jobs');
+SELECT is(pg_temp.as_role('pgtap_jobs_other', 'SELECT count(*) FROM jobs.job_status'), '0',
+          'another role sees none of them');
+SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other', 'SELECT jobs.trigger(' || :owner_job || ')'),
+                 '42501', 'permission denied for job "pgtap job"', 'another role may not trigger it by id');
+SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other', 'SELECT jobs.unschedule(' || :owner_job || ')'),
+                 '42501', NULL, 'nor unschedule it');
+SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other', $$SELECT jobs.disable('pgtap job')$$),
+                 '42704', NULL, 'nor find it by name');
+SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other',
+                        $$UPDATE jobs.scheduled_job SET command = 'x'$$),
+                 '42501', NULL, 'nor write the table');
+SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other',
+                        $$INSERT INTO jobs._caller (role_name) VALUES ('pgtap_jobs_owner') RETURNING 1$$),
+                 '42501', NULL, 'nor pretend to be the owner');
+SELECT lives_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_owner', 'SELECT jobs.disable(' || :owner_job || ')'),
+                'the owner may use the job_id overloads');
+SELECT is((SELECT enabled FROM jobs.scheduled_job WHERE job_id = :owner_job), false, 'the owner disabled it');
+SELECT lives_ok('SELECT jobs.enable(' || :owner_job || ')', 'a superuser may change any job by job_id');
+
+-- Behaviour: triggering -----------------------------------------------------------
+SELECT pg_temp.as_role('pgtap_jobs_owner', $$SELECT jobs.trigger('pgtap job', '{"k": [1, 2]}')$$)::bigint
+    AS owner_run \gset
+SELECT is((SELECT row(job_id = :owner_job, job_name, owner, command, status, triggered_by, triggered_by_user,
+                       payload, scheduled_for IS NULL, attempt)::text
+           FROM jobs.job_execution WHERE execution_id = :owner_run),
+          '(t,"pgtap job",pgtap_jobs_owner,"SELECT 3",queued,manual,pgtap_jobs_owner,"{""k"": [1, 2]}",t,1)',
+          'trigger queues a manual run with the job''s command, the caller and the payload');
+SELECT is(pg_temp.as_role('pgtap_jobs_owner', 'SELECT count(*) FROM jobs.job_history'), '1',
+          'the owner sees its run in job_history');
+SELECT is(pg_temp.as_role('pgtap_jobs_other', 'SELECT count(*) FROM jobs.job_execution'), '0',
+          'another role does not');
+SELECT ok(jobs.trigger(:owner_job::bigint, '"by admin"') > :owner_run, 'a superuser may trigger any job by job_id');
+SELECT is((SELECT triggered_by_user::text FROM jobs.job_execution WHERE job_id = :owner_job
+           ORDER BY execution_id DESC LIMIT 1), current_user::text, 'the run records who triggered it');
+SAVEPOINT before_rollback;
+SELECT jobs.trigger('pgtap job') AS undone_run \gset
+ROLLBACK TO SAVEPOINT before_rollback;
+SELECT is((SELECT count(*) FROM jobs.job_execution WHERE execution_id = :undone_run), 0::bigint,
+          'a trigger that rolls back leaves no run');
+SELECT is((SELECT count(*) FROM jobs._caller), 0::bigint, 'no caller rows are left behind');
+
+-- Behaviour: removing -------------------------------------------------------------
+SELECT is(pg_temp.as_role('pgtap_jobs_owner', $$SELECT jobs.unschedule('pgtap job')$$), 'true',
+          'unschedule returns true');
+SELECT is((SELECT count(*) FROM jobs.scheduled_job WHERE job_id = :owner_job), 0::bigint, 'the job is gone');
+SELECT results_eq($$SELECT DISTINCT status FROM jobs.job_execution WHERE job_id = $$ || :owner_job,
+                  $$VALUES ('cancelled')$$, 'its queued runs are cancelled');
+SELECT is((SELECT count(*) FROM jobs.job_execution WHERE job_id = :owner_job), 2::bigint, 'and kept');
+SELECT is(jobs.unschedule(:su_job::bigint), true, 'a superuser unschedules by job_id');
+SELECT throws_ok($$SELECT jobs.trigger('pgtap job')$$, '42704', NULL, 'a removed job cannot be triggered');
+
+-- Many jobs in one transaction are all there.
+SELECT is((SELECT count(DISTINCT jobs.schedule('pgtap bulk ' || n, '@hourly', 'SELECT 1'))
+           FROM generate_series(1, 5000) AS n), 5000::bigint, '5000 jobs defined in one statement');
+SELECT is((SELECT count(*) FROM jobs.job_status WHERE job_name LIKE 'pgtap bulk %' AND next_run_at IS NOT NULL),
+          5000::bigint, 'all 5000 have a next run');
+
+SELECT * FROM finish();
+ROLLBACK;
