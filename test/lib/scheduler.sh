@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# Helpers for the scheduler integration tests (test/integration/scheduler_*.sh):
+# a cluster with pg_jobs created and its launcher up, one-value queries, and
+# "ok"/"not ok" reporting. Source after test/lib/cluster.sh.
+#
+#   scheduler_start NAME [conf lines...]  cluster_start + CREATE EXTENSION
+#                                         pg_jobs + wait for the launcher
+#   value SQL                             one value (psql -At), errors to stderr
+#   holds SQL                             true when SQL returns 't'
+#   count_at_least N SQL                  true when SQL returns a number >= N
+#   wait_until SECONDS SQL                wait_for SQL to return 't'
+#   wait_final ID [SECONDS]               jobs.wait(ID); prints the final status
+#   show_executions [WHERE]               executions summary (for failure messages)
+#   fail MESSAGE / pass MESSAGE           TAP-like lines; fail exits 1
+#
+# On failure the EXIT hook prints a summary of jobs.job_execution, so a red
+# run says what the scheduler did, not only what the test expected.
+
+fail() {
+    echo "not ok - $*" >&2
+    exit 1
+}
+pass() { echo "ok - $*"; }
+note() { echo "# $*"; }
+
+value() { cluster_psql -At -c "$1"; }
+holds() { [[ "$(value "$1" 2>/dev/null)" == t ]]; }
+count_at_least() {
+    local got
+    got="$(value "$2" 2>/dev/null)" || return 1
+    [[ "$got" =~ ^[0-9]+$ ]] && ((got >= $1))
+}
+wait_until() {
+    local seconds="$1"
+    shift
+    wait_for "$seconds" holds "$1"
+}
+
+# jobs.wait with a deadline well past any run in these tests; prints the
+# status the row has when jobs.wait returns (final, or not if it timed out).
+wait_final() {
+    local id="$1" seconds="${2:-60}"
+    value "SELECT status FROM jobs.wait($id, interval '$seconds seconds')"
+}
+
+show_executions() {
+    local where="${1:-true}"
+    cluster_psql -P pager=off -c "
+        SELECT job_id, job_name, triggered_by, status, count(*) AS runs,
+               min(scheduled_for) AS first_scheduled, max(scheduled_for) AS last_scheduled,
+               max(left(error, 80)) AS an_error
+        FROM jobs.job_execution WHERE $where
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4 LIMIT 40" 2>&1 || true
+}
+
+_scheduler_dump_on_failure() {
+    local status=$?
+    ((status != 0)) || return 0
+    [[ -n "${PGPORT:-}" ]] || return 0
+    echo "----- jobs.job_execution at failure -----" >&2
+    show_executions true >&2
+    echo "----- pg_jobs processes -----" >&2
+    cluster_psql -P pager=off -c "SELECT pid, backend_type, datname, state, left(query, 60) AS query
+        FROM pg_stat_activity WHERE backend_type LIKE 'pg_jobs%'" >&2 2>&1 || true
+}
+
+launcher_running() {
+    holds "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pg_jobs launcher'"
+}
+
+scheduler_start() {
+    cluster_start "$@"
+    cluster_on_exit _scheduler_dump_on_failure
+    cluster_psql -c "CREATE EXTENSION pg_jobs"
+    wait_for 30 launcher_running || fail "the pg_jobs launcher shows in pg_stat_activity"
+}
