@@ -114,17 +114,23 @@ void record_failure(int64 execution_id, const ErrorData* error) {
     end_store_call(nest);
 }
 
-uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times, int count) {
-    auto* ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
-    auto* times = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+namespace {
+
+// An array of 8-byte pass-by-value elements (bigint[] or timestamptz[]) as a Datum.
+Datum int8_like_array(const int64* elements, int count, Oid element_type) {
+    auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
     for (int i = 0; i < count; ++i) {
-        ids[i] = Int64GetDatum(job_ids[i]);
-        times[i] = TimestampTzGetDatum(fire_times[i]);
+        datums[i] = Int64GetDatum(elements[i]);
     }
+    return PointerGetDatum(construct_array(datums, count, element_type, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+}  // namespace
+
+uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times, int count) {
     Oid types[2] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID};
-    Datum values[2] = {
-        PointerGetDatum(construct_array(ids, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
-        PointerGetDatum(construct_array(times, count, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE))};
+    Datum values[2] = {int8_like_array(job_ids, count, INT8OID),
+                       int8_like_array(fire_times, count, TIMESTAMPTZOID)};
     const int nest = begin_store_call();
     execute(
         "INSERT INTO jobs.job_execution "
@@ -141,13 +147,8 @@ uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times,
 }
 
 uint64 queue_reboot_runs(const int64* job_ids, int count) {
-    auto* ids = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
-    for (int i = 0; i < count; ++i) {
-        ids[i] = Int64GetDatum(job_ids[i]);
-    }
     Oid types[1] = {INT8ARRAYOID};
-    Datum values[1] = {
-        PointerGetDatum(construct_array(ids, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE))};
+    Datum values[1] = {int8_like_array(job_ids, count, INT8OID)};
     const int nest = begin_store_call();
     execute(
         "INSERT INTO jobs.job_execution "
