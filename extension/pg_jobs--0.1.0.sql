@@ -34,7 +34,7 @@ COMMENT ON FUNCTION jobs.describe(text, text) IS
 
 -- The launcher reads the tables in one database only (the jobs.database
 -- setting). The extension may still be created elsewhere, for jobs.next_runs
--- and jobs.describe; defining jobs there is refused (jobs._take_caller).
+-- and jobs.describe; defining jobs there is refused (pg_jobs_privileged_call).
 -- jobs.describe loads the library first, so the setting is defined.
 DO $check_database$
 BEGIN
@@ -162,79 +162,27 @@ GRANT SELECT ON jobs.scheduled_job, jobs.job_execution TO PUBLIC;
 
 -- Who is calling ---------------------------------------------------------------
 --
--- The functions that write are SECURITY DEFINER, and inside them current_user
--- is the extension's owner, not the caller. So each public function first
--- records the caller here, running as the caller: row level security lets a
--- role insert a row only with its own name and its own transaction, so the
--- row cannot be forged. The SECURITY DEFINER function then takes the row
--- (jobs._take_caller). Rows never outlive the call that made them.
-CREATE UNLOGGED TABLE jobs._caller (
-    call_id   bigint GENERATED ALWAYS AS IDENTITY,
-    xact      xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
-    role_name name NOT NULL DEFAULT current_user
-);
-CREATE INDEX _caller_by_xact ON jobs._caller (xact, call_id);
-COMMENT ON TABLE jobs._caller IS
-'Internal: the role calling a pg_jobs function, recorded by the function as that role and taken by its '
-'SECURITY DEFINER part; empty between calls.';
-ALTER TABLE jobs._caller ENABLE ROW LEVEL SECURITY;
-CREATE POLICY record_self ON jobs._caller FOR INSERT
-    WITH CHECK (role_name = current_user AND xact = pg_catalog.pg_current_xact_id());
-REVOKE ALL ON jobs._caller FROM PUBLIC;
-GRANT INSERT ON jobs._caller TO PUBLIC;
-
--- The caller recorded by the public function that is running now. Called
--- only from SECURITY DEFINER functions (nobody else may delete the rows).
-CREATE FUNCTION jobs._take_caller()
-RETURNS name
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-    caller name;
-BEGIN
-    -- Every function that defines, changes or triggers a job starts here.
-    IF current_database() <> current_setting('jobs.database', true) THEN
-        RAISE EXCEPTION 'jobs can only be defined in database "%" (the jobs.database setting), not in "%"',
-            current_setting('jobs.database', true), current_database()
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = format('Connect to database "%s", or set jobs.database = ''%s'' in postgresql.conf '
-                                'and restart the server.', current_setting('jobs.database', true),
-                                current_database());
-    END IF;
-    -- The newest row of this transaction is the current call's: found first
-    -- by the index, however many calls this transaction made before. (A row
-    -- a role inserted by hand and committed can never match again: xid8 does
-    -- not wrap.)
-    DELETE FROM jobs._caller AS c
-    WHERE c.ctid = (SELECT n.ctid FROM jobs._caller AS n WHERE n.xact = pg_current_xact_id()
-                    ORDER BY n.call_id DESC LIMIT 1)
-    RETURNING c.role_name INTO caller;
-    IF caller IS NULL THEN
-        RAISE EXCEPTION 'pg_jobs internal functions cannot be called directly'
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Use jobs.schedule, jobs.alter, jobs.enable, jobs.disable, jobs.unschedule or jobs.trigger.';
-    END IF;
-    RETURN caller;
-END
-$$;
-COMMENT ON FUNCTION jobs._take_caller() IS
-'Internal: the role that called the public pg_jobs function now running (see table jobs._caller).';
-REVOKE EXECUTE ON FUNCTION jobs._take_caller() FROM PUBLIC;
+-- The public functions that write (jobs.schedule, jobs.alter, ...) are one C
+-- function, pg_jobs_privileged_call, running as the caller. It takes the
+-- caller's role from the server (GetUserId) and calls the function's
+-- privileged part, jobs._<name>(caller, ...): SECURITY DEFINER, and
+-- executable by nobody else, so the caller's name cannot be forged.
 
 -- C functions (src/pg) -----------------------------------------------------------
 
-CREATE FUNCTION jobs._wake_scheduler(jobs_changed boolean DEFAULT true)
+CREATE FUNCTION jobs._wake_scheduler(jobs_changed boolean DEFAULT true, job_id bigint DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_wake_scheduler';
-COMMENT ON FUNCTION jobs._wake_scheduler(boolean) IS
+COMMENT ON FUNCTION jobs._wake_scheduler(boolean, bigint) IS
 'Internal: when the current transaction commits, wakes the scheduler (and an idle worker of this database); '
-'jobs_changed => false when only runs were queued, so the scheduler need not reload jobs.';
-REVOKE EXECUTE ON FUNCTION jobs._wake_scheduler(boolean) FROM PUBLIC;
+'jobs_changed => false when only runs were queued, so the scheduler need not reload jobs; job_id: the job that '
+'changed (NULL: any may have).';
+REVOKE EXECUTE ON FUNCTION jobs._wake_scheduler(boolean, bigint) FROM PUBLIC;
 
 CREATE FUNCTION jobs.wait(execution_id bigint, timeout interval DEFAULT '1 minute')
 RETURNS jobs.job_execution
-LANGUAGE C VOLATILE STRICT
+LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_wait';
 COMMENT ON FUNCTION jobs.wait(bigint, interval) IS
 'Waits until the run reaches a final status (succeeded, failed, timed_out, cancelled, skipped, crashed) or the '
@@ -356,17 +304,17 @@ COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) I
 'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
 'zone, missing or forbidden database).';
 
--- The SECURITY DEFINER parts of the public functions. Each first takes the
--- caller recorded by its public function.
+-- The privileged parts of the public functions: SECURITY DEFINER, executable
+-- only by the extension's owner; pg_jobs_privileged_call calls them with the
+-- caller's role as first argument.
 
-CREATE FUNCTION jobs._schedule(job_name text, schedule text, command text, database text, timezone text,
-                               enabled boolean)
+CREATE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
+                               timezone text, enabled boolean)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    caller name := jobs._take_caller();
     zone text := coalesce(timezone, current_setting('jobs.timezone'));
     target name := coalesce(database, current_database());
     result_id bigint;
@@ -382,19 +330,19 @@ BEGIN
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, updated_at = now()
     RETURNING j.job_id INTO result_id;
-    PERFORM jobs._wake_scheduler(true);
+    PERFORM jobs._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
 
-CREATE FUNCTION jobs._alter(job_id bigint, schedule text, command text, database text, timezone text,
-                            enabled boolean)
+CREATE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
+                            timezone text, enabled boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, jobs._take_caller(), true);
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
 BEGIN
     job.schedule := coalesce(schedule, job.schedule);
     job.command := coalesce(command, job.command);
@@ -406,51 +354,66 @@ BEGIN
     SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
         enabled = job.enabled, updated_at = now()
     WHERE j.job_id = job.job_id;
-    PERFORM jobs._wake_scheduler(true);
+    PERFORM jobs._wake_scheduler(true, job.job_id);
 END
 $$;
 
-CREATE FUNCTION jobs._set_enabled(job_id bigint, enabled boolean)
+-- Shared by _enable and _disable (and so SECURITY DEFINER through them).
+CREATE FUNCTION jobs._set_enabled(caller name, job_id bigint, enabled boolean)
 RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, jobs._take_caller(), true);
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
 BEGIN
     IF job.enabled IS DISTINCT FROM enabled THEN
         UPDATE jobs.scheduled_job AS j SET enabled = _set_enabled.enabled, updated_at = now()
         WHERE j.job_id = job.job_id;
-        PERFORM jobs._wake_scheduler(true);
+        PERFORM jobs._wake_scheduler(true, job.job_id);
     END IF;
 END
 $$;
 
-CREATE FUNCTION jobs._unschedule(job_id bigint)
+CREATE FUNCTION jobs._enable(caller name, job_id bigint)
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT jobs._set_enabled(caller, job_id, true);
+END;
+
+CREATE FUNCTION jobs._disable(caller name, job_id bigint)
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT jobs._set_enabled(caller, job_id, false);
+END;
+
+CREATE FUNCTION jobs._unschedule(caller name, job_id bigint)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, jobs._take_caller(), true);
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
 BEGIN
     DELETE FROM jobs.scheduled_job AS j WHERE j.job_id = job.job_id;
     -- Runs not started yet would run a job that no longer exists.
     UPDATE jobs.job_execution AS e
     SET status = 'cancelled', finished_at = clock_timestamp(), error = 'the job was unscheduled before this run started'
     WHERE e.job_id = job.job_id AND e.status = 'queued';
-    PERFORM jobs._wake_scheduler(true);
+    PERFORM jobs._wake_scheduler(true, job.job_id);
     RETURN true;
 END
 $$;
 
-CREATE FUNCTION jobs._trigger(job_id bigint, payload jsonb)
+CREATE FUNCTION jobs._trigger(caller name, job_id bigint, payload jsonb)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    caller name := jobs._take_caller();
     job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, false);
     result_id bigint;
 BEGIN
@@ -463,26 +426,38 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION jobs._schedule(text, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean) IS
 'Internal: the privileged part of jobs.schedule; call jobs.schedule.';
-COMMENT ON FUNCTION jobs._alter(bigint, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean) IS
 'Internal: the privileged part of jobs.alter; call jobs.alter.';
-COMMENT ON FUNCTION jobs._set_enabled(bigint, boolean) IS
-'Internal: the privileged part of jobs.enable and jobs.disable; call those.';
-COMMENT ON FUNCTION jobs._unschedule(bigint) IS
+COMMENT ON FUNCTION jobs._set_enabled(name, bigint, boolean) IS
+'Internal: what jobs._enable and jobs._disable share.';
+COMMENT ON FUNCTION jobs._enable(name, bigint) IS
+'Internal: the privileged part of jobs.enable; call jobs.enable.';
+COMMENT ON FUNCTION jobs._disable(name, bigint) IS
+'Internal: the privileged part of jobs.disable; call jobs.disable.';
+COMMENT ON FUNCTION jobs._unschedule(name, bigint) IS
 'Internal: the privileged part of jobs.unschedule; call jobs.unschedule.';
-COMMENT ON FUNCTION jobs._trigger(bigint, jsonb) IS
+COMMENT ON FUNCTION jobs._trigger(name, bigint, jsonb) IS
 'Internal: the privileged part of jobs.trigger; call jobs.trigger.';
 
--- Only the SECURITY DEFINER functions above call these.
+-- Only pg_jobs_privileged_call (through fmgr, which checks no EXECUTE
+-- privilege) and the functions above call these.
+REVOKE EXECUTE ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._set_enabled(name, bigint, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._enable(name, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._disable(name, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._unschedule(name, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._trigger(name, bigint, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._job_for_caller(bigint, name, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._check_definition(text, text, text, name, text, name) FROM PUBLIC;
 
 -- Public functions ------------------------------------------------------------------
 --
--- Each runs as its caller: it records the caller (jobs._caller), then calls
--- its SECURITY DEFINER part. The job_name overloads resolve the name among
--- the caller's own jobs and call the job_id overload.
+-- The job_id versions are pg_jobs_privileged_call (see "Who is calling"). The
+-- job_name overloads resolve the name among the caller's own jobs and call
+-- the job_id version.
 
 CREATE FUNCTION jobs.schedule(
     job_name text,
@@ -492,11 +467,8 @@ CREATE FUNCTION jobs.schedule(
     timezone text DEFAULT NULL,
     enabled boolean DEFAULT true)
 RETURNS bigint
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    INSERT INTO jobs._caller DEFAULT VALUES;
-    SELECT jobs._schedule(job_name, schedule, command, database, timezone, enabled);
-END;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean) IS
 'Creates a job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'schedule: a cron expression, macro or interval (NULL: run only when triggered); database: where the command '
@@ -511,11 +483,8 @@ CREATE FUNCTION jobs.alter(
     timezone text DEFAULT NULL,
     enabled boolean DEFAULT NULL)
 RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    INSERT INTO jobs._caller DEFAULT VALUES;
-    SELECT jobs._alter(job_id, schedule, command, database, timezone, enabled);
-END;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean) IS
 'Changes the given properties of the job with this job_id (NULL: unchanged). For administrators: superusers may '
 'change any job, other roles only their own.';
@@ -538,11 +507,8 @@ COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean) IS
 
 CREATE FUNCTION jobs.enable(job_id bigint)
 RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    INSERT INTO jobs._caller DEFAULT VALUES;
-    SELECT jobs._set_enabled(job_id, true);
-END;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.enable(bigint) IS
 'Lets the job with this job_id fire on its schedule again. For administrators: superusers may change any job, '
 'other roles only their own.';
@@ -557,11 +523,8 @@ COMMENT ON FUNCTION jobs.enable(text) IS 'Lets the caller''s job of this name fi
 
 CREATE FUNCTION jobs.disable(job_id bigint)
 RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    INSERT INTO jobs._caller DEFAULT VALUES;
-    SELECT jobs._set_enabled(job_id, false);
-END;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.disable(bigint) IS
 'Stops the job with this job_id from firing on its schedule (it can still be triggered); runs already started '
 'finish. For administrators: superusers may change any job, other roles only their own.';
@@ -578,11 +541,8 @@ COMMENT ON FUNCTION jobs.disable(text) IS
 
 CREATE FUNCTION jobs.unschedule(job_id bigint)
 RETURNS boolean
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    INSERT INTO jobs._caller DEFAULT VALUES;
-    SELECT jobs._unschedule(job_id);
-END;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.unschedule(bigint) IS
 'Removes the job with this job_id and cancels its queued runs; its history stays in jobs.job_execution. Returns '
 'true. For administrators: superusers may remove any job, other roles only their own.';
@@ -599,11 +559,8 @@ COMMENT ON FUNCTION jobs.unschedule(text) IS
 
 CREATE FUNCTION jobs.trigger(job_id bigint, payload jsonb DEFAULT NULL)
 RETURNS bigint
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    INSERT INTO jobs._caller DEFAULT VALUES;
-    SELECT jobs._trigger(job_id, payload);
-END;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.trigger(bigint, jsonb) IS
 'Queues a run of the job with this job_id and returns its execution_id; it starts when the transaction commits '
 '(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers may '
@@ -692,8 +649,6 @@ GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
 
 COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their own jobs.';
 COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
-COMMENT ON POLICY record_self ON jobs._caller IS 'A role may record only itself, in its own transaction.';
-COMMENT ON INDEX jobs._caller_by_xact IS 'Finds the current transaction''s caller.';
 COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
 COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database, oldest first, for the workers.';
 COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
@@ -702,4 +657,3 @@ COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';
 COMMENT ON SEQUENCE jobs.scheduled_job_job_id_seq IS 'Numbers jobs (jobs.scheduled_job.job_id).';
 COMMENT ON SEQUENCE jobs.job_execution_execution_id_seq IS 'Numbers runs (jobs.job_execution.execution_id).';
-COMMENT ON SEQUENCE jobs._caller_call_id_seq IS 'Internal: orders the rows of jobs._caller.';

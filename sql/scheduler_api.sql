@@ -131,9 +131,6 @@ RESET ROLE;
 SELECT owner FROM jobs.scheduled_job WHERE job_name = 'defined in a function';
 DROP FUNCTION public.regress_jobs_define();
 
--- Internal bookkeeping leaves nothing behind.
-SELECT count(*) AS caller_rows FROM jobs._caller;
-
 -- Clean up.
 SELECT jobs.unschedule(job_id) FROM jobs.scheduled_job WHERE owner::text LIKE 'regress_jobs_%' ORDER BY job_id;
 SELECT jobs.unschedule(job_name) FROM jobs.scheduled_job WHERE owner = current_user ORDER BY job_id;

@@ -140,8 +140,8 @@ SELECT jobs.trigger(:alice_id);
 ROLLBACK TO SAVEPOINT ok;
 
 -- No way around the functions for a role that is not a superuser: the
--- tables are read-only, the internal functions refuse to be called alone,
--- and a role can vouch only for itself.
+-- tables are read-only, and the privileged parts (which take the caller's
+-- name as an argument) may be called by nobody but the public functions.
 SET LOCAL ROLE regress_jobs_mallory;
 INSERT INTO jobs.scheduled_job (job_name, owner, schedule, timezone, command, database)
 VALUES ('sneaky', 'postgres', '@daily', 'UTC', 'SELECT 1', current_database());
@@ -157,32 +157,19 @@ SET LOCAL ROLE regress_jobs_mallory;
 DELETE FROM jobs.job_execution;
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._schedule('sneaky', '@daily', 'SELECT 1', NULL, NULL, true);
+SELECT jobs._schedule('regress_jobs_alice', 'sneaky', '@daily', 'SELECT 1', NULL, NULL, true);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._trigger(:alice_id, NULL);
+SELECT jobs._trigger('regress_jobs_alice', :alice_id, NULL);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-INSERT INTO jobs._caller (role_name) VALUES ('regress_jobs_alice');
+SELECT jobs._enable('regress_jobs_alice', :alice_id);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-INSERT INTO jobs._caller (xact) VALUES ('1');
-ROLLBACK TO SAVEPOINT ok;
-SET LOCAL ROLE regress_jobs_mallory;
-SELECT * FROM jobs._caller;
-ROLLBACK TO SAVEPOINT ok;
-SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._take_caller();
+SELECT jobs._set_enabled('regress_jobs_alice', :alice_id, false);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
 SELECT jobs._wake_scheduler();
-ROLLBACK TO SAVEPOINT ok;
--- Vouching for itself and then calling the internal function directly gains
--- nothing: the job is the caller's own.
-SET LOCAL ROLE regress_jobs_mallory;
-INSERT INTO jobs._caller DEFAULT VALUES;
-SELECT jobs._schedule('direct', NULL, 'SELECT 1', NULL, NULL, true) > 0 AS scheduled;
-SELECT owner FROM jobs.scheduled_job WHERE job_name = 'direct';
 ROLLBACK TO SAVEPOINT ok;
 
 -- A role without USAGE on the schema cannot use pg_jobs at all.

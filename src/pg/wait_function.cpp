@@ -11,6 +11,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "utils/datetime.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
 
@@ -29,16 +30,24 @@ struct RowState {
     bool queued_here;  // queued by the current (uncommitted) transaction
 };
 
-// Reads the row with a fresh snapshot. Plain C calls only.
+// Reads the row with the latest snapshot, not the transaction's: under
+// REPEATABLE READ or SERIALIZABLE the transaction would never see the run
+// finish. Plain C calls only.
 RowState read_row(int64 execution_id) {
     RowState state{};
     Oid arg_type = INT8OID;
     Datum arg = Int64GetDatum(execution_id);
     SPI_connect();
-    const int rc = SPI_execute_with_args(
+    SPIPlanPtr plan = SPI_prepare(
         "SELECT e, e.status NOT IN ('queued', 'running'), e.status = 'queued', e.xmin "
         "FROM jobs.job_execution e WHERE e.execution_id = $1",
-        1, &arg_type, &arg, nullptr, false, 1);
+        1, &arg_type);
+    if (plan == nullptr) {
+        elog(ERROR, "could not prepare the read of execution %lld: %s", static_cast<long long>(execution_id),
+             SPI_result_code_string(SPI_result));
+    }
+    const int rc =
+        SPI_execute_snapshot(plan, &arg, nullptr, GetLatestSnapshot(), InvalidSnapshot, false, false, 1);
     if (rc != SPI_OK_SELECT) {
         elog(ERROR, "could not read execution %lld: %s", static_cast<long long>(execution_id),
              SPI_result_code_string(rc));

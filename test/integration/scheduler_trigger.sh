@@ -80,6 +80,20 @@ unknown="$(cluster_psql -v VERBOSITY=verbose -c "SELECT jobs.wait(987654321)" 2>
 grep -q 'ERROR:  42704' <<<"$unknown" || fail "jobs.wait on an unknown execution_id fails with 42704; got: $unknown"
 pass "jobs.wait on an unknown execution_id fails with 42704"
 
+# Under REPEATABLE READ the transaction's snapshot never sees the run finish;
+# jobs.wait must read past it (and return long before its 1-minute timeout).
+id="$(value "SELECT jobs.trigger('slow')")"
+in_rr="$(cluster_psql -At <<SQL
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM jobs.job_execution;
+SELECT status || ' ' || (clock_timestamp() - now() < interval '50 seconds') FROM jobs.wait($id, interval '1 minute');
+COMMIT;
+SQL
+)"
+[[ "$(tail -n1 <<<"$in_rr")" == "succeeded true" ]] ||
+    fail "jobs.wait inside a REPEATABLE READ transaction returns the finished run (got: $in_rr)"
+pass "jobs.wait inside a REPEATABLE READ transaction sees the run finish"
+
 # --- Transactional like NOTIFY ------------------------------------------------------------
 rolled="$(cluster_psql -At <<'SQL'
 BEGIN;

@@ -15,7 +15,7 @@ CREATE EXTENSION IF NOT EXISTS pg_jobs;
 SET LOCAL jobs.timezone = 'UTC';
 SET LOCAL timezone = 'UTC';
 
-SELECT plan(94);
+SELECT plan(92);
 
 -- Runs SQL as another role (pgTAP's own bookkeeping must stay with us). On
 -- error the caller's subtransaction also undoes the SET ROLE.
@@ -64,7 +64,7 @@ SELECT is(pg_get_function_arguments('jobs.wait(bigint, interval)'::regprocedure)
 SELECT function_returns('jobs', 'wait', ARRAY['bigint', 'interval'], 'jobs.job_execution');
 SELECT function_returns('jobs', 'context', ARRAY[]::text[], 'jsonb');
 SELECT is(jobs.context(), NULL, 'context is NULL outside a job');
-SELECT function_returns('jobs', '_wake_scheduler', ARRAY['boolean'], 'void');
+SELECT function_returns('jobs', '_wake_scheduler', ARRAY['boolean', 'bigint'], 'void');
 
 -- Security settings: the public functions run as the caller, their
 -- privileged parts as the extension owner with a safe search_path.
@@ -73,17 +73,20 @@ FROM pg_proc AS p
 WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname NOT LIKE '\_%' AND p.prosecdef;
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef$$,
-    ARRAY['_schedule', '_alter', '_set_enabled', '_unschedule', '_trigger'],
+    ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
 FROM pg_proc AS p
 WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef
   AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false);
-SELECT function_privs_are('jobs', '_wake_scheduler', ARRAY['boolean'], 'public', ARRAY[]::text[],
+SELECT function_privs_are('jobs', '_wake_scheduler', ARRAY['boolean', 'bigint'], 'public', ARRAY[]::text[],
                           'PUBLIC may not call _wake_scheduler');
-SELECT function_privs_are('jobs', '_take_caller', ARRAY[]::text[], 'public', ARRAY[]::text[],
-                          'PUBLIC may not call _take_caller');
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+          'PUBLIC may call no internal function but _own_job_id and _next_run_at')
+FROM pg_proc AS p
+WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname LIKE '\_%'
+  AND p.proname NOT IN ('_own_job_id', '_next_run_at') AND has_function_privilege('public', p.oid, 'EXECUTE');
 SELECT function_privs_are('jobs', 'trigger', ARRAY['text', 'jsonb'], 'public', ARRAY['EXECUTE'],
                           'PUBLIC (with USAGE on the schema) may call trigger');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL, 'every function has a comment')
@@ -112,7 +115,6 @@ SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id'
 SELECT hasnt_fk('jobs', 'job_execution', 'history outlives jobs: no foreign key');
 SELECT table_privs_are('jobs', 'scheduled_job', 'public', ARRAY['SELECT'], 'PUBLIC may only read scheduled_job');
 SELECT table_privs_are('jobs', 'job_execution', 'public', ARRAY['SELECT'], 'PUBLIC may only read job_execution');
-SELECT table_privs_are('jobs', '_caller', 'public', ARRAY['INSERT'], 'PUBLIC may only insert into _caller');
 SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.scheduled_job'::regclass),
           'scheduled_job has row level security');
 SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.job_execution'::regclass),
@@ -188,7 +190,7 @@ SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other',
                         $$UPDATE jobs.scheduled_job SET command = 'x'$$),
                  '42501', NULL, 'nor write the table');
 SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other',
-                        $$INSERT INTO jobs._caller (role_name) VALUES ('pgtap_jobs_owner') RETURNING 1$$),
+                        $$SELECT jobs._trigger('pgtap_jobs_owner', $$ || :owner_job || $$, NULL)$$),
                  '42501', NULL, 'nor pretend to be the owner');
 SELECT lives_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_owner', 'SELECT jobs.disable(' || :owner_job || ')'),
                 'the owner may use the job_id overloads');
@@ -215,7 +217,6 @@ SELECT jobs.trigger('pgtap job') AS undone_run \gset
 ROLLBACK TO SAVEPOINT before_rollback;
 SELECT is((SELECT count(*) FROM jobs.job_execution WHERE execution_id = :undone_run), 0::bigint,
           'a trigger that rolls back leaves no run');
-SELECT is((SELECT count(*) FROM jobs._caller), 0::bigint, 'no caller rows are left behind');
 
 -- Behaviour: removing -------------------------------------------------------------
 SELECT is(pg_temp.as_role('pgtap_jobs_owner', $$SELECT jobs.unschedule('pgtap job')$$), 'true',

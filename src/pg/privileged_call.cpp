@@ -1,0 +1,103 @@
+// The public functions that define, change or trigger jobs (jobs.schedule,
+// jobs.alter, jobs.enable, ...) are this one C function. It runs as the
+// caller, so GetUserId() is who is asking; it then calls the function's
+// privileged part, jobs._<name>(caller, <the same arguments>), a SECURITY
+// DEFINER function nobody else may execute. Calling it through fmgr skips
+// the EXECUTE check (made by the executor, not by fmgr), and the caller's
+// name travels as an argument no role can forge.
+#include "pg/gucs.hpp"
+#include "pg/pg_headers.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// Cached in fn_extra for the life of the calling expression.
+struct PrivilegedPart {
+    FmgrInfo function;
+    int nargs;  // the public function's; the privileged part takes one more
+};
+
+// Job definitions live in jobs.database only: the launcher reads them there.
+void require_jobs_database() {
+    const char* here = get_database_name(MyDatabaseId);
+    if (here != nullptr && strcmp(here, jobs_database()) == 0) {
+        return;
+    }
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("jobs can only be defined in database \"%s\" (the jobs.database setting), not in \"%s\"",
+                    jobs_database(), here != nullptr ? here : "?"),
+             errhint("Connect to database \"%s\" (a job can still run in this one: database => '%s'), or "
+                     "set jobs.database = '%s' in postgresql.conf and restart the server.",
+                     jobs_database(), here != nullptr ? here : "?", here != nullptr ? here : "?")));
+}
+
+// Finds jobs._<name>(name, <argument types of the public function>).
+PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
+    const Oid public_oid = fcinfo->flinfo->fn_oid;
+    Oid* public_types = nullptr;
+    int nargs = 0;
+    (void)get_func_signature(public_oid, &public_types, &nargs);
+    if (nargs + 1 > FUNC_MAX_ARGS) {
+        elog(ERROR, "pg_jobs: too many arguments for a privileged call");
+    }
+    Oid types[FUNC_MAX_ARGS];
+    types[0] = NAMEOID;
+    for (int i = 0; i < nargs; ++i) {
+        types[i + 1] = public_types[i];
+    }
+    char* schema = get_namespace_name(get_func_namespace(public_oid));
+    char* private_name = psprintf("_%s", get_func_name(public_oid));
+    List* qualified = list_make2(makeString(schema), makeString(private_name));
+    const Oid private_oid = LookupFuncName(qualified, nargs + 1, types, false);
+
+    auto* part =
+        static_cast<PrivilegedPart*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PrivilegedPart)));
+    fmgr_info_cxt(private_oid, &part->function, fcinfo->flinfo->fn_mcxt);
+    part->nargs = nargs;
+    return part;
+}
+
+// Plain C calls only: errors raised here or in the privileged part travel
+// through no C++ frame that owns anything.
+Datum call_privileged_part(FunctionCallInfo fcinfo) {
+    require_jobs_database();
+    auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
+    if (part == nullptr) {
+        part = look_up_privileged_part(fcinfo);
+        fcinfo->flinfo->fn_extra = part;
+    }
+    NameData* caller = static_cast<NameData*>(palloc0(NAMEDATALEN));
+    namestrcpy(caller, GetUserNameFromId(GetUserId(), false));
+
+    auto* call = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(part->nargs + 1)));
+    InitFunctionCallInfoData(*call, &part->function, static_cast<short>(part->nargs + 1), fcinfo->fncollation,
+                             nullptr, nullptr);
+    call->args[0].value = NameGetDatum(caller);
+    call->args[0].isnull = false;
+    for (int i = 0; i < part->nargs; ++i) {
+        call->args[i + 1] = fcinfo->args[i];
+    }
+    const Datum result = FunctionCallInvoke(call);
+    fcinfo->isnull = call->isnull;
+    return result;
+}
+
+}  // namespace
+}  // namespace pg_jobs::pg
+
+PG_JOBS_SQL_FUNCTION(pg_jobs_privileged_call);
+Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
+    return pg_jobs::pg::call_privileged_part(fcinfo);
+}
