@@ -10,6 +10,9 @@
 #   cluster_stop [NAME]         stop and remove (default: the current one)
 #   cluster_restart [MODE]      restart the current cluster (stop mode:
 #                               fast (default), smart or immediate)
+#   cluster_start_standby NAME PRIMARY
+#                               a streaming hot standby of PRIMARY (current)
+#   cluster_promote             promote the current cluster (a standby)
 #   cluster_use NAME            make another started cluster the current one
 #   cluster_psql ARGS...        psql -X -q -v ON_ERROR_STOP=1 on the current one
 #   cluster_pid                 the postmaster's pid
@@ -281,6 +284,54 @@ cluster_start() {
     _cluster_log "could not start '$name'; server log:"
     tail -n 40 "$dir/postgresql.log" >&2 || true
     return 1
+}
+
+# cluster_start_standby NAME PRIMARY: a hot standby of the started cluster
+# PRIMARY, streaming from it (pg_basebackup -R over its socket), on its own
+# port; it becomes the current cluster.
+cluster_start_standby() {
+    if (($# != 2)) || [[ -z "${_CLUSTER_DIRS[$2]:-}" ]]; then
+        _cluster_log "usage: cluster_start_standby NAME PRIMARY (PRIMARY: a started cluster)"
+        return 2
+    fi
+    local name="$1" primary="$2"
+    local primary_dir="${_CLUSTER_DIRS[$primary]}" primary_port="${_CLUSTER_PORTS[$primary]}"
+    [[ "${CLUSTER_KEEP:-0}" == 1 ]] || _cluster_install_trap
+    local safe_name="${name//[^A-Za-z0-9_-]/_}"
+    local dir
+    dir="$(mktemp -d "${PG_JOBS_TMP:-/tmp}/pg_jobs.${safe_name:0:24}.XXXXXX")" || return 1
+    _CLUSTER_DIRS[$name]="$dir"
+    _CLUSTER_ORDER+=("$name")
+    ((EUID == 0)) && chown postgres: "$dir"
+    chmod 700 "$dir"
+    if ! _cluster_as_owner "$dir" "$PG_BINDIR/pg_basebackup" -h "$primary_dir" -p "$primary_port" -U postgres \
+        -D "$dir/data" -R -X stream -c fast >"$dir/basebackup.log" 2>&1; then
+        _cluster_log "pg_basebackup of '$primary' failed:"
+        cat "$dir/basebackup.log" >&2
+        return 1
+    fi
+    local port
+    port="$(_cluster_pick_port)" || return 1
+    {
+        echo "# --- standby of '$primary', added by test/lib/cluster.sh ---"
+        echo "port = $port"
+        echo "unix_socket_directories = '$dir'"
+        echo "hot_standby = on"
+    } >>"$dir/data/postgresql.conf"
+    _CLUSTER_PORTS[$name]="$port"
+    if ! _cluster_as_owner "$dir" "$PG_BINDIR/pg_ctl" start -D "$dir/data" -l "$dir/postgresql.log" \
+        -w -t 60 >/dev/null 2>&1; then
+        _cluster_log "could not start standby '$name'; server log:"
+        tail -n 40 "$dir/postgresql.log" >&2 || true
+        return 1
+    fi
+    _cluster_export "$name"
+    _cluster_log "started standby '$name' of '$primary' on port $port"
+}
+
+# cluster_promote: promotes the current cluster (a standby) and waits for it.
+cluster_promote() {
+    _cluster_as_owner "$CLUSTER_DIR" "$PG_BINDIR/pg_ctl" promote -D "$CLUSTER_DATA" -w -t 60 >/dev/null
 }
 
 cluster_stop() {
