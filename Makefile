@@ -11,7 +11,11 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_jobs.control
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
 PG_SRCS   = $(sort $(wildcard src/pg/*.cpp))
-OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+HTTP_SRCS = $(sort $(wildcard src/http/*.cpp))
+OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o) $(HTTP_SRCS:.cpp=.o)
+
+# libcurl (libcurl4-openssl-dev) for HTTP jobs.
+CURL_LIBS := $(or $(shell curl-config --libs 2>/dev/null),-lcurl)
 
 # Install and upgrade scripts live in extension/, named as PostgreSQL expects.
 DATA = $(wildcard extension/pg_jobs--*.sql)
@@ -22,9 +26,9 @@ REGRESS_OPTS = --load-extension=pg_jobs
 
 PG_CONFIG ?= pg_config
 
-PG_CPPFLAGS = -Isrc
+PG_CPPFLAGS = -Isrc -DPG_JOBS_VERSION=\"$(EXTVERSION)\"
 PG_CXXFLAGS = -std=c++17 -Werror -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fvisibility=hidden
-SHLIB_LINK  = -lstdc++
+SHLIB_LINK  = -lstdc++ $(CURL_LIBS)
 
 # No LLVM bitcode for JIT inlining: it would need clang to rebuild every C++ file.
 override with_llvm = no
@@ -52,4 +56,4 @@ test:
 	scripts/run-tests.sh
 
 format:
-	clang-format -i $(CORE_SRCS) $(PG_SRCS) $(wildcard src/*/*.hpp src/*/*.h test/*/*.cpp)
+	clang-format -i $(CORE_SRCS) $(PG_SRCS) $(HTTP_SRCS) $(wildcard src/*/*.hpp src/*/*.h test/*/*.cpp)

@@ -19,8 +19,10 @@ packages=(
     clang-format clang-tidy cppcheck
     # PostgreSQL 15 server, client and headers; tzdata backs its time zones.
     postgresql-15 postgresql-client-15 postgresql-server-dev-15 tzdata
-    # HTTP jobs.
-    libcurl4-openssl-dev
+    # HTTP jobs: libcurl; the loopback test server (test/lib/http_test_server.py,
+    # run by /usr/bin/python3); nginx (with openssl for a test certificate:
+    # TLS and HTTP/2 tests) and wrk for the HTTP benchmark.
+    libcurl4-openssl-dev python3 nginx openssl wrk curl
     # Tests: pgTAP and pg_prove, GoogleTest, Google Benchmark.
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libgtest-dev libgmock-dev libbenchmark-dev
     # pg_cron, for comparison benchmarks.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Static checks: clang-tidy (rules in .clang-tidy) over src/core, with the
-# compile commands of the CMake build in build/, and over src/pg, with the
-# server's include directory; cppcheck over src/core.
+# Static checks: clang-tidy (rules in .clang-tidy) over src/core and
+# src/http, with the compile commands of the CMake build in build/, and over
+# src/pg, with the server's include directory; cppcheck over src/core and
+# src/http.
 # Exits non-zero on any finding. `make test` runs it as the lint stage.
 set -uo pipefail
 
@@ -9,15 +10,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
 # compile_commands.json is written at configure time; no build needed.
-if [[ ! -f build/compile_commands.json ]]; then
-    mkdir -p build
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/configure.log 2>&1 || {
-        cat build/configure.log
-        exit 1
-    }
-fi
+# Configure every time (it is quick) so files added since are listed.
+mkdir -p build
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/configure.log 2>&1 || {
+    cat build/configure.log
+    exit 1
+}
 
-mapfile -t sources < <(find src/core -name '*.cpp' | sort)
+mapfile -t sources < <(find src/core src/http -name '*.cpp' | sort)
 status=0
 
 echo "lint: clang-tidy on ${#sources[@]} files"
@@ -41,7 +41,7 @@ done
 echo "lint: cppcheck"
 # missingIncludeSystem: cppcheck need not read the standard headers.
 if ! cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ --enable=warning,style,performance,portability \
-    --inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction -I src src/core; then
+    --inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction -I src src/core src/http; then
     status=1
 fi
 
