@@ -62,7 +62,27 @@ CREATE TABLE jobs.scheduled_job (
     enabled    boolean NOT NULL DEFAULT true,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (owner, job_name)
+    kind       text NOT NULL DEFAULT 'sql' CHECK (kind IN ('sql', 'http')),
+    http_method  text,
+    http_url     text,
+    http_headers jsonb,
+    http_body    jsonb,
+    timeout      interval,
+    max_retries  integer NOT NULL DEFAULT 0,
+    retry_backoff interval NOT NULL DEFAULT '1 second',
+    retry_backoff_max interval NOT NULL DEFAULT '30 seconds',
+    overlap      text NOT NULL DEFAULT 'skip' CHECK (overlap IN ('skip', 'queue', 'allow', 'replace')),
+    max_concurrent integer NOT NULL DEFAULT 1 CHECK (max_concurrent BETWEEN 1 AND 1000),
+    misfire      text NOT NULL DEFAULT 'skip' CHECK (misfire IN ('skip', 'run_once', 'run_all')),
+    starting_deadline interval,
+    start_at     timestamptz,
+    end_at       timestamptz,
+    max_runs     integer CHECK (max_runs > 0),
+    run_at       timestamptz,
+    min_trigger_interval interval,
+    disabled_reason text,
+    UNIQUE (owner, job_name),
+    CHECK ((kind = 'http') = (http_url IS NOT NULL AND http_method IS NOT NULL))
 );
 
 COMMENT ON TABLE jobs.scheduled_job IS
@@ -74,12 +94,47 @@ COMMENT ON COLUMN jobs.scheduled_job.owner IS 'Role that defined the job; the jo
 COMMENT ON COLUMN jobs.scheduled_job.schedule IS
 'Cron expression, macro or interval; NULL for an on-demand job that runs only when triggered.';
 COMMENT ON COLUMN jobs.scheduled_job.timezone IS 'Time zone in whose wall-clock time the schedule is evaluated.';
-COMMENT ON COLUMN jobs.scheduled_job.command IS 'SQL to run; several statements run as one transaction.';
+COMMENT ON COLUMN jobs.scheduled_job.command IS
+'SQL to run (several statements run as one transaction); for HTTP jobs, the method and URL.';
 COMMENT ON COLUMN jobs.scheduled_job.database IS 'Database in which the command runs.';
 COMMENT ON COLUMN jobs.scheduled_job.enabled IS
 'Whether the schedule fires; a disabled job can still be triggered by hand.';
 COMMENT ON COLUMN jobs.scheduled_job.created_at IS 'When the job was first defined.';
 COMMENT ON COLUMN jobs.scheduled_job.updated_at IS 'When the job was last defined or changed.';
+COMMENT ON COLUMN jobs.scheduled_job.kind IS
+'sql (jobs.schedule: runs command) or http (jobs.schedule_http: calls http_url).';
+COMMENT ON COLUMN jobs.scheduled_job.http_method IS 'HTTP jobs: the request method (GET, POST, ...).';
+COMMENT ON COLUMN jobs.scheduled_job.http_url IS 'HTTP jobs: the URL called.';
+COMMENT ON COLUMN jobs.scheduled_job.http_headers IS
+'HTTP jobs: request headers, with the values of secret-looking names (Authorization, Cookie, *token*, *key*, '
+'*secret*) shown as ***.';
+COMMENT ON COLUMN jobs.scheduled_job.http_body IS 'HTTP jobs: sent as "config" in the JSON body of each request.';
+COMMENT ON COLUMN jobs.scheduled_job.timeout IS
+'How long a run may take before it is cancelled as timed_out (HTTP jobs: the whole request); NULL: the '
+'jobs.default_timeout setting.';
+COMMENT ON COLUMN jobs.scheduled_job.max_retries IS
+'How many times a failed, timed out or crashed run is retried (0: never).';
+COMMENT ON COLUMN jobs.scheduled_job.retry_backoff IS
+'Delay before the first retry; retry n waits retry_backoff * 2^(n-1), at most retry_backoff_max, +-20% jitter.';
+COMMENT ON COLUMN jobs.scheduled_job.retry_backoff_max IS 'Longest delay before a retry.';
+COMMENT ON COLUMN jobs.scheduled_job.overlap IS
+'When a scheduled run is due while one is running: skip (record a skipped run), queue (at most one waiting), '
+'allow (up to max_concurrent at once) or replace (cancel the running one).';
+COMMENT ON COLUMN jobs.scheduled_job.max_concurrent IS 'With overlap = allow: most runs of the job at once.';
+COMMENT ON COLUMN jobs.scheduled_job.misfire IS
+'Runs missed while the server was down or the job disabled: skip, run_once (one catch-up run) or run_all '
+'(every missed time, up to 100).';
+COMMENT ON COLUMN jobs.scheduled_job.starting_deadline IS
+'A scheduled run that cannot start within this delay of its time is recorded as skipped; NULL: no deadline.';
+COMMENT ON COLUMN jobs.scheduled_job.start_at IS 'The schedule fires from this time on; NULL: at once.';
+COMMENT ON COLUMN jobs.scheduled_job.end_at IS 'The schedule does not fire after this time; NULL: never ends.';
+COMMENT ON COLUMN jobs.scheduled_job.max_runs IS
+'After this many scheduled runs the job disables itself (disabled_reason says so); NULL: no limit.';
+COMMENT ON COLUMN jobs.scheduled_job.run_at IS 'One-shot jobs (schedule NULL): the one time the job runs.';
+COMMENT ON COLUMN jobs.scheduled_job.min_trigger_interval IS
+'Manual triggers closer together than this are refused; NULL: no limit.';
+COMMENT ON COLUMN jobs.scheduled_job.disabled_reason IS
+'Why the job disabled itself (max_runs reached, end_at passed, one-shot done); NULL when enabled by hand.';
 
 CREATE TABLE jobs.job_execution (
     execution_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -105,7 +160,13 @@ CREATE TABLE jobs.job_execution (
     sqlstate          text,
     error_detail      text,
     rows_affected     bigint,
-    worker_pid        integer
+    worker_pid        integer,
+    kind              text NOT NULL DEFAULT 'sql' CHECK (kind IN ('sql', 'http')),
+    http_status       integer,
+    http_timing       jsonb,
+    retry_of          bigint,
+    not_before        timestamptz,
+    cancel_requested_by name
 );
 
 -- At most one run per job and scheduled time, even if the launcher crashes
@@ -113,9 +174,12 @@ CREATE TABLE jobs.job_execution (
 CREATE UNIQUE INDEX job_execution_once_per_time ON jobs.job_execution (job_id, scheduled_for)
     WHERE triggered_by = 'schedule';
 -- What workers claim: the queued runs of one database, oldest first.
-CREATE INDEX job_execution_pending ON jobs.job_execution (database, execution_id) WHERE status = 'queued';
+CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, execution_id) WHERE status = 'queued';
 -- A job's latest runs (jobs.job_status).
 CREATE INDEX job_execution_by_job ON jobs.job_execution (job_id, execution_id DESC);
+-- Retries waiting for their time: the launcher sleeps until the earliest.
+CREATE INDEX job_execution_retry_due ON jobs.job_execution (not_before)
+    WHERE status = 'queued' AND not_before IS NOT NULL;
 
 COMMENT ON TABLE jobs.job_execution IS
 'One row per run of a job, queued, running or finished; rows stay after their job is unscheduled. '
@@ -138,12 +202,21 @@ COMMENT ON COLUMN jobs.job_execution.finished_at IS 'When the run reached its fi
 COMMENT ON COLUMN jobs.job_execution.duration IS 'finished_at - started_at.';
 COMMENT ON COLUMN jobs.job_execution.attempt IS '1 for the first attempt, 2 for the first retry, and so on.';
 COMMENT ON COLUMN jobs.job_execution.payload IS 'The payload given to jobs.trigger; the job reads it with jobs.context().';
-COMMENT ON COLUMN jobs.job_execution.result IS 'What the run returned, for jobs that return something.';
+COMMENT ON COLUMN jobs.job_execution.result IS
+'What the run returned: for HTTP runs the response body, as JSON when it is JSON, else as a JSON string.';
 COMMENT ON COLUMN jobs.job_execution.error IS 'Error message of a run that did not succeed.';
 COMMENT ON COLUMN jobs.job_execution.sqlstate IS 'SQLSTATE of the error.';
 COMMENT ON COLUMN jobs.job_execution.error_detail IS 'DETAIL, HINT and CONTEXT of the error.';
 COMMENT ON COLUMN jobs.job_execution.rows_affected IS 'Rows processed by the command''s last statement.';
 COMMENT ON COLUMN jobs.job_execution.worker_pid IS 'Process ID of the worker that ran it.';
+COMMENT ON COLUMN jobs.job_execution.retry_of IS 'For a retry: the execution it retries.';
+COMMENT ON COLUMN jobs.job_execution.cancel_requested_by IS 'Role that called jobs.cancel for this run.';
+COMMENT ON COLUMN jobs.job_execution.not_before IS 'A queued run (a retry) does not start before this time.';
+COMMENT ON COLUMN jobs.job_execution.kind IS 'sql or http, as the job''s kind when the run was queued.';
+COMMENT ON COLUMN jobs.job_execution.http_status IS 'HTTP runs: the response status (NULL if none arrived).';
+COMMENT ON COLUMN jobs.job_execution.http_timing IS
+'HTTP runs: milliseconds from the start to the end of DNS resolution, connect, TLS handshake, first byte, and '
+'in total (dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms).';
 
 -- pg_dump keeps jobs and history (and the identities that number them).
 SELECT pg_catalog.pg_extension_config_dump('jobs.scheduled_job', '');
@@ -304,12 +377,45 @@ COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) I
 'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
 'zone, missing or forbidden database).';
 
+-- Refuses run options the scheduler could not honour.
+CREATE FUNCTION jobs._check_run_options(timeout interval, max_retries integer, retry_backoff interval,
+                                        retry_backoff_max interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF timeout IS NOT NULL AND timeout <= interval '0' THEN
+        RAISE EXCEPTION 'timeout must be positive, not %', timeout
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''5 minutes'', or leave it out for the jobs.default_timeout setting.';
+    END IF;
+    IF max_retries IS NULL OR max_retries < 0 OR max_retries > 1000 THEN
+        RAISE EXCEPTION 'max_retries must be between 0 and 1000, not %', coalesce(max_retries::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass 0 (the default) for no retries.';
+    END IF;
+    IF retry_backoff IS NULL OR retry_backoff <= interval '0' THEN
+        RAISE EXCEPTION 'retry_backoff must be positive, not %', coalesce(retry_backoff::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass an interval such as ''1 second'' (the default).';
+    END IF;
+    IF retry_backoff_max IS NULL OR retry_backoff_max < retry_backoff THEN
+        RAISE EXCEPTION 'retry_backoff_max (%) must not be shorter than retry_backoff (%)',
+            coalesce(retry_backoff_max::text, 'NULL'), retry_backoff
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval at least as long as retry_backoff, such as ''30 seconds'' (the default).';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
+'Internal: raises 22023 for a non-positive timeout, max_retries outside 0..1000, or a bad retry backoff.';
+REVOKE EXECUTE ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) FROM PUBLIC;
+
 -- The privileged parts of the public functions: SECURITY DEFINER, executable
 -- only by the extension's owner; pg_jobs_privileged_call calls them with the
 -- caller's role as first argument.
 
 CREATE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
-                               timezone text, enabled boolean)
+                               timezone text, enabled boolean, timeout interval, max_retries integer,
+                               retry_backoff interval, retry_backoff_max interval)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -320,23 +426,31 @@ DECLARE
     result_id bigint;
 BEGIN
     PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled)
-    VALUES (job_name, caller, schedule, zone, command, target, enabled)
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
+                                         max_retries, retry_backoff, retry_backoff_max)
+    VALUES (job_name, caller, schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+            retry_backoff_max)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
-            database = excluded.database, enabled = excluded.enabled, updated_at = now()
+            database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
+            http_url = NULL, http_headers = NULL, http_body = NULL, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, updated_at = now()
     RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
     PERFORM jobs._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
 
 CREATE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
-                            timezone text, enabled boolean)
+                            timezone text, enabled boolean, timeout interval, max_retries integer,
+                            retry_backoff interval, retry_backoff_max interval)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -344,15 +458,29 @@ AS $$
 DECLARE
     job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
 BEGIN
+    IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
+        RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its request with jobs.alter_http, or redefine it with jobs.schedule.';
+    END IF;
     job.schedule := coalesce(schedule, job.schedule);
     job.command := coalesce(command, job.command);
     job.database := coalesce(database, job.database);
     job.timezone := coalesce(timezone, job.timezone);
     job.enabled := coalesce(enabled, job.enabled);
+    job.timeout := coalesce(timeout, job.timeout);
+    job.max_retries := coalesce(max_retries, job.max_retries);
+    job.retry_backoff := coalesce(retry_backoff, job.retry_backoff);
+    job.retry_backoff_max := coalesce(retry_backoff_max, job.retry_backoff_max);
     PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone, job.owner);
+    PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    IF job.kind = 'http' THEN
+        PERFORM jobs._check_http_timeout(job.timeout);
+    END IF;
     UPDATE jobs.scheduled_job AS j
     SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
-        enabled = job.enabled, updated_at = now()
+        enabled = job.enabled, timeout = job.timeout, max_retries = job.max_retries,
+        retry_backoff = job.retry_backoff, retry_backoff_max = job.retry_backoff_max, updated_at = now()
     WHERE j.job_id = job.job_id;
     PERFORM jobs._wake_scheduler(true, job.job_id);
 END
@@ -417,18 +545,18 @@ DECLARE
     job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, false);
     result_id bigint;
 BEGIN
-    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by, triggered_by_user,
-                                    payload)
-    VALUES (job.job_id, job.job_name, job.owner, job.database, job.command, 'manual', caller, payload)
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
+                                    triggered_by_user, payload)
+    VALUES (job.job_id, job.job_name, job.owner, job.database, job.command, job.kind, 'manual', caller, payload)
     RETURNING execution_id INTO result_id;
     PERFORM jobs._wake_scheduler(false);
     RETURN result_id;
 END
 $$;
 
-COMMENT ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval) IS
 'Internal: the privileged part of jobs.schedule; call jobs.schedule.';
-COMMENT ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval) IS
 'Internal: the privileged part of jobs.alter; call jobs.alter.';
 COMMENT ON FUNCTION jobs._set_enabled(name, bigint, boolean) IS
 'Internal: what jobs._enable and jobs._disable share.';
@@ -441,10 +569,60 @@ COMMENT ON FUNCTION jobs._unschedule(name, bigint) IS
 COMMENT ON FUNCTION jobs._trigger(name, bigint, jsonb) IS
 'Internal: the privileged part of jobs.trigger; call jobs.trigger.';
 
+CREATE FUNCTION jobs._request_cancel(execution_id bigint, kind text)
+RETURNS void
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_request_cancel';
+COMMENT ON FUNCTION jobs._request_cancel(bigint, text) IS
+'Internal: when the current transaction commits, interrupts the worker running this execution (kind sql or '
+'http; queued: only wakes jobs.wait).';
+
+-- A queued run ends at once; a running one is interrupted once this
+-- transaction commits (its worker then records it 'cancelled', by the role in
+-- cancel_requested_by). The row lock keeps the run from finishing meanwhile.
+CREATE FUNCTION jobs._cancel(caller name, execution_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run jobs.job_execution;
+BEGIN
+    SELECT * INTO run FROM jobs.job_execution AS e WHERE e.execution_id = _cancel.execution_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'execution % does not exist', execution_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'List runs with SELECT execution_id, job_name, status FROM jobs.job_history.';
+    END IF;
+    IF run.owner <> caller AND NOT (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
+        RAISE EXCEPTION 'permission denied to cancel execution % of job "%"', execution_id, run.job_name
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Only the job''s owner ("%s") and superusers may cancel its runs.', run.owner);
+    END IF;
+    IF run.status = 'queued' THEN
+        UPDATE jobs.job_execution AS e
+        SET status = 'cancelled', finished_at = clock_timestamp(), cancel_requested_by = caller,
+            error = format('cancelled by %s', caller), sqlstate = '57014'
+        WHERE e.execution_id = run.execution_id;
+        PERFORM jobs._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
+        RETURN true;
+    ELSIF run.status = 'running' THEN
+        UPDATE jobs.job_execution AS e SET cancel_requested_by = caller WHERE e.execution_id = run.execution_id;
+        PERFORM jobs._request_cancel(run.execution_id, run.kind);
+        RETURN true;
+    END IF;
+    RETURN false;
+END
+$$;
+COMMENT ON FUNCTION jobs._cancel(name, bigint) IS
+'Internal: the privileged part of jobs.cancel; call jobs.cancel.';
+
 -- Only pg_jobs_privileged_call (through fmgr, which checks no EXECUTE
 -- privilege) and the functions above call these.
-REVOKE EXECUTE ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._request_cancel(bigint, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._cancel(name, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._set_enabled(name, bigint, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._enable(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._disable(name, bigint) FROM PUBLIC;
@@ -452,6 +630,219 @@ REVOKE EXECUTE ON FUNCTION jobs._unschedule(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._trigger(name, bigint, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._job_for_caller(bigint, name, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._check_definition(text, text, text, name, text, name) FROM PUBLIC;
+
+-- Retries ------------------------------------------------------------------------------
+--
+-- One trigger queues every retry, whichever process records the end of a
+-- run (an SQL worker, the launcher for other databases and for crashed
+-- runs, the HTTP worker), in the same transaction. The rule (what is worth
+-- retrying) and the backoff formula are C++ (src/core/retry_decision.cpp,
+-- src/core/retry_policy.cpp), called through these two functions.
+
+CREATE FUNCTION jobs._is_retryable(kind text, status text, http_status integer, error text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_retryable';
+COMMENT ON FUNCTION jobs._is_retryable(text, text, integer, text) IS
+'Internal: whether a run that ended so is worth retrying: crashed, timed_out, cancelled by a shutdown (error '
+'starting with "shutdown"), failed SQL runs, and failed HTTP runs answered 5xx, 408, 429 or 2xx with '
+'"success": false, or without an answer after connect_refused, dns or connection_lost. Not 4xx, tls, '
+'refused_by_policy, invalid_request or a cancellation by a user.';
+
+CREATE FUNCTION jobs._retry_at(failed_at timestamptz, attempt integer, backoff interval, backoff_max interval,
+                               execution_id bigint)
+RETURNS timestamptz
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_retry_at';
+COMMENT ON FUNCTION jobs._retry_at(timestamptz, integer, interval, interval, bigint) IS
+'Internal: when retry number "attempt" of a run that failed at failed_at may start: failed_at + '
+'min(backoff * 2^(attempt-1), backoff_max) * (0.8 .. 1.2), the jitter fixed by execution_id (months count 30 '
+'days); infinity past the last representable time.';
+
+-- A run that leaves 'running' unsuccessfully, of a job that still exists
+-- and has retries left, gets a new queued run: attempt + 1, retry_of the
+-- failed one, same command, payload and scheduled_for (the unique index on
+-- scheduled_for covers triggered_by = 'schedule' only), not before its
+-- backoff. Runs that never started (cancelled or failed while queued) are
+-- not retried.
+CREATE FUNCTION jobs._queue_retry()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+BEGIN
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
+    IF NOT FOUND OR NEW.attempt > job.max_retries
+       OR NOT jobs._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.error) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
+                                    triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before)
+    VALUES (NEW.job_id, NEW.job_name, NEW.owner, NEW.database, NEW.command, NEW.kind, 'retry',
+            NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
+            jobs._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
+                           NEW.execution_id));
+    PERFORM jobs._wake_scheduler(false);  -- the launcher then sleeps until not_before
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._queue_retry() IS
+'Internal: trigger that queues the retry of a failed, timed out, crashed or shutdown-cancelled run whose job has '
+'retries left (attempt <= max_retries), with not_before = now + its backoff.';
+
+CREATE TRIGGER queue_retry
+    AFTER UPDATE OF status ON jobs.job_execution
+    FOR EACH ROW
+    WHEN (OLD.status = 'running' AND NEW.status IN ('failed', 'timed_out', 'crashed', 'cancelled'))
+    EXECUTE FUNCTION jobs._queue_retry();
+COMMENT ON TRIGGER queue_retry ON jobs.job_execution IS
+'Queues the retry of a run that ended failed, timed_out, crashed or cancelled by a shutdown (jobs._queue_retry).';
+
+REVOKE EXECUTE ON FUNCTION jobs._is_retryable(text, text, integer, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._retry_at(timestamptz, integer, interval, interval, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._queue_retry() FROM PUBLIC;
+
+-- HTTP jobs ---------------------------------------------------------------------------
+--
+-- An HTTP job's request: method and URL in jobs.scheduled_job (command reads
+-- 'POST https://...' for views), headers as given in jobs._http_secret and
+-- with secret-looking values masked in scheduled_job.http_headers.
+
+CREATE TABLE jobs._http_secret (
+    job_id  bigint PRIMARY KEY REFERENCES jobs.scheduled_job ON DELETE CASCADE,
+    headers jsonb NOT NULL
+);
+COMMENT ON TABLE jobs._http_secret IS
+'Internal: the headers of HTTP jobs as given (secrets included); readable by the extension''s owner only.';
+REVOKE ALL ON jobs._http_secret FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('jobs._http_secret', '');
+
+CREATE FUNCTION jobs._http_check(url text, method text, headers jsonb)
+RETURNS text
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_http_check';
+COMMENT ON FUNCTION jobs._http_check(text, text, jsonb) IS
+'Internal: raises 22023 if the URL (http or https, with a host allowed by jobs.http_allowed_hosts), the method or '
+'the headers (a JSON object of strings) are unusable; returns the method in upper case.';
+
+CREATE FUNCTION jobs._is_secret_header(name text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_secret_header';
+COMMENT ON FUNCTION jobs._is_secret_header(text) IS
+'Internal: whether a header''s value is a secret (Authorization, Proxy-Authorization, Cookie, Set-Cookie, or a '
+'name containing token, key or secret).';
+
+CREATE FUNCTION jobs._mask_secret_headers(headers jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT coalesce(jsonb_object_agg(h.key, CASE WHEN jobs._is_secret_header(h.key) THEN to_jsonb('***'::text)
+                                                 ELSE h.value END), '{}'::jsonb)
+    FROM jsonb_each(headers) AS h;
+END;
+COMMENT ON FUNCTION jobs._mask_secret_headers(jsonb) IS
+'Internal: the headers with the values of secret-looking names (Authorization, Cookie, *token*, *key*, *secret*) '
+'replaced by ***.';
+
+CREATE FUNCTION jobs._check_http_timeout(timeout interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF timeout IS NULL OR timeout <= interval '0' OR timeout > interval '1 day' THEN
+        RAISE EXCEPTION 'timeout must be between 1 millisecond and 1 day, not %', coalesce(timeout::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''30 seconds'' or ''5 minutes''.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_http_timeout(interval) IS 'Internal: raises 22023 unless 0 < timeout <= 1 day.';
+
+CREATE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, url text, method text,
+                                    headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
+                                    max_retries integer, retry_backoff interval, retry_backoff_max interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    verb text := jobs._http_check(url, method, coalesce(headers, '{}'));
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs._check_http_timeout(timeout);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         http_method, http_url, http_headers, http_body, timeout, max_retries,
+                                         retry_backoff, retry_backoff_max)
+    VALUES (job_name, caller, schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+            jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
+            retry_backoff_max)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
+            http_method = excluded.http_method, http_url = excluded.http_url,
+            http_headers = excluded.http_headers, http_body = excluded.http_body, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, updated_at = now()
+    RETURNING j.job_id INTO result_id;
+    INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
+    ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
+    PERFORM jobs._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+CREATE FUNCTION jobs._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
+                                 timeout interval)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    new_headers jsonb;
+    verb text;
+BEGIN
+    IF job.kind <> 'http' THEN
+        RAISE EXCEPTION 'job "%" is not an HTTP job', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
+    END IF;
+    SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
+    new_headers := coalesce(headers, new_headers, '{}');
+    verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
+    PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
+    UPDATE jobs.scheduled_job AS j
+    SET http_url = coalesce(_alter_http.url, job.http_url), http_method = verb,
+        http_headers = jobs._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
+        timeout = coalesce(_alter_http.timeout, job.timeout),
+        command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now()
+    WHERE j.job_id = job.job_id;
+    UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs._wake_scheduler(true, job.job_id);
+END
+$$;
+
+COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval) IS
+'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
+COMMENT ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval) IS
+'Internal: the privileged part of jobs.alter_http; call jobs.alter_http.';
+REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval)
+    FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._http_check(text, text, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_http_timeout(interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._is_secret_header(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._mask_secret_headers(jsonb) FROM PUBLIC;
 
 -- Public functions ------------------------------------------------------------------
 --
@@ -465,15 +856,20 @@ CREATE FUNCTION jobs.schedule(
     command text,
     database text DEFAULT NULL,
     timezone text DEFAULT NULL,
-    enabled boolean DEFAULT true)
+    enabled boolean DEFAULT true,
+    timeout interval DEFAULT NULL,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval) IS
 'Creates a job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'schedule: a cron expression, macro or interval (NULL: run only when triggered); database: where the command '
 'runs (default: the current one); timezone: for the schedule (default: the jobs.timezone setting). '
-'The job runs as the caller. Takes effect when the transaction commits.';
+'The job runs as the caller. timeout: how long a run may take (default: jobs.default_timeout); max_retries, '
+'retry_backoff, retry_backoff_max: retries of failed runs. Takes effect when the transaction commits.';
 
 CREATE FUNCTION jobs.alter(
     job_id bigint,
@@ -481,11 +877,15 @@ CREATE FUNCTION jobs.alter(
     command text DEFAULT NULL,
     database text DEFAULT NULL,
     timezone text DEFAULT NULL,
-    enabled boolean DEFAULT NULL)
+    enabled boolean DEFAULT NULL,
+    timeout interval DEFAULT NULL,
+    max_retries integer DEFAULT NULL,
+    retry_backoff interval DEFAULT NULL,
+    retry_backoff_max interval DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval) IS
 'Changes the given properties of the job with this job_id (NULL: unchanged). For administrators: superusers may '
 'change any job, other roles only their own.';
 
@@ -495,13 +895,18 @@ CREATE FUNCTION jobs.alter(
     command text DEFAULT NULL,
     database text DEFAULT NULL,
     timezone text DEFAULT NULL,
-    enabled boolean DEFAULT NULL)
+    enabled boolean DEFAULT NULL,
+    timeout interval DEFAULT NULL,
+    max_retries integer DEFAULT NULL,
+    retry_backoff interval DEFAULT NULL,
+    retry_backoff_max interval DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    SELECT jobs.alter(jobs._own_job_id(job_name), schedule, command, database, timezone, enabled);
+    SELECT jobs.alter(jobs._own_job_id(job_name), schedule, command, database, timezone, enabled, timeout,
+                      max_retries, retry_backoff, retry_backoff_max);
 END;
-COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean) IS
+COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval) IS
 'Changes the given properties of the caller''s job of this name (NULL: unchanged). To make a scheduled job '
 'on-demand, redefine it with jobs.schedule and a NULL schedule.';
 
@@ -576,6 +981,67 @@ COMMENT ON FUNCTION jobs.trigger(text, jsonb) IS
 'Queues a run of the caller''s job of this name and returns its execution_id; it starts when the transaction '
 'commits (never if it rolls back). The job reads the payload with jobs.context(). Wait for it with jobs.wait.';
 
+CREATE FUNCTION jobs.cancel(execution_id bigint)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.cancel(bigint) IS
+'Cancels a run: a queued one at once, a running one (SQL command or HTTP request) when the transaction commits; '
+'it ends as cancelled, with the effects of its transaction undone. Returns false if the run had already '
+'finished. The run''s owner and superusers may cancel it.';
+
+CREATE FUNCTION jobs.schedule_http(
+    job_name text,
+    schedule text,
+    url text,
+    method text DEFAULT 'POST',
+    headers jsonb DEFAULT '{}',
+    body jsonb DEFAULT NULL,
+    timeout interval DEFAULT '30 seconds',
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds')
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval) IS
+'Creates an HTTP job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'Each run sends method to url with the headers and a JSON body holding the run''s context (jobName, jobId, '
+'executionId, triggeredBy, triggeredByUser, scheduledFor, attempt, config = body, payload), and an '
+'Idempotency-Key header equal to the execution_id. A 2xx answer succeeds unless its JSON says "success": false.';
+
+CREATE FUNCTION jobs.alter_http(
+    job_id bigint,
+    url text DEFAULT NULL,
+    method text DEFAULT NULL,
+    headers jsonb DEFAULT NULL,
+    body jsonb DEFAULT NULL,
+    timeout interval DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval) IS
+'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
+'headers). Schedule, time zone and enabled change with jobs.alter.';
+
+CREATE FUNCTION jobs.alter_http(
+    job_name text,
+    url text DEFAULT NULL,
+    method text DEFAULT NULL,
+    headers jsonb DEFAULT NULL,
+    body jsonb DEFAULT NULL,
+    timeout interval DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.alter_http(jobs._own_job_id(job_name), url, method, headers, body, timeout);
+END;
+COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval) IS
+'Changes the given request properties of the caller''s HTTP job of this name (NULL: unchanged; headers replace '
+'all headers).';
+
 -- Views -------------------------------------------------------------------------------
 --
 -- security_invoker: the tables' row level security applies to the reader.
@@ -637,12 +1103,14 @@ SELECT e.execution_id,
        e.attempt,
        e.rows_affected,
        e.sqlstate,
-       e.error
+       e.error,
+       e.http_status
 FROM jobs.job_execution AS e
 ORDER BY e.execution_id DESC;
 COMMENT ON VIEW jobs.job_history IS
 'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
-'took, and the error of a failed run. Details (payload, error_detail, ...) are in jobs.job_execution. '
+'took, the error of a failed run, and the response status of HTTP runs. Details (payload, error_detail, '
+'result, http_timing, ...) are in jobs.job_execution. '
 'Non-superusers see the runs of their own jobs.';
 
 GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
@@ -652,6 +1120,8 @@ COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs
 COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
 COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database, oldest first, for the workers.';
 COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
+COMMENT ON INDEX jobs.job_execution_retry_due IS
+'Queued runs that may not start before not_before (retries), earliest first, for the launcher''s sleep.';
 
 COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';

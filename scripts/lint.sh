@@ -30,9 +30,10 @@ done
 # The glue is not in the CMake build: give clang-tidy its flags directly.
 mapfile -t glue < <(find src/pg -name '*.cpp' | sort)
 server_includes="$(pg_config --includedir-server)"
+version="$(sed -n "s/^default_version = '\(.*\)'/\1/p" pg_jobs.control)"
 echo "lint: clang-tidy on ${#glue[@]} glue files"
 for source in "${glue[@]}"; do
-    if ! clang-tidy --quiet "$source" -- -std=c++17 -Isrc -I"$server_includes" \
+    if ! clang-tidy --quiet "$source" -- -std=c++17 -Isrc -I"$server_includes" -DPG_JOBS_VERSION="\"$version\"" \
         2> >(grep -v '^[0-9]* warnings\? generated\.$' >&2); then
         status=1
     fi

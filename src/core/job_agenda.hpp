@@ -1,6 +1,7 @@
 // The launcher's view of the jobs: which schedule each enabled job follows
-// and when it fires next. Reloaded from the table as a whole (jobs come in
-// increasing job_id order); a job whose schedule and zone did not change
+// and when it fires next. Loaded from the table as a whole (at start, after
+// errors), then kept current one changed job at a time (upsert_job,
+// remove_job). Either way a job whose schedule and zone did not change
 // keeps its pending fire time, so a reload never skips or repeats a run.
 //
 // Memory: schedules are interned by (text, zone), so a million jobs sharing
@@ -56,11 +57,29 @@ public:
     // pending time.
     void finish_reload(Timestamp now);
 
+    // Sets one job outside a reload, as finish_reload would: a new job, or
+    // one whose schedule or zone changed, fires next strictly after `now`;
+    // an unchanged one keeps its pending time. Returns false (and removes
+    // the job) when `resolve` refuses its schedule. Costs O(log n), plus a
+    // move of the job list when a job id is inserted before the last one.
+    bool upsert_job(int64_t job_id, std::string_view schedule_text, std::string_view zone_name,
+                    const Resolver& resolve, Timestamp now);
+
+    // Drops one job (deleted, disabled, made on-demand); returns whether the
+    // agenda had it.
+    bool remove_job(int64_t job_id);
+
     // Removes up to `max_runs` runs due at or before `now` (earliest first)
     // into `out` and schedules each job's following run. Runs missed by more
     // than a period (the launcher was stopped or stalled) are skipped, as
     // cron does: the next one is computed after max(fire time, now).
     size_t take_due(Timestamp now, size_t max_runs, std::vector<Due>& out);
+
+    // Gives back runs take_due handed out that could not be queued (the
+    // INSERT failed), so the next take_due returns them again instead of
+    // losing them: each job still in the agenda fires next at the earlier
+    // of the given time and its pending one.
+    void put_back(const std::vector<Due>& runs);
 
     // The earliest pending fire time, if any job will ever fire.
     std::optional<Timestamp> next_fire_time() const;
@@ -70,10 +89,14 @@ public:
 
     size_t job_count() const { return jobs_.size(); }
 
+    // Distinct (schedule, zone) pairs held, for tests: unused ones are freed.
+    size_t schedule_count() const { return index_.size(); }
+
 private:
     struct Schedule {
-        std::string key;  // schedule text, NUL, zone name
+        std::string key;  // schedule text, NUL, zone name; empty: a free slot
         Resolved resolved;
+        uint32_t jobs = 0;  // how many jobs use it
     };
     struct Job {
         int64_t job_id;
@@ -81,13 +104,27 @@ private:
     };
 
     static std::string make_key(std::string_view text, std::string_view zone);
+    static std::vector<Job>::iterator lower_bound(std::vector<Job>& jobs, int64_t job_id);
     const Job* find_job(const std::vector<Job>& jobs, int64_t job_id) const;
+    bool is_reboot(uint32_t schedule) const {
+        return schedules_[schedule].resolved.schedule.kind == cron::ScheduleKind::Reboot;
+    }
     // Queues the job's next fire strictly after `after` (or drops it if none).
     void schedule_after(int64_t job_id, const Resolved& resolved, Timestamp after);
+    // The index of the current schedule with this key, resolving and adding
+    // it if new; nullopt when `resolve` refuses it.
+    std::optional<uint32_t> intern(std::string key, std::string_view text, std::string_view zone,
+                                   const Resolver& resolve);
+    // One job fewer uses `schedule`; the last one frees it.
+    void release(uint32_t schedule);
+    void release_unused(uint32_t schedule);  // a slot no job uses becomes free
+    void set_reboot(int64_t job_id, bool reboot);
 
     std::vector<Job> jobs_;  // sorted by job_id
     std::vector<Schedule> schedules_;
-    std::vector<int64_t> reboot_jobs_;
+    std::unordered_map<std::string, uint32_t> index_;  // key -> index into schedules_
+    std::vector<uint32_t> free_schedules_;             // slots of schedules_ to reuse
+    std::vector<int64_t> reboot_jobs_;                 // sorted
     FireQueue queue_;
 
     // The reload in progress.

@@ -47,20 +47,29 @@ const char* copy_text_column(MemoryContext into, HeapTuple tuple, TupleDesc desc
 
 }  // namespace
 
-bool claim_next_run(MemoryContext into, ClaimedRun* out) {
+bool claim_next_run(MemoryContext into, const char* database, int worker_pid, ClaimedRun* out) {
+    // A name parameter keeps the column's "C" collation: compared as text
+    // cast to name, the pending index could not give the execution_id order.
+    auto* database_name = static_cast<NameData*>(palloc(sizeof(NameData)));
+    namestrcpy(database_name, database);
+    Oid types[2] = {NAMEOID, INT4OID};
+    Datum values[2] = {NameGetDatum(database_name), Int32GetDatum(worker_pid)};
     const int nest = begin_store_call();
     execute(
         "UPDATE jobs.job_execution AS e "
-        "SET status = 'running', started_at = clock_timestamp(), worker_pid = pg_backend_pid() "
+        "SET status = 'running', started_at = clock_timestamp(), worker_pid = $2 "
         "WHERE e.execution_id = ("
         "  SELECT q.execution_id FROM jobs.job_execution AS q "
-        "  WHERE q.status = 'queued' AND q.database = current_database() "
+        "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 "
+        "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
         "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING e.execution_id, e.job_name, e.owner::text, e.command, "
         "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, 'execution_id', e.execution_id, "
         "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
-        "    'scheduled_for', e.scheduled_for, 'payload', e.payload)::text",
-        0, nullptr, nullptr, nullptr, SPI_OK_UPDATE_RETURNING);
+        "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text, "
+        "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
+        "   WHERE j.job_id = e.job_id)",
+        2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
     const bool claimed = SPI_processed > 0;
     if (claimed) {
         HeapTuple tuple = SPI_tuptable->vals[0];
@@ -71,6 +80,8 @@ bool claim_next_run(MemoryContext into, ClaimedRun* out) {
         out->owner = copy_text_column(into, tuple, desc, 3);
         out->command = copy_text_column(into, tuple, desc, 4);
         out->context_json = copy_text_column(into, tuple, desc, 5);
+        const Datum timeout = SPI_getbinval(tuple, desc, 6, &is_null);
+        out->timeout_ms = is_null ? -1 : DatumGetInt64(timeout);
     }
     end_store_call(nest);
     return claimed;
@@ -87,7 +98,7 @@ void record_success(int64 execution_id, uint64 rows_affected) {
     end_store_call(nest);
 }
 
-void record_failure(int64 execution_id, const ErrorData* error) {
+char* failure_detail(const ErrorData* error) {
     // DETAIL and CONTEXT together say where it went wrong; either may be absent.
     StringInfoData detail;
     initStringInfo(&detail);
@@ -100,18 +111,88 @@ void record_failure(int64 execution_id, const ErrorData* error) {
         }
         appendStringInfo(&detail, "CONTEXT: %s", error->context);
     }
+    if (detail.len == 0) {
+        pfree(detail.data);
+        return nullptr;
+    }
+    return detail.data;
+}
+
+void record_failure(int64 execution_id, const ErrorData* error) {
+    const char* detail = failure_detail(error);
+    record_ending(RunEnding{execution_id, "failed",
+                            error->message != nullptr ? error->message : "unknown error", error->sqlerrcode,
+                            detail});
+}
+
+void record_ending(const RunEnding& ending) {
     const int nest = begin_store_call();
-    Oid types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
-    Datum values[4] = {Int64GetDatum(execution_id),
-                       CStringGetTextDatum(error->message != nullptr ? error->message : "unknown error"),
-                       CStringGetTextDatum(unpack_sql_state(error->sqlerrcode)),
-                       detail.len > 0 ? CStringGetTextDatum(detail.data) : static_cast<Datum>(0)};
-    const char nulls[4] = {' ', ' ', ' ', detail.len > 0 ? ' ' : 'n'};
+    Oid types[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Datum values[5] = {
+        Int64GetDatum(ending.execution_id), CStringGetTextDatum(ending.status),
+        ending.message != nullptr ? CStringGetTextDatum(ending.message) : static_cast<Datum>(0),
+        CStringGetTextDatum(unpack_sql_state(ending.sqlerrcode)),
+        ending.detail != nullptr ? CStringGetTextDatum(ending.detail) : static_cast<Datum>(0)};
+    const char nulls[5] = {' ', ' ', ending.message != nullptr ? ' ' : 'n', ' ',
+                           ending.detail != nullptr ? ' ' : 'n'};
     execute(
-        "UPDATE jobs.job_execution SET status = 'failed', finished_at = clock_timestamp(), "
-        "error = $2, sqlstate = $3, error_detail = $4 WHERE execution_id = $1",
-        4, types, values, nulls, SPI_OK_UPDATE);
+        "UPDATE jobs.job_execution SET status = $2, finished_at = clock_timestamp(), "
+        "error = coalesce($3, 'cancelled by ' || cancel_requested_by, 'cancelled'), sqlstate = $4, "
+        "error_detail = $5 WHERE execution_id = $1",
+        5, types, values, nulls, SPI_OK_UPDATE);
     end_store_call(nest);
+}
+
+bool record_remote_outcome(const RemoteOutcome& outcome) {
+    constexpr int kArgs = 8;
+    Oid types[kArgs] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
+    Datum values[kArgs] = {Int64GetDatum(outcome.execution_id),
+                           CStringGetTextDatum(outcome.status),
+                           TimestampTzGetDatum(outcome.started_at),
+                           TimestampTzGetDatum(outcome.finished_at),
+                           Int64GetDatum(outcome.rows_affected),
+                           0,
+                           0,
+                           0};
+    // A failed run has no rows_affected, like one in jobs.database.
+    const bool succeeded = strcmp(outcome.status, "succeeded") == 0;
+    char nulls[kArgs] = {' ', ' ', ' ', ' ', succeeded ? ' ' : 'n', 'n', 'n', 'n'};
+    if (!succeeded) {
+        // No message: a run cancelled by jobs.cancel (the row says by whom).
+        if (outcome.message != nullptr) {
+            values[5] = CStringGetTextDatum(outcome.message);
+            nulls[5] = ' ';
+        }
+        values[6] = CStringGetTextDatum(unpack_sql_state(outcome.sqlerrcode));
+        nulls[6] = ' ';
+        if (outcome.detail != nullptr) {
+            values[7] = CStringGetTextDatum(outcome.detail);
+            nulls[7] = ' ';
+        }
+    }
+    const int nest = begin_store_call();
+    execute(
+        "UPDATE jobs.job_execution SET status = $2, started_at = $3, finished_at = $4, rows_affected = $5, "
+        "error = CASE WHEN $2 = 'cancelled' THEN coalesce($6, 'cancelled by ' || cancel_requested_by, "
+        "  'cancelled') ELSE $6 END, "
+        "sqlstate = $7, error_detail = $8 WHERE execution_id = $1 AND status = 'running'",
+        kArgs, types, values, nulls, SPI_OK_UPDATE);
+    const bool changed = SPI_processed > 0;
+    end_store_call(nest);
+    return changed;
+}
+
+bool requeue_run(int64 execution_id, int worker_pid) {
+    Oid types[2] = {INT8OID, INT4OID};
+    Datum values[2] = {Int64GetDatum(execution_id), Int32GetDatum(worker_pid)};
+    const int nest = begin_store_call();
+    execute(
+        "UPDATE jobs.job_execution SET status = 'queued', started_at = NULL, worker_pid = NULL "
+        "WHERE execution_id = $1 AND status = 'running' AND worker_pid = $2",
+        2, types, values, nullptr, SPI_OK_UPDATE);
+    const bool changed = SPI_processed > 0;
+    end_store_call(nest);
+    return changed;
 }
 
 namespace {
@@ -134,8 +215,8 @@ uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times,
     const int nest = begin_store_call();
     execute(
         "INSERT INTO jobs.job_execution "
-        "  (job_id, job_name, owner, database, command, triggered_by, scheduled_for) "
-        "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, 'schedule', d.fire_time "
+        "  (job_id, job_name, owner, database, command, kind, triggered_by, scheduled_for) "
+        "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'schedule', d.fire_time "
         "FROM unnest($1, $2) AS d(job_id, fire_time) "
         "JOIN jobs.scheduled_job AS j ON j.job_id = d.job_id "
         "WHERE j.enabled AND j.schedule IS NOT NULL "
@@ -152,8 +233,8 @@ uint64 queue_reboot_runs(const int64* job_ids, int count) {
     const int nest = begin_store_call();
     execute(
         "INSERT INTO jobs.job_execution "
-        "  (job_id, job_name, owner, database, command, triggered_by, scheduled_for) "
-        "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, 'reboot', now() "
+        "  (job_id, job_name, owner, database, command, kind, triggered_by, scheduled_for) "
+        "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'reboot', now() "
         "FROM jobs.scheduled_job AS j WHERE j.job_id = ANY ($1) AND j.enabled",
         1, types, values, nullptr, SPI_OK_INSERT);
     const uint64 added = SPI_processed;
@@ -161,27 +242,93 @@ uint64 queue_reboot_runs(const int64* job_ids, int count) {
     return added;
 }
 
-uint64 mark_lost_runs_crashed() {
+namespace {
+constexpr const char* kLostRunError =
+    "the process running this job ended before the run finished "
+    "(server crash or restart, or the worker was terminated)";
+}
+
+uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
+    Oid types[2] = {TEXTOID, INT8ARRAYOID};
+    Datum values[2] = {CStringGetTextDatum(kLostRunError),
+                       int8_like_array(excluded, excluded_count, INT8OID)};
     const int nest = begin_store_call();
     execute(
-        "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), "
-        "error = 'the process running this job ended before the run finished "
-        "(server crash or restart, or the worker was terminated)' "
-        "WHERE status = 'running' AND (worker_pid IS NULL OR worker_pid NOT IN ("
-        "  SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type = 'pg_jobs worker'))",
-        0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
+        "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
+        "WHERE status = 'running' AND execution_id <> ALL ($2) AND (worker_pid IS NULL OR worker_pid NOT IN ("
+        "  SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))",
+        2, types, values, nullptr, SPI_OK_UPDATE);
     const uint64 changed = SPI_processed;
     end_store_call(nest);
     return changed;
 }
 
-int queued_runs_by_database(QueuedRuns** out) {
-    MemoryContext caller = CurrentMemoryContext;
+bool mark_run_crashed(int64 execution_id) {
+    Oid types[2] = {INT8OID, TEXTOID};
+    Datum values[2] = {Int64GetDatum(execution_id), CStringGetTextDatum(kLostRunError)};
     const int nest = begin_store_call();
     execute(
-        "SELECT database::text, count(*) FROM jobs.job_execution WHERE status = 'queued' "
-        "GROUP BY database ORDER BY database",
+        "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = $2 "
+        "WHERE execution_id = $1 AND status = 'running'",
+        2, types, values, nullptr, SPI_OK_UPDATE);
+    const bool changed = SPI_processed > 0;
+    end_store_call(nest);
+    return changed;
+}
+
+bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {
+    Oid types[1] = {TIMESTAMPTZOID};
+    Datum values[1] = {TimestampTzGetDatum(after)};
+    const int nest = begin_store_call();
+    // min() over the small job_execution_retry_due index: one probe.
+    execute(
+        "SELECT min(q.not_before) FROM jobs.job_execution AS q "
+        "WHERE q.status = 'queued' AND q.not_before IS NOT NULL AND q.not_before > $1",
+        1, types, values, nullptr, SPI_OK_SELECT);
+    bool is_null = true;
+    const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    if (!is_null) {
+        *out = DatumGetTimestampTz(value);
+    }
+    end_store_call(nest);
+    return !is_null;
+}
+
+bool has_queued_http_runs() {
+    const int nest = begin_store_call();
+    execute(
+        "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'http' "
+        "AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) LIMIT 1",
         0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
+    const bool found = SPI_processed > 0;
+    end_store_call(nest);
+    return found;
+}
+
+int queued_runs_by_database(int64 limit, QueuedRuns** out) {
+    MemoryContext caller = CurrentMemoryContext;
+    Oid types[1] = {INT8OID};
+    Datum values[1] = {Int64GetDatum(limit)};
+    const int nest = begin_store_call();
+    // A skip scan of the pending index: one probe per database, then at most
+    // `limit` entries each (a plain GROUP BY would read every queued run, on
+    // every launcher wake-up during a burst).
+    execute(
+        "WITH RECURSIVE db AS ("
+        "  (SELECT q.database FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'sql' "
+        "   AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
+        "   ORDER BY q.database LIMIT 1) "
+        "  UNION ALL "
+        "  SELECT (SELECT q.database FROM jobs.job_execution AS q "
+        "          WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database > db.database "
+        "            AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
+        "          ORDER BY q.database LIMIT 1) "
+        "  FROM db WHERE db.database IS NOT NULL) "
+        "SELECT db.database::text, (SELECT count(*) FROM (SELECT FROM jobs.job_execution AS q "
+        "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = db.database "
+        "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) LIMIT $1) AS capped) "
+        "FROM db WHERE db.database IS NOT NULL ORDER BY db.database",
+        1, types, values, nullptr, SPI_OK_SELECT);
     const int rows = static_cast<int>(SPI_processed);
     auto* result =
         static_cast<QueuedRuns*>(MemoryContextAllocZero(caller, sizeof(QueuedRuns) * Max(rows, 1)));
@@ -204,7 +351,7 @@ uint64 fail_queued_runs(const char* database, int sqlstate, const char* message,
     execute(
         "UPDATE jobs.job_execution SET status = 'failed', finished_at = clock_timestamp(), "
         "error = $2, sqlstate = $3, error_detail = 'HINT: ' || $4 "
-        "WHERE status = 'queued' AND database = $1::name",
+        "WHERE status = 'queued' AND kind = 'sql' AND database = $1::name",
         4, types, values, nullptr, SPI_OK_UPDATE);
     const uint64 changed = SPI_processed;
     end_store_call(nest);

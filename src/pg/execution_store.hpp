@@ -19,17 +19,54 @@ struct ClaimedRun {
     const char* owner;
     const char* command;
     const char* context_json;  // what jobs.context() returns during the run
+    int64 timeout_ms;          // the job's timeout; -1: none set (jobs.default_timeout applies)
 };
 
-// Marks the oldest queued run of the current database 'running' (skipping
-// rows other workers hold) and fills `out`. False when none is queued.
-bool claim_next_run(MemoryContext into, ClaimedRun* out);
+// Marks the oldest queued SQL run of `database` 'running' for the worker with
+// pid `worker_pid` (skipping rows others hold) and fills `out`. False when
+// none is queued.
+bool claim_next_run(MemoryContext into, const char* database, int worker_pid, ClaimedRun* out);
 
 // The run's end, in the transaction of its effects.
 void record_success(int64 execution_id, uint64 rows_affected);
 
 // The run's failure, in a transaction of its own.
 void record_failure(int64 execution_id, const ErrorData* error);
+
+// How a run that did not succeed ended: status 'failed', 'timed_out' or
+// 'cancelled'. A NULL message on a cancelled run says who cancelled it
+// (cancel_requested_by).
+struct RunEnding {
+    int64 execution_id;
+    const char* status;
+    const char* message;
+    int sqlerrcode;
+    const char* detail;  // nullptr: none
+};
+void record_ending(const RunEnding& ending);
+
+// What error_detail records for `error`: its DETAIL and CONTEXT, or nullptr.
+char* failure_detail(const ErrorData* error);
+
+// How a run in another database ended, as its worker reported it (the
+// launcher records it). Only a run still 'running' changes; true if it did.
+struct RemoteOutcome {
+    int64 execution_id;
+    const char* status;  // succeeded, failed, timed_out or cancelled
+    TimestampTz started_at;
+    TimestampTz finished_at;
+    int64 rows_affected;
+    int sqlerrcode;
+    const char* message;  // runs that did not succeed; nullptr: 'cancelled by <cancel_requested_by>'
+    const char* detail;   // nullptr: none
+};
+bool record_remote_outcome(const RemoteOutcome& outcome);
+
+// A run claimed for `worker_pid` that never started goes back to 'queued'.
+bool requeue_run(int64 execution_id, int worker_pid);
+
+// A run whose worker ended during it becomes 'crashed'.
+bool mark_run_crashed(int64 execution_id);
 
 // Inserts one 'schedule' run per (job, fire time), skipping jobs disabled or
 // deleted since and runs already queued for that time. Returns rows added.
@@ -38,18 +75,31 @@ uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times,
 // Inserts one 'reboot' run for each enabled job among `job_ids`.
 uint64 queue_reboot_runs(const int64* job_ids, int count);
 
-// Runs left 'running' by a process that no longer exists become 'crashed'.
-uint64 mark_lost_runs_crashed();
+// Runs left 'running' by a process that no longer exists (no "pg_jobs ...
+// worker" backend has its pid) become 'crashed',
+// except the `excluded` ones (handed to workers in other databases: the
+// launcher settles those from their mailboxes).
+uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count);
 
-// Queued runs per target database.
+// The earliest not_before after `after` of a queued run (a retry waiting
+// for its backoff), if any: the launcher wakes then to hand it out. Runs
+// due by `after` are not counted: they are handed out like any queued run.
+bool earliest_pending_retry(TimestampTz after, TimestampTz* out);
+
+// Whether any HTTP run is queued (the HTTP worker then has work).
+bool has_queued_http_runs();
+
+// Queued SQL runs per target database (HTTP runs have workers of their own).
 struct QueuedRuns {
     const char* database;
-    int64 count;
+    int64 count;  // at most the limit passed below
 };
 // Fills `out` (palloc'd in the current context); returns the row count.
-int queued_runs_by_database(QueuedRuns** out);
+// Counts at most `limit` runs per database, so the cost stays small however
+// many are queued.
+int queued_runs_by_database(int64 limit, QueuedRuns** out);
 
-// Fails every queued run of `database` with this error (no process can run them).
+// Fails every queued SQL run of `database` with this error (no process can run them).
 uint64 fail_queued_runs(const char* database, int sqlstate, const char* message, const char* hint);
 
 }  // namespace pg_jobs::pg

@@ -1,4 +1,5 @@
 // Definitions and check hooks of the jobs.* configuration parameters.
+#include "core/host_allowlist.hpp"
 #include "pg/gucs.hpp"
 
 #include "pg/pg_time_zone.hpp"
@@ -17,6 +18,10 @@ char* jobs_timezone = nullptr;  // owned by the GUC machinery
 char* jobs_database_name = nullptr;
 int jobs_max_workers = 8;
 int jobs_worker_idle_timeout = 5 * 60 * 1000;
+char* jobs_http_allowed_hosts = nullptr;
+int jobs_http_max_concurrent = 256;
+int jobs_http_max_response_size = 64 * 1024;
+int jobs_default_timeout = 15 * 60 * 1000;
 
 // Called by PostgreSQL for SET, ALTER SYSTEM and configuration reloads. Pure
 // C calls only: nothing here can throw a C++ exception.
@@ -31,6 +36,29 @@ bool check_jobs_timezone(char** new_value, void** /*extra*/, GucSource /*source*
         GUC_check_errdetail("Time zone \"%s\" is not known.", *new_value);
     }
     GUC_check_errhint("%s", kTimeZoneHint);
+    return false;
+}
+
+// A list that does not parse is refused with the parser's words, so a typo
+// in postgresql.conf never silently opens or closes everything. The words
+// are copied out before PostgreSQL is called: no C++ object is alive then.
+bool check_http_allowed_hosts(char** new_value, void** /*extra*/, GucSource /*source*/) {
+    char detail[512] = "The list could not be checked (out of memory).";
+    char hint[512] = "";
+    try {
+        const http::AllowlistParseResult parsed = http::HostAllowlist::parse(*new_value);
+        if (parsed.ok) {
+            return true;
+        }
+        snprintf(detail, sizeof(detail), "%s (at character %d).", parsed.error.message.c_str(),
+                 parsed.error.position + 1);
+        snprintf(hint, sizeof(hint), "%s", parsed.error.hint.c_str());
+    } catch (...) {  // keep the default detail
+    }
+    GUC_check_errdetail("%s", detail);
+    if (hint[0] != '\0') {
+        GUC_check_errhint("%s", hint);
+    }
     return false;
 }
 
@@ -57,6 +85,28 @@ void define_gucs() {
                             &jobs_worker_idle_timeout, 5 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
                             nullptr, nullptr, nullptr);
 
+    DefineCustomStringVariable(
+        "jobs.http_allowed_hosts", "Hosts that HTTP jobs may call.",
+        "Comma-separated: * (any host, but not link-local or metadata addresses), "
+        "*.example.com, api.example.com, 10.1.2.3, 10.0.0.0/8, ::1. Checked when a job "
+        "is defined and again after DNS resolution when it runs.",
+        &jobs_http_allowed_hosts, "*", PGC_SUSET, 0, check_http_allowed_hosts, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.http_max_concurrent", "Maximum number of HTTP requests in flight at once.",
+        "Further due HTTP runs wait in the queue; open connections stay within this bound.",
+        &jobs_http_max_concurrent, 256, 1, 65536, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.http_max_response_size", "Longest response body kept for an HTTP run.",
+                            "Longer bodies are cut to this size before they are stored.",
+                            &jobs_http_max_response_size, 64 * 1024, 0, 64 * 1024 * 1024, PGC_SIGHUP,
+                            GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.default_timeout", "Longest time a SQL run may take when its job sets no timeout.",
+                            "A run still going after it is cancelled and recorded as timed_out.",
+                            &jobs_default_timeout, 15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
+                            nullptr, nullptr, nullptr);
+
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
     MarkGUCPrefixReserved("jobs");
@@ -76,6 +126,22 @@ int max_sql_workers() {
 
 int worker_idle_timeout_ms() {
     return jobs_worker_idle_timeout;
+}
+
+const char* http_allowed_hosts() {
+    return jobs_http_allowed_hosts;
+}
+
+int http_max_concurrent() {
+    return jobs_http_max_concurrent;
+}
+
+int http_max_response_size() {
+    return jobs_http_max_response_size;
+}
+
+int default_timeout_ms() {
+    return jobs_default_timeout;
 }
 
 }  // namespace pg_jobs::pg

@@ -20,4 +20,17 @@ int max_sql_workers();
 // jobs.worker_idle_timeout, in milliseconds: an idle SQL worker exits after it.
 int worker_idle_timeout_ms();
 
+// jobs.http_allowed_hosts: the hosts HTTP jobs may call (core/host_allowlist.hpp
+// describes the syntax; the check hook has validated it).
+const char* http_allowed_hosts();
+
+// jobs.http_max_concurrent: HTTP transfers in flight at once.
+int http_max_concurrent();
+
+// jobs.http_max_response_size, in bytes: longer response bodies are cut.
+int http_max_response_size();
+
+// jobs.default_timeout, in milliseconds: the timeout of SQL runs whose job has none.
+int default_timeout_ms();
+
 }  // namespace pg_jobs::pg

@@ -1,14 +1,20 @@
 // The launcher process: sleeps on its latch until the earliest fire time or
 // a wake-up (a job changed, a run was triggered, a worker exited), then
 // queues due runs and hands queued runs to the SQL workers. It never polls:
-// the only timed wake-ups are the next fire time, the wait for the extension
-// to be created, and a retry after an error.
+// the only timed wake-ups are the next fire time, the earliest retry waiting
+// for its backoff, the wait for the extension to be created, and a retry
+// after an error.
 #include "core/job_agenda.hpp"
 #include "pg/launcher.hpp"
 
+#include "pg/execution_store.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
+#include "pg/job_change_log.hpp"
+#include "pg/launcher_job_loading.hpp"
 #include "pg/launcher_jobs.hpp"
+#include "pg/launcher_memory.hpp"
+#include "pg/launcher_transaction.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
 
@@ -48,7 +54,8 @@ constexpr long kMaxSleepMs = 5 * 60 * 1000;
 // is pending on the stack when PostgreSQL calls run outside call_pg.
 struct LauncherState {
     JobAgenda agenda;
-    uint64 loaded_jobs_version = 0;  // 0: jobs not loaded
+    JobChangeCursor job_changes;                  // how far the agenda follows the change log
+    int64 changed_jobs[JobChangeLog::kCapacity];  // scratch for read_job_changes
     bool extension_ready = false;
     bool announced_missing_extension = false;
     TimestampTz retry_at = 0;  // no database work before this (after an error)
@@ -84,13 +91,48 @@ long milliseconds_until(TimestampTz at) {
     return ms > kMaxSleepMs ? kMaxSleepMs : static_cast<long>(ms);
 }
 
+double milliseconds_since(TimestampTz start) {
+    return static_cast<double>(GetCurrentTimestamp() - start) / 1000.0;
+}
+
+// Loads every job. The change log is read first: a change committed during
+// the load shows up there and is applied next time.
+void reload_all_jobs() {
+    int ignored = 0;
+    (void)read_job_changes(scheduler_shared(), &state->job_changes, state->changed_jobs, &ignored);
+    const TimestampTz started = GetCurrentTimestamp();
+    load_jobs(state->agenda, started);
+    release_memory_after_load();
+    ereport(DEBUG1, (errmsg("pg_jobs launcher: loaded %zu job(s) in %.3f ms", state->agenda.job_count(),
+                            milliseconds_since(started))));
+}
+
+// Follows the jobs committed transactions changed: re-reads just those rows,
+// or everything when the change log says so (a change without a job id, too
+// many at once).
+void refresh_jobs() {
+    int count = 0;
+    switch (read_job_changes(scheduler_shared(), &state->job_changes, state->changed_jobs, &count)) {
+        case JobChanges::None:
+            return;
+        case JobChanges::Everything:
+            reload_all_jobs();
+            return;
+        case JobChanges::Some: {
+            const TimestampTz started = GetCurrentTimestamp();
+            apply_job_changes(state->agenda, state->changed_jobs, count, started);
+            ereport(DEBUG1, (errmsg("pg_jobs launcher: applied %d job change(s) in %.3f ms", count,
+                                    milliseconds_since(started))));
+            return;
+        }
+    }
+}
+
 // First work once the extension exists: runs interrupted by a crash, then
 // the jobs, then @reboot runs (once per server start, not per launcher start).
 void start_scheduling() {
     recover_lost_runs();
-    const uint64 version = pg_atomic_read_u64(&scheduler_shared()->jobs_version);
-    load_jobs(state->agenda, GetCurrentTimestamp());
-    state->loaded_jobs_version = version;
+    reload_all_jobs();
     SchedulerShared* shared = scheduler_shared();
     if (!shared->reboot_jobs_queued) {
         const uint64 queued = queue_reboot_runs(state->agenda);
@@ -126,24 +168,26 @@ long iteration() {
         state->announced_missing_extension = false;
         start_scheduling();
     } else {
-        // Read the version before loading: a change committed during the
-        // load bumps it again and causes another reload.
-        const uint64 version = pg_atomic_read_u64(&scheduler_shared()->jobs_version);
-        if (version != state->loaded_jobs_version) {
-            load_jobs(state->agenda, GetCurrentTimestamp());
-            state->loaded_jobs_version = version;
-            ereport(DEBUG1, (errmsg("pg_jobs launcher: reloaded %zu job(s)", state->agenda.job_count())));
-        }
+        refresh_jobs();
         if (worker_exited) {
             recover_lost_runs();
         }
     }
     queue_due_runs(state->agenda);
+    const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
 
     long sleep_ms = -1;
     if (const auto next = state->agenda.next_fire_time()) {
         sleep_ms = milliseconds_until(*next);
+    }
+    // Retries waiting for their backoff: wake when the first may start.
+    TimestampTz retry_due = 0;
+    bool retry_pending = false;
+    run_in_transaction([&] { retry_pending = earliest_pending_retry(dispatched_at, &retry_due); });
+    if (retry_pending) {
+        const long retry_ms = milliseconds_until(retry_due);
+        sleep_ms = sleep_ms < 0 ? retry_ms : Min(sleep_ms, retry_ms);
     }
     if (!workers_ok && (sleep_ms < 0 || sleep_ms > kRetryMs)) {
         sleep_ms = kRetryMs;
@@ -180,7 +224,6 @@ long guarded_iteration() {
         ereport(LOG, (errmsg("pg_jobs launcher: unexpected failure; retrying in a second")));
     }
     state->extension_ready = false;  // maybe dropped: check again, reload everything
-    state->loaded_jobs_version = 0;
     state->retry_at = GetCurrentTimestamp() + kRetryMs * 1000;
     return kRetryMs;
 }

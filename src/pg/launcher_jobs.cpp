@@ -1,23 +1,21 @@
 // The launcher's transactions; see launcher_jobs.hpp.
-#include "core/cron_parser.hpp"
 #include "pg/launcher_jobs.hpp"
 
 #include "pg/execution_store.hpp"
 #include "pg/guard.hpp"
+#include "pg/http_worker.hpp"
 #include "pg/gucs.hpp"
-#include "pg/pg_interval.hpp"
-#include "pg/pg_time_zone.hpp"
+#include "pg/launcher_transaction.hpp"
+#include "pg/remote_runs.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
 
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
 #include <vector>
 
 extern "C" {
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -25,144 +23,23 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 }
 
 namespace pg_jobs::pg {
 namespace {
 
-// Rows read per cursor fetch while loading jobs, and runs per INSERT: big
-// enough to amortise a statement, small enough to bound memory.
-constexpr long kLoadBatch = 10000;
+// Runs per INSERT: big enough to amortise a statement, small enough to
+// bound memory.
 constexpr size_t kQueueBatch = 10000;
-
-void start_transaction() {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    PushActiveSnapshot(GetTransactionSnapshot());
-}
-
-// Leaves the caller's memory context current (commit would switch away).
-void commit_transaction(MemoryContext caller) {
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(caller);
-}
-
-// Runs `body` (plain C calls only) in a transaction of its own.
-template <typename Body>
-void in_transaction(Body&& body) {
-    MemoryContext caller = CurrentMemoryContext;
-    call_pg([&] {
-        start_transaction();
-        body();
-        commit_transaction(caller);
-    });
-}
-
-// One job row of a fetched batch, pointing into SPI's tuple table.
-struct JobRow {
-    int64 job_id;
-    const char* schedule;
-    int schedule_length;
-    const char* zone;
-    int zone_length;
-};
-
-std::optional<JobAgenda::Resolved> resolve_schedule(std::string_view text, std::string_view zone_name) {
-    cron::ParseResult parsed = cron::parse_schedule(text, parse_pg_interval);
-    if (!parsed.ok) {
-        const std::string shown(text);
-        ereport(WARNING, (errmsg("pg_jobs: skipping jobs with invalid schedule \"%s\": %s", shown.c_str(),
-                                 parsed.error.message.c_str()),
-                          errhint("Fix the schedule with jobs.alter.")));
-        return std::nullopt;
-    }
-    const std::string zone(zone_name);
-    try {
-        return JobAgenda::Resolved{parsed.schedule,
-                                   std::make_shared<PgTimeZone>(lookup_time_zone(zone.c_str()))};
-    } catch (const UserError& error) {
-        ereport(WARNING, (errmsg("pg_jobs: skipping jobs with time zone \"%s\": %s", zone.c_str(),
-                                 error.message().c_str()),
-                          errhint("Fix the time zone with jobs.alter.")));
-        return std::nullopt;
-    }
-}
-
-// Starts the load transaction and opens a cursor over the enabled scheduled
-// jobs. No ORDER BY on purpose: a sequential scan of a big table reads
-// through a small ring of shared buffers, where an index scan would pull the
-// whole table into the launcher's resident memory (JobAgenda sorts).
-Portal open_job_cursor() {
-    start_transaction();
-    if (SPI_connect() != SPI_OK_CONNECT) {
-        elog(ERROR, "pg_jobs: SPI_connect failed");
-    }
-    return SPI_cursor_open_with_args(nullptr,
-                                     "SELECT job_id, schedule, timezone FROM jobs.scheduled_job "
-                                     "WHERE enabled AND schedule IS NOT NULL",
-                                     0, nullptr, nullptr, nullptr, true, 0);
-}
-
-// The text of a non-null text column, without copying when it is not toasted.
-text* text_column(HeapTuple tuple, TupleDesc desc, int column) {
-    bool is_null = false;
-    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
-    return DatumGetTextPP(SPI_getbinval(tuple, desc, column, &is_null));
-}
-
-// Fetches the next batch into `rows` (pointing into SPI's tuple table, valid
-// until SPI_freetuptable); returns how many rows came.
-int fetch_job_rows(Portal portal, JobRow* rows) {
-    SPI_cursor_fetch(portal, true, kLoadBatch);
-    const int fetched = static_cast<int>(SPI_processed);
-    for (int i = 0; i < fetched; ++i) {
-        HeapTuple tuple = SPI_tuptable->vals[i];
-        TupleDesc desc = SPI_tuptable->tupdesc;
-        bool is_null = false;
-        rows[i].job_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
-        text* schedule = text_column(tuple, desc, 2);
-        text* zone = text_column(tuple, desc, 3);
-        rows[i].schedule = VARDATA_ANY(schedule);
-        rows[i].schedule_length = static_cast<int>(VARSIZE_ANY_EXHDR(schedule));
-        rows[i].zone = VARDATA_ANY(zone);
-        rows[i].zone_length = static_cast<int>(VARSIZE_ANY_EXHDR(zone));
-    }
-    return fetched;
-}
 
 }  // namespace
 
 bool extension_exists() {
     bool exists = false;
-    in_transaction([&] { exists = OidIsValid(get_extension_oid("pg_jobs", true)); });
+    run_in_transaction([&] { exists = OidIsValid(get_extension_oid("pg_jobs", true)); });
     return exists;
-}
-
-void load_jobs(JobAgenda& agenda, Timestamp now) {
-    MemoryContext caller = CurrentMemoryContext;
-    Portal portal = call_pg([] { return open_job_cursor(); });
-    auto* rows = static_cast<JobRow*>(call_pg([&] { return palloc(sizeof(JobRow) * kLoadBatch); }));
-    const JobAgenda::Resolver resolver = resolve_schedule;
-    agenda.begin_reload();
-    for (;;) {
-        const int count = call_pg([&] { return fetch_job_rows(portal, rows); });
-        if (count == 0) {
-            break;
-        }
-        for (int i = 0; i < count; ++i) {
-            agenda.add_job(rows[i].job_id, std::string_view(rows[i].schedule, rows[i].schedule_length),
-                           std::string_view(rows[i].zone, rows[i].zone_length), resolver);
-        }
-        call_pg([&] { SPI_freetuptable(SPI_tuptable); });
-    }
-    call_pg([&] {
-        SPI_cursor_close(portal);
-        SPI_finish();
-        commit_transaction(caller);
-    });
-    agenda.finish_reload(now);
 }
 
 uint64 queue_due_runs(JobAgenda& agenda) {
@@ -181,12 +58,18 @@ uint64 queue_due_runs(JobAgenda& agenda) {
             job_ids.push_back(run.job_id);
             fire_times.push_back(run.fire_time);
         }
-        // Runs already taken from the agenda are lost if this fails; the
-        // unique key would make a retry harmless, but the agenda has moved on.
-        in_transaction([&] {
-            queued +=
-                queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()));
-        });
+        // The agenda has moved past these runs: if the INSERT fails, give
+        // them back so the retry queues them (the unique key skips any that
+        // an earlier, committed batch already queued).
+        try {
+            run_in_transaction([&] {
+                queued +=
+                    queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()));
+            });
+        } catch (...) {
+            agenda.put_back(due);
+            throw;
+        }
     }
 }
 
@@ -197,7 +80,7 @@ uint64 queue_reboot_runs(const JobAgenda& agenda) {
         return 0;
     }
     static_assert(sizeof(int64_t) == sizeof(int64));
-    in_transaction([&] {
+    run_in_transaction([&] {
         queued = pg_jobs::pg::queue_reboot_runs(reinterpret_cast<const int64*>(jobs.data()),
                                                 static_cast<int>(jobs.size()));
     });
@@ -205,55 +88,99 @@ uint64 queue_reboot_runs(const JobAgenda& agenda) {
 }
 
 uint64 recover_lost_runs() {
+    // Outcomes posted by workers in other databases first: such a worker may
+    // have reported and exited since.
+    settle_remote_runs();
+    SchedulerShared* shared = scheduler_shared();
+    auto* held = static_cast<int64*>(call_pg([&] { return palloc(sizeof(int64) * shared->slot_count); }));
+    const int held_count = runs_in_mailboxes(held);
     uint64 changed = 0;
-    in_transaction([&] { changed = mark_lost_runs_crashed(); });
+    run_in_transaction([&] { changed = mark_lost_runs_crashed(held, held_count); });
     if (changed > 0) {
-        ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+        ConditionVariableBroadcast(&shared->run_finished);
         ereport(LOG, (errmsg("pg_jobs: marked %llu interrupted run(s) as crashed",
                              static_cast<unsigned long long>(changed))));
     }
     return changed;
 }
 
+namespace {
+
+// Fails the queued runs of a database no worker can connect to (gone, or
+// not accepting connections); false if the database is usable. In a
+// transaction.
+bool fail_runs_of_unusable_database(const char* database, Oid database_oid, uint64* failed) {
+    if (!OidIsValid(database_oid)) {
+        *failed += fail_queued_runs(
+            database, ERRCODE_UNDEFINED_DATABASE, psprintf("database \"%s\" does not exist", database),
+            "Point the job at an existing database with jobs.alter, or create the database.");
+        return true;
+    }
+    HeapTuple tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(database_oid));
+    if (!HeapTupleIsValid(tuple)) {
+        return false;  // dropped this instant: the next pass fails its runs
+    }
+    const bool allows_connections = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple))->datallowconn;
+    ReleaseSysCache(tuple);
+    if (allows_connections) {
+        return false;
+    }
+    *failed += fail_queued_runs(
+        database, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        psprintf("database \"%s\" does not accept connections", database),
+        psprintf(
+            "ALTER DATABASE %s ALLOW_CONNECTIONS true, or point the job at another database with jobs.alter.",
+            quote_identifier(database)));
+    return true;
+}
+
+}  // namespace
+
 bool dispatch_queued_runs() {
+    settle_remote_runs();
+    SchedulerShared* shared = scheduler_shared();
     QueuedRuns* queued = nullptr;
     Oid* database_oids = nullptr;
     int databases = 0;
     uint64 failed = 0;
-    in_transaction([&] {
-        databases = queued_runs_by_database(&queued);
+    MemoryContext caller = CurrentMemoryContext;
+    run_in_transaction([&] {
+        // The list is used after the commit: not in the transaction's memory.
+        MemoryContextSwitchTo(caller);
+        // More than jobs.max_workers queued in a database changes nothing below.
+        databases = queued_runs_by_database(shared->slot_count, &queued);
         database_oids = static_cast<Oid*>(palloc(sizeof(Oid) * Max(databases, 1)));
         for (int i = 0; i < databases; ++i) {
             database_oids[i] = get_database_oid(queued[i].database, true);
-            if (!OidIsValid(database_oids[i])) {
-                char* message = psprintf("database \"%s\" does not exist", queued[i].database);
-                failed += fail_queued_runs(queued[i].database, ERRCODE_UNDEFINED_DATABASE, message,
-                                           "Point the job at an existing database with jobs.alter, "
-                                           "or create the database.");
-            } else if (database_oids[i] != MyDatabaseId) {
-                // Runs in other databases need their bookkeeping relayed by
-                // the launcher; until that exists, fail them clearly.
-                char* message = psprintf(
-                    "jobs in database \"%s\" cannot run: pg_jobs runs jobs only in database \"%s\" "
-                    "(the jobs.database setting)",
-                    queued[i].database, jobs_database());
-                failed +=
-                    fail_queued_runs(queued[i].database, ERRCODE_FEATURE_NOT_SUPPORTED, message,
-                                     "Schedule the job with database => current_setting('jobs.database') and "
-                                     "reach other databases from there (for example with dblink).");
+            if (fail_runs_of_unusable_database(queued[i].database, database_oids[i], &failed)) {
                 database_oids[i] = InvalidOid;
             }
         }
     });
     if (failed > 0) {
-        ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+        ConditionVariableBroadcast(&shared->run_finished);
     }
     bool all_served = true;
     for (int i = 0; i < databases; ++i) {
-        if (OidIsValid(database_oids[i]) &&
-            !call_pg([&] { return provide_workers(database_oids[i], queued[i].count); })) {
-            all_served = false;
+        const Oid database_oid = database_oids[i];
+        if (!OidIsValid(database_oid)) {
+            continue;
         }
+        const WorkerSupply supply = call_pg([&] { return provide_workers(database_oid, queued[i].count); });
+        if (supply == WorkerSupply::Starved) {
+            // Every slot is taken: free one held by an idle worker of a
+            // database without queued runs (it exits, and wakes us).
+            (void)retire_idle_worker(database_oids, databases);
+        }
+        all_served = all_served && supply == WorkerSupply::Enough;
+        if (database_oid != MyDatabaseId) {
+            hand_out_remote_runs(database_oid, queued[i].database, queued[i].count);
+        }
+    }
+    bool http_queued = false;
+    run_in_transaction([&] { http_queued = has_queued_http_runs(); });
+    if (http_queued && !call_pg([] { return wake_or_start_http_worker(); })) {
+        all_served = false;
     }
     return all_served;
 }

@@ -12,9 +12,6 @@ namespace pg_jobs::pg {
 // True when the pg_jobs extension exists in this database.
 bool extension_exists();
 
-// Rebuilds `agenda` from the enabled scheduled jobs (see JobAgenda).
-void load_jobs(JobAgenda& agenda, Timestamp now);
-
 // Queues every run due by now, in batches. Returns the number queued.
 uint64 queue_due_runs(JobAgenda& agenda);
 

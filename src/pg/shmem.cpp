@@ -43,7 +43,7 @@ void startup_shmem() {
         state->lock = &(GetNamedLWLockTranche(kTrancheName))->lock;
         state->launcher_pid = 0;
         state->launcher_latch = nullptr;
-        pg_atomic_init_u64(&state->jobs_version, 1);
+        // job_changes stays as zeroed: nothing published, nothing read.
         ConditionVariableInit(&state->run_finished);
         state->reboot_jobs_queued = false;
         state->slot_count = max_sql_workers();

@@ -3,7 +3,10 @@
 // _PG_init installs; every other process only reads and writes it under the
 // "pg_jobs" LWLock (or with atomics where noted).
 #pragma once
+#include "pg/http_cancels.hpp"
+#include "pg/job_change_log.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/run_mailbox.hpp"
 
 extern "C" {
 #include "port/atomics.h"
@@ -27,19 +30,30 @@ struct WorkerSlot {
     Oid database_oid;
     bool idle;     // waiting on its latch for work
     Latch* latch;  // the worker's process latch (shared memory, stays valid)
+    // Connected to another database than jobs.database: gets its runs
+    // through `mailbox` instead of claiming them itself.
+    bool remote;
+    // The launcher wants the slot for another database: exit when idle.
+    bool exit_requested;
+    // Outlives the worker: a slot is reused only once its mailbox is Empty.
+    RunMailbox mailbox;
 };
 
 struct SchedulerShared {
     LWLock* lock;
     pid_t launcher_pid;
     Latch* launcher_latch;  // nullptr while no launcher runs
-    // Bumped (atomically, at commit) whenever a job definition changes, so
-    // the launcher knows whether to reload jobs or only dispatch runs.
-    pg_atomic_uint64 jobs_version;
+    // Jobs whose definitions changed, published at commit: the launcher
+    // re-reads just those (or everything, when the log says so).
+    JobChangeLog job_changes;
     // Broadcast after a run's final state commits; jobs.wait sleeps on it.
     ConditionVariable run_finished;
     // @reboot runs are queued once per server start, not per launcher restart.
     bool reboot_jobs_queued;
+    // The HTTP worker (http_worker.hpp), while one runs: at most one.
+    pid_t http_worker_pid;
+    Latch* http_worker_latch;
+    HttpCancels http_cancels;  // for the HTTP worker (http_cancels.hpp)
     int slot_count;
     WorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
 };

@@ -1,36 +1,44 @@
-// An SQL worker process: claims queued runs of its database one at a time
-// and runs each as its owner, with the run's effects and its 'succeeded'
-// mark in one transaction. Persistent: it waits on its latch between runs
-// and exits after jobs.worker_idle_timeout without work.
+// An SQL worker process, in one of two modes:
+//  - in jobs.database it claims queued runs of its database one at a time
+//    and runs each as its owner, with the run's effects and its 'succeeded'
+//    mark in one transaction;
+//  - in another database ("remote") it cannot see jobs.job_execution: the
+//    launcher claims a run for it and hands it over through the slot's
+//    mailbox (run_mailbox.hpp); the worker runs it the same way, commits,
+//    and posts the outcome for the launcher to record.
+// Persistent: it waits on its latch between runs, leaves its session clean
+// after each one, and exits after jobs.worker_idle_timeout without work (or
+// sooner when the launcher needs its slot for another database).
 //
 // Error handling: every PostgreSQL call that can fail while this file's C++
 // frames are on the stack goes through call_pg (guard.hpp), which turns the
 // error into a PgError; the failed transaction is then aborted here, outside
-// any catch block, and the failure recorded in a new one. A job's error never
-// ends the process; FATAL (SIGTERM, postmaster death) does, leaving the run
-// 'running' until the launcher marks it 'crashed'.
+// any catch block, and the failure recorded (or posted). A job's error never
+// ends the process; FATAL (postmaster death) does, leaving the run 'running'
+// until the launcher marks it 'crashed'. A run's timeout, jobs.cancel and
+// SIGTERM (shutdown) cancel the command (run_control.hpp): the run is then
+// recorded timed_out or cancelled, and at shutdown the worker exits.
+#include "core/duration_text.hpp"
 #include "pg/execution_store.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/job_context.hpp"
+#include "pg/job_runner.hpp"
+#include "pg/run_control.hpp"
+#include "pg/run_details.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
 
 extern "C" {
 #include "access/xact.h"
-#include "executor/spi.h"
+#include "commands/dbcommands.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
-#include "storage/proc.h"
-#include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
-#include "tcop/utility.h"
-#include "utils/portal.h"
-#include "utils/acl.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -39,14 +47,19 @@ extern "C" {
 namespace pg_jobs::pg {
 namespace {
 
+// While the launcher is handing this worker a run, an idle worker past its
+// timeout looks again this often instead of leaving.
+constexpr long kHandoverRecheckMs = 1000;
+
 int my_slot = -1;
 Oid worker_user = InvalidOid;  // the bootstrap superuser the worker connected as
 uint32 my_generation = 0;
+const char* my_database = nullptr;  // name, for claims (TopMemoryContext)
 MemoryContext run_context = nullptr;
 
 // on_shmem_exit: give the slot back and tell the launcher, so it can start
 // a replacement if runs are waiting (its exit notice may go to an older
-// launcher).
+// launcher). The mailbox stays: the launcher settles what it holds.
 void release_slot(int /*code*/, Datum /*arg*/) {
     SchedulerShared* shared = scheduler_shared();
     if (shared == nullptr || my_slot < 0) {
@@ -59,6 +72,7 @@ void release_slot(int /*code*/, Datum /*arg*/) {
         slot.latch = nullptr;
         slot.pid = 0;
         slot.idle = false;
+        slot.mailbox.running_execution_id = 0;
     }
     LWLockRelease(shared->lock);
     wake_launcher(shared);
@@ -78,6 +92,7 @@ bool attach_slot(int index, const WorkerStartInfo& info) {
         slot.pid = MyProcPid;
         slot.latch = MyLatch;
         slot.idle = false;
+        slot.mailbox.running_execution_id = 0;
         attached = true;
     }
     LWLockRelease(shared->lock);
@@ -89,11 +104,23 @@ bool attach_slot(int index, const WorkerStartInfo& info) {
     return attached;
 }
 
+WorkerSlot& my_slot_entry() {
+    return scheduler_shared()->slots[my_slot];
+}
+
 void set_idle(bool idle) {
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-    shared->slots[my_slot].idle = idle;
+    my_slot_entry().idle = idle;
     LWLockRelease(shared->lock);
+}
+
+bool exit_requested() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_SHARED);
+    const bool requested = my_slot_entry().exit_requested;
+    LWLockRelease(shared->lock);
+    return requested;
 }
 
 void start_transaction() {
@@ -125,117 +152,128 @@ void log_caught_error(ErrorData* error, const char* what) {
              error->detail != nullptr ? errdetail_internal("%s", error->detail) : 0));
 }
 
-// A command that is one CALL runs like a CALL from a client: through a
-// top-level portal, non-atomically, so the procedure may COMMIT. Its work
-// before a COMMIT then stays even if it fails later, and the 'succeeded'
-// mark commits with its last transaction. Returns false (having done
-// nothing) for any other command.
-bool run_procedure_call(const char* command) {
-    List* statements = pg_parse_query(command);
-    if (list_length(statements) != 1 || !IsA(linitial_node(RawStmt, statements)->stmt, CallStmt)) {
-        return false;
-    }
-    RawStmt* statement = linitial_node(RawStmt, statements);
-    List* queries = pg_analyze_and_rewrite_fixedparams(statement, command, nullptr, 0, nullptr);
-    List* plans = pg_plan_queries(queries, command, CURSOR_OPT_PARALLEL_OK, nullptr);
-    // A procedure's COMMIT refuses to run while we hold a snapshot.
-    PopActiveSnapshot();
-    Portal portal = CreatePortal("pg_jobs call", true, true);
-    portal->visible = false;
-    PortalDefineQuery(portal, nullptr, command, CMDTAG_CALL, plans, nullptr);
-    PortalStart(portal, nullptr, 0, InvalidSnapshot);
-    DestReceiver* receiver = CreateDestReceiver(DestNone);
-    QueryCompletion completion;
-    InitializeQueryCompletion(&completion);
-    (void)PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &completion);
-    PortalDrop(portal, false);
-    PushActiveSnapshot(GetTransactionSnapshot());
-    return true;
+void log_failed_run(const ClaimedRun& run, const ErrorData* failure) {
+    ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) failed: %s", run.job_name,
+                         static_cast<long long>(run.execution_id),
+                         failure->message != nullptr ? failure->message : "error")));
 }
 
-// The job's command, as its owner, in the current transaction; then the
-// 'succeeded' mark. Plain C calls only: it runs inside call_pg.
-void run_command_as_owner(const ClaimedRun& run) {
-    const Oid owner = get_role_oid(run.owner, true);
-    if (!OidIsValid(owner)) {
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("role \"%s\" does not exist", run.owner),
-                        errdetail("Job \"%s\" runs as its owner, and that role was dropped.", run.job_name),
-                        errhint("Remove the job with jobs.unschedule, or schedule it again as an existing "
-                                "role.")));
-    }
-    Oid saved_user = InvalidOid;
-    int saved_security = 0;
-    GetUserIdAndSecContext(&saved_user, &saved_security);
-    // SECURITY_LOCAL_USERID_CHANGE: the command cannot SET ROLE back to us.
-    SetUserIdAndSecContext(owner, saved_security | SECURITY_LOCAL_USERID_CHANGE);
-    // Settings the command changes (SET, even without LOCAL) end with it.
-    const int nest_level = NewGUCNestLevel();
-    const LocalTransactionId transaction_before = MyProc->lxid;
-    set_job_context(run.context_json);
-    debug_query_string = run.command;
-    pgstat_report_activity(STATE_RUNNING, run.command);
-
-    uint64 rows = 0;
-    if (!run_procedure_call(run.command)) {
-        if (SPI_connect() != SPI_OK_CONNECT) {
-            elog(ERROR, "pg_jobs: SPI_connect failed");
-        }
-        const int rc = SPI_execute(run.command, false, 0);
-        if (rc < 0) {
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("could not run the command of job \"%s\": %s", run.job_name,
-                                   SPI_result_code_string(rc))));
-        }
-        rows = SPI_processed;
-        SPI_finish();
-    }
-
-    if (MyProc->lxid == transaction_before) {  // else a COMMIT in a procedure already ended it
-        AtEOXact_GUC(true, nest_level);
-    }
-    clear_job_context();
-    SetUserIdAndSecContext(saved_user, saved_security);
-    record_success(run.execution_id, rows);
-}
-
-// Records `error` as the run's outcome; a failure to record is logged (the
-// launcher will later mark the run 'crashed' if it stays 'running').
-void record_failure_in_new_transaction(const ClaimedRun& run, ErrorData* error) {
+// After every run, success or not: the next job (maybe another owner's)
+// starts from a clean session. False if that failed; the worker then exits
+// rather than run a job in a session it could not clean.
+bool reset_session(bool reset_settings) {
+    bool clean = true;
     try {
         call_pg([&] {
             start_transaction();
-            record_failure(run.execution_id, error);
+            clean_session(reset_settings);
+            commit_transaction();
+            release_session_locks();
+        });
+    } catch (const PgError& error) {
+        log_caught_error(error.data(), "could not clean the session after a run; exiting");
+        clean = false;
+    }
+    if (!clean) {
+        abort_transaction();
+    }
+    return clean;
+}
+
+// How a run that `failure` ended is recorded: the interruption's own words
+// when the error was that interruption (a cancel, 57014), else the error.
+RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
+    const char* detail = failure_detail(failure);
+    RunEnding ending{run.execution_id, "failed",
+                     failure->message != nullptr ? failure->message : "unknown error", failure->sqlerrcode,
+                     detail};
+    if (failure->sqlerrcode != ERRCODE_QUERY_CANCELED) {
+        return ending;
+    }
+    switch (why) {
+        case RunInterruption::None:
+            break;
+        case RunInterruption::TimedOut: {
+            const std::string timeout = duration_text(run_timeout_ms());
+            ending.status = "timed_out";
+            ending.message = call_pg([&] {
+                return psprintf("the run exceeded its timeout of %s and was cancelled", timeout.c_str());
+            });
+            ending.detail = call_pg([&] {
+                return psprintf("%s%sHINT: Give the job a longer timeout (jobs.alter(..., timeout => ...)), or "
+                                "raise the jobs.default_timeout setting for jobs that set none.",
+                                detail != nullptr ? detail : "", detail != nullptr ? "\n" : "");
+            });
+            break;
+        }
+        case RunInterruption::Cancelled:
+            ending.status = "cancelled";
+            ending.message = nullptr;  // recorded as "cancelled by <role>"
+            break;
+        case RunInterruption::Shutdown:
+            ending.status = "cancelled";
+            ending.message = "shutdown: the worker was told to stop (SIGTERM) during the run";
+            ending.sqlerrcode = ERRCODE_ADMIN_SHUTDOWN;
+            break;
+    }
+    return ending;
+}
+
+// --- Runs in jobs.database -------------------------------------------------------
+
+// Records how the run ended; a failure to record is logged (the launcher
+// will later mark the run 'crashed' if it stays 'running').
+void record_failure_in_new_transaction(const ClaimedRun& run, ErrorData* error, RunInterruption why) {
+    bool recorded = true;
+    try {
+        call_pg([&] {
+            start_transaction();
+            record_ending(describe_ending(run, error, why));
             commit_transaction();
         });
     } catch (const PgError& record_error) {
         log_caught_error(record_error.data(), "could not record a failed run");
+        recorded = false;
+    }
+    if (!recorded) {
         abort_transaction();
     }
 }
 
-void execute_run(const ClaimedRun& run) {
+// Returns false when the session could not be cleaned afterwards.
+bool execute_local_run(const ClaimedRun& run) {
     ErrorData* failure = nullptr;
+    bool reset_settings = false;
+    begin_run(run.execution_id, run.timeout_ms);
     try {
         call_pg([&] {
             start_transaction();
-            run_command_as_owner(run);
+            const uint64 rows = run_command_as_owner(run);
+            reset_settings = command_committed();
+            record_success(run.execution_id, rows);
             commit_transaction();
         });
     } catch (const PgError& error) {
         failure = error.data();
     }
+    const RunInterruption why = end_run();
     clear_job_context();
     debug_query_string = nullptr;
     if (failure != nullptr) {
+        reset_settings = reset_settings || command_committed();
         // Undoes the command's effects, the owner switch and its settings.
         abort_transaction();
-        ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) failed: %s", run.job_name,
-                             static_cast<long long>(run.execution_id),
-                             failure->message != nullptr ? failure->message : "error")));
-        record_failure_in_new_transaction(run, failure);
+        log_failed_run(run, failure);
+        record_failure_in_new_transaction(run, failure, why);
     }
+    withdraw_run();
+    if (shutdown_requested()) {
+        proc_exit(0);  // the server is stopping: no need to clean the session
+    }
+    const bool clean = reset_session(reset_settings);
     pgstat_report_activity(STATE_IDLE, nullptr);
     ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+    return clean;
 }
 
 enum class Claim { Ran, Nothing, Error };
@@ -249,7 +287,10 @@ Claim work_once() {
     try {
         call_pg([&] {
             start_transaction();
-            claimed = claim_next_run(run_context, &run);
+            claimed = claim_next_run(run_context, my_database, MyProcPid, &run);
+            if (claimed) {
+                publish_run(run.execution_id);  // before the commit: jobs.cancel finds it from then on
+            }
             commit_transaction();
         });
     } catch (const PgError& error) {
@@ -258,36 +299,27 @@ Claim work_once() {
     }
     if (failed) {
         abort_transaction();
+        withdraw_run();
         return Claim::Error;
     }
     if (!claimed) {
         return Claim::Nothing;
     }
-    execute_run(run);
-    return Claim::Ran;
+    return execute_local_run(run) ? Claim::Ran : Claim::Error;
 }
 
-}  // namespace
-}  // namespace pg_jobs::pg
+long idle_ms_left(TimestampTz last_work) {
+    const long idle_ms = static_cast<long>((GetCurrentTimestamp() - last_work) / 1000);
+    return worker_idle_timeout_ms() - idle_ms;
+}
 
-void pg_jobs_sql_worker_main(Datum slot_index) {
-    using namespace pg_jobs::pg;
-    WorkerStartInfo info{};
-    memcpy(&info, MyBgworkerEntry->bgw_extra, sizeof(info));
-
-    pqsignal(SIGHUP, SignalHandlerForConfigReload);
-    pqsignal(SIGTERM, die);
-    BackgroundWorkerUnblockSignals();
-    if (!attach_slot(DatumGetInt32(slot_index), info)) {
-        proc_exit(0);  // the launcher gave the slot away meanwhile
-    }
-    BackgroundWorkerInitializeConnectionByOid(info.database_oid, InvalidOid, 0);
-    worker_user = GetUserId();
-    run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
-
+void serve_local_runs() {
     TimestampTz last_work = GetCurrentTimestamp();
     for (;;) {
         CHECK_FOR_INTERRUPTS();
+        if (shutdown_requested()) {
+            proc_exit(0);
+        }
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
@@ -304,15 +336,264 @@ void pg_jobs_sql_worker_main(Datum slot_index) {
             // launcher starts workers again once runs are queued.
             proc_exit(0);
         }
-        const long idle_ms = static_cast<long>((GetCurrentTimestamp() - last_work) / 1000);
-        const long timeout_ms = worker_idle_timeout_ms() - idle_ms;
-        if (timeout_ms <= 0) {
-            proc_exit(0);  // idle too long; the launcher starts a new one when needed
+        const long timeout_ms = idle_ms_left(last_work);
+        if (timeout_ms <= 0 || exit_requested()) {
+            proc_exit(0);  // idle too long, or the slot is wanted elsewhere
         }
         set_idle(true);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms,
                         PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         set_idle(false);
+    }
+}
+
+// --- Runs in another database ----------------------------------------------------
+
+// The run the launcher assigned, if there is one: marks it taken.
+bool take_assigned_run(int64* execution_id, dsm_handle* details) {
+    SchedulerShared* shared = scheduler_shared();
+    bool taken = false;
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = my_slot_entry();
+    if (slot.mailbox.state == MailboxState::Assigned) {
+        slot.mailbox.state = MailboxState::Taken;
+        slot.mailbox.running_execution_id = slot.mailbox.execution_id;  // see publish_run
+        slot.idle = false;
+        *execution_id = slot.mailbox.execution_id;
+        *details = slot.mailbox.details;
+        taken = true;
+    }
+    LWLockRelease(shared->lock);
+    return taken;
+}
+
+// Leaves the pool unless the launcher is handing this worker a run.
+bool leave_pool_if_unassigned() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = my_slot_entry();
+    const MailboxState state = slot.mailbox.state;
+    const bool leaving = state == MailboxState::Empty || state == MailboxState::Done;
+    if (leaving) {
+        slot.idle = false;  // the launcher hands runs to idle workers only
+    }
+    LWLockRelease(shared->lock);
+    return leaving;
+}
+
+// Copies `text` (this database's encoding) into `out` (`size` bytes with
+// the NUL) in `encoding`, cut at a character boundary. Characters that
+// encoding cannot show turn the text into its ASCII part, '?' elsewhere.
+void copy_outcome_text(const char* text, int encoding, char* out, int size) {
+    out[0] = '\0';
+    if (text == nullptr) {
+        return;
+    }
+    const int length = static_cast<int>(strlen(text));
+    const char* converted = nullptr;
+    try {
+        converted =
+            call_pg([&] { return static_cast<const char*>(pg_server_to_any(text, length, encoding)); });
+    } catch (const PgError&) {
+        converted = nullptr;
+    }
+    if (converted == nullptr) {
+        char* ascii = static_cast<char*>(palloc(length + 1));
+        for (int i = 0; i <= length; ++i) {
+            ascii[i] = IS_HIGHBIT_SET(text[i]) ? '?' : text[i];
+        }
+        converted = ascii;
+    }
+    int kept = static_cast<int>(strlen(converted));
+    if (kept >= size) {
+        kept = pg_encoding_mbcliplen(encoding, converted, kept, size - 1);
+    }
+    memcpy(out, converted, kept);
+    out[kept] = '\0';
+}
+
+struct PostedOutcome {
+    RunOutcome outcome;
+    TimestampTz started_at;
+    TimestampTz finished_at;
+    int64 rows_affected;
+    const RunEnding* ending;  // how a run that did not succeed ended
+    int encoding;             // of the launcher's database, for the text
+};
+
+// Hands the outcome to the launcher and becomes idle (ready for the next run).
+void post_outcome(const PostedOutcome& posted) {
+    char* message = static_cast<char*>(palloc(kOutcomeMessageSize));
+    char* detail = static_cast<char*>(palloc(kOutcomeDetailSize));
+    int sqlerrcode = 0;
+    message[0] = detail[0] = '\0';
+    if (posted.ending != nullptr) {
+        // An empty message on a cancelled run: "cancelled by <role>", filled in by the launcher.
+        copy_outcome_text(posted.ending->message, posted.encoding, message, kOutcomeMessageSize);
+        copy_outcome_text(posted.ending->detail, posted.encoding, detail, kOutcomeDetailSize);
+        sqlerrcode = posted.ending->sqlerrcode;
+    }
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = my_slot_entry();
+    RunMailbox& box = slot.mailbox;
+    box.outcome = posted.outcome;
+    box.started_at = posted.started_at;
+    box.finished_at = posted.finished_at;
+    box.rows_affected = posted.rows_affected;
+    box.sqlerrcode = sqlerrcode;
+    memcpy(box.message, message, kOutcomeMessageSize);
+    memcpy(box.detail, detail, kOutcomeDetailSize);
+    box.state = MailboxState::Done;
+    slot.idle = true;
+    LWLockRelease(shared->lock);
+    wake_launcher(shared);
+}
+
+// The run's text came in the launcher's database encoding.
+void convert_run_text(ClaimedRun* run, int encoding) {
+    auto convert = [encoding](const char* text) {
+        return static_cast<const char*>(pg_any_to_server(text, static_cast<int>(strlen(text)), encoding));
+    };
+    run->job_name = convert(run->job_name);
+    run->owner = convert(run->owner);
+    run->command = convert(run->command);
+    run->context_json = convert(run->context_json);
+}
+
+// Runs a handed-over run and posts its outcome. Returns false when the
+// session could not be cleaned afterwards.
+bool execute_remote_run(ClaimedRun& run, int encoding) {
+    const TimestampTz started_at = GetCurrentTimestamp();
+    ErrorData* failure = nullptr;
+    uint64 rows = 0;
+    bool reset_settings = false;
+    begin_run(run.execution_id, run.timeout_ms);
+    try {
+        call_pg([&] {
+            start_transaction();
+            convert_run_text(&run, encoding);
+            rows = run_command_as_owner(run);
+            reset_settings = command_committed();
+            commit_transaction();
+        });
+    } catch (const PgError& error) {
+        failure = error.data();
+    }
+    const TimestampTz finished_at = GetCurrentTimestamp();
+    const RunInterruption why = end_run();
+    clear_job_context();
+    debug_query_string = nullptr;
+    RunEnding ending{};
+    RunOutcome outcome = RunOutcome::Succeeded;
+    if (failure != nullptr) {
+        reset_settings = reset_settings || command_committed();
+        abort_transaction();
+        log_failed_run(run, failure);
+        try {
+            ending = describe_ending(run, failure, why);
+        } catch (const PgError&) {  // out of memory: the error as it is
+            ending = RunEnding{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+        }
+        const bool timed_out = strcmp(ending.status, "timed_out") == 0;
+        const bool cancelled = strcmp(ending.status, "cancelled") == 0;
+        outcome = timed_out ? RunOutcome::TimedOut : cancelled ? RunOutcome::Cancelled : RunOutcome::Failed;
+    }
+    // Before posting: once the run shows as finished, its session locks are gone.
+    const bool clean = shutdown_requested() || reset_session(reset_settings);
+    post_outcome(PostedOutcome{outcome, started_at, finished_at, static_cast<int64>(rows),
+                               failure != nullptr ? &ending : nullptr, encoding});
+    withdraw_run();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    if (shutdown_requested()) {
+        proc_exit(0);
+    }
+    return clean;
+}
+
+// Reads the details of the run taken from the mailbox and runs it; a run
+// whose details are gone (the launcher exited meanwhile) goes back to the
+// queue. Returns false when the worker should exit.
+bool run_handed_over(int64 execution_id, dsm_handle details) {
+    ClaimedRun run{};
+    int encoding = PG_SQL_ASCII;
+    bool readable = false;
+    try {
+        readable =
+            call_pg([&] { return read_run_details(details, execution_id, run_context, &run, &encoding); });
+    } catch (const PgError& error) {
+        log_caught_error(error.data(), "could not read a run handed over by the launcher");
+    }
+    if (!readable) {
+        post_outcome(PostedOutcome{RunOutcome::NotStarted, 0, 0, 0, nullptr, PG_SQL_ASCII});
+        withdraw_run();
+        return true;
+    }
+    return execute_remote_run(run, encoding);
+}
+
+void serve_handed_over_runs() {
+    set_idle(true);
+    wake_launcher(scheduler_shared());  // ready: the launcher may hand over a run
+    TimestampTz last_work = GetCurrentTimestamp();
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        MemoryContextReset(run_context);
+        MemoryContextSwitchTo(run_context);
+        if (shutdown_requested() && leave_pool_if_unassigned()) {
+            proc_exit(0);  // a run already handed over still runs (and is cancelled at once)
+        }
+        int64 execution_id = 0;
+        dsm_handle details = 0;
+        if (take_assigned_run(&execution_id, &details)) {
+            if (!run_handed_over(execution_id, details)) {
+                proc_exit(0);
+            }
+            last_work = GetCurrentTimestamp();
+            continue;
+        }
+        long timeout_ms = idle_ms_left(last_work);
+        if ((timeout_ms <= 0 || exit_requested()) && leave_pool_if_unassigned()) {
+            proc_exit(0);
+        }
+        if (timeout_ms <= 0) {
+            timeout_ms = kHandoverRecheckMs;
+        }
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}
+
+}  // namespace
+}  // namespace pg_jobs::pg
+
+void pg_jobs_sql_worker_main(Datum slot_index) {
+    using namespace pg_jobs::pg;
+    WorkerStartInfo info{};
+    memcpy(&info, MyBgworkerEntry->bgw_extra, sizeof(info));
+
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    install_run_signal_handlers();
+    BackgroundWorkerUnblockSignals();
+    if (!attach_slot(DatumGetInt32(slot_index), info)) {
+        proc_exit(0);  // the launcher gave the slot away meanwhile
+    }
+    BackgroundWorkerInitializeConnectionByOid(info.database_oid, InvalidOid, 0);
+    worker_user = GetUserId();
+    init_run_control(my_slot);
+    run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
+    if (info.remote) {
+        serve_handed_over_runs();
+    } else {
+        StartTransactionCommand();
+        my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
+        CommitTransactionCommand();
+        serve_local_runs();
     }
 }

@@ -1,6 +1,9 @@
 // jobs._wake_scheduler(): wake the launcher (and an idle SQL worker of this
 // database) when, and only when, the calling transaction commits - the same
-// promise NOTIFY makes, so a trigger that rolls back never runs.
+// promise NOTIFY makes, so a trigger that rolls back never runs. The ids of
+// the jobs the transaction changed are published at the same moment, so the
+// launcher re-reads only those.
+#include "pg/job_change_log.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/shmem.hpp"
 
@@ -12,9 +15,41 @@ extern "C" {
 namespace pg_jobs::pg {
 namespace {
 
+// Past this many distinct jobs in one transaction the launcher reloads them
+// all: one scan is then cheaper than as many lookups, and the list here and
+// in shared memory stays small.
+constexpr int kMaxChangedJobs = 1000;
+static_assert(kMaxChangedJobs <= JobChangeLog::kCapacity);
+
 bool callback_registered = false;
-bool wake_pending = false;          // this transaction asked for a wake
-bool jobs_changed_pending = false;  // ... and changed job definitions
+bool wake_pending = false;  // this transaction asked for a wake
+// The jobs this transaction changed (distinct), or all_jobs_changed. Plain
+// static storage: recording one cannot fail, and commit has nothing to free.
+int64 changed_jobs[kMaxChangedJobs];
+int changed_job_count = 0;
+bool all_jobs_changed = false;
+
+void note_job_change(bool known, int64 job_id) {
+    if (all_jobs_changed) {
+        return;
+    }
+    if (!known || changed_job_count == kMaxChangedJobs) {
+        all_jobs_changed = true;
+        return;
+    }
+    for (int i = 0; i < changed_job_count; ++i) {
+        if (changed_jobs[i] == job_id) {
+            return;
+        }
+    }
+    changed_jobs[changed_job_count++] = job_id;
+}
+
+void forget_transaction() {
+    wake_pending = false;
+    changed_job_count = 0;
+    all_jobs_changed = false;
+}
 
 // Sets the latch of one idle worker connected to this database, so a run
 // queued here starts without waiting for the launcher to pass it on.
@@ -38,20 +73,18 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
         case XACT_EVENT_COMMIT: {
             SchedulerShared* shared = scheduler_shared();
             if (wake_pending && shared != nullptr) {
-                if (jobs_changed_pending) {
-                    pg_atomic_fetch_add_u64(&shared->jobs_version, 1);
+                if (all_jobs_changed || changed_job_count > 0) {
+                    publish_job_changes(shared, changed_jobs, changed_job_count, all_jobs_changed);
                 }
                 wake_idle_worker_here(shared);
                 wake_launcher(shared);
             }
-            wake_pending = false;
-            jobs_changed_pending = false;
+            forget_transaction();
             break;
         }
         case XACT_EVENT_ABORT:
         case XACT_EVENT_PREPARE:  // COMMIT PREPARED happens elsewhere; nothing to carry over
-            wake_pending = false;
-            jobs_changed_pending = false;
+            forget_transaction();
             break;
         default:
             break;
@@ -60,8 +93,9 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
 
 }  // namespace
 
-// Called by the extension's SQL functions; see the file comment. With an
-// argument (jobs changed or only runs queued) the launcher can skip a reload.
+// Called by the extension's SQL functions; see the file comment. Arguments
+// (both optional): whether job definitions changed (false: only runs were
+// queued, no reload needed), and which job (NULL: possibly any).
 Datum wake_scheduler(FunctionCallInfo fcinfo) {
     if (!callback_registered) {
         RegisterXactCallback(at_transaction_end, nullptr);
@@ -69,7 +103,10 @@ Datum wake_scheduler(FunctionCallInfo fcinfo) {
     }
     const bool jobs_changed = PG_NARGS() < 1 || PG_ARGISNULL(0) || PG_GETARG_BOOL(0);
     wake_pending = true;
-    jobs_changed_pending = jobs_changed_pending || jobs_changed;
+    if (jobs_changed) {
+        const bool known = PG_NARGS() >= 2 && !PG_ARGISNULL(1);
+        note_job_change(known, known ? PG_GETARG_INT64(1) : 0);
+    }
     PG_RETURN_VOID();
 }
 

@@ -49,15 +49,19 @@ bool start_worker(SchedulerShared* shared, Oid database_oid) {
     int index = -1;
     uint32 generation = 0;
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    const bool remote = database_oid != MyDatabaseId;
     for (int i = 0; i < shared->slot_count; ++i) {
         WorkerSlot& slot = shared->slots[i];
-        if (slot.state == SlotState::Free) {
+        // A mailbox still holding a run must be settled before the slot is reused.
+        if (slot.state == SlotState::Free && slot.mailbox.state == MailboxState::Empty) {
             slot.state = SlotState::Starting;
             slot.generation += 1;
             slot.database_oid = database_oid;
             slot.pid = 0;
             slot.idle = false;
             slot.latch = nullptr;
+            slot.remote = remote;
+            slot.exit_requested = false;
             index = i;
             generation = slot.generation;
             break;
@@ -78,7 +82,7 @@ bool start_worker(SchedulerShared* shared, Oid database_oid) {
     snprintf(worker.bgw_type, BGW_MAXLEN, "pg_jobs worker");
     worker.bgw_main_arg = Int32GetDatum(index);
     worker.bgw_notify_pid = MyProcPid;
-    const WorkerStartInfo info{generation, database_oid};
+    const WorkerStartInfo info{generation, database_oid, remote};
     static_assert(sizeof(info) <= BGW_EXTRALEN);
     memcpy(worker.bgw_extra, &info, sizeof(info));
 
@@ -152,7 +156,7 @@ bool reap_exited_workers() {
     return any_exited;
 }
 
-bool provide_workers(Oid database_oid, int64 queued) {
+WorkerSupply provide_workers(Oid database_oid, int64 queued) {
     SchedulerShared* shared = scheduler_shared();
     int workers_here = 0;
     int workers_total = 0;
@@ -160,6 +164,8 @@ bool provide_workers(Oid database_oid, int64 queued) {
     for (int i = 0; i < shared->slot_count; ++i) {
         const WorkerSlot& slot = shared->slots[i];
         if (slot.state == SlotState::Free) {
+            // Not reusable until its mailbox is settled: counts as taken.
+            workers_total += slot.mailbox.state == MailboxState::Empty ? 0 : 1;
             continue;
         }
         ++workers_total;
@@ -167,8 +173,10 @@ bool provide_workers(Oid database_oid, int64 queued) {
             continue;
         }
         ++workers_here;
-        if (slot.state == SlotState::Running && slot.latch != nullptr) {
-            SetLatch(slot.latch);  // busy ones simply claim again after their run
+        // Busy ones simply claim again after their run; a worker in another
+        // database waits for the launcher instead.
+        if (slot.state == SlotState::Running && slot.latch != nullptr && !slot.remote) {
+            SetLatch(slot.latch);
         }
     }
     LWLockRelease(shared->lock);
@@ -176,10 +184,34 @@ bool provide_workers(Oid database_oid, int64 queued) {
     const int wanted = workers_to_start(queued, workers_here, workers_total, shared->slot_count);
     for (int i = 0; i < wanted; ++i) {
         if (!start_worker(shared, database_oid)) {
-            return false;
+            return WorkerSupply::Retry;
         }
     }
-    return true;
+    return wanted == 0 && workers_here == 0 && queued > 0 ? WorkerSupply::Starved : WorkerSupply::Enough;
+}
+
+bool retire_idle_worker(const Oid* busy, int busy_count) {
+    SchedulerShared* shared = scheduler_shared();
+    bool retired = false;
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    for (int i = 0; i < shared->slot_count && !retired; ++i) {
+        WorkerSlot& slot = shared->slots[i];
+        if (slot.state != SlotState::Running || !slot.idle || slot.exit_requested || slot.latch == nullptr ||
+            slot.mailbox.state != MailboxState::Empty) {
+            continue;
+        }
+        bool has_work = false;
+        for (int j = 0; j < busy_count && !has_work; ++j) {
+            has_work = busy[j] == slot.database_oid;
+        }
+        if (!has_work) {
+            slot.exit_requested = true;
+            SetLatch(slot.latch);
+            retired = true;
+        }
+    }
+    LWLockRelease(shared->lock);
+    return retired;
 }
 
 }  // namespace pg_jobs::pg

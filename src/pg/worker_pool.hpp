@@ -10,11 +10,21 @@ namespace pg_jobs::pg {
 // if any did, so the caller can look for runs they left 'running'.
 bool reap_exited_workers();
 
+enum class WorkerSupply {
+    Enough,   // the database has (or is getting) the workers it needs
+    Retry,    // a worker could not be started (max_worker_processes): try again later
+    Starved,  // it has no worker and every jobs.max_workers slot is taken
+};
+
 // Makes sure runs queued for `database_oid` get picked up: wakes that
 // database's workers and starts more (up to jobs.max_workers) if fewer
-// workers than `queued` runs exist. Returns false when a needed worker could
-// not be started (max_worker_processes exhausted): the caller retries later.
-bool provide_workers(Oid database_oid, int64 queued);
+// workers than `queued` runs exist.
+WorkerSupply provide_workers(Oid database_oid, int64 queued);
+
+// Asks one idle worker whose database is not among `busy` (the databases
+// with queued runs) to exit, so a starved database can get its slot.
+// Returns false if no worker is idle elsewhere.
+bool retire_idle_worker(const Oid* busy, int busy_count);
 
 }  // namespace pg_jobs::pg
 
@@ -26,5 +36,6 @@ namespace pg_jobs::pg {
 struct WorkerStartInfo {
     uint32 generation;
     Oid database_oid;
+    bool remote;  // not the launcher's database: runs come through the mailbox
 };
 }  // namespace pg_jobs::pg

@@ -5,19 +5,24 @@
 #     and time from the due instant to the last finish, pg_jobs vs pg_cron;
 #   - trigger latency, commit -> start, p50/p99 over sequential triggers;
 #   - start lag of a `* * * * * *` job (started_at - scheduled_for), p50/p99;
-#   - (not in --quick) launcher CPU and memory with 1,000,000 idle pg_jobs
-#     jobs, and pg_cron's with 100,000 (IDLE_JOBS, IDLE_CRON_JOBS). Memory is
-#     judged on RssAnon (the process's own memory); VmRSS is shown too but
-#     also counts the shared buffers the process touched reading the jobs;
-#   - the ceiling: single-row INSERT transactions per second (pgbench -c2 -j2).
+#   - idle launchers: CPU and memory of pg_jobs's launcher with 1,000,000
+#     jobs none of which is due, and of pg_cron's with 100,000 and 1,000,000
+#     (IDLE_JOBS, IDLE_CRON_JOBS; --quick: 100,000 and none): CPU % of one
+#     core over IDLE_SECONDS, VmRSS and its parts RssAnon/RssFile/RssShmem,
+#     and Pss (see measure_idle); then how long pg_jobs's launcher takes to
+#     apply one job change at that size, against a full reload;
+#   - the ceiling: plain single-row INSERT transactions per second on the
+#     same cluster (pgbench -c2 -j2).
 # Prints medians and ratios. Exits 0 whatever the figures; non-zero only when
 # something errors (a run missing, a failure, a timeout).
 #
 #   test/bench/scheduler_bench.sh [--quick]
 #       --quick (or PG_JOBS_BENCH_QUICK=1, as test/bench/run.sh --quick sets):
-#       N = 1,000 only, one run each, 20 s of the seconds job, 5 s of pgbench;
-#       under 2 minutes. Default: N = 1,000 and 10,000, 3 runs each (medians),
-#       60 s of the seconds job, 3 x 10 s of pgbench.
+#       N = 1,000 only, one run each, 20 s of the seconds job, 5 s of pgbench,
+#       pg_jobs's idle launcher only, over 2 s; about 2 minutes (half of it
+#       waiting for pg_cron's minute boundary). Default: N = 1,000 and
+#       10,000, 3 runs each (medians), 60 s of the seconds job, 3 x 10 s of
+#       pgbench, idle launchers over 30 s (about 15 minutes in all).
 #   CRON_MODE=libpq (default) or bgw: how pg_cron runs its jobs. libpq is its
 #       default (a new connection per run, at most cron.max_running_jobs = 32
 #       at a time); bgw sets cron.use_background_workers = on (a background
@@ -52,17 +57,19 @@ if ((quick)); then
     RUNS="${RUNS:-1}"
     LAG_SECONDS="${LAG_SECONDS:-20}"
     PGBENCH_SECONDS="${PGBENCH_SECONDS:-5}"
-    default_steps="pg_jobs_burst trigger lag ceiling pg_cron_burst"
+    IDLE_JOBS="${IDLE_JOBS:-100000}"
+    IDLE_CRON_JOBS="${IDLE_CRON_JOBS-}"
+    IDLE_SECONDS="${IDLE_SECONDS:-2}"
 else
     SIZES="${SIZES:-1000 10000}"
     RUNS="${RUNS:-3}"
     LAG_SECONDS="${LAG_SECONDS:-60}"
     PGBENCH_SECONDS="${PGBENCH_SECONDS:-10}"
-    default_steps="pg_jobs_burst trigger lag idle ceiling pg_cron_burst"
+    IDLE_JOBS="${IDLE_JOBS:-1000000}"
+    IDLE_CRON_JOBS="${IDLE_CRON_JOBS:-100000 1000000}"
+    IDLE_SECONDS="${IDLE_SECONDS:-30}"
 fi
-IDLE_JOBS="${IDLE_JOBS:-1000000}"
-IDLE_CRON_JOBS="${IDLE_CRON_JOBS:-100000}"
-IDLE_SECONDS="${IDLE_SECONDS:-30}"
+default_steps="pg_jobs_burst trigger lag idle ceiling pg_cron_burst"
 TRIGGERS="${TRIGGERS:-1000}"
 CRON_MODE="${CRON_MODE:-libpq}"
 # STEPS: a subset of the measurements, for looking into one of them.
@@ -220,81 +227,149 @@ start_lag() {
 }
 
 # --- Idle launcher with many jobs -------------------------------------------------------------
-# CPU (utime + stime from /proc over a window) and memory of a launcher
-# process while many enabled jobs wait, none due in the window.
+# CPU and memory of a launcher process while many enabled jobs wait, none
+# due in the window. The measures, as /proc names them:
+#   CPU %      utime + stime (/proc/PID/stat) over IDLE_SECONDS, in % of one core;
+#   VmRSS      all resident pages mapped by the process = RssAnon + RssFile + RssShmem;
+#   RssAnon    its private memory (heap: the jobs it holds);
+#   RssFile    mapped files (postgres binary, libraries), shared with every backend;
+#   RssShmem   PostgreSQL shared memory it has touched (shared buffers read while
+#              loading jobs count here, though they are the server's cache);
+#   Pss        (/proc/PID/smaps_rollup) resident memory with each shared page
+#              divided among the processes that map it.
 proc_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 proc_kb() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
-# cpu_quiet PID: true once PID used under a tenth of a core over the last
-# 2+ s, i.e. it finished loading its jobs (called repeatedly by wait_for;
-# remembers the previous sample). Not "no CPU at all": pg_cron's launcher
-# keeps a few percent busy with many jobs.
-quiet_ticks=""
-quiet_since=0
-cpu_quiet() {
-    local now ticks limit
+proc_pss_kb() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
+# settled PID: true once PID has finished loading its jobs: it used under a
+# tenth of a core over the last 2+ s, or its RssAnon has not changed for 5+ s
+# (a launcher that stays busier, as pg_cron's with a million jobs). Called
+# repeatedly by wait_for; remembers the previous sample.
+settle_ticks=""
+settle_anon=""
+settle_since=0
+settled() {
+    local now ticks anon limit elapsed
     now="${EPOCHREALTIME//[!0-9]/}"
     ticks="$(proc_cpu_ticks "$1")"
+    anon="$(proc_kb "$1" RssAnon)"
     limit=$(($(getconf CLK_TCK) / 10))
-    if [[ -z "$quiet_ticks" ]]; then
-        quiet_ticks="$ticks"
-        quiet_since="$now"
+    elapsed=$((now - settle_since))
+    if [[ -n "$settle_ticks" ]] && ((elapsed >= 2000000)); then
+        if (((ticks - settle_ticks) * 1000000 / elapsed <= limit)); then
+            return 0
+        fi
+        if [[ "$anon" == "$settle_anon" ]]; then
+            ((elapsed >= 5000000))
+            return
+        fi
+    elif [[ -n "$settle_ticks" && "$anon" == "$settle_anon" ]]; then
         return 1
     fi
-    ((now - quiet_since >= 2000000)) || return 1
-    if (((ticks - quiet_ticks) * 1000000 / (now - quiet_since) <= limit)); then
-        return 0
-    fi
-    quiet_ticks="$ticks"
-    quiet_since="$now"
+    settle_ticks="$ticks"
+    settle_anon="$anon"
+    settle_since="$now"
     return 1
 }
+launcher_pid() { value "SELECT pid FROM pg_stat_activity WHERE backend_type = '$1'"; }
 
-measure_idle() { # system backend_type jobs
+anon_above() { (($(proc_kb "$1" RssAnon) > $2)); }
+
+# Measures the launcher once it has loaded the jobs just created; `anon` is
+# its RssAnon from before they were (it grows when it loads them).
+measure_idle() { # system backend_type jobs anon
     local system="$1" type="$2" jobs="$3" pid before after hz
-    pid="$(value "SELECT pid FROM pg_stat_activity WHERE backend_type = '$type'")"
+    pid="$(launcher_pid "$type")"
     [[ -n "$pid" && -r "/proc/$pid/stat" ]] || error "no '$type' process to measure"
+    wait_for 120 anon_above "$pid" "$4" || error "the $system launcher did not load the $jobs jobs"
+    settle_ticks=""
+    wait_for 900 settled "$pid" || error "the $system launcher kept busy after loading $jobs jobs"
     hz="$(getconf CLK_TCK)"
     before="$(proc_cpu_ticks "$pid")"
     # The measurement window itself: nothing to wait for, the process is idle.
     sleep "$IDLE_SECONDS"
     after="$(proc_cpu_ticks "$pid")"
     record idle_cpu_percent "$jobs" "$system" 1 "$(((after - before) * 10000 / (hz * IDLE_SECONDS)))::float8 / 100"
-    record idle_rss_mb "$jobs" "$system" 1 "$(proc_kb "$pid" VmRSS)::float8 / 1024"
-    record idle_private_mb "$jobs" "$system" 1 "$(proc_kb "$pid" RssAnon)::float8 / 1024"
+    local measure
+    for measure in VmRSS RssAnon RssFile RssShmem; do
+        record "idle_${measure}_mb" "$jobs" "$system" 1 "$(proc_kb "$pid" "$measure")::float8 / 1024"
+    done
+    record idle_Pss_mb "$jobs" "$system" 1 "$(proc_pss_kb "$pid")::float8 / 1024"
     log "$system launcher with $jobs idle jobs: $((after - before)) clock ticks in ${IDLE_SECONDS}s," \
-        "VmRSS $(proc_kb "$pid" VmRSS) kB, RssAnon $(proc_kb "$pid" RssAnon) kB"
+        "VmRSS $(proc_kb "$pid" VmRSS) kB = RssAnon $(proc_kb "$pid" RssAnon) + RssFile $(proc_kb "$pid" RssFile)" \
+        "+ RssShmem $(proc_kb "$pid" RssShmem) kB; Pss $(proc_pss_kb "$pid") kB"
+}
+
+# How long the launcher takes to apply one job change at IDLE_JOBS jobs, from
+# its own DEBUG1 lines ("applied N job change(s) in X ms", "loaded N job(s)
+# in X ms"). A full reload is what every change cost before changes were
+# applied one job at a time.
+log_lines() { grep -c "pg_jobs launcher: $1 in " "$CLUSTER_LOG" || true; }
+more_log_lines() { (($(log_lines "$1") > $2)); }
+last_log_ms() { grep -o "pg_jobs launcher: $1 in [0-9.]* ms" "$CLUSTER_LOG" | tail -n 1 | sed 's/.* in \([0-9.]*\) ms$/\1/'; }
+time_change() { # metric run log-pattern SQL
+    local before
+    before="$(log_lines "$3")"
+    value "$4" >/dev/null
+    wait_for 60 more_log_lines "$3" "$before" || error "the launcher did not log '$3' after: $4"
+    record "$1" "$IDLE_JOBS" pg_jobs "$2" "$(last_log_ms "$3")"
+}
+time_job_changes() {
+    local fields="$1" run before attempt
+    value "ALTER SYSTEM SET log_min_messages = debug1" >/dev/null
+    value "SELECT pg_reload_conf()" >/dev/null
+    # The launcher reads the setting when it next wakes: wake it with full
+    # reloads until it logs one.
+    before="$(log_lines "loaded [0-9]* job(s)")"
+    for ((attempt = 1; ; attempt++)); do
+        value "SELECT jobs._wake_scheduler()" >/dev/null
+        wait_for 20 more_log_lines "loaded [0-9]* job(s)" "$before" && break
+        ((attempt < 5)) || error "the launcher does not log at DEBUG1"
+    done
+    for ((run = 1; run <= 3; run++)); do
+        time_change full_reload_ms "$run" "loaded [0-9]* job(s)" "SELECT jobs._wake_scheduler()"
+    done
+    for ((run = 1; run <= 5; run++)); do
+        time_change apply_alter_ms "$run" "applied 1 job change(s)" \
+            "SELECT jobs.alter('idle_$((run * 1000))', schedule => '$fields * * 1')"
+        # Early job ids: the agenda's job list closes the gap.
+        time_change apply_unschedule_ms "$run" "applied 1 job change(s)" "SELECT jobs.unschedule('idle_$run')"
+        time_change apply_schedule_ms "$run" "applied 1 job change(s)" \
+            "SELECT jobs.schedule('idle_new_$run', '$fields * * *', 'SELECT 1')"
+    done
+    value "ALTER SYSTEM RESET log_min_messages" >/dev/null
+    value "SELECT pg_reload_conf()" >/dev/null
+    log "timed full reloads and single job changes at $IDLE_JOBS jobs"
 }
 
 idle_launchers() {
     # Due once a day, two hours from now: never in the window.
-    local fields first
+    local fields n anon
     fields="$(value "SELECT to_char((clock_timestamp() + interval '2 hours') AT TIME ZONE 'UTC', 'FMMI FMHH24')")"
-    # Straight into the table, in one statement: this measures the launcher,
-    # not jobs.schedule (whose validation takes ~40 us a job). The schedule
-    # and zone are the ones jobs.schedule accepts; the barrier's trigger
-    # below wakes the launcher, which reloads the table.
+    # Straight into the tables, in one statement each: this measures the
+    # launchers, not jobs.schedule (whose validation takes ~40 us a job) or
+    # cron.schedule. The schedule and zone are ones both accept.
     log "creating $IDLE_JOBS idle pg_jobs jobs"
+    anon="$(proc_kb "$(launcher_pid 'pg_jobs launcher')" RssAnon)"
     value "INSERT INTO jobs.scheduled_job (job_name, owner, schedule, timezone, command, database)
            SELECT 'idle_' || i, current_user, '$fields * * *', 'UTC', 'SELECT 1', current_database()
            FROM generate_series(1, $IDLE_JOBS) i" >/dev/null
-    # jobs.schedule wakes the launcher at commit (jobs changed); it reloads
-    # the table. Loaded = its CPU time stops growing.
-    value "SELECT jobs.schedule('idle_barrier', NULL, 'SELECT 1')" >/dev/null
-    quiet_ticks=""
-    wait_for 600 cpu_quiet "$(value "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_jobs launcher'")" ||
-        error "the pg_jobs launcher kept busy after loading $IDLE_JOBS jobs"
-    measure_idle pg_jobs 'pg_jobs launcher' "$IDLE_JOBS"
+    # A wake that names no job makes the launcher reload the whole table.
+    value "SELECT jobs._wake_scheduler()" >/dev/null
+    measure_idle pg_jobs 'pg_jobs launcher' "$IDLE_JOBS" "$anon"
+    time_job_changes "$fields"
     value "DELETE FROM jobs.scheduled_job WHERE job_name LIKE 'idle\\_%'" >/dev/null
-    log "creating $IDLE_CRON_JOBS idle pg_cron jobs"
-    for ((first = 1; first <= IDLE_CRON_JOBS; first += 1000)); do
-        value "SELECT count(cron.schedule('idle_' || i, '$fields * * *', 'SELECT 1'))
-               FROM generate_series($first, least($first + 999, $IDLE_CRON_JOBS)) i" >/dev/null
+    value "SELECT jobs._wake_scheduler()" >/dev/null
+    for n in $IDLE_CRON_JOBS; do
+        log "creating $n idle pg_cron jobs"
+        anon="$(proc_kb "$(launcher_pid 'pg_cron launcher')" RssAnon)"
+        # The table's statement trigger tells pg_cron's launcher to reload.
+        value "INSERT INTO cron.job (schedule, command, nodename, nodeport, database, username, jobname)
+               SELECT '$fields * * *', 'SELECT 1', 'localhost', current_setting('port')::int, current_database(),
+                      current_user, 'idle_' || i
+               FROM generate_series(1, $n) i" >/dev/null
+        measure_idle pg_cron 'pg_cron launcher' "$n" "$anon"
+        value "DELETE FROM cron.job WHERE jobname LIKE 'idle\\_%'" >/dev/null
     done
-    quiet_ticks=""
-    wait_for 600 cpu_quiet "$(value "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_cron launcher'")" ||
-        error "the pg_cron launcher kept busy after loading $IDLE_CRON_JOBS jobs"
-    measure_idle pg_cron 'pg_cron launcher' "$IDLE_CRON_JOBS"
-    value "DELETE FROM cron.job WHERE jobname LIKE 'idle\\_%'" >/dev/null
 }
 
 # --- Ceiling: plain INSERT transactions ----------------------------------------------------------
@@ -377,19 +452,42 @@ SELECT measure, value, goal FROM (VALUES
     (5, '* * * * * * start lag p99 (ms)', (SELECT round(median::numeric, 2) FROM medians WHERE metric = 'lag_p99_ms'),
         CASE WHEN NOT EXISTS (SELECT FROM medians WHERE metric = 'lag_p99_ms') THEN '' WHEN (SELECT median FROM medians WHERE metric = 'lag_p99_ms') <= 5 THEN 'goal <= 5: met' ELSE 'goal <= 5: NOT met' END),
     (6, '* * * * * * start lag max (ms)', (SELECT round(median::numeric, 2) FROM medians WHERE metric = 'lag_max_ms'), ''),
-    (6.1, 'launcher CPU %, ' || to_char((SELECT max(n) FROM public.bench_result WHERE metric = 'idle_cpu_percent' AND system = 'pg_jobs'), 'FM9,999,999') || ' idle pg_jobs jobs',
-        (SELECT round(value::numeric, 2) FROM public.bench_result WHERE metric = 'idle_cpu_percent' AND system = 'pg_jobs'),
-        CASE WHEN (SELECT value FROM public.bench_result WHERE metric = 'idle_cpu_percent' AND system = 'pg_jobs') < 1 THEN 'goal < 1: met' ELSE 'goal < 1: NOT met' END),
-    (6.2, 'launcher private memory MB (RssAnon), pg_jobs', (SELECT round(value::numeric, 1) FROM public.bench_result WHERE metric = 'idle_private_mb' AND system = 'pg_jobs'),
-        CASE WHEN (SELECT value FROM public.bench_result WHERE metric = 'idle_private_mb' AND system = 'pg_jobs') < 100 THEN 'goal < 100: met' ELSE 'goal < 100: NOT met' END
-        || (SELECT ' (VmRSS ' || round(value::numeric, 1) || ', with shared buffers touched)' FROM public.bench_result WHERE metric = 'idle_rss_mb' AND system = 'pg_jobs')),
-    (6.3, 'launcher CPU %, ' || to_char((SELECT max(n) FROM public.bench_result WHERE metric = 'idle_cpu_percent' AND system = 'pg_cron'), 'FM9,999,999') || ' idle pg_cron jobs',
-        (SELECT round(value::numeric, 2) FROM public.bench_result WHERE metric = 'idle_cpu_percent' AND system = 'pg_cron'), ''),
-    (6.4, 'launcher private memory MB (RssAnon), pg_cron', (SELECT round(value::numeric, 1) FROM public.bench_result WHERE metric = 'idle_private_mb' AND system = 'pg_cron'),
-        (SELECT '(VmRSS ' || round(value::numeric, 1) || ')' FROM public.bench_result WHERE metric = 'idle_rss_mb' AND system = 'pg_cron')),
-    (7, 'ceiling: INSERT transactions/s (pgbench -c2 -j2)', (SELECT round(median) FROM ceiling), ''),
+    (6.5, 'one job change applied at ' || (SELECT to_char(max(n), 'FM9,999,999') FROM public.bench_result WHERE metric = 'full_reload_ms') || ' jobs (ms): jobs.alter',
+        (SELECT round(median::numeric, 3) FROM medians WHERE metric = 'apply_alter_ms'),
+        (SELECT round((f.median / nullif(a.median, 0))::numeric) || 'x faster than a full reload'
+         FROM medians f, medians a WHERE f.metric = 'full_reload_ms' AND a.metric = 'apply_alter_ms')),
+    (6.6, '  ... jobs.unschedule (an early job id)', (SELECT round(median::numeric, 3) FROM medians WHERE metric = 'apply_unschedule_ms'), ''),
+    (6.7, '  ... jobs.schedule (a new job)', (SELECT round(median::numeric, 3) FROM medians WHERE metric = 'apply_schedule_ms'), ''),
+    (6.8, '  full reload (ms): what every change cost before', (SELECT round(median::numeric, 1) FROM medians WHERE metric = 'full_reload_ms'), ''),
+    (7, 'ceiling: plain single-row INSERT transactions/s (pgbench -c2 -j2)', (SELECT round(median) FROM ceiling), ''),
     (8, 'best pg_jobs burst rate / ceiling', (SELECT round((rate / (SELECT median FROM ceiling))::numeric, 2) FROM best_burst), '')
 ) AS t (position, measure, value, goal)
 WHERE value IS NOT NULL
 ORDER BY position;
 SQL
+
+if [[ "$(value "SELECT count(*) FROM public.bench_result WHERE metric LIKE 'idle\\_%'")" != 0 ]]; then
+    echo
+    echo "Idle launchers, measured over ${IDLE_SECONDS}s: CPU = utime + stime (/proc/PID/stat) in % of one core;"
+    echo "memory in MB from /proc/PID/status (VmRSS = RssAnon + RssFile + RssShmem) and /proc/PID/smaps_rollup (Pss)."
+    echo "RssAnon is the launcher's own memory; RssFile the postgres binary and libraries, RssShmem the shared"
+    echo "memory it touched (both shared with every backend); Pss divides shared pages among the processes using them."
+    cluster_psql -P pager=off -P footer=off <<'SQL'
+SELECT system || ', ' || to_char(n, 'FM9,999,999') || ' jobs' AS launcher,
+       round(max(value) FILTER (WHERE metric = 'idle_cpu_percent')::numeric, 2) AS "CPU %",
+       round(max(value) FILTER (WHERE metric = 'idle_VmRSS_mb')::numeric, 1) AS "VmRSS",
+       round(max(value) FILTER (WHERE metric = 'idle_RssAnon_mb')::numeric, 1) AS "RssAnon",
+       round(max(value) FILTER (WHERE metric = 'idle_RssFile_mb')::numeric, 1) AS "RssFile",
+       round(max(value) FILTER (WHERE metric = 'idle_RssShmem_mb')::numeric, 1) AS "RssShmem",
+       round(max(value) FILTER (WHERE metric = 'idle_Pss_mb')::numeric, 1) AS "Pss",
+       CASE WHEN system = 'pg_jobs' THEN
+           CASE WHEN max(value) FILTER (WHERE metric = 'idle_cpu_percent') < 1 THEN 'CPU < 1%: met' ELSE 'CPU < 1%: NOT met' END
+           || ', ' ||
+           CASE WHEN max(value) FILTER (WHERE metric = 'idle_VmRSS_mb') < 100 THEN 'VmRSS < 100 MB: met' ELSE 'VmRSS < 100 MB: NOT met' END
+       ELSE '' END AS goal
+FROM public.bench_result
+WHERE metric LIKE 'idle\_%'
+GROUP BY system, n
+ORDER BY system DESC, n;
+SQL
+fi

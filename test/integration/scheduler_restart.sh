@@ -64,8 +64,9 @@ pass "the @reboot job ran after the restart"
 busy_final() { holds "SELECT status NOT IN ('queued', 'running') FROM jobs.job_execution WHERE execution_id = $busy_id"; }
 wait_for 30 busy_final || fail "the run interrupted by the restart does not stay '$(value "SELECT status FROM jobs.job_execution WHERE execution_id = $busy_id")'"
 busy_status="$(value "SELECT status FROM jobs.job_execution WHERE execution_id = $busy_id")"
-[[ "$busy_status" == crashed || "$busy_status" == failed ]] ||
-    fail "the run interrupted by the restart is closed as crashed (got '$busy_status')"
+busy_error="$(value "SELECT error FROM jobs.job_execution WHERE execution_id = $busy_id")"
+[[ "$busy_status" == cancelled && "$busy_error" == shutdown:* ]] ||
+    fail "the run interrupted by a fast restart is closed as cancelled, reason shutdown (got '$busy_status': '$busy_error')"
 pass "the run interrupted by the restart is closed as '$busy_status'"
 
 # --- Crash (immediate stop) ---------------------------------------------------------------------

@@ -36,17 +36,24 @@ CREATE ROLE pgtap_jobs_other;
 GRANT USAGE ON SCHEMA jobs TO pgtap_jobs_owner, pgtap_jobs_other;
 
 -- Signatures -----------------------------------------------------------------
-SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text, boolean)'::regprocedure),
+SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval)'::regprocedure),
           'job_name text, schedule text, command text, database text DEFAULT NULL::text, '
-          'timezone text DEFAULT NULL::text, enabled boolean DEFAULT true', 'schedule arguments');
-SELECT function_returns('jobs', 'schedule', ARRAY['text', 'text', 'text', 'text', 'text', 'boolean'], 'bigint');
-SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, boolean)'::regprocedure),
+          'timezone text DEFAULT NULL::text, enabled boolean DEFAULT true, timeout interval DEFAULT NULL::interval, '
+          'max_retries integer DEFAULT 0, retry_backoff interval DEFAULT ''00:00:01''::interval, '
+          'retry_backoff_max interval DEFAULT ''00:00:30''::interval', 'schedule arguments');
+SELECT function_returns('jobs', 'schedule', ARRAY['text', 'text', 'text', 'text', 'text', 'boolean', 'interval',
+                                                  'integer', 'interval', 'interval'], 'bigint');
+SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval)'::regprocedure),
           'job_name text, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
-          'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean',
+          'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
+          'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
+          'retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval',
           'alter by name arguments');
-SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, boolean)'::regprocedure),
+SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval)'::regprocedure),
           'job_id bigint, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
-          'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean',
+          'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
+          'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
+          'retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval',
           'alter by id arguments');
 SELECT has_function('jobs', 'enable', ARRAY['text']);
 SELECT has_function('jobs', 'enable', ARRAY['bigint']);
@@ -73,7 +80,8 @@ FROM pg_proc AS p
 WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname NOT LIKE '\_%' AND p.prosecdef;
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef$$,
-    ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger'],
+    ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger', '_schedule_http', '_alter_http',
+          '_cancel', '_queue_retry'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
@@ -96,7 +104,9 @@ WHERE p.pronamespace = 'jobs'::regnamespace AND obj_description(p.oid, 'pg_proc'
 -- Tables ----------------------------------------------------------------------
 SELECT columns_are('jobs', 'scheduled_job',
     ARRAY['job_id', 'job_name', 'owner', 'schedule', 'timezone', 'command', 'database', 'enabled', 'created_at',
-          'updated_at']);
+          'updated_at', 'kind', 'http_method', 'http_url', 'http_headers', 'http_body', 'timeout', 'max_retries',
+          'retry_backoff', 'retry_backoff_max', 'overlap', 'max_concurrent', 'misfire', 'starting_deadline',
+          'start_at', 'end_at', 'max_runs', 'run_at', 'min_trigger_interval', 'disabled_reason']);
 SELECT col_is_pk('jobs', 'scheduled_job', 'job_id', 'job_id is the primary key');
 SELECT col_is_unique('jobs', 'scheduled_job', ARRAY['owner', 'job_name']);
 SELECT col_is_null('jobs', 'scheduled_job', 'schedule', 'schedule may be NULL (on demand)');
@@ -105,12 +115,13 @@ SELECT col_default_is('jobs', 'scheduled_job', 'enabled', 'true', 'jobs are enab
 SELECT columns_are('jobs', 'job_execution',
     ARRAY['execution_id', 'job_id', 'job_name', 'owner', 'database', 'command', 'status', 'triggered_by',
           'triggered_by_user', 'scheduled_for', 'queued_at', 'started_at', 'finished_at', 'duration', 'attempt',
-          'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid']);
+          'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid', 'kind',
+          'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by']);
 SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the primary key');
 SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
 SELECT has_index('jobs', 'job_execution', 'job_execution_once_per_time', ARRAY['job_id', 'scheduled_for']);
-SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['database', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
 SELECT hasnt_fk('jobs', 'job_execution', 'history outlives jobs: no foreign key');
 SELECT table_privs_are('jobs', 'scheduled_job', 'public', ARRAY['SELECT'], 'PUBLIC may only read scheduled_job');
@@ -121,8 +132,8 @@ SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.job_execution':
           'job_execution has row level security');
 SELECT set_eq($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'pg_jobs'$$,
               ARRAY['jobs.scheduled_job', 'jobs.job_execution', 'jobs.scheduled_job_job_id_seq',
-                    'jobs.job_execution_execution_id_seq'],
-              'jobs, runs and their sequences are dumped by pg_dump');
+                    'jobs.job_execution_execution_id_seq', 'jobs._http_secret'],
+              'jobs, runs, HTTP headers and the sequences are dumped by pg_dump');
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, status, triggered_by)
                    VALUES (1, 'x', 'x', 'x', 'x', 'done', 'manual')$$,
                  '23514', NULL, 'status is checked');

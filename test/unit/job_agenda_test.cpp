@@ -1,5 +1,6 @@
-// JobAgenda: reload diffing (kept, changed, dropped jobs), due-run extraction
-// with no drift and no catch-up storms, @reboot bookkeeping.
+// JobAgenda: reload diffing (kept, changed, dropped jobs), single-job
+// upsert/remove, due-run extraction with no drift and no catch-up storms,
+// runs given back after a failed INSERT, @reboot bookkeeping.
 #include "core/cron_parser.hpp"
 #include "core/job_agenda.hpp"
 #include "test_time.hpp"
@@ -207,6 +208,260 @@ TEST(JobAgenda, RebootJobsAreListedButNeverQueued) {
     const auto due = take_all(agenda, utc("2027-01-01 00:00:00"));
     ASSERT_EQ(due.size(), 1u);
     EXPECT_EQ(due[0].job_id, 2);
+}
+
+// --- Single-job changes (the launcher re-reads only the changed rows) ---
+
+// An agenda loaded at `at` with jobs 1..count on "0 * * * *".
+JobAgenda hourly_agenda(CountingResolver& resolver, int64_t count, Timestamp at) {
+    JobAgenda agenda;
+    agenda.begin_reload();
+    for (int64_t id = 1; id <= count; ++id) {
+        EXPECT_TRUE(agenda.add_job(id, "0 * * * *", "UTC", resolver.get()));
+    }
+    agenda.finish_reload(at);
+    return agenda;
+}
+
+std::vector<int64_t> due_ids(JobAgenda& agenda, Timestamp now) {
+    std::vector<int64_t> ids;
+    for (const JobAgenda::Due& run : take_all(agenda, now)) {
+        ids.push_back(run.job_id);
+    }
+    return ids;
+}
+
+TEST(JobAgendaChanges, UpsertAddsANewJobThatFiresStrictlyAfterNow) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 2, utc("2026-01-01 00:30:00"));
+    // A new id past the last one, and one between existing ids.
+    ASSERT_TRUE(agenda.upsert_job(10, "45 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:40:00")));
+    agenda.remove_job(2);
+    ASSERT_TRUE(agenda.upsert_job(2, "50 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:40:00")));
+    EXPECT_EQ(agenda.job_count(), 3u);
+    const auto due = take_all(agenda, utc("2026-01-01 01:00:00"));
+    ASSERT_EQ(due.size(), 3u);
+    EXPECT_EQ(due[0].job_id, 10);
+    EXPECT_EQ(utc_text(due[0].fire_time), "2026-01-01 00:45:00");
+    EXPECT_EQ(due[1].job_id, 2);
+    EXPECT_EQ(utc_text(due[1].fire_time), "2026-01-01 00:50:00");
+    EXPECT_EQ(due[2].job_id, 1);
+    EXPECT_EQ(utc_text(due[2].fire_time), "2026-01-01 01:00:00");
+}
+
+TEST(JobAgendaChanges, UpsertOfAnUnchangedJobKeepsItsPendingTime) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 1, utc("2026-01-01 00:30:00"));
+    // Re-read just after the hour (its command changed, say), before the
+    // due run was taken: the 01:00 run must still come out.
+    ASSERT_TRUE(
+        agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), utc("2026-01-01 01:00:00") + 500000));
+    EXPECT_EQ(resolver.calls, 1);  // nothing parsed again
+    const auto due = take_all(agenda, utc("2026-01-01 01:00:01"));
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(utc_text(due[0].fire_time), "2026-01-01 01:00:00");
+}
+
+TEST(JobAgendaChanges, UpsertOfAChangedScheduleOrZoneReschedulesFromNow) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 2, utc("2026-01-01 00:30:00"));
+    ASSERT_TRUE(agenda.upsert_job(1, "*/10 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    ASSERT_TRUE(agenda.upsert_job(2, "0 * * * *", "Etc/UTC", resolver.get(), utc("2026-01-01 01:00:00") + 1));
+    std::vector<JobAgenda::Due> due = take_all(agenda, utc("2026-01-01 00:40:00"));
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].job_id, 1);
+    EXPECT_EQ(utc_text(due[0].fire_time), "2026-01-01 00:40:00");
+    // Job 2 changed zone just after 01:00: its next run is 02:00.
+    due = take_all(agenda, utc("2026-01-01 01:30:00"));
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].job_id, 1);
+    EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 01:40:00");
+    due = take_all(agenda, utc("2026-01-01 02:00:00"));
+    ASSERT_EQ(due.size(), 2u);
+    EXPECT_EQ(due[1].job_id, 2);
+    EXPECT_EQ(utc_text(due[1].fire_time), "2026-01-01 02:00:00");
+}
+
+TEST(JobAgendaChanges, RemovedJobsStopFiring) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 3, utc("2026-01-01 00:30:00"));
+    EXPECT_TRUE(agenda.remove_job(2));
+    EXPECT_FALSE(agenda.remove_job(2));
+    EXPECT_FALSE(agenda.remove_job(99));
+    EXPECT_EQ(agenda.job_count(), 2u);
+    EXPECT_EQ(due_ids(agenda, utc("2026-01-01 01:00:00")), (std::vector<int64_t>{1, 3}));
+    EXPECT_TRUE(agenda.remove_job(1));
+    EXPECT_TRUE(agenda.remove_job(3));
+    EXPECT_FALSE(agenda.next_fire_time().has_value());
+    EXPECT_EQ(agenda.job_count(), 0u);
+}
+
+TEST(JobAgendaChanges, AnUnusableScheduleRemovesTheJob) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 2, utc("2026-01-01 00:30:00"));
+    EXPECT_FALSE(agenda.upsert_job(1, "61 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    EXPECT_FALSE(agenda.upsert_job(7, "61 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    EXPECT_EQ(agenda.job_count(), 1u);
+    EXPECT_EQ(due_ids(agenda, utc("2026-01-01 01:00:00")), (std::vector<int64_t>{2}));
+}
+
+TEST(JobAgendaChanges, SchedulesNoJobUsesAreFreedAndReused) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 2, utc("2026-01-01 00:30:00"));
+    EXPECT_EQ(agenda.schedule_count(), 1u);
+    // Every alter of a job to a new schedule would otherwise keep the old one.
+    for (int minute = 0; minute < 60; ++minute) {
+        const std::string schedule = std::to_string(minute) + " * * * *";
+        ASSERT_TRUE(agenda.upsert_job(1, schedule, "UTC", resolver.get(), utc("2026-01-01 00:30:00")));
+        EXPECT_LE(agenda.schedule_count(), 2u);
+    }
+    ASSERT_TRUE(agenda.upsert_job(2, "59 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:30:00")));
+    EXPECT_EQ(agenda.schedule_count(), 1u);  // "0 * * * *" had no job left
+    agenda.remove_job(1);
+    EXPECT_EQ(agenda.schedule_count(), 1u);  // job 2 still uses it
+    agenda.remove_job(2);
+    EXPECT_EQ(agenda.schedule_count(), 0u);
+    // A schedule used again after being freed is resolved again and works.
+    ASSERT_TRUE(agenda.upsert_job(3, "0 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:30:00")));
+    EXPECT_EQ(due_ids(agenda, utc("2026-01-01 01:00:00")), (std::vector<int64_t>{3}));
+}
+
+TEST(JobAgendaChanges, UpsertAndRemoveKeepRebootJobsListed) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 3, utc("2026-01-01 00:30:00"));
+    ASSERT_TRUE(agenda.upsert_job(3, "@reboot", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    ASSERT_TRUE(agenda.upsert_job(1, "@reboot", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    ASSERT_TRUE(agenda.upsert_job(5, "@reboot", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    EXPECT_EQ(agenda.reboot_jobs(), (std::vector<int64_t>{1, 3, 5}));
+    ASSERT_TRUE(agenda.upsert_job(3, "0 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    agenda.remove_job(5);
+    EXPECT_EQ(agenda.reboot_jobs(), (std::vector<int64_t>{1}));
+    EXPECT_EQ(due_ids(agenda, utc("2026-01-01 01:00:00")), (std::vector<int64_t>{2, 3}));
+}
+
+TEST(JobAgendaChanges, AFullReloadAfterChangesAgreesWithThem) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 3, utc("2026-01-01 00:30:00"));
+    ASSERT_TRUE(agenda.upsert_job(2, "15 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:31:00")));
+    agenda.remove_job(3);
+    // The same state from the table: nothing changes, nothing is lost.
+    agenda.begin_reload();
+    ASSERT_TRUE(agenda.add_job(1, "0 * * * *", "UTC", resolver.get()));
+    ASSERT_TRUE(agenda.add_job(2, "15 * * * *", "UTC", resolver.get()));
+    agenda.finish_reload(utc("2026-01-01 00:59:00"));
+    const auto due = take_all(agenda, utc("2026-01-01 01:00:00"));
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].job_id, 1);
+    EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 01:15:00");
+    // ... and single changes go on working after it.
+    ASSERT_TRUE(agenda.upsert_job(4, "30 * * * *", "UTC", resolver.get(), utc("2026-01-01 01:00:00")));
+    EXPECT_EQ(due_ids(agenda, utc("2026-01-01 01:30:00")), (std::vector<int64_t>{2, 4}));
+}
+
+TEST(JobAgendaChanges, RandomChangesMatchAFreshLoad) {
+    // Many upserts and removes in any order leave the same agenda as
+    // loading the final table would.
+    CountingResolver resolver;
+    const Timestamp now = utc("2026-01-01 00:30:30");
+    JobAgenda agenda = hourly_agenda(resolver, 200, now);
+    std::vector<std::optional<int>> table(300);  // job id -> minute, or none
+    for (int64_t id = 1; id <= 200; ++id) {
+        table[id] = 0;
+    }
+    uint32_t random = 12345;
+    for (int step = 0; step < 5000; ++step) {
+        random = random * 1103515245u + 12345u;
+        const int64_t id = 1 + (random >> 8) % 299;
+        if ((random >> 4) % 3 == 0) {
+            agenda.remove_job(id);
+            table[id].reset();
+        } else {
+            const int minute = static_cast<int>((random >> 16) % 60);
+            ASSERT_TRUE(
+                agenda.upsert_job(id, std::to_string(minute) + " * * * *", "UTC", resolver.get(), now));
+            table[id] = minute;
+        }
+    }
+    JobAgenda fresh;
+    fresh.begin_reload();
+    for (int64_t id = 1; id < 300; ++id) {
+        if (table[id]) {
+            ASSERT_TRUE(fresh.add_job(id, std::to_string(*table[id]) + " * * * *", "UTC", resolver.get()));
+        }
+    }
+    fresh.finish_reload(now);
+    EXPECT_EQ(agenda.job_count(), fresh.job_count());
+    EXPECT_LE(agenda.schedule_count(), 60u);
+    // Jobs never changed since the first load kept 01:00; the fresh load
+    // computes the same for minute 0, so compare a full hour of runs.
+    std::vector<JobAgenda::Due> got;
+    std::vector<JobAgenda::Due> want;
+    agenda.take_due(utc("2026-01-01 01:30:00"), 100000, got);
+    fresh.take_due(utc("2026-01-01 01:30:00"), 100000, want);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].job_id, want[i].job_id);
+        EXPECT_EQ(got[i].fire_time, want[i].fire_time);
+    }
+}
+
+// --- Runs whose INSERT failed are given back, not lost ---
+
+TEST(JobAgendaPutBack, RunsGivenBackComeOutAgain) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 2, utc("2026-01-01 00:30:00"));
+    const auto taken = take_all(agenda, utc("2026-01-01 01:00:00"));
+    ASSERT_EQ(taken.size(), 2u);
+    // The INSERT failed; the retry comes a second later.
+    agenda.put_back(taken);
+    const auto retried = take_all(agenda, utc("2026-01-01 01:00:01"));
+    ASSERT_EQ(retried.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(retried[i].job_id, taken[i].job_id);
+        EXPECT_EQ(retried[i].fire_time, taken[i].fire_time);
+    }
+    // Once queued, the following runs are the ones after the retry.
+    EXPECT_TRUE(take_all(agenda, utc("2026-01-01 01:00:02")).empty());
+    EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 02:00:00");
+}
+
+TEST(JobAgendaPutBack, WithoutPutBackTheRunsWouldBeGone) {
+    // What put_back fixes: take_due moves each job on at once.
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 1, utc("2026-01-01 00:30:00"));
+    ASSERT_EQ(take_all(agenda, utc("2026-01-01 01:00:00")).size(), 1u);
+    EXPECT_TRUE(take_all(agenda, utc("2026-01-01 01:00:01")).empty());
+}
+
+TEST(JobAgendaPutBack, SurvivesTheFullReloadThatFollowsAnError) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 2, utc("2026-01-01 00:30:00"));
+    const auto taken = take_all(agenda, utc("2026-01-01 01:00:00"));
+    agenda.put_back(taken);
+    // After an error the launcher reloads everything; job 2 was deleted meanwhile.
+    agenda.begin_reload();
+    ASSERT_TRUE(agenda.add_job(1, "0 * * * *", "UTC", resolver.get()));
+    agenda.finish_reload(utc("2026-01-01 01:00:01"));
+    const auto retried = take_all(agenda, utc("2026-01-01 01:00:01"));
+    ASSERT_EQ(retried.size(), 1u);
+    EXPECT_EQ(retried[0].job_id, 1);
+    EXPECT_EQ(utc_text(retried[0].fire_time), "2026-01-01 01:00:00");
+}
+
+TEST(JobAgendaPutBack, KeepsTheEarlierTimeAndSkipsRemovedJobs) {
+    CountingResolver resolver;
+    JobAgenda agenda = hourly_agenda(resolver, 2, utc("2026-01-01 00:30:00"));
+    // Job 1's pending run is 01:00; a run of 00:00 given back comes first,
+    // one of 05:00 changes nothing. Job 2 is gone.
+    agenda.remove_job(2);
+    agenda.put_back({{1, utc("2026-01-01 05:00:00")}, {2, utc("2026-01-01 00:00:00")}});
+    EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 01:00:00");
+    agenda.put_back({{1, utc("2026-01-01 00:00:00")}});
+    const auto due = take_all(agenda, utc("2026-01-01 00:30:01"));
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].job_id, 1);
+    EXPECT_EQ(utc_text(due[0].fire_time), "2026-01-01 00:00:00");
+    EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 01:00:00");
 }
 
 }  // namespace

@@ -1,0 +1,185 @@
+// The HTTP worker's SQL; see http_store.hpp.
+#include "pg/http_store.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// The context is the body of every request: what the service needs to know
+// which run this is (camelCase, as JSON APIs spell it).
+constexpr const char* kClaimSql =
+    "WITH claimed AS ("
+    "  UPDATE jobs.job_execution AS e "
+    "  SET status = 'running', started_at = clock_timestamp(), worker_pid = pg_backend_pid() "
+    "  WHERE e.execution_id IN ("
+    "    SELECT q.execution_id FROM jobs.job_execution AS q "
+    "    WHERE q.status = 'queued' AND q.kind = 'http' "
+    "      AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
+    "    ORDER BY q.execution_id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+    "  RETURNING e.*) "
+    "SELECT c.execution_id, j.http_method, j.http_url, "
+    "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
+    "    'triggeredBy', c.triggered_by, 'triggeredByUser', c.triggered_by_user, "
+    "    'scheduledFor', c.scheduled_for, 'attempt', c.attempt, 'config', j.http_body, "
+    "    'payload', c.payload)::text, "
+    "  (SELECT array_agg(h.key ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
+    "  (SELECT array_agg(h.value ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
+    "  (extract(epoch FROM coalesce(j.timeout, interval '30 seconds')) * 1000)::bigint "
+    "FROM claimed AS c "
+    "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
+    "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
+    "ORDER BY c.execution_id";
+
+constexpr const char* kRecordSql =
+    "UPDATE jobs.job_execution AS e "
+    "SET status = o.status, finished_at = clock_timestamp(), http_status = o.http_status, "
+    "  error = o.error, result = o.result::jsonb, http_timing = o.timing::jsonb "
+    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[]) "
+    "  AS o(execution_id, status, http_status, error, result, timing) "
+    "WHERE e.execution_id = o.execution_id AND e.status = 'running'";
+
+// Safe search_path for the duration of one call, as in execution_store.cpp.
+int begin_call() {
+    const int nest_level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                            true, 0, false);
+    if (SPI_connect() != SPI_OK_CONNECT) {
+        elog(ERROR, "pg_jobs: SPI_connect failed");
+    }
+    return nest_level;
+}
+
+void end_call(int nest_level) {
+    SPI_finish();
+    AtEOXact_GUC(true, nest_level);
+}
+
+const char* copy_text(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
+    char* value = SPI_getvalue(tuple, desc, column);
+    return value == nullptr ? nullptr : MemoryContextStrdup(into, value);
+}
+
+// A text[] column as C strings in `into`; *count is 0 for NULL.
+const char** copy_text_array(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column, int* count) {
+    bool is_null = false;
+    const Datum value = SPI_getbinval(tuple, desc, column, &is_null);
+    *count = 0;
+    if (is_null) {
+        return nullptr;
+    }
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+    ArrayType* array = DatumGetArrayTypeP(value);
+    Datum* elements = nullptr;
+    bool* nulls = nullptr;
+    int n = 0;
+    deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &n);
+    auto* result = static_cast<const char**>(MemoryContextAllocZero(into, sizeof(char*) * Max(n, 1)));
+    for (int i = 0; i < n; ++i) {
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+        result[i] = nulls[i] ? "" : MemoryContextStrdup(into, TextDatumGetCString(elements[i]));
+    }
+    *count = n;
+    return result;
+}
+
+Datum text_array(const char* const* values, int count, bool* has_nulls, bool* nulls) {
+    auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
+    int dims[1] = {count};
+    int lower_bounds[1] = {1};
+    *has_nulls = false;
+    for (int i = 0; i < count; ++i) {
+        nulls[i] = values[i] == nullptr;
+        *has_nulls = *has_nulls || nulls[i];
+        datums[i] = nulls[i] ? static_cast<Datum>(0) : CStringGetTextDatum(values[i]);
+    }
+    return PointerGetDatum(
+        construct_md_array(datums, nulls, 1, dims, lower_bounds, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+}  // namespace
+
+int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
+    const int nest = begin_call();
+    Oid types[1] = {INT4OID};
+    Datum values[1] = {Int32GetDatum(limit)};
+    const int rc = SPI_execute_with_args(kClaimSql, 1, types, values, nullptr, false, 0);
+    if (rc != SPI_OK_SELECT) {
+        elog(ERROR, "pg_jobs: claiming HTTP runs failed: %s", SPI_result_code_string(rc));
+    }
+    const int rows = static_cast<int>(SPI_processed);
+    auto* runs =
+        static_cast<ClaimedHttpRun*>(MemoryContextAllocZero(into, sizeof(ClaimedHttpRun) * Max(rows, 1)));
+    for (int i = 0; i < rows; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        bool is_null = false;
+        ClaimedHttpRun& run = runs[i];
+        run.execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
+        run.method = copy_text(into, tuple, desc, 2);
+        run.url = copy_text(into, tuple, desc, 3);
+        run.body_json = copy_text(into, tuple, desc, 4);
+        int value_count = 0;
+        run.header_names = copy_text_array(into, tuple, desc, 5, &run.header_count);
+        run.header_values = copy_text_array(into, tuple, desc, 6, &value_count);
+        run.header_count = Min(run.header_count, value_count);
+        const Datum timeout = SPI_getbinval(tuple, desc, 7, &is_null);
+        run.timeout_ms = is_null ? 30000 : DatumGetInt64(timeout);
+    }
+    end_call(nest);
+    *out = runs;
+    return rows;
+}
+
+uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
+    if (count == 0) {
+        return 0;
+    }
+    auto* ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+    auto* statuses = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* http_statuses = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+    auto* status_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
+    auto* errors = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* results = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* timings = static_cast<const char**>(palloc(sizeof(char*) * count));
+    for (int i = 0; i < count; ++i) {
+        ids[i] = Int64GetDatum(outcomes[i].execution_id);
+        statuses[i] = outcomes[i].status;
+        http_statuses[i] = Int32GetDatum(outcomes[i].http_status);
+        status_nulls[i] = outcomes[i].http_status == 0;
+        errors[i] = outcomes[i].error;
+        results[i] = outcomes[i].result_json;
+        timings[i] = outcomes[i].timing_json;
+    }
+    int dims[1] = {count};
+    int lower_bounds[1] = {1};
+    auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
+    bool has_nulls = false;
+    Datum values[6];
+    values[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    values[1] = text_array(statuses, count, &has_nulls, nulls);
+    values[2] = PointerGetDatum(construct_md_array(http_statuses, status_nulls, 1, dims, lower_bounds,
+                                                   INT4OID, 4, true, TYPALIGN_INT));
+    values[3] = text_array(errors, count, &has_nulls, nulls);
+    values[4] = text_array(results, count, &has_nulls, nulls);
+    values[5] = text_array(timings, count, &has_nulls, nulls);
+    Oid types[6] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+
+    const int nest = begin_call();
+    const int rc = SPI_execute_with_args(kRecordSql, 6, types, values, nullptr, false, 0);
+    if (rc != SPI_OK_UPDATE) {
+        elog(ERROR, "pg_jobs: recording HTTP runs failed: %s", SPI_result_code_string(rc));
+    }
+    const uint64 changed = SPI_processed;
+    end_call(nest);
+    return changed;
+}
+
+}  // namespace pg_jobs::pg

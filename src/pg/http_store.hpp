@@ -1,0 +1,40 @@
+// The HTTP worker's SQL: claiming queued HTTP runs in batches and recording
+// their outcomes in batches, so the database is not what limits how many
+// requests per second the worker completes. Each function runs inside the
+// caller's transaction and may ereport.
+#pragma once
+#include "pg/pg_headers.hpp"
+
+namespace pg_jobs::pg {
+
+// A claimed run, ready to become a request. Everything is palloc'd in the
+// context passed to claim_http_runs.
+struct ClaimedHttpRun {
+    int64 execution_id;
+    const char* method;  // nullptr when the job no longer exists
+    const char* url;
+    const char* body_json;  // the job context sent as the request body
+    int header_count;
+    const char** header_names;
+    const char** header_values;
+    int64 timeout_ms;
+};
+
+// Marks up to `limit` queued HTTP runs 'running' (oldest first, SKIP
+// LOCKED) and returns them; *out is an array in `into`.
+int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out);
+
+// How a run ended, in the columns of jobs.job_execution.
+struct HttpRunOutcome {
+    int64 execution_id;
+    const char* status;       // succeeded, failed, timed_out or cancelled
+    int http_status;          // 0: no response
+    const char* error;        // nullptr on success
+    const char* result_json;  // a valid JSON text, or nullptr
+    const char* timing_json;  // {"dns_ms": ..., ...}
+};
+
+// Records the outcomes (one statement) and returns how many rows changed.
+uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count);
+
+}  // namespace pg_jobs::pg

@@ -1,0 +1,55 @@
+// What can stop an SQL worker's run before it ends by itself: its timeout,
+// jobs.cancel, and the server's shutdown. Each interrupts the command the
+// way a client's cancel does (QueryCancelPending: error 57014 at the next
+// interrupt check, its transaction rolled back); the worker then asks
+// end_run what it was and records the run timed_out or cancelled.
+//
+// Signals: SIGTERM (shutdown) and SIGINT (jobs.cancel, and
+// pg_cancel_backend) interrupt only a run in progress; between runs SIGTERM
+// just makes shutdown_requested() true and SIGINT is ignored.
+#pragma once
+#include "pg/pg_headers.hpp"
+
+namespace pg_jobs::pg {
+
+// Installs the SIGTERM and SIGINT handlers; before BackgroundWorkerUnblockSignals.
+void install_run_signal_handlers();
+
+// Registers the run timeout; once connected, with the slot this worker owns.
+void init_run_control(int slot);
+
+// True once the server asked this worker to stop (SIGTERM).
+bool shutdown_requested();
+
+// Publishes that this worker is about to run `execution_id`, so jobs.cancel
+// can find it; call before the claim commits (and for a handed-over run when
+// taking it). Takes the scheduler lock.
+void publish_run(int64 execution_id);
+
+// Withdraws publish_run, once the run's outcome is recorded.
+void withdraw_run();
+
+enum class RunInterruption {
+    None,
+    TimedOut,
+    Cancelled,  // by jobs.cancel (or pg_cancel_backend)
+    Shutdown,
+};
+
+// Arms the timeout (`timeout_ms`; <= 0: jobs.default_timeout) and lets the
+// signals interrupt the command from now on.
+void begin_run(int64 execution_id, int64 timeout_ms);
+
+// The effective timeout of the run begun last, in milliseconds.
+int64 run_timeout_ms();
+
+// Disarms the timeout; later signals no longer interrupt anything. Returns
+// what interrupted the run, if anything (the caller decides whether the
+// run's error was that interruption).
+RunInterruption end_run();
+
+// The runs the SQL workers published (publish_run), for crash recovery.
+// `out` has room for every slot; returns how many were written.
+int published_runs(int64* out);
+
+}  // namespace pg_jobs::pg
