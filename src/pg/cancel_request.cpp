@@ -38,7 +38,8 @@ bool slot_runs(const WorkerSlot& slot, int64 execution_id) {
     }
     const RunMailbox& box = slot.mailbox;
     return box.running_execution_id == execution_id ||
-           (box.state != MailboxState::Empty && box.state != MailboxState::Done && box.execution_id == execution_id);
+           (box.state != MailboxState::Empty && box.state != MailboxState::Done &&
+            box.execution_id == execution_id);
 }
 
 // Under the lock; nothing here can fail.
@@ -93,7 +94,9 @@ Datum request_cancel(FunctionCallInfo fcinfo) {
     MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
     auto* request = static_cast<Request*>(palloc(sizeof(Request)));
     request->execution_id = PG_GETARG_INT64(0);
-    request->target = strcmp(kind, "sql") == 0 ? Target::Sql : strcmp(kind, "http") == 0 ? Target::Http : Target::Queued;
+    request->target = strcmp(kind, "sql") == 0    ? Target::Sql
+                      : strcmp(kind, "http") == 0 ? Target::Http
+                                                  : Target::Queued;
     requests = lappend(requests, request);
     MemoryContextSwitchTo(old);
     PG_RETURN_VOID();

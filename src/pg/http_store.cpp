@@ -32,7 +32,16 @@ constexpr const char* kClaimSql =
     "    'payload', c.payload)::text, "
     "  (SELECT array_agg(h.key ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
     "  (SELECT array_agg(h.value ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
-    "  (extract(epoch FROM coalesce(j.timeout, interval '30 seconds')) * 1000)::bigint "
+    "  (extract(epoch FROM coalesce(j.timeout, interval '30 seconds')) * 1000)::bigint, "
+    // The Idempotency-Key: the first attempt's execution id, the same for
+    // every retry of it, so a service can recognise a repeated delivery.
+    "  CASE WHEN c.retry_of IS NULL THEN c.execution_id ELSE ("
+    "    WITH RECURSIVE attempts(id) AS ("
+    "      SELECT c.retry_of "
+    "      UNION ALL SELECT r.retry_of FROM jobs.job_execution AS r JOIN attempts AS a ON r.execution_id = "
+    "a.id "
+    "      WHERE r.retry_of IS NOT NULL) "
+    "    SELECT min(id) FROM attempts) END "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
@@ -41,7 +50,11 @@ constexpr const char* kClaimSql =
 constexpr const char* kRecordSql =
     "UPDATE jobs.job_execution AS e "
     "SET status = o.status, finished_at = clock_timestamp(), http_status = o.http_status, "
-    "  error = o.error, result = o.result::jsonb, http_timing = o.timing::jsonb "
+    "  error = CASE WHEN o.status = 'cancelled' AND o.error IS NULL "
+    "    THEN coalesce('cancelled by ' || e.cancel_requested_by, 'cancelled') ELSE o.error END, "
+    "  sqlstate = CASE WHEN o.status <> 'cancelled' THEN NULL WHEN o.error LIKE 'shutdown:%' THEN '57P01' "
+    "    ELSE '57014' END, "
+    "  result = o.result::jsonb, http_timing = o.timing::jsonb "
     "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[]) "
     "  AS o(execution_id, status, http_status, error, result, timing) "
     "WHERE e.execution_id = o.execution_id AND e.status = 'running'";
@@ -132,6 +145,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
         run.header_count = Min(run.header_count, value_count);
         const Datum timeout = SPI_getbinval(tuple, desc, 7, &is_null);
         run.timeout_ms = is_null ? 30000 : DatumGetInt64(timeout);
+        run.first_execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
     }
     end_call(nest);
     *out = runs;
@@ -180,6 +194,26 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
     const uint64 changed = SPI_processed;
     end_call(nest);
     return changed;
+}
+
+int cancelled_http_runs(MemoryContext into, int64** out) {
+    const int nest = begin_call();
+    const int rc = SPI_execute(
+        "SELECT execution_id FROM jobs.job_execution WHERE status = 'running' AND kind = 'http' "
+        "AND worker_pid = pg_backend_pid() AND cancel_requested_by IS NOT NULL",
+        true, 0);
+    if (rc != SPI_OK_SELECT) {
+        elog(ERROR, "pg_jobs: reading cancelled HTTP runs failed: %s", SPI_result_code_string(rc));
+    }
+    const int rows = static_cast<int>(SPI_processed);
+    auto* ids = static_cast<int64*>(MemoryContextAlloc(into, sizeof(int64) * Max(rows, 1)));
+    for (int i = 0; i < rows; ++i) {
+        bool is_null = false;
+        ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    }
+    end_call(nest);
+    *out = ids;
+    return rows;
 }
 
 }  // namespace pg_jobs::pg

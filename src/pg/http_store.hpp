@@ -18,6 +18,7 @@ struct ClaimedHttpRun {
     const char** header_names;
     const char** header_values;
     int64 timeout_ms;
+    int64 first_execution_id;  // of the first attempt (this one unless it is a retry)
 };
 
 // Marks up to `limit` queued HTTP runs 'running' (oldest first, SKIP
@@ -36,5 +37,9 @@ struct HttpRunOutcome {
 
 // Records the outcomes (one statement) and returns how many rows changed.
 uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count);
+
+// The running HTTP runs of this worker that jobs.cancel marked (when the
+// shared list of cancels overflowed); *out is an array in `into`.
+int cancelled_http_runs(MemoryContext into, int64** out);
 
 }  // namespace pg_jobs::pg

@@ -196,9 +196,12 @@ HttpRunOutcome outcome_of(const http::Result& result) {
             error = "the request did not complete within its timeout: " + result.error_message;
             break;
         case http::ErrorKind::Aborted:
+            // Aborted by a shutdown, or by jobs.cancel: no error then, the
+            // row says "cancelled by <role>".
             outcome.status = "cancelled";
-            error =
-                shutdown_requested ? "shutdown: the server stopped during the request" : result.error_message;
+            if (shutdown_requested) {
+                error = "shutdown: the server stopped during the request";
+            }
             break;
         default:
             outcome.status = "failed";
@@ -250,13 +253,55 @@ int claim_and_submit(int limit) {
         request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : 1;
         request.max_response_bytes = max_response;
         request.headers.push_back({"Content-Type", "application/json"});
-        request.headers.push_back({"Idempotency-Key", std::to_string(run.execution_id)});
+        request.headers.push_back({"Idempotency-Key", std::to_string(run.first_execution_id)});
         for (int h = 0; h < run.header_count; ++h) {
             request.headers.push_back({run.header_names[h], run.header_values[h]});
         }
         (void)engine->submit(std::move(request));
     }
     return claimed;
+}
+
+// Aborts the transfers jobs.cancel asked for (cancel_request.cpp). When
+// more cancels came than the shared list holds, the rows say which.
+void abort_cancelled_runs() {
+    SchedulerShared* shared = scheduler_shared();
+    int64 ids[HttpCancels::kCapacity];
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    HttpCancels& cancels = shared->http_cancels;
+    const int count = cancels.count;
+    const bool overflowed = cancels.overflowed;
+    memcpy(ids, cancels.execution_ids, sizeof(int64) * count);
+    cancels.count = 0;
+    cancels.overflowed = false;
+    LWLockRelease(shared->lock);
+    for (int i = 0; i < count; ++i) {
+        (void)engine->abort(ids[i]);
+    }
+    if (!overflowed) {
+        return;
+    }
+    int64* marked = nullptr;
+    int marked_count = 0;
+    bool failed = false;
+    try {
+        call_pg([&] {
+            start_transaction();
+            marked_count = cancelled_http_runs(loop_context, &marked);
+            commit_transaction();
+        });
+    } catch (const PgError& error) {
+        ereport(LOG,
+                (errmsg("pg_jobs http worker: could not read cancelled runs: %s", error.data()->message)));
+        failed = true;
+    }
+    if (failed) {
+        abort_transaction();
+        return;
+    }
+    for (int i = 0; i < marked_count; ++i) {
+        (void)engine->abort(marked[i]);
+    }
 }
 
 // Records what finished; returns false after a database error (the runs
@@ -339,6 +384,7 @@ void run_loop() {
                 look_for_runs = true;  // come back when transfers finish
             }
         }
+        abort_cancelled_runs();
         engine->step();
         record_finished();
         if (!engine->idle()) {

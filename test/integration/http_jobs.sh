@@ -161,6 +161,57 @@ wait_until 30 "SELECT count(*) >= 3 FROM jobs.job_execution WHERE job_name = 'ti
 cluster_psql -o /dev/null -c "SELECT jobs.disable('ticking')"
 pass "a scheduled HTTP job fires on its schedule"
 
+# --- Cancel during a slow request ---------------------------------------------------------
+define sleepy "$base/delay/60000" "timeout => '2 minutes'"
+id="$(trigger sleepy)"
+wait_until 30 "SELECT status = 'running' FROM jobs.job_execution WHERE execution_id = $id" ||
+    fail "the slow request is in flight"
+request_in_progress() {
+    curl -fsS "$base/stats" | python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["requests_in_progress"] < 1)'
+}
+wait_for 30 request_in_progress || fail "the server is answering the slow request"
+[[ "$(value "SELECT jobs.cancel($id)")" == t ]] || fail "jobs.cancel of a running HTTP run returns true"
+[[ "$(wait_final "$id" 20)" == cancelled ]] ||
+    fail "a cancelled HTTP request ends 'cancelled' long before its 60 s answer: $(field "$id" "row(status, error)")"
+[[ "$(field "$id" error)" == "cancelled by "* ]] || fail "the error says who cancelled: $(field "$id" error)"
+[[ "$(value "SELECT jobs.cancel($id)")" == f ]] || fail "cancelling a finished run returns false"
+pass "jobs.cancel aborts a slow request in flight: 'cancelled by <role>'"
+
+# --- Retries: 5xx and connection errors are retried, 4xx not; one Idempotency-Key -------------
+forget_received
+define flaky "$base/record/flaky?status=503" "max_retries => 2, retry_backoff => '100 milliseconds'"
+id="$(trigger flaky)"
+retries_done() {
+    holds "SELECT count(*) = 3 AND bool_and(status = 'failed') FROM jobs.job_execution WHERE job_name = 'flaky'"
+}
+wait_for 60 retries_done || fail "a 503 is retried max_retries times: $(show_executions)"
+chain="$(value "SELECT string_agg(attempt || ':' || coalesce(retry_of::text, '-'), ' ' ORDER BY execution_id)
+                FROM jobs.job_execution WHERE job_name = 'flaky'")"
+[[ "$chain" =~ ^1:-\ 2:$id\ 3:[0-9]+$ ]] || fail "each retry is its own row with attempt and retry_of: $chain"
+keys="$(received | python3 -c 'import json, sys
+print(" ".join(sorted({r["headers"].get("Idempotency-Key", "?") for r in json.load(sys.stdin)})))')"
+[[ "$(received | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')" == 3 ]] ||
+    fail "the service received 3 deliveries"
+[[ "$keys" == "$id" ]] || fail "every delivery of a run carries the first attempt's Idempotency-Key ($id): $keys"
+pass "HTTP 503: retried twice (attempts 1-3, retry_of chain), one Idempotency-Key for all deliveries"
+
+define missing "$base/status/404" "max_retries => 2, retry_backoff => '100 milliseconds'"
+id="$(trigger missing)"
+[[ "$(run_status "$id")" == failed ]] || fail "a 404 fails"
+define control "$base/ok"
+control_id="$(trigger control)"
+[[ "$(run_status "$control_id")" == succeeded ]] || fail "a later run succeeds"
+[[ "$(value "SELECT count(*) FROM jobs.job_execution WHERE job_name = 'missing'")" == 1 ]] ||
+    fail "a 4xx is not retried: $(show_executions)"
+define refused_retry "http://127.0.0.1:$closed_port/" "max_retries => 1, retry_backoff => '100 milliseconds'"
+id="$(trigger refused_retry)"
+refused_retried() {
+    holds "SELECT count(*) = 2 AND bool_and(error LIKE 'connect_refused%') FROM jobs.job_execution
+           WHERE job_name = 'refused_retry' AND status = 'failed'"
+}
+wait_for 60 refused_retried || fail "connection refused is retried: $(show_executions)"
+pass "HTTP 404 is not retried; connection refused is"
+
 # --- Restart with requests in flight ------------------------------------------------------
 define hanging "$base/delay/60000" "timeout => '2 minutes'"
 ids="$(value "SELECT string_agg(jobs.trigger('hanging')::text, ',') FROM generate_series(1, 5)")"

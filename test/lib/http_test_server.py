@@ -23,6 +23,7 @@ Endpoints (any method; HEAD answers the headers only). Every endpoint also takes
     /text                    200 text/plain "hello from http_test_server\n"
     /drop                    closes the connection without answering
     /record[/ANY]            stores the request (method, path, headers, body); 200 {"recorded": N}
+                             (?status=CODE answers CODE instead, after storing it)
     /received                GET: JSON list of the stored requests, oldest first, each
                              {"method", "path", "headers": {name: value}, "body"} (body as text);
                              DELETE: forgets them
@@ -222,7 +223,7 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.recorded.append(entry)
                 count = len(STATE.recorded)
-            self.send(200, {"recorded": count})
+            self.send(int_or(query.get("status"), 200, 200, 599), {"recorded": count})
         elif name == "received":
             with STATE.lock:
                 recorded = list(STATE.recorded)
