@@ -200,9 +200,10 @@ RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunIn
                 return psprintf("the run exceeded its timeout of %s and was cancelled", timeout.c_str());
             });
             ending.detail = call_pg([&] {
-                return psprintf("%s%sHINT: Give the job a longer timeout (jobs.alter(..., timeout => ...)), or "
-                                "raise the jobs.default_timeout setting for jobs that set none.",
-                                detail != nullptr ? detail : "", detail != nullptr ? "\n" : "");
+                return psprintf(
+                    "%s%sHINT: Give the job a longer timeout (jobs.alter(..., timeout => ...)), or "
+                    "raise the jobs.default_timeout setting for jobs that set none.",
+                    detail != nullptr ? detail : "", detail != nullptr ? "\n" : "");
             });
             break;
         }
