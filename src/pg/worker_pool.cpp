@@ -159,6 +159,7 @@ bool reap_exited_workers() {
 WorkerSupply provide_workers(Oid database_oid, int64 queued) {
     SchedulerShared* shared = scheduler_shared();
     int workers_here = 0;
+    int available_here = 0;  // starting, or idle: they take queued runs now
     int workers_total = 0;
     LWLockAcquire(shared->lock, LW_SHARED);
     for (int i = 0; i < shared->slot_count; ++i) {
@@ -173,6 +174,9 @@ WorkerSupply provide_workers(Oid database_oid, int64 queued) {
             continue;
         }
         ++workers_here;
+        if (slot.state == SlotState::Starting || (slot.idle && !slot.exit_requested)) {
+            ++available_here;
+        }
         // Busy ones simply claim again after their run; a worker in another
         // database waits for the launcher instead.
         if (slot.state == SlotState::Running && slot.latch != nullptr && !slot.remote) {
@@ -181,7 +185,9 @@ WorkerSupply provide_workers(Oid database_oid, int64 queued) {
     }
     LWLockRelease(shared->lock);
 
-    const int wanted = workers_to_start(queued, workers_here, workers_total, shared->slot_count);
+    // Busy workers do not count: a run queued behind a long one starts in a
+    // free slot instead of waiting for it.
+    const int wanted = workers_to_start(queued, available_here, workers_total, shared->slot_count);
     for (int i = 0; i < wanted; ++i) {
         if (!start_worker(shared, database_oid)) {
             return WorkerSupply::Retry;
