@@ -67,6 +67,13 @@ void deliver(SchedulerShared* shared, const Request& request) {
 }
 
 void at_transaction_end(XactEvent event, void* /*arg*/) {
+    if (event == XACT_EVENT_PRE_PREPARE && requests != NIL) {
+        // The interruption is sent at commit, and COMMIT PREPARED runs no
+        // commit callback: refuse rather than cancel nothing.
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("cannot PREPARE a transaction that called jobs.cancel"),
+                        errhint("Call jobs.cancel in a transaction that commits normally.")));
+    }
     if (event == XACT_EVENT_COMMIT && requests != NIL) {
         SchedulerShared* shared = scheduler_shared();
         if (shared != nullptr) {

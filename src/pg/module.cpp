@@ -2,6 +2,7 @@
 #include "pg/gucs.hpp"
 #include "pg/launcher.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/prepared_wakes.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -21,5 +22,6 @@ void _PG_init(void) {
         return;
     }
     pg_jobs::pg::install_shmem_hooks();
+    pg_jobs::pg::install_prepared_wake_hook();
     pg_jobs::pg::register_launcher();
 }

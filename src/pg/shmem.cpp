@@ -44,6 +44,7 @@ void startup_shmem() {
         state->launcher_pid = 0;
         state->launcher_latch = nullptr;
         // job_changes stays as zeroed: nothing published, nothing read.
+        init_prepared_wakes(&state->prepared_wakes);
         ConditionVariableInit(&state->run_finished);
         state->reboot_jobs_queued = false;
         state->slot_count = max_sql_workers();

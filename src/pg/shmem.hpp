@@ -6,6 +6,7 @@
 #include "pg/http_cancels.hpp"
 #include "pg/job_change_log.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/prepared_wakes.hpp"
 #include "pg/run_mailbox.hpp"
 
 extern "C" {
@@ -46,6 +47,8 @@ struct SchedulerShared {
     // Jobs whose definitions changed, published at commit: the launcher
     // re-reads just those (or everything, when the log says so).
     JobChangeLog job_changes;
+    // Wakes of prepared transactions, for their COMMIT PREPARED.
+    PreparedWakes prepared_wakes;
     // Broadcast after a run's final state commits; jobs.wait sleeps on it.
     ConditionVariable run_finished;
     // @reboot runs are queued once per server start, not per launcher restart.

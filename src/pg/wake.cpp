@@ -2,9 +2,12 @@
 // database) when, and only when, the calling transaction commits - the same
 // promise NOTIFY makes, so a trigger that rolls back never runs. The ids of
 // the jobs the transaction changed are published at the same moment, so the
-// launcher re-reads only those.
+// launcher re-reads only those. A prepared transaction's wake waits for its
+// COMMIT PREPARED instead (prepared_wakes.hpp).
+#include "pg/wake.hpp"
+
 #include "pg/job_change_log.hpp"
-#include "pg/pg_headers.hpp"
+#include "pg/prepared_wakes.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -73,17 +76,22 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
         case XACT_EVENT_COMMIT: {
             SchedulerShared* shared = scheduler_shared();
             if (wake_pending && shared != nullptr) {
-                if (all_jobs_changed || changed_job_count > 0) {
-                    publish_job_changes(shared, changed_jobs, changed_job_count, all_jobs_changed);
-                }
-                wake_idle_worker_here(shared);
-                wake_launcher(shared);
+                wake_for_commit(shared, changed_jobs, changed_job_count, all_jobs_changed);
+            }
+            forget_transaction();
+            break;
+        }
+        case XACT_EVENT_PREPARE: {
+            // Prepared, not committed: the xid still identifies it here.
+            SchedulerShared* shared = scheduler_shared();
+            if (wake_pending && shared != nullptr) {
+                park_prepared_wake(shared, GetTopTransactionIdIfAny(), changed_jobs, changed_job_count,
+                                   all_jobs_changed);
             }
             forget_transaction();
             break;
         }
         case XACT_EVENT_ABORT:
-        case XACT_EVENT_PREPARE:  // COMMIT PREPARED happens elsewhere; nothing to carry over
             forget_transaction();
             break;
         default:
@@ -92,6 +100,14 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
 }
 
 }  // namespace
+
+void wake_for_commit(SchedulerShared* shared, const int64* job_ids, int job_count, bool everything) {
+    if (everything || job_count > 0) {
+        publish_job_changes(shared, job_ids, job_count, everything);
+    }
+    wake_idle_worker_here(shared);
+    wake_launcher(shared);
+}
 
 // Called by the extension's SQL functions; see the file comment. Arguments
 // (both optional): whether job definitions changed (false: only runs were
