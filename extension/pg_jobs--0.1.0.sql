@@ -177,9 +177,22 @@ CREATE UNIQUE INDEX job_execution_once_per_time ON jobs.job_execution (job_id, s
 CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, execution_id) WHERE status = 'queued';
 -- A job's latest runs (jobs.job_status).
 CREATE INDEX job_execution_by_job ON jobs.job_execution (job_id, execution_id DESC);
+-- A job's latest manual trigger (min_trigger_interval).
+CREATE INDEX job_execution_manual_by_job ON jobs.job_execution (job_id, queued_at DESC)
+    WHERE triggered_by = 'manual';
 -- Retries waiting for their time: the launcher sleeps until the earliest.
 CREATE INDEX job_execution_retry_due ON jobs.job_execution (not_before)
     WHERE status = 'queued' AND not_before IS NOT NULL;
+-- History retention deletes the oldest finished runs first (a run without
+-- finished_at counts from queued_at).
+CREATE INDEX job_execution_ended ON jobs.job_execution ((coalesce(finished_at, queued_at)))
+    WHERE status NOT IN ('queued', 'running');
+-- Runs in progress: crash recovery and the stuck-run check look only at these.
+CREATE INDEX job_execution_running ON jobs.job_execution (execution_id) WHERE status = 'running';
+-- A job's unfinished runs: the overlap policy when a scheduled run is due,
+-- and the claim of a run that must wait for the job's earlier ones.
+CREATE INDEX job_execution_active_by_job ON jobs.job_execution (job_id, execution_id)
+    WHERE status IN ('queued', 'running');
 
 COMMENT ON TABLE jobs.job_execution IS
 'One row per run of a job, queued, running or finished; rows stay after their job is unscheduled. '
@@ -409,13 +422,109 @@ COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interva
 'Internal: raises 22023 for a non-positive timeout, max_retries outside 0..1000, or a bad retry backoff.';
 REVOKE EXECUTE ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) FROM PUBLIC;
 
+-- Refuses run policies the launcher could not follow (see the columns'
+-- comments for what each one means).
+CREATE FUNCTION jobs._check_run_policy(schedule text, overlap text, max_concurrent integer, misfire text,
+                                       starting_deadline interval, start_at timestamptz, end_at timestamptz,
+                                       max_runs integer, run_at timestamptz, min_trigger_interval interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF overlap IS NULL OR overlap NOT IN ('skip', 'queue', 'allow', 'replace') THEN
+        RAISE EXCEPTION 'overlap must be skip, queue, allow or replace, not %', coalesce('"' || overlap || '"', 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''skip'' (the default: a run due while one is running is skipped), ''queue'', '
+                         '''allow'' (with max_concurrent) or ''replace''.';
+    END IF;
+    IF max_concurrent IS NULL OR max_concurrent < 1 OR max_concurrent > 1000 THEN
+        RAISE EXCEPTION 'max_concurrent must be between 1 and 1000, not %', coalesce(max_concurrent::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'It limits the runs at once with overlap => ''allow''; pass 1 (the default) or more.';
+    END IF;
+    IF misfire IS NULL OR misfire NOT IN ('skip', 'run_once', 'run_all') THEN
+        RAISE EXCEPTION 'misfire must be skip, run_once or run_all, not %', coalesce('"' || misfire || '"', 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''skip'' (the default: missed runs are not made up), ''run_once'' or ''run_all''.';
+    END IF;
+    IF starting_deadline <= interval '0' THEN
+        RAISE EXCEPTION 'starting_deadline must be positive, not %', starting_deadline
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''5 minutes'', or leave it out for no deadline.';
+    END IF;
+    IF end_at <= start_at THEN
+        RAISE EXCEPTION 'end_at (%) must be later than start_at (%)', end_at, start_at
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an end_at after start_at, or leave either out for an open end.';
+    END IF;
+    IF max_runs < 1 THEN
+        RAISE EXCEPTION 'max_runs must be at least 1, not %', max_runs
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it out (NULL) for no limit.';
+    END IF;
+    IF run_at IS NOT NULL AND schedule IS NOT NULL THEN
+        RAISE EXCEPTION 'a job with run_at runs once, so its schedule must be NULL, not "%"', schedule
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A one-shot job has schedule NULL: pass schedule => NULL with run_at, or leave run_at '
+                         'out for a recurring job (jobs.alter: reset => ''{run_at}'').';
+    END IF;
+    IF min_trigger_interval <= interval '0' THEN
+        RAISE EXCEPTION 'min_trigger_interval must be positive, not %', min_trigger_interval
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''1 minute'', or leave it out for no limit.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz, integer,
+                                           timestamptz, interval) IS
+'Internal: raises 22023 for an unknown overlap or misfire, max_concurrent outside 1..1000, a non-positive '
+'starting_deadline or min_trigger_interval, max_runs below 1, end_at not after start_at, or run_at with a '
+'schedule.';
+REVOKE EXECUTE ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz,
+                                                  integer, timestamptz, interval) FROM PUBLIC;
+
+-- Refuses a new job beyond jobs.max_jobs_per_owner (redefining one is fine).
+-- Sessions creating jobs for the same owner take turns on an advisory lock
+-- until they commit, so each counts the jobs the others created.
+CREATE FUNCTION jobs._check_job_quota(owner name, job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    job_limit integer := coalesce(current_setting('jobs.max_jobs_per_owner', true)::integer, 0);
+    owned bigint;
+BEGIN
+    IF job_limit <= 0 THEN
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('pg_jobs.max_jobs_per_owner'), hashtext(owner::text));
+    IF EXISTS (SELECT FROM jobs.scheduled_job AS j
+               WHERE j.owner = _check_job_quota.owner AND j.job_name = _check_job_quota.job_name) THEN
+        RETURN;
+    END IF;
+    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = _check_job_quota.owner;
+    IF owned >= job_limit THEN
+        RAISE EXCEPTION 'role "%" already has % jobs, and jobs.max_jobs_per_owner is %', owner, owned, job_limit
+            USING ERRCODE = 'configuration_limit_exceeded',
+                  HINT = 'Remove a job with jobs.unschedule, or ask an administrator to raise '
+                         'jobs.max_jobs_per_owner.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_job_quota(name, text) IS
+'Internal: raises 53400 if creating this job would give the owner more jobs than jobs.max_jobs_per_owner '
+'(0: no limit); redefining an existing job passes.';
+REVOKE EXECUTE ON FUNCTION jobs._check_job_quota(name, text) FROM PUBLIC;
+
 -- The privileged parts of the public functions: SECURITY DEFINER, executable
 -- only by the extension's owner; pg_jobs_privileged_call calls them with the
 -- caller's role as first argument.
 
 CREATE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
                                timezone text, enabled boolean, timeout interval, max_retries integer,
-                               retry_backoff interval, retry_backoff_max interval)
+                               retry_backoff interval, retry_backoff_max interval, overlap text,
+                               max_concurrent integer, misfire text, starting_deadline interval,
+                               start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                               min_trigger_interval interval)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -427,20 +536,30 @@ DECLARE
 BEGIN
     PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
     PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
+    PERFORM jobs._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
-                                         max_retries, retry_backoff, retry_backoff_max)
+                                         max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
+                                         misfire, starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval)
     VALUES (job_name, caller, schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
-            retry_backoff_max)
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
             http_url = NULL, http_headers = NULL, http_body = NULL, timeout = excluded.timeout,
             max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
-            retry_backoff_max = excluded.retry_backoff_max, updated_at = now()
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now()
     RETURNING j.job_id INTO result_id;
     DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
     PERFORM jobs._wake_scheduler(true, result_id);
@@ -450,14 +569,40 @@ $$;
 
 CREATE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
                             timezone text, enabled boolean, timeout interval, max_retries integer,
-                            retry_backoff interval, retry_backoff_max interval)
+                            retry_backoff interval, retry_backoff_max interval, overlap text,
+                            max_concurrent integer, misfire text, starting_deadline interval,
+                            start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                            min_trigger_interval interval, reset text[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
+    resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
+                                        'min_trigger_interval'];
+    given text[] := array_remove(ARRAY[
+        CASE WHEN timeout IS NOT NULL THEN 'timeout' END,
+        CASE WHEN starting_deadline IS NOT NULL THEN 'starting_deadline' END,
+        CASE WHEN start_at IS NOT NULL THEN 'start_at' END, CASE WHEN end_at IS NOT NULL THEN 'end_at' END,
+        CASE WHEN max_runs IS NOT NULL THEN 'max_runs' END, CASE WHEN run_at IS NOT NULL THEN 'run_at' END,
+        CASE WHEN min_trigger_interval IS NOT NULL THEN 'min_trigger_interval' END], NULL);
 BEGIN
+    IF array_position(reset, NULL) IS NOT NULL OR NOT reset <@ resettable THEN
+        RAISE EXCEPTION 'reset may name %, not %', array_to_string(resettable, ', '),
+            (SELECT string_agg(coalesce('"' || r || '"', 'NULL'), ', ') FROM unnest(reset) AS r
+             WHERE r IS NULL OR r <> ALL (resettable))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Options not listed there are changed by passing a new value, for example '
+                         'overlap => ''skip''.';
+    END IF;
+    IF reset && given THEN
+        RAISE EXCEPTION 'an option cannot be both given and reset: %',
+            (SELECT string_agg(r, ', ') FROM unnest(reset) AS r WHERE r = ANY (given))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
+    END IF;
     IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
         RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
             USING ERRCODE = 'wrong_object_type',
@@ -472,15 +617,38 @@ BEGIN
     job.max_retries := coalesce(max_retries, job.max_retries);
     job.retry_backoff := coalesce(retry_backoff, job.retry_backoff);
     job.retry_backoff_max := coalesce(retry_backoff_max, job.retry_backoff_max);
+    job.overlap := coalesce(overlap, job.overlap);
+    job.max_concurrent := coalesce(max_concurrent, job.max_concurrent);
+    job.misfire := coalesce(misfire, job.misfire);
+    job.starting_deadline := CASE WHEN 'starting_deadline' = ANY (reset) THEN NULL
+                                  ELSE coalesce(starting_deadline, job.starting_deadline) END;
+    job.start_at := CASE WHEN 'start_at' = ANY (reset) THEN NULL ELSE coalesce(start_at, job.start_at) END;
+    job.end_at := CASE WHEN 'end_at' = ANY (reset) THEN NULL ELSE coalesce(end_at, job.end_at) END;
+    job.max_runs := CASE WHEN 'max_runs' = ANY (reset) THEN NULL ELSE coalesce(max_runs, job.max_runs) END;
+    job.run_at := CASE WHEN 'run_at' = ANY (reset) THEN NULL ELSE coalesce(run_at, job.run_at) END;
+    job.min_trigger_interval := CASE WHEN 'min_trigger_interval' = ANY (reset) THEN NULL
+                                     ELSE coalesce(min_trigger_interval, job.min_trigger_interval) END;
+    IF 'timeout' = ANY (reset) THEN
+        job.timeout := NULL;
+    END IF;
+    IF enabled THEN
+        job.disabled_reason := NULL;  -- enabled by hand
+    END IF;
     PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone, job.owner);
     PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+                                   job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
+                                   job.min_trigger_interval);
     IF job.kind = 'http' THEN
         PERFORM jobs._check_http_timeout(job.timeout);
     END IF;
     UPDATE jobs.scheduled_job AS j
     SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
         enabled = job.enabled, timeout = job.timeout, max_retries = job.max_retries,
-        retry_backoff = job.retry_backoff, retry_backoff_max = job.retry_backoff_max, updated_at = now()
+        retry_backoff = job.retry_backoff, retry_backoff_max = job.retry_backoff_max, overlap = job.overlap,
+        max_concurrent = job.max_concurrent, misfire = job.misfire, starting_deadline = job.starting_deadline,
+        start_at = job.start_at, end_at = job.end_at, max_runs = job.max_runs, run_at = job.run_at,
+        min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now()
     WHERE j.job_id = job.job_id;
     PERFORM jobs._wake_scheduler(true, job.job_id);
 END
@@ -494,8 +662,11 @@ AS $$
 DECLARE
     job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
 BEGIN
-    IF job.enabled IS DISTINCT FROM enabled THEN
-        UPDATE jobs.scheduled_job AS j SET enabled = _set_enabled.enabled, updated_at = now()
+    -- Enabling by hand also forgets why the job disabled itself.
+    IF job.enabled IS DISTINCT FROM enabled OR (enabled AND job.disabled_reason IS NOT NULL) THEN
+        UPDATE jobs.scheduled_job AS j
+        SET enabled = _set_enabled.enabled,
+            disabled_reason = CASE WHEN _set_enabled.enabled THEN NULL ELSE j.disabled_reason END, updated_at = now()
         WHERE j.job_id = job.job_id;
         PERFORM jobs._wake_scheduler(true, job.job_id);
     END IF;
@@ -544,7 +715,27 @@ AS $$
 DECLARE
     job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, false);
     result_id bigint;
+    last_trigger timestamptz;
 BEGIN
+    IF job.min_trigger_interval IS NOT NULL THEN
+        -- Triggers of this job take turns on its row until they commit, so
+        -- each one sees the run the one before it queued.
+        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = job.job_id FOR NO KEY UPDATE;
+        SELECT e.queued_at INTO last_trigger FROM jobs.job_execution AS e
+        WHERE e.job_id = job.job_id AND e.triggered_by = 'manual'
+        ORDER BY e.queued_at DESC LIMIT 1;
+        IF last_trigger + job.min_trigger_interval > clock_timestamp() THEN
+            RAISE EXCEPTION 'job "%" was triggered less than % ago', job.job_name, job.min_trigger_interval
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Its last manual trigger was queued at %s; its min_trigger_interval is %s.',
+                                      last_trigger, job.min_trigger_interval),
+                      HINT = format('Trigger it again from %s on.', last_trigger + job.min_trigger_interval);
+        END IF;
+        -- A change, not only a lock: a REPEATABLE READ trigger waiting here
+        -- then fails to serialize instead of missing this one's run.
+        UPDATE jobs.scheduled_job AS j SET min_trigger_interval = job.min_trigger_interval
+        WHERE j.job_id = job.job_id;
+    END IF;
     INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
                                     triggered_by_user, payload)
     VALUES (job.job_id, job.job_name, job.owner, job.database, job.command, job.kind, 'manual', caller, payload)
@@ -554,9 +745,30 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval) IS
+-- A one-shot job now() + delay from now: jobs._schedule with run_at.
+CREATE FUNCTION jobs._schedule_in(caller name, job_name text, delay interval, command text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF delay IS NULL OR delay <= interval '0' THEN
+        RAISE EXCEPTION 'delay must be positive, not %', coalesce(delay::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''10 minutes''; to run a job now, use jobs.trigger.';
+    END IF;
+    RETURN jobs._schedule(caller, job_name, NULL, command, NULL, NULL, true, NULL, 0, interval '1 second',
+                          interval '30 seconds', 'skip', 1, 'skip', NULL, NULL, NULL, NULL, now() + delay, NULL);
+END
+$$;
+
+COMMENT ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
+                                   text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval) IS
 'Internal: the privileged part of jobs.schedule; call jobs.schedule.';
-COMMENT ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval) IS
+COMMENT ON FUNCTION jobs._schedule_in(name, text, interval, text) IS
+'Internal: the privileged part of jobs.schedule_in; call jobs.schedule_in.';
+COMMENT ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) IS
 'Internal: the privileged part of jobs.alter; call jobs.alter.';
 COMMENT ON FUNCTION jobs._set_enabled(name, bigint, boolean) IS
 'Internal: what jobs._enable and jobs._disable share.';
@@ -621,8 +833,11 @@ COMMENT ON FUNCTION jobs._cancel(name, bigint) IS
 -- privilege) and the functions above call these.
 REVOKE EXECUTE ON FUNCTION jobs._request_cancel(bigint, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._cancel(name, bigint) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
+                                          text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._schedule_in(name, text, interval, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+                                       text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._set_enabled(name, bigint, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._enable(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._disable(name, bigint) FROM PUBLIC;
@@ -763,7 +978,10 @@ COMMENT ON FUNCTION jobs._check_http_timeout(interval) IS 'Internal: raises 2202
 
 CREATE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, url text, method text,
                                     headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
-                                    max_retries integer, retry_backoff interval, retry_backoff_max interval)
+                                    max_retries integer, retry_backoff interval, retry_backoff_max interval,
+                                    overlap text, max_concurrent integer, misfire text, starting_deadline interval,
+                                    start_at timestamptz, end_at timestamptz, max_runs integer,
+                                    run_at timestamptz, min_trigger_interval interval)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -776,23 +994,33 @@ BEGIN
     PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
     PERFORM jobs._check_http_timeout(timeout);
     PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
+    PERFORM jobs._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          http_method, http_url, http_headers, http_body, timeout, max_retries,
-                                         retry_backoff, retry_backoff_max)
+                                         retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
+                                         starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval)
     VALUES (job_name, caller, schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
             jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
-            retry_backoff_max)
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
             http_method = excluded.http_method, http_url = excluded.http_url,
             http_headers = excluded.http_headers, http_body = excluded.http_body, timeout = excluded.timeout,
             max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
-            retry_backoff_max = excluded.retry_backoff_max, updated_at = now()
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now()
     RETURNING j.job_id INTO result_id;
     INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
@@ -832,12 +1060,13 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval) IS
+COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval) IS
 'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
 COMMENT ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval) IS
 'Internal: the privileged part of jobs.alter_http; call jobs.alter_http.';
-REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval)
-    FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._http_check(text, text, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._check_http_timeout(interval) FROM PUBLIC;
@@ -860,16 +1089,36 @@ CREATE FUNCTION jobs.schedule(
     timeout interval DEFAULT NULL,
     max_retries integer DEFAULT 0,
     retry_backoff interval DEFAULT '1 second',
-    retry_backoff_max interval DEFAULT '30 seconds')
+    retry_backoff_max interval DEFAULT '30 seconds',
+    overlap text DEFAULT 'skip',
+    max_concurrent integer DEFAULT 1,
+    misfire text DEFAULT 'skip',
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL)
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval) IS
+COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval,
+                                  text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval) IS
 'Creates a job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
-'schedule: a cron expression, macro or interval (NULL: run only when triggered); database: where the command '
-'runs (default: the current one); timezone: for the schedule (default: the jobs.timezone setting). '
-'The job runs as the caller. timeout: how long a run may take (default: jobs.default_timeout); max_retries, '
-'retry_backoff, retry_backoff_max: retries of failed runs. Takes effect when the transaction commits.';
+'schedule: a cron expression, macro or interval (NULL: run only when triggered, or once at run_at); database: '
+'where the command runs (default: the current one); timezone: for the schedule (default: the jobs.timezone '
+'setting). The job runs as the caller. timeout: how long a run may take (default: jobs.default_timeout); '
+'max_retries, retry_backoff, retry_backoff_max: retries of failed runs; overlap, max_concurrent, misfire, '
+'starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval: run policies (see the columns of '
+'jobs.scheduled_job). Options left out take their defaults. Takes effect when the transaction commits.';
+
+CREATE FUNCTION jobs.schedule_in(job_name text, delay interval, command text)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_in(text, interval, text) IS
+'Creates (or redefines) the caller''s one-shot job that runs command once, delay after now(): jobs.schedule with '
+'schedule NULL and run_at => now() + delay. Returns its job_id.';
 
 CREATE FUNCTION jobs.alter(
     job_id bigint,
@@ -881,13 +1130,25 @@ CREATE FUNCTION jobs.alter(
     timeout interval DEFAULT NULL,
     max_retries integer DEFAULT NULL,
     retry_backoff interval DEFAULT NULL,
-    retry_backoff_max interval DEFAULT NULL)
+    retry_backoff_max interval DEFAULT NULL,
+    overlap text DEFAULT NULL,
+    max_concurrent integer DEFAULT NULL,
+    misfire text DEFAULT NULL,
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    reset text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval) IS
-'Changes the given properties of the job with this job_id (NULL: unchanged). For administrators: superusers may '
-'change any job, other roles only their own.';
+COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) IS
+'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
+'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval). For '
+'administrators: superusers may change any job, other roles only their own.';
 
 CREATE FUNCTION jobs.alter(
     job_name text,
@@ -899,16 +1160,29 @@ CREATE FUNCTION jobs.alter(
     timeout interval DEFAULT NULL,
     max_retries integer DEFAULT NULL,
     retry_backoff interval DEFAULT NULL,
-    retry_backoff_max interval DEFAULT NULL)
+    retry_backoff_max interval DEFAULT NULL,
+    overlap text DEFAULT NULL,
+    max_concurrent integer DEFAULT NULL,
+    misfire text DEFAULT NULL,
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    reset text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
     SELECT jobs.alter(jobs._own_job_id(job_name), schedule, command, database, timezone, enabled, timeout,
-                      max_retries, retry_backoff, retry_backoff_max);
+                      max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
+                      starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, reset);
 END;
-COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval) IS
-'Changes the given properties of the caller''s job of this name (NULL: unchanged). To make a scheduled job '
-'on-demand, redefine it with jobs.schedule and a NULL schedule.';
+COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval,
+                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) IS
+'Changes the given properties of the caller''s job of this name (NULL: unchanged; reset lists options to set '
+'back to NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval). To make a '
+'scheduled job on-demand, redefine it with jobs.schedule and a NULL schedule.';
 
 CREATE FUNCTION jobs.enable(job_id bigint)
 RETURNS void
@@ -1002,11 +1276,21 @@ CREATE FUNCTION jobs.schedule_http(
     enabled boolean DEFAULT true,
     max_retries integer DEFAULT 0,
     retry_backoff interval DEFAULT '1 second',
-    retry_backoff_max interval DEFAULT '30 seconds')
+    retry_backoff_max interval DEFAULT '30 seconds',
+    overlap text DEFAULT 'skip',
+    max_concurrent integer DEFAULT 1,
+    misfire text DEFAULT 'skip',
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL)
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval) IS
+COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                       text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval) IS
 'Creates an HTTP job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'Each run sends method to url with the headers and a JSON body holding the run''s context (jobName, jobId, '
 'executionId, triggeredBy, triggeredByUser, scheduledFor, attempt, config = body, payload), and an '
@@ -1047,14 +1331,21 @@ COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval) IS
 -- security_invoker: the tables' row level security applies to the reader.
 
 -- The next time a schedule fires after now; NULL for on-demand and @reboot.
-CREATE FUNCTION jobs._next_run_at(schedule text, timezone text)
+CREATE FUNCTION jobs._next_run_at(schedule text, timezone text, start_at timestamptz, end_at timestamptz,
+                                   run_at timestamptz)
 RETURNS timestamptz
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT run FROM jobs.next_runs(schedule, 1, now(), timezone) AS run;
+    SELECT CASE
+        WHEN schedule IS NULL THEN run_at  -- a one-shot job, or NULL: on demand
+        ELSE (SELECT run FROM jobs.next_runs(schedule, 1, greatest(now(), start_at - interval '1 microsecond'),
+                                             timezone) AS run
+              WHERE end_at IS NULL OR run <= end_at)
+    END;
 END;
-COMMENT ON FUNCTION jobs._next_run_at(text, text) IS
-'Internal: the first fire time of the schedule after now (NULL for @reboot), for jobs.job_status.';
+COMMENT ON FUNCTION jobs._next_run_at(text, text, timestamptz, timestamptz, timestamptz) IS
+'Internal: when the job fires next: the first fire time of its schedule after now within [start_at, end_at] '
+'(NULL for @reboot or past end_at), or run_at for a one-shot job; for jobs.job_status.';
 
 CREATE VIEW jobs.job_status WITH (security_invoker = true) AS
 SELECT j.job_id,
@@ -1066,11 +1357,13 @@ SELECT j.job_id,
        last_run.started_at AS last_started_at,
        last_run.status AS last_status,
        last_run.duration AS last_duration,
-       CASE WHEN j.enabled THEN jobs._next_run_at(j.schedule, j.timezone) END AS next_run_at,
+       CASE WHEN j.enabled THEN jobs._next_run_at(j.schedule, j.timezone, j.start_at, j.end_at, j.run_at)
+       END AS next_run_at,
        coalesce(runs.running, false) AS running,
        runs.total_runs,
        runs.succeeded_runs,
-       runs.failed_runs
+       runs.failed_runs,
+       j.disabled_reason
 FROM jobs.scheduled_job AS j
 LEFT JOIN LATERAL (
     SELECT e.started_at, e.status, e.duration
@@ -1088,7 +1381,8 @@ CROSS JOIN LATERAL (
 COMMENT ON VIEW jobs.job_status IS
 'One row per job: its definition, its latest started run (last_started_at, last_status, last_duration), when it '
 'fires next (NULL if disabled, on-demand or @reboot), whether a run is in progress, and run counts (total_runs: '
-'every run but queued ones; failed_runs: failed, timed_out and crashed). Non-superusers see their own jobs.';
+'every run but queued ones; failed_runs: failed, timed_out and crashed), and why the job disabled itself '
+'(disabled_reason). Non-superusers see their own jobs.';
 
 CREATE VIEW jobs.job_history WITH (security_invoker = true) AS
 SELECT e.execution_id,
@@ -1104,13 +1398,14 @@ SELECT e.execution_id,
        e.rows_affected,
        e.sqlstate,
        e.error,
-       e.http_status
+       e.http_status,
+       e.http_timing
 FROM jobs.job_execution AS e
 ORDER BY e.execution_id DESC;
 COMMENT ON VIEW jobs.job_history IS
 'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
-'took, the error of a failed run, and the response status of HTTP runs. Details (payload, error_detail, '
-'result, http_timing, ...) are in jobs.job_execution. '
+'took, the error of a failed run, and the response status and timings of HTTP runs. Details (payload, '
+'error_detail, result, ...) are in jobs.job_execution. '
 'Non-superusers see the runs of their own jobs.';
 
 GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
@@ -1120,8 +1415,14 @@ COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs
 COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
 COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database, oldest first, for the workers.';
 COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
+COMMENT ON INDEX jobs.job_execution_manual_by_job IS
+'A job''s manual runs, latest first, for the min_trigger_interval check of jobs.trigger.';
 COMMENT ON INDEX jobs.job_execution_retry_due IS
 'Queued runs that may not start before not_before (retries), earliest first, for the launcher''s sleep.';
+COMMENT ON INDEX jobs.job_execution_ended IS
+'Finished runs by when they ended, oldest first, for history retention (jobs.history_max_age).';
+COMMENT ON INDEX jobs.job_execution_running IS
+'Runs in progress, for crash recovery and the stuck-run check.';
 
 COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';

@@ -3,6 +3,7 @@
 #include "core/job_agenda.hpp"
 
 #include "core/cron_next.hpp"
+#include "core/run_policies.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -23,10 +24,11 @@ void JobAgenda::begin_reload() {
     next_schedules_.clear();
     next_index_.clear();
     next_reboot_jobs_.clear();
+    next_extras_.clear();
 }
 
 bool JobAgenda::add_job(int64_t job_id, std::string_view schedule_text, std::string_view zone_name,
-                        const Resolver& resolve) {
+                        const Resolver& resolve, const Window& window) {
     std::string key = make_key(schedule_text, zone_name);
     auto found = next_index_.find(key);
     uint32_t index = 0;
@@ -42,7 +44,42 @@ bool JobAgenda::add_job(int64_t job_id, std::string_view schedule_text, std::str
         next_schedules_.push_back(Schedule{std::move(key), std::move(*resolved), 0});
     }
     next_jobs_.push_back(Job{job_id, index});
+    if (!window.empty()) {
+        next_extras_.emplace(job_id, Extra{window, 0});  // emplace: the first of duplicates counts
+    }
     return true;
+}
+
+void JobAgenda::add_one_shot(int64_t job_id, Timestamp run_at) {
+    next_jobs_.push_back(Job{job_id, kOneShot});
+    next_extras_.emplace(job_id, Extra{{}, run_at});
+}
+
+const JobAgenda::Extra* JobAgenda::find_extra(const Extras& extras, int64_t job_id) {
+    auto found = extras.find(job_id);
+    return found == extras.end() ? nullptr : &found->second;
+}
+
+void JobAgenda::set_extra(int64_t job_id, const Extra* extra) {
+    if (extra == nullptr) {
+        extras_.erase(job_id);
+    } else {
+        extras_[job_id] = *extra;
+    }
+}
+
+bool JobAgenda::same_definition(const Job* old_job, const std::string& new_key,
+                                const Extra* new_extra) const {
+    if (old_job == nullptr) {
+        return false;
+    }
+    // A one-shot job has no schedule key: the empty key (a real one holds a NUL).
+    const std::string empty;
+    const std::string& old_key = old_job->schedule == kOneShot ? empty : schedules_[old_job->schedule].key;
+    const Extra* old_extra = find_extra(extras_, old_job->job_id);
+    const bool same_extra = (old_extra == nullptr) == (new_extra == nullptr) &&
+                            (old_extra == nullptr || *old_extra == *new_extra);
+    return old_key == new_key && same_extra;
 }
 
 std::vector<JobAgenda::Job>::iterator JobAgenda::lower_bound(std::vector<Job>& jobs, int64_t job_id) {
@@ -56,13 +93,36 @@ const JobAgenda::Job* JobAgenda::find_job(const std::vector<Job>& jobs, int64_t 
     return it != jobs.end() && it->job_id == job_id ? &*it : nullptr;
 }
 
-void JobAgenda::schedule_after(int64_t job_id, const Resolved& resolved, Timestamp after) {
-    const Timestamp next = cron::next_fire_time(resolved.schedule, *resolved.zone, after);
-    if (next >= kTimestampEnd) {
-        queue_.remove(job_id);  // @reboot, or no fire time PostgreSQL can represent
+void JobAgenda::schedule_after(const Job& job, Timestamp after) {
+    const Extra* extra = find_extra(extras_, job.job_id);
+    Timestamp next = kTimestampEnd;
+    if (job.schedule == kOneShot) {
+        if (extra != nullptr && extra->run_at > after) {
+            next = extra->run_at;
+        }
+    } else if (extra != nullptr && !extra->window.empty()) {
+        const Resolved& resolved = schedules_[job.schedule].resolved;
+        const ActiveWindow window{extra->window.start_at, extra->window.end_at, std::nullopt};
+        next = next_fire_in_window(resolved.schedule, *resolved.zone, after, window, 0);
+        if (next >= kTimestampEnd &&
+            !window_end_reason(resolved.schedule, *resolved.zone, after, window, 0).empty()) {
+            ended_.emplace_back(job.job_id, *extra->window.end_at);
+        }
     } else {
-        queue_.upsert(job_id, next);
+        const Resolved& resolved = schedules_[job.schedule].resolved;
+        next = cron::next_fire_time(resolved.schedule, *resolved.zone, after);
     }
+    if (next >= kTimestampEnd) {
+        queue_.remove(job.job_id);  // @reboot, a window or one-shot that is over, or no representable time
+    } else {
+        queue_.upsert(job.job_id, next);
+    }
+}
+
+std::vector<std::pair<int64_t, Timestamp>> JobAgenda::take_ended_jobs() {
+    std::vector<std::pair<int64_t, Timestamp>> ended;
+    ended.swap(ended_);
+    return ended;
 }
 
 void JobAgenda::finish_reload(Timestamp now) {
@@ -73,6 +133,9 @@ void JobAgenda::finish_reload(Timestamp now) {
                                  [](const Job& a, const Job& b) { return a.job_id == b.job_id; }),
                      next_jobs_.end());
     for (const Job& job : next_jobs_) {
+        if (job.schedule == kOneShot) {
+            continue;
+        }
         Schedule& schedule = next_schedules_[job.schedule];
         ++schedule.jobs;
         if (schedule.resolved.schedule.kind == cron::ScheduleKind::Reboot) {
@@ -86,20 +149,26 @@ void JobAgenda::finish_reload(Timestamp now) {
         }
     }
     queue_.reserve(next_jobs_.size());
-    for (const Job& job : next_jobs_) {
-        const Schedule& schedule = next_schedules_[job.schedule];
-        const Job* old_job = find_job(jobs_, job.job_id);
-        const bool unchanged = old_job != nullptr && schedules_[old_job->schedule].key == schedule.key;
-        if (unchanged && queue_.fire_time_of(job.job_id)) {
-            continue;  // keep the pending time: it may be due right now
-        }
-        schedule_after(job.job_id, schedule.resolved, now);
+    // Against the previous set: which jobs keep their pending time (it may be due right now).
+    std::vector<bool> keep(next_jobs_.size(), false);
+    const std::string one_shot_key;
+    for (size_t i = 0; i < next_jobs_.size(); ++i) {
+        const Job& job = next_jobs_[i];
+        const std::string& key = job.schedule == kOneShot ? one_shot_key : next_schedules_[job.schedule].key;
+        keep[i] = same_definition(find_job(jobs_, job.job_id), key, find_extra(next_extras_, job.job_id)) &&
+                  queue_.fire_time_of(job.job_id).has_value();
     }
     jobs_ = std::move(next_jobs_);
     schedules_ = std::move(next_schedules_);
     index_ = std::move(next_index_);
     reboot_jobs_ = std::move(next_reboot_jobs_);
+    extras_ = std::move(next_extras_);
     jobs_.shrink_to_fit();
+    for (size_t i = 0; i < jobs_.size(); ++i) {
+        if (!keep[i]) {
+            schedule_after(jobs_[i], now);
+        }
+    }
     free_schedules_.clear();
     for (uint32_t i = 0; i < schedules_.size(); ++i) {
         if (schedules_[i].jobs == 0) {  // only duplicates of a job id used it
@@ -159,11 +228,13 @@ void JobAgenda::set_reboot(int64_t job_id, bool reboot) {
 }
 
 bool JobAgenda::upsert_job(int64_t job_id, std::string_view schedule_text, std::string_view zone_name,
-                           const Resolver& resolve, Timestamp now) {
+                           const Resolver& resolve, Timestamp now, const Window& window) {
     std::string key = make_key(schedule_text, zone_name);
+    const Extra new_extra{window, 0};
+    const Extra* extra = window.empty() ? nullptr : &new_extra;
     auto job = lower_bound(jobs_, job_id);
     const bool known = job != jobs_.end() && job->job_id == job_id;
-    if (known && schedules_[job->schedule].key == key && queue_.fire_time_of(job_id)) {
+    if (known && same_definition(&*job, key, extra) && queue_.fire_time_of(job_id)) {
         return true;  // unchanged: keep the pending time, it may be due right now
     }
     const std::optional<uint32_t> index = intern(std::move(key), schedule_text, zone_name, resolve);
@@ -173,14 +244,37 @@ bool JobAgenda::upsert_job(int64_t job_id, std::string_view schedule_text, std::
     }
     ++schedules_[*index].jobs;  // before release: the job may keep its schedule
     if (known) {
-        release(job->schedule);
+        if (job->schedule != kOneShot) {
+            release(job->schedule);
+        }
         job->schedule = *index;
     } else {
-        jobs_.insert(job, Job{job_id, *index});
+        job = jobs_.insert(job, Job{job_id, *index});
     }
+    set_extra(job_id, extra);
     set_reboot(job_id, is_reboot(*index));
-    schedule_after(job_id, schedules_[*index].resolved, now);
+    schedule_after(*job, now);
     return true;
+}
+
+void JobAgenda::upsert_one_shot(int64_t job_id, Timestamp run_at, Timestamp now) {
+    const Extra extra{{}, run_at};
+    auto job = lower_bound(jobs_, job_id);
+    const bool known = job != jobs_.end() && job->job_id == job_id;
+    if (known && same_definition(&*job, std::string(), &extra) && queue_.fire_time_of(job_id)) {
+        return;  // unchanged: keep the pending time
+    }
+    if (known) {
+        if (job->schedule != kOneShot) {
+            release(job->schedule);
+        }
+        job->schedule = kOneShot;
+    } else {
+        job = jobs_.insert(job, Job{job_id, kOneShot});
+    }
+    set_extra(job_id, &extra);
+    set_reboot(job_id, false);
+    schedule_after(*job, now);
 }
 
 bool JobAgenda::remove_job(int64_t job_id) {
@@ -188,8 +282,11 @@ bool JobAgenda::remove_job(int64_t job_id) {
     if (job == jobs_.end() || job->job_id != job_id) {
         return false;
     }
-    release(job->schedule);
+    if (job->schedule != kOneShot) {
+        release(job->schedule);
+    }
     jobs_.erase(job);
+    extras_.erase(job_id);
     set_reboot(job_id, false);
     queue_.remove(job_id);
     return true;
@@ -221,7 +318,7 @@ size_t JobAgenda::take_due(Timestamp now, size_t max_runs, std::vector<Due>& out
             queue_.remove(earliest->job_id);  // cannot happen: the queue only holds current jobs
             continue;
         }
-        schedule_after(job->job_id, schedules_[job->schedule].resolved, std::max(earliest->fire_time, now));
+        schedule_after(*job, std::max(earliest->fire_time, now));
     }
     return taken;
 }

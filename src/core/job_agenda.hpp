@@ -6,6 +6,8 @@
 //
 // Memory: schedules are interned by (text, zone), so a million jobs sharing
 // a handful of schedules cost ~16 bytes each here plus the FireQueue's ~30.
+// Jobs with an active window (start_at, end_at) and one-shot jobs (run_at,
+// no schedule) cost an entry in a side map besides.
 #pragma once
 #include "core/no_postgres.hpp"
 
@@ -22,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace pg_jobs {
@@ -42,6 +45,18 @@ public:
         Timestamp fire_time;
     };
 
+    // The window a schedule fires in: no fire time before start_at or after
+    // end_at (both inclusive). A job whose window is over "ends": see
+    // take_ended_jobs.
+    struct Window {
+        std::optional<Timestamp> start_at;
+        std::optional<Timestamp> end_at;
+        bool operator==(const Window& other) const {
+            return start_at == other.start_at && end_at == other.end_at;
+        }
+        bool empty() const { return !start_at && !end_at; }
+    };
+
     // Starts a reload: add_job every enabled scheduled job, then
     // finish_reload. Until then the previous state stays in effect.
     void begin_reload();
@@ -50,7 +65,12 @@ public:
     // job) when `resolve` refuses its schedule. If a job id comes twice, the
     // first one counts.
     bool add_job(int64_t job_id, std::string_view schedule_text, std::string_view zone_name,
-                 const Resolver& resolve);
+                 const Resolver& resolve, const Window& window = {});
+
+    // Adds a one-shot job (no schedule) to the reload in progress: it fires
+    // once, at run_at, if that is after the reload's `now` (a missed run_at
+    // is the caller's to handle, see run_policies.hpp).
+    void add_one_shot(int64_t job_id, Timestamp run_at);
 
     // Makes the reloaded set current: dropped jobs leave the queue, new or
     // changed ones fire next strictly after `now`, unchanged ones keep their
@@ -63,7 +83,16 @@ public:
     // the job) when `resolve` refuses its schedule. Costs O(log n), plus a
     // move of the job list when a job id is inserted before the last one.
     bool upsert_job(int64_t job_id, std::string_view schedule_text, std::string_view zone_name,
-                    const Resolver& resolve, Timestamp now);
+                    const Resolver& resolve, Timestamp now, const Window& window = {});
+
+    // Sets a one-shot job outside a reload: it fires at run_at if that is
+    // after `now`; an unchanged one keeps its pending time.
+    void upsert_one_shot(int64_t job_id, Timestamp run_at, Timestamp now);
+
+    // Whether the current set holds the job (before finish_reload: the
+    // previous set), and its pending fire time.
+    bool has_job(int64_t job_id) const { return find_job(jobs_, job_id) != nullptr; }
+    std::optional<Timestamp> pending_fire_time(int64_t job_id) const { return queue_.fire_time_of(job_id); }
 
     // Drops one job (deleted, disabled, made on-demand); returns whether the
     // agenda had it.
@@ -80,6 +109,11 @@ public:
     // losing them: each job still in the agenda fires next at the earlier
     // of the given time and its pending one.
     void put_back(const std::vector<Due>& runs);
+
+    // The jobs whose window ended (no fire time left before end_at) since
+    // the last call, with their end_at: they stay in the agenda without a
+    // fire time until the launcher has disabled them.
+    std::vector<std::pair<int64_t, Timestamp>> take_ended_jobs();
 
     // The earliest pending fire time, if any job will ever fire.
     std::optional<Timestamp> next_fire_time() const;
@@ -100,17 +134,31 @@ private:
     };
     struct Job {
         int64_t job_id;
-        uint32_t schedule;  // index into schedules_
+        uint32_t schedule;  // index into schedules_, or kOneShot
     };
+    static constexpr uint32_t kOneShot = UINT32_MAX;
+    // What a job has besides its schedule (only jobs that have something).
+    struct Extra {
+        Window window;
+        Timestamp run_at = 0;  // one-shot jobs
+        bool operator==(const Extra& other) const { return window == other.window && run_at == other.run_at; }
+    };
+    using Extras = std::unordered_map<int64_t, Extra>;
 
     static std::string make_key(std::string_view text, std::string_view zone);
     static std::vector<Job>::iterator lower_bound(std::vector<Job>& jobs, int64_t job_id);
     const Job* find_job(const std::vector<Job>& jobs, int64_t job_id) const;
     bool is_reboot(uint32_t schedule) const {
-        return schedules_[schedule].resolved.schedule.kind == cron::ScheduleKind::Reboot;
+        return schedule != kOneShot &&
+               schedules_[schedule].resolved.schedule.kind == cron::ScheduleKind::Reboot;
     }
     // Queues the job's next fire strictly after `after` (or drops it if none).
-    void schedule_after(int64_t job_id, const Resolved& resolved, Timestamp after);
+    void schedule_after(const Job& job, Timestamp after);
+    // Whether the job's schedule and extras are the same in the previous
+    // set (old_job) and the new one.
+    bool same_definition(const Job* old_job, const std::string& new_key, const Extra* new_extra) const;
+    static const Extra* find_extra(const Extras& extras, int64_t job_id);
+    void set_extra(int64_t job_id, const Extra* extra);
     // The index of the current schedule with this key, resolving and adding
     // it if new; nullopt when `resolve` refuses it.
     std::optional<uint32_t> intern(std::string key, std::string_view text, std::string_view zone,
@@ -125,6 +173,8 @@ private:
     std::unordered_map<std::string, uint32_t> index_;  // key -> index into schedules_
     std::vector<uint32_t> free_schedules_;             // slots of schedules_ to reuse
     std::vector<int64_t> reboot_jobs_;                 // sorted
+    Extras extras_;
+    std::vector<std::pair<int64_t, Timestamp>> ended_;  // see take_ended_jobs
     FireQueue queue_;
 
     // The reload in progress.
@@ -132,6 +182,7 @@ private:
     std::vector<Schedule> next_schedules_;
     std::unordered_map<std::string, uint32_t> next_index_;
     std::vector<int64_t> next_reboot_jobs_;
+    Extras next_extras_;
 };
 
 }  // namespace pg_jobs

@@ -1,6 +1,7 @@
 // Which ended runs are retried; see retry_decision.hpp.
 #include "core/retry_decision.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace pg_jobs {
@@ -39,12 +40,10 @@ http::ErrorKind http_error_kind_of(std::string_view error) {
         return http::ErrorKind::Other;
     }
     const std::string_view name = error.substr(0, colon);
-    for (const http::ErrorKind kind : kKinds) {
-        if (http::error_kind_name(kind) == name) {
-            return kind;
-        }
-    }
-    return http::ErrorKind::Other;
+    const auto found = std::find_if(kKinds.begin(), kKinds.end(), [name](http::ErrorKind kind) {
+        return http::error_kind_name(kind) == name;
+    });
+    return found == kKinds.end() ? http::ErrorKind::Other : *found;
 }
 
 bool is_retryable_ending(const RunEnding& ending) {

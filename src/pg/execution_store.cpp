@@ -1,6 +1,9 @@
 // The scheduler's SQL; see execution_store.hpp.
 #include "pg/execution_store.hpp"
 
+#include "pg/run_policy_sql.hpp"
+#include "pg/store_call.hpp"
+
 extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -15,29 +18,9 @@ extern "C" {
 namespace pg_jobs::pg {
 namespace {
 
-// SPI connection with a safe search_path for the duration of one store call.
-// The GUC nest level undoes the setting at `finish` (or at abort).
-int begin_store_call() {
-    const int nest_level = NewGUCNestLevel();
-    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                            true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) {
-        elog(ERROR, "pg_jobs: SPI_connect failed");
-    }
-    return nest_level;
-}
-
-void end_store_call(int nest_level) {
-    SPI_finish();
-    AtEOXact_GUC(true, nest_level);
-}
-
-int execute(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls, int expected) {
-    const int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-    if (rc != expected) {
-        elog(ERROR, "pg_jobs: unexpected result %s from: %s", SPI_result_code_string(rc), sql);
-    }
-    return rc;
+// Every statement here is a string literal: its plan is kept (store_call.hpp).
+void execute(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls, int expected) {
+    execute_stored(sql, nargs, types, values, nulls, expected);
 }
 
 const char* copy_text_column(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
@@ -55,21 +38,31 @@ bool claim_next_run(MemoryContext into, const char* database, int worker_pid, Cl
     Oid types[2] = {NAMEOID, INT4OID};
     Datum values[2] = {NameGetDatum(database_name), Int32GetDatum(worker_pid)};
     const int nest = begin_store_call();
-    execute(
-        "UPDATE jobs.job_execution AS e "
-        "SET status = 'running', started_at = clock_timestamp(), worker_pid = $2 "
-        "WHERE e.execution_id = ("
-        "  SELECT q.execution_id FROM jobs.job_execution AS q "
-        "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 "
-        "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
-        "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-        "RETURNING e.execution_id, e.job_name, e.owner::text, e.command, "
-        "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, 'execution_id', e.execution_id, "
-        "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
-        "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text, "
-        "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
-        "   WHERE j.job_id = e.job_id)",
-        2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+    // A run past its starting deadline is recorded skipped instead of
+    // claimed (the last column says so): then take the next one.
+    bool skipped = true;
+    while (skipped) {
+        execute(
+            "WITH c AS ("
+            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL " FROM jobs.job_execution AS q "
+            "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 "
+            "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
+            "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
+            "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
+            "FROM c WHERE e.execution_id = c.execution_id "
+            "RETURNING e.execution_id, e.job_name, e.owner::text, e.command, "
+            "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
+            "    'execution_id', e.execution_id, "
+            "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
+            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text, "
+            "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
+            "   WHERE j.job_id = e.job_id), "
+            "  e.status = 'skipped'",
+            2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+        bool is_null = false;
+        skipped = SPI_processed > 0 &&
+                  DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &is_null));
+    }
     const bool claimed = SPI_processed > 0;
     if (claimed) {
         HeapTuple tuple = SPI_tuptable->vals[0];
@@ -93,7 +86,7 @@ void record_success(int64 execution_id, uint64 rows_affected) {
     Datum values[2] = {Int64GetDatum(execution_id), Int64GetDatum(static_cast<int64>(rows_affected))};
     execute(
         "UPDATE jobs.job_execution SET status = 'succeeded', finished_at = clock_timestamp(), "
-        "rows_affected = $2 WHERE execution_id = $1",
+        "rows_affected = $2, error = NULL WHERE execution_id = $1",  // NULL: see overlap replace
         2, types, values, nullptr, SPI_OK_UPDATE);
     end_store_call(nest);
 }
@@ -137,7 +130,7 @@ void record_ending(const RunEnding& ending) {
                            ending.detail != nullptr ? ' ' : 'n'};
     execute(
         "UPDATE jobs.job_execution SET status = $2, finished_at = clock_timestamp(), "
-        "error = coalesce($3, 'cancelled by ' || cancel_requested_by, 'cancelled'), sqlstate = $4, "
+        "error = coalesce($3, error, 'cancelled by ' || cancel_requested_by, 'cancelled'), sqlstate = $4, "
         "error_detail = $5 WHERE execution_id = $1",
         5, types, values, nulls, SPI_OK_UPDATE);
     end_store_call(nest);
@@ -173,7 +166,7 @@ bool record_remote_outcome(const RemoteOutcome& outcome) {
     const int nest = begin_store_call();
     execute(
         "UPDATE jobs.job_execution SET status = $2, started_at = $3, finished_at = $4, rows_affected = $5, "
-        "error = CASE WHEN $2 = 'cancelled' THEN coalesce($6, 'cancelled by ' || cancel_requested_by, "
+        "error = CASE WHEN $2 = 'cancelled' THEN coalesce($6, error, 'cancelled by ' || cancel_requested_by, "
         "  'cancelled') ELSE $6 END, "
         "sqlstate = $7, error_detail = $8 WHERE execution_id = $1 AND status = 'running'",
         kArgs, types, values, nulls, SPI_OK_UPDATE);
@@ -208,35 +201,50 @@ Datum int8_like_array(const int64* elements, int count, Oid element_type) {
 
 }  // namespace
 
-uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times, int count) {
-    Oid types[2] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID};
-    Datum values[2] = {int8_like_array(job_ids, count, INT8OID),
-                       int8_like_array(fire_times, count, TIMESTAMPTZOID)};
+uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times, int count, bool catch_up) {
+    Oid types[3] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID, BOOLOID};
+    Datum values[3] = {int8_like_array(job_ids, count, INT8OID),
+                       int8_like_array(fire_times, count, TIMESTAMPTZOID), BoolGetDatum(catch_up)};
     const int nest = begin_store_call();
-    execute(
-        "INSERT INTO jobs.job_execution "
-        "  (job_id, job_name, owner, database, command, kind, triggered_by, scheduled_for) "
-        "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'schedule', d.fire_time "
-        "FROM unnest($1, $2) AS d(job_id, fire_time) "
-        "JOIN jobs.scheduled_job AS j ON j.job_id = d.job_id "
-        "WHERE j.enabled AND j.schedule IS NOT NULL "
-        "ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING",
-        2, types, values, nullptr, SPI_OK_INSERT);
-    const uint64 added = SPI_processed;
+    execute(kQueueScheduledRunsSql, 3, types, values, nullptr, SPI_OK_SELECT);
+    bool is_null = false;
+    const uint64 added = static_cast<uint64>(
+        DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)));
     end_store_call(nest);
     return added;
 }
 
-uint64 queue_reboot_runs(const int64* job_ids, int count) {
+uint64 end_job_windows(const int64* job_ids, const TimestampTz* end_ats, int count) {
+    Oid types[2] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID};
+    Datum values[2] = {int8_like_array(job_ids, count, INT8OID),
+                       int8_like_array(end_ats, count, TIMESTAMPTZOID)};
+    const int nest = begin_store_call();
+    execute(kEndJobWindowsSql, 2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+    const uint64 changed = SPI_processed;
+    end_store_call(nest);
+    return changed;
+}
+
+uint64 expire_one_shots(const int64* job_ids, int count) {
     Oid types[1] = {INT8ARRAYOID};
     Datum values[1] = {int8_like_array(job_ids, count, INT8OID)};
+    const int nest = begin_store_call();
+    execute(kExpireOneShotsSql, 1, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+    const uint64 changed = SPI_processed;
+    end_store_call(nest);
+    return changed;
+}
+
+uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_started) {
+    Oid types[2] = {INT8ARRAYOID, TIMESTAMPTZOID};
+    Datum values[2] = {int8_like_array(job_ids, count, INT8OID), TimestampTzGetDatum(scheduler_started)};
     const int nest = begin_store_call();
     execute(
         "INSERT INTO jobs.job_execution "
         "  (job_id, job_name, owner, database, command, kind, triggered_by, scheduled_for) "
         "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'reboot', now() "
-        "FROM jobs.scheduled_job AS j WHERE j.job_id = ANY ($1) AND j.enabled",
-        1, types, values, nullptr, SPI_OK_INSERT);
+        "FROM jobs.scheduled_job AS j WHERE j.job_id = ANY ($1) AND j.enabled AND j.created_at < $2",
+        2, types, values, nullptr, SPI_OK_INSERT);
     const uint64 added = SPI_processed;
     end_store_call(nest);
     return added;
@@ -261,6 +269,44 @@ uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
     const uint64 changed = SPI_processed;
     end_store_call(nest);
     return changed;
+}
+
+namespace {
+constexpr const char* kStuckRunError =
+    "crashed: no process was running it past its timeout (+ grace); its worker had ended";
+}
+
+uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
+                               int64 grace_ms) {
+    Oid types[4] = {TEXTOID, INT8ARRAYOID, INT8OID, INT8OID};
+    Datum values[4] = {CStringGetTextDatum(kStuckRunError),
+                       int8_like_array(excluded, excluded_count, INT8OID), Int64GetDatum(default_timeout_ms),
+                       Int64GetDatum(grace_ms)};
+    const int nest = begin_store_call();
+    // Through the small job_execution_running index; the job's timeout, else
+    // jobs.default_timeout, plus the grace, counted from the start.
+    execute(
+        "UPDATE jobs.job_execution AS e "
+        "SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
+        "WHERE e.status = 'running' AND e.execution_id <> ALL ($2) "
+        "  AND coalesce(e.started_at, e.queued_at) < clock_timestamp() - $4 * interval '1 millisecond' "
+        "    - coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "
+        "               $3 * interval '1 millisecond') "
+        "  AND (e.worker_pid IS NULL OR e.worker_pid NOT IN ("
+        "    SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))",
+        4, types, values, nullptr, SPI_OK_UPDATE);
+    const uint64 changed = SPI_processed;
+    end_store_call(nest);
+    return changed;
+}
+
+bool any_run_in_progress() {
+    const int nest = begin_store_call();
+    execute("SELECT FROM jobs.job_execution AS e WHERE e.status = 'running' LIMIT 1", 0, nullptr, nullptr,
+            nullptr, SPI_OK_SELECT);
+    const bool found = SPI_processed > 0;
+    end_store_call(nest);
+    return found;
 }
 
 bool mark_run_crashed(int64 execution_id) {

@@ -69,17 +69,39 @@ bool requeue_run(int64 execution_id, int worker_pid);
 bool mark_run_crashed(int64 execution_id);
 
 // Inserts one 'schedule' run per (job, fire time), skipping jobs disabled or
-// deleted since and runs already queued for that time. Returns rows added.
-uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times, int count);
+// deleted since and runs already queued for that time, applying the job's
+// overlap, starting_deadline and max_runs (see run_policy_sql.hpp): a run
+// may be inserted 'skipped', running ones cancelled (overlap replace), the
+// job disabled (max_runs reached, one-shot done). catch_up: misfire
+// catch-up runs, not subject to overlap. Returns the runs queued.
+uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times, int count, bool catch_up);
 
-// Inserts one 'reboot' run for each enabled job among `job_ids`.
-uint64 queue_reboot_runs(const int64* job_ids, int count);
+// Disables the jobs whose active window ended (end_at[i] passed), with
+// disabled_reason saying so; returns how many.
+uint64 end_job_windows(const int64* job_ids, const TimestampTz* end_ats, int count);
+
+// Disables one-shot jobs whose run_at was missed (misfire skip); returns how many.
+uint64 expire_one_shots(const int64* job_ids, int count);
+
+// Inserts one 'reboot' run for each enabled job among `job_ids` defined
+// before `scheduler_started` (jobs defined later wait for the next start).
+uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_started);
 
 // Runs left 'running' by a process that no longer exists (no "pg_jobs ...
 // worker" backend has its pid) become 'crashed',
 // except the `excluded` ones (handed to workers in other databases: the
 // launcher settles those from their mailboxes).
 uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count);
+
+// Runs 'running' longer than their timeout (the job's, else
+// `default_timeout_ms`) plus `grace_ms` whose process is not a live pg_jobs
+// worker become 'crashed', except the `excluded` ones (as above). A crashed
+// run is retried like any other (jobs._queue_retry).
+uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
+                               int64 grace_ms);
+
+// Whether any run is 'running' now.
+bool any_run_in_progress();
 
 // The earliest not_before after `after` of a queued run (a retry waiting
 // for its backoff), if any: the launcher wakes then to hand it out. Runs

@@ -22,6 +22,11 @@ char* jobs_http_allowed_hosts = nullptr;
 int jobs_http_max_concurrent = 256;
 int jobs_http_max_response_size = 64 * 1024;
 int jobs_default_timeout = 15 * 60 * 1000;
+int jobs_max_jobs_per_owner = 0;  // read by jobs._check_job_quota through current_setting
+constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
+int jobs_history_per_job = 100;
+int jobs_history_max_age = kThirtyDaysS;
+int jobs_history_failed_max_age = -1;
 
 // Called by PostgreSQL for SET, ALTER SYSTEM and configuration reloads. Pure
 // C calls only: nothing here can throw a C++ exception.
@@ -107,6 +112,26 @@ void define_gucs() {
                             &jobs_default_timeout, 15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
                             nullptr, nullptr, nullptr);
 
+    DefineCustomIntVariable("jobs.history_per_job", "Most finished runs kept per job in jobs.job_execution.",
+                            "Older ones are deleted by the launcher in small batches; 0 keeps any number. "
+                            "Runs counted by jobs.history_failed_max_age are not counted here.",
+                            &jobs_history_per_job, 100, 0, INT_MAX, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.history_max_age",
+                            "Age after which a finished run is deleted from jobs.job_execution.",
+                            "Counted from the run's end; 0 keeps runs of any age.", &jobs_history_max_age,
+                            kThirtyDaysS, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.history_failed_max_age", "Age after which a failed, timed out or crashed run is deleted.",
+        "-1: as jobs.history_max_age, and such runs count toward jobs.history_per_job. "
+        "Otherwise they are kept this long (0: forever) and not counted per job.",
+        &jobs_history_failed_max_age, -1, -1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.max_jobs_per_owner", "Most jobs one role may own (0: no limit).",
+                            "Creating a job beyond it is refused; redefining an existing job is not.",
+                            &jobs_max_jobs_per_owner, 0, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
     MarkGUCPrefixReserved("jobs");
@@ -142,6 +167,18 @@ int http_max_response_size() {
 
 int default_timeout_ms() {
     return jobs_default_timeout;
+}
+
+int history_per_job() {
+    return jobs_history_per_job;
+}
+
+int history_max_age_s() {
+    return jobs_history_max_age;
+}
+
+int history_failed_max_age_s() {
+    return jobs_history_failed_max_age;
 }
 
 }  // namespace pg_jobs::pg

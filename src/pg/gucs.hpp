@@ -33,4 +33,15 @@ int http_max_response_size();
 // jobs.default_timeout, in milliseconds: the timeout of SQL runs whose job has none.
 int default_timeout_ms();
 
+// jobs.history_per_job: finished runs kept per job (0: no limit).
+int history_per_job();
+
+// jobs.history_max_age, in seconds: finished runs older than this are deleted (0: no limit).
+int history_max_age_s();
+
+// jobs.history_failed_max_age, in seconds: -1 treats failed, timed_out and
+// crashed runs like the others; otherwise they are kept this long (0:
+// forever) and not counted by jobs.history_per_job.
+int history_failed_max_age_s();
+
 }  // namespace pg_jobs::pg

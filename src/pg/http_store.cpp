@@ -1,6 +1,10 @@
 // The HTTP worker's SQL; see http_store.hpp.
 #include "pg/http_store.hpp"
 
+#include "pg/store_call.hpp"
+
+#include "pg/run_policy_sql.hpp"
+
 extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -16,14 +20,15 @@ namespace {
 // The context is the body of every request: what the service needs to know
 // which run this is (camelCase, as JSON APIs spell it).
 constexpr const char* kClaimSql =
-    "WITH claimed AS ("
-    "  UPDATE jobs.job_execution AS e "
-    "  SET status = 'running', started_at = clock_timestamp(), worker_pid = pg_backend_pid() "
-    "  WHERE e.execution_id IN ("
-    "    SELECT q.execution_id FROM jobs.job_execution AS q "
-    "    WHERE q.status = 'queued' AND q.kind = 'http' "
-    "      AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
-    "    ORDER BY q.execution_id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+    // Runs past their starting deadline are recorded skipped, not claimed.
+    "WITH candidate AS ("
+    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL " FROM jobs.job_execution AS q "
+    "  WHERE q.status = 'queued' AND q.kind = 'http' "
+    "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
+    "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
+    "claimed AS ("
+    "  UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("pg_backend_pid()")
+    "  FROM candidate AS c WHERE e.execution_id = c.execution_id "
     "  RETURNING e.*) "
     "SELECT c.execution_id, j.http_method, j.http_url, "
     "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
@@ -45,35 +50,20 @@ constexpr const char* kClaimSql =
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
+    "WHERE c.status = 'running' "
     "ORDER BY c.execution_id";
 
 constexpr const char* kRecordSql =
     "UPDATE jobs.job_execution AS e "
     "SET status = o.status, finished_at = clock_timestamp(), http_status = o.http_status, "
     "  error = CASE WHEN o.status = 'cancelled' AND o.error IS NULL "
-    "    THEN coalesce('cancelled by ' || e.cancel_requested_by, 'cancelled') ELSE o.error END, "
+    "    THEN coalesce(e.error, 'cancelled by ' || e.cancel_requested_by, 'cancelled') ELSE o.error END, "
     "  sqlstate = CASE WHEN o.status <> 'cancelled' THEN NULL WHEN o.error LIKE 'shutdown:%' THEN '57P01' "
     "    ELSE '57014' END, "
     "  result = o.result::jsonb, http_timing = o.timing::jsonb "
     "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[]) "
     "  AS o(execution_id, status, http_status, error, result, timing) "
     "WHERE e.execution_id = o.execution_id AND e.status = 'running'";
-
-// Safe search_path for the duration of one call, as in execution_store.cpp.
-int begin_call() {
-    const int nest_level = NewGUCNestLevel();
-    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                            true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) {
-        elog(ERROR, "pg_jobs: SPI_connect failed");
-    }
-    return nest_level;
-}
-
-void end_call(int nest_level) {
-    SPI_finish();
-    AtEOXact_GUC(true, nest_level);
-}
 
 const char* copy_text(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
     char* value = SPI_getvalue(tuple, desc, column);
@@ -120,13 +110,10 @@ Datum text_array(const char* const* values, int count, bool* has_nulls, bool* nu
 }  // namespace
 
 int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
-    const int nest = begin_call();
+    const int nest = begin_store_call();
     Oid types[1] = {INT4OID};
     Datum values[1] = {Int32GetDatum(limit)};
-    const int rc = SPI_execute_with_args(kClaimSql, 1, types, values, nullptr, false, 0);
-    if (rc != SPI_OK_SELECT) {
-        elog(ERROR, "pg_jobs: claiming HTTP runs failed: %s", SPI_result_code_string(rc));
-    }
+    execute_stored(kClaimSql, 1, types, values, nullptr, SPI_OK_SELECT);
     const int rows = static_cast<int>(SPI_processed);
     auto* runs =
         static_cast<ClaimedHttpRun*>(MemoryContextAllocZero(into, sizeof(ClaimedHttpRun) * Max(rows, 1)));
@@ -147,7 +134,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
         run.timeout_ms = is_null ? 30000 : DatumGetInt64(timeout);
         run.first_execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
     }
-    end_call(nest);
+    end_store_call(nest);
     *out = runs;
     return rows;
 }
@@ -186,18 +173,15 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
     values[5] = text_array(timings, count, &has_nulls, nulls);
     Oid types[6] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
 
-    const int nest = begin_call();
-    const int rc = SPI_execute_with_args(kRecordSql, 6, types, values, nullptr, false, 0);
-    if (rc != SPI_OK_UPDATE) {
-        elog(ERROR, "pg_jobs: recording HTTP runs failed: %s", SPI_result_code_string(rc));
-    }
+    const int nest = begin_store_call();
+    execute_stored(kRecordSql, 6, types, values, nullptr, SPI_OK_UPDATE);
     const uint64 changed = SPI_processed;
-    end_call(nest);
+    end_store_call(nest);
     return changed;
 }
 
 int cancelled_http_runs(MemoryContext into, int64** out) {
-    const int nest = begin_call();
+    const int nest = begin_store_call();
     const int rc = SPI_execute(
         "SELECT execution_id FROM jobs.job_execution WHERE status = 'running' AND kind = 'http' "
         "AND worker_pid = pg_backend_pid() AND cancel_requested_by IS NOT NULL",
@@ -211,7 +195,7 @@ int cancelled_http_runs(MemoryContext into, int64** out) {
         bool is_null = false;
         ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
     }
-    end_call(nest);
+    end_store_call(nest);
     *out = ids;
     return rows;
 }

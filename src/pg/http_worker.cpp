@@ -335,6 +335,9 @@ void record_finished() {
         }
     }
     ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+    // Look for runs again: a scheduled run waiting for one of these (its
+    // job's overlap policy) may start now.
+    SetLatch(MyLatch);
 }
 
 long wait_timeout_ms(TimestampTz last_work) {

@@ -15,6 +15,8 @@
 #include "pg/launcher_jobs.hpp"
 #include "pg/launcher_memory.hpp"
 #include "pg/launcher_transaction.hpp"
+#include "pg/launcher_upkeep.hpp"
+#include "pg/prepared_wakes.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
 
@@ -154,6 +156,7 @@ long iteration() {
     if (GetCurrentTimestamp() < state->retry_at) {
         return milliseconds_until(state->retry_at);
     }
+    forget_unknown_prepared_wakes();  // a no-op unless prepared transactions predate us
     if (!state->extension_ready) {
         if (!extension_exists()) {
             if (!state->announced_missing_extension) {
@@ -173,9 +176,14 @@ long iteration() {
             recover_lost_runs();
         }
     }
-    queue_due_runs(state->agenda);
+    if (queue_due_runs(state->agenda) > 0) {
+        // Most due runs are for this database: its idle workers start on
+        // them now, before the launcher counts the queue per database.
+        wake_idle_workers(MyDatabaseId);
+    }
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
+    const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
 
     long sleep_ms = -1;
     if (const auto next = state->agenda.next_fire_time()) {
@@ -188,6 +196,10 @@ long iteration() {
     if (retry_pending) {
         const long retry_ms = milliseconds_until(retry_due);
         sleep_ms = sleep_ms < 0 ? retry_ms : Min(sleep_ms, retry_ms);
+    }
+    if (upkeep_at != 0) {
+        const long upkeep_ms = milliseconds_until(upkeep_at);
+        sleep_ms = sleep_ms < 0 ? upkeep_ms : Min(sleep_ms, upkeep_ms);
     }
     if (!workers_ok && (sleep_ms < 0 || sleep_ms > kRetryMs)) {
         sleep_ms = kRetryMs;
@@ -266,6 +278,7 @@ void pg_jobs_launcher_main(Datum /*argument*/) {
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
+            upkeep_soon();  // apply changed retention settings now
         }
         MemoryContextReset(iteration_context);
         MemoryContextSwitchTo(iteration_context);

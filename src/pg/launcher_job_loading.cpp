@@ -1,6 +1,7 @@
 // Reading job definitions into the launcher's agenda; see
 // launcher_job_loading.hpp.
 #include "core/cron_parser.hpp"
+#include "core/run_policies.hpp"
 #include "pg/launcher_job_loading.hpp"
 
 #include "pg/guard.hpp"
@@ -16,11 +17,13 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 }
 
 namespace pg_jobs::pg {
@@ -30,21 +33,35 @@ namespace {
 // amortise a fetch, small enough to bound memory.
 constexpr long kLoadBatch = 10000;
 
-// The columns both reads select, in this order.
-#define JOB_COLUMNS "job_id, schedule, timezone"
-#define SCHEDULED_JOBS "jobs.scheduled_job WHERE enabled AND schedule IS NOT NULL"
+// The columns both reads select, in this order. last_fire (for misfire
+// catch-up) is read only for jobs that catch up: the latest time the job
+// has a scheduled run for, else when it was last defined or enabled.
+#define JOB_COLUMNS                                                                                        \
+    "job_id, schedule, timezone, start_at, end_at, run_at, misfire, "                                      \
+    "CASE WHEN misfire <> 'skip' THEN coalesce((SELECT max(e.scheduled_for) FROM jobs.job_execution AS e " \
+    "  WHERE e.job_id = j.job_id AND e.triggered_by = 'schedule'), updated_at) END, updated_at"
+// Scheduled jobs, and one-shot jobs (no schedule, a run_at).
+#define SCHEDULED_JOBS \
+    "jobs.scheduled_job AS j WHERE enabled AND (schedule IS NOT NULL OR run_at IS NOT NULL)"
 
 // One job row, pointing into SPI's tuple table.
 struct JobRow {
     int64 job_id;
-    const char* schedule;
+    const char* schedule;  // nullptr: a one-shot job
     int schedule_length;
     const char* zone;
     int zone_length;
+    JobAgenda::Window window;
+    std::optional<Timestamp> run_at;
+    MisfirePolicy misfire;
+    std::optional<Timestamp> last_fire;
+    Timestamp updated_at;
 
     std::string_view schedule_text() const { return {schedule, static_cast<size_t>(schedule_length)}; }
     std::string_view zone_name() const { return {zone, static_cast<size_t>(zone_length)}; }
 };
+
+MissedRuns missed;  // see missed_runs()
 
 std::optional<JobAgenda::Resolved> resolve_schedule(std::string_view text, std::string_view zone_name) {
     cron::ParseResult parsed = cron::parse_schedule(text, parse_pg_interval);
@@ -100,6 +117,12 @@ text* text_column(HeapTuple tuple, TupleDesc desc, int column) {
     return DatumGetTextPP(SPI_getbinval(tuple, desc, column, &is_null));
 }
 
+std::optional<Timestamp> timestamp_column(HeapTuple tuple, TupleDesc desc, int column) {
+    bool is_null = false;
+    const Datum value = SPI_getbinval(tuple, desc, column, &is_null);
+    return is_null ? std::nullopt : std::optional<Timestamp>(DatumGetTimestampTz(value));
+}
+
 // Fills rows[0..count) from SPI_tuptable (JOB_COLUMNS); they stay valid
 // until SPI_freetuptable or SPI_finish.
 void read_job_rows(int count, JobRow* rows) {
@@ -107,13 +130,90 @@ void read_job_rows(int count, JobRow* rows) {
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         bool is_null = false;
-        rows[i].job_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
-        text* schedule = text_column(tuple, desc, 2);
+        JobRow& row = rows[i];
+        row.job_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
+        (void)SPI_getbinval(tuple, desc, 2, &is_null);
+        text* schedule = is_null ? nullptr : text_column(tuple, desc, 2);
         text* zone = text_column(tuple, desc, 3);
-        rows[i].schedule = VARDATA_ANY(schedule);
-        rows[i].schedule_length = static_cast<int>(VARSIZE_ANY_EXHDR(schedule));
-        rows[i].zone = VARDATA_ANY(zone);
-        rows[i].zone_length = static_cast<int>(VARSIZE_ANY_EXHDR(zone));
+        row.schedule = schedule == nullptr ? nullptr : VARDATA_ANY(schedule);
+        row.schedule_length = schedule == nullptr ? 0 : static_cast<int>(VARSIZE_ANY_EXHDR(schedule));
+        row.zone = VARDATA_ANY(zone);
+        row.zone_length = static_cast<int>(VARSIZE_ANY_EXHDR(zone));
+        row.window.start_at = timestamp_column(tuple, desc, 4);
+        row.window.end_at = timestamp_column(tuple, desc, 5);
+        row.run_at = timestamp_column(tuple, desc, 6);
+        text* misfire = text_column(tuple, desc, 7);
+        row.misfire = parse_misfire_policy(std::string_view(VARDATA_ANY(misfire), VARSIZE_ANY_EXHDR(misfire)))
+                          .value_or(MisfirePolicy::Skip);
+        row.last_fire = timestamp_column(tuple, desc, 8);
+        row.updated_at = timestamp_column(tuple, desc, 9).value_or(0);
+    }
+}
+
+bool inside(const JobAgenda::Window& window, Timestamp t) {
+    return (!window.start_at || t >= *window.start_at) && (!window.end_at || t <= *window.end_at);
+}
+
+// A job the agenda does not have yet (the launcher started, or the job was
+// enabled): the fire times it missed since its last scheduled run that its
+// misfire policy catches up.
+void note_catch_up(const JobRow& row, Timestamp now) {
+    if (row.misfire == MisfirePolicy::Skip || !row.last_fire) {
+        return;
+    }
+    const std::optional<JobAgenda::Resolved> resolved =
+        resolve_schedule(row.schedule_text(), row.zone_name());
+    if (!resolved) {
+        return;
+    }
+    for (Timestamp t :
+         missed_fire_times(row.misfire, resolved->schedule, *resolved->zone, *row.last_fire, now)) {
+        if (inside(row.window, t)) {
+            missed.catch_up.push_back(JobAgenda::Due{row.job_id, t});
+        }
+    }
+}
+
+// A one-shot job: it fires at run_at. A run_at that passed (and is not
+// pending in the agenda, due right now) before the job was last defined or
+// enabled, or before this launcher started, was missed: caught up once
+// unless misfire is skip (then the job disables itself). One that passed
+// only while the launcher was getting to the job (jobs.schedule_in with a
+// short delay) runs now.
+void load_one_shot(JobAgenda& agenda, const JobRow& row, Timestamp now, bool reload) {
+    const Timestamp run_at = *row.run_at;
+    const bool pending = agenda.pending_fire_time(row.job_id) == std::optional<Timestamp>(run_at);
+    if (run_at <= now && !pending) {
+        const bool missed_while_off = run_at < row.updated_at || run_at < MyStartTimestamp;
+        if (missed_while_off && row.misfire == MisfirePolicy::Skip) {
+            missed.missed_one_shots.push_back(row.job_id);
+        } else {
+            missed.catch_up.push_back(JobAgenda::Due{row.job_id, run_at});
+        }
+    }
+    if (reload) {
+        agenda.add_one_shot(row.job_id, run_at);
+    } else {
+        agenda.upsert_one_shot(row.job_id, run_at, now);
+    }
+}
+
+// Adds (reload) or upserts one job row.
+void load_row(JobAgenda& agenda, const JobRow& row, Timestamp now, bool reload,
+              const JobAgenda::Resolver& resolver) {
+    if (row.schedule == nullptr) {
+        if (row.run_at) {
+            load_one_shot(agenda, row, now, reload);
+        }
+        return;
+    }
+    const bool is_new = !agenda.has_job(row.job_id);
+    const bool usable =
+        reload
+            ? agenda.add_job(row.job_id, row.schedule_text(), row.zone_name(), resolver, row.window)
+            : agenda.upsert_job(row.job_id, row.schedule_text(), row.zone_name(), resolver, now, row.window);
+    if (usable && is_new) {
+        note_catch_up(row, now);
     }
 }
 
@@ -158,6 +258,10 @@ void finish_read(MemoryContext caller) {
 
 }  // namespace
 
+MissedRuns& missed_runs() {
+    return missed;
+}
+
 void load_jobs(JobAgenda& agenda, Timestamp now) {
     MemoryContext caller = CurrentMemoryContext;
     Portal portal = call_pg([] { return open_job_cursor(); });
@@ -170,7 +274,7 @@ void load_jobs(JobAgenda& agenda, Timestamp now) {
             break;
         }
         for (int i = 0; i < count; ++i) {
-            agenda.add_job(rows[i].job_id, rows[i].schedule_text(), rows[i].zone_name(), resolver);
+            load_row(agenda, rows[i], now, true, resolver);
         }
         call_pg([&] { SPI_freetuptable(SPI_tuptable); });
     }
@@ -192,7 +296,7 @@ void apply_job_changes(JobAgenda& agenda, const int64* job_ids, int count, Times
     std::vector<int64> scheduled;
     scheduled.reserve(found);
     for (int i = 0; i < found; ++i) {
-        agenda.upsert_job(rows[i].job_id, rows[i].schedule_text(), rows[i].zone_name(), resolver, now);
+        load_row(agenda, rows[i], now, false, resolver);
         scheduled.push_back(rows[i].job_id);
     }
     call_pg([&] { finish_read(caller); });

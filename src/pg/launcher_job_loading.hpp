@@ -7,7 +7,20 @@
 #include "core/job_agenda.hpp"
 #include "pg/pg_headers.hpp"
 
+#include <vector>
+
 namespace pg_jobs::pg {
+
+// What loading found besides the agenda, for the launcher to queue next:
+// misfire catch-up runs of jobs the agenda did not have yet (the launcher
+// started, or the job was enabled) and missed one-shot runs (misfire
+// run_once or run_all), and one-shot jobs whose run_at was missed with
+// misfire skip (to disable).
+struct MissedRuns {
+    std::vector<JobAgenda::Due> catch_up;
+    std::vector<int64> missed_one_shots;
+};
+MissedRuns& missed_runs();
 
 // Rebuilds `agenda` from the enabled scheduled jobs (see JobAgenda).
 void load_jobs(JobAgenda& agenda, Timestamp now);

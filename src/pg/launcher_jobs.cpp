@@ -5,11 +5,13 @@
 #include "pg/guard.hpp"
 #include "pg/http_worker.hpp"
 #include "pg/gucs.hpp"
+#include "pg/launcher_job_loading.hpp"
 #include "pg/launcher_transaction.hpp"
 #include "pg/remote_runs.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
 
+#include <utility>
 #include <vector>
 
 extern "C" {
@@ -42,14 +44,67 @@ bool extension_exists() {
     return exists;
 }
 
+namespace {
+
+// Queues runs loading found missed (misfire catch-ups, missed one-shots) and
+// disables the one-shots missed with misfire skip. Each list is cleared once
+// its transaction commits.
+uint64 queue_missed_runs() {
+    MissedRuns& missed = missed_runs();
+    uint64 queued = 0;
+    if (!missed.catch_up.empty()) {
+        std::vector<int64> job_ids;
+        std::vector<TimestampTz> fire_times;
+        for (const JobAgenda::Due& run : missed.catch_up) {
+            job_ids.push_back(run.job_id);
+            fire_times.push_back(run.fire_time);
+        }
+        run_in_transaction([&] {
+            queued = queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()),
+                                          true);
+        });
+        ereport(LOG, (errmsg("pg_jobs: queued %llu misfire catch-up run(s)",
+                             static_cast<unsigned long long>(queued))));
+        missed.catch_up.clear();
+    }
+    if (!missed.missed_one_shots.empty()) {
+        run_in_transaction([&] {
+            (void)expire_one_shots(missed.missed_one_shots.data(),
+                                   static_cast<int>(missed.missed_one_shots.size()));
+        });
+        missed.missed_one_shots.clear();
+    }
+    return queued;
+}
+
+// Disables the jobs whose window the agenda found over (when it loaded
+// them, or when it took their last run).
+void end_windows(JobAgenda& agenda) {
+    const std::vector<std::pair<int64_t, Timestamp>> ended = agenda.take_ended_jobs();
+    if (ended.empty()) {
+        return;
+    }
+    std::vector<int64> job_ids;
+    std::vector<TimestampTz> end_ats;
+    for (const auto& [job_id, end_at] : ended) {
+        job_ids.push_back(job_id);
+        end_ats.push_back(end_at);
+    }
+    run_in_transaction(
+        [&] { (void)end_job_windows(job_ids.data(), end_ats.data(), static_cast<int>(job_ids.size())); });
+}
+
+}  // namespace
+
 uint64 queue_due_runs(JobAgenda& agenda) {
     std::vector<JobAgenda::Due> due;
     std::vector<int64> job_ids;
     std::vector<TimestampTz> fire_times;
-    uint64 queued = 0;
+    uint64 queued = queue_missed_runs();
     for (;;) {
         due.clear();
         if (agenda.take_due(GetCurrentTimestamp(), kQueueBatch, due) == 0) {
+            end_windows(agenda);
             return queued;
         }
         job_ids.clear();
@@ -63,8 +118,8 @@ uint64 queue_due_runs(JobAgenda& agenda) {
         // an earlier, committed batch already queued).
         try {
             run_in_transaction([&] {
-                queued +=
-                    queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()));
+                queued += queue_scheduled_runs(job_ids.data(), fire_times.data(),
+                                               static_cast<int>(job_ids.size()), false);
             });
         } catch (...) {
             agenda.put_back(due);
@@ -81,8 +136,10 @@ uint64 queue_reboot_runs(const JobAgenda& agenda) {
     }
     static_assert(sizeof(int64_t) == sizeof(int64));
     run_in_transaction([&] {
+        // The launcher's own start is the scheduler's start: after a crash
+        // restart it is a new process, so jobs defined before the crash run.
         queued = pg_jobs::pg::queue_reboot_runs(reinterpret_cast<const int64*>(jobs.data()),
-                                                static_cast<int>(jobs.size()));
+                                                static_cast<int>(jobs.size()), MyStartTimestamp);
     });
     return queued;
 }
@@ -99,6 +156,25 @@ uint64 recover_lost_runs() {
     if (changed > 0) {
         ConditionVariableBroadcast(&shared->run_finished);
         ereport(LOG, (errmsg("pg_jobs: marked %llu interrupted run(s) as crashed",
+                             static_cast<unsigned long long>(changed))));
+    }
+    return changed;
+}
+
+uint64 recover_stuck_runs() {
+    // Long enough that a run whose worker is ending normally (timeout
+    // cancellation, then the record) is never taken for a stuck one.
+    constexpr int64 kStuckRunGraceMs = 30 * 1000;
+    settle_remote_runs();
+    SchedulerShared* shared = scheduler_shared();
+    auto* held = static_cast<int64*>(call_pg([&] { return palloc(sizeof(int64) * shared->slot_count); }));
+    const int held_count = runs_in_mailboxes(held);
+    uint64 changed = 0;
+    run_in_transaction(
+        [&] { changed = mark_stuck_runs_crashed(held, held_count, default_timeout_ms(), kStuckRunGraceMs); });
+    if (changed > 0) {
+        ConditionVariableBroadcast(&shared->run_finished);
+        ereport(LOG, (errmsg("pg_jobs: marked %llu stuck run(s) as crashed (past their timeout, no worker)",
                              static_cast<unsigned long long>(changed))));
     }
     return changed;

@@ -21,6 +21,11 @@ uint64 queue_reboot_runs(const JobAgenda& agenda);
 // Runs left 'running' by a process that is gone become 'crashed'.
 uint64 recover_lost_runs();
 
+// Runs still 'running' past their timeout plus a grace period, with no live
+// worker, become 'crashed' (a periodic check: recover_lost_runs only runs
+// at launcher start and when a worker exit is noticed).
+uint64 recover_stuck_runs();
+
 // Wakes or starts workers for the databases with queued runs, and fails the
 // runs of databases no worker can serve. Returns false when workers were
 // needed but could not be started (try again soon).

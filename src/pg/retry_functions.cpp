@@ -20,6 +20,7 @@ std::string_view text_argument(FunctionCallInfo fcinfo, int index) {
     if (PG_ARGISNULL(index)) {
         return {};
     }
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
     const text* value = PG_GETARG_TEXT_PP(index);
     return {VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)};
 }
@@ -56,7 +57,9 @@ Datum is_retryable(FunctionCallInfo fcinfo) {
 Datum retry_at(FunctionCallInfo fcinfo) {
     const TimestampTz failed_at = PG_GETARG_TIMESTAMPTZ(0);
     const int32 attempt = PG_GETARG_INT32(1);
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
     const int64 backoff = interval_micros(PG_GETARG_INTERVAL_P(2));
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
     const int64 backoff_max = interval_micros(PG_GETARG_INTERVAL_P(3));
     const int64 execution_id = PG_GETARG_INT64(4);
     if (TIMESTAMP_NOT_FINITE(failed_at)) {

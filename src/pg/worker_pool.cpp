@@ -196,6 +196,19 @@ WorkerSupply provide_workers(Oid database_oid, int64 queued) {
     return wanted == 0 && workers_here == 0 && queued > 0 ? WorkerSupply::Starved : WorkerSupply::Enough;
 }
 
+void wake_idle_workers(Oid database_oid) {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_SHARED);
+    for (int i = 0; i < shared->slot_count; ++i) {
+        const WorkerSlot& slot = shared->slots[i];
+        if (slot.state == SlotState::Running && slot.idle && !slot.remote && slot.latch != nullptr &&
+            slot.database_oid == database_oid) {
+            SetLatch(slot.latch);
+        }
+    }
+    LWLockRelease(shared->lock);
+}
+
 bool retire_idle_worker(const Oid* busy, int busy_count) {
     SchedulerShared* shared = scheduler_shared();
     bool retired = false;

@@ -26,6 +26,11 @@ WorkerSupply provide_workers(Oid database_oid, int64 queued);
 // Returns false if no worker is idle elsewhere.
 bool retire_idle_worker(const Oid* busy, int busy_count);
 
+// Wakes the idle workers connected to `database_oid` that claim runs
+// themselves (not those handed runs by the launcher): runs were just queued
+// there. Takes the lock briefly; cannot fail.
+void wake_idle_workers(Oid database_oid);
+
 }  // namespace pg_jobs::pg
 
 // Entry point the postmaster calls (by name) in each SQL worker process.

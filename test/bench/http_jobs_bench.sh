@@ -129,7 +129,7 @@ sample_connections() {
 }
 
 # --- The cluster and the job -------------------------------------------------------------
-scheduler_start http_jobs_bench "track_commit_timestamp = on" "timezone = 'UTC'"
+scheduler_start http_jobs_bench "track_commit_timestamp = on" "timezone = 'UTC'" "jobs.history_per_job = 0"
 max_concurrent="$(value "SHOW jobs.http_max_concurrent")"
 cluster_psql -o /dev/null <<SQL
 SELECT jobs.schedule_http('bench_http', NULL, '$url');

@@ -89,7 +89,7 @@ case "$CRON_MODE" in
     *) error "CRON_MODE is libpq or bgw, not '$CRON_MODE'" ;;
 esac
 cluster_start scheduler_bench "shared_preload_libraries = 'pg_jobs,pg_cron'" "cron.database_name = 'postgres'" \
-    "max_worker_processes = 64" "max_connections = 200" "timezone = 'UTC'" "${cron_conf[@]}"
+    "max_worker_processes = 64" "max_connections = 200" "timezone = 'UTC'" "jobs.history_per_job = 0" "${cron_conf[@]}"
 cluster_psql <<'SQL'
 CREATE EXTENSION pg_jobs;
 CREATE EXTENSION pg_cron;

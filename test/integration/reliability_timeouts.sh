@@ -7,8 +7,8 @@
 #     rolled back) and ends a queued one before it starts; only the owner or
 #     a superuser may cancel;
 #   - a timed out run with max_retries gets retries (attempt, retry_of), each
-#     waiting its backoff; a run crashed by kill -9 is retried after the
-#     restart and the retry succeeds;
+#     waiting its backoff; a run crashed by kill -9, or cancelled by a fast
+#     shutdown, is retried after the restart and the retry succeeds;
 #   - effects = succeeded runs throughout.
 #
 #   test/integration/reliability_timeouts.sh      (needs pg_jobs installed: make install)
@@ -132,6 +132,25 @@ retry="$(value "SELECT execution_id FROM jobs.job_execution WHERE retry_of = $id
 [[ "$(wait_final "$retry" 60)" == succeeded ]] || fail "the retry of the crashed run succeeds: $(field "$retry" "row(status, error)")"
 [[ "$(effects_of "$id"):$(effects_of "$retry")" == 0:1 ]] || fail "only the retry's effects are applied"
 pass "kill -9 mid-run: the run is crashed, its retry (attempt $(field "$retry" attempt)) succeeds, effects once"
+
+# A run cancelled by a fast shutdown is retried after the start.
+cluster_psql -o /dev/null <<'SQL'
+SELECT jobs.schedule('stop_once', NULL,
+    $$INSERT INTO public.effects SELECT (jobs.context()->>'execution_id')::bigint, 'stop_once';
+      SELECT CASE WHEN jobs.context()->>'triggered_by' <> 'retry' THEN pg_sleep(600) END$$,
+    max_retries => 1, retry_backoff => '100 milliseconds');
+SQL
+id="$(value "SELECT jobs.trigger('stop_once')")"
+wait_for 30 is_running "$id" || fail "the stop_once run starts"
+cluster_restart fast
+wait_for 60 launcher_running || fail "the launcher is back after the fast restart"
+[[ "$(wait_final "$id" 30)" == cancelled && "$(field "$id" error)" == shutdown:* ]] ||
+    fail "the run interrupted by the fast shutdown is cancelled with reason shutdown: $(field "$id" "row(status, error)")"
+retry="$(value "SELECT execution_id FROM jobs.job_execution WHERE retry_of = $id")"
+[[ -n "$retry" && "$(wait_final "$retry" 60)" == succeeded ]] ||
+    fail "the run cancelled by the shutdown is retried after the start: $(show_executions "job_name = 'stop_once'")"
+[[ "$(effects_of "$id"):$(effects_of "$retry")" == 0:1 ]] || fail "only the retry's effects are applied"
+pass "fast shutdown mid-run: cancelled (shutdown), retried after the start, the retry succeeds, effects once"
 
 # --- Counting -------------------------------------------------------------------------------------
 mismatch="$(value "SELECT count(*) FROM jobs.job_execution AS e

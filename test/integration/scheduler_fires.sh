@@ -14,7 +14,7 @@ source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
 
-scheduler_start scheduler_fires
+scheduler_start scheduler_fires "jobs.history_per_job = 0"
 cluster_psql -o /dev/null <<'SQL'
 CREATE TABLE public.ticks (at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE public.tocks (at timestamptz NOT NULL DEFAULT clock_timestamp());

@@ -14,7 +14,7 @@ source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
 
-scheduler_start scheduler_trigger
+scheduler_start scheduler_trigger "jobs.history_per_job = 0"
 cluster_psql -o /dev/null <<'SQL'
 CREATE TABLE public.received (payload jsonb, context jsonb, at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE public.pairs (x int PRIMARY KEY);

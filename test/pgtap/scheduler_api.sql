@@ -15,7 +15,7 @@ CREATE EXTENSION IF NOT EXISTS pg_jobs;
 SET LOCAL jobs.timezone = 'UTC';
 SET LOCAL timezone = 'UTC';
 
-SELECT plan(92);
+SELECT plan(98);
 
 -- Runs SQL as another role (pgTAP's own bookkeeping must stay with us). On
 -- error the caller's subtransaction also undoes the SET ROLE.
@@ -36,24 +36,48 @@ CREATE ROLE pgtap_jobs_other;
 GRANT USAGE ON SCHEMA jobs TO pgtap_jobs_owner, pgtap_jobs_other;
 
 -- Signatures -----------------------------------------------------------------
-SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval)'::regprocedure),
+SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval, '
+                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval)'::regprocedure),
           'job_name text, schedule text, command text, database text DEFAULT NULL::text, '
           'timezone text DEFAULT NULL::text, enabled boolean DEFAULT true, timeout interval DEFAULT NULL::interval, '
           'max_retries integer DEFAULT 0, retry_backoff interval DEFAULT ''00:00:01''::interval, '
-          'retry_backoff_max interval DEFAULT ''00:00:30''::interval', 'schedule arguments');
+          'retry_backoff_max interval DEFAULT ''00:00:30''::interval, overlap text DEFAULT ''skip''::text, '
+          'max_concurrent integer DEFAULT 1, misfire text DEFAULT ''skip''::text, '
+          'starting_deadline interval DEFAULT NULL::interval, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
+          'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
+          'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
+          'min_trigger_interval interval DEFAULT NULL::interval', 'schedule arguments');
 SELECT function_returns('jobs', 'schedule', ARRAY['text', 'text', 'text', 'text', 'text', 'boolean', 'interval',
-                                                  'integer', 'interval', 'interval'], 'bigint');
-SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval)'::regprocedure),
+                                                  'integer', 'interval', 'interval', 'text', 'integer', 'text',
+                                                  'interval', 'timestamp with time zone', 'timestamp with time zone',
+                                                  'integer', 'timestamp with time zone', 'interval'], 'bigint');
+SELECT is(pg_get_function_arguments('jobs.schedule_in(text, interval, text)'::regprocedure),
+          'job_name text, delay interval, command text', 'schedule_in arguments');
+SELECT has_function('jobs', 'schedule_in', ARRAY['text', 'interval', 'text']);
+SELECT function_returns('jobs', 'schedule_in', ARRAY['text', 'interval', 'text'], 'bigint');
+SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval, '
+                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[])'::regprocedure),
           'job_name text, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
           'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
           'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
-          'retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval',
+          'retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval, '
+          'overlap text DEFAULT NULL::text, max_concurrent integer DEFAULT NULL::integer, misfire text DEFAULT NULL::text, '
+          'starting_deadline interval DEFAULT NULL::interval, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
+          'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
+          'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
+          'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[]',
           'alter by name arguments');
-SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval)'::regprocedure),
+SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval, '
+                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[])'::regprocedure),
           'job_id bigint, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
           'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
           'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
-          'retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval',
+          'retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval, '
+          'overlap text DEFAULT NULL::text, max_concurrent integer DEFAULT NULL::integer, misfire text DEFAULT NULL::text, '
+          'starting_deadline interval DEFAULT NULL::interval, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
+          'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
+          'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
+          'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[]',
           'alter by id arguments');
 SELECT has_function('jobs', 'enable', ARRAY['text']);
 SELECT has_function('jobs', 'enable', ARRAY['bigint']);
@@ -81,7 +105,7 @@ WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname NOT LIKE '\_%' AND p.p
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef$$,
     ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger', '_schedule_http', '_alter_http',
-          '_cancel', '_queue_retry'],
+          '_cancel', '_queue_retry', '_schedule_in'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
@@ -123,6 +147,9 @@ SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is
 SELECT has_index('jobs', 'job_execution', 'job_execution_once_per_time', ARRAY['job_id', 'scheduled_for']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_active_by_job', ARRAY['job_id', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_ended', 'COALESCE(finished_at, queued_at)');
+SELECT has_index('jobs', 'job_execution', 'job_execution_running', ARRAY['execution_id']);
 SELECT hasnt_fk('jobs', 'job_execution', 'history outlives jobs: no foreign key');
 SELECT table_privs_are('jobs', 'scheduled_job', 'public', ARRAY['SELECT'], 'PUBLIC may only read scheduled_job');
 SELECT table_privs_are('jobs', 'job_execution', 'public', ARRAY['SELECT'], 'PUBLIC may only read job_execution');
@@ -144,7 +171,8 @@ SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, data
 -- Views -------------------------------------------------------------------------
 SELECT columns_are('jobs', 'job_status',
     ARRAY['job_id', 'job_name', 'owner', 'schedule', 'timezone', 'enabled', 'last_started_at', 'last_status',
-          'last_duration', 'next_run_at', 'running', 'total_runs', 'succeeded_runs', 'failed_runs']);
+          'last_duration', 'next_run_at', 'running', 'total_runs', 'succeeded_runs', 'failed_runs',
+          'disabled_reason']);
 SELECT has_column('jobs', 'job_history', 'error', 'job_history shows errors');
 SELECT ok((SELECT 'security_invoker=true' = ANY (reloptions) FROM pg_class WHERE oid = 'jobs.job_status'::regclass),
           'job_status applies the reader''s row level security');

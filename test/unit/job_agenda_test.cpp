@@ -464,5 +464,93 @@ TEST(JobAgendaPutBack, KeepsTheEarlierTimeAndSkipsRemovedJobs) {
     EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 01:00:00");
 }
 
+// --- Windows and one-shot jobs ------------------------------------------------------
+
+TEST(JobAgendaWindow, StartAtDelaysAndEndAtEndsTheJob) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    JobAgenda::Window window;
+    window.start_at = utc("2026-01-01 03:00:00");
+    window.end_at = utc("2026-01-01 04:00:00");
+    agenda.begin_reload();
+    ASSERT_TRUE(agenda.add_job(1, "0 * * * *", "UTC", resolver.get(), window));
+    agenda.finish_reload(utc("2026-01-01 00:30:00"));
+    EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 03:00:00");
+    EXPECT_TRUE(take_all(agenda, utc("2026-01-01 02:59:59")).empty());
+    ASSERT_EQ(take_all(agenda, utc("2026-01-01 03:00:00")).size(), 1u);
+    EXPECT_TRUE(agenda.take_ended_jobs().empty());
+    const auto last = take_all(agenda, utc("2026-01-01 04:00:00"));
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(utc_text(last[0].fire_time), "2026-01-01 04:00:00");  // end_at itself is inside
+    // No fire time is left in the window: the job ends (and is told once).
+    EXPECT_FALSE(agenda.next_fire_time().has_value());
+    const auto ended = agenda.take_ended_jobs();
+    ASSERT_EQ(ended.size(), 1u);
+    EXPECT_EQ(ended[0].first, 1);
+    EXPECT_EQ(utc_text(ended[0].second), "2026-01-01 04:00:00");
+    EXPECT_TRUE(agenda.take_ended_jobs().empty());
+    EXPECT_TRUE(agenda.has_job(1));
+}
+
+TEST(JobAgendaWindow, ChangingTheWindowReschedulesKeepingItDoesNot) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    const Timestamp now = utc("2026-01-01 00:30:00");
+    ASSERT_TRUE(agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), now));
+    EXPECT_EQ(utc_text(*agenda.pending_fire_time(1)), "2026-01-01 01:00:00");
+    JobAgenda::Window later;
+    later.start_at = utc("2026-01-02 00:00:00");
+    ASSERT_TRUE(agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), now, later));
+    EXPECT_EQ(utc_text(*agenda.pending_fire_time(1)), "2026-01-02 00:00:00");
+    ASSERT_TRUE(agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), utc("2026-01-01 23:00:00"), later));
+    EXPECT_EQ(utc_text(*agenda.pending_fire_time(1)), "2026-01-02 00:00:00");
+    // A window already over when loaded ends the job at once.
+    JobAgenda::Window past;
+    past.end_at = utc("2025-12-31 00:00:00");
+    ASSERT_TRUE(agenda.upsert_job(2, "0 * * * *", "UTC", resolver.get(), now, past));
+    EXPECT_FALSE(agenda.pending_fire_time(2).has_value());
+    ASSERT_EQ(agenda.take_ended_jobs().size(), 1u);
+}
+
+TEST(JobAgendaOneShot, FiresOnceAtRunAt) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    agenda.begin_reload();
+    agenda.add_one_shot(4, utc("2026-01-01 01:00:00"));
+    agenda.add_one_shot(5, utc("2025-01-01 00:00:00"));  // missed: not queued
+    ASSERT_TRUE(agenda.add_job(6, "@reboot", "UTC", resolver.get()));
+    agenda.finish_reload(utc("2026-01-01 00:00:00"));
+    EXPECT_EQ(agenda.job_count(), 3u);
+    EXPECT_FALSE(agenda.pending_fire_time(5).has_value());
+    EXPECT_EQ(agenda.reboot_jobs(), std::vector<int64_t>{6});
+    const auto due = take_all(agenda, utc("2026-01-01 01:00:05"));
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].job_id, 4);
+    EXPECT_EQ(utc_text(due[0].fire_time), "2026-01-01 01:00:00");
+    EXPECT_TRUE(take_all(agenda, utc("2030-01-01 00:00:00")).empty());
+    EXPECT_FALSE(agenda.next_fire_time().has_value());
+    EXPECT_TRUE(agenda.take_ended_jobs().empty());
+}
+
+TEST(JobAgendaOneShot, ReloadKeepsItAndAChangeMovesIt) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    agenda.upsert_one_shot(4, utc("2026-01-01 01:00:00"), utc("2026-01-01 00:00:00"));
+    agenda.begin_reload();
+    agenda.add_one_shot(4, utc("2026-01-01 01:00:00"));
+    agenda.finish_reload(utc("2026-01-01 01:00:00"));  // due right now: kept
+    EXPECT_EQ(utc_text(*agenda.pending_fire_time(4)), "2026-01-01 01:00:00");
+    agenda.upsert_one_shot(4, utc("2026-01-01 02:00:00"), utc("2026-01-01 01:00:00"));
+    EXPECT_EQ(utc_text(*agenda.pending_fire_time(4)), "2026-01-01 02:00:00");
+    // A one-shot job given a schedule becomes an ordinary one, and back.
+    ASSERT_TRUE(agenda.upsert_job(4, "30 * * * *", "UTC", resolver.get(), utc("2026-01-01 01:00:00")));
+    EXPECT_EQ(utc_text(*agenda.pending_fire_time(4)), "2026-01-01 01:30:00");
+    EXPECT_EQ(agenda.schedule_count(), 1u);
+    agenda.upsert_one_shot(4, utc("2026-01-01 03:00:00"), utc("2026-01-01 01:00:00"));
+    EXPECT_EQ(agenda.schedule_count(), 0u);
+    EXPECT_TRUE(agenda.remove_job(4));
+    EXPECT_EQ(agenda.job_count(), 0u);
+}
+
 }  // namespace
 }  // namespace pg_jobs

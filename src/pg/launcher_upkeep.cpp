@@ -1,0 +1,58 @@
+// The launcher's periodic upkeep; see launcher_upkeep.hpp.
+#include "pg/launcher_jobs.hpp"  // first: it includes src/core, which must come before PostgreSQL
+#include "pg/launcher_upkeep.hpp"
+
+#include "pg/execution_store.hpp"
+#include "pg/history_retention.hpp"
+#include "pg/launcher_transaction.hpp"
+
+extern "C" {
+#include "utils/timestamp.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+constexpr int64 kPassIntervalUs = 60 * USECS_PER_SEC;
+// Retention's share of a pass: scheduling waits at most this (plus a batch).
+constexpr int64 kRetentionBudgetUs = 100 * 1000;
+// A pass cut short by its budget continues this soon (a backlog is worked
+// off at about a tenth of the launcher's time).
+constexpr int64 kBacklogPauseUs = 1 * USECS_PER_SEC;
+
+TimestampTz next_pass_at = 0;  // 0: at the first iteration
+bool wake_for_next_pass = false;
+
+}  // namespace
+
+TimestampTz upkeep_if_due() {
+    const TimestampTz now = GetCurrentTimestamp();
+    if (now < next_pass_at) {
+        return wake_for_next_pass ? next_pass_at : 0;
+    }
+    // Not due again before the pass ends, even if it fails.
+    next_pass_at = now + kPassIntervalUs;
+    wake_for_next_pass = true;
+    const uint64 crashed = recover_stuck_runs();
+    const RetentionProgress retention = trim_history(GetCurrentTimestamp() + kRetentionBudgetUs);
+    const TimestampTz ended = GetCurrentTimestamp();
+    ereport(DEBUG1, (errmsg("pg_jobs launcher: history retention deleted %llu run(s) in %.3f ms%s",
+                            static_cast<unsigned long long>(retention.deleted),
+                            static_cast<double>(ended - now) / 1000.0,
+                            retention.finished ? "" : "; more to delete")));
+    if (!retention.finished) {
+        next_pass_at = ended + kBacklogPauseUs;
+        return next_pass_at;
+    }
+    bool running = false;
+    run_in_transaction([&] { running = any_run_in_progress(); });
+    wake_for_next_pass = running || crashed > 0 || retention.deleted > 0;
+    return wake_for_next_pass ? next_pass_at : 0;
+}
+
+void upkeep_soon() {
+    next_pass_at = 0;
+    trim_every_job_next();
+}
+
+}  // namespace pg_jobs::pg

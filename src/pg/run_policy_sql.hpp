@@ -1,0 +1,148 @@
+// The SQL that applies the per-job run policies (see core/run_policies.hpp)
+// where runs are queued and claimed, kept set-based: one statement per batch
+// of due runs, one extra index probe or two per claim.
+//  - overlap: decided when the launcher queues a scheduled run, from the
+//    job's unfinished runs (job_execution_active_by_job); and at claim time
+//    a scheduled run of a job whose overlap is not 'allow' waits until every
+//    earlier run of the job has finished, so queued runs of one job never
+//    run side by side (workers would otherwise run them concurrently).
+//  - starting_deadline: a scheduled run already past it when queued, or
+//    when a worker would start it, is recorded 'skipped'.
+//  - max_runs and one-shot jobs (run_at): the job disables itself in the
+//    transaction that queues its last run, and tells the launcher's agenda.
+#pragma once
+
+namespace pg_jobs::pg {
+
+// $1 bigint[] job ids, $2 timestamptz[] fire times, $3 boolean catch-up
+// (misfire catch-up runs: queued whatever the overlap policy, they wait for
+// the earlier runs at claim time). Returns one row: runs queued, runs
+// replaced, jobs disabled.
+inline constexpr const char* kQueueScheduledRunsSql =
+    "WITH due AS ("
+    "  SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, d.fire_time, $3::boolean AS "
+    "catch_up, "
+    "    j.overlap, j.max_concurrent, j.starting_deadline, j.max_runs, j.schedule IS NULL AS one_shot, "
+    "    a.running, a.waiting, a.running_id, a.running_since, a.waiting_id, "
+    "    row_number() OVER (PARTITION BY j.job_id ORDER BY d.fire_time) AS nth, "
+    // Scheduled runs since the job was last defined, changed or enabled.
+    "    CASE WHEN j.max_runs IS NOT NULL THEN (SELECT count(*) FROM jobs.job_execution AS r "
+    "      WHERE r.job_id = j.job_id AND r.triggered_by = 'schedule' AND r.status <> 'skipped' "
+    "        AND r.queued_at >= j.updated_at) END AS runs_so_far "
+    "  FROM unnest($1::bigint[], $2::timestamptz[]) AS d(job_id, fire_time) "
+    "  JOIN jobs.scheduled_job AS j ON j.job_id = d.job_id "
+    "  CROSS JOIN LATERAL ("
+    "    SELECT count(*) FILTER (WHERE r.status = 'running') AS running, "
+    "      count(*) FILTER (WHERE r.status = 'queued') AS waiting, "
+    "      min(r.execution_id) FILTER (WHERE r.status = 'running') AS running_id, "
+    "      min(r.started_at) FILTER (WHERE r.status = 'running') AS running_since, "
+    "      min(r.execution_id) FILTER (WHERE r.status = 'queued') AS waiting_id "
+    "    FROM jobs.job_execution AS r WHERE r.job_id = j.job_id AND r.status IN ('queued', 'running')) AS a "
+    "  WHERE j.enabled AND (j.schedule IS NOT NULL OR j.run_at = d.fire_time)), "
+    "decided AS ("
+    "  SELECT due.*, coalesce(due.runs_so_far + due.nth > due.max_runs, false) AS over_limit, "
+    "    CASE "
+    "      WHEN due.starting_deadline IS NOT NULL "
+    "           AND clock_timestamp() > due.fire_time + due.starting_deadline THEN "
+    "        format('skipped: missed its starting deadline of %s (scheduled for %s)', "
+    "               due.starting_deadline, due.fire_time) "
+    "      WHEN due.catch_up THEN NULL "
+    "      WHEN due.overlap = 'skip' AND due.running > 0 THEN "
+    "        format('skipped: the run %s started at %s was still running (overlap skip)', "
+    "               due.running_id, due.running_since) "
+    "      WHEN due.overlap = 'skip' AND due.waiting > 0 THEN "
+    "        format('skipped: the run %s was still waiting to start (overlap skip)', due.waiting_id) "
+    "      WHEN due.overlap = 'queue' AND due.waiting > 0 THEN "
+    "        format('skipped: the run %s was already waiting for the running one (overlap queue)', "
+    "               due.waiting_id) "
+    "      WHEN due.overlap = 'allow' AND due.running + due.waiting >= due.max_concurrent THEN "
+    "        format('skipped: %s run(s) of the job were still active, max_concurrent is %s (overlap allow)', "
+    "               due.running + due.waiting, due.max_concurrent) "
+    "    END AS skip_reason "
+    "  FROM due), "
+    "inserted AS ("
+    "  INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by, "
+    "    scheduled_for, status, finished_at, error) "
+    "  SELECT d.job_id, d.job_name, d.owner, d.database, d.command, d.kind, 'schedule', d.fire_time, "
+    "    CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
+    "    CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason "
+    "  FROM decided AS d WHERE NOT d.over_limit ORDER BY d.fire_time, d.job_id "  // catch-ups: oldest first
+    "  ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING "
+    "  RETURNING execution_id, job_id, status), "
+    // overlap replace: the job's unfinished runs make way for the new one
+    // (the statement's snapshot does not see it). A queued one ends now; a
+    // running one is interrupted at commit and recorded cancelled with this
+    // error by its worker.
+    "replaced AS ("
+    "  UPDATE jobs.job_execution AS r "
+    "  SET status = CASE WHEN r.status = 'queued' THEN 'cancelled' ELSE r.status END, "
+    "    finished_at = CASE WHEN r.status = 'queued' THEN clock_timestamp() END, "
+    "    sqlstate = CASE WHEN r.status = 'queued' THEN '57014' END, "
+    "    error = format('replaced by run %s (overlap replace)', i.execution_id), cancel_requested_by = "
+    "r.owner "
+    "  FROM inserted AS i, jobs.scheduled_job AS j "
+    "  WHERE i.status = 'queued' AND j.job_id = i.job_id AND j.overlap = 'replace' "
+    "    AND r.job_id = i.job_id AND r.status IN ('queued', 'running') "
+    "  RETURNING jobs._request_cancel(r.execution_id, CASE WHEN r.status = 'running' THEN r.kind "
+    "    ELSE 'queued' END)), "
+    "disabled AS ("
+    "  UPDATE jobs.scheduled_job AS j SET enabled = false, "
+    "    disabled_reason = CASE WHEN d.one_shot THEN 'one-shot run done' "
+    "      ELSE format('max_runs (%s) reached', d.max_runs) END "
+    "  FROM decided AS d "
+    "  WHERE j.job_id = d.job_id AND j.enabled AND (d.one_shot OR d.over_limit "
+    "    OR (d.skip_reason IS NULL AND d.runs_so_far + d.nth >= d.max_runs)) "
+    "  RETURNING jobs._wake_scheduler(true, j.job_id)) "
+    "SELECT (SELECT count(*) FROM inserted WHERE status = 'queued'), (SELECT count(*) FROM replaced), "
+    "  (SELECT count(*) FROM disabled)";
+
+// $1 bigint[] job ids, $2 timestamptz[] their end_at: jobs whose active
+// window is over disable themselves (and tell the launcher's agenda).
+inline constexpr const char* kEndJobWindowsSql =
+    "UPDATE jobs.scheduled_job AS j "
+    "SET enabled = false, disabled_reason = format('end_at %s passed', d.end_at) "
+    "FROM unnest($1::bigint[], $2::timestamptz[]) AS d(job_id, end_at) "
+    "WHERE j.job_id = d.job_id AND j.enabled AND j.end_at = d.end_at "
+    "RETURNING jobs._wake_scheduler(true, j.job_id)";
+
+// $1 bigint[] job ids: one-shot jobs whose run_at passed while the
+// scheduler was down (or the job disabled), with misfire 'skip'.
+inline constexpr const char* kExpireOneShotsSql =
+    "UPDATE jobs.scheduled_job AS j "
+    "SET enabled = false, disabled_reason = format('one-shot run_at %s was missed (misfire skip)', j.run_at) "
+    "WHERE j.job_id = ANY ($1) AND j.enabled AND j.schedule IS NULL "
+    "RETURNING jobs._wake_scheduler(true, j.job_id)";
+
+// The condition on a queued run `q` that it may start now as far as its
+// job's overlap policy goes: a scheduled run of a job whose overlap is not
+// 'allow' waits until the job's earlier runs have finished. Two probes of
+// job_execution_active_by_job and the job's primary key.
+#define PG_JOBS_MAY_START_SQL                                                         \
+    "NOT (q.triggered_by = 'schedule' "                                               \
+    "  AND EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.job_id = q.job_id "    \
+    "    AND r.status IN ('queued', 'running') AND r.execution_id < q.execution_id) " \
+    "  AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id AND j.overlap <> 'allow'))"
+
+// The starting deadline of a queued run `q` (NULL: none), as column
+// "deadline" of the claim's candidate `c`.
+#define PG_JOBS_DEADLINE_COLUMN_SQL                                                                        \
+    "CASE WHEN q.triggered_by = 'schedule' THEN (SELECT j.starting_deadline FROM jobs.scheduled_job AS j " \
+    "  WHERE j.job_id = q.job_id) END AS deadline"
+// Whether claimed run `e` is past that deadline.
+#define PG_JOBS_LATE_SQL "(c.deadline IS NOT NULL AND clock_timestamp() > e.scheduled_for + c.deadline)"
+// The SET clause of a claim of run `e` by `worker_pid` (an SQL expression):
+// 'running', or 'skipped' with the reason when it is too late to start.
+#define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                    \
+    "status = CASE WHEN " PG_JOBS_LATE_SQL                                   \
+    " THEN 'skipped' ELSE 'running' END, "                                   \
+    "started_at = CASE WHEN " PG_JOBS_LATE_SQL                               \
+    " THEN NULL ELSE clock_timestamp() END, "                                \
+    "finished_at = CASE WHEN " PG_JOBS_LATE_SQL                              \
+    " THEN clock_timestamp() END, "                                          \
+    "worker_pid = CASE WHEN " PG_JOBS_LATE_SQL " THEN NULL ELSE " worker_pid \
+    " END, "                                                                 \
+    "error = CASE WHEN " PG_JOBS_LATE_SQL                                    \
+    " THEN format('skipped: missed its starting deadline of %s "             \
+    "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) END "
+
+}  // namespace pg_jobs::pg
