@@ -21,7 +21,7 @@ cluster_psql -c "CREATE TABLE public.many_log (n int NOT NULL, at timestamptz NO
 # Every job fires once a minute at the same second S, chosen about 10 s ahead,
 # so the first fire after the commit is one shared second for all of them
 # (if creating them took longer, the same second a minute later: still shared).
-second="$(value "SELECT extract(second FROM clock_timestamp() + interval '10 seconds')::int")"
+second="$(value "SELECT floor(extract(second FROM clock_timestamp() + interval '10 seconds'))::int")"  # 0-59: ::int would round 59.6 to 60
 created="$(cluster_psql -At <<SQL
 BEGIN;
 SELECT count(jobs.schedule('many_' || i, '$second * * * * *', 'INSERT INTO public.many_log (n) VALUES (' || i || ')',
