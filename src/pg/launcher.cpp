@@ -185,14 +185,17 @@ long iteration() {
     const bool workers_ok = dispatch_queued_runs();
     const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
 
-    long sleep_ms = -1;
-    if (const auto next = state->agenda.next_fire_time()) {
-        sleep_ms = milliseconds_until(*next);
-    }
     // Retries waiting for their backoff: wake when the first may start.
     TimestampTz retry_due = 0;
     bool retry_pending = false;
     run_in_transaction([&] { retry_pending = earliest_pending_retry(dispatched_at, &retry_due); });
+
+    // The sleep is computed last, from times: work done after reading the
+    // clock would otherwise make the launcher wake late for the next fire.
+    long sleep_ms = -1;
+    if (const auto next = state->agenda.next_fire_time()) {
+        sleep_ms = milliseconds_until(*next);
+    }
     if (retry_pending) {
         const long retry_ms = milliseconds_until(retry_due);
         sleep_ms = sleep_ms < 0 ? retry_ms : Min(sleep_ms, retry_ms);

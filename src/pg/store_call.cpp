@@ -28,7 +28,9 @@ SPIPlanPtr plan_for(const char* sql, int nargs, Oid* types) {
             return kept_plans[i].plan;
         }
     }
-    SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+    // A generic plan, made once: with the default plan_cache_mode each call
+    // would plan afresh whenever custom plans look cheaper.
+    SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
     if (plan == nullptr) {
         elog(ERROR, "pg_jobs: could not prepare %s: %s", sql, SPI_result_code_string(SPI_result));
     }
