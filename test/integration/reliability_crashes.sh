@@ -162,16 +162,5 @@ wrong="$(value "SELECT count(*) FROM public.expected x FULL JOIN
 [[ "$wrong" == 0 ]] || fail "runs expected = runs recorded, each with its expected status ($wrong differ)"
 pass "runs expected = runs recorded: $(value "SELECT count(*) FROM public.expected") triggered runs, each with its expected status"
 
-dups="$(value "SELECT count(*) FROM (SELECT job_id, scheduled_for FROM jobs.job_execution
-                                    WHERE triggered_by = 'schedule' GROUP BY 1, 2 HAVING count(*) > 1) d")"
-[[ "$dups" == 0 ]] || fail "no scheduled time has two runs ($dups have)"
-tick_failed="$(value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $tick_job AND status = 'failed'")"
-[[ "$tick_failed" == 0 ]] || fail "no run of the seconds job failed ($tick_failed did)"
-mismatch="$(value "SELECT count(*) FROM jobs.job_execution e FULL JOIN public.effects f USING (execution_id)
-                   WHERE (e.status = 'succeeded') IS DISTINCT FROM (f.execution_id IS NOT NULL)")"
-[[ "$mismatch" == 0 ]] || fail "effects = succeeded runs: every succeeded run has an effect, no other run has one ($mismatch mismatches)"
-twice="$(value "SELECT count(*) FROM (SELECT execution_id FROM public.effects GROUP BY 1 HAVING count(*) > 1) d")"
-[[ "$twice" == 0 ]] || fail "no run's effect is applied twice ($twice are)"
-summary="$(value "SELECT string_agg(job_name || ' ' || status || ':' || n, ', ' ORDER BY job_name, status)
-                  FROM (SELECT job_name, status, count(*) AS n FROM jobs.job_execution GROUP BY 1, 2) s")"
+summary="$(check_effects_once "$tick_job")"
 pass "across both crashes: effects = succeeded runs, none twice, no scheduled time twice ($summary)"

@@ -74,3 +74,24 @@ scheduler_start() {
     cluster_psql -c "CREATE EXTENSION pg_jobs"
     wait_for 30 launcher_running || fail "the pg_jobs launcher shows in pg_stat_activity"
 }
+
+# The counts every crash test ends with, for jobs whose command inserts its
+# execution_id into public.effects: no scheduled time has two runs, no run
+# of the job TICK_JOB failed, effects = succeeded runs, none twice. Prints
+# a summary of runs per job and status (for the pass line).
+check_effects_once() {
+    local tick_job="$1" dups tick_failed mismatch twice
+    dups="$(value "SELECT count(*) FROM (SELECT job_id, scheduled_for FROM jobs.job_execution
+                                        WHERE triggered_by = 'schedule' GROUP BY 1, 2 HAVING count(*) > 1) d")"
+    [[ "$dups" == 0 ]] || fail "no scheduled time has two runs ($dups have)"
+    tick_failed="$(value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $tick_job AND status = 'failed'")"
+    [[ "$tick_failed" == 0 ]] || fail "no run of the seconds job failed ($tick_failed did)"
+    mismatch="$(value "SELECT count(*) FROM jobs.job_execution e FULL JOIN public.effects f USING (execution_id)
+                       WHERE (e.status = 'succeeded') IS DISTINCT FROM (f.execution_id IS NOT NULL)")"
+    [[ "$mismatch" == 0 ]] ||
+        fail "effects = succeeded runs: every succeeded run has an effect, no other run has one ($mismatch mismatches)"
+    twice="$(value "SELECT count(*) FROM (SELECT execution_id FROM public.effects GROUP BY 1 HAVING count(*) > 1) d")"
+    [[ "$twice" == 0 ]] || fail "no run's effect is applied twice ($twice are)"
+    value "SELECT string_agg(job_name || ' ' || status || ':' || n, ', ' ORDER BY job_name, status)
+           FROM (SELECT job_name, status, count(*) AS n FROM jobs.job_execution GROUP BY 1, 2) s"
+}
