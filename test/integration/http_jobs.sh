@@ -44,10 +44,10 @@ id="$(value "SELECT jobs.trigger('record', '{\"reason\": \"test\"}')")"
 [[ "$(run_status "$id")" == succeeded ]] || fail "an HTTP job answered 200 succeeds: $(show_executions)"
 request="$(received)"
 check_request() {
-    python3 - "$id" "$secret" <<'PY' <<<"$request"
-import json, sys
+    REQUEST="$request" python3 - "$id" "$secret" <<'PY'
+import json, os, sys
 execution_id, secret = int(sys.argv[1]), sys.argv[2]
-requests = json.loads(sys.stdin.read())
+requests = json.loads(os.environ["REQUEST"])
 assert len(requests) == 1, f"one request, got {len(requests)}"
 r = requests[0]
 h = {k.lower(): v for k, v in r["headers"].items()}
