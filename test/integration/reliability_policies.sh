@@ -229,7 +229,7 @@ $(runs h_queue "status = 'skipped'") skipped"
 # of every minute, base a few seconds from now. The server stops before
 # base and starts after base+2; the next fire is a minute later.
 base="$(value "SELECT extract(epoch FROM date_trunc('second', now()))::bigint + 10")"
-seconds="$(((base % 60))),$((((base + 1) % 60))),$((((base + 2) % 60)))"
+seconds="$((base % 60)),$(((base + 1) % 60)),$(((base + 2) % 60))"
 for policy in skip run_once run_all; do
     define "mf_$policy" "'$seconds * * * * *'" "SELECT 1" "misfire = '$policy'"
 done
