@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/demo.sh and scripts/run-tests.sh (sourced, not run).
 
 # PostgreSQL 15's pg_config, whatever else is on PATH.
