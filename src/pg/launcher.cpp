@@ -176,11 +176,7 @@ long iteration() {
             recover_lost_runs();
         }
     }
-    if (queue_due_runs(state->agenda) > 0) {
-        // Most due runs are for this database: its idle workers start on
-        // them now, before the launcher counts the queue per database.
-        wake_idle_workers(MyDatabaseId);
-    }
+    (void)queue_due_runs(state->agenda);
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
     const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention

@@ -11,6 +11,7 @@
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,9 @@ namespace {
 // Runs per INSERT: big enough to amortise a statement, small enough to
 // bound memory.
 constexpr size_t kQueueBatch = 10000;
+// The first batch of a burst is small, so workers start on it while the
+// launcher queues the rest in batches twice as large each time.
+constexpr size_t kFirstQueueBatch = 128;
 
 }  // namespace
 
@@ -101,9 +105,10 @@ uint64 queue_due_runs(JobAgenda& agenda) {
     std::vector<int64> job_ids;
     std::vector<TimestampTz> fire_times;
     uint64 queued = queue_missed_runs();
-    for (;;) {
+    size_t batch = kFirstQueueBatch;
+    for (;; batch = std::min(batch * 2, kQueueBatch)) {
         due.clear();
-        if (agenda.take_due(GetCurrentTimestamp(), kQueueBatch, due) == 0) {
+        if (agenda.take_due(GetCurrentTimestamp(), batch, due) == 0) {
             end_windows(agenda);
             return queued;
         }
@@ -116,15 +121,22 @@ uint64 queue_due_runs(JobAgenda& agenda) {
         // The agenda has moved past these runs: if the INSERT fails, give
         // them back so the retry queues them (the unique key skips any that
         // an earlier, committed batch already queued).
+        uint64 added = 0;
         try {
             run_in_transaction([&] {
-                queued += queue_scheduled_runs(job_ids.data(), fire_times.data(),
-                                               static_cast<int>(job_ids.size()), false);
+                added = queue_scheduled_runs(job_ids.data(), fire_times.data(),
+                                             static_cast<int>(job_ids.size()), false);
             });
         } catch (...) {
             agenda.put_back(due);
             throw;
         }
+        if (added > 0) {
+            // Most due runs are for this database: its idle workers start
+            // on them now, before the next batch and the per-database count.
+            wake_idle_workers(MyDatabaseId);
+        }
+        queued += added;
     }
 }
 
