@@ -163,29 +163,23 @@ bool record_remote_outcome(const RemoteOutcome& outcome) {
             nulls[7] = ' ';
         }
     }
-    const int nest = begin_store_call();
-    execute(
-        "UPDATE jobs.job_execution SET status = $2, started_at = $3, finished_at = $4, rows_affected = $5, "
-        "error = CASE WHEN $2 = 'cancelled' THEN coalesce($6, error, 'cancelled by ' || cancel_requested_by, "
-        "  'cancelled') ELSE $6 END, "
-        "sqlstate = $7, error_detail = $8 WHERE execution_id = $1 AND status = 'running'",
-        kArgs, types, values, nulls, SPI_OK_UPDATE);
-    const bool changed = SPI_processed > 0;
-    end_store_call(nest);
-    return changed;
+    return execute_counted(
+               "UPDATE jobs.job_execution SET status = $2, started_at = $3, finished_at = $4, rows_affected "
+               "= $5, "
+               "error = CASE WHEN $2 = 'cancelled' THEN coalesce($6, error, 'cancelled by ' || "
+               "cancel_requested_by, "
+               "  'cancelled') ELSE $6 END, "
+               "sqlstate = $7, error_detail = $8 WHERE execution_id = $1 AND status = 'running'",
+               kArgs, types, values, nulls, SPI_OK_UPDATE) > 0;
 }
 
 bool requeue_run(int64 execution_id, int worker_pid) {
     Oid types[2] = {INT8OID, INT4OID};
     Datum values[2] = {Int64GetDatum(execution_id), Int32GetDatum(worker_pid)};
-    const int nest = begin_store_call();
-    execute(
-        "UPDATE jobs.job_execution SET status = 'queued', started_at = NULL, worker_pid = NULL "
-        "WHERE execution_id = $1 AND status = 'running' AND worker_pid = $2",
-        2, types, values, nullptr, SPI_OK_UPDATE);
-    const bool changed = SPI_processed > 0;
-    end_store_call(nest);
-    return changed;
+    return execute_counted(
+               "UPDATE jobs.job_execution SET status = 'queued', started_at = NULL, worker_pid = NULL "
+               "WHERE execution_id = $1 AND status = 'running' AND worker_pid = $2",
+               2, types, values, nullptr, SPI_OK_UPDATE) > 0;
 }
 
 namespace {
@@ -218,57 +212,44 @@ uint64 end_job_windows(const int64* job_ids, const TimestampTz* end_ats, int cou
     Oid types[2] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID};
     Datum values[2] = {int8_like_array(job_ids, count, INT8OID),
                        int8_like_array(end_ats, count, TIMESTAMPTZOID)};
-    const int nest = begin_store_call();
-    execute(kEndJobWindowsSql, 2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
-    const uint64 changed = SPI_processed;
-    end_store_call(nest);
-    return changed;
+    return execute_counted(kEndJobWindowsSql, 2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
 }
 
 uint64 expire_one_shots(const int64* job_ids, int count) {
     Oid types[1] = {INT8ARRAYOID};
     Datum values[1] = {int8_like_array(job_ids, count, INT8OID)};
-    const int nest = begin_store_call();
-    execute(kExpireOneShotsSql, 1, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
-    const uint64 changed = SPI_processed;
-    end_store_call(nest);
-    return changed;
+    return execute_counted(kExpireOneShotsSql, 1, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
 }
 
 uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_started) {
     Oid types[2] = {INT8ARRAYOID, TIMESTAMPTZOID};
     Datum values[2] = {int8_like_array(job_ids, count, INT8OID), TimestampTzGetDatum(scheduler_started)};
-    const int nest = begin_store_call();
-    execute(
+    return execute_counted(
         "INSERT INTO jobs.job_execution "
         "  (job_id, job_name, owner, database, command, kind, triggered_by, scheduled_for) "
         "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'reboot', now() "
         "FROM jobs.scheduled_job AS j WHERE j.job_id = ANY ($1) AND j.enabled AND j.created_at < $2",
         2, types, values, nullptr, SPI_OK_INSERT);
-    const uint64 added = SPI_processed;
-    end_store_call(nest);
-    return added;
 }
 
 namespace {
+// A 'running' row whose worker_pid is no live "pg_jobs ... worker" process.
+#define PG_JOBS_WORKER_GONE_SQL                   \
+    "(worker_pid IS NULL OR worker_pid NOT IN ( " \
+    "SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))"
 constexpr const char* kLostRunError =
     "the process running this job ended before the run finished "
     "(server crash or restart, or the worker was terminated)";
-}
+}  // namespace
 
 uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
     Oid types[2] = {TEXTOID, INT8ARRAYOID};
     Datum values[2] = {CStringGetTextDatum(kLostRunError),
                        int8_like_array(excluded, excluded_count, INT8OID)};
-    const int nest = begin_store_call();
-    execute(
+    return execute_counted(
         "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
-        "WHERE status = 'running' AND execution_id <> ALL ($2) AND (worker_pid IS NULL OR worker_pid NOT IN ("
-        "  SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))",
+        "WHERE status = 'running' AND execution_id <> ALL ($2) AND " PG_JOBS_WORKER_GONE_SQL,
         2, types, values, nullptr, SPI_OK_UPDATE);
-    const uint64 changed = SPI_processed;
-    end_store_call(nest);
-    return changed;
 }
 
 namespace {
@@ -282,44 +263,32 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
     Datum values[4] = {CStringGetTextDatum(kStuckRunError),
                        int8_like_array(excluded, excluded_count, INT8OID), Int64GetDatum(default_timeout_ms),
                        Int64GetDatum(grace_ms)};
-    const int nest = begin_store_call();
     // Through the small job_execution_running index; the job's timeout, else
     // jobs.default_timeout, plus the grace, counted from the start.
-    execute(
+    return execute_counted(
         "UPDATE jobs.job_execution AS e "
         "SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
         "WHERE e.status = 'running' AND e.execution_id <> ALL ($2) "
         "  AND coalesce(e.started_at, e.queued_at) < clock_timestamp() - $4 * interval '1 millisecond' "
         "    - coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "
         "               $3 * interval '1 millisecond') "
-        "  AND (e.worker_pid IS NULL OR e.worker_pid NOT IN ("
-        "    SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))",
+        "  AND " PG_JOBS_WORKER_GONE_SQL,
         4, types, values, nullptr, SPI_OK_UPDATE);
-    const uint64 changed = SPI_processed;
-    end_store_call(nest);
-    return changed;
 }
 
 bool any_run_in_progress() {
-    const int nest = begin_store_call();
-    execute("SELECT FROM jobs.job_execution AS e WHERE e.status = 'running' LIMIT 1", 0, nullptr, nullptr,
-            nullptr, SPI_OK_SELECT);
-    const bool found = SPI_processed > 0;
-    end_store_call(nest);
-    return found;
+    return execute_counted("SELECT FROM jobs.job_execution AS e WHERE e.status = 'running' LIMIT 1", 0,
+                           nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
 }
 
 bool mark_run_crashed(int64 execution_id) {
     Oid types[2] = {INT8OID, TEXTOID};
     Datum values[2] = {Int64GetDatum(execution_id), CStringGetTextDatum(kLostRunError)};
-    const int nest = begin_store_call();
-    execute(
-        "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = $2 "
-        "WHERE execution_id = $1 AND status = 'running'",
-        2, types, values, nullptr, SPI_OK_UPDATE);
-    const bool changed = SPI_processed > 0;
-    end_store_call(nest);
-    return changed;
+    return execute_counted(
+               "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = "
+               "$2 "
+               "WHERE execution_id = $1 AND status = 'running'",
+               2, types, values, nullptr, SPI_OK_UPDATE) > 0;
 }
 
 bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {
@@ -341,14 +310,10 @@ bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {
 }
 
 bool has_queued_http_runs() {
-    const int nest = begin_store_call();
-    execute(
-        "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'http' "
-        "AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) LIMIT 1",
-        0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
-    const bool found = SPI_processed > 0;
-    end_store_call(nest);
-    return found;
+    return execute_counted(
+               "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'http' "
+               "AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) LIMIT 1",
+               0, nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
 }
 
 int queued_runs_by_database(int64 limit, QueuedRuns** out) {
@@ -393,15 +358,11 @@ uint64 fail_queued_runs(const char* database, int sqlstate, const char* message,
     Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     Datum values[4] = {CStringGetTextDatum(database), CStringGetTextDatum(message),
                        CStringGetTextDatum(unpack_sql_state(sqlstate)), CStringGetTextDatum(hint)};
-    const int nest = begin_store_call();
-    execute(
+    return execute_counted(
         "UPDATE jobs.job_execution SET status = 'failed', finished_at = clock_timestamp(), "
         "error = $2, sqlstate = $3, error_detail = 'HINT: ' || $4 "
         "WHERE status = 'queued' AND kind = 'sql' AND database = $1::name",
         4, types, values, nullptr, SPI_OK_UPDATE);
-    const uint64 changed = SPI_processed;
-    end_store_call(nest);
-    return changed;
 }
 
 }  // namespace pg_jobs::pg

@@ -67,4 +67,13 @@ void execute_stored(const char* sql, int nargs, Oid* types, Datum* values, const
     }
 }
 
+uint64 execute_counted(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
+                       int expected) {
+    const int nest = begin_store_call();
+    execute_stored(sql, nargs, types, values, nulls, expected);
+    const uint64 processed = SPI_processed;
+    end_store_call(nest);
+    return processed;
+}
+
 }  // namespace pg_jobs::pg

@@ -19,4 +19,9 @@ void end_store_call(int nest_level);
 // parameters, and raises an error unless SPI returns `expected`.
 void execute_stored(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls, int expected);
 
+// One statement in a store call of its own (begin_store_call, execute_stored,
+// end_store_call): returns the number of rows it processed.
+uint64 execute_counted(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
+                       int expected);
+
 }  // namespace pg_jobs::pg
