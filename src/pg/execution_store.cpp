@@ -45,7 +45,7 @@ bool claim_next_run(MemoryContext into, const char* database, int worker_pid, Cl
     while (skipped) {
         execute(
             "WITH c AS ("
-            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMN_SQL
+            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
             "  FROM jobs.job_execution AS q "
             "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 "
             "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
