@@ -83,7 +83,8 @@ Datum oid_array(const RoleList& roles) {
 }
 
 Datum name_array(const RoleList& roles) {
-    return PointerGetDatum(construct_array(roles.names, roles.count, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
+    return PointerGetDatum(
+        construct_array(roles.names, roles.count, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
 }
 
 // jobs.<name>(<types>) if the extension is installed in this database.
@@ -98,7 +99,7 @@ Oid ownership_function(const char* name, int nargs, Oid* types) {
 // Calls it through fmgr: it is SECURITY DEFINER and executable by nobody
 // else, and fmgr checks no EXECUTE privilege. Errors it raises carry no
 // context naming the extension's internals.
-void call_ownership_function(const char* name, int nargs, Oid* types, Datum* args) {
+void call_ownership_function(const char* name, int nargs, Oid* types, const Datum* args) {
     const Oid function = ownership_function(name, nargs, types);
     if (!OidIsValid(function)) {
         return;

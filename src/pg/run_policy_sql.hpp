@@ -134,11 +134,11 @@ inline constexpr const char* kExpireOneShotsSql =
 // column "owner_gone" of `c`, with its last known name from the job's
 // history ("last_owner_name"): such a run fails instead of starting, and
 // never runs as a role that takes the name later.
-#define PG_JOBS_OWNER_GONE_COLUMNS_SQL                                                                \
-    "NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS o WHERE o.oid = q.owner) AS owner_gone, "        \
-    "CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS o WHERE o.oid = q.owner) THEN "        \
+#define PG_JOBS_OWNER_GONE_COLUMNS_SQL                                                                     \
+    "NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS o WHERE o.oid = q.owner) AS owner_gone, "              \
+    "CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS o WHERE o.oid = q.owner) THEN "              \
     "  (SELECT h.owner_name FROM jobs.job_execution AS h WHERE h.job_id = q.job_id AND h.owner = q.owner " \
-    "     AND h.owner_name NOT LIKE 'unknown (OID=%' ORDER BY h.execution_id DESC LIMIT 1) "          \
+    "     AND h.owner_name NOT LIKE 'unknown (OID=%' ORDER BY h.execution_id DESC LIMIT 1) "               \
     "END AS last_owner_name"
 // Whether claimed run `e` is past that deadline.
 #define PG_JOBS_LATE_SQL "(c.deadline IS NOT NULL AND clock_timestamp() > e.scheduled_for + c.deadline)"
@@ -149,22 +149,30 @@ inline constexpr const char* kExpireOneShotsSql =
 // The SET clause of a claim of run `e` by `worker_pid` (an SQL expression):
 // 'running'; or 'skipped' with the reason when it is too late to start;
 // or 'failed' (42704) when its owner no longer exists.
-#define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                                                   \
-    "status = CASE WHEN " PG_JOBS_LATE_SQL " THEN 'skipped' WHEN c.owner_gone THEN 'failed' "              \
-    "ELSE 'running' END, "                                                                                  \
-    "started_at = CASE WHEN " PG_JOBS_NOT_STARTED_SQL " THEN NULL ELSE clock_timestamp() END, "             \
-    "finished_at = CASE WHEN " PG_JOBS_NOT_STARTED_SQL " THEN clock_timestamp() END, "                      \
-    "worker_pid = CASE WHEN " PG_JOBS_NOT_STARTED_SQL " THEN NULL ELSE " worker_pid " END, "                \
-    "error = CASE WHEN " PG_JOBS_LATE_SQL                                                                   \
-    " THEN format('skipped: missed its starting deadline of %s "                                            \
-    "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) "                        \
+#define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                                                    \
+    "status = CASE WHEN " PG_JOBS_LATE_SQL                                                                   \
+    " THEN 'skipped' WHEN c.owner_gone THEN 'failed' "                                                       \
+    "ELSE 'running' END, "                                                                                   \
+    "started_at = CASE WHEN " PG_JOBS_NOT_STARTED_SQL                                                        \
+    " THEN NULL ELSE clock_timestamp() END, "                                                                \
+    "finished_at = CASE WHEN " PG_JOBS_NOT_STARTED_SQL                                                       \
+    " THEN clock_timestamp() END, "                                                                          \
+    "worker_pid = CASE WHEN " PG_JOBS_NOT_STARTED_SQL " THEN NULL ELSE " worker_pid                          \
+    " END, "                                                                                                 \
+    "error = CASE WHEN " PG_JOBS_LATE_SQL                                                                    \
+    " THEN format('skipped: missed its starting deadline of %s "                                             \
+    "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) "                         \
     "WHEN c.owner_gone THEN format('the owner of job \"%s\" no longer exists (role OID %s%s)', e.job_name, " \
-    "  e.owner::oid, ', last known as \"' || c.last_owner_name || '\"') END, "                              \
-    "sqlstate = CASE WHEN " PG_JOBS_OWNER_GONE_SQL " THEN '42704' ELSE e.sqlstate END, "                    \
-    "error_detail = CASE WHEN " PG_JOBS_OWNER_GONE_SQL " THEN 'The role was dropped from another database "  \
-    "than jobs.database, where its jobs stayed. A superuser can remove the job with jobs.unschedule(job_id) " \
-    "or give it to a role with UPDATE jobs.scheduled_job SET owner = ''role''.' ELSE e.error_detail END, "  \
-    "owner_name = CASE WHEN " PG_JOBS_OWNER_GONE_SQL " THEN coalesce(c.last_owner_name, e.owner_name) "      \
+    "  e.owner::oid, ', last known as \"' || c.last_owner_name || '\"') END, "                               \
+    "sqlstate = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                           \
+    " THEN '42704' ELSE e.sqlstate END, "                                                                    \
+    "error_detail = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                       \
+    " THEN 'The role was dropped from another database "                                                     \
+    "than jobs.database, where its jobs stayed. A superuser can remove the job with "                        \
+    "jobs.unschedule(job_id) "                                                                               \
+    "or give it to a role with UPDATE jobs.scheduled_job SET owner = ''role''.' ELSE e.error_detail END, "   \
+    "owner_name = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                         \
+    " THEN coalesce(c.last_owner_name, e.owner_name) "                                                       \
     "ELSE e.owner_name END "
 
 }  // namespace pg_jobs::pg
