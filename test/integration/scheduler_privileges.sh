@@ -99,8 +99,10 @@ pass "scheduled runs of alice's and bob's jobs run as alice and bob"
 # DROP ROLE of an owner is refused (PostgreSQL's own privileges revoked first).
 refused="$(cluster_psql -v VERBOSITY=verbose -c "REVOKE ALL ON SCHEMA jobs FROM bob" \
                         -c "REVOKE ALL ON public.who_ran FROM bob" -c "DROP ROLE bob" 2>&1 || true)"
-grep -q '2BP01' <<<"$refused" && grep -q 'Role bob owns 1 job of pg_jobs' <<<"$refused" &&
-    grep -q 'REASSIGN OWNED BY bob' <<<"$refused" || fail "DROP ROLE of a job owner is refused with 2BP01 (got '$refused')"
+if ! grep -q '2BP01' <<<"$refused" || ! grep -q 'Role bob owns 1 job of pg_jobs' <<<"$refused" ||
+    ! grep -q 'REASSIGN OWNED BY bob' <<<"$refused"; then
+    fail "DROP ROLE of a job owner is refused with 2BP01 (got '$refused')"
+fi
 holds "SELECT count(*) = 1 FROM pg_roles WHERE rolname = 'bob'" || fail "bob is still there"
 pass "DROP ROLE bob in jobs.database: 2BP01, 'Role bob owns 1 job of pg_jobs ...', hint REASSIGN/DROP OWNED"
 
