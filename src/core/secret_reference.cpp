@@ -33,9 +33,10 @@ bool contains_icase(std::string_view text, std::string_view lower) {
                        [](char t, char l) { return to_lower(t) == l; }) != text.end();
 }
 
-SecretError malformed(size_t offset, std::string what) {
-    return SecretError{"malformed secret reference at character " + std::to_string(offset + 1) + ": " + what,
-                       std::string(kReferenceHint), static_cast<long>(offset + 1)};
+SecretError malformed(size_t offset, std::string_view what) {
+    return SecretError{
+        "malformed secret reference at character " + std::to_string(offset + 1) + ": " + std::string(what),
+        std::string(kReferenceHint), static_cast<long>(offset + 1)};
 }
 
 // Parses the reference that starts at `at` ("{{" followed by something
