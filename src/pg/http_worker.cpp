@@ -5,6 +5,11 @@
 // batches. At SIGTERM (shutdown) it aborts what is in flight and records
 // those runs as cancelled before it exits.
 //
+// It is the only place where a secret's value is used: the {{secret:NAME}}
+// references in a run's headers become the job owner's values right before
+// the request is submitted, and values a service echoes back are scrubbed
+// before anything is recorded.
+//
 // Error handling as in sql_worker.cpp: PostgreSQL calls go through call_pg;
 // a failed transaction is aborted here, outside any catch block. The
 // engine lives on the heap for the life of the process, so no C++ object
@@ -219,6 +224,8 @@ HttpRunOutcome outcome_of(const http::Result& result) {
     return outcome;
 }
 
+// --- Secrets ------------------------------------------------------------------------
+
 // A service that echoes a secret back (in its body, an error or a redirect)
 // gets "***" stored instead.
 void scrub_echoed_secrets(http::Result& result) {
@@ -231,8 +238,6 @@ void scrub_echoed_secrets(http::Result& result) {
     result.redirect_location = secrets::scrub(result.redirect_location, found->second);
     secrets_in_flight->erase(found);
 }
-
-// --- Secrets ------------------------------------------------------------------------
 
 // A run that cannot become a request: failed, with an error that names what
 // is wrong (a secret's name, never a value), not retried (invalid_request).
