@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
+#include <utility>
 
 namespace pg_jobs::http {
 
@@ -176,10 +177,8 @@ std::optional<SpecialAddress> special_address(const IpAddress& address) {
     static constexpr SpecialAddress kLocalNat64{
         "a local-use NAT64 address (64:ff9b:1::/48), whose IPv4 address depends on the local translator",
         "local-use NAT64 addresses"};
-    struct Special {
-        CidrBlock block;
-        const SpecialAddress* kind;
-    };
+    // Each block, and what it is.
+    using Special = std::pair<CidrBlock, const SpecialAddress*>;
     static const Special kSpecial[] = {
         {{*parse_ip_address("169.254.0.0"), 16}, &kLinkLocal},
         {{*parse_ip_address("fe80::"), 10}, &kLinkLocal},
@@ -190,12 +189,12 @@ std::optional<SpecialAddress> special_address(const IpAddress& address) {
         {{*parse_ip_address("fd20:ce::254"), 128}, &kMetadata},    // Google Cloud, IPv6
         {{*parse_ip_address("64:ff9b:1::"), 48}, &kLocalNat64},
     };
-    for (const Special& special : kSpecial) {
-        if (special.block.contains(address)) {
-            return *special.kind;
-        }
+    const auto found = std::find_if(std::begin(kSpecial), std::end(kSpecial),
+                                    [&](const Special& special) { return special.first.contains(address); });
+    if (found == std::end(kSpecial)) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    return *found->second;
 }
 
 }  // namespace pg_jobs::http
