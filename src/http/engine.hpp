@@ -21,12 +21,13 @@
 // so open connections stay bounded whatever the queue length. No request
 // outlives its timeout: libcurl's timer ends a transfer, and the engine
 // ends any request libcurl has not ended by then (one waiting for a slot,
-// or one libcurl parked waiting for a connection) with ErrorKind::Timeout. Connections
-// are kept alive and reused, and HTTP/2 multiplexes when a server offers it
-// (over TLS, through ALPN). Redirects are never followed. Only http and
-// https are spoken; no proxy from the environment is used. Every new
-// connection, and every reuse of one, is first checked by the connection
-// policy with the address actually connected to (after DNS resolution).
+// or one libcurl parked waiting for a connection) with ErrorKind::Timeout.
+// Connections are kept alive and reused, and HTTP/2 multiplexes when a
+// server offers it (over TLS, through ALPN). Redirects are never followed.
+// Only http and https are spoken; no proxy from the environment is used.
+// Every new connection, and every reuse of one, is first checked by the
+// connection policy with the address actually connected to (after DNS
+// resolution).
 //
 // No libcurl header and no PostgreSQL header here. libcurl callbacks never
 // let an exception out. Public methods may throw std::bad_alloc; the
