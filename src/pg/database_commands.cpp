@@ -1,0 +1,149 @@
+// See database_commands.hpp. The hook's frames hold no C++ object: the
+// catalog look-up and the command's own errors may longjmp through them.
+#include "pg/database_commands.hpp"
+
+#include "pg/shmem.hpp"
+
+extern "C" {
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "storage/procarray.h"
+#include "tcop/utility.h"
+#include "utils/timestamp.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// The wait for the workers to leave: past it the command runs anyway (and
+// PostgreSQL waits its own few seconds for other sessions).
+constexpr long kLeaveTimeoutMs = 5000;
+constexpr long kLeaveCheckMs = 10;
+
+ProcessUtility_hook_type previous_utility_hook = nullptr;
+
+// The option `name` of a CREATE or ALTER DATABASE, if given with a value.
+const char* database_option(List* options, const char* name) {
+    ListCell* cell = nullptr;
+    foreach (cell, options) {
+        auto* option = lfirst_node(DefElem, cell);
+        if (strcmp(option->defname, name) == 0 && option->arg != nullptr) {
+            return defGetString(option);
+        }
+    }
+    return nullptr;
+}
+
+// The database the statement needs without other sessions, or nullptr.
+const char* database_needed_alone(const PlannedStmt* statement) {
+    Node* node = statement->utilityStmt;
+    if (node == nullptr) {
+        return nullptr;
+    }
+    switch (nodeTag(node)) {
+        case T_DropdbStmt:
+            return castNode(DropdbStmt, node)->dbname;
+        case T_RenameStmt: {
+            const auto* rename = castNode(RenameStmt, node);
+            return rename->renameType == OBJECT_DATABASE ? rename->subname : nullptr;
+        }
+        case T_CreatedbStmt: {
+            const char* source = database_option(castNode(CreatedbStmt, node)->options, "template");
+            return source != nullptr ? source : "template1";
+        }
+        case T_AlterDatabaseStmt: {
+            auto* alter = castNode(AlterDatabaseStmt, node);
+            return database_option(alter->options, "tablespace") != nullptr ? alter->dbname : nullptr;
+        }
+        default:
+            return nullptr;
+    }
+}
+
+// Asks the idle workers connected to `database_oid` to exit (under the
+// lock); adds their pids to `pids` (room for every slot). Returns how many
+// pids `pids` holds now.
+int ask_idle_workers_to_leave(SchedulerShared* shared, Oid database_oid, int* pids, int count) {
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    for (int i = 0; i < shared->slot_count; ++i) {
+        WorkerSlot& slot = shared->slots[i];
+        if (slot.state != SlotState::Running || slot.database_oid != database_oid || !slot.idle ||
+            slot.latch == nullptr || slot.mailbox.state != MailboxState::Empty) {
+            continue;
+        }
+        if (!slot.exit_requested) {
+            slot.exit_requested = true;
+            SetLatch(slot.latch);
+        }
+        bool known = false;
+        for (int k = 0; k < count && !known; ++k) {
+            known = pids[k] == slot.pid;
+        }
+        if (!known && count < shared->slot_count) {
+            pids[count++] = slot.pid;
+        }
+    }
+    LWLockRelease(shared->lock);
+    return count;
+}
+
+bool any_alive(const int* pids, int count) {
+    for (int k = 0; k < count; ++k) {
+        if (BackendPidGetProc(pids[k]) != nullptr) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void release_idle_workers(const char* database) {
+    SchedulerShared* shared = scheduler_shared();
+    if (shared == nullptr || database == nullptr) {
+        return;
+    }
+    const Oid database_oid = get_database_oid(database, true);
+    if (!OidIsValid(database_oid) || database_oid == MyDatabaseId) {
+        return;  // PostgreSQL's own error follows
+    }
+    auto* pids = static_cast<int*>(palloc0(sizeof(int) * Max(shared->slot_count, 1)));
+    const TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kLeaveTimeoutMs);
+    int count = 0;
+    for (;;) {
+        // Again each time: a worker that finished its run meanwhile leaves too.
+        count = ask_idle_workers_to_leave(shared, database_oid, pids, count);
+        if (!any_alive(pids, count) || GetCurrentTimestamp() >= deadline) {
+            break;
+        }
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kLeaveCheckMs,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+    pfree(pids);
+}
+
+void process_utility(PlannedStmt* statement, const char* query, bool read_only_tree,
+                     ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* environment,
+                     DestReceiver* dest, QueryCompletion* completion) {
+    release_idle_workers(database_needed_alone(statement));
+    if (previous_utility_hook != nullptr) {
+        previous_utility_hook(statement, query, read_only_tree, context, params, environment, dest,
+                              completion);
+    } else {
+        standard_ProcessUtility(statement, query, read_only_tree, context, params, environment, dest,
+                                completion);
+    }
+}
+
+}  // namespace
+
+void install_database_command_hook() {
+    previous_utility_hook = ProcessUtility_hook;
+    ProcessUtility_hook = process_utility;
+}
+
+}  // namespace pg_jobs::pg
