@@ -5,6 +5,8 @@
 #include "pg/shmem.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
@@ -13,6 +15,8 @@ extern "C" {
 #include "storage/latch.h"
 #include "storage/procarray.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 }
 
@@ -38,8 +42,10 @@ const char* database_option(List* options, const char* name) {
     return nullptr;
 }
 
-// The database the statement needs without other sessions, or nullptr.
-const char* database_needed_alone(const PlannedStmt* statement) {
+// The database the statement needs without other sessions, or nullptr;
+// `*copying`: it is the template of a CREATE DATABASE.
+const char* database_needed_alone(const PlannedStmt* statement, bool* copying) {
+    *copying = false;
     Node* node = statement->utilityStmt;
     if (node == nullptr) {
         return nullptr;
@@ -53,6 +59,7 @@ const char* database_needed_alone(const PlannedStmt* statement) {
         }
         case T_CreatedbStmt: {
             const char* source = database_option(castNode(CreatedbStmt, node)->options, "template");
+            *copying = true;
             return source != nullptr ? source : "template1";
         }
         case T_AlterDatabaseStmt: {
@@ -100,13 +107,32 @@ bool any_alive(const int* pids, int count) {
     return false;
 }
 
-void release_idle_workers(const char* database) {
+// Whether the caller may run the command at all (PostgreSQL checks again):
+// its owner (or a superuser), or anyone copying a template. Others do not
+// get to make the workers leave.
+bool may_need_alone(Oid database_oid, bool copying) {
+    if (pg_database_ownercheck(database_oid, GetUserId())) {
+        return true;
+    }
+    if (!copying) {
+        return false;
+    }
+    HeapTuple tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(database_oid));
+    if (!HeapTupleIsValid(tuple)) {
+        return false;
+    }
+    const bool is_template = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple))->datistemplate;
+    ReleaseSysCache(tuple);
+    return is_template;
+}
+
+void release_idle_workers(const char* database, bool copying) {
     SchedulerShared* shared = scheduler_shared();
     if (shared == nullptr || database == nullptr) {
         return;
     }
     const Oid database_oid = get_database_oid(database, true);
-    if (!OidIsValid(database_oid) || database_oid == MyDatabaseId) {
+    if (!OidIsValid(database_oid) || database_oid == MyDatabaseId || !may_need_alone(database_oid, copying)) {
         return;  // PostgreSQL's own error follows
     }
     auto* pids = static_cast<int*>(palloc0(sizeof(int) * Max(shared->slot_count, 1)));
@@ -129,7 +155,9 @@ void release_idle_workers(const char* database) {
 void process_utility(PlannedStmt* statement, const char* query, bool read_only_tree,
                      ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* environment,
                      DestReceiver* dest, QueryCompletion* completion) {
-    release_idle_workers(database_needed_alone(statement));
+    bool copying = false;
+    const char* database = database_needed_alone(statement, &copying);
+    release_idle_workers(database, copying);
     if (previous_utility_hook != nullptr) {
         previous_utility_hook(statement, query, read_only_tree, context, params, environment, dest,
                               completion);

@@ -6,7 +6,8 @@
 #   - an idle pool worker connected to a database (jobs.worker_idle_timeout
 #     is an hour here) blocks none of CREATE DATABASE ... TEMPLATE it,
 #     ALTER DATABASE ... RENAME, DROP DATABASE: it leaves when the command
-#     starts, and the command succeeds.
+#     starts, and the command succeeds (a command its caller may not run
+#     leaves the worker alone).
 #
 #   test/integration/security_databases.sh      (needs pg_jobs installed: make install)
 #
@@ -54,6 +55,13 @@ run_once_in_tdb() {
 no_worker_in() { holds "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker' AND datname = '$1'"; }
 
 run_once_in_tdb
+# Only who may run the command makes the workers leave.
+out="$(cluster_psql -c "SET ROLE alice" -c "DROP DATABASE tdb" 2>&1)" && fail "alice may not drop tdb"
+grep -q "must be owner" <<<"$out" || fail "alice's DROP DATABASE tdb is refused by PostgreSQL: $out"
+holds "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker' AND datname = 'tdb'" ||
+    fail "the idle worker stays in tdb after a DROP DATABASE its caller may not run"
+pass "a DROP DATABASE by a role that may not drop the database leaves the idle worker alone"
+
 out="$(cluster_psql -c "CREATE DATABASE tdb_copy TEMPLATE tdb" 2>&1)" ||
     fail "CREATE DATABASE ... TEMPLATE tdb succeeds while a pool worker idles in tdb: $out"
 no_worker_in tdb || fail "the idle worker left tdb"
