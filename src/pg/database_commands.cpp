@@ -72,15 +72,27 @@ const char* database_needed_alone(const PlannedStmt* statement, bool* copying) {
 }
 
 // Asks the idle workers connected to `database_oid` to exit (under the
-// lock); adds their pids to `pids` (room for every slot). Returns how many
-// pids `pids` holds now.
-int ask_idle_workers_to_leave(SchedulerShared* shared, Oid database_oid, int* pids, int count) {
+// lock); adds their pids to `pids` (room for every slot) and returns how
+// many it holds now. `*pending`: a worker there is starting or between two
+// states (connecting, its last run's outcome not settled yet), so may be
+// idle soon.
+int ask_idle_workers_to_leave(SchedulerShared* shared, Oid database_oid, int* pids, int count,
+                              bool* pending) {
+    *pending = false;
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     for (int i = 0; i < shared->slot_count; ++i) {
         WorkerSlot& slot = shared->slots[i];
-        if (slot.state != SlotState::Running || slot.database_oid != database_oid || !slot.idle ||
-            slot.latch == nullptr || slot.mailbox.state != MailboxState::Empty) {
+        if (slot.state == SlotState::Free || slot.database_oid != database_oid) {
             continue;
+        }
+        const MailboxState box = slot.mailbox.state;
+        const bool settled = box == MailboxState::Empty || box == MailboxState::Done;
+        if (slot.state == SlotState::Starting ||
+            (slot.remote && ((!slot.idle && box == MailboxState::Empty) || box == MailboxState::Done))) {
+            *pending = true;
+        }
+        if (slot.state != SlotState::Running || !slot.idle || slot.latch == nullptr || !settled) {
+            continue;  // busy with a run: it blocks the command, as any session would
         }
         if (!slot.exit_requested) {
             slot.exit_requested = true;
@@ -140,8 +152,9 @@ void release_idle_workers(const char* database, bool copying) {
     int count = 0;
     for (;;) {
         // Again each time: a worker that finished its run meanwhile leaves too.
-        count = ask_idle_workers_to_leave(shared, database_oid, pids, count);
-        if (!any_alive(pids, count) || GetCurrentTimestamp() >= deadline) {
+        bool pending = false;
+        count = ask_idle_workers_to_leave(shared, database_oid, pids, count, &pending);
+        if ((!pending && !any_alive(pids, count)) || GetCurrentTimestamp() >= deadline) {
             break;
         }
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kLeaveCheckMs,

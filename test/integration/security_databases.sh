@@ -7,7 +7,8 @@
 #     is an hour here) blocks none of CREATE DATABASE ... TEMPLATE it,
 #     ALTER DATABASE ... RENAME, DROP DATABASE: it leaves when the command
 #     starts, and the command succeeds (a command its caller may not run
-#     leaves the worker alone).
+#     leaves the worker alone); WITH (FORCE) ends a run in progress there,
+#     even one whose command swallows cancels, and the run is recorded.
 #
 #   test/integration/security_databases.sh      (needs pg_jobs installed: make install)
 #
@@ -49,7 +50,7 @@ run_once_in_tdb() {
     local id
     id="$(cluster_psql -At -c "SET ROLE alice" -c "SELECT jobs.trigger('in_tdb')" | tail -1)"
     [[ "$(wait_final "$id" 30)" == succeeded ]] || fail "the job in tdb runs: $(show_executions "job_name = 'in_tdb'")"
-    wait_until 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker'
+    wait_until 30 "SELECT count(*) >= 1 FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker'
                    AND datname = 'tdb'" || fail "an idle pool worker stays connected to tdb after the run"
 }
 no_worker_in() { holds "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker' AND datname = '$1'"; }
@@ -58,7 +59,7 @@ run_once_in_tdb
 # Only who may run the command makes the workers leave.
 out="$(cluster_psql -c "SET ROLE alice" -c "DROP DATABASE tdb" 2>&1)" && fail "alice may not drop tdb"
 grep -q "must be owner" <<<"$out" || fail "alice's DROP DATABASE tdb is refused by PostgreSQL: $out"
-holds "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker' AND datname = 'tdb'" ||
+holds "SELECT count(*) >= 1 FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker' AND datname = 'tdb'" ||
     fail "the idle worker stays in tdb after a DROP DATABASE its caller may not run"
 pass "a DROP DATABASE by a role that may not drop the database leaves the idle worker alone"
 
@@ -77,6 +78,20 @@ run_once_in_tdb
 out="$(cluster_psql -c "DROP DATABASE tdb" 2>&1)" || fail "DROP DATABASE tdb succeeds while a pool worker idles in tdb: $out"
 [[ "$(value "SELECT count(*) FROM pg_database WHERE datname = 'tdb'")" == 0 ]] || fail "tdb is gone"
 pass "DROP DATABASE tdb succeeds"
+
+# A run in progress blocks a plain DROP DATABASE, as any session would; WITH (FORCE) ends it (SIGTERM),
+# even when its command swallows cancels, and the run is recorded.
+cluster_psql -o /dev/null -c "CREATE DATABASE fdb"
+as_alice "SELECT jobs.schedule('in_fdb', NULL, \$job\$DO \$do\$ BEGIN LOOP BEGIN PERFORM pg_sleep(0.2);
+          EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END \$do\$\$job\$, database => 'fdb')" >/dev/null
+id="$(cluster_psql -At -c "SET ROLE alice" -c "SELECT jobs.trigger('in_fdb')" | tail -1)"
+wait_until 30 "SELECT status = 'running' FROM jobs.job_execution WHERE execution_id = $id" || fail "the run in fdb starts"
+out="$(cluster_psql -c "DROP DATABASE fdb WITH (FORCE)" 2>&1)" ||
+    fail "DROP DATABASE fdb WITH (FORCE) succeeds while a run there swallows cancels: $out"
+[[ "$(wait_final "$id" 30)" == cancelled ]] &&
+    [[ "$(value "SELECT error FROM jobs.job_execution WHERE execution_id = $id")" == shutdown:* ]] ||
+    fail "the run ended by DROP DATABASE ... WITH (FORCE) is cancelled ('shutdown: ...'): $(show_executions "job_name = 'in_fdb'")"
+pass "DROP DATABASE ... WITH (FORCE) during a run that swallows cancels: the run is cancelled ('shutdown: ...')"
 
 # The scheduler carries on: a job in another database still runs.
 cluster_psql -c "SELECT jobs.schedule('in_copy', NULL, 'SELECT 1', database => 'tdb_copy')" >/dev/null
