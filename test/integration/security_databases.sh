@@ -34,13 +34,16 @@ as_alice() { cluster_psql -At -v VERBOSITY=verbose -c "SET ROLE alice" -c "$1" 2
 # --- Template databases are refused -------------------------------------------------------------
 for db in template1 tmpl; do
     out="$(as_alice "SELECT jobs.schedule('in_$db', NULL, 'SELECT 1', database => '$db')" || true)"
-    grep -q "22023" <<<"$out" && grep -q "database \"$db\" is a template database" <<<"$out" && grep -q "HINT" <<<"$out" ||
+    if ! { grep -q "22023" <<<"$out" && grep -q "database \"$db\" is a template database" <<<"$out" &&
+        grep -q "HINT" <<<"$out"; }; then
         fail "jobs.schedule refuses the template database $db with 22023 and a hint: $out"
+    fi
 done
 as_alice "SELECT jobs.schedule('in_tdb', NULL, 'SELECT 1', database => 'tdb')" >/dev/null
 out="$(as_alice "SELECT jobs.alter('in_tdb', database => 'template1')" || true)"
-grep -q "22023" <<<"$out" && grep -q "is a template database" <<<"$out" ||
+if ! { grep -q "22023" <<<"$out" && grep -q "is a template database" <<<"$out"; }; then
     fail "jobs.alter refuses a template database with 22023: $out"
+fi
 [[ "$(value "SELECT database FROM jobs.scheduled_job WHERE job_name = 'in_tdb'")" == tdb ]] ||
     fail "the refused jobs.alter changed nothing"
 pass "template databases (template1, one marked IS_TEMPLATE) are refused as job targets with 22023, by jobs.schedule and jobs.alter"
@@ -88,8 +91,8 @@ id="$(cluster_psql -At -c "SET ROLE alice" -c "SELECT jobs.trigger('in_fdb')" | 
 wait_until 30 "SELECT status = 'running' FROM jobs.job_execution WHERE execution_id = $id" || fail "the run in fdb starts"
 out="$(cluster_psql -c "DROP DATABASE fdb WITH (FORCE)" 2>&1)" ||
     fail "DROP DATABASE fdb WITH (FORCE) succeeds while a run there swallows cancels: $out"
-[[ "$(wait_final "$id" 30)" == cancelled ]] &&
-    [[ "$(value "SELECT error FROM jobs.job_execution WHERE execution_id = $id")" == shutdown:* ]] ||
+[[ "$(wait_final "$id" 30)" == cancelled ]] || fail "the run ended by DROP DATABASE ... WITH (FORCE) is cancelled"
+[[ "$(value "SELECT error FROM jobs.job_execution WHERE execution_id = $id")" == shutdown:* ]] ||
     fail "the run ended by DROP DATABASE ... WITH (FORCE) is cancelled ('shutdown: ...'): $(show_executions "job_name = 'in_fdb'")"
 pass "DROP DATABASE ... WITH (FORCE) during a run that swallows cancels: the run is cancelled ('shutdown: ...')"
 
