@@ -22,7 +22,11 @@ char* jobs_http_allowed_hosts = nullptr;
 int jobs_http_max_concurrent = 256;
 int jobs_http_max_response_size = 64 * 1024;
 int jobs_default_timeout = 15 * 60 * 1000;
-int jobs_max_jobs_per_owner = 0;  // read by jobs._check_job_quota through current_setting
+int jobs_max_jobs_per_owner = 0;
+int jobs_max_running_per_owner = -1;  // -1: jobs.max_workers - 1, at least 1
+constexpr int kOneDayS = 24 * 60 * 60;
+int jobs_max_timeout = kOneDayS;  // read by jobs._check_run_options through current_setting  // read by
+                                  // jobs._check_job_quota through current_setting
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
@@ -107,10 +111,10 @@ void define_gucs() {
                             &jobs_http_max_response_size, 64 * 1024, 0, 64 * 1024 * 1024, PGC_SIGHUP,
                             GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("jobs.default_timeout", "Longest time a SQL run may take when its job sets no timeout.",
-                            "A run still going after it is cancelled and recorded as timed_out.",
-                            &jobs_default_timeout, 15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
-                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "jobs.default_timeout", "Longest time a SQL run may take when its job sets no timeout.",
+        "A run still going after it is cancelled and recorded as timed_out.", &jobs_default_timeout,
+        15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 
     DefineCustomIntVariable("jobs.history_per_job", "Most finished runs kept per job in jobs.job_execution.",
                             "Older ones are deleted by the launcher in small batches; 0 keeps any number. "
@@ -131,6 +135,18 @@ void define_gucs() {
     DefineCustomIntVariable("jobs.max_jobs_per_owner", "Most jobs one role may own (0: no limit).",
                             "Creating a job beyond it is refused; redefining an existing job is not.",
                             &jobs_max_jobs_per_owner, 0, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.max_running_per_owner", "Most SQL workers (so runs at once) one role's jobs may hold.",
+        "-1: one less than jobs.max_workers (at least 1), so another role's queued run always finds a "
+        "worker. Free workers go to the roles with the fewest first.",
+        &jobs_max_running_per_owner, -1, -1, 1000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.max_timeout", "Longest timeout a job may have (0: no limit).",
+                            "jobs.schedule, jobs.schedule_http and jobs.alter refuse a longer timeout; "
+                            "runs of jobs defined before it was lowered are cut to it.",
+                            &jobs_max_timeout, kOneDayS, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
+                            nullptr);
 
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
@@ -167,6 +183,14 @@ int http_max_response_size() {
 
 int default_timeout_ms() {
     return jobs_default_timeout;
+}
+
+int max_running_per_owner() {
+    return jobs_max_running_per_owner;
+}
+
+int max_timeout_s() {
+    return jobs_max_timeout;
 }
 
 int history_per_job() {

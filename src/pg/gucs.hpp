@@ -33,6 +33,13 @@ int http_max_response_size();
 // jobs.default_timeout, in milliseconds: the timeout of SQL runs whose job has none.
 int default_timeout_ms();
 
+// jobs.max_running_per_owner: SQL workers one owner may hold (-1: automatic,
+// see running_per_owner_limit in core/worker_demand.hpp).
+int max_running_per_owner();
+
+// jobs.max_timeout, in seconds: the longest timeout a run may have (0: no limit).
+int max_timeout_s();
+
 // jobs.history_per_job: finished runs kept per job (0: no limit).
 int history_per_job();
 
