@@ -87,7 +87,7 @@ pass "a WITH HOLD cursor is filled at commit as alice (alice.f() saw current_use
 
 # --- 2: settings end with the run -------------------------------------------------------------
 as_alice "SELECT jobs.schedule('set_things', NULL, \$\$SET search_path = alice, pg_catalog; SET app.tenant_secret = 's3cr3t';
-                                                    SET TimeZone = 'Asia/Tokyo'; SET ROLE NONE\$\$)" >/dev/null
+                                                    SET TimeZone = 'Asia/Tokyo'\$\$)" >/dev/null
 show="INSERT INTO public.seen (job, who, pid, detail) SELECT '%s', current_user, pg_backend_pid(),
           current_setting('search_path') || '|' || coalesce(current_setting('app.tenant_secret', true), '') || '|' || current_setting('TimeZone')"
 # shellcheck disable=SC2059
