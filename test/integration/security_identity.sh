@@ -163,3 +163,14 @@ id="$(value "SELECT jobs.trigger('show_admin')")"
 id="$(as_carol "SELECT jobs.trigger('carol_here')")"
 [[ "$(wait_final "$id")" == succeeded ]] || fail "carol's job in jobs.database runs again once she may log in ($(run_error "$id"))"
 pass "the superuser's and carol's other runs are not affected"
+
+# A superuser owner without LOGIN: PostgreSQL lets no process connect as it,
+# so its worker takes its identity by session authorization; the run works.
+cluster_psql -o /dev/null -c "CREATE ROLE root_nologin SUPERUSER NOLOGIN"
+cluster_psql -o /dev/null -c "SET ROLE root_nologin" -c "SELECT jobs.schedule('nologin_super', NULL, \$\$
+    INSERT INTO public.seen (job, who, detail) SELECT 'nologin_super', current_user, session_user\$\$)"
+id="$(value "SELECT jobs.trigger(job_id) FROM jobs.scheduled_job WHERE job_name = 'nologin_super'")"
+[[ "$(wait_final "$id")" == succeeded ]] || fail "a NOLOGIN superuser's job runs ($(run_error "$id"))"
+seen="$(value "SELECT who || ' ' || detail FROM public.seen WHERE job = 'nologin_super'")"
+[[ "$seen" == "root_nologin root_nologin" ]] || fail "it runs as root_nologin, session and current user (got '$seen')"
+pass "a superuser owner without LOGIN is not affected: its job runs as that role"
