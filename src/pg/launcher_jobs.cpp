@@ -276,9 +276,9 @@ bool dispatch_queued_runs() {
     if (failed > 0) {
         ConditionVariableBroadcast(&shared->run_finished);
     }
-    Starved starved{0, 0};
+    Starved starved{0, 0, 0};
     const WorkerSupply supply = call_pg([&] { return provide_workers(queues, usable, &starved); });
-    if (starved.pairs > 0) {
+    if (starved.pairs > 0 || starved.uncovered_runs > 0) {
         // Every slot is taken: free some, idle workers of pairs without
         // queued runs first, else from the owner holding the most (they exit,
         // and wake us).

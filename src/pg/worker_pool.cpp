@@ -179,7 +179,7 @@ int owner_index(const Oid* owners, int count, Oid owner) {
 
 WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved) {
     SchedulerShared* shared = scheduler_shared();
-    *starved = Starved{0, 0};
+    *starved = Starved{0, 0, 0};
     if (count == 0) {
         return WorkerSupply::Enough;
     }
@@ -242,9 +242,16 @@ WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved
         }
         // Runs, no worker, none coming: every slot is taken, or the owner's
         // workers are elsewhere (maybe idle in another database).
+        const bool under_limit = owner_workers[demand[q].owner] < limit;
         if (queues[q].queued > 0 && workers_here[q] == 0 && starts[q] == 0 && queues[q].may_start) {
             ++starved->pairs;
-            starved->under_limit += owner_workers[demand[q].owner] < limit ? 1 : 0;
+            starved->under_limit += under_limit ? 1 : 0;
+        }
+        // Runs an idle worker of another pair could make room for.
+        const int64 uncovered = queues[q].queued - demand[q].workers_available - starts[q];
+        if (uncovered > 0 && queues[q].may_start && under_limit) {
+            starved->uncovered_runs +=
+                static_cast<int>(Min(uncovered, static_cast<int64>(shared->slot_count)));
         }
     }
     return starved->pairs > 0 ? WorkerSupply::Starved : WorkerSupply::Enough;
@@ -287,7 +294,7 @@ void retire_workers(const RunQueue* queues, int queue_count, const Starved& star
         }
     }
     // First idle workers of pairs without queued runs: they leave at once.
-    int needed = starved.pairs - leaving;
+    int needed = Max(starved.pairs, starved.uncovered_runs) - leaving;
     for (int i = 0; i < shared->slot_count && needed > 0; ++i) {
         WorkerSlot& slot = shared->slots[i];
         if (!leavable(slot) || !slot.idle || slot.mailbox.state != MailboxState::Empty) {
@@ -303,7 +310,8 @@ void retire_workers(const RunQueue* queues, int queue_count, const Starved& star
             ++leaving;
         }
     }
-    // Only an owner below its limit can use a slot another owner gives up.
+    // Then, for pairs without any worker (only an owner below its limit can
+    // use a slot another owner gives up), busy workers too.
     needed = starved.under_limit - leaving;
     // Then a worker of the owner holding the most: idle if it has one, else
     // busy (it exits after its run instead of claiming the next).

@@ -27,10 +27,13 @@ struct RunQueue {
 };
 
 // Pairs with queued runs left without any worker: `pairs` in all, of which
-// `under_limit` belong to owners below jobs.max_running_per_owner.
+// `under_limit` belong to owners below jobs.max_running_per_owner; and
+// `uncovered_runs`: queued runs of owners below their limit that no worker
+// (idle, starting or planned) is there for.
 struct Starved {
     int pairs;
     int under_limit;
+    int uncovered_runs;
 };
 
 // Makes sure the queued runs get picked up: wakes each pair's workers and
@@ -42,8 +45,9 @@ struct Starved {
 WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved);
 
 // Asks workers to exit so that the starved pairs get a slot (counting
-// workers already leaving): idle ones of pairs without queued runs first,
-// then, for owners below their limit, one of the owner holding the most
+// workers already leaving): idle ones of pairs without queued runs (as many
+// as there are starved pairs or uncovered runs), then, for pairs without any
+// worker whose owner is below its limit, one of the owner holding the most
 // workers (idle, else busy: it exits after its run instead of claiming
 // another).
 void retire_workers(const RunQueue* queues, int queue_count, const Starved& starved);
