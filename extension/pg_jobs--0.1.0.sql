@@ -176,8 +176,10 @@ CREATE TABLE jobs.job_execution (
 -- after queueing and queues the same fire time again.
 CREATE UNIQUE INDEX job_execution_once_per_time ON jobs.job_execution (job_id, scheduled_for)
     WHERE triggered_by = 'schedule';
--- What workers claim: the queued runs of one database, oldest first.
-CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, execution_id) WHERE status = 'queued';
+-- What workers claim: the queued runs of one database and owner, oldest first
+-- (a worker serves one (database, owner) pair; the launcher counts them per pair).
+CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner, execution_id)
+    WHERE status = 'queued';
 -- A job's latest runs (jobs.job_status).
 CREATE INDEX job_execution_by_job ON jobs.job_execution (job_id, execution_id DESC);
 -- A job's latest manual trigger (min_trigger_interval).
@@ -421,11 +423,30 @@ COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) I
 'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
 'zone, missing, template or forbidden database).';
 
+-- Security 4: jobs.max_timeout, the superuser's cap on any job's timeout.
+CREATE FUNCTION jobs._check_max_timeout(timeout interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    cap constant interval := current_setting('jobs.max_timeout')::interval;
+BEGIN
+    IF timeout IS NOT NULL AND cap > interval '0' AND timeout > cap THEN
+        RAISE EXCEPTION 'timeout % is longer than jobs.max_timeout (%)', timeout, cap
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a timeout of at most ' || cap || ', or ask a superuser to raise jobs.max_timeout.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_max_timeout(interval) IS
+'Internal: raises 22023 for a timeout longer than the jobs.max_timeout setting (0: no limit).';
+REVOKE EXECUTE ON FUNCTION jobs._check_max_timeout(interval) FROM PUBLIC;
+
 -- Refuses run options the scheduler could not honour.
 CREATE FUNCTION jobs._check_run_options(timeout interval, max_retries integer, retry_backoff interval,
                                         retry_backoff_max interval)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     IF timeout IS NOT NULL AND timeout <= interval '0' THEN
@@ -433,6 +454,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''5 minutes'', or leave it out for the jobs.default_timeout setting.';
     END IF;
+    PERFORM jobs._check_max_timeout(timeout);
     IF max_retries IS NULL OR max_retries < 0 OR max_retries > 1000 THEN
         RAISE EXCEPTION 'max_retries must be between 0 and 1000, not %', coalesce(max_retries::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass 0 (the default) for no retries.';
@@ -450,7 +472,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
-'Internal: raises 22023 for a non-positive timeout, max_retries outside 0..1000, or a bad retry backoff.';
+'Internal: raises 22023 for a non-positive timeout or one past jobs.max_timeout, max_retries outside 0..1000, or a '
+'bad retry backoff.';
 REVOKE EXECUTE ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) FROM PUBLIC;
 
 -- Refuses run policies the launcher could not follow (see the columns'
@@ -998,7 +1021,7 @@ COMMENT ON FUNCTION jobs._mask_secret_headers(jsonb) IS
 
 CREATE FUNCTION jobs._check_http_timeout(timeout interval)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     IF timeout IS NULL OR timeout <= interval '0' OR timeout > interval '1 day' THEN
@@ -1006,6 +1029,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''30 seconds'' or ''5 minutes''.';
     END IF;
+    PERFORM jobs._check_max_timeout(timeout);
 END
 $$;
 COMMENT ON FUNCTION jobs._check_http_timeout(interval) IS 'Internal: raises 22023 unless 0 < timeout <= 1 day.';
@@ -1578,7 +1602,7 @@ GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
 COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their own jobs.';
 COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
 COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
-COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database, oldest first, for the workers.';
+COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, oldest first, for the workers.';
 COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
 COMMENT ON INDEX jobs.job_execution_manual_by_job IS
 'A job''s manual runs, latest first, for the min_trigger_interval check of jobs.trigger.';

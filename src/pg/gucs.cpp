@@ -24,6 +24,9 @@ int jobs_http_max_response_size = 64 * 1024;
 int jobs_default_timeout = 15 * 60 * 1000;
 int jobs_cancel_grace_period = 5 * 1000;
 int jobs_max_jobs_per_owner = 0;  // read by jobs._check_job_quota through current_setting
+int jobs_max_running_per_owner = -1;  // -1: jobs.max_workers - 1, at least 1
+constexpr int kOneDayS = 24 * 60 * 60;
+int jobs_max_timeout = kOneDayS;  // read by jobs._check_run_options through current_setting
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
@@ -141,6 +144,18 @@ void define_gucs() {
                             "Creating a job beyond it is refused; redefining an existing job is not.",
                             &jobs_max_jobs_per_owner, 0, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 
+    DefineCustomIntVariable(
+        "jobs.max_running_per_owner", "Most SQL workers (so runs at once) one role's jobs may hold.",
+        "-1: one less than jobs.max_workers (at least 1), so another role's queued run always finds a "
+        "worker. Free workers go to the roles with the fewest first.",
+        &jobs_max_running_per_owner, -1, -1, 1000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.max_timeout", "Longest timeout a job may have (0: no limit).",
+                            "jobs.schedule, jobs.schedule_http and jobs.alter refuse a longer timeout; "
+                            "runs of jobs defined before it was lowered are cut to it.",
+                            &jobs_max_timeout, kOneDayS, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
+                            nullptr);
+
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
     MarkGUCPrefixReserved("jobs");
@@ -180,6 +195,14 @@ int default_timeout_ms() {
 
 int cancel_grace_period_ms() {
     return jobs_cancel_grace_period;
+}
+
+int max_running_per_owner() {
+    return jobs_max_running_per_owner;
+}
+
+int max_timeout_s() {
+    return jobs_max_timeout;
 }
 
 int history_per_job() {

@@ -36,6 +36,12 @@ int default_timeout_ms();
 // jobs.cancel_grace_period, in milliseconds: how long an SQL run may go on
 // after its timeout or jobs.cancel before its worker process is ended.
 int cancel_grace_period_ms();
+// jobs.max_running_per_owner: SQL workers one owner may hold (-1: automatic,
+// see running_per_owner_limit in core/worker_demand.hpp).
+int max_running_per_owner();
+
+// jobs.max_timeout, in seconds: the longest timeout a run may have (0: no limit).
+int max_timeout_s();
 
 // jobs.history_per_job: finished runs kept per job (0: no limit).
 int history_per_job();

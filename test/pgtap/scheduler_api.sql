@@ -146,7 +146,7 @@ SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the p
 SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
 SELECT has_index('jobs', 'job_execution', 'job_execution_once_per_time', ARRAY['job_id', 'scheduled_for']);
-SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'owner', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_active_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_ended', 'COALESCE(finished_at, queued_at)');
