@@ -38,26 +38,30 @@ bool claim_next_run(MemoryContext into, const char* database, int worker_pid, Cl
     Oid types[2] = {NAMEOID, INT4OID};
     Datum values[2] = {NameGetDatum(database_name), Int32GetDatum(worker_pid)};
     const int nest = begin_store_call();
-    // A run past its starting deadline is recorded skipped instead of
-    // claimed (the last column says so): then take the next one.
+    // A run past its starting deadline is recorded skipped, and one whose
+    // payload is too large failed, instead of claimed (the last column says
+    // so): then take the next one.
     bool skipped = true;
     while (skipped) {
         execute(
             "WITH c AS ("
-            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL " FROM jobs.job_execution AS q "
+            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
+            "  FROM jobs.job_execution AS q "
             "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 "
             "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
             "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
             "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
             "FROM c WHERE e.execution_id = c.execution_id "
             "RETURNING e.execution_id, e.job_name, e.owner::text, e.command, "
+            // Built only for a run that starts: a refused one's would not fit.
+            "  CASE WHEN e.status = 'running' THEN "
             "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
             "    'execution_id', e.execution_id, "
             "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
-            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text, "
+            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text END, "
             "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
             "   WHERE j.job_id = e.job_id), "
-            "  e.status = 'skipped'",
+            "  e.status <> 'running'",
             2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
         bool is_null = false;
         skipped = SPI_processed > 0 &&

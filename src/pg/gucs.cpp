@@ -22,7 +22,11 @@ char* jobs_http_allowed_hosts = nullptr;
 int jobs_http_max_concurrent = 256;
 int jobs_http_max_response_size = 64 * 1024;
 int jobs_default_timeout = 15 * 60 * 1000;
-int jobs_max_jobs_per_owner = 0;  // read by jobs._check_job_quota through current_setting
+int jobs_max_jobs_per_owner = 1000;  // read by jobs._check_job_quota through current_setting
+constexpr int kOneMbKb = 1024;
+constexpr int kMaxPayloadKb = 64 * 1024;  // 64 MB: its JSON text (at most 6x) stays far below 1 GB
+int jobs_max_payload_size = kOneMbKb;     // in kB
+int jobs_min_schedule_interval = 10;      // seconds; read by jobs._check_schedule_interval
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
@@ -107,10 +111,10 @@ void define_gucs() {
                             &jobs_http_max_response_size, 64 * 1024, 0, 64 * 1024 * 1024, PGC_SIGHUP,
                             GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("jobs.default_timeout", "Longest time a SQL run may take when its job sets no timeout.",
-                            "A run still going after it is cancelled and recorded as timed_out.",
-                            &jobs_default_timeout, 15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
-                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "jobs.default_timeout", "Longest time a SQL run may take when its job sets no timeout.",
+        "A run still going after it is cancelled and recorded as timed_out.", &jobs_default_timeout,
+        15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 
     DefineCustomIntVariable("jobs.history_per_job", "Most finished runs kept per job in jobs.job_execution.",
                             "Older ones are deleted by the launcher in small batches; 0 keeps any number. "
@@ -128,9 +132,23 @@ void define_gucs() {
         "Otherwise they are kept this long (0: forever) and not counted per job.",
         &jobs_history_failed_max_age, -1, -1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("jobs.max_jobs_per_owner", "Most jobs one role may own (0: no limit).",
-                            "Creating a job beyond it is refused; redefining an existing job is not.",
-                            &jobs_max_jobs_per_owner, 0, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "jobs.max_jobs_per_owner", "Most jobs one role other than a superuser may own (0: no limit).",
+        "Creating a job beyond it is refused; redefining an existing job is not.", &jobs_max_jobs_per_owner,
+        1000, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.max_payload_size",
+                            "Largest payload (jobs.trigger) or HTTP body a job may carry.",
+                            "Measured as the jsonb value; larger ones are refused, and a queued run whose "
+                            "payload exceeds it fails instead of starting.",
+                            &jobs_max_payload_size, kOneMbKb, 1, kMaxPayloadKb, PGC_SUSET, GUC_UNIT_KB,
+                            nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.min_schedule_interval",
+        "Shortest time between two fire times of a schedule set by a role other than a superuser.",
+        "A schedule that fires more often is refused; 0: no limit.", &jobs_min_schedule_interval, 10, 0,
+        24 * 60 * 60, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
 
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
@@ -175,6 +193,10 @@ int history_per_job() {
 
 int history_max_age_s() {
     return jobs_history_max_age;
+}
+
+long max_payload_bytes() {
+    return static_cast<long>(jobs_max_payload_size) * 1024L;
 }
 
 int history_failed_max_age_s() {

@@ -20,9 +20,12 @@ namespace {
 // The context is the body of every request: what the service needs to know
 // which run this is (camelCase, as JSON APIs spell it).
 constexpr const char* kClaimSql =
-    // Runs past their starting deadline are recorded skipped, not claimed.
+    // Runs past their starting deadline are recorded skipped, and runs with a
+    // payload or body beyond jobs.max_payload_size failed, not claimed.
     "WITH candidate AS ("
-    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL " FROM jobs.job_execution AS q "
+    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", "
+    PG_JOBS_REFUSAL_COLUMN_SQL("(SELECT j.http_body FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id)")
+    "  FROM jobs.job_execution AS q "
     "  WHERE q.status = 'queued' AND q.kind = 'http' "
     "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
     "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "

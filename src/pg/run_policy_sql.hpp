@@ -60,13 +60,47 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "               due.running + due.waiting, due.max_concurrent) "
     "    END AS skip_reason "
     "  FROM due), "
+    // Skipped fire times are one row per run of them: a job whose due times
+    // in this batch are all skipped gets one row with their count, or adds
+    // them to its latest row if that is a skipped one already (a job
+    // skipping every second of a long run writes one row, not one a second).
+    "skips AS ("
+    "  SELECT d.job_id, d.job_name, d.owner, d.database, d.command, d.kind, count(*)::integer AS n, "
+    "    max(d.fire_time) AS last_time, (array_agg(d.skip_reason ORDER BY d.fire_time DESC))[1] AS reason "
+    "  FROM decided AS d WHERE NOT d.over_limit "
+    "  GROUP BY d.job_id, d.job_name, d.owner, d.database, d.command, d.kind "
+    "  HAVING bool_and(d.skip_reason IS NOT NULL)), "
+    "skip_rows AS ("
+    "  SELECT s.*, coalesce(l.status = 'skipped' AND l.triggered_by = 'schedule', false) AS add_to_last, "
+    "    l.execution_id AS last_id "
+    "  FROM skips AS s "
+    "  LEFT JOIN LATERAL (SELECT r.execution_id, r.status, r.triggered_by FROM jobs.job_execution AS r "
+    "    WHERE r.job_id = s.job_id ORDER BY r.execution_id DESC LIMIT 1) AS l ON true "
+    // A fire time recorded already (queued again after a launcher crash).
+    "  WHERE NOT EXISTS (SELECT FROM jobs.job_execution AS x WHERE x.job_id = s.job_id "
+    "    AND x.triggered_by = 'schedule' AND x.scheduled_for = s.last_time)), "
+    "coalesced AS ("
+    "  UPDATE jobs.job_execution AS r "
+    "  SET skipped_count = coalesce(r.skipped_count, 1) + s.n, scheduled_for = s.last_time, "
+    "    finished_at = clock_timestamp(), error = s.reason "
+    "  FROM skip_rows AS s WHERE s.add_to_last AND r.execution_id = s.last_id AND r.status = 'skipped' "
+    "  RETURNING r.execution_id), "
     "inserted AS ("
     "  INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by, "
-    "    scheduled_for, status, finished_at, error) "
-    "  SELECT d.job_id, d.job_name, d.owner, d.database, d.command, d.kind, 'schedule', d.fire_time, "
-    "    CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
-    "    CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason "
-    "  FROM decided AS d WHERE NOT d.over_limit ORDER BY d.fire_time, d.job_id "  // catch-ups: oldest first
+    "    scheduled_for, status, finished_at, error, skipped_count) "
+    "  SELECT * FROM ("
+    "    SELECT d.job_id, d.job_name, d.owner, d.database, d.command, d.kind, 'schedule', d.fire_time, "
+    "      CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
+    "      CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason, "
+    "      CASE WHEN d.skip_reason IS NOT NULL THEN 1 END "
+    "    FROM decided AS d "
+    "    WHERE NOT d.over_limit AND NOT EXISTS (SELECT FROM skips AS s WHERE s.job_id = d.job_id) "
+    "    UNION ALL "
+    "    SELECT s.job_id, s.job_name, s.owner, s.database, s.command, s.kind, 'schedule', s.last_time, "
+    "      'skipped', clock_timestamp(), s.reason, s.n "
+    "    FROM skip_rows AS s WHERE NOT s.add_to_last) AS u(job_id, job_name, owner, database, command, kind, "
+    "      triggered_by, scheduled_for, status, finished_at, error, skipped_count) "
+    "  ORDER BY u.scheduled_for, u.job_id "  // catch-ups: oldest first
     "  ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING "
     "  RETURNING execution_id, job_id, status), "
     // overlap replace: the job's unfinished runs make way for the new one
@@ -128,21 +162,36 @@ inline constexpr const char* kExpireOneShotsSql =
 #define PG_JOBS_DEADLINE_COLUMN_SQL                                                                        \
     "CASE WHEN q.triggered_by = 'schedule' THEN (SELECT j.starting_deadline FROM jobs.scheduled_job AS j " \
     "  WHERE j.job_id = q.job_id) END AS deadline"
+// Why queued run `q` cannot start at all (jobs._payload_refusal: a payload
+// or HTTP body, the SQL expression `config`, larger than
+// jobs.max_payload_size), as column "refusal" of the candidate `c`; NULL if
+// it can. Such a run fails alone instead of making the claim fail.
+#define PG_JOBS_REFUSAL_COLUMN_SQL(config) "jobs._payload_refusal(q.payload, " config ") AS refusal"
 // Whether claimed run `e` is past that deadline.
 #define PG_JOBS_LATE_SQL "(c.deadline IS NOT NULL AND clock_timestamp() > e.scheduled_for + c.deadline)"
+// Whether claimed run `e` is refused (and not late: lateness is said first).
+#define PG_JOBS_REFUSED_SQL "(c.refusal IS NOT NULL AND NOT " PG_JOBS_LATE_SQL ")"
+// Whether claimed run `e` ends at its claim instead of starting.
+#define PG_JOBS_NOT_STARTING_SQL "(" PG_JOBS_LATE_SQL " OR c.refusal IS NOT NULL)"
 // The SET clause of a claim of run `e` by `worker_pid` (an SQL expression):
-// 'running', or 'skipped' with the reason when it is too late to start.
-#define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                    \
-    "status = CASE WHEN " PG_JOBS_LATE_SQL                                   \
-    " THEN 'skipped' ELSE 'running' END, "                                   \
-    "started_at = CASE WHEN " PG_JOBS_LATE_SQL                               \
-    " THEN NULL ELSE clock_timestamp() END, "                                \
-    "finished_at = CASE WHEN " PG_JOBS_LATE_SQL                              \
-    " THEN clock_timestamp() END, "                                          \
-    "worker_pid = CASE WHEN " PG_JOBS_LATE_SQL " THEN NULL ELSE " worker_pid \
-    " END, "                                                                 \
-    "error = CASE WHEN " PG_JOBS_LATE_SQL                                    \
-    " THEN format('skipped: missed its starting deadline of %s "             \
-    "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) END "
+// 'running'; or 'skipped' with the reason when it is too late to start; or
+// 'failed' (54000) when it is refused.
+#define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                              \
+    "status = CASE WHEN " PG_JOBS_LATE_SQL " THEN 'skipped' WHEN " PG_JOBS_REFUSED_SQL \
+    " THEN 'failed' ELSE 'running' END, "                                              \
+    "started_at = CASE WHEN " PG_JOBS_NOT_STARTING_SQL                                 \
+    " THEN NULL ELSE clock_timestamp() END, "                                          \
+    "finished_at = CASE WHEN " PG_JOBS_NOT_STARTING_SQL                                \
+    " THEN clock_timestamp() END, "                                                    \
+    "worker_pid = CASE WHEN " PG_JOBS_NOT_STARTING_SQL " THEN NULL ELSE " worker_pid   \
+    " END, "                                                                           \
+    "skipped_count = CASE WHEN " PG_JOBS_LATE_SQL                                      \
+    " THEN 1 END, "                                                                    \
+    "sqlstate = CASE WHEN " PG_JOBS_REFUSED_SQL                                        \
+    " THEN '54000' ELSE e.sqlstate END, "                                              \
+    "error = CASE WHEN " PG_JOBS_LATE_SQL                                              \
+    " THEN format('skipped: missed its starting deadline of %s "                       \
+    "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) "   \
+    "WHEN " PG_JOBS_REFUSED_SQL " THEN c.refusal END "
 
 }  // namespace pg_jobs::pg
