@@ -34,10 +34,12 @@ constexpr const char* kClaimSql =
     "  FROM candidate AS c WHERE e.execution_id = c.execution_id "
     "  RETURNING e.*) "
     "SELECT c.execution_id, j.http_method, j.http_url, "
+    // Built only for a run that starts: a refused one's would not fit.
+    "  CASE WHEN c.status = 'running' THEN "
     "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
     "    'triggeredBy', c.triggered_by, 'triggeredByUser', c.triggered_by_user, "
     "    'scheduledFor', c.scheduled_for, 'attempt', c.attempt, 'config', j.http_body, "
-    "    'payload', c.payload)::text, "
+    "    'payload', c.payload)::text END, "
     "  (SELECT array_agg(h.key ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
     "  (SELECT array_agg(h.value ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
     "  (extract(epoch FROM coalesce(j.timeout, interval '30 seconds')) * 1000)::bigint, "
@@ -49,11 +51,13 @@ constexpr const char* kClaimSql =
     "      UNION ALL SELECT r.retry_of FROM jobs.job_execution AS r JOIN attempts AS a ON r.execution_id = "
     "a.id "
     "      WHERE r.retry_of IS NOT NULL) "
-    "    SELECT min(id) FROM attempts) END "
+    "    SELECT min(id) FROM attempts) END, "
+    // Runs recorded skipped or failed by the claim come back too, so the
+    // worker knows the batch was full.
+    "  c.status = 'running' "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
-    "WHERE c.status = 'running' "
     "ORDER BY c.execution_id";
 
 constexpr const char* kRecordSql =
@@ -112,7 +116,7 @@ Datum text_array(const char* const* values, int count, bool* has_nulls, bool* nu
 
 }  // namespace
 
-int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
+int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended) {
     const int nest = begin_store_call();
     Oid types[1] = {INT4OID};
     Datum values[1] = {Int32GetDatum(limit)};
@@ -120,11 +124,17 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
     const int rows = static_cast<int>(SPI_processed);
     auto* runs =
         static_cast<ClaimedHttpRun*>(MemoryContextAllocZero(into, sizeof(ClaimedHttpRun) * Max(rows, 1)));
+    int started = 0;
+    *ended = 0;
     for (int i = 0; i < rows; ++i) {
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         bool is_null = false;
-        ClaimedHttpRun& run = runs[i];
+        if (!DatumGetBool(SPI_getbinval(tuple, desc, 9, &is_null))) {
+            ++*ended;  // skipped or failed at its claim
+            continue;
+        }
+        ClaimedHttpRun& run = runs[started++];
         run.execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
         run.method = copy_text(into, tuple, desc, 2);
         run.url = copy_text(into, tuple, desc, 3);
@@ -139,7 +149,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
     }
     end_store_call(nest);
     *out = runs;
-    return rows;
+    return started;
 }
 
 uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
