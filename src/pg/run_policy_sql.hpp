@@ -10,6 +10,10 @@
 //    when a worker would start it, is recorded 'skipped'.
 //  - max_runs and one-shot jobs (run_at): the job disables itself in the
 //    transaction that queues its last run, and tells the launcher's agenda.
+//  - skipped fire times: consecutive ones of a job share one 'skipped' row
+//    (skipped_count), so a job that cannot keep up writes no row a second.
+//  - jobs.max_payload_size: a queued run whose payload (or HTTP body) is
+//    larger fails at its claim, alone, before its context is built.
 #pragma once
 
 namespace pg_jobs::pg {
