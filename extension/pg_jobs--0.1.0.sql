@@ -534,13 +534,15 @@ COMMENT ON FUNCTION jobs._check_job_quota(name, text) IS
 REVOKE EXECUTE ON FUNCTION jobs._check_job_quota(name, text) FROM PUBLIC;
 
 -- Security 15: payloads (jobs.trigger) and HTTP bodies are at most
--- jobs.max_payload_size, measured on the jsonb value without printing it.
+-- jobs.max_payload_size, as jsonb and as JSON text, measured without
+-- printing them (src/pg/payload_limit.cpp).
 CREATE FUNCTION jobs._check_payload_size(value jsonb, what text DEFAULT 'payload')
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_payload_size';
 COMMENT ON FUNCTION jobs._check_payload_size(jsonb, text) IS
-'Internal: raises 54000 if the jsonb value is larger than jobs.max_payload_size; "what" names it in the error.';
+'Internal: raises 54000 if the jsonb value, or its JSON text, is larger than jobs.max_payload_size; "what" '
+'names it in the error.';
 REVOKE EXECUTE ON FUNCTION jobs._check_payload_size(jsonb, text) FROM PUBLIC;
 
 CREATE FUNCTION jobs._payload_refusal(payload jsonb, config jsonb)

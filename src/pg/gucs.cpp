@@ -137,12 +137,12 @@ void define_gucs() {
         "Creating a job beyond it is refused; redefining an existing job is not.", &jobs_max_jobs_per_owner,
         1000, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("jobs.max_payload_size",
-                            "Largest payload (jobs.trigger) or HTTP body a job may carry.",
-                            "Measured as the jsonb value; larger ones are refused, and a queued run whose "
-                            "payload exceeds it fails instead of starting.",
-                            &jobs_max_payload_size, kOneMbKb, 1, kMaxPayloadKb, PGC_SUSET, GUC_UNIT_KB,
-                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "jobs.max_payload_size", "Largest payload (jobs.trigger) or HTTP body a job may carry.",
+        "As the jsonb value and as JSON text; larger ones are refused, and a queued run whose "
+        "payload exceeds it fails instead of starting.",
+        &jobs_max_payload_size, kOneMbKb, 1, kMaxPayloadKb, PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr,
+        nullptr);
 
     DefineCustomIntVariable(
         "jobs.min_schedule_interval",

@@ -4,8 +4,9 @@
 #   - 15: runs whose payload (190 MB of chr(1), JSON text > 1 GB) was written
 #     directly into jobs.job_execution, bypassing jobs.trigger's check, for a
 #     SQL job in jobs.database, a SQL job in another database and an HTTP
-#     job: each fails alone (54000, the reason in error), and another role's
-#     runs queued after them still run;
+#     job, and one whose payload is small as jsonb but 1.3 GB as text: each
+#     fails alone (54000, the reason in error), and another role's runs
+#     queued after them still run;
 #   - 17: a role holding the advisory key the quota check used to take
 #     (pg_advisory_lock(hashtext('pg_jobs.max_jobs_per_owner'),
 #     hashtext('alice'))) no longer blocks alice's jobs.schedule;
@@ -66,6 +67,14 @@ big_ids="$(value "INSERT INTO jobs.job_execution (job_id, job_name, owner, datab
                   WHERE j.job_name IN ('big_local', 'big_remote', 'big_http')
                   RETURNING execution_id" | paste -sd,)"
 [[ "$big_ids" =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] || fail "three oversize runs are queued ($big_ids)"
+# A small jsonb value (about 100 kB) whose JSON text is 1.3 GB: 10,000
+# numbers of 131072 digits each.
+wide_id="$(value "INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
+                                                  payload)
+                  SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'manual',
+                         (SELECT jsonb_agg('1e131071'::numeric) FROM generate_series(1, 10000))
+                  FROM jobs.scheduled_job AS j WHERE j.job_name = 'big_local'
+                  RETURNING execution_id")"
 # Queued after them: on the old code every claim failed on the oversize
 # run first, so these waited for ever.
 alice_ids=()
@@ -82,10 +91,15 @@ wait_until 60 "SELECT bool_and(status = 'failed') FROM jobs.job_execution WHERE 
     fail "the oversize runs end failed: $(value "SELECT string_agg(execution_id || ' ' || status, ', ')
                                                FROM jobs.job_execution WHERE execution_id IN ($big_ids)")"
 holds "SELECT bool_and(sqlstate = '54000' AND started_at IS NULL AND worker_pid IS NULL
-                       AND error ~ '^the run''s payload is 190000008 bytes, more than jobs.max_payload_size \(1MB\)$')
+                       AND error ~ '^the run''s payload is 190000008 bytes as jsonb, more than jobs.max_payload_size \(1MB\)$')
        FROM jobs.job_execution WHERE execution_id IN ($big_ids)" ||
     fail "each oversize run failed with 54000 and the sizes: $(value "SELECT string_agg(sqlstate || ' ' || error, '; ')
                                                                 FROM jobs.job_execution WHERE execution_id IN ($big_ids)")"
+wait_until 60 "SELECT status NOT IN ('queued', 'running') FROM jobs.job_execution WHERE execution_id = $wide_id" ||
+    fail "the run with a wide payload ends"
+wide="$(value "SELECT status || ' ' || sqlstate || ' ' || error FROM jobs.job_execution WHERE execution_id = $wide_id")"
+[[ "$wide" == "failed 54000 the run's payload is more than jobs.max_payload_size (1MB) as JSON text" ]] ||
+    fail "the run whose payload is small as jsonb but 1.3 GB as JSON text failed alone ($wide)"
 [[ "$(value "SELECT count(*) FROM public.ran WHERE job = 'alice_local'")" == 1 &&
     "$(cluster_psql -d otherdb -At -c "SELECT count(*) FROM public.ran WHERE job = 'alice_remote'")" == 1 ]] ||
     fail "alice's SQL runs did their work once each"

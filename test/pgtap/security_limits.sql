@@ -25,7 +25,7 @@ CREATE EXTENSION IF NOT EXISTS pg_jobs;
 SET LOCAL jobs.timezone = 'UTC';
 SET LOCAL timezone = 'UTC';
 
-SELECT plan(34);
+SELECT plan(35);
 
 -- Runs SQL as another role (pgTAP's own bookkeeping must stay with us).
 CREATE FUNCTION pg_temp.as_role(role_name name, command text) RETURNS text
@@ -70,18 +70,24 @@ SELECT results_eq($$SELECT boot_val, unit, context FROM pg_settings WHERE name =
 SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT set_config('jobs.max_payload_size', '1GB', true)$q$)$$,
                  '42501', NULL, 'other roles may not change it');
 SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.trigger('on demand', to_jsonb(repeat('x', 2000000)))$q$)$$,
-                 '54000', 'payload is 2000008 bytes, more than jobs.max_payload_size (1MB)',
+                 '54000', 'payload is 2000008 bytes as jsonb, more than jobs.max_payload_size (1MB)',
                  'trigger: a 2 MB payload is refused');
 SELECT is(pg_temp.error_parts($$SELECT pg_temp.as_alice($q$SELECT jobs.trigger('on demand', to_jsonb(repeat('x', 2000000)))$q$)$$),
-          'The size is that of the jsonb value. | Pass a smaller payload (keep large data in a table and pass its '
-          'key), or ask a superuser to raise jobs.max_payload_size.', 'the refusal''s detail and hint');
+          'The limit applies to the jsonb value and to its JSON text, which the job receives. | Pass a smaller '
+          'payload (keep large data in a table and pass its key), or ask a superuser to raise '
+          'jobs.max_payload_size.', 'the refusal''s detail and hint');
+SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.trigger('on demand',
+                                                                (SELECT jsonb_agg('1e131071'::numeric)
+                                                                 FROM generate_series(1, 10)))$q$)$$,
+                 '54000', 'payload is more than jobs.max_payload_size (1MB) as JSON text',
+                 'trigger: a small jsonb value whose JSON text is larger is refused (numbers of 131072 digits)');
 SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.trigger('on demand', to_jsonb(repeat(chr(1), 190000000)))$q$)$$,
                  '54000', NULL, 'trigger: the 190 MB payload of the report is refused');
 SELECT lives_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.trigger('on demand', to_jsonb(repeat('x', 1000000)))$q$)$$,
                 'trigger: a payload under the limit is queued');
 SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.schedule_http('hook2', NULL, 'http://127.0.0.1:1/',
                                                                         body => to_jsonb(repeat('x', 2000000)))$q$)$$,
-                 '54000', 'body is 2000008 bytes, more than jobs.max_payload_size (1MB)',
+                 '54000', 'body is 2000008 bytes as jsonb, more than jobs.max_payload_size (1MB)',
                  'schedule_http: a 2 MB body is refused');
 SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.alter_http('hook', body => to_jsonb(repeat('x', 2000000)))$q$)$$,
                  '54000', NULL, 'alter_http: a 2 MB body is refused');
