@@ -68,12 +68,14 @@ inline constexpr const char* kQueueScheduledRunsSql =
     // in this batch are all skipped gets one row with their count, or adds
     // them to its latest row if that is a skipped one already (a job
     // skipping every second of a long run writes one row, not one a second).
+    // (Only skipped rows are looked at: a burst of due runs pays nothing.)
     "skips AS ("
-    "  SELECT d.job_id, d.job_name, d.owner, d.database, d.command, d.kind, count(*)::integer AS n, "
-    "    max(d.fire_time) AS last_time, (array_agg(d.skip_reason ORDER BY d.fire_time DESC))[1] AS reason "
-    "  FROM decided AS d WHERE NOT d.over_limit "
-    "  GROUP BY d.job_id, d.job_name, d.owner, d.database, d.command, d.kind "
-    "  HAVING bool_and(d.skip_reason IS NOT NULL)), "
+    "  SELECT DISTINCT ON (d.job_id) d.*, count(*) OVER (PARTITION BY d.job_id)::integer AS n, "
+    "    d.fire_time AS last_time, d.skip_reason AS reason "
+    "  FROM decided AS d WHERE NOT d.over_limit AND d.skip_reason IS NOT NULL "
+    "    AND NOT EXISTS (SELECT FROM decided AS o WHERE o.job_id = d.job_id AND NOT o.over_limit "
+    "      AND o.skip_reason IS NULL) "
+    "  ORDER BY d.job_id, d.fire_time DESC), "
     "skip_rows AS ("
     "  SELECT s.*, coalesce(l.status = 'skipped' AND l.triggered_by = 'schedule', false) AS add_to_last, "
     "    l.execution_id AS last_id "
