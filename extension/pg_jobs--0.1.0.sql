@@ -54,7 +54,7 @@ $check_database$;
 CREATE TABLE jobs.scheduled_job (
     job_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_name   text NOT NULL,
-    owner      name NOT NULL,
+    owner      regrole NOT NULL,
     schedule   text,
     timezone   text NOT NULL,
     command    text NOT NULL,
@@ -90,7 +90,9 @@ COMMENT ON TABLE jobs.scheduled_job IS
 'Roles other than superusers see only their own jobs.';
 COMMENT ON COLUMN jobs.scheduled_job.job_id IS 'Identifies the job; the argument of the administrators'' overloads.';
 COMMENT ON COLUMN jobs.scheduled_job.job_name IS 'Name of the job, unique per owner.';
-COMMENT ON COLUMN jobs.scheduled_job.owner IS 'Role that defined the job; the job runs as this role.';
+COMMENT ON COLUMN jobs.scheduled_job.owner IS
+'Role that defined the job, by OID (shown as its current name): the job runs as this role, follows it through '
+'ALTER ROLE ... RENAME, moves with REASSIGN OWNED and goes with DROP OWNED; DROP ROLE is refused while it has jobs.';
 COMMENT ON COLUMN jobs.scheduled_job.schedule IS
 'Cron expression, macro or interval; NULL for an on-demand job that runs only when triggered.';
 COMMENT ON COLUMN jobs.scheduled_job.timezone IS 'Time zone in whose wall-clock time the schedule is evaluated.';
@@ -140,7 +142,7 @@ CREATE TABLE jobs.job_execution (
     execution_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_id            bigint NOT NULL,  -- no foreign key: the history outlives its job
     job_name          text NOT NULL,
-    owner             name NOT NULL,
+    owner             regrole NOT NULL,
     database          name NOT NULL,
     command           text NOT NULL,
     status            text NOT NULL DEFAULT 'queued'
@@ -167,6 +169,7 @@ CREATE TABLE jobs.job_execution (
     retry_of          bigint,
     not_before        timestamptz,
     cancel_requested_by name,
+    owner_name        name,
     -- Security 18: consecutive skipped fire times of a job share one row.
     skipped_count     integer CHECK (skipped_count > 0)
 );
@@ -202,7 +205,9 @@ COMMENT ON TABLE jobs.job_execution IS
 COMMENT ON COLUMN jobs.job_execution.execution_id IS 'Identifies the run; returned by jobs.trigger, passed to jobs.wait.';
 COMMENT ON COLUMN jobs.job_execution.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
 COMMENT ON COLUMN jobs.job_execution.job_name IS 'Name of the job when the run was queued.';
-COMMENT ON COLUMN jobs.job_execution.owner IS 'Role the run executes as.';
+COMMENT ON COLUMN jobs.job_execution.owner IS
+'Role the run executes as, by OID (shown as its current name); - (0) once that role is dropped.';
+COMMENT ON COLUMN jobs.job_execution.owner_name IS 'Name of the owner when the run was queued, kept after the role is dropped.';
 COMMENT ON COLUMN jobs.job_execution.database IS 'Database the run executes in.';
 COMMENT ON COLUMN jobs.job_execution.command IS 'The command as it was when the run was queued.';
 COMMENT ON COLUMN jobs.job_execution.status IS
@@ -246,8 +251,12 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jo
 -- other roles their own. Writes go through the functions below.
 ALTER TABLE jobs.scheduled_job ENABLE ROW LEVEL SECURITY;
 ALTER TABLE jobs.job_execution ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_jobs ON jobs.scheduled_job FOR SELECT USING (owner = current_user);
-CREATE POLICY own_runs ON jobs.job_execution FOR SELECT USING (owner = current_user);
+-- Ownership is by role OID (Security 6): a renamed role keeps its jobs, a new
+-- role that takes a dropped one's name gets none of them.
+CREATE POLICY own_jobs ON jobs.scheduled_job FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+CREATE POLICY own_runs ON jobs.job_execution FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
 REVOKE ALL ON jobs.scheduled_job, jobs.job_execution FROM PUBLIC;
 GRANT SELECT ON jobs.scheduled_job, jobs.job_execution TO PUBLIC;
 
@@ -293,6 +302,18 @@ COMMENT ON FUNCTION jobs.context() IS
 -- fully), they run inside the SECURITY DEFINER functions and inherit their
 -- safe search_path; setting it again on each call would cost for nothing.
 
+-- Security 6: jobs belong to a role's OID. The privileged parts get the
+-- caller's name from pg_jobs_privileged_call (taken from GetUserId in the
+-- same statement) and compare owners by this OID.
+CREATE FUNCTION jobs._role_id(role_name name)
+RETURNS regrole
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT r.oid::regrole FROM pg_catalog.pg_roles AS r WHERE r.rolname = role_name;
+END;
+COMMENT ON FUNCTION jobs._role_id(name) IS 'Internal: the OID of the role of this name (NULL if there is none).';
+REVOKE EXECUTE ON FUNCTION jobs._role_id(name) FROM PUBLIC;
+
 -- The id of the caller's own job of that name (job names are per owner).
 -- Runs as the caller, so current_user is the caller.
 CREATE FUNCTION jobs._own_job_id(job_name text)
@@ -303,7 +324,8 @@ DECLARE
     found_id bigint;
 BEGIN
     SELECT j.job_id INTO found_id FROM jobs.scheduled_job AS j
-    WHERE j.owner = current_user AND j.job_name = _own_job_id.job_name;
+    WHERE j.owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user)
+      AND j.job_name = _own_job_id.job_name;
     IF found_id IS NULL THEN
         RAISE EXCEPTION 'job "%" does not exist', job_name
             USING ERRCODE = 'undefined_object',
@@ -319,34 +341,36 @@ COMMENT ON FUNCTION jobs._own_job_id(text) IS
 -- The job, if the caller may change or trigger it: its owner or a superuser.
 -- Locked: against any other change (for_change), or, for a trigger, only
 -- against removal, so triggers of one job by several sessions do not queue
--- behind each other.
+-- behind each other. Another role's job answers exactly as a job that does
+-- not exist (Security 7), and is not even locked, so neither the error nor a
+-- lock wait tells a role which ids are taken.
 CREATE FUNCTION jobs._job_for_caller(job_id bigint, caller name, for_change boolean)
 RETURNS jobs.scheduled_job
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     job jobs.scheduled_job;
+    caller_id regrole := jobs._role_id(caller);
+    sees_all boolean := coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = caller_id), false);
 BEGIN
     IF for_change THEN
-        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = _job_for_caller.job_id FOR UPDATE;
+        SELECT * INTO job FROM jobs.scheduled_job AS j
+        WHERE j.job_id = _job_for_caller.job_id AND (sees_all OR j.owner = caller_id) FOR UPDATE;
     ELSE
-        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = _job_for_caller.job_id FOR KEY SHARE;
+        SELECT * INTO job FROM jobs.scheduled_job AS j
+        WHERE j.job_id = _job_for_caller.job_id AND (sees_all OR j.owner = caller_id) FOR KEY SHARE;
     END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job with ID % does not exist', job_id
             USING ERRCODE = 'undefined_object',
                   HINT = 'List the jobs with SELECT job_id, job_name FROM jobs.job_status.';
     END IF;
-    IF job.owner <> caller AND NOT (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
-        RAISE EXCEPTION 'permission denied for job "%"', job.job_name
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = format('Only the job''s owner ("%s") and superusers may change or trigger it.', job.owner);
-    END IF;
     RETURN job;
 END
 $$;
 COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
-'Internal: the job, locked, if the role may change it (its owner or a superuser); error 42704 or 42501 otherwise.';
+'Internal: the job, locked, if the role may change it (its owner or a superuser); error 42704 otherwise, the same '
+'for another role''s job as for a missing one.';
 
 -- Refuses a definition the scheduler could not run, with the cron engine's
 -- own errors for the schedule and the time zone.
@@ -506,20 +530,19 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     job_limit integer := coalesce(current_setting('jobs.max_jobs_per_owner', true)::integer, 0);
-    owner_role pg_roles;
+    owner_id regrole := jobs._role_id(_check_job_quota.owner);
     owned bigint;
 BEGIN
-    SELECT * INTO owner_role FROM pg_roles AS r WHERE r.rolname = _check_job_quota.owner;
-    IF job_limit <= 0 OR owner_role.rolsuper THEN
+    IF job_limit <= 0 OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = owner_id) THEN
         RETURN;
     END IF;
-    INSERT INTO jobs._owner_lock AS l (owner_oid) VALUES (owner_role.oid) ON CONFLICT (owner_oid) DO NOTHING;
-    PERFORM FROM jobs._owner_lock AS l WHERE l.owner_oid = owner_role.oid FOR UPDATE;
+    INSERT INTO jobs._owner_lock AS l (owner_oid) VALUES (owner_id) ON CONFLICT (owner_oid) DO NOTHING;
+    PERFORM FROM jobs._owner_lock AS l WHERE l.owner_oid = owner_id FOR UPDATE;
     IF EXISTS (SELECT FROM jobs.scheduled_job AS j
-               WHERE j.owner = _check_job_quota.owner AND j.job_name = _check_job_quota.job_name) THEN
+               WHERE j.owner = owner_id AND j.job_name = _check_job_quota.job_name) THEN
         RETURN;
     END IF;
-    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = _check_job_quota.owner;
+    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = owner_id;
     IF owned >= job_limit THEN
         RAISE EXCEPTION 'role "%" already has % jobs, and jobs.max_jobs_per_owner is %', owner, owned, job_limit
             USING ERRCODE = 'configuration_limit_exceeded',
@@ -620,7 +643,7 @@ BEGIN
                                          max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
                                          misfire, starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval)
-    VALUES (job_name, caller, schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -707,7 +730,8 @@ BEGIN
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
     END IF;
-    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone, job.owner);
+    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+                                   pg_get_userbyid(job.owner));
     PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
     PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
                                    job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
@@ -813,9 +837,10 @@ BEGIN
         UPDATE jobs.scheduled_job AS j SET min_trigger_interval = job.min_trigger_interval
         WHERE j.job_id = job.job_id;
     END IF;
-    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
                                     triggered_by_user, payload)
-    VALUES (job.job_id, job.job_name, job.owner, job.database, job.command, job.kind, 'manual', caller, payload)
+    VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
+            'manual', caller, payload)
     RETURNING execution_id INTO result_id;
     PERFORM jobs._wake_scheduler(false);
     RETURN result_id;
@@ -876,17 +901,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     run jobs.job_execution;
+    caller_id regrole := jobs._role_id(caller);
+    sees_all boolean := coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = caller_id), false);
 BEGIN
-    SELECT * INTO run FROM jobs.job_execution AS e WHERE e.execution_id = _cancel.execution_id FOR UPDATE;
+    -- Another role's run answers as a missing one (Security 7), unlocked.
+    SELECT * INTO run FROM jobs.job_execution AS e
+    WHERE e.execution_id = _cancel.execution_id AND (sees_all OR e.owner = caller_id) FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'execution % does not exist', execution_id
             USING ERRCODE = 'undefined_object',
                   HINT = 'List runs with SELECT execution_id, job_name, status FROM jobs.job_history.';
-    END IF;
-    IF run.owner <> caller AND NOT (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
-        RAISE EXCEPTION 'permission denied to cancel execution % of job "%"', execution_id, run.job_name
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = format('Only the job''s owner ("%s") and superusers may cancel its runs.', run.owner);
     END IF;
     IF run.status = 'queued' THEN
         UPDATE jobs.job_execution AS e
@@ -970,10 +994,11 @@ BEGIN
        OR NOT jobs._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.error) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
+    -- As the job's owner now (REASSIGN OWNED may have given it to another role).
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
                                     triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before)
-    VALUES (NEW.job_id, NEW.job_name, NEW.owner, NEW.database, NEW.command, NEW.kind, 'retry',
-            NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
+    VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
+            'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
             jobs._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
                            NEW.execution_id));
     PERFORM jobs._wake_scheduler(false);  -- the launcher then sleeps until not_before
@@ -1085,7 +1110,7 @@ BEGIN
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval)
-    VALUES (job_name, caller, schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
             jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval)
@@ -1103,6 +1128,7 @@ BEGIN
     RETURNING j.job_id INTO result_id;
     INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
+    PERFORM jobs._note_missing_secrets(jobs._role_id(caller), headers);
     PERFORM jobs._wake_scheduler(true, result_id);
     RETURN result_id;
 END
@@ -1136,6 +1162,7 @@ BEGIN
         command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now()
     WHERE j.job_id = job.job_id;
     UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs._note_missing_secrets(job.owner, new_headers);
     PERFORM jobs._wake_scheduler(true, job.job_id);
 END
 $$;
@@ -1406,6 +1433,134 @@ COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval) IS
 'Changes the given request properties of the caller''s HTTP job of this name (NULL: unchanged; headers replace '
 'all headers).';
 
+-- Security 11: secrets ------------------------------------------------------------------
+--
+-- Secrets by reference. jobs.set_secret stores a value under a name in the
+-- caller's own namespace (keyed by the role's OID); a header value of an
+-- HTTP job refers to it as {{secret:NAME}}, stored as written. Only the HTTP
+-- worker puts the value in, right before the request, from the secrets of
+-- the job's owner (src/pg/http_store.cpp). jobs._secret is readable by the
+-- extension's owner only, and not dumped by pg_dump: role OIDs do not survive
+-- a restore, and a secret must never end up with another role.
+
+CREATE TABLE jobs._secret (
+    owner_id   oid NOT NULL,
+    name       text NOT NULL,
+    value      text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner_id, name)
+);
+COMMENT ON TABLE jobs._secret IS
+'Internal: the secrets of HTTP jobs, per role (owner_id: the role''s OID); readable by the extension''s owner only.';
+REVOKE ALL ON jobs._secret FROM PUBLIC;
+
+CREATE FUNCTION jobs._check_secret_name(name text)
+RETURNS void
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_name';
+COMMENT ON FUNCTION jobs._check_secret_name(text) IS
+'Internal: raises 22023 unless name is 1 to 63 letters, digits, underscores, dots or hyphens (22004 if NULL).';
+
+CREATE FUNCTION jobs._check_secret_value(value text)
+RETURNS void
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_value';
+COMMENT ON FUNCTION jobs._check_secret_value(text) IS
+'Internal: raises 22023 unless value is 1 to 8192 bytes without control characters other than tab (22004 if '
+'NULL). The message never repeats the value.';
+
+CREATE FUNCTION jobs._set_secret(caller name, name text, value text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- Both checked before the INSERT: a constraint violation would show the row.
+    PERFORM jobs._check_secret_name(name);
+    PERFORM jobs._check_secret_value(value);
+    INSERT INTO jobs._secret AS s (owner_id, name, value)
+    VALUES (jobs._role_id(caller), _set_secret.name, _set_secret.value)
+    ON CONFLICT ON CONSTRAINT _secret_pkey DO UPDATE SET value = excluded.value, updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION jobs._set_secret(name, text, text) IS
+'Internal: the privileged part of jobs.set_secret; call jobs.set_secret.';
+
+CREATE FUNCTION jobs._drop_secret(caller name, name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM jobs._check_secret_name(name);
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = jobs._role_id(caller) AND s.name = _drop_secret.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'secret "%" does not exist', name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT name FROM jobs.secrets lists your secrets.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._drop_secret(name, text) IS
+'Internal: the privileged part of jobs.drop_secret; call jobs.drop_secret.';
+
+CREATE FUNCTION jobs._note_missing_secrets(owner regrole, headers jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+BEGIN
+    FOR missing IN
+        SELECT DISTINCT m.ref[1]
+        FROM jsonb_each_text(headers) AS h,
+             regexp_matches(h.value, '\{\{secret:([A-Za-z0-9_.-]+)\}\}', 'g') AS m(ref)
+        WHERE NOT EXISTS (SELECT FROM jobs._secret AS s
+                          WHERE s.owner_id = owner AND s.name = m.ref[1])
+        ORDER BY 1
+    LOOP
+        RAISE NOTICE 'secret "%" does not exist yet', missing
+            USING DETAIL = format('The job''s headers refer to {{secret:%s}}; its runs fail until role %s has it.',
+                                  missing, owner),
+                  HINT = format('Create it as that role: SELECT jobs.set_secret(%L, <value>);', missing);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) IS
+'Internal: a notice for each {{secret:NAME}} in the headers that the owner has no secret for (yet).';
+
+REVOKE EXECUTE ON FUNCTION jobs._check_secret_name(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_secret_value(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._set_secret(name, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._drop_secret(name, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs.set_secret(name text, value text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.set_secret(text, text) IS
+'Stores a secret of the calling role under name (created, or replaced if it exists), for HTTP job headers that '
+'refer to it as {{secret:name}}. Nobody can read it back through SQL; the HTTP worker puts it into the requests of '
+'the role''s own jobs only. Pass the value as a bind parameter where statements are logged (see the README).';
+
+CREATE FUNCTION jobs.drop_secret(name text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.drop_secret(text) IS
+'Removes the calling role''s secret of that name (42704 if there is none); runs that refer to it fail from then on.';
+
+CREATE VIEW jobs.secrets WITH (security_barrier = true) AS
+SELECT s.name, s.created_at, s.updated_at
+FROM jobs._secret AS s
+WHERE s.owner_id = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user);
+COMMENT ON VIEW jobs.secrets IS
+'The calling role''s secrets: name and when each was created and last set; never the value.';
+GRANT SELECT ON jobs.secrets TO PUBLIC;
+
 -- Views -------------------------------------------------------------------------------
 --
 -- security_invoker: the tables' row level security applies to the reader.
@@ -1430,7 +1585,7 @@ COMMENT ON FUNCTION jobs._next_run_at(text, text, timestamptz, timestamptz, time
 CREATE VIEW jobs.job_status WITH (security_invoker = true) AS
 SELECT j.job_id,
        j.job_name,
-       j.owner,
+       pg_catalog.pg_get_userbyid(j.owner) AS owner,  -- the role's current name (jobs belong to its OID)
        j.schedule,
        j.timezone,
        j.enabled,
@@ -1468,7 +1623,8 @@ CREATE VIEW jobs.job_history WITH (security_invoker = true) AS
 SELECT e.execution_id,
        e.job_id,
        e.job_name,
-       e.owner,
+       -- The role's current name; once it is dropped, its name when the run was queued.
+       coalesce((SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = e.owner), e.owner_name) AS owner,
        e.status,
        e.triggered_by,
        e.scheduled_for,
@@ -1510,3 +1666,124 @@ COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';
 COMMENT ON SEQUENCE jobs.scheduled_job_job_id_seq IS 'Numbers jobs (jobs.scheduled_job.job_id).';
 COMMENT ON SEQUENCE jobs.job_execution_execution_id_seq IS 'Numbers runs (jobs.job_execution.execution_id).';
+
+-------------------------------------------------------------------------------
+-- Security 6: jobs belong to roles, as PostgreSQL's own objects do.
+-------------------------------------------------------------------------------
+--
+-- A job's owner is the role's OID (jobs.scheduled_job.owner is a regrole):
+-- ALTER ROLE ... RENAME keeps the jobs with the role, and a role created later
+-- under a dropped role's name owns nothing. The ProcessUtility hook of
+-- src/pg/role_ownership.cpp calls these three functions (through fmgr, as
+-- pg_jobs_privileged_call does) after PostgreSQL has run DROP ROLE, REASSIGN
+-- OWNED or DROP OWNED and checked its privileges, in a database where the
+-- extension is installed; an error here rolls the statement back.
+
+-- DROP ROLE: refused while a dropped role owns jobs. The history of its runs
+-- stays, owned by no role (0, shown as -) and under owner_name, so a role
+-- that later gets the same OID sees none of it.
+CREATE FUNCTION jobs._roles_dropped(roles oid[], role_names name[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owned bigint;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(roles, 1), 0) LOOP
+        SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = roles[i];
+        IF owned > 0 THEN
+            RAISE EXCEPTION 'role "%" cannot be dropped because some objects depend on it', role_names[i]
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      DETAIL = format('Role %s owns %s %s of pg_jobs in database %s.', quote_ident(role_names[i]),
+                                      owned, CASE WHEN owned = 1 THEN 'job' ELSE 'jobs' END,
+                                      quote_ident(current_database())),
+                      HINT = format('Remove them with DROP OWNED BY %1$s (their history stays), or give them to '
+                                    'another role with REASSIGN OWNED BY %1$s TO <role>; then drop the role.',
+                                    quote_ident(role_names[i]));
+        END IF;
+    END LOOP;
+    UPDATE jobs.job_execution AS e SET owner = 0 WHERE e.owner = ANY (roles);
+    -- A secret belongs to its role and goes with it.
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._roles_dropped(oid[], name[]) IS
+'Internal: after DROP ROLE, raises 2BP01 if a dropped role owns jobs; else its runs'' history is owned by no role.';
+
+-- REASSIGN OWNED BY old TO new: the jobs move, and so do their runs that
+-- have not started (they run as the job's owner). Runs that started stay in
+-- the history of the role that ran them. Two jobs of one name cannot belong
+-- to one role: a clash is refused (23505) before anything moves.
+CREATE FUNCTION jobs._reassign_owned(roles oid[], new_owner oid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    moving oid[] := array_remove(roles, new_owner);
+    clash record;
+BEGIN
+    SELECT j.job_name, string_agg(j.job_id::text, ', ' ORDER BY j.job_id) AS ids INTO clash
+    FROM jobs.scheduled_job AS j
+    WHERE j.owner = ANY (moving) OR j.owner = new_owner
+    GROUP BY j.job_name
+    HAVING count(*) > 1 AND bool_or(j.owner = ANY (moving))
+    ORDER BY j.job_name
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot reassign job "%" to role "%": it would own two jobs of that name', clash.job_name,
+            pg_get_userbyid(new_owner)
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('Job names are unique per owner; jobs %s are named "%s".', clash.ids,
+                                  clash.job_name),
+                  HINT = 'Unschedule one of them (jobs.unschedule(job_id)) or recreate it under another name, '
+                         'then run REASSIGN OWNED again.';
+    END IF;
+    UPDATE jobs.scheduled_job AS j SET owner = new_owner WHERE j.owner = ANY (moving);
+    IF FOUND THEN
+        UPDATE jobs.job_execution AS e SET owner = new_owner, owner_name = pg_get_userbyid(new_owner)
+        WHERE e.status = 'queued' AND e.owner = ANY (moving);
+        PERFORM jobs._wake_scheduler(true);
+    END IF;
+    -- The jobs' secrets follow them, unless the new owner has one of that name.
+    UPDATE jobs._secret AS s SET owner_id = new_owner
+    WHERE s.owner_id = ANY (moving)
+      AND NOT EXISTS (SELECT FROM jobs._secret AS t WHERE t.owner_id = new_owner AND t.name = s.name);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._reassign_owned(oid[], oid) IS
+'Internal: after REASSIGN OWNED, gives the roles'' jobs and their queued runs to new_owner; 23505 if it would then '
+'own two jobs of one name.';
+
+-- DROP OWNED BY role: its jobs are removed as jobs.unschedule removes them
+-- (queued runs cancelled, history kept).
+CREATE FUNCTION jobs._drop_owned(roles oid[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    gone bigint[];
+BEGIN
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
+    WITH d AS (DELETE FROM jobs.scheduled_job AS j WHERE j.owner = ANY (roles) RETURNING j.job_id)
+    SELECT array_agg(d.job_id) INTO gone FROM d;
+    UPDATE jobs.job_execution AS e
+    SET status = 'cancelled', finished_at = clock_timestamp(),
+        error = 'the job was removed by DROP OWNED before this run started'
+    WHERE e.status = 'queued' AND (e.owner = ANY (roles) OR e.job_id = ANY (gone));
+    IF gone IS NOT NULL THEN
+        PERFORM jobs._wake_scheduler(true);
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._drop_owned(oid[]) IS
+'Internal: after DROP OWNED, removes the roles'' jobs and cancels their queued runs; the history stays.';
+
+REVOKE EXECUTE ON FUNCTION jobs._roles_dropped(oid[], name[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._reassign_owned(oid[], oid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._drop_owned(oid[]) FROM PUBLIC;

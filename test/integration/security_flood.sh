@@ -59,9 +59,9 @@ as_alice "SELECT jobs.schedule('alice_remote', NULL, \$\$INSERT INTO public.ran 
 as_alice "SELECT jobs.schedule_http('alice_http', NULL, 'http://127.0.0.1:$port/ok')" >/dev/null
 
 # Written as the superuser, as rows queued before the limit existed would be.
-big_ids="$(value "INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
-                                                  payload)
-                  SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'manual', p.payload
+big_ids="$(value "INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind,
+                                                  triggered_by, payload)
+                  SELECT j.job_id, j.job_name, j.owner, pg_get_userbyid(j.owner), j.database, j.command, j.kind, 'manual', p.payload
                   FROM jobs.scheduled_job AS j
                   CROSS JOIN (SELECT to_jsonb(repeat(chr(1), 190000000)) AS payload) AS p
                   WHERE j.job_name IN ('big_local', 'big_remote', 'big_http')
@@ -69,9 +69,9 @@ big_ids="$(value "INSERT INTO jobs.job_execution (job_id, job_name, owner, datab
 [[ "$big_ids" =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] || fail "three oversize runs are queued ($big_ids)"
 # A small jsonb value (about 100 kB) whose JSON text is 1.3 GB: 10,000
 # numbers of 131072 digits each.
-wide_id="$(value "INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
-                                                  payload)
-                  SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'manual',
+wide_id="$(value "INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind,
+                                                  triggered_by, payload)
+                  SELECT j.job_id, j.job_name, j.owner, pg_get_userbyid(j.owner), j.database, j.command, j.kind, 'manual',
                          (SELECT jsonb_agg('1e131071'::numeric) FROM generate_series(1, 10000))
                   FROM jobs.scheduled_job AS j WHERE j.job_name = 'big_local'
                   RETURNING execution_id")"

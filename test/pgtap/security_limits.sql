@@ -114,7 +114,7 @@ SELECT lives_ok($$SELECT jobs.schedule('pgtap super ' || i, '@daily', 'SELECT 1'
 SET LOCAL jobs.max_jobs_per_owner = 0;
 SELECT lives_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.schedule('one too many', '@daily', 'SELECT 1')$q$)$$,
                 '0 still means no limit');
-DELETE FROM jobs.scheduled_job WHERE owner = 'pgtap_limits_alice' AND job_name LIKE 'filler %';
+DELETE FROM jobs.scheduled_job WHERE owner = 'pgtap_limits_alice'::regrole AND job_name LIKE 'filler %';
 RESET jobs.max_jobs_per_owner;
 
 -- 17: the quota check takes no advisory lock --------------------------------------------
