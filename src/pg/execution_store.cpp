@@ -40,13 +40,14 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
     Datum values[3] = {NameGetDatum(database_name), Int32GetDatum(worker_pid), ObjectIdGetDatum(owner)};
     const int nest = begin_store_call();
     // A run past its starting deadline is recorded skipped instead of
-    // claimed, one whose owner is gone failed (the last column says so):
-    // then take the next one.
+    // claimed, one whose owner is gone or whose payload is too large failed
+    // (the last column says so): then take the next one.
     bool skipped = true;
     while (skipped) {
         execute(
             "WITH c AS ("
             "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
+            ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
             "  FROM jobs.job_execution AS q "
             "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $3 "
             "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
@@ -57,10 +58,12 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
             // switches to the role of that name).
             "RETURNING e.execution_id, e.job_name, "
             "  (SELECT o.rolname::text FROM pg_catalog.pg_roles AS o WHERE o.oid = e.owner), e.command, "
+            // Built only for a run that starts: a refused one's would not fit.
+            "  CASE WHEN e.status = 'running' THEN "
             "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
             "    'execution_id', e.execution_id, "
             "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
-            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text, "
+            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text END, "
             "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
             "   WHERE j.job_id = e.job_id), "
             "  e.status <> 'running'",

@@ -54,4 +54,7 @@ int history_max_age_s();
 // forever) and not counted by jobs.history_per_job.
 int history_failed_max_age_s();
 
+// jobs.max_payload_size, in bytes: the largest payload or HTTP body (as jsonb).
+long max_payload_bytes();
+
 }  // namespace pg_jobs::pg

@@ -246,7 +246,7 @@ SELECT lives_ok($$SELECT jobs.trigger('pgtap once')$$, 'scheduled runs do not co
 
 -- jobs.max_jobs_per_owner ---------------------------------------------------------------
 SELECT results_eq($$SELECT boot_val, context FROM pg_settings WHERE name = 'jobs.max_jobs_per_owner'$$,
-                  $$VALUES ('0', 'superuser')$$, 'max_jobs_per_owner: 0 (no limit) by default, superusers set it');
+                  $$VALUES ('1000', 'superuser')$$, 'max_jobs_per_owner: 1000 by default, superusers set it');
 CREATE ROLE pgtap_quota_owner;
 CREATE ROLE pgtap_quota_other;
 GRANT USAGE ON SCHEMA jobs TO pgtap_quota_owner, pgtap_quota_other;
