@@ -66,8 +66,8 @@ bool may_be_one_jobs_fault(const ErrorData* error) {
 // transaction; nullptr, or the error (the subtransaction rolled back).
 ErrorData* queue_in_subtransaction(const int64* job_ids, const TimestampTz* fire_times, int count,
                                    bool catch_up, uint64* added) {
-    const MemoryContext context = CurrentMemoryContext;
-    const ResourceOwner owner = CurrentResourceOwner;
+    MemoryContext context = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
     call_pg([&] {
         BeginInternalSubTransaction(nullptr);
         MemoryContextSwitchTo(context);
@@ -97,7 +97,7 @@ ErrorData* queue_in_subtransaction(const int64* job_ids, const TimestampTz* fire
 // point 14). `runs` is sorted by job.
 uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<TimestampTz>& fire_times,
                         bool catch_up) {
-    const MemoryContext caller = CurrentMemoryContext;
+    MemoryContext caller = CurrentMemoryContext;
     std::vector<int64> broken;
     std::vector<std::string> reasons;
     uint64 added = 0;
@@ -132,6 +132,7 @@ uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<Tim
         first = end;
     }
     std::vector<const char*> reason_texts;
+    reason_texts.reserve(reasons.size());
     for (const std::string& reason : reasons) {
         reason_texts.push_back(reason.c_str());
     }
@@ -150,7 +151,7 @@ uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<Tim
 // fails in a way one job may cause, probes job by job (queue_job_by_job).
 uint64 queue_isolating_failures(std::vector<int64>& job_ids, std::vector<TimestampTz>& fire_times,
                                 bool catch_up) {
-    const MemoryContext caller = CurrentMemoryContext;
+    MemoryContext caller = CurrentMemoryContext;
     uint64 added = 0;
     try {
         run_in_transaction([&] {
@@ -177,6 +178,8 @@ uint64 queue_isolating_failures(std::vector<int64>& job_ids, std::vector<Timesta
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return job_ids[a] < job_ids[b]; });
     std::vector<int64> sorted_ids;
     std::vector<TimestampTz> sorted_times;
+    sorted_ids.reserve(order.size());
+    sorted_times.reserve(order.size());
     for (size_t i : order) {
         sorted_ids.push_back(job_ids[i]);
         sorted_times.push_back(fire_times[i]);
@@ -192,6 +195,8 @@ void disable_jobs_found_broken() {
     }
     std::vector<int64> job_ids;
     std::vector<const char*> reasons;
+    job_ids.reserve(missed.broken_jobs.size());
+    reasons.reserve(missed.broken_jobs.size());
     for (const auto& [job_id, reason] : missed.broken_jobs) {
         job_ids.push_back(job_id);
         reasons.push_back(reason.c_str());
