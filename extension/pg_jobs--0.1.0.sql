@@ -518,7 +518,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
-'Internal: raises 22023 for a non-positive timeout, max_retries outside 0..1000, or a bad retry backoff.';
+'Internal: raises 22023 for a non-positive timeout, max_retries outside 0..1000, or a bad retry backoff, and for '
+'a timeout or backoff longer than 100 years or with a negative part.';
 REVOKE EXECUTE ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) FROM PUBLIC;
 
 -- Refuses run policies the launcher could not follow (see the columns'
@@ -583,7 +584,8 @@ COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, 
                                            timestamptz, interval) IS
 'Internal: raises 22023 for an unknown overlap or misfire, max_concurrent outside 1..1000, a non-positive '
 'starting_deadline or min_trigger_interval, max_runs below 1, end_at not after start_at, or run_at with a '
-'schedule.';
+'schedule; and for run_at, start_at or end_at not finite or outside 1970-01-01 .. 9999-12-31 (UTC), or a '
+'starting_deadline or min_trigger_interval longer than 100 years or with a negative part.';
 REVOKE EXECUTE ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz,
                                                   integer, timestamptz, interval) FROM PUBLIC;
 
