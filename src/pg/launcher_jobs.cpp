@@ -94,7 +94,7 @@ ErrorData* queue_in_subtransaction(const int64* job_ids, const TimestampTz* fire
 // After a batch failed: queues the runs job by job, each in a subtransaction,
 // and disables every job whose runs cannot be queued (disabled_reason says
 // why, with the error), so one bad job never stops the others (issue 10,
-// point 14). `runs` is sorted by job.
+// point 14). job_ids is sorted (each job's runs side by side).
 uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<TimestampTz>& fire_times,
                         bool catch_up) {
     MemoryContext caller = CurrentMemoryContext;
