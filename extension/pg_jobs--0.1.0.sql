@@ -447,6 +447,107 @@ COMMENT ON FUNCTION jobs._check_max_timeout(interval) IS
 'Internal: raises 22023 for a timeout longer than the jobs.max_timeout setting (0: no limit).';
 REVOKE EXECUTE ON FUNCTION jobs._check_max_timeout(interval) FROM PUBLIC;
 
+-- Security 13/14: limits on times and intervals ----------------------------------
+--
+-- Every time option (run_at, start_at, end_at) lies from 1970-01-01 00:00:00
+-- to 9999-12-31 23:59:59.999999 UTC, and every interval option (timeout,
+-- retry_backoff, retry_backoff_max, starting_deadline, min_trigger_interval,
+-- the delay of jobs.schedule_in) is at most 100 years with no negative part,
+-- so no time + interval the scheduler computes can leave PostgreSQL's range.
+-- Checked when a job is defined (22023), and again when the launcher loads
+-- a job: a row that breaks them (written into the table directly) is
+-- disabled with the reason instead of being scheduled.
+
+CREATE FUNCTION jobs._time_option_problem(name text, value timestamptz)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN value < timestamptz '1970-01-01 00:00:00+00' OR value >= timestamptz '10000-01-01 00:00:00+00'
+            THEN format('%s must be between 1970-01-01 00:00:00+00 and 9999-12-31 23:59:59+00, not %s', name,
+                        value) END;
+COMMENT ON FUNCTION jobs._time_option_problem(text, timestamptz) IS
+'Internal: why a time option (run_at, start_at, end_at) is out of bounds (not finite, before 1970-01-01 or after '
+'9999-12-31, UTC); NULL when it is fine or NULL.';
+
+CREATE FUNCTION jobs._interval_option_problem(name text, value interval)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE
+    WHEN value <= interval '0' THEN format('%s must be positive, not %s', name, value)
+    WHEN value > interval '100 years' THEN format('%s must be at most 100 years, not %s', name, value)
+    WHEN extract(year FROM value) < 0 OR extract(month FROM value) < 0 OR extract(day FROM value) < 0
+         OR extract(hour FROM value) < 0 OR extract(minute FROM value) < 0 OR extract(second FROM value) < 0
+        THEN format('%s must not have a negative part, not %s', name, value)
+    END;
+COMMENT ON FUNCTION jobs._interval_option_problem(text, interval) IS
+'Internal: why an interval option is out of bounds (not positive, longer than 100 years, or with a negative '
+'part such as ''1 day -1 hour''); NULL when it is fine or NULL.';
+
+-- The first problem of a stored job's times and intervals, or NULL; what the
+-- launcher checks each job it loads against.
+CREATE FUNCTION jobs._time_limits_problem(run_at timestamptz, start_at timestamptz, end_at timestamptz,
+                                          timeout interval, retry_backoff interval, retry_backoff_max interval,
+                                          starting_deadline interval, min_trigger_interval interval)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+-- The defaults first: a few comparisons for most jobs (the launcher checks
+-- every job it loads, a million at a time).
+RETURN CASE WHEN run_at IS NULL AND start_at IS NULL AND end_at IS NULL AND timeout IS NULL
+                 AND starting_deadline IS NULL AND min_trigger_interval IS NULL
+                 AND retry_backoff = interval '1 second' AND retry_backoff_max = interval '30 seconds' THEN NULL
+            ELSE coalesce(jobs._time_option_problem('run_at', run_at), jobs._time_option_problem('start_at', start_at),
+                jobs._time_option_problem('end_at', end_at), jobs._interval_option_problem('timeout', timeout),
+                jobs._interval_option_problem('retry_backoff', retry_backoff),
+                jobs._interval_option_problem('retry_backoff_max', retry_backoff_max),
+                jobs._interval_option_problem('starting_deadline', starting_deadline),
+                jobs._interval_option_problem('min_trigger_interval', min_trigger_interval)) END;
+COMMENT ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval, interval,
+                                              interval, interval) IS
+'Internal: the first time or interval option of a job that is out of bounds, as a message; NULL if none.';
+
+CREATE FUNCTION jobs._check_time_option(name text, value timestamptz)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    problem text := jobs._time_option_problem(name, value);
+BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION '%', problem
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'pg_jobs takes finite times from 1970-01-01 00:00:00 to 9999-12-31 23:59:59 UTC.',
+                  HINT = format('Pass a time in that range, such as now() + interval ''1 hour'', or leave %s out.',
+                                name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_time_option(text, timestamptz) IS
+'Internal: raises 22023 if a time option is not finite or outside 1970-01-01 .. 9999-12-31 (UTC).';
+
+CREATE FUNCTION jobs._check_interval_option(name text, value interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    problem text := jobs._interval_option_problem(name, value);
+BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION '%', problem
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'pg_jobs takes intervals of at most 100 years, without negative parts.',
+                  HINT = format('Pass an interval such as ''5 minutes'' or ''2 days'' for %s.', name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_interval_option(text, interval) IS
+'Internal: raises 22023 if an interval option is not positive, longer than 100 years or has a negative part.';
+
+REVOKE EXECUTE ON FUNCTION jobs._time_option_problem(text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._interval_option_problem(text, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval,
+                                                     interval, interval, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_time_option(text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_interval_option(text, interval) FROM PUBLIC;
+
 -- Refuses run options the scheduler could not honour.
 CREATE FUNCTION jobs._check_run_options(timeout interval, max_retries integer, retry_backoff interval,
                                         retry_backoff_max interval)
@@ -459,7 +560,6 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''5 minutes'', or leave it out for the jobs.default_timeout setting.';
     END IF;
-    PERFORM jobs._check_max_timeout(timeout);
     IF max_retries IS NULL OR max_retries < 0 OR max_retries > 1000 THEN
         RAISE EXCEPTION 'max_retries must be between 0 and 1000, not %', coalesce(max_retries::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass 0 (the default) for no retries.';
@@ -474,11 +574,15 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval at least as long as retry_backoff, such as ''30 seconds'' (the default).';
     END IF;
+    PERFORM jobs._check_interval_option('timeout', timeout);  -- Security 14: bounded intervals
+    PERFORM jobs._check_interval_option('retry_backoff', retry_backoff);
+    PERFORM jobs._check_interval_option('retry_backoff_max', retry_backoff_max);
+    PERFORM jobs._check_max_timeout(timeout);  -- Security 4: after the bounds, within them
 END
 $$;
 COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
 'Internal: raises 22023 for a non-positive timeout or one past jobs.max_timeout, max_retries outside 0..1000, or a '
-'bad retry backoff.';
+'bad retry backoff, and for a timeout or backoff longer than 100 years or with a negative part.';
 REVOKE EXECUTE ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) FROM PUBLIC;
 
 -- Refuses run policies the launcher could not follow (see the columns'
@@ -490,6 +594,10 @@ RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
+    -- Security 13: finite times in a sane range.
+    PERFORM jobs._check_time_option('run_at', run_at);
+    PERFORM jobs._check_time_option('start_at', start_at);
+    PERFORM jobs._check_time_option('end_at', end_at);
     IF overlap IS NULL OR overlap NOT IN ('skip', 'queue', 'allow', 'replace') THEN
         RAISE EXCEPTION 'overlap must be skip, queue, allow or replace, not %', coalesce('"' || overlap || '"', 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
@@ -531,13 +639,16 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''1 minute'', or leave it out for no limit.';
     END IF;
+    PERFORM jobs._check_interval_option('starting_deadline', starting_deadline);  -- Security 14
+    PERFORM jobs._check_interval_option('min_trigger_interval', min_trigger_interval);
 END
 $$;
 COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz, integer,
                                            timestamptz, interval) IS
 'Internal: raises 22023 for an unknown overlap or misfire, max_concurrent outside 1..1000, a non-positive '
 'starting_deadline or min_trigger_interval, max_runs below 1, end_at not after start_at, or run_at with a '
-'schedule.';
+'schedule; and for run_at, start_at or end_at not finite or outside 1970-01-01 .. 9999-12-31 (UTC), or a '
+'starting_deadline or min_trigger_interval longer than 100 years or with a negative part.';
 REVOKE EXECUTE ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz,
                                                   integer, timestamptz, interval) FROM PUBLIC;
 
@@ -855,12 +966,15 @@ BEGIN
         SELECT e.queued_at INTO last_trigger FROM jobs.job_execution AS e
         WHERE e.job_id = job.job_id AND e.triggered_by = 'manual'
         ORDER BY e.queued_at DESC LIMIT 1;
-        IF last_trigger + job.min_trigger_interval > clock_timestamp() THEN
+        -- Security 14: a difference of times, never a time + interval that could overflow.
+        IF isfinite(last_trigger) AND clock_timestamp() - last_trigger < job.min_trigger_interval THEN
             RAISE EXCEPTION 'job "%" was triggered less than % ago', job.job_name, job.min_trigger_interval
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = format('Its last manual trigger was queued at %s; its min_trigger_interval is %s.',
                                       last_trigger, job.min_trigger_interval),
-                      HINT = format('Trigger it again from %s on.', last_trigger + job.min_trigger_interval);
+                      HINT = CASE WHEN jobs._interval_option_problem('', job.min_trigger_interval) IS NULL
+                                  THEN format('Trigger it again from %s on.', last_trigger + job.min_trigger_interval)
+                                  ELSE 'Shorten its min_trigger_interval with jobs.alter.' END;
         END IF;
         -- A change, not only a lock: a REPEATABLE READ trigger waiting here
         -- then fails to serialize instead of missing this one's run.
@@ -889,6 +1003,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''10 minutes''; to run a job now, use jobs.trigger.';
     END IF;
+    PERFORM jobs._check_interval_option('delay', delay);  -- Security 14: at most 100 years
     RETURN jobs._schedule(caller, job_name, NULL, command, NULL, NULL, true, NULL, 0, interval '1 second',
                           interval '30 seconds', 'skip', 1, 'skip', NULL, NULL, NULL, NULL, now() + delay, NULL);
 END
@@ -1604,7 +1719,10 @@ LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT CASE
         WHEN schedule IS NULL THEN run_at  -- a one-shot job, or NULL: on demand
-        ELSE (SELECT run FROM jobs.next_runs(schedule, 1, greatest(now(), start_at - interval '1 microsecond'),
+        -- start_at - 1 microsecond only when it is after now: no underflow at the first representable time.
+        ELSE (SELECT run FROM jobs.next_runs(schedule, 1,
+                                             CASE WHEN start_at > now() THEN start_at - interval '1 microsecond'
+                                                  ELSE now() END,
                                              timezone) AS run
               WHERE end_at IS NULL OR run <= end_at)
     END;

@@ -27,6 +27,9 @@ constexpr const char* kMacroHint =
     "@every <interval>.";
 constexpr const char* kEveryHint =
     "Write a PostgreSQL interval after @every, for example \"@every 90 seconds\" or \"@every 2 hours\".";
+// The longest @every period: 100 years, the bound of every interval option
+// (README "Limits on times and intervals").
+constexpr int64_t kMaxEverySeconds = int64_t{36500} * 86400;
 constexpr const char* kEveryPositiveHint =
     "Write a period of at least 1 second, for example \"@every 30 seconds\" or \"@every 2 hours\".";
 
@@ -209,6 +212,11 @@ ParseResult parse_every(std::string_view source, const std::vector<Token>& token
     }
     if (seconds == 0) {
         return failure("@every interval must be at least 1 second", kEveryPositiveHint, start);
+    }
+    if (seconds > kMaxEverySeconds) {
+        return failure("@every interval must be at most 36500 days (100 years)",
+                       "Write a shorter period, or a cron expression such as \"0 0 1 1 *\" for yearly runs.",
+                       start);
     }
     if (micros != 0) {
         return failure("@every interval must be a whole number of seconds",

@@ -70,8 +70,10 @@ std::string_view misfire_policy_name(MisfirePolicy policy);
 
 // The fire times in (last_fire, now] that `policy` catches up, oldest first.
 // `last_fire` is the latest fire time the job already has a run for (or the
-// moment it was defined or enabled). Cost grows with the number returned,
-// not with the length of the outage.
+// moment it was defined or enabled; -infinity counts as the first
+// representable time). Bounded: at most ~2 x 63 x (limit + 1) fire-time
+// computations and limit + 1 times kept, whatever the length of the outage
+// or the shape of the schedule.
 std::vector<Timestamp> missed_fire_times(MisfirePolicy policy, const cron::CronSchedule& schedule,
                                          const TimeZone& zone, Timestamp last_fire, Timestamp now);
 
@@ -100,7 +102,7 @@ std::string_view window_end_reason(const cron::CronSchedule& schedule, const Tim
 // because `deadline_us` (starting_deadline) has passed since then.
 constexpr bool missed_starting_deadline(Timestamp scheduled_for, std::optional<int64_t> deadline_us,
                                         Timestamp now) {
-    return deadline_us.has_value() && now - scheduled_for > *deadline_us;
+    return deadline_us.has_value() && saturating_sub(now, scheduled_for) > *deadline_us;
 }
 
 }  // namespace pg_jobs

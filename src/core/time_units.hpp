@@ -29,6 +29,33 @@ constexpr int64_t floor_div(int64_t a, int64_t b) {
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+// Saturating arithmetic: a result past int64_t's range becomes INT64_MAX
+// or INT64_MIN instead of overflowing (undefined behaviour). Times read
+// from the tables may be anything a superuser stored, -infinity and
+// infinity (INT64_MIN, INT64_MAX) included, so every computation on them
+// goes through these.
+constexpr int64_t saturating_add(int64_t a, int64_t b) {
+    int64_t sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) {
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    }
+    return sum;
+}
+
+constexpr int64_t saturating_sub(int64_t a, int64_t b) {
+    int64_t difference = 0;
+    if (__builtin_sub_overflow(a, b, &difference)) {
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    }
+    return difference;
+}
+
+// The time clamped into the range PostgreSQL can represent,
+// [kTimestampBegin, kTimestampEnd]; -infinity and infinity land on the ends.
+constexpr Timestamp clamp_timestamp(Timestamp t) {
+    return t < kTimestampBegin ? kTimestampBegin : (t > kTimestampEnd ? kTimestampEnd : t);
+}
+
 constexpr int64_t to_unix_seconds(Timestamp ts) {
     return floor_div(ts, kMicrosPerSecond) + kPostgresEpochUnixSeconds;
 }

@@ -230,6 +230,17 @@ uint64 expire_one_shots(const int64* job_ids, int count) {
     return execute_counted(kExpireOneShotsSql, 1, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
 }
 
+uint64 disable_broken_jobs(const int64* job_ids, const char* const* reasons, int count) {
+    auto* texts = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
+    for (int i = 0; i < count; ++i) {
+        texts[i] = CStringGetTextDatum(reasons[i]);
+    }
+    Oid types[2] = {INT8ARRAYOID, TEXTARRAYOID};
+    Datum values[2] = {int8_like_array(job_ids, count, INT8OID),
+                       PointerGetDatum(construct_array(texts, count, TEXTOID, -1, false, TYPALIGN_INT))};
+    return execute_counted(kDisableBrokenJobsSql, 2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+}
+
 uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_started) {
     Oid types[2] = {INT8ARRAYOID, TIMESTAMPTZOID};
     Datum values[2] = {int8_like_array(job_ids, count, INT8OID), TimestampTzGetDatum(scheduler_started)};
@@ -274,13 +285,16 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
                        int8_like_array(excluded, excluded_count, INT8OID), Int64GetDatum(default_timeout_ms),
                        Int64GetDatum(grace_ms)};
     // Through the small job_execution_running index; the job's timeout, else
-    // jobs.default_timeout, plus the grace, counted from the start.
+    // jobs.default_timeout, plus the grace, counted from the start. The time
+    // since the start is compared with the timeout, never now - timeout:
+    // a huge timeout would take that out of range (issue 10, point 14).
     return execute_counted(
         "UPDATE jobs.job_execution AS e "
         "SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
         "WHERE e.status = 'running' AND e.execution_id <> ALL ($2) "
-        "  AND coalesce(e.started_at, e.queued_at) < clock_timestamp() - $4 * interval '1 millisecond' "
-        "    - coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "
+        "  AND isfinite(coalesce(e.started_at, e.queued_at)) "
+        "  AND clock_timestamp() - coalesce(e.started_at, e.queued_at) - $4 * interval '1 millisecond' "
+        "    > coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "
         "               $3 * interval '1 millisecond') "
         "  AND " PG_JOBS_WORKER_GONE_SQL,
         4, types, values, nullptr, SPI_OK_UPDATE);

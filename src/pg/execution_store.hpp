@@ -84,6 +84,11 @@ uint64 end_job_windows(const int64* job_ids, const TimestampTz* end_ats, int cou
 // Disables one-shot jobs whose run_at was missed (misfire skip); returns how many.
 uint64 expire_one_shots(const int64* job_ids, int count);
 
+// Disables jobs the scheduler cannot run (a stored time or interval out of
+// bounds, runs that cannot be queued), with reasons[i] as disabled_reason;
+// returns how many.
+uint64 disable_broken_jobs(const int64* job_ids, const char* const* reasons, int count);
+
 // Inserts one 'reboot' run for each enabled job among `job_ids` defined
 // before `scheduler_started` (jobs defined later wait for the next start).
 uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_started);

@@ -35,11 +35,15 @@ constexpr long kLoadBatch = 10000;
 
 // The columns both reads select, in this order. last_fire (for misfire
 // catch-up) is read only for jobs that catch up: the latest time the job
-// has a scheduled run for, else when it was last defined or enabled.
+// has a scheduled run for, else when it was last defined or enabled. The
+// last column says why the job's stored times or intervals are out of
+// bounds (NULL: they are fine).
 #define JOB_COLUMNS                                                                                        \
     "job_id, schedule, timezone, start_at, end_at, run_at, misfire, "                                      \
     "CASE WHEN misfire <> 'skip' THEN coalesce((SELECT max(e.scheduled_for) FROM jobs.job_execution AS e " \
-    "  WHERE e.job_id = j.job_id AND e.triggered_by = 'schedule'), updated_at) END, updated_at"
+    "  WHERE e.job_id = j.job_id AND e.triggered_by = 'schedule'), updated_at) END, updated_at, "          \
+    "jobs._time_limits_problem(run_at, start_at, end_at, timeout, retry_backoff, retry_backoff_max, "      \
+    "  starting_deadline, min_trigger_interval)"
 // Scheduled jobs, and one-shot jobs (no schedule, a run_at).
 #define SCHEDULED_JOBS \
     "jobs.scheduled_job AS j WHERE enabled AND (schedule IS NOT NULL OR run_at IS NOT NULL)"
@@ -56,6 +60,8 @@ struct JobRow {
     MisfirePolicy misfire;
     std::optional<Timestamp> last_fire;
     Timestamp updated_at;
+    const char* problem;  // nullptr: the times and intervals are within bounds
+    int problem_length;
 
     std::string_view schedule_text() const { return {schedule, static_cast<size_t>(schedule_length)}; }
     std::string_view zone_name() const { return {zone, static_cast<size_t>(zone_length)}; }
@@ -147,6 +153,10 @@ void read_job_rows(int count, JobRow* rows) {
                           .value_or(MisfirePolicy::Skip);
         row.last_fire = timestamp_column(tuple, desc, 8);
         row.updated_at = timestamp_column(tuple, desc, 9).value_or(0);
+        (void)SPI_getbinval(tuple, desc, 10, &is_null);
+        text* problem = is_null ? nullptr : text_column(tuple, desc, 10);
+        row.problem = problem == nullptr ? nullptr : VARDATA_ANY(problem);
+        row.problem_length = problem == nullptr ? 0 : static_cast<int>(VARSIZE_ANY_EXHDR(problem));
     }
 }
 
@@ -201,6 +211,18 @@ void load_one_shot(JobAgenda& agenda, const JobRow& row, Timestamp now, bool rel
 // Adds (reload) or upserts one job row.
 void load_row(JobAgenda& agenda, const JobRow& row, Timestamp now, bool reload,
               const JobAgenda::Resolver& resolver) {
+    if (row.problem != nullptr) {
+        // Never scheduled: its times could make the fire-time computations
+        // or the queueing statement fail. The launcher disables it.
+        std::string reason = "the scheduler cannot run this job: ";
+        reason.append(row.problem, static_cast<size_t>(row.problem_length));
+        reason.append(" (fix it with jobs.alter, then enable the job)");
+        missed.broken_jobs.emplace_back(row.job_id, std::move(reason));
+        if (!reload) {
+            agenda.remove_job(row.job_id);
+        }
+        return;
+    }
     if (row.schedule == nullptr) {
         if (row.run_at) {
             load_one_shot(agenda, row, now, reload);

@@ -7,6 +7,8 @@
 #include "core/job_agenda.hpp"
 #include "pg/pg_headers.hpp"
 
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace pg_jobs::pg {
@@ -16,9 +18,14 @@ namespace pg_jobs::pg {
 // started, or the job was enabled) and missed one-shot runs (misfire
 // run_once or run_all), and one-shot jobs whose run_at was missed with
 // misfire skip (to disable).
+//
+// And jobs whose stored times or intervals are out of bounds (written into
+// the table directly: definitions are checked), to disable with the reason
+// instead of scheduling them (issue 10, points 13-14).
 struct MissedRuns {
     std::vector<JobAgenda::Due> catch_up;
     std::vector<int64> missed_one_shots;
+    std::vector<std::pair<int64, std::string>> broken_jobs;
 };
 MissedRuns& missed_runs();
 

@@ -13,6 +13,7 @@
 #include "pg/worker_pool.hpp"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 }
@@ -52,10 +54,167 @@ bool extension_exists() {
 
 namespace {
 
+// Whether a failed queueing statement may be one job's fault (a value out
+// of range, a constraint, a limit) rather than the database's (a lock,
+// shutdown, missing table): only then is the batch probed job by job, so a
+// passing trouble never disables anyone.
+bool may_be_one_jobs_fault(const ErrorData* error) {
+    const int category = ERRCODE_TO_CATEGORY(error->sqlerrcode);
+    return category == ERRCODE_DATA_EXCEPTION || category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+           category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+}
+
+// Queues `count` runs of one job in a subtransaction of the current
+// transaction; nullptr, or the error (the subtransaction rolled back).
+ErrorData* queue_in_subtransaction(const int64* job_ids, const TimestampTz* fire_times, int count,
+                                   bool catch_up, uint64* added) {
+    MemoryContext context = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    call_pg([&] {
+        BeginInternalSubTransaction(nullptr);
+        MemoryContextSwitchTo(context);
+    });
+    try {
+        call_pg([&] {
+            *added += queue_scheduled_runs(job_ids, fire_times, count, catch_up);
+            ReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(context);
+            CurrentResourceOwner = owner;
+        });
+        return nullptr;
+    } catch (const PgError& error) {
+        call_pg([&] {
+            MemoryContextSwitchTo(context);
+            RollbackAndReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(context);
+            CurrentResourceOwner = owner;
+        });
+        return error.data();
+    }
+}
+
+// After a batch failed: queues the runs job by job, each in a subtransaction,
+// and disables every job whose runs cannot be queued (disabled_reason says
+// why, with the error), so one bad job never stops the others (issue 10,
+// point 14). job_ids is sorted (each job's runs side by side).
+uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<TimestampTz>& fire_times,
+                        bool catch_up) {
+    MemoryContext caller = CurrentMemoryContext;
+    std::vector<int64> broken;
+    std::vector<std::string> reasons;
+    uint64 added = 0;
+    call_pg([] {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        PushActiveSnapshot(GetTransactionSnapshot());
+    });
+    MemoryContextSwitchTo(caller);
+    const size_t total = job_ids.size();
+    for (size_t first = 0; first < total;) {
+        size_t end = first + 1;
+        while (end < total && job_ids[end] == job_ids[first]) {
+            ++end;
+        }
+        const ErrorData* error = queue_in_subtransaction(&job_ids[first], &fire_times[first],
+                                                         static_cast<int>(end - first), catch_up, &added);
+        if (error != nullptr) {
+            if (!may_be_one_jobs_fault(error)) {
+                throw PgError(const_cast<ErrorData*>(error));
+            }
+            std::string reason = "the scheduler could not queue its runs: ";
+            reason += error->message != nullptr ? error->message : "error";
+            reason += " (SQLSTATE ";
+            reason += unpack_sql_state(error->sqlerrcode);
+            reason += "); fix the job, then enable it";
+            ereport(WARNING, (errmsg("pg_jobs: disabling job %lld: %s",
+                                     static_cast<long long>(job_ids[first]), reason.c_str())));
+            broken.push_back(job_ids[first]);
+            reasons.push_back(std::move(reason));
+        }
+        first = end;
+    }
+    std::vector<const char*> reason_texts;
+    reason_texts.reserve(reasons.size());
+    for (const std::string& reason : reasons) {
+        reason_texts.push_back(reason.c_str());
+    }
+    call_pg([&] {
+        if (!broken.empty()) {
+            (void)disable_broken_jobs(broken.data(), reason_texts.data(), static_cast<int>(broken.size()));
+        }
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        MemoryContextSwitchTo(caller);
+    });
+    return added;
+}
+
+// Queues the runs (job_ids[i] at fire_times[i]) in one statement; when that
+// fails in a way one job may cause, probes job by job (queue_job_by_job).
+uint64 queue_isolating_failures(std::vector<int64>& job_ids, std::vector<TimestampTz>& fire_times,
+                                bool catch_up) {
+    MemoryContext caller = CurrentMemoryContext;
+    uint64 added = 0;
+    try {
+        run_in_transaction([&] {
+            added = queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()),
+                                         catch_up);
+        });
+        return added;
+    } catch (const PgError& error) {
+        if (!may_be_one_jobs_fault(error.data())) {
+            throw;
+        }
+        call_pg([&] {
+            AbortCurrentTransaction();
+            MemoryContextSwitchTo(caller);
+        });
+        ereport(LOG, (errmsg("pg_jobs: queueing %zu run(s) failed: %s; retrying job by job", job_ids.size(),
+                             error.data()->message != nullptr ? error.data()->message : "error")));
+    }
+    // Sort the runs by job (stable: each job's runs stay oldest first).
+    std::vector<size_t> order(job_ids.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return job_ids[a] < job_ids[b]; });
+    std::vector<int64> sorted_ids;
+    std::vector<TimestampTz> sorted_times;
+    sorted_ids.reserve(order.size());
+    sorted_times.reserve(order.size());
+    for (size_t i : order) {
+        sorted_ids.push_back(job_ids[i]);
+        sorted_times.push_back(fire_times[i]);
+    }
+    return queue_job_by_job(sorted_ids, sorted_times, catch_up);
+}
+
+// Disables the jobs loading found out of bounds (see MissedRuns).
+void disable_jobs_found_broken() {
+    MissedRuns& missed = missed_runs();
+    if (missed.broken_jobs.empty()) {
+        return;
+    }
+    std::vector<int64> job_ids;
+    std::vector<const char*> reasons;
+    job_ids.reserve(missed.broken_jobs.size());
+    reasons.reserve(missed.broken_jobs.size());
+    for (const auto& [job_id, reason] : missed.broken_jobs) {
+        job_ids.push_back(job_id);
+        reasons.push_back(reason.c_str());
+        ereport(WARNING,
+                (errmsg("pg_jobs: disabling job %lld: %s", static_cast<long long>(job_id), reason.c_str())));
+    }
+    run_in_transaction(
+        [&] { (void)disable_broken_jobs(job_ids.data(), reasons.data(), static_cast<int>(job_ids.size())); });
+    missed.broken_jobs.clear();
+}
+
 // Queues runs loading found missed (misfire catch-ups, missed one-shots) and
 // disables the one-shots missed with misfire skip. Each list is cleared once
 // its transaction commits.
 uint64 queue_missed_runs() {
+    disable_jobs_found_broken();
     MissedRuns& missed = missed_runs();
     uint64 queued = 0;
     if (!missed.catch_up.empty()) {
@@ -65,10 +224,7 @@ uint64 queue_missed_runs() {
             job_ids.push_back(run.job_id);
             fire_times.push_back(run.fire_time);
         }
-        run_in_transaction([&] {
-            queued = queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()),
-                                          true);
-        });
+        queued = queue_isolating_failures(job_ids, fire_times, true);
         ereport(LOG, (errmsg("pg_jobs: queued %llu misfire catch-up run(s)",
                              static_cast<unsigned long long>(queued))));
         missed.catch_up.clear();
@@ -125,10 +281,7 @@ uint64 queue_due_runs(JobAgenda& agenda) {
         // an earlier, committed batch already queued).
         uint64 added = 0;
         try {
-            run_in_transaction([&] {
-                added = queue_scheduled_runs(job_ids.data(), fire_times.data(),
-                                             static_cast<int>(job_ids.size()), false);
-            });
+            added = queue_isolating_failures(job_ids, fire_times, false);
         } catch (...) {
             agenda.put_back(due);
             throw;

@@ -46,8 +46,11 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "decided AS ("
     "  SELECT due.*, coalesce(due.runs_so_far + due.nth > due.max_runs, false) AS over_limit, "
     "    CASE "
+    // A difference of times against the deadline, never fire_time +
+    // starting_deadline, which a huge deadline would push out of range.
     "      WHEN due.starting_deadline IS NOT NULL "
-    "           AND clock_timestamp() > due.fire_time + due.starting_deadline THEN "
+    "           AND (NOT isfinite(due.fire_time) OR clock_timestamp() - due.fire_time > "
+    "due.starting_deadline) THEN "
     "        format('skipped: missed its starting deadline of %s (scheduled for %s)', "
     "               due.starting_deadline, due.fire_time) "
     "      WHEN due.catch_up THEN NULL "
@@ -154,6 +157,15 @@ inline constexpr const char* kExpireOneShotsSql =
     "WHERE j.job_id = ANY ($1) AND j.enabled AND j.schedule IS NULL "
     "RETURNING jobs._wake_scheduler(true, j.job_id)";
 
+// $1 bigint[] job ids, $2 text[] reasons: jobs the scheduler cannot run
+// (issue 10, points 13-14) disable themselves with the reason.
+inline constexpr const char* kDisableBrokenJobsSql =
+    "UPDATE jobs.scheduled_job AS j "
+    "SET enabled = false, disabled_reason = d.reason, updated_at = now() "
+    "FROM unnest($1::bigint[], $2::text[]) AS d(job_id, reason) "
+    "WHERE j.job_id = d.job_id AND j.enabled "
+    "RETURNING jobs._wake_scheduler(true, j.job_id)";
+
 // The condition on a queued run `q` that it may start now as far as its
 // job's overlap policy goes: a scheduled run of a job whose overlap is not
 // 'allow' waits until the job's earlier runs have finished. Two probes of
@@ -186,7 +198,10 @@ inline constexpr const char* kExpireOneShotsSql =
 // it can. Such a run fails alone instead of making the claim fail.
 #define PG_JOBS_REFUSAL_COLUMN_SQL(config) "jobs._payload_refusal(q.payload, " config ") AS refusal"
 // Whether claimed run `e` is past that deadline.
-#define PG_JOBS_LATE_SQL "(c.deadline IS NOT NULL AND clock_timestamp() > e.scheduled_for + c.deadline)"
+// (A difference of times: scheduled_for + a huge deadline would overflow.)
+#define PG_JOBS_LATE_SQL                                          \
+    "(c.deadline IS NOT NULL AND (NOT isfinite(e.scheduled_for) " \
+    "  OR clock_timestamp() - e.scheduled_for > c.deadline))"
 // Whether claimed run `e` does not start: too late, its owner is gone, or
 // its payload is refused.
 #define PG_JOBS_NOT_STARTED_SQL "(" PG_JOBS_LATE_SQL " OR c.owner_gone OR c.refusal IS NOT NULL)"

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# One role's extreme times and intervals must not stop the scheduler for
+# everyone (issue 10, points 13 and 14), with a real launcher:
+#   - the -infinity / misfire run_all scenario: jobs.schedule refuses run_at
+#     -infinity (22023); a job whose latest scheduled run is for -infinity
+#     (history written before the check) redefined with misfire run_all
+#     catches up at most 100 runs, the launcher stays small (VmRSS below
+#     200 MB, it grew ~150 MB/s before) and the other jobs keep firing, also
+#     after a kill -9 of the launcher (crash restart) with that history back;
+#   - values a superuser UPDATEs into jobs.scheduled_job directly
+#     (starting_deadline '178000000 years', start_at 4714 BC): other jobs
+#     keep firing, also after a restart, where the bad jobs are disabled
+#     with a disabled_reason naming the value, and jobs.job_status answers;
+#   - a job whose runs cannot be queued (a failing trigger stands in for any
+#     per-job error): the launcher finds it job by job, disables it with the
+#     error in disabled_reason, and the other jobs keep firing.
+#
+#   test/integration/security_launcher_isolation.sh   (needs pg_jobs installed: make install)
+#
+# Prints "ok - ..." per check; exits non-zero at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=test/lib/cluster.sh
+source test/lib/cluster.sh
+# shellcheck source=test/lib/scheduler.sh
+source test/lib/scheduler.sh
+
+scheduler_start security_launcher_isolation "jobs.max_workers = 2" "jobs.min_schedule_interval = 0"
+cluster_psql -o /dev/null <<'SQL'
+CREATE ROLE alice LOGIN;
+GRANT USAGE ON SCHEMA jobs TO alice;
+CREATE TABLE public.ticks (at timestamptz NOT NULL DEFAULT clock_timestamp());
+SELECT jobs.schedule('tick', '* * * * * *', 'INSERT INTO public.ticks DEFAULT VALUES');
+SQL
+as_alice() { cluster_psql -U alice -At -c "$1"; }
+
+launcher_pid() { value "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_jobs launcher'"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+ticks_after() { count_at_least "$2" "SELECT count(*) FROM public.ticks WHERE at > '$1'::timestamptz"; }
+max_rss_kb=0
+# Waits (up to SECONDS) for the seconds job to fire 3 times after MARK, checking
+# the launcher's resident memory on every poll.
+ticks_with_sane_launcher() {
+    local seconds="$1" mark="$2" what="$3" deadline pid rss
+    deadline=$((SECONDS + seconds))
+    while ((SECONDS < deadline)); do
+        pid="$(launcher_pid)"
+        if [[ -n "$pid" ]]; then
+            rss="$(rss_kb "$pid")"
+            ((rss > max_rss_kb)) && max_rss_kb=$rss
+            ((rss < 200 * 1024)) || fail "$what: the launcher stays below 200 MB (VmRSS ${rss} kB)"
+        fi
+        if ticks_after "$mark" 3; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    fail "$what: the seconds job keeps firing (launcher VmRSS up to ${max_rss_kb} kB)
+$(cluster_log_tail 15)"
+}
+
+mark="$(value "SELECT clock_timestamp()")"
+ticks_with_sane_launcher 30 "$mark" "start"
+pass "the seconds job fires"
+
+# --- Point 13: run_at -infinity, then misfire run_all --------------------------------------
+out="$(as_alice "SELECT jobs.schedule('neg', NULL, 'SELECT 1', run_at => '-infinity', misfire => 'run_once')" 2>&1)" &&
+    fail "jobs.schedule refuses run_at => '-infinity' (it returned $out)"
+[[ "$out" == *"run_at must be between 1970-01-01 00:00:00+00 and 9999-12-31 23:59:59+00, not -infinity"* ]] ||
+    fail "the refusal names the range: $out"
+pass "jobs.schedule refuses run_at -infinity for an ordinary role"
+
+# The history such a job left (written before the check existed): its
+# latest scheduled run is for -infinity.
+neg="$(as_alice "SELECT jobs.schedule('neg', NULL, 'SELECT 1')")"
+value "INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by, scheduled_for,
+                                       status, finished_at)
+       VALUES ($neg, 'neg', 'alice', current_database(), 'SELECT 1', 'schedule', '-infinity', 'succeeded',
+               clock_timestamp())" >/dev/null
+mark="$(value "SELECT clock_timestamp()")"
+as_alice "SELECT jobs.schedule('neg', '* * * * *', 'SELECT 1', misfire => 'run_all')" >/dev/null
+# Its scheduled runs besides the -infinity one: the catch-up (at most 100),
+# and the minutes it fires on its own meanwhile (one or two).
+catch_ups() { value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $neg AND scheduled_for > '-infinity'"; }
+wait_until 30 "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_id = $neg AND scheduled_for > '-infinity'" ||
+    fail "the redefined job catches up its missed minutes
+$(cluster_log_tail 15)"
+ticks_with_sane_launcher 30 "$mark" "run_all from -infinity"
+caught="$(catch_ups)"
+((caught <= 102)) || fail "at most 100 catch-up runs (+ its own minutes: $caught runs)"
+pass "run_all from a -infinity history: $caught catch-up run(s), launcher VmRSS ${max_rss_kb} kB, the seconds job fires"
+
+# kill -9 of the launcher (the postmaster restarts everything), with the
+# -infinity history back as the job's latest scheduled run.
+as_alice "SELECT jobs.disable('neg')" >/dev/null
+wait_until 60 "SELECT count(*) = 0 FROM jobs.job_execution WHERE job_id = $neg AND status IN ('queued', 'running')" ||
+    fail "the catch-up runs finish"
+value "DELETE FROM jobs.job_execution WHERE job_id = $neg AND scheduled_for > '-infinity'" >/dev/null
+value "UPDATE jobs.scheduled_job SET enabled = true WHERE job_id = $neg" >/dev/null
+old_launcher="$(launcher_pid)"
+kill -9 "$old_launcher"
+note "killed the launcher $old_launcher with SIGKILL"
+new_launcher() { local pid; pid="$(launcher_pid 2>/dev/null)" && [[ -n "$pid" && "$pid" != "$old_launcher" ]]; }
+wait_for 60 new_launcher || fail "the launcher comes back after kill -9"
+mark="$(value "SELECT clock_timestamp()")"
+max_rss_kb=0
+ticks_with_sane_launcher 60 "$mark" "after the crash restart"
+wait_until 30 "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_id = $neg AND scheduled_for > '-infinity'" ||
+    fail "after the crash restart the job catches up again"
+caught="$(catch_ups)"
+((caught <= 102)) || fail "at most 100 catch-up runs after the restart (+ its own minutes: $caught runs)"
+pass "after kill -9 of the launcher: launcher VmRSS ${max_rss_kb} kB, $caught catch-up run(s), the seconds job fires"
+as_alice "SELECT jobs.unschedule('neg')" >/dev/null
+
+# --- Point 14: extreme values UPDATEd into the table directly -----------------------------
+as_alice "SELECT jobs.schedule('deadline', '* * * * * *', 'SELECT 1', starting_deadline => '1 minute')" >/dev/null
+as_alice "SELECT jobs.schedule('ancient', '* * * * * *', 'SELECT 1', start_at => now())" >/dev/null
+wait_until 30 "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_name = 'deadline' AND status = 'succeeded'" ||
+    fail "the deadline job fires before its row is changed"
+value "UPDATE jobs.scheduled_job SET starting_deadline = '178000000 years' WHERE job_name = 'deadline'" >/dev/null
+value "UPDATE jobs.scheduled_job SET start_at = '4714-11-24 00:00:00+00 BC' WHERE job_name = 'ancient'" >/dev/null
+mark="$(value "SELECT clock_timestamp()")"
+ticks_with_sane_launcher 30 "$mark" "starting_deadline 178000000 years in the table"
+value "SELECT count(*) FROM jobs.job_status" >/dev/null || fail "jobs.job_status answers a superuser"
+pass "with starting_deadline '178000000 years' and start_at 4714 BC stored, the seconds job fires; job_status answers"
+
+cluster_restart fast
+wait_for 30 launcher_running || fail "the launcher is back after a restart"
+mark="$(value "SELECT clock_timestamp()")"
+ticks_with_sane_launcher 30 "$mark" "after a restart with the extreme values stored"
+disabled_with() {
+    holds "SELECT NOT enabled AND disabled_reason LIKE '$2' FROM jobs.scheduled_job WHERE job_name = '$1'"
+}
+wait_for 30 disabled_with deadline \
+    'the scheduler cannot run this job: starting_deadline must be at most 100 years, not 178000000 years%' ||
+    fail "the deadline job is disabled with the reason: $(value "SELECT enabled, disabled_reason FROM jobs.scheduled_job WHERE job_name = 'deadline'")"
+wait_for 30 disabled_with ancient 'the scheduler cannot run this job: start_at must be between %4714%' ||
+    fail "the ancient job is disabled with the reason: $(value "SELECT enabled, disabled_reason FROM jobs.scheduled_job WHERE job_name = 'ancient'")"
+value "SELECT count(*) FROM jobs.job_status" >/dev/null || fail "jobs.job_status answers a superuser"
+[[ "$(as_alice "SELECT disabled_reason FROM jobs.job_status WHERE job_name = 'deadline'")" == *"fix it with jobs.alter"* ]] ||
+    fail "the owner sees why in jobs.job_status"
+pass "after a restart both jobs are disabled with a disabled_reason naming the value; the others fire"
+
+# The owner fixes the value and enables the job again.
+as_alice "SELECT jobs.alter('deadline', starting_deadline => '1 minute', enabled => true)" >/dev/null
+mark="$(value "SELECT clock_timestamp()")"
+wait_until 30 "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_name = 'deadline' AND status = 'succeeded'
+               AND started_at > '$mark'" || fail "the fixed job fires again"
+pass "fixed with jobs.alter and enabled, the job fires again"
+as_alice "SELECT jobs.unschedule('deadline'), jobs.unschedule('ancient')" >/dev/null
+
+# --- Point 14: a job whose runs cannot be queued ---------------------------------------------
+# Any per-job error of the queueing statement (here a trigger stands in for
+# one) used to fail the whole batch, every second, for every job.
+cluster_psql -o /dev/null <<'SQL'
+CREATE FUNCTION public.poison() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'timestamp out of range' USING ERRCODE = 'datetime_field_overflow';
+END
+$$;
+CREATE TRIGGER poison BEFORE INSERT ON jobs.job_execution
+    FOR EACH ROW WHEN (NEW.job_name = 'poison') EXECUTE FUNCTION public.poison();
+SQL
+as_alice "SELECT jobs.schedule('poison', '* * * * * *', 'SELECT 1')" >/dev/null
+wait_for 30 disabled_with poison \
+    'the scheduler could not queue its runs: timestamp out of range (SQLSTATE 22008)%' ||
+    fail "the job whose runs cannot be queued is disabled with the error: $(value "SELECT enabled, disabled_reason FROM jobs.scheduled_job WHERE job_name = 'poison'")
+$(cluster_log_tail 15)"
+mark="$(value "SELECT clock_timestamp()")"
+ticks_with_sane_launcher 30 "$mark" "with a job whose runs cannot be queued"
+pass "a job whose runs cannot be queued is disabled with the error; the others keep firing"
