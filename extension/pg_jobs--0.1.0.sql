@@ -332,16 +332,18 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'List the jobs with SELECT job_id, job_name FROM jobs.job_status.';
     END IF;
-    IF job.owner <> caller AND NOT (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
+    IF job.owner <> caller AND NOT jobs._administers_jobs(caller) THEN
         RAISE EXCEPTION 'permission denied for job "%"', job.job_name
             USING ERRCODE = 'insufficient_privilege',
-                  HINT = format('Only the job''s owner ("%s") and superusers may change or trigger it.', job.owner);
+                  HINT = format('Only the job''s owner ("%s"), superusers and members of jobs_admin may change or '
+                                'trigger it.', job.owner);
     END IF;
     RETURN job;
 END
 $$;
 COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
-'Internal: the job, locked, if the role may change it (its owner or a superuser); error 42704 or 42501 otherwise.';
+'Internal: the job, locked, if the role may change it (its owner, a superuser or a member of jobs_admin); error '
+'42704 or 42501 otherwise. What the job runs is guarded further by jobs._check_changes_what_runs.';
 
 -- Refuses a definition the scheduler could not run, with the cron engine's
 -- own errors for the schedule and the time zone.
@@ -603,6 +605,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
     END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
     IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
         RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
             USING ERRCODE = 'wrong_object_type',
@@ -806,10 +810,11 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'List runs with SELECT execution_id, job_name, status FROM jobs.job_history.';
     END IF;
-    IF run.owner <> caller AND NOT (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
+    IF run.owner <> caller AND NOT jobs._administers_jobs(caller) THEN
         RAISE EXCEPTION 'permission denied to cancel execution % of job "%"', execution_id, run.job_name
             USING ERRCODE = 'insufficient_privilege',
-                  HINT = format('Only the job''s owner ("%s") and superusers may cancel its runs.', run.owner);
+                  HINT = format('Only the job''s owner ("%s"), superusers and members of jobs_admin may cancel its '
+                                'runs.', run.owner);
     END IF;
     IF run.status = 'queued' THEN
         UPDATE jobs.job_execution AS e
@@ -1045,6 +1050,9 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
     END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
+        CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END], NULL));
     SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
     new_headers := coalesce(headers, new_headers, '{}');
     verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
@@ -1148,7 +1156,8 @@ COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval
                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) IS
 'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
 'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval). For '
-'administrators: superusers may change any job, other roles only their own.';
+'administrators: superusers may change any job; members of jobs_admin any job''s schedule, time zone, enabled and '
+'run options, but not its command or database (42501); other roles only their own.';
 
 CREATE FUNCTION jobs.alter(
     job_name text,
@@ -1189,8 +1198,8 @@ RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.enable(bigint) IS
-'Lets the job with this job_id fire on its schedule again. For administrators: superusers may change any job, '
-'other roles only their own.';
+'Lets the job with this job_id fire on its schedule again. For administrators: superusers and members of '
+'jobs_admin may change any job, other roles only their own.';
 
 CREATE FUNCTION jobs.enable(job_name text)
 RETURNS void
@@ -1206,7 +1215,8 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.disable(bigint) IS
 'Stops the job with this job_id from firing on its schedule (it can still be triggered); runs already started '
-'finish. For administrators: superusers may change any job, other roles only their own.';
+'finish. For administrators: superusers and members of jobs_admin may change any job, other roles only their '
+'own.';
 
 CREATE FUNCTION jobs.disable(job_name text)
 RETURNS void
@@ -1224,7 +1234,7 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.unschedule(bigint) IS
 'Removes the job with this job_id and cancels its queued runs; its history stays in jobs.job_execution. Returns '
-'true. For administrators: superusers may remove any job, other roles only their own.';
+'true. For administrators: superusers and members of jobs_admin may remove any job, other roles only their own.';
 
 CREATE FUNCTION jobs.unschedule(job_name text)
 RETURNS boolean
@@ -1242,8 +1252,8 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.trigger(bigint, jsonb) IS
 'Queues a run of the job with this job_id and returns its execution_id; it starts when the transaction commits '
-'(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers may '
-'trigger any job, other roles only their own.';
+'(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers and '
+'members of jobs_admin may trigger any job (it still runs as its owner), other roles only their own.';
 
 CREATE FUNCTION jobs.trigger(job_name text, payload jsonb DEFAULT NULL)
 RETURNS bigint
@@ -1262,7 +1272,7 @@ AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.cancel(bigint) IS
 'Cancels a run: a queued one at once, a running one (SQL command or HTTP request) when the transaction commits; '
 'it ends as cancelled, with the effects of its transaction undone. Returns false if the run had already '
-'finished. The run''s owner and superusers may cancel it.';
+'finished. The run''s owner, superusers and members of jobs_admin may cancel it.';
 
 CREATE FUNCTION jobs.schedule_http(
     job_name text,
@@ -1308,7 +1318,8 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval) IS
 'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
-'headers). Schedule, time zone and enabled change with jobs.alter.';
+'headers). Schedule, time zone and enabled change with jobs.alter. Members of jobs_admin may change only the '
+'timeout of another role''s job: url, method, headers and body are its owner''s (or a superuser''s).';
 
 CREATE FUNCTION jobs.alter_http(
     job_name text,
@@ -1428,3 +1439,261 @@ COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';
 COMMENT ON SEQUENCE jobs.scheduled_job_job_id_seq IS 'Numbers jobs (jobs.scheduled_job.job_id).';
 COMMENT ON SEQUENCE jobs.job_execution_execution_id_seq IS 'Numbers runs (jobs.job_execution.execution_id).';
+
+-------------------------------------------------------------------------------
+-- Security 20: the jobs_admin role and the audit trail
+-------------------------------------------------------------------------------
+--
+-- Members of jobs_admin see every job and run and may operate any job
+-- (enable, disable, trigger, cancel, unschedule, schedule and run options),
+-- but only a job's owner or a superuser changes what it runs (command,
+-- database, URL, method, headers, body): that would run code as the owner.
+-- Roles belong to the cluster, not to a database: the role is created here
+-- only if it does not exist yet (another database's pg_jobs may have made
+-- it), and DROP EXTENSION leaves it.
+
+DO $jobs_admin$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'jobs_admin') THEN
+        CREATE ROLE jobs_admin NOLOGIN;
+        COMMENT ON ROLE jobs_admin IS
+        'pg_jobs administrators: members see and operate every job (enable, disable, trigger, cancel, unschedule, '
+        'schedule and run options) but cannot change what a job runs. Created by CREATE EXTENSION pg_jobs.';
+    END IF;
+EXCEPTION WHEN duplicate_object THEN
+    NULL;  -- created meanwhile by CREATE EXTENSION in another database
+END
+$jobs_admin$;
+
+-- Members need the schema to call the functions; a member with NOINHERIT
+-- gets it after SET ROLE jobs_admin.
+GRANT USAGE ON SCHEMA jobs TO jobs_admin;
+
+-- Policies for a role apply to the roles that have its privileges, as a
+-- GRANT would; they also keep the role from being dropped while in use.
+CREATE POLICY admin_jobs ON jobs.scheduled_job FOR SELECT TO jobs_admin USING (true);
+CREATE POLICY admin_runs ON jobs.job_execution FOR SELECT TO jobs_admin USING (true);
+COMMENT ON POLICY admin_jobs ON jobs.scheduled_job IS 'Members of jobs_admin see every job.';
+COMMENT ON POLICY admin_runs ON jobs.job_execution IS 'Members of jobs_admin see every run.';
+
+-- Superusers and roles with the privileges of jobs_admin (pg_has_role USAGE:
+-- members that inherit, or that SET ROLE jobs_admin), as PostgreSQL checks
+-- its own predefined roles such as pg_signal_backend.
+CREATE FUNCTION jobs._administers_jobs(role name)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
+    SELECT pg_catalog.pg_has_role(role, 'jobs_admin', 'USAGE');
+END;
+COMMENT ON FUNCTION jobs._administers_jobs(name) IS
+'Internal: whether the role may operate every job: a superuser or a role with the privileges of jobs_admin.';
+REVOKE EXECUTE ON FUNCTION jobs._administers_jobs(name) FROM PUBLIC;
+
+-- What a job runs is its owner's: others (jobs_admin) may not change it.
+CREATE FUNCTION jobs._check_changes_what_runs(job jobs.scheduled_job, caller name, fields text[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF cardinality(fields) = 0 OR job.owner = caller
+       OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = caller) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'permission denied to change the % of job "%"', array_to_string(fields, ', '), job.job_name
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('The job runs as its owner "%s": only that role or a superuser may change what it runs '
+                              '(command, database, url, method, headers, body).', job.owner),
+              HINT = 'Members of jobs_admin may change the schedule, time zone, enabled state and run options, '
+                     'trigger, cancel and unschedule it; ask its owner to change the rest.';
+END
+$$;
+COMMENT ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) IS
+'Internal: raises 42501 if the caller, neither the job''s owner nor a superuser, asks to change any of these '
+'fields of what the job runs (command, database, url, method, headers, body).';
+REVOKE EXECUTE ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) FROM PUBLIC;
+
+-- The audit trail ------------------------------------------------------------------
+--
+-- Triggers on jobs.scheduled_job (and on the headers' values in
+-- jobs._http_secret) record every change, whichever path made it: the
+-- functions above, the scheduler disabling a job, a superuser's own UPDATE.
+-- Header values are never recorded, only the header names.
+
+CREATE TABLE jobs.job_audit (
+    audit_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    changed_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    changed_by     name NOT NULL,
+    changed_by_oid oid NOT NULL,
+    job_id         bigint NOT NULL,  -- no foreign key: the trail outlives its job
+    job_name       text NOT NULL,
+    owner          name NOT NULL,
+    action         text NOT NULL CHECK (action IN ('created', 'altered', 'enabled', 'disabled', 'unscheduled')),
+    fields         text[] NOT NULL,
+    old_values     jsonb,
+    new_values     jsonb
+);
+CREATE INDEX job_audit_by_job ON jobs.job_audit (job_id, audit_id);
+COMMENT ON TABLE jobs.job_audit IS
+'One row per change to a job''s definition: who, when, which fields, old and new values (header values never). '
+'Owners see their jobs'' rows, members of jobs_admin and superusers all; only the extension writes it.';
+COMMENT ON COLUMN jobs.job_audit.audit_id IS 'Numbers the changes in the order they were made.';
+COMMENT ON COLUMN jobs.job_audit.changed_at IS 'When the change was made.';
+COMMENT ON COLUMN jobs.job_audit.changed_by IS
+'Role that made the change: the caller of jobs.schedule, jobs.alter, ... (the scheduler''s role when it '
+'disabled the job itself).';
+COMMENT ON COLUMN jobs.job_audit.changed_by_oid IS 'OID of that role.';
+COMMENT ON COLUMN jobs.job_audit.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
+COMMENT ON COLUMN jobs.job_audit.job_name IS 'Name of the job at the change.';
+COMMENT ON COLUMN jobs.job_audit.owner IS 'Owner of the job at the change (after it, if the change moved it).';
+COMMENT ON COLUMN jobs.job_audit.action IS
+'created, altered (a redefinition too), enabled, disabled (also by the scheduler: see disabled_reason) or '
+'unscheduled.';
+COMMENT ON COLUMN jobs.job_audit.fields IS 'The columns of jobs.scheduled_job that changed (all set ones at creation).';
+COMMENT ON COLUMN jobs.job_audit.old_values IS
+'Those columns before the change (NULL at creation); http_headers as names with the values shown as ***.';
+COMMENT ON COLUMN jobs.job_audit.new_values IS
+'Those columns after the change (NULL at removal); http_headers as names with the values shown as ***.';
+COMMENT ON INDEX jobs.job_audit_by_job IS 'A job''s changes in order.';
+COMMENT ON SEQUENCE jobs.job_audit_audit_id_seq IS 'Numbers changes (jobs.job_audit.audit_id).';
+
+SELECT pg_catalog.pg_extension_config_dump('jobs.job_audit', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.job_audit', 'audit_id'), '');
+
+ALTER TABLE jobs.job_audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_audit ON jobs.job_audit FOR SELECT USING (owner = current_user);
+CREATE POLICY admin_audit ON jobs.job_audit FOR SELECT TO jobs_admin USING (true);
+COMMENT ON POLICY own_audit ON jobs.job_audit IS 'Owners see the changes of their own jobs.';
+COMMENT ON POLICY admin_audit ON jobs.job_audit IS 'Members of jobs_admin see every change.';
+REVOKE ALL ON jobs.job_audit FROM PUBLIC;
+GRANT SELECT ON jobs.job_audit TO PUBLIC;
+
+CREATE FUNCTION jobs._change_author()
+RETURNS oid
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_change_author';
+COMMENT ON FUNCTION jobs._change_author() IS
+'Internal: the role making a change: inside jobs.schedule, jobs.alter, ... their caller (the role passed to the '
+'privileged part), elsewhere the current user.';
+REVOKE EXECUTE ON FUNCTION jobs._change_author() FROM PUBLIC;
+
+-- A job row as the trail shows it: no timestamps (the trail has its own),
+-- header names with *** for every value.
+CREATE FUNCTION jobs._audit_values(job jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT
+BEGIN ATOMIC
+    SELECT CASE WHEN jsonb_typeof(job -> 'http_headers') = 'object'
+                THEN d.fields || jsonb_build_object('http_headers',
+                    (SELECT coalesce(jsonb_object_agg(h.key, '***'::text), '{}') FROM jsonb_each(job -> 'http_headers') AS h))
+                ELSE d.fields END
+    FROM (SELECT job - 'created_at' - 'updated_at' AS fields) AS d;
+END;
+COMMENT ON FUNCTION jobs._audit_values(jsonb) IS
+'Internal: a jobs.scheduled_job row (as jsonb) as the audit trail records it: without created_at and updated_at, '
+'header values replaced by ***.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_values(jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs._audit_record(job_id bigint, job_name text, owner name, action text, fields text[],
+                                   old_values jsonb, new_values jsonb)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
+                                new_values)
+    SELECT coalesce(r.rolname, a.author::text), a.author, job_id, job_name, owner, action, fields, old_values,
+           new_values
+    FROM (SELECT jobs._change_author() AS author) AS a
+    LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.author;
+END;
+COMMENT ON FUNCTION jobs._audit_record(bigint, text, name, text, text[], jsonb, jsonb) IS
+'Internal: adds a row to jobs.job_audit, by the role jobs._change_author() names.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_record(bigint, text, name, text, text[], jsonb, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs._audit_job_change()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+    old_row jsonb;
+    new_row jsonb;
+    changed text[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        job := NEW;
+        new_row := jsonb_strip_nulls(jobs._audit_values(to_jsonb(NEW)));
+        changed := ARRAY(SELECT k FROM jsonb_object_keys(new_row) AS k ORDER BY k);
+        PERFORM jobs._audit_record(job.job_id, job.job_name, job.owner, 'created', changed, NULL, new_row);
+    ELSIF TG_OP = 'DELETE' THEN
+        job := OLD;
+        old_row := jsonb_strip_nulls(jobs._audit_values(to_jsonb(OLD)));
+        changed := ARRAY(SELECT k FROM jsonb_object_keys(old_row) AS k ORDER BY k);
+        PERFORM jobs._audit_record(job.job_id, job.job_name, job.owner, 'unscheduled', changed, old_row, NULL);
+    ELSE
+        job := NEW;
+        -- Compared before masking, so that a changed header value counts.
+        old_row := to_jsonb(OLD) - 'created_at' - 'updated_at';
+        new_row := to_jsonb(NEW) - 'created_at' - 'updated_at';
+        changed := ARRAY(SELECT k FROM jsonb_object_keys(new_row || old_row) AS k
+                         WHERE new_row -> k IS DISTINCT FROM old_row -> k ORDER BY k);
+        IF cardinality(changed) = 0 THEN
+            RETURN NULL;  -- a redefinition that changed nothing, a row lock of jobs.trigger
+        END IF;
+        old_row := jobs._audit_values(old_row);
+        new_row := jobs._audit_values(new_row);
+        PERFORM jobs._audit_record(
+            job.job_id, job.job_name, job.owner,
+            CASE WHEN 'enabled' = ANY (changed) AND changed <@ ARRAY['enabled', 'disabled_reason']
+                 THEN CASE WHEN NEW.enabled THEN 'enabled' ELSE 'disabled' END
+                 ELSE 'altered' END,
+            changed,
+            (SELECT jsonb_object_agg(k, old_row -> k) FROM unnest(changed) AS k),
+            (SELECT jsonb_object_agg(k, new_row -> k) FROM unnest(changed) AS k));
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_job_change() IS
+'Internal: trigger that records each created, changed or removed job in jobs.job_audit.';
+
+CREATE TRIGGER audit_job_change
+    AFTER INSERT OR UPDATE OR DELETE ON jobs.scheduled_job
+    FOR EACH ROW EXECUTE FUNCTION jobs._audit_job_change();
+COMMENT ON TRIGGER audit_job_change ON jobs.scheduled_job IS
+'Records every change to a job in jobs.job_audit (jobs._audit_job_change).';
+
+-- A header value that is masked in jobs.scheduled_job (Authorization, ...)
+-- changes only here: recorded as a change of http_headers, values hidden.
+CREATE FUNCTION jobs._audit_header_change()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+    masked jsonb := jobs._audit_values(jsonb_build_object('http_headers', NEW.headers));
+BEGIN
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
+    IF FOUND THEN
+        PERFORM jobs._audit_record(job.job_id, job.job_name, job.owner, 'altered', ARRAY['http_headers'],
+                                   masked, masked);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_header_change() IS
+'Internal: trigger that records a change of secret header values (names only) in jobs.job_audit.';
+
+CREATE TRIGGER audit_header_change
+    AFTER UPDATE ON jobs._http_secret
+    FOR EACH ROW
+    WHEN (OLD.headers IS DISTINCT FROM NEW.headers
+          AND jobs._mask_secret_headers(OLD.headers) = jobs._mask_secret_headers(NEW.headers))
+    EXECUTE FUNCTION jobs._audit_header_change();
+COMMENT ON TRIGGER audit_header_change ON jobs._http_secret IS
+'Records a change of secret header values, invisible in jobs.scheduled_job, in jobs.job_audit '
+'(jobs._audit_header_change).';
+
+REVOKE EXECUTE ON FUNCTION jobs._audit_job_change() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;

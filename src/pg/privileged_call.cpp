@@ -6,6 +6,7 @@
 // the EXECUTE check (made by the executor, not by fmgr), and the caller's
 // name travels as an argument no role can forge.
 #include "pg/gucs.hpp"
+#include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 
 extern "C" {
@@ -21,6 +22,25 @@ extern "C" {
 
 namespace pg_jobs::pg {
 namespace {
+
+// The caller of the privileged call in progress in this backend (InvalidOid
+// outside one): who the audit trail names as the author of a change, since
+// inside the SECURITY DEFINER part the current user is the extension's owner.
+// Only this file sets it, so no SQL can forge it.
+Oid privileged_caller = InvalidOid;
+
+// Sets privileged_caller for its lifetime and restores the outer value, also
+// when the privileged part fails (its error travels as a PgError).
+class CallerScope {
+public:
+    explicit CallerScope(Oid caller) noexcept : outer_(privileged_caller) { privileged_caller = caller; }
+    ~CallerScope() { privileged_caller = outer_; }
+    CallerScope(const CallerScope&) = delete;
+    CallerScope& operator=(const CallerScope&) = delete;
+
+private:
+    Oid outer_;
+};
 
 // Cached in fn_extra for the life of the calling expression.
 struct PrivilegedPart {
@@ -69,8 +89,9 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     return part;
 }
 
-// Plain C calls only: errors raised here or in the privileged part travel
-// through no C++ frame that owns anything.
+// Plain C calls only until the privileged part is invoked: errors raised
+// before travel through no C++ frame that owns anything; the privileged
+// part runs under call_pg while the CallerScope is alive.
 Datum call_privileged_part(FunctionCallInfo fcinfo) {
     require_jobs_database();
     auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
@@ -78,8 +99,9 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
         part = look_up_privileged_part(fcinfo);
         fcinfo->flinfo->fn_extra = part;
     }
+    const Oid caller_id = GetUserId();
     NameData* caller = static_cast<NameData*>(palloc0(NAMEDATALEN));
-    namestrcpy(caller, GetUserNameFromId(GetUserId(), false));
+    namestrcpy(caller, GetUserNameFromId(caller_id, false));
 
     auto* call = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(part->nargs + 1)));
     InitFunctionCallInfoData(*call, &part->function, static_cast<short>(part->nargs + 1), fcinfo->fncollation,
@@ -89,7 +111,10 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
     for (int i = 0; i < part->nargs; ++i) {
         call->args[i + 1] = fcinfo->args[i];
     }
-    const Datum result = FunctionCallInvoke(call);
+    const Datum result = run_guarded("privileged call", [&]() -> Datum {
+        const CallerScope scope(caller_id);
+        return call_pg([call] { return FunctionCallInvoke(call); });
+    });
     fcinfo->isnull = call->isnull;
     return result;
 }
@@ -100,4 +125,13 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
 PG_JOBS_SQL_FUNCTION(pg_jobs_privileged_call);
 Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
     return pg_jobs::pg::call_privileged_part(fcinfo);
+}
+
+// jobs._change_author(): the caller of the privileged call in progress, else
+// the current user (the scheduler's role in its own processes, a superuser
+// writing to the tables directly).
+PG_JOBS_SQL_FUNCTION(pg_jobs_change_author);
+Datum pg_jobs_change_author(PG_FUNCTION_ARGS) {
+    const Oid caller = pg_jobs::pg::privileged_caller;
+    PG_RETURN_OID(OidIsValid(caller) ? caller : GetUserId());
 }
