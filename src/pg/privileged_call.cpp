@@ -132,6 +132,7 @@ Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
 // writing to the tables directly).
 PG_JOBS_SQL_FUNCTION(pg_jobs_change_author);
 Datum pg_jobs_change_author(PG_FUNCTION_ARGS) {
+    (void)fcinfo;  // no arguments
     const Oid caller = pg_jobs::pg::privileged_caller;
     PG_RETURN_OID(OidIsValid(caller) ? caller : GetUserId());
 }
