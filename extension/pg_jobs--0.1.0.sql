@@ -1578,90 +1578,137 @@ REVOKE EXECUTE ON FUNCTION jobs._change_author() FROM PUBLIC;
 
 -- A job row as the trail shows it: no timestamps (the trail has its own),
 -- header names with *** for every value.
+CREATE FUNCTION jobs._audit_header_names(headers jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT
+BEGIN ATOMIC
+    SELECT coalesce((SELECT jsonb_object_agg(h.key, '***'::text) FROM jsonb_each(headers) AS h), '{}');
+END;
+COMMENT ON FUNCTION jobs._audit_header_names(jsonb) IS
+'Internal: the headers with every value replaced by ***, as jobs.job_audit shows them.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_header_names(jsonb) FROM PUBLIC;
+
+-- One expression, so that the planner can inline it.
 CREATE FUNCTION jobs._audit_values(job jsonb)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT
 BEGIN ATOMIC
     SELECT CASE WHEN jsonb_typeof(job -> 'http_headers') = 'object'
-                THEN d.fields || jsonb_build_object('http_headers',
-                    (SELECT coalesce(jsonb_object_agg(h.key, '***'::text), '{}') FROM jsonb_each(job -> 'http_headers') AS h))
-                ELSE d.fields END
-    FROM (SELECT job - 'created_at' - 'updated_at' AS fields) AS d;
+                THEN job - 'created_at' - 'updated_at'
+                     || jsonb_build_object('http_headers', jobs._audit_header_names(job -> 'http_headers'))
+                ELSE job - 'created_at' - 'updated_at' END;
 END;
 COMMENT ON FUNCTION jobs._audit_values(jsonb) IS
 'Internal: a jobs.scheduled_job row (as jsonb) as the audit trail records it: without created_at and updated_at, '
 'header values replaced by ***.';
 REVOKE EXECUTE ON FUNCTION jobs._audit_values(jsonb) FROM PUBLIC;
 
-CREATE FUNCTION jobs._audit_record(job_id bigint, job_name text, owner name, action text, fields text[],
-                                   old_values jsonb, new_values jsonb)
-RETURNS void
+-- The role jobs._change_author() names, and its name at the change.
+CREATE FUNCTION jobs._audit_author(OUT role_oid oid, OUT role_name name)
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
-                                new_values)
-    SELECT coalesce(r.rolname, a.author::text), a.author, job_id, job_name, owner, action, fields, old_values,
-           new_values
+    SELECT a.author, coalesce(r.rolname, a.author::text)
     FROM (SELECT jobs._change_author() AS author) AS a
     LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.author;
 END;
-COMMENT ON FUNCTION jobs._audit_record(bigint, text, name, text, text[], jsonb, jsonb) IS
-'Internal: adds a row to jobs.job_audit, by the role jobs._change_author() names.';
-REVOKE EXECUTE ON FUNCTION jobs._audit_record(bigint, text, name, text, text[], jsonb, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION jobs._audit_author() IS
+'Internal: the OID and name of the role making a change, for jobs.job_audit (see jobs._change_author).';
+REVOKE EXECUTE ON FUNCTION jobs._audit_author() FROM PUBLIC;
 
-CREATE FUNCTION jobs._audit_job_change()
+-- Statement triggers with transition tables: one INSERT per statement, so
+-- a bulk change (a superuser loading a million jobs) costs microseconds a
+-- row, not a function call each.
+CREATE FUNCTION jobs._audit_jobs_created()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    job jobs.scheduled_job;
-    old_row jsonb;
-    new_row jsonb;
-    changed text[];
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        job := NEW;
-        new_row := jsonb_strip_nulls(jobs._audit_values(to_jsonb(NEW)));
-        changed := ARRAY(SELECT k FROM jsonb_object_keys(new_row) AS k ORDER BY k);
-        PERFORM jobs._audit_record(job.job_id, job.job_name, job.owner, 'created', changed, NULL, new_row);
-    ELSIF TG_OP = 'DELETE' THEN
-        job := OLD;
-        old_row := jsonb_strip_nulls(jobs._audit_values(to_jsonb(OLD)));
-        changed := ARRAY(SELECT k FROM jsonb_object_keys(old_row) AS k ORDER BY k);
-        PERFORM jobs._audit_record(job.job_id, job.job_name, job.owner, 'unscheduled', changed, old_row, NULL);
-    ELSE
-        job := NEW;
-        -- Compared before masking, so that a changed header value counts.
-        old_row := to_jsonb(OLD) - 'created_at' - 'updated_at';
-        new_row := to_jsonb(NEW) - 'created_at' - 'updated_at';
-        changed := ARRAY(SELECT k FROM jsonb_object_keys(new_row || old_row) AS k
-                         WHERE new_row -> k IS DISTINCT FROM old_row -> k ORDER BY k);
-        IF cardinality(changed) = 0 THEN
-            RETURN NULL;  -- a redefinition that changed nothing, a row lock of jobs.trigger
-        END IF;
-        old_row := jobs._audit_values(old_row);
-        new_row := jobs._audit_values(new_row);
-        PERFORM jobs._audit_record(
-            job.job_id, job.job_name, job.owner,
-            CASE WHEN 'enabled' = ANY (changed) AND changed <@ ARRAY['enabled', 'disabled_reason']
-                 THEN CASE WHEN NEW.enabled THEN 'enabled' ELSE 'disabled' END
-                 ELSE 'altered' END,
-            changed,
-            (SELECT jsonb_object_agg(k, old_row -> k) FROM unnest(changed) AS k),
-            (SELECT jsonb_object_agg(k, new_row -> k) FROM unnest(changed) AS k));
-    END IF;
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
+                                new_values)
+    WITH created AS MATERIALIZED (  -- each value computed once a row
+        SELECT n.job_id, n.job_name, n.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(n))) AS definition
+        FROM new_jobs AS n)
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, 'created',
+           ARRAY(SELECT k FROM jsonb_object_keys(c.definition) AS k ORDER BY k), NULL, c.definition
+    FROM jobs._audit_author() AS a, created AS c
+    ORDER BY c.job_id;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobs._audit_job_change() IS
-'Internal: trigger that records each created, changed or removed job in jobs.job_audit.';
+COMMENT ON FUNCTION jobs._audit_jobs_created() IS
+'Internal: statement trigger that records created jobs in jobs.job_audit, with their whole definition.';
 
-CREATE TRIGGER audit_job_change
-    AFTER INSERT OR UPDATE OR DELETE ON jobs.scheduled_job
-    FOR EACH ROW EXECUTE FUNCTION jobs._audit_job_change();
-COMMENT ON TRIGGER audit_job_change ON jobs.scheduled_job IS
-'Records every change to a job in jobs.job_audit (jobs._audit_job_change).';
+CREATE FUNCTION jobs._audit_jobs_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- Compared before masking, so that a changed header value counts; a
+    -- redefinition that changed nothing (or jobs.trigger's row lock) is no row.
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
+                                new_values)
+    WITH pairs AS MATERIALIZED (  -- each value computed once a row
+        SELECT n.job_id, n.job_name, n.owner, n.enabled, to_jsonb(o) - 'created_at' - 'updated_at' AS before,
+               to_jsonb(n) - 'created_at' - 'updated_at' AS after
+        FROM old_jobs AS o JOIN new_jobs AS n ON n.job_id = o.job_id),
+    changes AS MATERIALIZED (
+        SELECT p.*, ARRAY(SELECT k FROM jsonb_object_keys(p.after || p.before) AS k
+                          WHERE p.after -> k IS DISTINCT FROM p.before -> k ORDER BY k) AS changed
+        FROM pairs AS p)
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner,
+           CASE WHEN 'enabled' = ANY (c.changed) AND c.changed <@ ARRAY['enabled', 'disabled_reason']
+                THEN CASE WHEN c.enabled THEN 'enabled' ELSE 'disabled' END
+                ELSE 'altered' END,
+           c.changed,
+           jobs._audit_values((SELECT jsonb_object_agg(k, c.before -> k) FROM unnest(c.changed) AS k)),
+           jobs._audit_values((SELECT jsonb_object_agg(k, c.after -> k) FROM unnest(c.changed) AS k))
+    FROM jobs._audit_author() AS a, changes AS c
+    WHERE cardinality(c.changed) > 0
+    ORDER BY c.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_changed() IS
+'Internal: statement trigger that records changed jobs in jobs.job_audit: the changed fields, old and new.';
+
+CREATE FUNCTION jobs._audit_jobs_removed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
+                                new_values)
+    WITH removed AS MATERIALIZED (  -- each value computed once a row
+        SELECT o.job_id, o.job_name, o.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(o))) AS definition
+        FROM old_jobs AS o)
+    SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, 'unscheduled',
+           ARRAY(SELECT k FROM jsonb_object_keys(r.definition) AS k ORDER BY k), r.definition, NULL
+    FROM jobs._audit_author() AS a, removed AS r
+    ORDER BY r.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_removed() IS
+'Internal: statement trigger that records removed jobs in jobs.job_audit, with the definition they had.';
+
+CREATE TRIGGER audit_jobs_created
+    AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_created();
+CREATE TRIGGER audit_jobs_changed
+    AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_changed();
+CREATE TRIGGER audit_jobs_removed
+    AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_removed();
+COMMENT ON TRIGGER audit_jobs_created ON jobs.scheduled_job IS
+'Records created jobs in jobs.job_audit (jobs._audit_jobs_created).';
+COMMENT ON TRIGGER audit_jobs_changed ON jobs.scheduled_job IS
+'Records changed jobs in jobs.job_audit (jobs._audit_jobs_changed).';
+COMMENT ON TRIGGER audit_jobs_removed ON jobs.scheduled_job IS
+'Records removed jobs in jobs.job_audit (jobs._audit_jobs_removed).';
 
 -- A header value that is masked in jobs.scheduled_job (Authorization, ...)
 -- changes only here: recorded as a change of http_headers, values hidden.
@@ -1671,14 +1718,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job;
     masked jsonb := jobs._audit_values(jsonb_build_object('http_headers', NEW.headers));
 BEGIN
-    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
-    IF FOUND THEN
-        PERFORM jobs._audit_record(job.job_id, job.job_name, job.owner, 'altered', ARRAY['http_headers'],
-                                   masked, masked);
-    END IF;
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
+                                new_values)
+    SELECT a.role_name, a.role_oid, j.job_id, j.job_name, j.owner, 'altered', ARRAY['http_headers'], masked, masked
+    FROM jobs._audit_author() AS a, jobs.scheduled_job AS j
+    WHERE j.job_id = NEW.job_id;
     RETURN NULL;
 END
 $$;
@@ -1695,5 +1741,7 @@ COMMENT ON TRIGGER audit_header_change ON jobs._http_secret IS
 'Records a change of secret header values, invisible in jobs.scheduled_job, in jobs.job_audit '
 '(jobs._audit_header_change).';
 
-REVOKE EXECUTE ON FUNCTION jobs._audit_job_change() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_created() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_changed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_removed() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;
