@@ -1624,6 +1624,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_jobs) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
                                 new_values)
     WITH created AS MATERIALIZED (  -- each value computed once a row
@@ -1645,6 +1648,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_jobs) THEN
+        RETURN NULL;  -- the launcher's statements that may disable jobs mostly change none
+    END IF;
     -- Compared before masking, so that a changed header value counts; a
     -- redefinition that changed nothing (or jobs.trigger's row lock) is no row.
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
@@ -1679,6 +1685,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT EXISTS (SELECT FROM old_jobs) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
                                 new_values)
     WITH removed AS MATERIALIZED (  -- each value computed once a row
