@@ -54,7 +54,7 @@ $check_database$;
 CREATE TABLE jobs.scheduled_job (
     job_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_name   text NOT NULL,
-    owner      name NOT NULL,
+    owner      regrole NOT NULL,
     schedule   text,
     timezone   text NOT NULL,
     command    text NOT NULL,
@@ -90,7 +90,9 @@ COMMENT ON TABLE jobs.scheduled_job IS
 'Roles other than superusers see only their own jobs.';
 COMMENT ON COLUMN jobs.scheduled_job.job_id IS 'Identifies the job; the argument of the administrators'' overloads.';
 COMMENT ON COLUMN jobs.scheduled_job.job_name IS 'Name of the job, unique per owner.';
-COMMENT ON COLUMN jobs.scheduled_job.owner IS 'Role that defined the job; the job runs as this role.';
+COMMENT ON COLUMN jobs.scheduled_job.owner IS
+'Role that defined the job, by OID (shown as its current name): the job runs as this role, follows it through '
+'ALTER ROLE ... RENAME, moves with REASSIGN OWNED and goes with DROP OWNED; DROP ROLE is refused while it has jobs.';
 COMMENT ON COLUMN jobs.scheduled_job.schedule IS
 'Cron expression, macro or interval; NULL for an on-demand job that runs only when triggered.';
 COMMENT ON COLUMN jobs.scheduled_job.timezone IS 'Time zone in whose wall-clock time the schedule is evaluated.';
@@ -140,7 +142,7 @@ CREATE TABLE jobs.job_execution (
     execution_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_id            bigint NOT NULL,  -- no foreign key: the history outlives its job
     job_name          text NOT NULL,
-    owner             name NOT NULL,
+    owner             regrole NOT NULL,
     database          name NOT NULL,
     command           text NOT NULL,
     status            text NOT NULL DEFAULT 'queued'
@@ -166,7 +168,8 @@ CREATE TABLE jobs.job_execution (
     http_timing       jsonb,
     retry_of          bigint,
     not_before        timestamptz,
-    cancel_requested_by name
+    cancel_requested_by name,
+    owner_name        name
 );
 
 -- At most one run per job and scheduled time, even if the launcher crashes
@@ -200,7 +203,9 @@ COMMENT ON TABLE jobs.job_execution IS
 COMMENT ON COLUMN jobs.job_execution.execution_id IS 'Identifies the run; returned by jobs.trigger, passed to jobs.wait.';
 COMMENT ON COLUMN jobs.job_execution.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
 COMMENT ON COLUMN jobs.job_execution.job_name IS 'Name of the job when the run was queued.';
-COMMENT ON COLUMN jobs.job_execution.owner IS 'Role the run executes as.';
+COMMENT ON COLUMN jobs.job_execution.owner IS
+'Role the run executes as, by OID (shown as its current name); - (0) once that role is dropped.';
+COMMENT ON COLUMN jobs.job_execution.owner_name IS 'Name of the owner when the run was queued, kept after the role is dropped.';
 COMMENT ON COLUMN jobs.job_execution.database IS 'Database the run executes in.';
 COMMENT ON COLUMN jobs.job_execution.command IS 'The command as it was when the run was queued.';
 COMMENT ON COLUMN jobs.job_execution.status IS
@@ -241,8 +246,12 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jo
 -- other roles their own. Writes go through the functions below.
 ALTER TABLE jobs.scheduled_job ENABLE ROW LEVEL SECURITY;
 ALTER TABLE jobs.job_execution ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_jobs ON jobs.scheduled_job FOR SELECT USING (owner = current_user);
-CREATE POLICY own_runs ON jobs.job_execution FOR SELECT USING (owner = current_user);
+-- Ownership is by role OID (Security 6): a renamed role keeps its jobs, a new
+-- role that takes a dropped one's name gets none of them.
+CREATE POLICY own_jobs ON jobs.scheduled_job FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+CREATE POLICY own_runs ON jobs.job_execution FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
 REVOKE ALL ON jobs.scheduled_job, jobs.job_execution FROM PUBLIC;
 GRANT SELECT ON jobs.scheduled_job, jobs.job_execution TO PUBLIC;
 
@@ -288,6 +297,18 @@ COMMENT ON FUNCTION jobs.context() IS
 -- fully), they run inside the SECURITY DEFINER functions and inherit their
 -- safe search_path; setting it again on each call would cost for nothing.
 
+-- Security 6: jobs belong to a role's OID. The privileged parts get the
+-- caller's name from pg_jobs_privileged_call (taken from GetUserId in the
+-- same statement) and compare owners by this OID.
+CREATE FUNCTION jobs._role_id(role_name name)
+RETURNS regrole
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT r.oid::regrole FROM pg_catalog.pg_roles AS r WHERE r.rolname = role_name;
+END;
+COMMENT ON FUNCTION jobs._role_id(name) IS 'Internal: the OID of the role of this name (NULL if there is none).';
+REVOKE EXECUTE ON FUNCTION jobs._role_id(name) FROM PUBLIC;
+
 -- The id of the caller's own job of that name (job names are per owner).
 -- Runs as the caller, so current_user is the caller.
 CREATE FUNCTION jobs._own_job_id(job_name text)
@@ -298,7 +319,8 @@ DECLARE
     found_id bigint;
 BEGIN
     SELECT j.job_id INTO found_id FROM jobs.scheduled_job AS j
-    WHERE j.owner = current_user AND j.job_name = _own_job_id.job_name;
+    WHERE j.owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user)
+      AND j.job_name = _own_job_id.job_name;
     IF found_id IS NULL THEN
         RAISE EXCEPTION 'job "%" does not exist', job_name
             USING ERRCODE = 'undefined_object',
@@ -314,36 +336,37 @@ COMMENT ON FUNCTION jobs._own_job_id(text) IS
 -- The job, if the caller may change or trigger it: its owner or a superuser.
 -- Locked: against any other change (for_change), or, for a trigger, only
 -- against removal, so triggers of one job by several sessions do not queue
--- behind each other.
+-- behind each other. Another role's job answers exactly as a job that does
+-- not exist (Security 7), and is not even locked, so neither the error nor a
+-- lock wait tells a role which ids are taken.
 CREATE FUNCTION jobs._job_for_caller(job_id bigint, caller name, for_change boolean)
 RETURNS jobs.scheduled_job
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     job jobs.scheduled_job;
+    caller_id regrole := jobs._role_id(caller);
+    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
 BEGIN
     IF for_change THEN
-        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = _job_for_caller.job_id FOR UPDATE;
+        SELECT * INTO job FROM jobs.scheduled_job AS j
+        WHERE j.job_id = _job_for_caller.job_id AND (sees_all OR j.owner = caller_id) FOR UPDATE;
     ELSE
-        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = _job_for_caller.job_id FOR KEY SHARE;
+        SELECT * INTO job FROM jobs.scheduled_job AS j
+        WHERE j.job_id = _job_for_caller.job_id AND (sees_all OR j.owner = caller_id) FOR KEY SHARE;
     END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job with ID % does not exist', job_id
             USING ERRCODE = 'undefined_object',
                   HINT = 'List the jobs with SELECT job_id, job_name FROM jobs.job_status.';
     END IF;
-    IF job.owner <> caller AND NOT jobs._administers_jobs(caller) THEN
-        RAISE EXCEPTION 'permission denied for job "%"', job.job_name
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = format('Only the job''s owner ("%s"), superusers and members of jobs_admin may change or '
-                                'trigger it.', job.owner);
-    END IF;
     RETURN job;
 END
 $$;
 COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
 'Internal: the job, locked, if the role may change it (its owner, a superuser or a member of jobs_admin); error '
-'42704 or 42501 otherwise. What the job runs is guarded further by jobs._check_changes_what_runs.';
+'42704 otherwise, the same for another role''s job as for a missing one. What the job runs is guarded further by '
+'jobs._check_changes_what_runs.';
 
 -- Refuses a definition the scheduler could not run, with the cron engine's
 -- own errors for the schedule and the time zone.
@@ -500,10 +523,11 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('pg_jobs.max_jobs_per_owner'), hashtext(owner::text));
     IF EXISTS (SELECT FROM jobs.scheduled_job AS j
-               WHERE j.owner = _check_job_quota.owner AND j.job_name = _check_job_quota.job_name) THEN
+               WHERE j.owner = jobs._role_id(_check_job_quota.owner)
+                 AND j.job_name = _check_job_quota.job_name) THEN
         RETURN;
     END IF;
-    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = _check_job_quota.owner;
+    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = jobs._role_id(_check_job_quota.owner);
     IF owned >= job_limit THEN
         RAISE EXCEPTION 'role "%" already has % jobs, and jobs.max_jobs_per_owner is %', owner, owned, job_limit
             USING ERRCODE = 'configuration_limit_exceeded',
@@ -549,7 +573,7 @@ BEGIN
                                          max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
                                          misfire, starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval)
-    VALUES (job_name, caller, schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -638,7 +662,8 @@ BEGIN
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
     END IF;
-    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone, job.owner);
+    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+                                   pg_get_userbyid(job.owner));
     PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
     PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
                                    job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
@@ -740,9 +765,10 @@ BEGIN
         UPDATE jobs.scheduled_job AS j SET min_trigger_interval = job.min_trigger_interval
         WHERE j.job_id = job.job_id;
     END IF;
-    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
                                     triggered_by_user, payload)
-    VALUES (job.job_id, job.job_name, job.owner, job.database, job.command, job.kind, 'manual', caller, payload)
+    VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
+            'manual', caller, payload)
     RETURNING execution_id INTO result_id;
     PERFORM jobs._wake_scheduler(false);
     RETURN result_id;
@@ -803,18 +829,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     run jobs.job_execution;
+    caller_id regrole := jobs._role_id(caller);
+    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
 BEGIN
-    SELECT * INTO run FROM jobs.job_execution AS e WHERE e.execution_id = _cancel.execution_id FOR UPDATE;
+    -- Another role's run answers as a missing one (Security 7), unlocked.
+    SELECT * INTO run FROM jobs.job_execution AS e
+    WHERE e.execution_id = _cancel.execution_id AND (sees_all OR e.owner = caller_id) FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'execution % does not exist', execution_id
             USING ERRCODE = 'undefined_object',
                   HINT = 'List runs with SELECT execution_id, job_name, status FROM jobs.job_history.';
-    END IF;
-    IF run.owner <> caller AND NOT jobs._administers_jobs(caller) THEN
-        RAISE EXCEPTION 'permission denied to cancel execution % of job "%"', execution_id, run.job_name
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = format('Only the job''s owner ("%s"), superusers and members of jobs_admin may cancel its '
-                                'runs.', run.owner);
     END IF;
     IF run.status = 'queued' THEN
         UPDATE jobs.job_execution AS e
@@ -898,10 +922,11 @@ BEGIN
        OR NOT jobs._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.error) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by,
+    -- As the job's owner now (REASSIGN OWNED may have given it to another role).
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
                                     triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before)
-    VALUES (NEW.job_id, NEW.job_name, NEW.owner, NEW.database, NEW.command, NEW.kind, 'retry',
-            NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
+    VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
+            'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
             jobs._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
                            NEW.execution_id));
     PERFORM jobs._wake_scheduler(false);  -- the launcher then sleeps until not_before
@@ -1011,7 +1036,7 @@ BEGIN
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval)
-    VALUES (job_name, caller, schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
             jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval)
@@ -1361,7 +1386,7 @@ COMMENT ON FUNCTION jobs._next_run_at(text, text, timestamptz, timestamptz, time
 CREATE VIEW jobs.job_status WITH (security_invoker = true) AS
 SELECT j.job_id,
        j.job_name,
-       j.owner,
+       pg_catalog.pg_get_userbyid(j.owner) AS owner,  -- the role's current name (jobs belong to its OID)
        j.schedule,
        j.timezone,
        j.enabled,
@@ -1399,7 +1424,8 @@ CREATE VIEW jobs.job_history WITH (security_invoker = true) AS
 SELECT e.execution_id,
        e.job_id,
        e.job_name,
-       e.owner,
+       -- The role's current name; once it is dropped, its name when the run was queued.
+       coalesce((SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = e.owner), e.owner_name) AS owner,
        e.status,
        e.triggered_by,
        e.scheduled_for,
@@ -1439,6 +1465,121 @@ COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';
 COMMENT ON SEQUENCE jobs.scheduled_job_job_id_seq IS 'Numbers jobs (jobs.scheduled_job.job_id).';
 COMMENT ON SEQUENCE jobs.job_execution_execution_id_seq IS 'Numbers runs (jobs.job_execution.execution_id).';
+
+-------------------------------------------------------------------------------
+-- Security 6: jobs belong to roles, as PostgreSQL's own objects do.
+-------------------------------------------------------------------------------
+--
+-- A job's owner is the role's OID (jobs.scheduled_job.owner is a regrole):
+-- ALTER ROLE ... RENAME keeps the jobs with the role, and a role created later
+-- under a dropped role's name owns nothing. The ProcessUtility hook of
+-- src/pg/role_ownership.cpp calls these three functions (through fmgr, as
+-- pg_jobs_privileged_call does) after PostgreSQL has run DROP ROLE, REASSIGN
+-- OWNED or DROP OWNED and checked its privileges, in a database where the
+-- extension is installed; an error here rolls the statement back.
+
+-- DROP ROLE: refused while a dropped role owns jobs. The history of its runs
+-- stays, owned by no role (0, shown as -) and under owner_name, so a role
+-- that later gets the same OID sees none of it.
+CREATE FUNCTION jobs._roles_dropped(roles oid[], role_names name[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owned bigint;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(roles, 1), 0) LOOP
+        SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = roles[i];
+        IF owned > 0 THEN
+            RAISE EXCEPTION 'role "%" cannot be dropped because some objects depend on it', role_names[i]
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      DETAIL = format('Role %s owns %s %s of pg_jobs in database %s.', quote_ident(role_names[i]),
+                                      owned, CASE WHEN owned = 1 THEN 'job' ELSE 'jobs' END,
+                                      quote_ident(current_database())),
+                      HINT = format('Remove them with DROP OWNED BY %1$s (their history stays), or give them to '
+                                    'another role with REASSIGN OWNED BY %1$s TO <role>; then drop the role.',
+                                    quote_ident(role_names[i]));
+        END IF;
+    END LOOP;
+    UPDATE jobs.job_execution AS e SET owner = 0 WHERE e.owner = ANY (roles);
+    UPDATE jobs.job_audit AS a SET owner = 0 WHERE a.owner = ANY (roles);  -- Security 20: owner_name stays
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._roles_dropped(oid[], name[]) IS
+'Internal: after DROP ROLE, raises 2BP01 if a dropped role owns jobs; else its runs'' history is owned by no role.';
+
+-- REASSIGN OWNED BY old TO new: the jobs move, and so do their runs that
+-- have not started (they run as the job's owner). Runs that started stay in
+-- the history of the role that ran them. Two jobs of one name cannot belong
+-- to one role: a clash is refused (23505) before anything moves.
+CREATE FUNCTION jobs._reassign_owned(roles oid[], new_owner oid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    moving oid[] := array_remove(roles, new_owner);
+    clash record;
+BEGIN
+    SELECT j.job_name, string_agg(j.job_id::text, ', ' ORDER BY j.job_id) AS ids INTO clash
+    FROM jobs.scheduled_job AS j
+    WHERE j.owner = ANY (moving) OR j.owner = new_owner
+    GROUP BY j.job_name
+    HAVING count(*) > 1 AND bool_or(j.owner = ANY (moving))
+    ORDER BY j.job_name
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot reassign job "%" to role "%": it would own two jobs of that name', clash.job_name,
+            pg_get_userbyid(new_owner)
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('Job names are unique per owner; jobs %s are named "%s".', clash.ids,
+                                  clash.job_name),
+                  HINT = 'Unschedule one of them (jobs.unschedule(job_id)) or recreate it under another name, '
+                         'then run REASSIGN OWNED again.';
+    END IF;
+    UPDATE jobs.scheduled_job AS j SET owner = new_owner WHERE j.owner = ANY (moving);
+    IF FOUND THEN
+        UPDATE jobs.job_execution AS e SET owner = new_owner, owner_name = pg_get_userbyid(new_owner)
+        WHERE e.status = 'queued' AND e.owner = ANY (moving);
+        PERFORM jobs._wake_scheduler(true);
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._reassign_owned(oid[], oid) IS
+'Internal: after REASSIGN OWNED, gives the roles'' jobs and their queued runs to new_owner; 23505 if it would then '
+'own two jobs of one name.';
+
+-- DROP OWNED BY role: its jobs are removed as jobs.unschedule removes them
+-- (queued runs cancelled, history kept).
+CREATE FUNCTION jobs._drop_owned(roles oid[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    gone bigint[];
+BEGIN
+    WITH d AS (DELETE FROM jobs.scheduled_job AS j WHERE j.owner = ANY (roles) RETURNING j.job_id)
+    SELECT array_agg(d.job_id) INTO gone FROM d;
+    UPDATE jobs.job_execution AS e
+    SET status = 'cancelled', finished_at = clock_timestamp(),
+        error = 'the job was removed by DROP OWNED before this run started'
+    WHERE e.status = 'queued' AND (e.owner = ANY (roles) OR e.job_id = ANY (gone));
+    IF gone IS NOT NULL THEN
+        PERFORM jobs._wake_scheduler(true);
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._drop_owned(oid[]) IS
+'Internal: after DROP OWNED, removes the roles'' jobs and cancels their queued runs; the history stays.';
+
+REVOKE EXECUTE ON FUNCTION jobs._roles_dropped(oid[], name[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._reassign_owned(oid[], oid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._drop_owned(oid[]) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
 -- Security 20: the jobs_admin role and the audit trail
@@ -1495,7 +1636,7 @@ RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-    IF cardinality(fields) = 0 OR job.owner = caller
+    IF cardinality(fields) = 0 OR job.owner = jobs._role_id(caller)
        OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = caller) THEN
         RETURN;
     END IF;
@@ -1526,7 +1667,8 @@ CREATE TABLE jobs.job_audit (
     changed_by_oid oid NOT NULL,
     job_id         bigint NOT NULL,  -- no foreign key: the trail outlives its job
     job_name       text NOT NULL,
-    owner          name NOT NULL,
+    owner          regrole NOT NULL,
+    owner_name     name NOT NULL,
     action         text NOT NULL CHECK (action IN ('created', 'altered', 'enabled', 'disabled', 'unscheduled')),
     fields         text[] NOT NULL,
     old_values     jsonb,
@@ -1544,7 +1686,9 @@ COMMENT ON COLUMN jobs.job_audit.changed_by IS
 COMMENT ON COLUMN jobs.job_audit.changed_by_oid IS 'OID of that role.';
 COMMENT ON COLUMN jobs.job_audit.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
 COMMENT ON COLUMN jobs.job_audit.job_name IS 'Name of the job at the change.';
-COMMENT ON COLUMN jobs.job_audit.owner IS 'Owner of the job at the change (after it, if the change moved it).';
+COMMENT ON COLUMN jobs.job_audit.owner IS
+'Owner of the job at the change (after it, if the change moved it), by OID (shown as its current name).';
+COMMENT ON COLUMN jobs.job_audit.owner_name IS 'Name of that owner at the change, kept after the role is dropped.';
 COMMENT ON COLUMN jobs.job_audit.action IS
 'created, altered (a redefinition too), enabled, disabled (also by the scheduler: see disabled_reason) or '
 'unscheduled.';
@@ -1560,7 +1704,8 @@ SELECT pg_catalog.pg_extension_config_dump('jobs.job_audit', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.job_audit', 'audit_id'), '');
 
 ALTER TABLE jobs.job_audit ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_audit ON jobs.job_audit FOR SELECT USING (owner = current_user);
+CREATE POLICY own_audit ON jobs.job_audit FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
 CREATE POLICY admin_audit ON jobs.job_audit FOR SELECT TO jobs_admin USING (true);
 COMMENT ON POLICY own_audit ON jobs.job_audit IS 'Owners see the changes of their own jobs.';
 COMMENT ON POLICY admin_audit ON jobs.job_audit IS 'Members of jobs_admin see every change.';
@@ -1627,12 +1772,12 @@ BEGIN
     IF NOT EXISTS (SELECT FROM new_jobs) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
-                                new_values)
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
     WITH created AS MATERIALIZED (  -- each value computed once a row
         SELECT n.job_id, n.job_name, n.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(n))) AS definition
         FROM new_jobs AS n)
-    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, 'created',
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text, 'created',
            ARRAY(SELECT k FROM jsonb_object_keys(c.definition) AS k ORDER BY k), NULL, c.definition
     FROM jobs._audit_author() AS a, created AS c
     ORDER BY c.job_id;
@@ -1653,8 +1798,8 @@ BEGIN
     END IF;
     -- Compared before masking, so that a changed header value counts; a
     -- redefinition that changed nothing (or jobs.trigger's row lock) is no row.
-    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
-                                new_values)
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
     WITH pairs AS MATERIALIZED (  -- each value computed once a row
         SELECT n.job_id, n.job_name, n.owner, n.enabled, to_jsonb(o) - 'created_at' - 'updated_at' AS before,
                to_jsonb(n) - 'created_at' - 'updated_at' AS after
@@ -1663,7 +1808,7 @@ BEGIN
         SELECT p.*, ARRAY(SELECT k FROM jsonb_object_keys(p.after || p.before) AS k
                           WHERE p.after -> k IS DISTINCT FROM p.before -> k ORDER BY k) AS changed
         FROM pairs AS p)
-    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner,
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text,
            CASE WHEN 'enabled' = ANY (c.changed) AND c.changed <@ ARRAY['enabled', 'disabled_reason']
                 THEN CASE WHEN c.enabled THEN 'enabled' ELSE 'disabled' END
                 ELSE 'altered' END,
@@ -1688,12 +1833,12 @@ BEGIN
     IF NOT EXISTS (SELECT FROM old_jobs) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
-                                new_values)
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
     WITH removed AS MATERIALIZED (  -- each value computed once a row
         SELECT o.job_id, o.job_name, o.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(o))) AS definition
         FROM old_jobs AS o)
-    SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, 'unscheduled',
+    SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, r.owner::text, 'unscheduled',
            ARRAY(SELECT k FROM jsonb_object_keys(r.definition) AS k ORDER BY k), r.definition, NULL
     FROM jobs._audit_author() AS a, removed AS r
     ORDER BY r.job_id;
@@ -1729,9 +1874,10 @@ AS $$
 DECLARE
     masked jsonb := jobs._audit_values(jsonb_build_object('http_headers', NEW.headers));
 BEGIN
-    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, action, fields, old_values,
-                                new_values)
-    SELECT a.role_name, a.role_oid, j.job_id, j.job_name, j.owner, 'altered', ARRAY['http_headers'], masked, masked
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    SELECT a.role_name, a.role_oid, j.job_id, j.job_name, j.owner, j.owner::text, 'altered', ARRAY['http_headers'],
+           masked, masked
     FROM jobs._audit_author() AS a, jobs.scheduled_job AS j
     WHERE j.job_id = NEW.job_id;
     RETURN NULL;

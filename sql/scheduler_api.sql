@@ -133,6 +133,6 @@ DROP FUNCTION public.regress_jobs_define();
 
 -- Clean up.
 SELECT jobs.unschedule(job_id) FROM jobs.scheduled_job WHERE owner::text LIKE 'regress_jobs_%' ORDER BY job_id;
-SELECT jobs.unschedule(job_name) FROM jobs.scheduled_job WHERE owner = current_user ORDER BY job_id;
+SELECT jobs.unschedule(job_name) FROM jobs.job_status WHERE owner = current_user ORDER BY job_id;
 DROP OWNED BY regress_jobs_owner, regress_jobs_other;
 DROP ROLE regress_jobs_owner, regress_jobs_other;

@@ -32,10 +32,11 @@ FROM jobs.job_status WHERE job_id IN (:report_id, :paused_id, :reboot_id, :by_ha
 -- Finished runs (written directly, as the workers would): the latest started
 -- run is "last", queued runs are not counted, and failed_runs counts failed,
 -- timed_out and crashed.
-INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, status, triggered_by, scheduled_for,
-                                queued_at, started_at, finished_at, attempt, rows_affected, error, sqlstate)
-SELECT :report_id, 'yearly report', current_user, current_database(), 'SELECT 1', status, 'schedule', t, t, t,
-       t + d, attempt, rows_affected, error, sqlstate
+INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, status, triggered_by,
+                                scheduled_for, queued_at, started_at, finished_at, attempt, rows_affected, error,
+                                sqlstate)
+SELECT :report_id, 'yearly report', (SELECT oid FROM pg_roles WHERE rolname = current_user), current_user,
+       current_database(), 'SELECT 1', status, 'schedule', t, t, t, t + d, attempt, rows_affected, error, sqlstate
 FROM (VALUES
     ('succeeded', timestamptz '2024-01-01 06:00', interval '2 seconds', 1, 1, NULL, NULL),
     ('failed', '2025-01-01 06:00', '1.5 seconds', 1, NULL, 'division by zero', '22012'),

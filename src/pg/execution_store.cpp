@@ -39,25 +39,30 @@ bool claim_next_run(MemoryContext into, const char* database, int worker_pid, Cl
     Datum values[2] = {NameGetDatum(database_name), Int32GetDatum(worker_pid)};
     const int nest = begin_store_call();
     // A run past its starting deadline is recorded skipped instead of
-    // claimed (the last column says so): then take the next one.
+    // claimed, one whose owner is gone failed (the last column says so):
+    // then take the next one.
     bool skipped = true;
     while (skipped) {
         execute(
             "WITH c AS ("
-            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL " FROM jobs.job_execution AS q "
+            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
+            "  FROM jobs.job_execution AS q "
             "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 "
             "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
             "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
             "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
             "FROM c WHERE e.execution_id = c.execution_id "
-            "RETURNING e.execution_id, e.job_name, e.owner::text, e.command, "
+            // The owner's current name: jobs belong to its OID (job_runner
+            // switches to the role of that name).
+            "RETURNING e.execution_id, e.job_name, "
+            "  (SELECT o.rolname::text FROM pg_catalog.pg_roles AS o WHERE o.oid = e.owner), e.command, "
             "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
             "    'execution_id', e.execution_id, "
             "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
             "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text, "
             "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
             "   WHERE j.job_id = e.job_id), "
-            "  e.status = 'skipped'",
+            "  e.status <> 'running'",
             2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
         bool is_null = false;
         skipped = SPI_processed > 0 &&
@@ -226,8 +231,9 @@ uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_
     Datum values[2] = {int8_like_array(job_ids, count, INT8OID), TimestampTzGetDatum(scheduler_started)};
     return execute_counted(
         "INSERT INTO jobs.job_execution "
-        "  (job_id, job_name, owner, database, command, kind, triggered_by, scheduled_for) "
-        "SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, 'reboot', now() "
+        "  (job_id, job_name, owner, owner_name, database, command, kind, triggered_by, scheduled_for) "
+        "SELECT j.job_id, j.job_name, j.owner, pg_get_userbyid(j.owner), j.database, j.command, j.kind, "
+        "  'reboot', now() "
         "FROM jobs.scheduled_job AS j WHERE j.job_id = ANY ($1) AND j.enabled AND j.created_at < $2",
         2, types, values, nullptr, SPI_OK_INSERT);
 }

@@ -22,7 +22,8 @@ namespace {
 constexpr const char* kClaimSql =
     // Runs past their starting deadline are recorded skipped, not claimed.
     "WITH candidate AS ("
-    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL " FROM jobs.job_execution AS q "
+    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
+    "  FROM jobs.job_execution AS q "
     "  WHERE q.status = 'queued' AND q.kind = 'http' "
     "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
     "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "

@@ -3,6 +3,7 @@
 #include "pg/launcher.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/prepared_wakes.hpp"
+#include "pg/role_ownership.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -23,5 +24,6 @@ void _PG_init(void) {
     }
     pg_jobs::pg::install_shmem_hooks();
     pg_jobs::pg::install_prepared_wake_hook();
+    pg_jobs::pg::install_role_ownership_hook();
     pg_jobs::pg::register_launcher();
 }

@@ -61,9 +61,10 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "    END AS skip_reason "
     "  FROM due), "
     "inserted AS ("
-    "  INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, kind, triggered_by, "
-    "    scheduled_for, status, finished_at, error) "
-    "  SELECT d.job_id, d.job_name, d.owner, d.database, d.command, d.kind, 'schedule', d.fire_time, "
+    "  INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, "
+    "    triggered_by, scheduled_for, status, finished_at, error) "
+    "  SELECT d.job_id, d.job_name, d.owner, pg_get_userbyid(d.owner), d.database, d.command, d.kind, "
+    "    'schedule', d.fire_time, "
     "    CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
     "    CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason "
     "  FROM decided AS d WHERE NOT d.over_limit ORDER BY d.fire_time, d.job_id "  // catch-ups: oldest first
@@ -78,8 +79,8 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  SET status = CASE WHEN r.status = 'queued' THEN 'cancelled' ELSE r.status END, "
     "    finished_at = CASE WHEN r.status = 'queued' THEN clock_timestamp() END, "
     "    sqlstate = CASE WHEN r.status = 'queued' THEN '57014' END, "
-    "    error = format('replaced by run %s (overlap replace)', i.execution_id), cancel_requested_by = "
-    "r.owner "
+    "    error = format('replaced by run %s (overlap replace)', i.execution_id), "
+    "    cancel_requested_by = pg_get_userbyid(r.owner) "
     "  FROM inserted AS i, jobs.scheduled_job AS j "
     "  WHERE i.status = 'queued' AND j.job_id = i.job_id AND j.overlap = 'replace' "
     "    AND r.job_id = i.job_id AND r.status IN ('queued', 'running') "
@@ -128,21 +129,50 @@ inline constexpr const char* kExpireOneShotsSql =
 #define PG_JOBS_DEADLINE_COLUMN_SQL                                                                        \
     "CASE WHEN q.triggered_by = 'schedule' THEN (SELECT j.starting_deadline FROM jobs.scheduled_job AS j " \
     "  WHERE j.job_id = q.job_id) END AS deadline"
+// Whether the role that owns queued run `q` is gone (dropped from another
+// database than jobs.database, where DROP ROLE could not see its jobs), as
+// column "owner_gone" of `c`, with its last known name from the job's
+// history ("last_owner_name"): such a run fails instead of starting, and
+// never runs as a role that takes the name later.
+#define PG_JOBS_OWNER_GONE_COLUMNS_SQL                                                                     \
+    "NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS o WHERE o.oid = q.owner) AS owner_gone, "              \
+    "CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS o WHERE o.oid = q.owner) THEN "              \
+    "  (SELECT h.owner_name FROM jobs.job_execution AS h WHERE h.job_id = q.job_id AND h.owner = q.owner " \
+    "     AND h.owner_name NOT LIKE 'unknown (OID=%' ORDER BY h.execution_id DESC LIMIT 1) "               \
+    "END AS last_owner_name"
 // Whether claimed run `e` is past that deadline.
 #define PG_JOBS_LATE_SQL "(c.deadline IS NOT NULL AND clock_timestamp() > e.scheduled_for + c.deadline)"
+// Whether claimed run `e` does not start: too late, or its owner is gone.
+#define PG_JOBS_NOT_STARTED_SQL "(" PG_JOBS_LATE_SQL " OR c.owner_gone)"
+// Whether it fails because its owner is gone.
+#define PG_JOBS_OWNER_GONE_SQL "(c.owner_gone AND NOT " PG_JOBS_LATE_SQL ")"
 // The SET clause of a claim of run `e` by `worker_pid` (an SQL expression):
-// 'running', or 'skipped' with the reason when it is too late to start.
-#define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                    \
-    "status = CASE WHEN " PG_JOBS_LATE_SQL                                   \
-    " THEN 'skipped' ELSE 'running' END, "                                   \
-    "started_at = CASE WHEN " PG_JOBS_LATE_SQL                               \
-    " THEN NULL ELSE clock_timestamp() END, "                                \
-    "finished_at = CASE WHEN " PG_JOBS_LATE_SQL                              \
-    " THEN clock_timestamp() END, "                                          \
-    "worker_pid = CASE WHEN " PG_JOBS_LATE_SQL " THEN NULL ELSE " worker_pid \
-    " END, "                                                                 \
-    "error = CASE WHEN " PG_JOBS_LATE_SQL                                    \
-    " THEN format('skipped: missed its starting deadline of %s "             \
-    "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) END "
+// 'running'; or 'skipped' with the reason when it is too late to start;
+// or 'failed' (42704) when its owner no longer exists.
+#define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                                                    \
+    "status = CASE WHEN " PG_JOBS_LATE_SQL                                                                   \
+    " THEN 'skipped' WHEN c.owner_gone THEN 'failed' "                                                       \
+    "ELSE 'running' END, "                                                                                   \
+    "started_at = CASE WHEN " PG_JOBS_NOT_STARTED_SQL                                                        \
+    " THEN NULL ELSE clock_timestamp() END, "                                                                \
+    "finished_at = CASE WHEN " PG_JOBS_NOT_STARTED_SQL                                                       \
+    " THEN clock_timestamp() END, "                                                                          \
+    "worker_pid = CASE WHEN " PG_JOBS_NOT_STARTED_SQL " THEN NULL ELSE " worker_pid                          \
+    " END, "                                                                                                 \
+    "error = CASE WHEN " PG_JOBS_LATE_SQL                                                                    \
+    " THEN format('skipped: missed its starting deadline of %s "                                             \
+    "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) "                         \
+    "WHEN c.owner_gone THEN format('the owner of job \"%s\" no longer exists (role OID %s%s)', e.job_name, " \
+    "  e.owner::oid, ', last known as \"' || c.last_owner_name || '\"') END, "                               \
+    "sqlstate = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                           \
+    " THEN '42704' ELSE e.sqlstate END, "                                                                    \
+    "error_detail = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                       \
+    " THEN 'The role was dropped from another database "                                                     \
+    "than jobs.database, where its jobs stayed. A superuser can remove the job with "                        \
+    "jobs.unschedule(job_id) "                                                                               \
+    "or give it to a role with UPDATE jobs.scheduled_job SET owner = ''role''.' ELSE e.error_detail END, "   \
+    "owner_name = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                         \
+    " THEN coalesce(c.last_owner_name, e.owner_name) "                                                       \
+    "ELSE e.owner_name END "
 
 }  // namespace pg_jobs::pg

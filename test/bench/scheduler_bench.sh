@@ -351,7 +351,7 @@ idle_launchers() {
     log "creating $IDLE_JOBS idle pg_jobs jobs"
     anon="$(proc_kb "$(launcher_pid 'pg_jobs launcher')" RssAnon)"
     value "INSERT INTO jobs.scheduled_job (job_name, owner, schedule, timezone, command, database)
-           SELECT 'idle_' || i, current_user, '$fields * * *', 'UTC', 'SELECT 1', current_database()
+           SELECT 'idle_' || i, current_user::text::regrole, '$fields * * *', 'UTC', 'SELECT 1', current_database()
            FROM generate_series(1, $IDLE_JOBS) i" >/dev/null
     # A wake that names no job makes the launcher reload the whole table.
     value "SELECT jobs._wake_scheduler()" >/dev/null

@@ -71,7 +71,8 @@ SQL
 id="$(cluster_psql -At -c "SET ROLE alice" -c "SELECT jobs.trigger('long')" | tail -1)"
 wait_for 30 is_running "$id" || fail "the long run starts"
 denied="$(cluster_psql -At -c "SET ROLE mallory" -c "SELECT jobs.cancel($id)" 2>&1 || true)"
-grep -q "permission denied" <<<"$denied" || fail "another role may not cancel alice's run: $denied"
+grep -q "execution $id does not exist" <<<"$denied" ||
+    fail "another role may not cancel alice's run; to it the run does not exist: $denied"
 missing="$(cluster_psql -v VERBOSITY=verbose -At -c "SELECT jobs.cancel(999999999)" 2>&1 || true)"
 grep -q 42704 <<<"$missing" || fail "cancelling an unknown execution is 42704: $missing"
 [[ "$(cluster_psql -At -c "SET ROLE alice" -c "SELECT jobs.cancel($id)" | tail -1)" == t ]] ||
@@ -80,7 +81,7 @@ grep -q 42704 <<<"$missing" || fail "cancelling an unknown execution is 42704: $
 [[ "$(field "$id" error)" == "cancelled by alice" ]] || fail "the error says who cancelled: $(field "$id" error)"
 [[ "$(effects_of "$id")" == 0 ]] || fail "the effects of a cancelled run are rolled back"
 [[ "$(value "SELECT jobs.cancel($id)")" == f ]] || fail "cancelling a finished run returns false"
-pass "jobs.cancel of a running run: 'cancelled by alice', effects rolled back; others may not; unknown id 42704"
+pass "jobs.cancel of a running run: 'cancelled by alice', effects rolled back; others may not (to them it does not exist); unknown id 42704"
 
 # Both workers busy: a third run stays queued, and a cancel ends it before it starts.
 busy1="$(cluster_psql -At -c "SET ROLE alice" -c "SELECT jobs.trigger('long')" | tail -1)"

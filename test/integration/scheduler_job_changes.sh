@@ -25,7 +25,7 @@ cluster_psql -o /dev/null <<SQL
 CREATE TABLE public.ticks (job text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
 -- Jobs that exist but are not due (once a year), straight into the table.
 INSERT INTO jobs.scheduled_job (job_name, owner, schedule, timezone, command, database)
-SELECT 'idle_' || i, current_user, '0 0 1 1 *', 'UTC', 'SELECT 1', current_database()
+SELECT 'idle_' || i, current_user::text::regrole, '0 0 1 1 *', 'UTC', 'SELECT 1', current_database()
 FROM generate_series(1, $IDLE_JOBS) i;
 SQL
 

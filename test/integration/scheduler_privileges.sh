@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Jobs run as their owner with exactly the owner's privileges: an unprivileged
 # role's job is denied what the role is denied (42501 recorded), runs as that
-# role and cannot switch back to the superuser; a job whose owner was dropped
-# or whose database is gone fails with a clear error and blocks nothing; a job
-# for another database runs there. A run that a member of jobs_admin triggers
-# runs as the job's owner.
+# role and cannot switch back to the superuser; DROP ROLE of a job owner is
+# refused in jobs.database, and a job whose owner was dropped from another
+# database, or whose database is gone, fails with a clear error, never runs as
+# a role that later takes the name, and blocks nothing; a job for another
+# database runs there. A run that a member of jobs_admin triggers runs as the
+# job's owner.
 #
 #   test/integration/scheduler_privileges.sh      (needs pg_jobs installed: make install)
 #
@@ -144,22 +146,48 @@ wait_for 30 ran bob_tick 2 -infinity || fail "bob's seconds job runs"
     fail "scheduled runs execute as their owners"
 pass "scheduled runs of alice's and bob's jobs run as alice and bob"
 
-cluster_psql -c "DROP OWNED BY bob" -c "DROP ROLE bob"
+# Jobs belong to the role, as PostgreSQL's own objects do: in jobs.database,
+# DROP ROLE of an owner is refused (PostgreSQL's own privileges revoked first).
+refused="$(cluster_psql -v VERBOSITY=verbose -c "REVOKE ALL ON SCHEMA jobs FROM bob" \
+                        -c "REVOKE ALL ON public.who_ran FROM bob" -c "DROP ROLE bob" 2>&1 || true)"
+if ! grep -q '2BP01' <<<"$refused" || ! grep -q 'Role bob owns 1 job of pg_jobs' <<<"$refused" ||
+    ! grep -q 'REASSIGN OWNED BY bob' <<<"$refused"; then
+    fail "DROP ROLE of a job owner is refused with 2BP01 (got '$refused')"
+fi
+holds "SELECT count(*) = 1 FROM pg_roles WHERE rolname = 'bob'" || fail "bob is still there"
+pass "DROP ROLE bob in jobs.database: 2BP01, 'Role bob owns 1 job of pg_jobs ...', hint REASSIGN/DROP OWNED"
+
+# From another database DROP ROLE cannot see the jobs: they stay, and their
+# runs fail - never running as a role created later under the same name.
+cluster_psql -c "CREATE DATABASE elsewhere"
+cluster_psql -d elsewhere -c "DROP ROLE bob"
 dropped_at="$(value "SELECT clock_timestamp()")"
 bob_failed() {
     holds "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_id = $bob_job AND status = 'failed'
-           AND scheduled_for > '$dropped_at'::timestamptz"
+           AND sqlstate = '42704' AND scheduled_for > '$dropped_at'::timestamptz"
 }
 wait_for 30 bob_failed || fail "the next run of a job whose owner was dropped is recorded as failed"
-error="$(value "SELECT error FROM jobs.job_execution WHERE job_id = $bob_job AND status = 'failed' ORDER BY execution_id LIMIT 1")"
-[[ "$error" == *bob* ]] || fail "the failure names the dropped owner (got '$error')"
+error="$(value "SELECT sqlstate || ' ' || error FROM jobs.job_execution WHERE job_id = $bob_job AND status = 'failed'
+                AND scheduled_for > '$dropped_at'::timestamptz ORDER BY execution_id DESC LIMIT 1")"
+[[ "$error" == 42704*bob* ]] || fail "the failure is 42704 and names the dropped owner (got '$error')"
 pass "dropped owner: the run fails with '$error'"
+cluster_psql -c "CREATE ROLE bob LOGIN" -c "GRANT USAGE ON SCHEMA jobs TO bob" \
+             -c "GRANT INSERT, SELECT ON public.who_ran TO bob" -o /dev/null
+[[ "$(as_bob "SELECT count(*) FROM jobs.job_status")" == 0 ]] || fail "a new role named bob owns none of the old bob's jobs"
+recreated_at="$(value "SELECT clock_timestamp()")"
+bob_failed_again() {
+    holds "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_id = $bob_job AND status = 'failed'
+           AND sqlstate = '42704' AND scheduled_for > '$recreated_at'::timestamptz"
+}
+wait_for 30 bob_failed_again || fail "the old bob's job keeps failing after a new bob exists"
 failed_at="$(value "SELECT clock_timestamp()")"
 wait_for 30 ran alice_tick 3 "$failed_at" || fail "other jobs keep running after an owner was dropped"
 stuck="$(value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $bob_job AND status = 'succeeded'
                 AND scheduled_for > date_trunc('second', '$dropped_at'::timestamptz) + interval '1 second'")"
 [[ "$stuck" == 0 ]] || fail "no run of the dropped owner's job succeeds ($stuck did)"
-pass "other jobs keep running; the dropped owner's job never succeeds again"
+[[ "$(value "SELECT count(*) FROM public.who_ran WHERE job = 'bob_tick' AND at > '$dropped_at'::timestamptz")" == 0 ]] ||
+    fail "the dropped owner's job never runs as the new bob"
+pass "a new role named bob owns nothing; the old job never runs again, as nobody; other jobs keep running"
 
 # --- Another database -----------------------------------------------------------------------
 cluster_psql -c "CREATE DATABASE other"

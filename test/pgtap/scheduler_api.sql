@@ -105,8 +105,8 @@ WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname NOT LIKE '\_%' AND p.p
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef$$,
     ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger', '_schedule_http', '_alter_http',
-          '_cancel', '_queue_retry', '_schedule_in', '_audit_jobs_created', '_audit_jobs_changed',
-          '_audit_jobs_removed', '_audit_header_change'],
+          '_cancel', '_queue_retry', '_schedule_in', '_roles_dropped', '_reassign_owned', '_drop_owned',
+          '_audit_jobs_created', '_audit_jobs_changed', '_audit_jobs_removed', '_audit_header_change'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
@@ -135,13 +135,13 @@ SELECT columns_are('jobs', 'scheduled_job',
 SELECT col_is_pk('jobs', 'scheduled_job', 'job_id', 'job_id is the primary key');
 SELECT col_is_unique('jobs', 'scheduled_job', ARRAY['owner', 'job_name']);
 SELECT col_is_null('jobs', 'scheduled_job', 'schedule', 'schedule may be NULL (on demand)');
-SELECT col_type_is('jobs', 'scheduled_job', 'owner', 'name', 'owner is a role name');
+SELECT col_type_is('jobs', 'scheduled_job', 'owner', 'regrole', 'owner is a role (its OID)');
 SELECT col_default_is('jobs', 'scheduled_job', 'enabled', 'true', 'jobs are enabled by default');
 SELECT columns_are('jobs', 'job_execution',
     ARRAY['execution_id', 'job_id', 'job_name', 'owner', 'database', 'command', 'status', 'triggered_by',
           'triggered_by_user', 'scheduled_for', 'queued_at', 'started_at', 'finished_at', 'duration', 'attempt',
           'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid', 'kind',
-          'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by']);
+          'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by', 'owner_name']);
 SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the primary key');
 SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
@@ -164,10 +164,10 @@ SELECT set_eq($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE
                     'jobs.job_audit_audit_id_seq'],
               'jobs, runs, HTTP headers, the audit trail and the sequences are dumped by pg_dump');
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, status, triggered_by)
-                   VALUES (1, 'x', 'x', 'x', 'x', 'done', 'manual')$$,
+                   VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'done', 'manual')$$,
                  '23514', NULL, 'status is checked');
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by)
-                   VALUES (1, 'x', 'x', 'x', 'x', 'cron')$$,
+                   VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'cron')$$,
                  '23514', NULL, 'triggered_by is checked');
 
 -- Views -------------------------------------------------------------------------
@@ -185,7 +185,7 @@ SELECT isnt(obj_description('jobs.job_history'::regclass, 'pg_class'), NULL, 'jo
 
 -- Behaviour: defining -----------------------------------------------------------
 SELECT jobs.schedule('pgtap job', '*/15 * * * *', 'SELECT 1') AS su_job \gset
-SELECT results_eq($$SELECT owner::text, schedule, timezone, command, database::text, enabled
+SELECT results_eq($$SELECT pg_get_userbyid(owner)::text, schedule, timezone, command, database::text, enabled
                     FROM jobs.scheduled_job WHERE job_id = $$ || :su_job,
                   $$VALUES (current_user::text, '*/15 * * * *', 'UTC', 'SELECT 1', current_database()::text, true)$$,
                   'schedule stores the definition with its defaults');
@@ -222,9 +222,10 @@ SELECT is(pg_temp.as_role('pgtap_jobs_owner', 'SELECT count(*) FROM jobs.schedul
 SELECT is(pg_temp.as_role('pgtap_jobs_other', 'SELECT count(*) FROM jobs.job_status'), '0',
           'another role sees none of them');
 SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other', 'SELECT jobs.trigger(' || :owner_job || ')'),
-                 '42501', 'permission denied for job "pgtap job"', 'another role may not trigger it by id');
+                 '42704', 'job with ID ' || :owner_job || ' does not exist',
+                 'another role may not trigger it by id: to it, the job does not exist');
 SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other', 'SELECT jobs.unschedule(' || :owner_job || ')'),
-                 '42501', NULL, 'nor unschedule it');
+                 '42704', NULL, 'nor unschedule it');
 SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other', $$SELECT jobs.disable('pgtap job')$$),
                  '42704', NULL, 'nor find it by name');
 SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other',

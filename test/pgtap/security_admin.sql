@@ -276,7 +276,7 @@ SELECT results_eq(
 
 -- Who reads the trail.
 SELECT is(pg_temp.as_role('alice', 'SELECT count(*) FROM jobs.job_audit'),
-          (SELECT count(*)::text FROM jobs.job_audit WHERE owner = 'alice'), 'alice reads the trail of her jobs');
+          (SELECT count(*)::text FROM jobs.job_audit WHERE owner = 'alice'::regrole), 'alice reads the trail of her jobs');
 SELECT is(pg_temp.as_role('alice', 'SELECT count(DISTINCT job_id) FROM jobs.job_audit'), '3', 'of all three of them');
 SELECT is(pg_temp.as_role('alice', format('SELECT count(*) FROM jobs.job_audit WHERE job_id = %s', :su_job)), '0',
           'not the superuser''s job''s');
