@@ -1054,6 +1054,7 @@ BEGIN
     RETURNING j.job_id INTO result_id;
     INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
+    PERFORM jobs._note_missing_secrets(jobs._role_id(caller), headers);
     PERFORM jobs._wake_scheduler(true, result_id);
     RETURN result_id;
 END
@@ -1089,6 +1090,7 @@ BEGIN
         command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now()
     WHERE j.job_id = job.job_id;
     UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs._note_missing_secrets(job.owner, new_headers);
     PERFORM jobs._wake_scheduler(true, job.job_id);
 END
 $$;
@@ -1362,6 +1364,134 @@ COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval) IS
 'Changes the given request properties of the caller''s HTTP job of this name (NULL: unchanged; headers replace '
 'all headers).';
 
+-- Security 11: secrets ------------------------------------------------------------------
+--
+-- Secrets by reference. jobs.set_secret stores a value under a name in the
+-- caller's own namespace (keyed by the role's OID); a header value of an
+-- HTTP job refers to it as {{secret:NAME}}, stored as written. Only the HTTP
+-- worker puts the value in, right before the request, from the secrets of
+-- the job's owner (src/pg/http_store.cpp). jobs._secret is readable by the
+-- extension's owner only, and not dumped by pg_dump: role OIDs do not survive
+-- a restore, and a secret must never end up with another role.
+
+CREATE TABLE jobs._secret (
+    owner_id   oid NOT NULL,
+    name       text NOT NULL,
+    value      text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner_id, name)
+);
+COMMENT ON TABLE jobs._secret IS
+'Internal: the secrets of HTTP jobs, per role (owner_id: the role''s OID); readable by the extension''s owner only.';
+REVOKE ALL ON jobs._secret FROM PUBLIC;
+
+CREATE FUNCTION jobs._check_secret_name(name text)
+RETURNS void
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_name';
+COMMENT ON FUNCTION jobs._check_secret_name(text) IS
+'Internal: raises 22023 unless name is 1 to 63 letters, digits, underscores, dots or hyphens (22004 if NULL).';
+
+CREATE FUNCTION jobs._check_secret_value(value text)
+RETURNS void
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_value';
+COMMENT ON FUNCTION jobs._check_secret_value(text) IS
+'Internal: raises 22023 unless value is 1 to 8192 bytes without control characters other than tab (22004 if '
+'NULL). The message never repeats the value.';
+
+CREATE FUNCTION jobs._set_secret(caller name, name text, value text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- Both checked before the INSERT: a constraint violation would show the row.
+    PERFORM jobs._check_secret_name(name);
+    PERFORM jobs._check_secret_value(value);
+    INSERT INTO jobs._secret AS s (owner_id, name, value)
+    VALUES (jobs._role_id(caller), _set_secret.name, _set_secret.value)
+    ON CONFLICT ON CONSTRAINT _secret_pkey DO UPDATE SET value = excluded.value, updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION jobs._set_secret(name, text, text) IS
+'Internal: the privileged part of jobs.set_secret; call jobs.set_secret.';
+
+CREATE FUNCTION jobs._drop_secret(caller name, name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM jobs._check_secret_name(name);
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = jobs._role_id(caller) AND s.name = _drop_secret.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'secret "%" does not exist', name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT name FROM jobs.secrets lists your secrets.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._drop_secret(name, text) IS
+'Internal: the privileged part of jobs.drop_secret; call jobs.drop_secret.';
+
+CREATE FUNCTION jobs._note_missing_secrets(owner regrole, headers jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+BEGIN
+    FOR missing IN
+        SELECT DISTINCT m.ref[1]
+        FROM jsonb_each_text(headers) AS h,
+             regexp_matches(h.value, '\{\{secret:([A-Za-z0-9_.-]+)\}\}', 'g') AS m(ref)
+        WHERE NOT EXISTS (SELECT FROM jobs._secret AS s
+                          WHERE s.owner_id = owner AND s.name = m.ref[1])
+        ORDER BY 1
+    LOOP
+        RAISE NOTICE 'secret "%" does not exist yet', missing
+            USING DETAIL = format('The job''s headers refer to {{secret:%s}}; its runs fail until role %s has it.',
+                                  missing, owner),
+                  HINT = format('Create it as that role: SELECT jobs.set_secret(%L, <value>);', missing);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) IS
+'Internal: a notice for each {{secret:NAME}} in the headers that the owner has no secret for (yet).';
+
+REVOKE EXECUTE ON FUNCTION jobs._check_secret_name(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_secret_value(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._set_secret(name, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._drop_secret(name, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs.set_secret(name text, value text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.set_secret(text, text) IS
+'Stores a secret of the calling role under name (created, or replaced if it exists), for HTTP job headers that '
+'refer to it as {{secret:name}}. Nobody can read it back through SQL; the HTTP worker puts it into the requests of '
+'the role''s own jobs only. Pass the value as a bind parameter where statements are logged (see the README).';
+
+CREATE FUNCTION jobs.drop_secret(name text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.drop_secret(text) IS
+'Removes the calling role''s secret of that name (42704 if there is none); runs that refer to it fail from then on.';
+
+CREATE VIEW jobs.secrets WITH (security_barrier = true) AS
+SELECT s.name, s.created_at, s.updated_at
+FROM jobs._secret AS s
+WHERE s.owner_id = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user);
+COMMENT ON VIEW jobs.secrets IS
+'The calling role''s secrets: name and when each was created and last set; never the value.';
+GRANT SELECT ON jobs.secrets TO PUBLIC;
+
 -- Views -------------------------------------------------------------------------------
 --
 -- security_invoker: the tables' row level security applies to the reader.
@@ -1504,6 +1634,8 @@ BEGIN
     END LOOP;
     UPDATE jobs.job_execution AS e SET owner = 0 WHERE e.owner = ANY (roles);
     UPDATE jobs.job_audit AS a SET owner = 0 WHERE a.owner = ANY (roles);  -- Security 20: owner_name stays
+    -- A secret belongs to its role and goes with it.
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
     RETURN true;
 END
 $$;
@@ -1545,6 +1677,10 @@ BEGIN
         WHERE e.status = 'queued' AND e.owner = ANY (moving);
         PERFORM jobs._wake_scheduler(true);
     END IF;
+    -- The jobs' secrets follow them, unless the new owner has one of that name.
+    UPDATE jobs._secret AS s SET owner_id = new_owner
+    WHERE s.owner_id = ANY (moving)
+      AND NOT EXISTS (SELECT FROM jobs._secret AS t WHERE t.owner_id = new_owner AND t.name = s.name);
     RETURN true;
 END
 $$;
@@ -1562,6 +1698,7 @@ AS $$
 DECLARE
     gone bigint[];
 BEGIN
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
     WITH d AS (DELETE FROM jobs.scheduled_job AS j WHERE j.owner = ANY (roles) RETURNING j.job_id)
     SELECT array_agg(d.job_id) INTO gone FROM d;
     UPDATE jobs.job_execution AS e

@@ -6,6 +6,7 @@
 #include "core/http_headers.hpp"
 #include "core/http_method.hpp"
 #include "core/http_url.hpp"
+#include "core/secret_reference.hpp"
 #include "pg/caret_detail.hpp"
 #include "pg/guard.hpp"
 #include "pg/http_allowlist.hpp"
@@ -113,6 +114,12 @@ Datum http_check(FunctionCallInfo fcinfo) {
     for (int i = 0; i < header_count; ++i) {
         if (std::optional<http::HeaderError> error = http::check_header(headers[i].name, headers[i].value)) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::move(error->message), "",
+                            std::move(error->hint));
+        }
+        // The value itself is never quoted: it may hold a literal secret.
+        if (std::optional<secrets::SecretError> error = secrets::find_references(headers[i].value).error) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                            "header \"" + std::string(headers[i].name) + "\": " + error->message, "",
                             std::move(error->hint));
         }
     }

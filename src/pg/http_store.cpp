@@ -17,6 +17,9 @@ extern "C" {
 namespace pg_jobs::pg {
 namespace {
 
+// The OID of the role that owns job `j` (secrets are keyed by role OID).
+#define PG_JOBS_JOB_OWNER_ID_SQL "j.owner::oid"
+
 // The context is the body of every request: what the service needs to know
 // which run this is (camelCase, as JSON APIs spell it).
 constexpr const char* kClaimSql =
@@ -47,10 +50,17 @@ constexpr const char* kClaimSql =
     "      UNION ALL SELECT r.retry_of FROM jobs.job_execution AS r JOIN attempts AS a ON r.execution_id = "
     "a.id "
     "      WHERE r.retry_of IS NOT NULL) "
-    "    SELECT min(id) FROM attempts) END "
+    "    SELECT min(id) FROM attempts) END, "
+    "  sec.names, sec.secret_values "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
+    // Only the job owner's secrets, only those its headers name; nothing is
+    // read for headers without a reference.
+    "LEFT JOIN LATERAL ("
+    "  SELECT array_agg(x.name) AS names, array_agg(x.value) AS secret_values FROM jobs._secret AS x "
+    "  WHERE strpos(s.headers::text, '{{secret:') > 0 AND x.owner_id = " PG_JOBS_JOB_OWNER_ID_SQL
+    "    AND strpos(s.headers::text, '{{secret:' || x.name || '}}') > 0) AS sec ON true "
     "WHERE c.status = 'running' "
     "ORDER BY c.execution_id";
 
@@ -59,11 +69,11 @@ constexpr const char* kRecordSql =
     "SET status = o.status, finished_at = clock_timestamp(), http_status = o.http_status, "
     "  error = CASE WHEN o.status = 'cancelled' AND o.error IS NULL "
     "    THEN coalesce(e.error, 'cancelled by ' || e.cancel_requested_by, 'cancelled') ELSE o.error END, "
-    "  sqlstate = CASE WHEN o.status <> 'cancelled' THEN NULL WHEN o.error LIKE 'shutdown:%' THEN '57P01' "
-    "    ELSE '57014' END, "
+    "  sqlstate = CASE WHEN o.sqlstate IS NOT NULL THEN o.sqlstate WHEN o.status <> 'cancelled' THEN NULL "
+    "    WHEN o.error LIKE 'shutdown:%' THEN '57P01' ELSE '57014' END, "
     "  result = o.result::jsonb, http_timing = o.timing::jsonb "
-    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[]) "
-    "  AS o(execution_id, status, http_status, error, result, timing) "
+    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[]) "
+    "  AS o(execution_id, status, http_status, error, result, timing, sqlstate) "
     "WHERE e.execution_id = o.execution_id AND e.status = 'running'";
 
 const char* copy_text(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
@@ -134,6 +144,10 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
         const Datum timeout = SPI_getbinval(tuple, desc, 7, &is_null);
         run.timeout_ms = is_null ? 30000 : DatumGetInt64(timeout);
         run.first_execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
+        int secret_value_count = 0;
+        run.secret_names = copy_text_array(into, tuple, desc, 9, &run.secret_count);
+        run.secret_values = copy_text_array(into, tuple, desc, 10, &secret_value_count);
+        run.secret_count = Min(run.secret_count, secret_value_count);
     }
     end_store_call(nest);
     *out = runs;
@@ -151,6 +165,7 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
     auto* errors = static_cast<const char**>(palloc(sizeof(char*) * count));
     auto* results = static_cast<const char**>(palloc(sizeof(char*) * count));
     auto* timings = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* sqlstates = static_cast<const char**>(palloc(sizeof(char*) * count));
     for (int i = 0; i < count; ++i) {
         ids[i] = Int64GetDatum(outcomes[i].execution_id);
         statuses[i] = outcomes[i].status;
@@ -159,12 +174,13 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
         errors[i] = outcomes[i].error;
         results[i] = outcomes[i].result_json;
         timings[i] = outcomes[i].timing_json;
+        sqlstates[i] = outcomes[i].sqlstate;
     }
     int dims[1] = {count};
     int lower_bounds[1] = {1};
     auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
     bool has_nulls = false;
-    Datum values[6];
+    Datum values[7];
     values[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
     values[1] = text_array(statuses, count, &has_nulls, nulls);
     values[2] = PointerGetDatum(construct_md_array(http_statuses, status_nulls, 1, dims, lower_bounds,
@@ -172,10 +188,12 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
     values[3] = text_array(errors, count, &has_nulls, nulls);
     values[4] = text_array(results, count, &has_nulls, nulls);
     values[5] = text_array(timings, count, &has_nulls, nulls);
-    Oid types[6] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+    values[6] = text_array(sqlstates, count, &has_nulls, nulls);
+    Oid types[7] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+                    TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
 
     const int nest = begin_store_call();
-    execute_stored(kRecordSql, 6, types, values, nullptr, SPI_OK_UPDATE);
+    execute_stored(kRecordSql, 7, types, values, nullptr, SPI_OK_UPDATE);
     const uint64 changed = SPI_processed;
     end_store_call(nest);
     return changed;

@@ -19,6 +19,11 @@ struct ClaimedHttpRun {
     const char** header_values;
     int64 timeout_ms;
     int64 first_execution_id;  // of the first attempt (this one unless it is a retry)
+    // The secrets of the job's owner that its header values refer to
+    // ({{secret:NAME}}); the worker puts them in right before the request.
+    int secret_count;
+    const char** secret_names;
+    const char** secret_values;
 };
 
 // Marks up to `limit` queued HTTP runs 'running' (oldest first, SKIP
@@ -31,6 +36,7 @@ struct HttpRunOutcome {
     const char* status;       // succeeded, failed, timed_out or cancelled
     int http_status;          // 0: no response
     const char* error;        // nullptr on success
+    const char* sqlstate;     // nullptr: none (57P01/57014 for cancelled runs)
     const char* result_json;  // a valid JSON text, or nullptr
     const char* timing_json;  // {"dns_ms": ..., ...}
 };

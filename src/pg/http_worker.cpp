@@ -5,11 +5,17 @@
 // batches. At SIGTERM (shutdown) it aborts what is in flight and records
 // those runs as cancelled before it exits.
 //
+// It is the only place where a secret's value is used: the {{secret:NAME}}
+// references in a run's headers become the job owner's values right before
+// the request is submitted, and values a service echoes back are scrubbed
+// before anything is recorded.
+//
 // Error handling as in sql_worker.cpp: PostgreSQL calls go through call_pg;
 // a failed transaction is aborted here, outside any catch block. The
 // engine lives on the heap for the life of the process, so no C++ object
 // with a destructor is on the stack when PostgreSQL may longjmp.
 #include "core/http_outcome.hpp"
+#include "core/secret_reference.hpp"
 #include "http/engine.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
@@ -18,7 +24,10 @@
 #include "pg/http_worker.hpp"
 #include "pg/shmem.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 extern "C" {
@@ -54,6 +63,9 @@ volatile sig_atomic_t shutdown_requested = false;
 MemoryContext loop_context = nullptr;
 http::Engine* engine = nullptr;
 std::vector<HttpRunOutcome>* pending_outcomes = nullptr;  // runs that never became requests
+// The secret values each request in flight carries, to scrub them from what
+// the service answers before anything is stored.
+std::unordered_map<int64_t, std::vector<std::string>>* secrets_in_flight = nullptr;
 
 void handle_sigterm(SIGNAL_ARGS) {
     (void)postgres_signal_arg;
@@ -212,6 +224,70 @@ HttpRunOutcome outcome_of(const http::Result& result) {
     return outcome;
 }
 
+// --- Secrets ------------------------------------------------------------------------
+
+// A service that echoes a secret back (in its body, an error or a redirect)
+// gets "***" stored instead.
+void scrub_echoed_secrets(http::Result& result) {
+    const auto found = secrets_in_flight->find(result.id);
+    if (found == secrets_in_flight->end()) {
+        return;
+    }
+    result.body = secrets::scrub(result.body, found->second);
+    result.error_message = secrets::scrub(result.error_message, found->second);
+    result.redirect_location = secrets::scrub(result.redirect_location, found->second);
+    secrets_in_flight->erase(found);
+}
+
+// A run that cannot become a request: failed, with an error that names what
+// is wrong (a secret's name, never a value), not retried (invalid_request).
+void fail_before_sending(int64 execution_id, const std::string& error, const char* sqlstate) {
+    HttpRunOutcome outcome{};
+    outcome.execution_id = execution_id;
+    outcome.status = "failed";
+    outcome.error = copy_string("invalid_request: " + error);
+    outcome.sqlstate = sqlstate;
+    pending_outcomes->push_back(outcome);
+}
+
+// Adds the run's headers to `request`, each {{secret:NAME}} replaced by the
+// owner's value. False (and the run failed) when a secret is missing.
+bool add_headers(const ClaimedHttpRun& run, http::Request& request, std::vector<std::string>& used) {
+    const secrets::Lookup lookup = [&run](std::string_view name) -> std::optional<std::string_view> {
+        for (int i = 0; i < run.secret_count; ++i) {
+            if (name == run.secret_names[i]) {
+                return std::string_view(run.secret_values[i]);
+            }
+        }
+        return std::nullopt;
+    };
+    for (int h = 0; h < run.header_count; ++h) {
+        const std::string_view value = run.header_values[h];
+        if (value.find("{{") == std::string_view::npos) {
+            request.headers.push_back({run.header_names[h], std::string(value)});
+            continue;
+        }
+        secrets::Expansion expanded = secrets::expand(value, lookup);
+        if (expanded.error) {
+            fail_before_sending(
+                run.execution_id,
+                "header \"" + std::string(run.header_names[h]) + "\": " + expanded.error->message, "22023");
+            return false;
+        }
+        if (!expanded.missing.empty()) {
+            fail_before_sending(run.execution_id,
+                                "secret \"" + expanded.missing + "\" does not exist (header \"" +
+                                    run.header_names[h] +
+                                    "\"); the job's owner creates it with jobs.set_secret",
+                                "42704");
+            return false;
+        }
+        request.headers.push_back({run.header_names[h], std::move(expanded.value)});
+        used.insert(used.end(), expanded.used.begin(), expanded.used.end());
+    }
+    return true;
+}
+
 // --- The loop ---------------------------------------------------------------------
 
 // Claims up to `limit` runs and hands them to the engine; returns how many
@@ -254,10 +330,13 @@ int claim_and_submit(int limit) {
         request.max_response_bytes = max_response;
         request.headers.push_back({"Content-Type", "application/json"});
         request.headers.push_back({"Idempotency-Key", std::to_string(run.first_execution_id)});
-        for (int h = 0; h < run.header_count; ++h) {
-            request.headers.push_back({run.header_names[h], run.header_values[h]});
+        std::vector<std::string> used;
+        if (!add_headers(run, request, used)) {
+            continue;
         }
-        (void)engine->submit(std::move(request));
+        if (engine->submit(std::move(request)) && !used.empty()) {
+            (*secrets_in_flight)[run.execution_id] = std::move(used);
+        }
     }
     return claimed;
 }
@@ -313,7 +392,8 @@ void record_finished() {
     }
     std::vector<HttpRunOutcome> outcomes;
     outcomes.swap(*pending_outcomes);
-    for (const http::Result& result : results) {
+    for (http::Result& result : results) {
+        scrub_echoed_secrets(result);
         outcomes.push_back(outcome_of(result));
     }
     for (size_t start = 0; start < outcomes.size(); start += kBatch) {
@@ -491,6 +571,7 @@ void pg_jobs_http_worker_main(Datum /*argument*/) {
         options.policy = check_http_connection;
         engine = new http::Engine(std::move(options));
         pending_outcomes = new std::vector<HttpRunOutcome>();
+        secrets_in_flight = new std::unordered_map<int64_t, std::vector<std::string>>();
         started = true;
     } catch (const std::exception& error) {
         ereport(LOG, (errmsg("pg_jobs http worker: could not start the HTTP engine")));

@@ -4,6 +4,7 @@
 #include "pg/pg_headers.hpp"
 #include "pg/prepared_wakes.hpp"
 #include "pg/role_ownership.hpp"
+#include "pg/secret_logging.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -19,6 +20,7 @@ PGDLLEXPORT void _PG_init(void);  // NOLINT(bugprone-reserved-identifier): the n
 // CREATE EXTENSION still gets the SQL functions and settings.
 void _PG_init(void) {
     pg_jobs::pg::define_gucs();
+    pg_jobs::pg::install_secret_log_hook();
     if (!process_shared_preload_libraries_in_progress) {
         return;
     }

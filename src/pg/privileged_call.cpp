@@ -5,9 +5,15 @@
 // DEFINER function nobody else may execute. Calling it through fmgr skips
 // the EXECUTE check (made by the executor, not by fmgr), and the caller's
 // name travels as an argument no role can forge.
+//
+// The functions whose arguments may hold a secret (jobs.set_secret's value,
+// the headers of jobs.schedule_http and jobs.alter_http) run under an error
+// context that keeps the failing statement's text out of the server log.
+#include "core/secret_reference.hpp"
 #include "pg/gucs.hpp"
 #include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/secret_logging.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -45,7 +51,8 @@ private:
 // Cached in fn_extra for the life of the calling expression.
 struct PrivilegedPart {
     FmgrInfo function;
-    int nargs;  // the public function's; the privileged part takes one more
+    int nargs;             // the public function's; the privileged part takes one more
+    bool hides_statement;  // set_secret, schedule_http, alter_http
 };
 
 // Job definitions live in jobs.database only: the launcher reads them there.
@@ -86,6 +93,7 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
         static_cast<PrivilegedPart*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PrivilegedPart)));
     fmgr_info_cxt(private_oid, &part->function, fcinfo->flinfo->fn_mcxt);
     part->nargs = nargs;
+    part->hides_statement = secrets::statement_may_carry_secrets(get_func_name(public_oid));
     return part;
 }
 
@@ -111,10 +119,23 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
     for (int i = 0; i < part->nargs; ++i) {
         call->args[i + 1] = fcinfo->args[i];
     }
+    // palloc'd, not on the stack: GCC warns about a local's address in a global.
+    ErrorContextCallback* hide_statement = nullptr;
+    if (part->hides_statement) {
+        hide_statement = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
+        hide_statement->callback = hide_statement_of_errors;
+        hide_statement->previous = error_context_stack;
+        error_context_stack = hide_statement;
+    }
+    // An error of the privileged part has hidden its statement (errhidestmt,
+    // kept in the error) by the time call_pg catches and rethrows it.
     const Datum result = run_guarded("privileged call", [&]() -> Datum {
         const CallerScope scope(caller_id);
         return call_pg([call] { return FunctionCallInvoke(call); });
     });
+    if (hide_statement != nullptr) {
+        error_context_stack = hide_statement->previous;
+    }
     fcinfo->isnull = call->isnull;
     return result;
 }

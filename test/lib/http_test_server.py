@@ -24,6 +24,8 @@ Endpoints (any method; HEAD answers the headers only). Every endpoint also takes
     /drop                    closes the connection without answering
     /record[/ANY]            stores the request (method, path, headers, body); 200 {"recorded": N}
                              (?status=CODE answers CODE instead, after storing it)
+    /echo                    200 {"headers": {name: value}}: the request's headers sent back (a service that
+                             echoes credentials); ?status=CODE answers CODE instead
     /received                GET: JSON list of the stored requests, oldest first, each
                              {"method", "path", "headers": {name: value}, "body"} (body as text);
                              DELETE: forgets them
@@ -224,6 +226,8 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.recorded.append(entry)
                 count = len(STATE.recorded)
             self.send(int_or(query.get("status"), 200, 200, 599), {"recorded": count})
+        elif name == "echo":
+            self.send(int_or(query.get("status"), 200, 200, 599), {"headers": dict(self.headers.items())})
         elif name == "received":
             with STATE.lock:
                 recorded = list(STATE.recorded)
