@@ -1855,7 +1855,7 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_change_author';
 COMMENT ON FUNCTION jobs._change_author() IS
 'Internal: the role making a change: inside jobs.schedule, jobs.alter, ... their caller (the role passed to the '
-'privileged part), elsewhere the current user.';
+'privileged part), elsewhere the session''s role outside SECURITY DEFINER functions (SET ROLE counts).';
 REVOKE EXECUTE ON FUNCTION jobs._change_author() FROM PUBLIC;
 
 -- A job row as the trail shows it: no timestamps (the trail has its own),

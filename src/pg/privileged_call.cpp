@@ -149,11 +149,13 @@ Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
 }
 
 // jobs._change_author(): the caller of the privileged call in progress, else
-// the current user (the scheduler's role in its own processes, a superuser
-// writing to the tables directly).
+// the session's role outside any SECURITY DEFINER function (GetOuterUserId:
+// the role that ran REASSIGN OWNED or DROP OWNED, whose hooks call SECURITY
+// DEFINER parts; a superuser writing to the tables directly; the scheduler's
+// role in its own processes).
 PG_JOBS_SQL_FUNCTION(pg_jobs_change_author);
 Datum pg_jobs_change_author(PG_FUNCTION_ARGS) {
     (void)fcinfo;  // no arguments
     const Oid caller = pg_jobs::pg::privileged_caller;
-    PG_RETURN_OID(OidIsValid(caller) ? caller : GetUserId());
+    PG_RETURN_OID(OidIsValid(caller) ? caller : GetOuterUserId());
 }

@@ -17,7 +17,7 @@ CREATE EXTENSION IF NOT EXISTS pg_jobs;
 SET LOCAL jobs.timezone = 'UTC';
 SET LOCAL timezone = 'UTC';
 
-SELECT plan(77);
+SELECT plan(78);
 
 -- Runs SQL as another role and returns its one value as text. On error the
 -- caller's subtransaction also undoes the SET ROLE.
@@ -311,6 +311,19 @@ WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname LIKE '\_audit%'
 SELECT table_privs_are('jobs', 'job_audit', 'public', ARRAY['SELECT'], 'PUBLIC may only read job_audit');
 SELECT table_privs_are('jobs', 'job_audit', 'jobs_admin', ARRAY['SELECT'], 'jobs_admin may only read job_audit');
 SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.job_audit'::regclass), 'job_audit has row level security');
+
+-- REASSIGN OWNED moves alice's jobs (a hook calls a SECURITY DEFINER part):
+-- the trail names the role that ran it, not the extension's owner.
+CREATE ROLE erin;
+GRANT alice, dave TO erin;
+SET LOCAL ROLE erin;
+REASSIGN OWNED BY alice TO dave;
+RESET ROLE;
+SELECT results_eq(
+    format($$SELECT changed_by::text COLLATE "default", action, fields, old_values, new_values FROM jobs.job_audit
+             WHERE job_id = %s ORDER BY audit_id DESC LIMIT 1$$, :sql_job),
+    $$VALUES ('erin', 'altered', '{owner}'::text[], '{"owner": "alice"}'::jsonb, '{"owner": "dave"}'::jsonb)$$,
+    'REASSIGN OWNED is recorded as a change of owner, by the role that ran it');
 
 SELECT * FROM finish();
 ROLLBACK;
