@@ -402,6 +402,13 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Run the job in a database that allows connections.';
     END IF;
+    -- Security 8: a worker connected to a template would make CREATE DATABASE fail.
+    IF target.datistemplate THEN
+        RAISE EXCEPTION 'database "%" is a template database', database
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'CREATE DATABASE copies a template, and cannot while a job''s worker is connected to it.',
+                  HINT = 'Run the job in an ordinary database (not one with datistemplate set).';
+    END IF;
     -- The worker connects on the owner's behalf, so check what a login would.
     IF NOT has_database_privilege(owner, target.oid, 'CONNECT') THEN
         RAISE EXCEPTION 'permission denied for database "%"', database
@@ -413,7 +420,7 @@ END
 $$;
 COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) IS
 'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
-'zone, missing or forbidden database).';
+'zone, missing, template or forbidden database).';
 
 -- Refuses run options the scheduler could not honour.
 CREATE FUNCTION jobs._check_run_options(timeout interval, max_retries integer, retry_backoff interval,

@@ -68,10 +68,16 @@ ROLLBACK TO SAVEPOINT ok;
 SELECT jobs.schedule('x', NULL, 'SELECT 1', timezone => 'Mars/Olympus_Mons');
 ROLLBACK TO SAVEPOINT ok;
 
--- Databases: missing, not accepting connections, not open to the owner.
+-- Databases: missing, not accepting connections, a template, not open to the owner.
 SELECT jobs.schedule('x', '@daily', 'SELECT 1', database => 'no_such_database');
 ROLLBACK TO SAVEPOINT ok;
 SELECT jobs.schedule('x', '@daily', 'SELECT 1', database => 'template0');
+ROLLBACK TO SAVEPOINT ok;
+-- A template database (Security 8), also by jobs.alter.
+SELECT jobs.schedule('x', '@daily', 'SELECT 1', database => 'template1');
+ROLLBACK TO SAVEPOINT ok;
+SELECT jobs.schedule('x', '@daily', 'SELECT 1') > 0 AS accepted;
+SELECT jobs.alter('x', database => 'template1');
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_alice;
 SELECT jobs.schedule('x', '@daily', 'SELECT 1', database => 'regress_jobs_closed');

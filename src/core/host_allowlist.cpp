@@ -110,7 +110,7 @@ private:
         }
         if (const auto address = parse_ip_address(bare_address(entry));
             address && entry.find('%') == std::string_view::npos) {
-            list_.blocks_.push_back({*address, address->bit_count()});
+            add_network(CidrBlock{*address, address->bit_count()});
             return true;
         }
         return add_name(entry, at, result);
@@ -165,8 +165,16 @@ private:
             return fail(result, "entry " + quoted(entry) + " has address bits set after the prefix",
                         "Did you mean \"" + to_string(network) + "/" + std::to_string(bits) + "\"?", at);
         }
-        list_.blocks_.push_back({network, bits});
+        add_network(CidrBlock{network, bits});
         return true;
+    }
+
+    // An entry written in an IPv6 form that carries IPv4 addresses (NAT64,
+    // 6to4, ...) stands for those IPv4 addresses: addresses in such forms
+    // are judged by the IPv4 address they carry.
+    void add_network(const CidrBlock& block) {
+        const std::optional<CidrBlock> v4 = embedded_ipv4_block(block);
+        list_.blocks_.push_back(v4 ? *v4 : block);
     }
 
     bool add_name(std::string_view entry, size_t at, AllowlistParseResult& result) {
@@ -212,20 +220,27 @@ bool HostAllowlist::matches_name_pattern(const std::string& name) const {
     });
 }
 
-HostVerdict HostAllowlist::check_address(const std::string& host, const IpAddress& address,
+HostVerdict HostAllowlist::check_address(const std::string& host, const IpAddress& given,
                                          bool host_is_address) const {
+    // An IPv6 address carrying an IPv4 address is judged as that address.
+    const std::optional<EmbeddedIpv4> embedded = embedded_ipv4(given);
+    const IpAddress& address = embedded ? embedded->address : given;
     HostVerdict verdict;
     if (in_blocks(address) || (!host_is_address && matches_name_exactly(host))) {
         verdict.allowed = true;
         return verdict;
     }
     const std::string shown = to_string(address);
-    const std::string subject =
-        host_is_address ? "address " + shown : "host " + quoted(host) + " resolved to " + shown + ", which";
-    if (is_link_local_or_metadata(address)) {
-        verdict.message = subject + " is a link-local address (where cloud metadata services answer)";
+    const std::string given_text =
+        embedded ? to_string(given) + " (" + std::string(embedded->form) + " for " + shown + ")" : shown;
+    const std::string subject = host_is_address
+                                    ? "address " + given_text
+                                    : "host " + quoted(host) + " resolved to " + given_text + ", which";
+    if (const std::optional<SpecialAddress> special = special_address(address)) {
+        verdict.message = subject + " is " + std::string(special->what);
         verdict.hint = "To call it anyway, a superuser must list it explicitly in " + std::string(kSetting) +
-                       ", e.g. " + quoted(shown) + "; \"*\" does not cover link-local addresses.";
+                       ", e.g. " + quoted(shown) + "; \"*\" does not cover " + std::string(special->plural) +
+                       ".";
         return verdict;
     }
     if (matches_name_pattern(host)) {

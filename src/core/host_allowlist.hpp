@@ -12,10 +12,16 @@
 // connect to, after DNS resolution (check_connection), so a name that
 // resolves somewhere unexpected (DNS rebinding, a legacy numeric form) is
 // still caught. A connection is allowed when its address is in an address
-// entry, or its name matches a name entry. Link-local and metadata
-// addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are refused unless
-// an explicit entry names them: an address or CIDR entry containing the
-// address, or an exact host name entry; "*" and "*.domain" never do.
+// entry, or its name matches a name entry.
+//
+// An IPv6 address that carries an IPv4 address (IPv4-mapped or -compatible,
+// NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo; see embedded_ipv4) is judged
+// as that IPv4 address, and an entry written in such a form stands for the
+// IPv4 addresses it carries. Link-local addresses (169.254.0.0/16,
+// fe80::/10), the cloud metadata addresses that are not link-local and
+// local-use NAT64 (see special_address) are refused unless an explicit
+// entry names them: an address or CIDR entry containing the address, or an
+// exact host name entry; "*" and "*.domain" never do.
 #pragma once
 #include "core/no_postgres.hpp"
 
@@ -70,7 +76,7 @@ private:
     bool in_blocks(const IpAddress& address) const;
     bool matches_name_exactly(const std::string& name) const;
     bool matches_name_pattern(const std::string& name) const;  // "*" or a suffix
-    HostVerdict check_address(const std::string& host, const IpAddress& address, bool host_is_address) const;
+    HostVerdict check_address(const std::string& host, const IpAddress& given, bool host_is_address) const;
 
     friend class AllowlistParser;
 };

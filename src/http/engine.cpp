@@ -17,6 +17,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -31,6 +32,19 @@ using Clock = std::chrono::steady_clock;
 // Most epoll events handled per step(), so one busy step stays short.
 constexpr int kEventsPerRound = 64;
 constexpr int kRoundsPerStep = 8;
+
+// The engine ends a transfer this long after its deadline if libcurl has
+// not: libcurl's own timer (set to the same deadline) normally fires first
+// and words the error, but libcurl does not time out a transfer it parks
+// while it waits to learn whether a busy connection can multiplex.
+constexpr std::chrono::milliseconds kDeadlineGrace{25};
+
+// Longer timeouts are cut to this (steady_clock time points must not overflow).
+constexpr std::chrono::milliseconds kLongestTimeout{std::chrono::hours(24 * 365 * 10)};
+
+long milliseconds_between(Clock::time_point from, Clock::time_point to) {
+    return static_cast<long>(std::chrono::ceil<std::chrono::milliseconds>(to - from).count());
+}
 
 void init_curl_once() {
     static std::once_flag once;
@@ -109,7 +123,12 @@ public:
         if (active_.count(request.id) != 0 || !queued_ids_.insert(request.id).second) {
             return false;
         }
-        queue_.push_back(std::move(request));
+        // The timeout counts from now: waiting for a free slot is part of it.
+        const Clock::time_point now = Clock::now();
+        const Clock::time_point deadline = now + std::chrono::milliseconds(std::clamp<int64_t>(
+                                                     request.timeout_ms, 1, kLongestTimeout.count()));
+        deadlines_.emplace(deadline, request.id);
+        queue_.push_back({std::move(request), now, deadline});
         start_queued();
         return true;
     }
@@ -124,8 +143,9 @@ public:
             return false;
         }
         const auto queued =
-            std::find_if(queue_.begin(), queue_.end(), [&](const Request& r) { return r.id == id; });
+            std::find_if(queue_.begin(), queue_.end(), [&](const Queued& q) { return q.request.id == id; });
         if (queued != queue_.end()) {
+            deadlines_.erase({queued->deadline, id});
             queue_.erase(queued);
         }
         complete_without_transfer(id, ErrorKind::Aborted, "the request was cancelled");
@@ -136,7 +156,8 @@ public:
         // Queued ones first, so that aborting in-flight ones does not start them.
         size_t count = 0;
         while (!queue_.empty()) {
-            const int64_t id = queue_.front().id;
+            const int64_t id = queue_.front().request.id;
+            deadlines_.erase({queue_.front().deadline, id});
             queue_.pop_front();
             queued_ids_.erase(id);
             complete_without_transfer(id, ErrorKind::Aborted, "the request was cancelled");
@@ -152,11 +173,15 @@ public:
     int wait_fd() const { return epoll_fd_; }
 
     long timeout_ms() const {
-        if (!deadline_) {
+        std::optional<Clock::time_point> next = deadline_;
+        if (!deadlines_.empty()) {
+            const Clock::time_point overdue = deadlines_.begin()->first + kDeadlineGrace;
+            next = next ? std::min(*next, overdue) : overdue;
+        }
+        if (!next) {
             return -1;
         }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
-        return static_cast<long>(std::max<int64_t>(left, 0));
+        return std::max(milliseconds_between(Clock::now(), *next), 0L);
     }
 
     void step() {
@@ -175,10 +200,11 @@ public:
         }
         // A due timer; starting queued transfers sets a 0 ms timer, which is
         // handled here too rather than after another round trip.
-        for (int round = 0; round < kRoundsPerStep && timeout_ms() == 0; ++round) {
+        for (int round = 0; round < kRoundsPerStep && curl_timer_due(); ++round) {
             on_timeout();
         }
         finish_completed();
+        end_overdue();
     }
 
     std::vector<WatchedSocket> sockets() const {
@@ -197,6 +223,7 @@ public:
         const AsyncSignalsBlocked blocked;
         socket_action(fd, readable, writable, false);
         finish_completed();
+        end_overdue();
     }
 
     void on_timeout() {
@@ -215,6 +242,7 @@ public:
             }
         }
         finish_completed();
+        end_overdue();
     }
 
     std::vector<Result> take_results() { return std::exchange(results_, {}); }
@@ -258,17 +286,27 @@ public:
     void set_user_agent(std::string user_agent) { options_.user_agent = std::move(user_agent); }
 
 private:
+    // A request waiting for a free slot.
+    struct Queued {
+        Request request;
+        Clock::time_point submitted;
+        Clock::time_point deadline;  // submitted + its timeout
+    };
+
     EngineOptions options_;
     CURLM* multi_ = nullptr;
     int epoll_fd_ = -1;
-    std::deque<Request> queue_;
+    std::deque<Queued> queue_;
     std::unordered_set<int64_t> queued_ids_;
     std::unordered_map<int64_t, std::unique_ptr<Transfer>> active_;
     std::vector<CURL*> spare_handles_;
     std::vector<Result> results_;
     std::map<int, int> sockets_;  // fd -> CURL_POLL_IN/OUT/INOUT
     uint64_t sockets_generation_ = 0;
-    std::optional<Clock::time_point> deadline_;
+    std::optional<Clock::time_point> deadline_;  // libcurl's timer
+    // Every unfinished request's deadline, queued or in flight: the engine's
+    // own guarantee that none outlives its timeout.
+    std::set<std::pair<Clock::time_point, int64_t>> deadlines_;
     size_t peak_in_flight_ = 0;
     uint64_t completed_ = 0;
     uint64_t connections_opened_ = 0;
@@ -291,12 +329,48 @@ private:
         curl_multi_socket_action(multi_, fd, mask, &running);
     }
 
+    bool curl_timer_due() const { return deadline_ && *deadline_ <= Clock::now(); }
+
     // Ends an in-flight transfer with ErrorKind::Aborted (closing its connection).
     void stop(std::unique_ptr<Transfer> transfer) {
         curl_multi_remove_handle(multi_, transfer->easy());
+        deadlines_.erase({transfer->deadline(), transfer->id()});
         results_.push_back(transfer->aborted());
         ++completed_;
         recycle(transfer->easy());
+    }
+
+    // Ends, as timed out, every request past its deadline that libcurl did
+    // not end itself (one it parked, or one still waiting for a slot).
+    void end_overdue() {
+        const Clock::time_point now = Clock::now();
+        bool ended_any = false;
+        while (!deadlines_.empty() && deadlines_.begin()->first + kDeadlineGrace <= now) {
+            const int64_t id = deadlines_.begin()->second;
+            deadlines_.erase(deadlines_.begin());
+            ended_any = true;
+            if (const auto found = active_.find(id); found != active_.end()) {
+                std::unique_ptr<Transfer> transfer = std::move(active_.extract(found).mapped());
+                curl_multi_remove_handle(multi_, transfer->easy());
+                results_.push_back(transfer->timed_out());
+                ++completed_;
+                recycle(transfer->easy());
+                continue;
+            }
+            const auto queued = std::find_if(queue_.begin(), queue_.end(),
+                                             [&](const Queued& q) { return q.request.id == id; });
+            if (queued != queue_.end()) {
+                const long waited = milliseconds_between(queued->submitted, now);
+                queue_.erase(queued);
+                queued_ids_.erase(id);
+                complete_without_transfer(id, ErrorKind::Timeout,
+                                          "timed out after " + std::to_string(waited) +
+                                              " milliseconds waiting for a free transfer slot");
+            }
+        }
+        if (ended_any) {
+            start_queued();
+        }
     }
 
     void complete_without_transfer(int64_t id, ErrorKind error, std::string message) {
@@ -330,29 +404,36 @@ private:
 
     void start_queued() {
         while (!queue_.empty() && active_.size() < static_cast<size_t>(options_.max_concurrent)) {
-            Request request = std::move(queue_.front());
+            Queued queued = std::move(queue_.front());
             queue_.pop_front();
-            queued_ids_.erase(request.id);
-            start(std::move(request));
+            queued_ids_.erase(queued.request.id);
+            start(std::move(queued));
         }
     }
 
-    void start(Request request) {
-        const int64_t id = request.id;
+    void start(Queued queued) {
+        const int64_t id = queued.request.id;
+        // libcurl gets what is left of the timeout (at least 1 ms; end_overdue
+        // ends a request whose time is already up).
+        queued.request.timeout_ms = std::max(milliseconds_between(Clock::now(), queued.deadline), 1L);
         CURL* easy = take_handle();
         if (easy == nullptr) {
+            deadlines_.erase({queued.deadline, id});
             complete_without_transfer(id, ErrorKind::Other, "out of memory for a new transfer");
             return;
         }
         const TransferContext context{&options_.policy, &options_.user_agent, &options_.ca_file,
                                       &connections_opened_};
-        auto transfer = std::make_unique<Transfer>(std::move(request), context);
+        auto transfer =
+            std::make_unique<Transfer>(std::move(queued.request), context, queued.submitted, queued.deadline);
         if (auto problem = transfer->configure(easy)) {
+            deadlines_.erase({queued.deadline, id});
             complete_without_transfer(id, ErrorKind::InvalidRequest, std::move(*problem));
             recycle(easy);
             return;
         }
         if (curl_multi_add_handle(multi_, easy) != CURLM_OK) {
+            deadlines_.erase({queued.deadline, id});
             complete_without_transfer(id, ErrorKind::Other, "libcurl refused a new transfer");
             recycle(easy);
             return;
@@ -376,6 +457,7 @@ private:
                 owner != nullptr ? active_.find(static_cast<Transfer*>(owner)->id()) : active_.end();
             curl_multi_remove_handle(multi_, easy);
             if (found != active_.end()) {
+                deadlines_.erase({found->second->deadline(), found->second->id()});
                 results_.push_back(found->second->finish(code));
                 ++completed_;
             }

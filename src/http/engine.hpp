@@ -18,12 +18,16 @@
 // with on_socket_ready(), calling on_timeout() when timeout_ms() passes.
 //
 // At most max_concurrent transfers are in flight; the rest wait in order,
-// so open connections stay bounded whatever the queue length. Connections
-// are kept alive and reused, and HTTP/2 multiplexes when a server offers it
-// (over TLS, through ALPN). Redirects are never followed. Only http and
-// https are spoken; no proxy from the environment is used. Every new
-// connection, and every reuse of one, is first checked by the connection
-// policy with the address actually connected to (after DNS resolution).
+// so open connections stay bounded whatever the queue length. No request
+// outlives its timeout: libcurl's timer ends a transfer, and the engine
+// ends any request libcurl has not ended by then (one waiting for a slot,
+// or one libcurl parked waiting for a connection) with ErrorKind::Timeout.
+// Connections are kept alive and reused, and HTTP/2 multiplexes when a
+// server offers it (over TLS, through ALPN). Redirects are never followed.
+// Only http and https are spoken; no proxy from the environment is used.
+// Every new connection, and every reuse of one, is first checked by the
+// connection policy with the address actually connected to (after DNS
+// resolution).
 //
 // No libcurl header and no PostgreSQL header here. libcurl callbacks never
 // let an exception out. Public methods may throw std::bad_alloc; the
@@ -55,7 +59,7 @@ struct Request {
     std::string url;                    // absolute http:// or https:// URL
     std::vector<Header> headers;        // sent as given (besides User-Agent)
     std::optional<std::string> body;    // no body when empty (PUT and PATCH then send an empty one)
-    int64_t timeout_ms = 30000;         // the whole transfer, connection included; at least 1
+    int64_t timeout_ms = 30000;         // from submit() to the result, waiting for a slot included; >= 1
     size_t max_response_bytes = 65536;  // longer bodies are cut here (and the transfer stopped)
 };
 

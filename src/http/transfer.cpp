@@ -82,8 +82,9 @@ std::string http_version_name(CURL* easy) {
 
 }  // namespace
 
-Transfer::Transfer(Request request, const TransferContext& context)
-    : request_(std::move(request)), context_(context) {}
+Transfer::Transfer(Request request, const TransferContext& context, Clock::time_point submitted,
+                   Clock::time_point deadline)
+    : request_(std::move(request)), context_(context), submitted_(submitted), deadline_(deadline) {}
 
 Transfer::~Transfer() {
     curl_slist_free_all(header_list_);
@@ -110,9 +111,12 @@ std::optional<std::string> Transfer::configure(CURL* easy) {
     curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy_, CURLOPT_PROXY, "");  // ignore http_proxy & co. from the server's environment
     curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(request_.timeout_ms, 1)));
-    // Wait for an existing connection to say whether it multiplexes (HTTP/2)
-    // instead of opening a second one at once.
-    curl_easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
+    // Over https, wait for an existing connection to say whether it
+    // multiplexes (HTTP/2, chosen in the TLS handshake) instead of opening
+    // a second one at once. Not over plain http: there libcurl only learns
+    // that from the first response, so a new transfer would wait behind a
+    // slow one, parked where its timeout does not run.
+    curl_easy_setopt(easy_, CURLOPT_PIPEWAIT, is_https_ ? 1L : 0L);
     curl_easy_setopt(easy_, CURLOPT_USERAGENT, context_.user_agent->c_str());
     // Ending a transfer whose name is still being resolved (abort, timeout)
     // must not wait for the resolver thread: it is left to finish alone.
@@ -146,6 +150,7 @@ std::optional<std::string> Transfer::set_url() {
     if (scheme_text != "http" && scheme_text != "https") {
         return "URL scheme \"" + scheme_text + "\" is not supported: only http and https URLs can be called";
     }
+    is_https_ = scheme_text == "https";
     if (host_.size() >= 2 && host_.front() == '[' && host_.back() == ']') {
         host_ = host_.substr(1, host_.size() - 2);
     }
@@ -340,6 +345,15 @@ Result Transfer::aborted() {
     Result result = base_result();
     result.error = ErrorKind::Aborted;
     result.error_message = "the request was cancelled";
+    return result;
+}
+
+Result Transfer::timed_out() {
+    Result result = base_result();
+    result.error = ErrorKind::Timeout;
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - submitted_);
+    result.error_message = "timed out after " + std::to_string(waited.count()) + " milliseconds" +
+                           (result.remote_address.empty() ? " waiting for a connection" : "");
     return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,7 +24,12 @@ struct TransferContext {
 
 class Transfer {
 public:
-    Transfer(Request request, const TransferContext& context);
+    using Clock = std::chrono::steady_clock;
+
+    // `submitted`: when the engine took the request; `deadline`: when its
+    // timeout runs out (the request's timeout_ms is what is left of it).
+    Transfer(Request request, const TransferContext& context, Clock::time_point submitted,
+             Clock::time_point deadline);
     ~Transfer();
     Transfer(const Transfer&) = delete;
     Transfer& operator=(const Transfer&) = delete;
@@ -34,15 +40,21 @@ public:
 
     CURL* easy() const { return easy_; }
     int64_t id() const { return request_.id; }
+    Clock::time_point deadline() const { return deadline_; }
 
     // The Result once libcurl reports `code` for this transfer.
     Result finish(CURLcode code);
     // The Result of a transfer stopped by abort().
     Result aborted();
+    // The Result of a transfer the engine ended at its deadline because
+    // libcurl had not (it parks a transfer that waits for a connection).
+    Result timed_out();
 
 private:
     Request request_;
     TransferContext context_;
+    Clock::time_point submitted_;
+    Clock::time_point deadline_;
     CURL* easy_ = nullptr;
     CURLU* url_ = nullptr;
     curl_slist* header_list_ = nullptr;
@@ -50,6 +62,7 @@ private:
     std::string body_;
     bool truncated_ = false;
     bool sends_body_ = false;
+    bool is_https_ = false;
     std::optional<std::string> refusal_;  // why the policy refused a connection
     char error_buffer_[CURL_ERROR_SIZE] = {};
 

@@ -22,6 +22,7 @@ char* jobs_http_allowed_hosts = nullptr;
 int jobs_http_max_concurrent = 256;
 int jobs_http_max_response_size = 64 * 1024;
 int jobs_default_timeout = 15 * 60 * 1000;
+int jobs_cancel_grace_period = 5 * 1000;
 int jobs_max_jobs_per_owner = 0;  // read by jobs._check_job_quota through current_setting
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
@@ -107,10 +108,18 @@ void define_gucs() {
                             &jobs_http_max_response_size, 64 * 1024, 0, 64 * 1024 * 1024, PGC_SIGHUP,
                             GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("jobs.default_timeout", "Longest time a SQL run may take when its job sets no timeout.",
-                            "A run still going after it is cancelled and recorded as timed_out.",
-                            &jobs_default_timeout, 15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
-                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "jobs.default_timeout", "Longest time a SQL run may take when its job sets no timeout.",
+        "A run still going after it is cancelled and recorded as timed_out.", &jobs_default_timeout,
+        15 * 60 * 1000, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.cancel_grace_period",
+        "How long an SQL run may go on after its timeout or jobs.cancel before its worker "
+        "process is ended.",
+        "A command that catches the cancel (or never checks for it) is stopped by ending "
+        "its worker, as pg_terminate_backend would; the pool starts a new one.",
+        &jobs_cancel_grace_period, 5 * 1000, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 
     DefineCustomIntVariable("jobs.history_per_job", "Most finished runs kept per job in jobs.job_execution.",
                             "Older ones are deleted by the launcher in small batches; 0 keeps any number. "
@@ -167,6 +176,10 @@ int http_max_response_size() {
 
 int default_timeout_ms() {
     return jobs_default_timeout;
+}
+
+int cancel_grace_period_ms() {
+    return jobs_cancel_grace_period;
 }
 
 int history_per_job() {

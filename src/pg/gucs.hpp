@@ -33,6 +33,10 @@ int http_max_response_size();
 // jobs.default_timeout, in milliseconds: the timeout of SQL runs whose job has none.
 int default_timeout_ms();
 
+// jobs.cancel_grace_period, in milliseconds: how long an SQL run may go on
+// after its timeout or jobs.cancel before its worker process is ended.
+int cancel_grace_period_ms();
+
 // jobs.history_per_job: finished runs kept per job (0: no limit).
 int history_per_job();
 

@@ -23,6 +23,7 @@
 #include "pg/http_store.hpp"
 #include "pg/http_worker.hpp"
 #include "pg/shmem.hpp"
+#include "pg/valid_text.hpp"
 
 #include <optional>
 #include <string>
@@ -32,7 +33,6 @@
 
 extern "C" {
 #include "access/xact.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -124,23 +124,22 @@ const char* copy_string(const std::string& text) {
     return call_pg([&] { return pnstrdup(text.data(), text.size()); });
 }
 
-// The body as JSON if it is JSON; else as a JSON string (text that is not
-// valid in the database encoding is replaced by a note). *success_false is
-// set when the body is an object whose "success" is false.
+// Longest redirect Location quoted in an error.
+constexpr size_t kMaxLocationBytes = 2048;
+
+// The body as JSON if it is JSON; else as a JSON string, its bytes that are
+// not valid in the database encoding replaced (a body with NUL bytes is
+// binary: a note says how long it was). *success_false is set when the body
+// is an object whose "success" is false.
 const char* result_json(const http::Result& result, bool* success_false) {
     *success_false = false;
     if (result.body.empty()) {
         return nullptr;
     }
-    const std::string& body = result.body;
-    const bool valid_text = call_pg([&] {
-        return body.find('\0') == std::string::npos &&
-               pg_verifymbstr(body.data(), static_cast<int>(body.size()), true);
-    });
-    if (!valid_text) {
-        return copy_string("\"(" + std::to_string(body.size()) + " bytes that are not text)\"");
+    if (result.body.find('\0') != std::string::npos) {
+        return copy_string("\"(" + std::to_string(result.body.size()) + " bytes that are not text)\"");
     }
-    const char* json = copy_string(body);
+    const char* json = copy_string(is_valid_text(result.body) ? result.body : valid_text(result.body));
     Jsonb* parsed = nullptr;
     try {
         parsed = call_pg([&] { return parse_jsonb(json); });
@@ -199,7 +198,8 @@ HttpRunOutcome outcome_of(const http::Result& result) {
                 outcome.status = "failed";
                 error = "HTTP " + std::to_string(result.http_status);
                 if (!result.redirect_location.empty()) {
-                    error += " redirect to " + result.redirect_location + " (redirects are not followed)";
+                    error += " redirect to " + valid_text(result.redirect_location, kMaxLocationBytes) +
+                             " (redirects are not followed)";
                 }
             }
             break;
@@ -220,7 +220,8 @@ HttpRunOutcome outcome_of(const http::Result& result) {
             error = std::string(http::error_kind_name(result.error)) + ": " + result.error_message;
             break;
     }
-    outcome.error = error.empty() ? nullptr : copy_string(error);
+    // libcurl's messages may quote what the server sent.
+    outcome.error = error.empty() ? nullptr : copy_string(valid_text(error));
     return outcome;
 }
 

@@ -1,4 +1,5 @@
 // The module's entry points for the server: magic block and _PG_init.
+#include "pg/database_commands.hpp"
 #include "pg/gucs.hpp"
 #include "pg/launcher.hpp"
 #include "pg/pg_headers.hpp"
@@ -26,6 +27,7 @@ void _PG_init(void) {
     }
     pg_jobs::pg::install_shmem_hooks();
     pg_jobs::pg::install_prepared_wake_hook();
+    pg_jobs::pg::install_database_command_hook();
     pg_jobs::pg::install_role_ownership_hook();
     pg_jobs::pg::register_launcher();
 }

@@ -1,12 +1,17 @@
 // What can stop an SQL worker's run before it ends by itself: its timeout,
-// jobs.cancel, and the server's shutdown. Each interrupts the command the
-// way a client's cancel does (QueryCancelPending: error 57014 at the next
-// interrupt check, its transaction rolled back); the worker then asks
-// end_run what it was and records the run timed_out or cancelled.
-//
-// Signals: SIGTERM (shutdown) and SIGINT (jobs.cancel, and
-// pg_cancel_backend) interrupt only a run in progress; between runs SIGTERM
-// just makes shutdown_requested() true and SIGINT is ignored.
+// jobs.cancel, and SIGTERM (the server's shutdown, pg_terminate_backend).
+//  - A timeout or jobs.cancel interrupts the command the way a client's
+//    cancel does (QueryCancelPending: error 57014 at the next interrupt
+//    check, its transaction rolled back); the worker then asks end_run what
+//    it was and records the run timed_out or cancelled. A command that
+//    catches that error and goes on is stopped harder once
+//    jobs.cancel_grace_period has passed: as below, the process ends.
+//  - SIGTERM during a run ends the process as it ends a backend
+//    (ProcDiePending: FATAL at the next interrupt check, which PL/pgSQL
+//    cannot catch). The worker's before_shmem_exit callback then records
+//    the run, asking forced_exit_reason why it ended.
+// Between runs SIGTERM just makes shutdown_requested() true (the worker
+// leaves at once) and SIGINT is ignored.
 #pragma once
 #include "pg/pg_headers.hpp"
 
@@ -36,9 +41,15 @@ enum class RunInterruption {
     Shutdown,
 };
 
-// Arms the timeout (`timeout_ms`; <= 0: jobs.default_timeout) and lets the
-// signals interrupt the command from now on.
+// Arms the timeout (`timeout_ms`; <= 0: jobs.default_timeout) and the
+// watchdog of jobs.cancel_grace_period, and lets the signals interrupt the
+// command from now on.
 void begin_run(int64 execution_id, int64 timeout_ms);
+
+// Raises 57014 if the run was told to stop (timeout, jobs.cancel) even
+// though its command returned: call before recording success, so a command
+// that caught the cancel does not commit.
+void check_run_not_stopped();
 
 // The effective timeout of the run begun last, in milliseconds.
 int64 run_timeout_ms();
@@ -47,6 +58,11 @@ int64 run_timeout_ms();
 // what interrupted the run, if anything (the caller decides whether the
 // run's error was that interruption).
 RunInterruption end_run();
+
+// Why this process was told to end during the run begun last: Shutdown
+// (SIGTERM), or TimedOut / Cancelled when its command ignored the cancel
+// for jobs.cancel_grace_period; None if it was not. For the exit callback.
+RunInterruption forced_exit_reason();
 
 // The runs the SQL workers published (publish_run), for crash recovery.
 // `out` has room for every slot; returns how many were written.

@@ -17,6 +17,7 @@ struct Header {
     uint32 magic;
     int encoding;
     int64 execution_id;
+    int64 timeout_ms;        // the job's timeout; -1: none set
     Size lengths[kStrings];  // without the NUL
 };
 
@@ -28,6 +29,7 @@ dsm_segment* create_run_details(const ClaimedRun& run) {
     header.magic = kMagic;
     header.encoding = GetDatabaseEncoding();
     header.execution_id = run.execution_id;
+    header.timeout_ms = run.timeout_ms;
     Size size = sizeof(Header);
     for (int i = 0; i < kStrings; ++i) {
         header.lengths[i] = strings[i] == nullptr ? 0 : strlen(strings[i]);
@@ -79,6 +81,7 @@ bool read_run_details(dsm_handle handle, int64 execution_id, MemoryContext into,
         out->owner = copies[1];
         out->command = copies[2];
         out->context_json = copies[3];
+        out->timeout_ms = header.timeout_ms;
         *encoding = header.encoding;
     }
     dsm_detach(segment);

@@ -1,5 +1,5 @@
 // The details of a run handed to a worker in another database: job name,
-// owner, command (any length) and the jobs.context() JSON, in a dynamic
+// owner, command (any length), the jobs.context() JSON and the job's timeout, in a dynamic
 // shared memory segment the launcher creates and keeps mapped until the
 // worker reports back. If the launcher exits first the segment goes away
 // with it, and the worker finds nothing to read (the run is queued again).

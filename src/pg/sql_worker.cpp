@@ -15,9 +15,12 @@
 // error into a PgError; the failed transaction is then aborted here, outside
 // any catch block, and the failure recorded (or posted). A job's error never
 // ends the process; FATAL (postmaster death) does, leaving the run 'running'
-// until the launcher marks it 'crashed'. A run's timeout, jobs.cancel and
-// SIGTERM (shutdown) cancel the command (run_control.hpp): the run is then
-// recorded timed_out or cancelled, and at shutdown the worker exits.
+// until the launcher marks it 'crashed'. A run's timeout and jobs.cancel
+// cancel the command (run_control.hpp): the run is then recorded timed_out
+// or cancelled. SIGTERM (shutdown), or a cancel the command ignores for
+// jobs.cancel_grace_period, ends the process with FATAL; the
+// before_shmem_exit callback record_open_run_at_exit then records the run
+// in a fresh transaction (or posts it to the launcher).
 #include "core/duration_text.hpp"
 #include "pg/execution_store.hpp"
 #include "pg/guard.hpp"
@@ -56,6 +59,15 @@ Oid worker_user = InvalidOid;  // the bootstrap superuser the worker connected a
 uint32 my_generation = 0;
 const char* my_database = nullptr;  // name, for claims (TopMemoryContext)
 MemoryContext run_context = nullptr;
+
+// The run whose command is executing, for record_open_run_at_exit.
+struct OpenRun {
+    const ClaimedRun* run;  // nullptr: none
+    bool remote;
+    int encoding;  // remote: of the launcher's database
+    TimestampTz started_at;
+};
+OpenRun open_run{};
 
 // on_shmem_exit: give the slot back and tell the launcher, so it can start
 // a replacement if runs are waiting (its exit notice may go to an older
@@ -180,16 +192,11 @@ bool reset_session(bool reset_settings) {
     return clean;
 }
 
-// How a run that `failure` ended is recorded: the interruption's own words
-// when the error was that interruption (a cancel, 57014), else the error.
-RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
-    const char* detail = failure_detail(failure);
-    RunEnding ending{run.execution_id, "failed",
-                     failure->message != nullptr ? failure->message : "unknown error", failure->sqlerrcode,
-                     detail};
-    if (failure->sqlerrcode != ERRCODE_QUERY_CANCELED) {
-        return ending;
-    }
+// How a run stopped by `why` (not None) is recorded; `detail` (or nullptr)
+// says more.
+RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const char* detail) {
+    RunEnding ending{run.execution_id, "failed", "canceling statement due to user request",
+                     ERRCODE_QUERY_CANCELED, detail};
     switch (why) {
         case RunInterruption::None:
             break;
@@ -220,6 +227,33 @@ RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunIn
     return ending;
 }
 
+// How a run that `failure` ended is recorded: the interruption's own words
+// when the error was that interruption (a cancel, 57014), else the error.
+RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
+    const char* detail = failure_detail(failure);
+    if (failure->sqlerrcode != ERRCODE_QUERY_CANCELED || why == RunInterruption::None) {
+        return RunEnding{run.execution_id, "failed",
+                         failure->message != nullptr ? failure->message : "unknown error",
+                         failure->sqlerrcode, detail};
+    }
+    return interruption_ending(run, why, detail);
+}
+
+// How a run whose process was ended during its command (forced_exit_reason) is recorded.
+RunEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
+    const char* detail = nullptr;
+    if (why != RunInterruption::Shutdown) {
+        const std::string grace = duration_text(cancel_grace_period_ms());
+        detail = call_pg([&] {
+            return psprintf(
+                "The command went on for %s (jobs.cancel_grace_period) after it was cancelled, "
+                "so its worker process was ended.",
+                grace.c_str());
+        });
+    }
+    return interruption_ending(run, why, detail);
+}
+
 // --- Runs in jobs.database -------------------------------------------------------
 
 // Records how the run ended; a failure to record is logged (the launcher
@@ -245,19 +279,23 @@ void record_failure_in_new_transaction(const ClaimedRun& run, ErrorData* error, 
 bool execute_local_run(const ClaimedRun& run) {
     ErrorData* failure = nullptr;
     bool reset_settings = false;
+    open_run = OpenRun{&run, false, PG_SQL_ASCII, GetCurrentTimestamp()};
     begin_run(run.execution_id, run.timeout_ms);
     try {
         call_pg([&] {
             start_transaction();
             const uint64 rows = run_command_as_owner(run);
             reset_settings = command_committed();
+            check_run_not_stopped();
             record_success(run.execution_id, rows);
             commit_transaction();
+            open_run.run = nullptr;  // succeeded: nothing left to record at exit
         });
     } catch (const PgError& error) {
         failure = error.data();
     }
     const RunInterruption why = end_run();
+    open_run.run = nullptr;
     clear_job_context();
     debug_query_string = nullptr;
     if (failure != nullptr) {
@@ -470,6 +508,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     ErrorData* failure = nullptr;
     uint64 rows = 0;
     bool reset_settings = false;
+    open_run = OpenRun{&run, true, encoding, started_at};
     begin_run(run.execution_id, run.timeout_ms);
     try {
         call_pg([&] {
@@ -477,6 +516,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
             convert_run_text(&run, encoding);
             rows = run_command_as_owner(run);
             reset_settings = command_committed();
+            check_run_not_stopped();
             commit_transaction();
         });
     } catch (const PgError& error) {
@@ -484,6 +524,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     }
     const TimestampTz finished_at = GetCurrentTimestamp();
     const RunInterruption why = end_run();
+    open_run.run = nullptr;
     clear_job_context();
     debug_query_string = nullptr;
     RunEnding ending{};
@@ -571,6 +612,47 @@ void serve_handed_over_runs() {
     }
 }
 
+// --- A run whose process ends ------------------------------------------------------
+
+// before_shmem_exit: the run this process was told to end during (SIGTERM,
+// or a cancel its command ignored) is recorded after the FATAL that ended
+// it, as the loop would have: its transaction rolled back, the ending
+// recorded in a fresh one (or posted to the launcher). proc_exit holds
+// interrupts meanwhile; an error here is FATAL and leaves the run
+// 'running' for the launcher to mark crashed. Any other exit leaves it too.
+void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
+    const ClaimedRun* run = open_run.run;
+    const RunInterruption why = forced_exit_reason();
+    open_run.run = nullptr;
+    if (run == nullptr || why == RunInterruption::None) {
+        return;
+    }
+    try {
+        AbortOutOfAnyTransaction();
+        SetUserIdAndSecContext(worker_user, 0);
+        MemoryContextSwitchTo(run_context);
+        release_session_locks();
+        const RunEnding ending = forced_ending(*run, why);
+        ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) ended with its worker: %s", run->job_name,
+                             static_cast<long long>(run->execution_id),
+                             why == RunInterruption::Shutdown ? "the worker was told to stop (SIGTERM)"
+                                                              : "its command ignored the cancel")));
+        if (open_run.remote) {
+            const RunOutcome outcome =
+                why == RunInterruption::TimedOut ? RunOutcome::TimedOut : RunOutcome::Cancelled;
+            post_outcome(PostedOutcome{outcome, open_run.started_at, GetCurrentTimestamp(), 0, &ending,
+                                       open_run.encoding});
+        } else {
+            start_transaction();
+            record_ending(ending);
+            commit_transaction();
+            ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+        }
+        withdraw_run();
+    } catch (...) {  // out of memory: the launcher marks the run crashed
+    }
+}
+
 }  // namespace
 }  // namespace pg_jobs::pg
 
@@ -587,6 +669,9 @@ void pg_jobs_sql_worker_main(Datum slot_index) {
     }
     BackgroundWorkerInitializeConnectionByOid(info.database_oid, InvalidOid, 0);
     worker_user = GetUserId();
+    // After InitPostgres's own callbacks, so it runs before they abort the
+    // transaction and leave the database.
+    before_shmem_exit(record_open_run_at_exit, 0);
     init_run_control(my_slot);
     run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
     if (info.remote) {

@@ -21,6 +21,9 @@ Endpoints (any method; HEAD answers the headers only). Every endpoint also takes
     /bytes/N                 200 text/plain body of N bytes ("0123456789" repeated)
     /redirect[/CODE]         CODE (default 302) with Location: ?to=URL, default /ok
     /text                    200 text/plain "hello from http_test_server\n"
+    /bad-bytes[/CODE]        CODE (default 200) with a text/plain body that is not valid UTF-8
+                             (Latin-1 bytes, a lone continuation byte, a cut sequence)
+    /redirect-bad-bytes[/CODE]  CODE (default 302) with an absolute Location that is not valid UTF-8
     /drop                    closes the connection without answering
     /record[/ANY]            stores the request (method, path, headers, body); 200 {"recorded": N}
                              (?status=CODE answers CODE instead, after storing it)
@@ -47,6 +50,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 IDLE_CONNECTION_SECONDS = 120
+# Not UTF-8: Latin-1 "café", bytes that never appear in UTF-8, a sequence
+# cut short. No NUL: a body with NUL bytes is binary, not text.
+BAD_BYTES = b"caf\xe9 \xff\xfe \xc3( \xe2\x82 end"
 MAX_DELAY_MS = 600_000
 
 
@@ -215,6 +221,14 @@ class Handler(BaseHTTPRequestHandler):
         elif name == "redirect":
             code = int_or(argument, 302, 300, 399)
             self.send(code, {"redirect": query.get("to", "/ok")}, headers=[("Location", query.get("to", "/ok"))])
+        elif name == "bad-bytes":
+            self.send(int_or(argument, 200, 200, 599), BAD_BYTES, content_type="text/plain")
+        elif name == "redirect-bad-bytes":
+            # Absolute (libcurl percent-encodes a relative one); send_header
+            # writes str as Latin-1, so each of these characters is one raw byte.
+            location = ("http://" + self.headers.get("Host", "localhost") + "/caf" +
+                        BAD_BYTES.decode("latin-1")[3:].replace(" ", "/"))
+            self.send(int_or(argument, 302, 300, 399), {"redirect": "bad bytes"}, headers=[("Location", location)])
         elif name == "text":
             self.send(200, "hello from http_test_server\n", content_type="text/plain; charset=utf-8")
         elif name == "drop":

@@ -246,6 +246,132 @@ TEST_F(HttpEngine, APolicyThatThrowsRefuses) {
     EXPECT_NE(result.error_message.find("could not be checked"), std::string::npos) << result.error_message;
 }
 
+// Steps `engine` until request `id` has a result (or kPatience passes);
+// the time it took is in *took.
+Result wait_for_result(Engine& engine, int64_t id, milliseconds* took,
+                       std::vector<Result>* others = nullptr) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto give_up = started + kPatience;
+    while (std::chrono::steady_clock::now() < give_up) {
+        pollfd p{engine.wait_fd(), POLLIN, 0};
+        const long timer = engine.timeout_ms();
+        poll(&p, 1, timer < 0 ? 100 : static_cast<int>(std::min(timer, 100L)));
+        engine.step();
+        for (Result& result : engine.take_results()) {
+            if (result.id == id) {
+                *took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+                return result;
+            }
+            if (others != nullptr) {
+                others->push_back(std::move(result));
+            }
+        }
+    }
+    ADD_FAILURE() << "request " << id << " never finished";
+    return {};
+}
+
+// Starts `slow` on `engine` and steps it until the server is answering it.
+void start_slow_request(Engine& engine, const HttpServerProcess& server, Request slow) {
+    ASSERT_TRUE(engine.submit(std::move(slow)));
+    const auto give_up = std::chrono::steady_clock::now() + kPatience;
+    while (std::chrono::steady_clock::now() < give_up) {
+        engine.run_until_idle(milliseconds(20));
+        const Result stats = run_one(get(99, server.url("/stats")));
+        if (json_number(stats.body, "requests_in_progress") >= 2) {  // the slow one and this /stats
+            return;
+        }
+    }
+    FAIL() << "the slow request never reached the server";
+}
+
+// Over plain http, a second request to a host whose only connection is busy
+// with a slow answer opens its own connection at once: it neither waits
+// for the slow answer (libcurl would park it, its timeout not running) nor
+// gets past the connection policy.
+TEST_F(HttpEngine, ARequestDoesNotWaitBehindASlowOneToTheSameHost) {
+    Engine engine(EngineOptions{});
+    Request slow = get(1, server.url("/delay/8000"));
+    slow.timeout_ms = 20000;
+    start_slow_request(engine, server, slow);
+
+    Request quick = get(2, server.url("/ok"));
+    quick.timeout_ms = 5000;
+    ASSERT_TRUE(engine.submit(quick));
+    milliseconds took{};
+    const Result answered = wait_for_result(engine, 2, &took);
+    EXPECT_EQ(answered.http_status, 200) << answered.error_message;
+    EXPECT_LT(took.count(), 5000);
+
+    // The allowlist changed after the slow request started: a new request
+    // to the same host is refused at once, not after the slow answer.
+    engine.set_policy([](std::string_view, std::string_view) -> std::optional<std::string> {
+        return std::string("address not allowed");
+    });
+    Request refused = get(3, server.url("/ok"));
+    refused.timeout_ms = 5000;
+    ASSERT_TRUE(engine.submit(refused));
+    const Result result = wait_for_result(engine, 3, &took);
+    EXPECT_EQ(result.error, ErrorKind::RefusedByPolicy) << result.error_message;
+    EXPECT_LT(took.count(), 5000);
+    engine.abort_all();
+}
+
+// A request waiting for a free slot counts that wait in its timeout, and
+// ends timed out when it runs out.
+TEST_F(HttpEngine, TheTimeoutCountsTheWaitForASlot) {
+    EngineOptions options;
+    options.max_concurrent = 1;
+    Engine engine(options);
+    Request slow = get(1, server.url("/delay/8000"));
+    slow.timeout_ms = 20000;
+    start_slow_request(engine, server, slow);
+    Request queued = get(2, server.url("/ok"));
+    queued.timeout_ms = 300;
+    ASSERT_TRUE(engine.submit(queued));
+    EXPECT_EQ(engine.stats().queued, 1u);
+    milliseconds took{};
+    const Result result = wait_for_result(engine, 2, &took);
+    EXPECT_EQ(result.error, ErrorKind::Timeout) << result.error_message;
+    EXPECT_NE(result.error_message.find("timed out"), std::string::npos) << result.error_message;
+    EXPECT_LT(took.count(), 5000);
+    EXPECT_EQ(engine.stats().in_flight, 1u);  // the slow one goes on
+    engine.abort_all();
+}
+
+// Over https libcurl parks a second transfer to a host while the first
+// connection's handshake decides whether it multiplexes; the parked one
+// still ends when its own timeout runs out, not with the first one's.
+TEST_F(HttpEngine, AParkedTransferStillTimesOut) {
+    // A socket that listens but never accepts: the kernel completes TCP
+    // handshakes, and the TLS handshake then hangs.
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(listen(fd, 16), 0);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    const std::string url = "https://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/";
+
+    Engine engine(EngineOptions{});
+    Request first = get(1, url);
+    first.timeout_ms = 10000;
+    ASSERT_TRUE(engine.submit(first));
+    engine.run_until_idle(milliseconds(100));
+    Request second = get(2, url);
+    second.timeout_ms = 300;
+    ASSERT_TRUE(engine.submit(second));
+    milliseconds took{};
+    const Result result = wait_for_result(engine, 2, &took);
+    EXPECT_EQ(result.error, ErrorKind::Timeout) << result.error_message;
+    EXPECT_LT(took.count(), 5000);
+    engine.abort_all();
+    close(fd);
+}
+
 TEST_F(HttpEngine, AbortsASlowTransferAndAQueuedOne) {
     EngineOptions options;
     options.max_concurrent = 1;

@@ -38,7 +38,7 @@ TEST(HostAllowlist, StarAllowsAnyNameAndAddressButLinkLocal) {
     EXPECT_TRUE(any.check_connection("localhost", "127.0.0.1").allowed);
     EXPECT_TRUE(any.check_connection("localhost", "::1").allowed);
 
-    for (const char* address : {"169.254.169.254", "169.254.0.1", "fe80::1", "febf::1", "fd00:ec2::254",
+    for (const char* address : {"169.254.169.254", "169.254.0.1", "fe80::1", "febf::1",
                                 "::ffff:169.254.169.254", "[fe80::1]", "fe80::1%eth0"}) {
         const HostVerdict verdict = any.check_connection("metadata.internal", address);
         EXPECT_FALSE(verdict.allowed) << address;
@@ -56,6 +56,126 @@ TEST(HostAllowlist, StarAllowsAnyNameAndAddressButLinkLocal) {
     EXPECT_EQ(literal.hint,
               "To call it anyway, a superuser must list it explicitly in jobs.http_allowed_hosts, e.g. "
               "\"169.254.169.254\"; \"*\" does not cover link-local addresses.");
+}
+
+// Every IPv6 form that carries an IPv4 address is judged by that address:
+// none of them reaches the metadata service, or gets past a list of IPv4
+// blocks.
+TEST(HostAllowlist, IPv6FormsAreJudgedByTheIPv4AddressTheyCarry) {
+    const HostAllowlist any = list_of("*");
+    for (const char* address : {
+             "::169.254.169.254",                     // IPv4-compatible
+             "::a9fe:a9fe",                           // the same, in hex
+             "::ffff:0:169.254.169.254",              // IPv4-translated (SIIT)
+             "64:ff9b::a9fe:a9fe",                    // NAT64
+             "64:ff9b::169.254.169.254",              // the same, dotted
+             "2002:a9fe:a9fe::",                      // 6to4
+             "2002:a9fe:a9fe:1:2:3:4:5",              // 6to4, any subnet and host
+             "2001:0:4136:e378:8000:63bf:5601:5601",  // Teredo, client 169.254.169.254 (inverted)
+         }) {
+        const HostVerdict verdict = any.check_connection("h", address);
+        EXPECT_FALSE(verdict.allowed) << address;
+        EXPECT_NE(verdict.message.find("for 169.254.169.254), which is a link-local address"),
+                  std::string::npos)
+            << address << ": " << verdict.message;
+        EXPECT_FALSE(any.check_host(address).allowed) << address;
+    }
+    const HostVerdict nat64 = any.check_host("64:ff9b::a9fe:a9fe");
+    EXPECT_EQ(nat64.message,
+              "address 64:ff9b::a9fe:a9fe (NAT64 for 169.254.169.254) is a link-local address (where cloud "
+              "metadata services answer)");
+    EXPECT_EQ(nat64.hint,
+              "To call it anyway, a superuser must list it explicitly in jobs.http_allowed_hosts, e.g. "
+              "\"169.254.169.254\"; \"*\" does not cover link-local addresses.");
+    EXPECT_NE(any.check_host("::169.254.169.254").message.find("(IPv4-compatible for 169.254.169.254)"),
+              std::string::npos)
+        << any.check_host("::169.254.169.254").message;
+    EXPECT_NE(
+        any.check_connection("svc", "2002:a9fe:a9fe::")
+            .message.find("host \"svc\" resolved to 2002:a9fe:a9fe:: (6to4 for 169.254.169.254), which is"),
+        std::string::npos)
+        << any.check_connection("svc", "2002:a9fe:a9fe::").message;
+
+    // Ordinary addresses in those forms pass "*".
+    for (const char* address : {"::8.8.8.8", "64:ff9b::808:808", "2002:808:808::1", "::ffff:0:8.8.8.8"}) {
+        EXPECT_TRUE(any.check_connection("h", address).allowed) << address;
+    }
+    // ::1 and :: are IPv6 themselves, not IPv4-compatible 0.0.0.1 and 0.0.0.0.
+    EXPECT_TRUE(any.check_connection("localhost", "::1").allowed);
+    EXPECT_TRUE(host_allowed("::1", "::1"));
+    EXPECT_FALSE(host_allowed("0.0.0.1", "::1"));
+
+    // A list of IPv4 blocks: the embedded address must be in one.
+    const HostAllowlist v4 = list_of("10.0.0.0/8");
+    EXPECT_TRUE(v4.check_host("64:ff9b::a00:1").allowed);
+    EXPECT_TRUE(v4.check_host("::10.1.2.3").allowed);
+    EXPECT_TRUE(v4.check_host("2002:a01:203::").allowed);
+    EXPECT_FALSE(v4.check_host("64:ff9b::7f00:1").allowed);  // 127.0.0.1
+    EXPECT_FALSE(v4.check_host("::127.0.0.1").allowed);
+    EXPECT_FALSE(v4.check_host("2002:7f00:1::").allowed);
+    EXPECT_EQ(v4.check_host("64:ff9b::7f00:1").message,
+              "address 64:ff9b::7f00:1 (NAT64 for 127.0.0.1) is not allowed by jobs.http_allowed_hosts");
+    EXPECT_EQ(v4.check_host("64:ff9b::7f00:1").hint,
+              "Ask a superuser to add \"127.0.0.1\" to jobs.http_allowed_hosts.");
+
+    // "All IPv6" does not reach IPv4 hosts through these forms.
+    const HostAllowlist v6 = list_of("::/0");
+    EXPECT_TRUE(v6.check_host("2001:db8::1").allowed);
+    EXPECT_FALSE(v6.check_host("64:ff9b::a00:1").allowed);
+    EXPECT_FALSE(v6.check_host("2002:a00:1::").allowed);
+}
+
+TEST(HostAllowlist, EntriesInEmbeddingFormsStandForTheirIPv4Addresses) {
+    EXPECT_TRUE(host_allowed("64:ff9b::a00:0/104", "10.9.9.9"));
+    EXPECT_TRUE(host_allowed("64:ff9b::a00:0/104", "64:ff9b::a09:909"));
+    EXPECT_FALSE(host_allowed("64:ff9b::a00:0/104", "11.0.0.1"));
+    EXPECT_TRUE(host_allowed("2002:a00::/24", "10.1.1.1"));
+    EXPECT_TRUE(host_allowed("::10.0.0.0/104", "10.1.1.1"));
+    EXPECT_TRUE(host_allowed("64:ff9b::a9fe:a9fe", "169.254.169.254"));  // explicit, in another form
+    EXPECT_TRUE(host_allowed("169.254.169.254", "64:ff9b::a9fe:a9fe"));
+    EXPECT_TRUE(host_allowed("169.254.169.254", "2002:a9fe:a9fe::1"));
+}
+
+TEST(HostAllowlist, OtherMetadataAddressesNeedAnExplicitEntry) {
+    const HostAllowlist any = list_of("*");
+    for (const char* address : {"100.100.100.200", "192.0.0.192", "168.63.129.16", "fd00:ec2::254",
+                                "fd20:ce::254", "64:ff9b::6464:64c8", "2002:6464:64c8::"}) {
+        const HostVerdict verdict = any.check_connection("metadata", address);
+        EXPECT_FALSE(verdict.allowed) << address;
+        EXPECT_NE(verdict.message.find("is a cloud metadata service address"), std::string::npos)
+            << verdict.message;
+        EXPECT_NE(verdict.hint.find("\"*\" does not cover cloud metadata service addresses"),
+                  std::string::npos)
+            << verdict.hint;
+    }
+    EXPECT_TRUE(any.check_connection("x", "100.100.100.201").allowed);
+    EXPECT_TRUE(any.check_connection("x", "fd00:ec2::253").allowed);
+    EXPECT_TRUE(connection_allowed("100.100.100.200", "metadata", "100.100.100.200"));
+    EXPECT_TRUE(connection_allowed("fd00:ec2::254", "metadata", "fd00:ec2::254"));
+    EXPECT_TRUE(connection_allowed("100.100.100.200", "metadata", "64:ff9b::6464:64c8"));
+
+    // Local-use NAT64: where the IPv4 address sits depends on the translator.
+    const HostVerdict local = any.check_host("64:ff9b:1:a9fe:a9:fe00::");
+    EXPECT_FALSE(local.allowed);
+    EXPECT_NE(local.message.find("local-use NAT64"), std::string::npos) << local.message;
+    EXPECT_TRUE(host_allowed("64:ff9b:1::/48", "64:ff9b:1:a00:1::"));
+}
+
+TEST(IpAddress, FindsTheEmbeddedIPv4Address) {
+    const auto embedded = [](const char* text) -> std::string {
+        const auto found = embedded_ipv4(*parse_ip_address(text));
+        return found ? std::string(found->form) + " " + to_string(found->address) : "-";
+    };
+    EXPECT_EQ(embedded("::169.254.169.254"), "IPv4-compatible 169.254.169.254");
+    EXPECT_EQ(embedded("::ffff:0:10.0.0.1"), "IPv4-translated 10.0.0.1");
+    EXPECT_EQ(embedded("64:ff9b::a9fe:a9fe"), "NAT64 169.254.169.254");
+    EXPECT_EQ(embedded("2002:c000:0201::"), "6to4 192.0.2.1");
+    EXPECT_EQ(embedded("2001:0:4136:e378:8000:63bf:3fff:fdd2"), "Teredo 192.0.2.45");  // RFC 4380's example
+    EXPECT_EQ(embedded("::1"), "-");
+    EXPECT_EQ(embedded("::"), "-");
+    EXPECT_EQ(embedded("2001:db8::1"), "-");
+    EXPECT_EQ(embedded("64:ff9b:1::1"), "-");
+    EXPECT_FALSE(embedded_ipv4(*parse_ip_address("10.0.0.1")));
 }
 
 TEST(HostAllowlist, LinkLocalNeedsAnExplicitEntry) {
