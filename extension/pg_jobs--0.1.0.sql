@@ -169,15 +169,19 @@ CREATE TABLE jobs.job_execution (
     retry_of          bigint,
     not_before        timestamptz,
     cancel_requested_by name,
-    owner_name        name
+    owner_name        name,
+    -- Security 18: consecutive skipped fire times of a job share one row.
+    skipped_count     integer CHECK (skipped_count > 0)
 );
 
 -- At most one run per job and scheduled time, even if the launcher crashes
 -- after queueing and queues the same fire time again.
 CREATE UNIQUE INDEX job_execution_once_per_time ON jobs.job_execution (job_id, scheduled_for)
     WHERE triggered_by = 'schedule';
--- What workers claim: the queued runs of one database, oldest first.
-CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, execution_id) WHERE status = 'queued';
+-- What workers claim: the queued runs of one database and owner, oldest first
+-- (a worker serves one (database, owner) pair; the launcher counts them per pair).
+CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner, execution_id)
+    WHERE status = 'queued';
 -- A job's latest runs (jobs.job_status).
 CREATE INDEX job_execution_by_job ON jobs.job_execution (job_id, execution_id DESC);
 -- A job's latest manual trigger (min_trigger_interval).
@@ -229,6 +233,9 @@ COMMENT ON COLUMN jobs.job_execution.rows_affected IS 'Rows processed by the com
 COMMENT ON COLUMN jobs.job_execution.worker_pid IS 'Process ID of the worker that ran it.';
 COMMENT ON COLUMN jobs.job_execution.retry_of IS 'For a retry: the execution it retries.';
 COMMENT ON COLUMN jobs.job_execution.cancel_requested_by IS 'Role that called jobs.cancel for this run.';
+COMMENT ON COLUMN jobs.job_execution.skipped_count IS
+'Skipped rows: how many consecutive fire times of the job this row stands for (scheduled_for is the latest, '
+'queued_at when the first was skipped, finished_at when the last was); NULL for runs that were not skipped.';
 COMMENT ON COLUMN jobs.job_execution.not_before IS 'A queued run (a retry) does not start before this time.';
 COMMENT ON COLUMN jobs.job_execution.kind IS 'sql or http, as the job''s kind when the run was queued.';
 COMMENT ON COLUMN jobs.job_execution.http_status IS 'HTTP runs: the response status (NULL if none arrived).';
@@ -422,11 +429,30 @@ COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) I
 'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
 'zone, missing, template or forbidden database).';
 
+-- Security 4: jobs.max_timeout, the superuser's cap on any job's timeout.
+CREATE FUNCTION jobs._check_max_timeout(timeout interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    cap constant interval := current_setting('jobs.max_timeout')::interval;
+BEGIN
+    IF timeout IS NOT NULL AND cap > interval '0' AND timeout > cap THEN
+        RAISE EXCEPTION 'timeout % is longer than jobs.max_timeout (%)', timeout, cap
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a timeout of at most ' || cap || ', or ask a superuser to raise jobs.max_timeout.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_max_timeout(interval) IS
+'Internal: raises 22023 for a timeout longer than the jobs.max_timeout setting (0: no limit).';
+REVOKE EXECUTE ON FUNCTION jobs._check_max_timeout(interval) FROM PUBLIC;
+
 -- Refuses run options the scheduler could not honour.
 CREATE FUNCTION jobs._check_run_options(timeout interval, max_retries integer, retry_backoff interval,
                                         retry_backoff_max interval)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     IF timeout IS NOT NULL AND timeout <= interval '0' THEN
@@ -434,6 +460,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''5 minutes'', or leave it out for the jobs.default_timeout setting.';
     END IF;
+    PERFORM jobs._check_max_timeout(timeout);
     IF max_retries IS NULL OR max_retries < 0 OR max_retries > 1000 THEN
         RAISE EXCEPTION 'max_retries must be between 0 and 1000, not %', coalesce(max_retries::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass 0 (the default) for no retries.';
@@ -451,7 +478,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
-'Internal: raises 22023 for a non-positive timeout, max_retries outside 0..1000, or a bad retry backoff.';
+'Internal: raises 22023 for a non-positive timeout or one past jobs.max_timeout, max_retries outside 0..1000, or a '
+'bad retry backoff.';
 REVOKE EXECUTE ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) FROM PUBLIC;
 
 -- Refuses run policies the launcher could not follow (see the columns'
@@ -514,27 +542,38 @@ COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, 
 REVOKE EXECUTE ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz,
                                                   integer, timestamptz, interval) FROM PUBLIC;
 
+-- Security 17: sessions creating jobs for the same owner take turns on the
+-- owner's row here until they commit, so each counts the jobs the others
+-- created. Only the extension's functions can lock these rows (an advisory
+-- key could be taken by any role, blocking the owner's jobs.schedule).
+CREATE TABLE jobs._owner_lock (
+    owner_oid oid PRIMARY KEY
+);
+COMMENT ON TABLE jobs._owner_lock IS
+'Internal: one row per role that created a job, locked while its job quota is checked; readable by nobody.';
+REVOKE ALL ON jobs._owner_lock FROM PUBLIC;
+
 -- Refuses a new job beyond jobs.max_jobs_per_owner (redefining one is fine).
--- Sessions creating jobs for the same owner take turns on an advisory lock
--- until they commit, so each counts the jobs the others created.
+-- Superusers are not limited.
 CREATE FUNCTION jobs._check_job_quota(owner name, job_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     job_limit integer := coalesce(current_setting('jobs.max_jobs_per_owner', true)::integer, 0);
+    owner_id regrole := jobs._role_id(_check_job_quota.owner);
     owned bigint;
 BEGIN
-    IF job_limit <= 0 THEN
+    IF job_limit <= 0 OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = owner_id) THEN
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtext('pg_jobs.max_jobs_per_owner'), hashtext(owner::text));
+    INSERT INTO jobs._owner_lock AS l (owner_oid) VALUES (owner_id) ON CONFLICT (owner_oid) DO NOTHING;
+    PERFORM FROM jobs._owner_lock AS l WHERE l.owner_oid = owner_id FOR UPDATE;
     IF EXISTS (SELECT FROM jobs.scheduled_job AS j
-               WHERE j.owner = jobs._role_id(_check_job_quota.owner)
-                 AND j.job_name = _check_job_quota.job_name) THEN
+               WHERE j.owner = owner_id AND j.job_name = _check_job_quota.job_name) THEN
         RETURN;
     END IF;
-    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = jobs._role_id(_check_job_quota.owner);
+    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = owner_id;
     IF owned >= job_limit THEN
         RAISE EXCEPTION 'role "%" already has % jobs, and jobs.max_jobs_per_owner is %', owner, owned, job_limit
             USING ERRCODE = 'configuration_limit_exceeded',
@@ -544,9 +583,63 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jobs._check_job_quota(name, text) IS
-'Internal: raises 53400 if creating this job would give the owner more jobs than jobs.max_jobs_per_owner '
-'(0: no limit); redefining an existing job passes.';
+'Internal: raises 53400 if creating this job would give the owner (not a superuser) more jobs than '
+'jobs.max_jobs_per_owner (0: no limit); redefining an existing job passes.';
 REVOKE EXECUTE ON FUNCTION jobs._check_job_quota(name, text) FROM PUBLIC;
+
+-- Security 15: payloads (jobs.trigger) and HTTP bodies are at most
+-- jobs.max_payload_size, as jsonb and as JSON text, measured without
+-- printing them (src/pg/payload_limit.cpp).
+CREATE FUNCTION jobs._check_payload_size(value jsonb, what text DEFAULT 'payload')
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_payload_size';
+COMMENT ON FUNCTION jobs._check_payload_size(jsonb, text) IS
+'Internal: raises 54000 if the jsonb value, or its JSON text, is larger than jobs.max_payload_size; "what" '
+'names it in the error.';
+REVOKE EXECUTE ON FUNCTION jobs._check_payload_size(jsonb, text) FROM PUBLIC;
+
+CREATE FUNCTION jobs._payload_refusal(payload jsonb, config jsonb)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_payload_refusal';
+COMMENT ON FUNCTION jobs._payload_refusal(jsonb, jsonb) IS
+'Internal: NULL, or why a queued run cannot start: its payload or HTTP body is larger than '
+'jobs.max_payload_size (rows written directly, or the setting lowered since). Used by the claims.';
+REVOKE EXECUTE ON FUNCTION jobs._payload_refusal(jsonb, jsonb) FROM PUBLIC;
+
+-- Security 18: roles other than superusers may not define a schedule that
+-- fires more often than jobs.min_schedule_interval. The shortest gap is
+-- measured on its next 1000 fire times.
+CREATE FUNCTION jobs._check_schedule_interval(schedule text, timezone text, caller name)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    setting text := coalesce(current_setting('jobs.min_schedule_interval', true), '0');
+    min_gap interval := setting::interval;
+    shortest interval;
+BEGIN
+    IF schedule IS NULL OR min_gap <= interval '0'
+       OR (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
+        RETURN;
+    END IF;
+    SELECT min(f.run - f.previous) INTO shortest
+    FROM (SELECT n.run, lag(n.run) OVER (ORDER BY n.run) AS previous
+          FROM jobs.next_runs(schedule, 1000, now(), timezone) AS n(run)) AS f;
+    IF shortest < min_gap THEN
+        RAISE EXCEPTION 'schedule "%" fires more often than jobs.min_schedule_interval (%) allows', schedule, setting
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Two of its fire times are only %s apart.', shortest),
+                  HINT = format('Choose a schedule whose fire times are at least %s apart, for example ''@every %s'', '
+                                'or ask a superuser to lower jobs.min_schedule_interval.', setting, setting);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_schedule_interval(text, text, name) IS
+'Internal: raises 22023 if a role other than a superuser defines a schedule with two fire times closer than '
+'jobs.min_schedule_interval (0: no limit).';
+REVOKE EXECUTE ON FUNCTION jobs._check_schedule_interval(text, text, name) FROM PUBLIC;
 
 -- The privileged parts of the public functions: SECURITY DEFINER, executable
 -- only by the extension's owner; pg_jobs_privileged_call calls them with the
@@ -568,6 +661,7 @@ DECLARE
     result_id bigint;
 BEGIN
     PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
     PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
     PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
                                    max_runs, run_at, min_trigger_interval);
@@ -675,6 +769,9 @@ BEGIN
     PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
                                    job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
                                    job.min_trigger_interval);
+    IF schedule IS NOT NULL THEN
+        PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
+    END IF;
     IF job.kind = 'http' THEN
         PERFORM jobs._check_http_timeout(job.timeout);
     END IF;
@@ -753,6 +850,7 @@ DECLARE
     result_id bigint;
     last_trigger timestamptz;
 BEGIN
+    PERFORM jobs._check_payload_size(payload, 'payload');
     IF job.min_trigger_interval IS NOT NULL THEN
         -- Triggers of this job take turns on its row until they commit, so
         -- each one sees the run the one before it queued.
@@ -1001,7 +1099,7 @@ COMMENT ON FUNCTION jobs._mask_secret_headers(jsonb) IS
 
 CREATE FUNCTION jobs._check_http_timeout(timeout interval)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     IF timeout IS NULL OR timeout <= interval '0' OR timeout > interval '1 day' THEN
@@ -1009,6 +1107,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''30 seconds'' or ''5 minutes''.';
     END IF;
+    PERFORM jobs._check_max_timeout(timeout);
 END
 $$;
 COMMENT ON FUNCTION jobs._check_http_timeout(interval) IS 'Internal: raises 22023 unless 0 < timeout <= 1 day.';
@@ -1029,6 +1128,8 @@ DECLARE
     result_id bigint;
 BEGIN
     PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs._check_payload_size(body, 'body');
     PERFORM jobs._check_http_timeout(timeout);
     PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
     PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
@@ -1089,6 +1190,7 @@ BEGIN
     SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
     new_headers := coalesce(headers, new_headers, '{}');
     verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
+    PERFORM jobs._check_payload_size(body, 'body');
     PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
     UPDATE jobs.scheduled_job AS j
     SET http_url = coalesce(_alter_http.url, job.http_url), http_method = verb,
@@ -1573,12 +1675,14 @@ SELECT e.execution_id,
        e.sqlstate,
        e.error,
        e.http_status,
-       e.http_timing
+       e.http_timing,
+       e.skipped_count
 FROM jobs.job_execution AS e
 ORDER BY e.execution_id DESC;
 COMMENT ON VIEW jobs.job_history IS
 'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
-'took, the error of a failed run, and the response status and timings of HTTP runs. Details (payload, '
+'took, the error of a failed run, the response status and timings of HTTP runs, and how many consecutive fire '
+'times a skipped row stands for (skipped_count). Details (payload, '
 'error_detail, result, ...) are in jobs.job_execution. '
 'Non-superusers see the runs of their own jobs.';
 
@@ -1587,7 +1691,7 @@ GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
 COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their own jobs.';
 COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
 COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
-COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database, oldest first, for the workers.';
+COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, oldest first, for the workers.';
 COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
 COMMENT ON INDEX jobs.job_execution_manual_by_job IS
 'A job''s manual runs, latest first, for the min_trigger_interval check of jobs.trigger.';

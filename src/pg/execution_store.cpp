@@ -30,24 +30,26 @@ const char* copy_text_column(MemoryContext into, HeapTuple tuple, TupleDesc desc
 
 }  // namespace
 
-bool claim_next_run(MemoryContext into, const char* database, int worker_pid, ClaimedRun* out) {
-    // A name parameter keeps the column's "C" collation: compared as text
+bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid,
+                    ClaimedRun* out) {
+    // Name parameters keep the columns' "C" collation: compared as text
     // cast to name, the pending index could not give the execution_id order.
     auto* database_name = static_cast<NameData*>(palloc(sizeof(NameData)));
     namestrcpy(database_name, database);
-    Oid types[2] = {NAMEOID, INT4OID};
-    Datum values[2] = {NameGetDatum(database_name), Int32GetDatum(worker_pid)};
+    Oid types[3] = {NAMEOID, INT4OID, OIDOID};
+    Datum values[3] = {NameGetDatum(database_name), Int32GetDatum(worker_pid), ObjectIdGetDatum(owner)};
     const int nest = begin_store_call();
     // A run past its starting deadline is recorded skipped instead of
-    // claimed, one whose owner is gone failed (the last column says so):
-    // then take the next one.
+    // claimed, one whose owner is gone or whose payload is too large failed
+    // (the last column says so): then take the next one.
     bool skipped = true;
     while (skipped) {
         execute(
             "WITH c AS ("
             "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
+            ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
             "  FROM jobs.job_execution AS q "
-            "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 "
+            "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $3 "
             "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
             "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
             "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
@@ -56,14 +58,16 @@ bool claim_next_run(MemoryContext into, const char* database, int worker_pid, Cl
             // switches to the role of that name).
             "RETURNING e.execution_id, e.job_name, "
             "  (SELECT o.rolname::text FROM pg_catalog.pg_roles AS o WHERE o.oid = e.owner), e.command, "
+            // Built only for a run that starts: a refused one's would not fit.
+            "  CASE WHEN e.status = 'running' THEN "
             "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
             "    'execution_id', e.execution_id, "
             "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
-            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text, "
+            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text END, "
             "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
             "   WHERE j.job_id = e.job_id), "
             "  e.status <> 'running'",
-            2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+            3, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
         bool is_null = false;
         skipped = SPI_processed > 0 &&
                   DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &is_null));
@@ -322,29 +326,36 @@ bool has_queued_http_runs() {
                0, nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
 }
 
-int queued_runs_by_database(int64 limit, QueuedRuns** out) {
+int queued_runs_by_pair(int64 limit, QueuedRuns** out) {
     MemoryContext caller = CurrentMemoryContext;
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(limit)};
     const int nest = begin_store_call();
-    // A skip scan of the pending index: one probe per database, then at most
-    // `limit` entries each (a plain GROUP BY would read every queued run, on
-    // every launcher wake-up during a burst).
+    // A skip scan of the pending index: one probe per (database, owner), then
+    // at most `limit` entries each (a plain GROUP BY would read every queued
+    // run, on every launcher wake-up during a burst).
     execute(
-        "WITH RECURSIVE db AS ("
-        "  (SELECT q.database FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'sql' "
-        "   AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
-        "   ORDER BY q.database LIMIT 1) "
+        "WITH RECURSIVE p AS ("
+        "  (SELECT q.database, q.owner FROM jobs.job_execution AS q WHERE q.status = 'queued' "
+        "   AND q.kind = 'sql' AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
+        "   ORDER BY q.database, q.owner LIMIT 1) "
         "  UNION ALL "
-        "  SELECT (SELECT q.database FROM jobs.job_execution AS q "
-        "          WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database > db.database "
+        "  SELECT n.database, n.owner FROM p, LATERAL (SELECT q.database, q.owner FROM jobs.job_execution AS "
+        "q "
+        "          WHERE q.status = 'queued' AND q.kind = 'sql' AND (q.database, q.owner) > (p.database, "
+        "p.owner) "
         "            AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
-        "          ORDER BY q.database LIMIT 1) "
-        "  FROM db WHERE db.database IS NOT NULL) "
-        "SELECT db.database::text, (SELECT count(*) FROM (SELECT FROM jobs.job_execution AS q "
-        "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = db.database "
+        "          ORDER BY q.database, q.owner LIMIT 1) AS n) "
+        // The owner's name for messages: its current one, else (a dropped
+        // role) the one its runs were queued under.
+        "SELECT p.database::text, coalesce((SELECT r.rolname::text FROM pg_catalog.pg_roles AS r "
+        "  WHERE r.oid = p.owner), (SELECT h.owner_name::text FROM jobs.job_execution AS h "
+        "  WHERE h.owner = p.owner AND h.owner_name NOT LIKE 'unknown (OID=%' "
+        "  ORDER BY h.execution_id DESC LIMIT 1), p.owner::oid::text), "
+        "  (SELECT count(*) FROM (SELECT FROM jobs.job_execution AS q "
+        "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = p.database AND q.owner = p.owner "
         "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) LIMIT $1) AS capped) "
-        "FROM db WHERE db.database IS NOT NULL ORDER BY db.database",
+        ", p.owner::oid FROM p ORDER BY p.database, p.owner",
         1, types, values, nullptr, SPI_OK_SELECT);
     const int rows = static_cast<int>(SPI_processed);
     auto* result =
@@ -353,22 +364,27 @@ int queued_runs_by_database(int64 limit, QueuedRuns** out) {
         HeapTuple tuple = SPI_tuptable->vals[i];
         bool is_null = false;
         result[i].database = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 1);
-        result[i].count = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &is_null));
+        result[i].owner = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 2);
+        result[i].count = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &is_null));
+        result[i].owner_oid = DatumGetObjectId(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &is_null));
     }
     end_store_call(nest);
     *out = result;
     return rows;
 }
 
-uint64 fail_queued_runs(const char* database, int sqlstate, const char* message, const char* hint) {
-    Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    Datum values[4] = {CStringGetTextDatum(database), CStringGetTextDatum(message),
-                       CStringGetTextDatum(unpack_sql_state(sqlstate)), CStringGetTextDatum(hint)};
+uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message,
+                        const char* hint) {
+    Oid types[5] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
+    Datum values[5] = {CStringGetTextDatum(database), CStringGetTextDatum(message),
+                       CStringGetTextDatum(unpack_sql_state(sqlstate)), CStringGetTextDatum(hint),
+                       ObjectIdGetDatum(owner)};
+    const char nulls[5] = {' ', ' ', ' ', ' ', owner != InvalidOid ? ' ' : 'n'};
     return execute_counted(
         "UPDATE jobs.job_execution SET status = 'failed', finished_at = clock_timestamp(), "
         "error = $2, sqlstate = $3, error_detail = 'HINT: ' || $4 "
-        "WHERE status = 'queued' AND kind = 'sql' AND database = $1::name",
-        4, types, values, nullptr, SPI_OK_UPDATE);
+        "WHERE status = 'queued' AND kind = 'sql' AND database = $1::name AND ($5 IS NULL OR owner = $5)",
+        5, types, values, nulls, SPI_OK_UPDATE);
 }
 
 }  // namespace pg_jobs::pg

@@ -22,10 +22,11 @@ struct ClaimedRun {
     int64 timeout_ms;          // the job's timeout; -1: none set (jobs.default_timeout applies)
 };
 
-// Marks the oldest queued SQL run of `database` 'running' for the worker with
-// pid `worker_pid` (skipping rows others hold) and fills `out`. False when
-// none is queued.
-bool claim_next_run(MemoryContext into, const char* database, int worker_pid, ClaimedRun* out);
+// Marks the oldest queued SQL run of `database` owned by role `owner` 'running'
+// for the worker with pid `worker_pid` (skipping rows others hold) and fills
+// `out`. False when none is queued.
+bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid,
+                    ClaimedRun* out);
 
 // The run's end, in the transaction of its effects.
 void record_success(int64 execution_id, uint64 rows_affected);
@@ -111,17 +112,21 @@ bool earliest_pending_retry(TimestampTz after, TimestampTz* out);
 // Whether any HTTP run is queued (the HTTP worker then has work).
 bool has_queued_http_runs();
 
-// Queued SQL runs per target database (HTTP runs have workers of their own).
+// Queued SQL runs per (target database, owner) (HTTP runs have workers of their own).
 struct QueuedRuns {
     const char* database;
-    int64 count;  // at most the limit passed below
+    const char* owner;  // its name, for messages
+    int64 count;        // at most the limit passed below
+    Oid owner_oid;
 };
 // Fills `out` (palloc'd in the current context); returns the row count.
-// Counts at most `limit` runs per database, so the cost stays small however
+// Counts at most `limit` runs per pair, so the cost stays small however
 // many are queued.
-int queued_runs_by_database(int64 limit, QueuedRuns** out);
+int queued_runs_by_pair(int64 limit, QueuedRuns** out);
 
-// Fails every queued SQL run of `database` with this error (no process can run them).
-uint64 fail_queued_runs(const char* database, int sqlstate, const char* message, const char* hint);
+// Fails every queued SQL run of `database` (and of role `owner`, unless InvalidOid)
+// with this error (no process can run them).
+uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message,
+                        const char* hint);
 
 }  // namespace pg_jobs::pg

@@ -23,7 +23,14 @@ int jobs_http_max_concurrent = 256;
 int jobs_http_max_response_size = 64 * 1024;
 int jobs_default_timeout = 15 * 60 * 1000;
 int jobs_cancel_grace_period = 5 * 1000;
-int jobs_max_jobs_per_owner = 0;  // read by jobs._check_job_quota through current_setting
+int jobs_max_jobs_per_owner = 1000;  // read by jobs._check_job_quota through current_setting
+int jobs_max_running_per_owner = -1;  // -1: jobs.max_workers - 1, at least 1
+constexpr int kOneDayS = 24 * 60 * 60;
+int jobs_max_timeout = kOneDayS;  // read by jobs._check_run_options through current_setting
+constexpr int kOneMbKb = 1024;
+constexpr int kMaxPayloadKb = 64 * 1024;  // 64 MB: its JSON text (at most 6x) stays far below 1 GB
+int jobs_max_payload_size = kOneMbKb;     // in kB
+int jobs_min_schedule_interval = 10;      // seconds; read by jobs._check_schedule_interval
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
@@ -137,9 +144,35 @@ void define_gucs() {
         "Otherwise they are kept this long (0: forever) and not counted per job.",
         &jobs_history_failed_max_age, -1, -1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("jobs.max_jobs_per_owner", "Most jobs one role may own (0: no limit).",
-                            "Creating a job beyond it is refused; redefining an existing job is not.",
-                            &jobs_max_jobs_per_owner, 0, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "jobs.max_jobs_per_owner", "Most jobs one role other than a superuser may own (0: no limit).",
+        "Creating a job beyond it is refused; redefining an existing job is not.", &jobs_max_jobs_per_owner,
+        1000, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.max_payload_size", "Largest payload (jobs.trigger) or HTTP body a job may carry.",
+        "As the jsonb value and as JSON text; larger ones are refused, and a queued run whose "
+        "payload exceeds it fails instead of starting.",
+        &jobs_max_payload_size, kOneMbKb, 1, kMaxPayloadKb, PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr,
+        nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.min_schedule_interval",
+        "Shortest time between two fire times of a schedule set by a role other than a superuser.",
+        "A schedule that fires more often is refused; 0: no limit.", &jobs_min_schedule_interval, 10, 0,
+        24 * 60 * 60, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.max_running_per_owner", "Most SQL workers (so runs at once) one role's jobs may hold.",
+        "-1: one less than jobs.max_workers (at least 1), so another role's queued run always finds a "
+        "worker. Free workers go to the roles with the fewest first.",
+        &jobs_max_running_per_owner, -1, -1, 1000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("jobs.max_timeout", "Longest timeout a job may have (0: no limit).",
+                            "jobs.schedule, jobs.schedule_http and jobs.alter refuse a longer timeout; "
+                            "runs of jobs defined before it was lowered are cut to it.",
+                            &jobs_max_timeout, kOneDayS, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
+                            nullptr);
 
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
@@ -182,12 +215,24 @@ int cancel_grace_period_ms() {
     return jobs_cancel_grace_period;
 }
 
+int max_running_per_owner() {
+    return jobs_max_running_per_owner;
+}
+
+int max_timeout_s() {
+    return jobs_max_timeout;
+}
+
 int history_per_job() {
     return jobs_history_per_job;
 }
 
 int history_max_age_s() {
     return jobs_history_max_age;
+}
+
+long max_payload_bytes() {
+    return static_cast<long>(jobs_max_payload_size) * 1024L;
 }
 
 int history_failed_max_age_s() {

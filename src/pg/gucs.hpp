@@ -36,6 +36,12 @@ int default_timeout_ms();
 // jobs.cancel_grace_period, in milliseconds: how long an SQL run may go on
 // after its timeout or jobs.cancel before its worker process is ended.
 int cancel_grace_period_ms();
+// jobs.max_running_per_owner: SQL workers one owner may hold (-1: automatic,
+// see running_per_owner_limit in core/worker_demand.hpp).
+int max_running_per_owner();
+
+// jobs.max_timeout, in seconds: the longest timeout a run may have (0: no limit).
+int max_timeout_s();
 
 // jobs.history_per_job: finished runs kept per job (0: no limit).
 int history_per_job();
@@ -47,5 +53,8 @@ int history_max_age_s();
 // crashed runs like the others; otherwise they are kept this long (0:
 // forever) and not counted by jobs.history_per_job.
 int history_failed_max_age_s();
+
+// jobs.max_payload_size, in bytes: the largest payload or HTTP body (as jsonb).
+long max_payload_bytes();
 
 }  // namespace pg_jobs::pg

@@ -23,9 +23,11 @@ namespace {
 // The context is the body of every request: what the service needs to know
 // which run this is (camelCase, as JSON APIs spell it).
 constexpr const char* kClaimSql =
-    // Runs past their starting deadline are recorded skipped, not claimed.
+    // Runs past their starting deadline are recorded skipped, and runs with a
+    // payload or body beyond jobs.max_payload_size failed, not claimed.
     "WITH candidate AS ("
-    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
+    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL ", "
+    PG_JOBS_REFUSAL_COLUMN_SQL("(SELECT j.http_body FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id)")
     "  FROM jobs.job_execution AS q "
     "  WHERE q.status = 'queued' AND q.kind = 'http' "
     "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
@@ -35,10 +37,12 @@ constexpr const char* kClaimSql =
     "  FROM candidate AS c WHERE e.execution_id = c.execution_id "
     "  RETURNING e.*) "
     "SELECT c.execution_id, j.http_method, j.http_url, "
+    // Built only for a run that starts: a refused one's would not fit.
+    "  CASE WHEN c.status = 'running' THEN "
     "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
     "    'triggeredBy', c.triggered_by, 'triggeredByUser', c.triggered_by_user, "
     "    'scheduledFor', c.scheduled_for, 'attempt', c.attempt, 'config', j.http_body, "
-    "    'payload', c.payload)::text, "
+    "    'payload', c.payload)::text END, "
     "  (SELECT array_agg(h.key ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
     "  (SELECT array_agg(h.value ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
     "  (extract(epoch FROM coalesce(j.timeout, interval '30 seconds')) * 1000)::bigint, "
@@ -51,17 +55,20 @@ constexpr const char* kClaimSql =
     "a.id "
     "      WHERE r.retry_of IS NOT NULL) "
     "    SELECT min(id) FROM attempts) END, "
-    "  sec.names, sec.secret_values "
+    "  sec.names, sec.secret_values, "
+    // Runs recorded skipped or failed by the claim come back too, so the
+    // worker knows the batch was full.
+    "  c.status = 'running' "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
     // Only the job owner's secrets, only those its headers name; nothing is
-    // read for headers without a reference.
+    // read for headers without a reference (nor for a run that does not start).
     "LEFT JOIN LATERAL ("
     "  SELECT array_agg(x.name) AS names, array_agg(x.value) AS secret_values FROM jobs._secret AS x "
-    "  WHERE strpos(s.headers::text, '{{secret:') > 0 AND x.owner_id = " PG_JOBS_JOB_OWNER_ID_SQL
+    "  WHERE c.status = 'running' AND strpos(s.headers::text, '{{secret:') > 0 "
+    "    AND x.owner_id = " PG_JOBS_JOB_OWNER_ID_SQL
     "    AND strpos(s.headers::text, '{{secret:' || x.name || '}}') > 0) AS sec ON true "
-    "WHERE c.status = 'running' "
     "ORDER BY c.execution_id";
 
 constexpr const char* kRecordSql =
@@ -120,7 +127,7 @@ Datum text_array(const char* const* values, int count, bool* has_nulls, bool* nu
 
 }  // namespace
 
-int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
+int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended) {
     const int nest = begin_store_call();
     Oid types[1] = {INT4OID};
     Datum values[1] = {Int32GetDatum(limit)};
@@ -128,11 +135,17 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
     const int rows = static_cast<int>(SPI_processed);
     auto* runs =
         static_cast<ClaimedHttpRun*>(MemoryContextAllocZero(into, sizeof(ClaimedHttpRun) * Max(rows, 1)));
+    int started = 0;
+    *ended = 0;
     for (int i = 0; i < rows; ++i) {
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         bool is_null = false;
-        ClaimedHttpRun& run = runs[i];
+        if (!DatumGetBool(SPI_getbinval(tuple, desc, 11, &is_null))) {
+            ++*ended;  // skipped or failed at its claim
+            continue;
+        }
+        ClaimedHttpRun& run = runs[started++];
         run.execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
         run.method = copy_text(into, tuple, desc, 2);
         run.url = copy_text(into, tuple, desc, 3);
@@ -151,7 +164,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out) {
     }
     end_store_call(nest);
     *out = runs;
-    return rows;
+    return started;
 }
 
 uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {

@@ -27,8 +27,11 @@ struct ClaimedHttpRun {
 };
 
 // Marks up to `limit` queued HTTP runs 'running' (oldest first, SKIP
-// LOCKED) and returns them; *out is an array in `into`.
-int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out);
+// LOCKED) and returns them; *out is an array in `into`. *ended counts the
+// runs the claim recorded skipped (past their starting deadline) or failed
+// (payload beyond jobs.max_payload_size) instead: returned + *ended runs left
+// the queue.
+int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended);
 
 // How a run ended, in the columns of jobs.job_execution.
 struct HttpRunOutcome {

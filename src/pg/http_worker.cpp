@@ -292,15 +292,16 @@ bool add_headers(const ClaimedHttpRun& run, http::Request& request, std::vector<
 // --- The loop ---------------------------------------------------------------------
 
 // Claims up to `limit` runs and hands them to the engine; returns how many
-// were claimed (-1 after a database error).
+// left the queue, started or ended by the claim (-1 after a database error).
 int claim_and_submit(int limit) {
     ClaimedHttpRun* runs = nullptr;
     int claimed = 0;
+    int ended = 0;
     bool failed = false;
     try {
         call_pg([&] {
             start_transaction();
-            claimed = claim_http_runs(limit, loop_context, &runs);
+            claimed = claim_http_runs(limit, loop_context, &runs, &ended);
             commit_transaction();
         });
     } catch (const PgError& error) {
@@ -339,7 +340,7 @@ int claim_and_submit(int limit) {
             (*secrets_in_flight)[run.execution_id] = std::move(used);
         }
     }
-    return claimed;
+    return claimed + ended;
 }
 
 // Aborts the transfers jobs.cancel asked for (cancel_request.cpp). When

@@ -65,12 +65,18 @@ uint64 run_command_as_owner(const ClaimedRun& run) {
                         errhint("Remove the job with jobs.unschedule, or schedule it again as an existing "
                                 "role.")));
     }
-    Oid saved_user = InvalidOid;
-    int saved_security = 0;
-    GetUserIdAndSecContext(&saved_user, &saved_security);
-    // SECURITY_LOCAL_USERID_CHANGE: the command cannot SET ROLE back to us.
-    SetUserIdAndSecContext(owner, saved_security | SECURITY_LOCAL_USERID_CHANGE);
-    // Settings the command changes (SET, even without LOCAL) end with it.
+    // The worker is a session of the owner (sql_worker.cpp): the command
+    // runs, and later commits, as that role. A run of anyone else never
+    // reaches it; refuse one all the same rather than run it as the wrong role.
+    if (owner != GetSessionUserId() || owner != GetUserId()) {
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("job \"%s\" of role \"%s\" was handed to a worker of another role",
+                               run.job_name, run.owner),
+                        errhint("This is a bug in pg_jobs: the run did not start.")));
+    }
+    // Settings the command changes (SET, even without LOCAL) end with it, so
+    // the scheduler's statements after it see the session's own; the worker
+    // resets the session after the run anyway (clean_session).
     const int nest_level = NewGUCNestLevel();
     set_job_context(run.context_json);
     debug_query_string = run.command;
@@ -92,10 +98,11 @@ uint64 run_command_as_owner(const ClaimedRun& run) {
     }
 
     if (!command_committed()) {  // else the COMMIT already ended the nest level
-        AtEOXact_GUC(true, nest_level);
+        // false: undo every SET of the command, not only SET LOCAL (with
+        // true a plain SET would outlive the nest level, as at commit).
+        AtEOXact_GUC(false, nest_level);
     }
     clear_job_context();
-    SetUserIdAndSecContext(saved_user, saved_security);
     return rows;
 }
 
@@ -103,8 +110,15 @@ bool command_committed() {
     return MyProc->lxid != command_transaction;
 }
 
-void clean_session(bool reset_settings) {
+void clean_session() {
+    // As DISCARD ALL: portals first (closing one may run user code, as the
+    // owner), then the identity and every setting back to the session's
+    // defaults (the owner's own role settings included), then the rest.
     // (No LISTEN to undo: PostgreSQL refuses it in a background worker.)
+    PortalHashTableDeleteAll();  // cursors WITH HOLD
+    SetPGVariable("role", nullptr, false);
+    SetPGVariable("session_authorization", nullptr, false);
+    ResetAllOptions();
     Oid temp_namespace = InvalidOid;
     Oid temp_toast_namespace = InvalidOid;
     GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
@@ -112,11 +126,7 @@ void clean_session(bool reset_settings) {
         ResetTempTableNamespace();  // the namespace stays for the next run; its tables go
     }
     DropAllPreparedStatements();
-    PortalHashTableDeleteAll();  // cursors WITH HOLD
-    ResetSequenceCaches();       // currval / lastval
-    if (reset_settings) {
-        ResetAllOptions();
-    }
+    ResetSequenceCaches();  // currval / lastval
 }
 
 void release_session_locks() {

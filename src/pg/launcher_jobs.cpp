@@ -7,6 +7,7 @@
 #include "pg/gucs.hpp"
 #include "pg/launcher_job_loading.hpp"
 #include "pg/launcher_transaction.hpp"
+#include "pg/owner_access.hpp"
 #include "pg/remote_runs.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
@@ -23,6 +24,7 @@ extern "C" {
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
@@ -200,7 +202,8 @@ namespace {
 bool fail_runs_of_unusable_database(const char* database, Oid database_oid, uint64* failed) {
     if (!OidIsValid(database_oid)) {
         *failed += fail_queued_runs(
-            database, ERRCODE_UNDEFINED_DATABASE, psprintf("database \"%s\" does not exist", database),
+            database, InvalidOid, ERRCODE_UNDEFINED_DATABASE,
+            psprintf("database \"%s\" does not exist", database),
             "Point the job at an existing database with jobs.alter, or create the database.");
         return true;
     }
@@ -214,12 +217,33 @@ bool fail_runs_of_unusable_database(const char* database, Oid database_oid, uint
         return false;
     }
     *failed += fail_queued_runs(
-        database, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        database, InvalidOid, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
         psprintf("database \"%s\" does not accept connections", database),
         psprintf(
             "ALTER DATABASE %s ALLOW_CONNECTIONS true, or point the job at another database with jobs.alter.",
             quote_identifier(database)));
     return true;
+}
+
+// Fails the queued runs of `owner` in `database` when that role may not have
+// them run there now (dropped, no LOGIN, no CONNECT: owner_access.hpp), so
+// no worker is started only to fail at its connection; else fills `queue`.
+// In a transaction.
+bool fail_runs_of_refused_owner(const QueuedRuns& runs, Oid database_oid, RunQueue* queue, uint64* failed) {
+    const Oid owner_oid = runs.owner_oid;
+    OwnerAccess access{};
+    check_owner_access(owner_oid, runs.owner, database_oid, runs.database, &access);
+    if (!access.allowed) {
+        const uint64 count =
+            fail_queued_runs(runs.database, owner_oid, access.sqlstate, access.message, access.hint);
+        *failed += count;
+        ereport(LOG,
+                (errmsg("pg_jobs: failed %llu queued run(s) of role \"%s\" in database \"%s\": %s",
+                        static_cast<unsigned long long>(count), runs.owner, runs.database, access.message)));
+        return true;
+    }
+    *queue = RunQueue{database_oid, owner_oid, access.login_as_owner, access.may_start, runs.count};
+    return false;
 }
 
 }  // namespace
@@ -228,41 +252,44 @@ bool dispatch_queued_runs() {
     settle_remote_runs();
     SchedulerShared* shared = scheduler_shared();
     QueuedRuns* queued = nullptr;
-    Oid* database_oids = nullptr;
-    int databases = 0;
+    RunQueue* queues = nullptr;
+    int* sources = nullptr;  // queues[k] counts the runs of queued[sources[k]]
+    int usable = 0;
     uint64 failed = 0;
     MemoryContext caller = CurrentMemoryContext;
     run_in_transaction([&] {
-        // The list is used after the commit: not in the transaction's memory.
+        // The lists are used after the commit: not in the transaction's memory.
         MemoryContextSwitchTo(caller);
-        // More than jobs.max_workers queued in a database changes nothing below.
-        databases = queued_runs_by_database(shared->slot_count, &queued);
-        database_oids = static_cast<Oid*>(palloc(sizeof(Oid) * Max(databases, 1)));
-        for (int i = 0; i < databases; ++i) {
-            database_oids[i] = get_database_oid(queued[i].database, true);
-            if (fail_runs_of_unusable_database(queued[i].database, database_oids[i], &failed)) {
-                database_oids[i] = InvalidOid;
+        // More than jobs.max_workers queued for a pair changes nothing below.
+        const int pairs = queued_runs_by_pair(shared->slot_count, &queued);
+        queues = static_cast<RunQueue*>(palloc(sizeof(RunQueue) * Max(pairs, 1)));
+        sources = static_cast<int*>(palloc(sizeof(int) * Max(pairs, 1)));
+        for (int i = 0; i < pairs; ++i) {
+            const Oid database_oid = get_database_oid(queued[i].database, true);
+            if (fail_runs_of_unusable_database(queued[i].database, database_oid, &failed) ||
+                fail_runs_of_refused_owner(queued[i], database_oid, &queues[usable], &failed)) {
+                continue;
             }
+            sources[usable++] = i;
         }
     });
     if (failed > 0) {
         ConditionVariableBroadcast(&shared->run_finished);
     }
-    bool all_served = true;
-    for (int i = 0; i < databases; ++i) {
-        const Oid database_oid = database_oids[i];
-        if (!OidIsValid(database_oid)) {
-            continue;
-        }
-        const WorkerSupply supply = call_pg([&] { return provide_workers(database_oid, queued[i].count); });
-        if (supply == WorkerSupply::Starved) {
-            // Every slot is taken: free one held by an idle worker of a
-            // database without queued runs (it exits, and wakes us).
-            (void)retire_idle_worker(database_oids, databases);
-        }
-        all_served = all_served && supply == WorkerSupply::Enough;
-        if (database_oid != MyDatabaseId) {
-            hand_out_remote_runs(database_oid, queued[i].database, queued[i].count);
+    Starved starved{0, 0, 0};
+    const WorkerSupply supply = call_pg([&] { return provide_workers(queues, usable, &starved); });
+    if (starved.pairs > 0 || starved.uncovered_runs > 0) {
+        // Every slot is taken: free some, idle workers of pairs without
+        // queued runs first, else from the owner holding the most (they exit,
+        // and wake us).
+        call_pg([&] { retire_workers(queues, usable, starved); });
+    }
+    bool all_served = supply == WorkerSupply::Enough;
+    for (int k = 0; k < usable; ++k) {
+        if (queues[k].database_oid != MyDatabaseId) {
+            const QueuedRuns& runs = queued[sources[k]];
+            hand_out_remote_runs(queues[k].database_oid, queues[k].owner_oid, runs.database, runs.owner,
+                                 runs.count);
         }
     }
     bool http_queued = false;

@@ -26,9 +26,11 @@ uint64 recover_lost_runs();
 // at launcher start and when a worker exit is noticed).
 uint64 recover_stuck_runs();
 
-// Wakes or starts workers for the databases with queued runs, and fails the
-// runs of databases no worker can serve. Returns false when workers were
-// needed but could not be started (try again soon).
+// Wakes or starts workers for the (database, owner) pairs with queued runs,
+// fairly across owners (worker_pool.hpp), and fails the runs no worker can
+// serve: of databases gone or closed, and of owners who may not log in or
+// connect there (owner_access.hpp). Returns false when workers were needed
+// but could not be started (try again soon).
 bool dispatch_queued_runs();
 
 }  // namespace pg_jobs::pg

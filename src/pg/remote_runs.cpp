@@ -167,7 +167,8 @@ void settle_remote_runs() {
     }
 }
 
-void hand_out_remote_runs(Oid database_oid, const char* database, int64 queued) {
+void hand_out_remote_runs(Oid database_oid, Oid owner_oid, const char* database, const char* owner,
+                          int64 queued) {
     SchedulerShared* shared = scheduler_shared();
     MemoryContext caller = CurrentMemoryContext;
     auto* chosen = static_cast<int*>(call_pg([&] { return palloc(sizeof(int) * shared->slot_count); }));
@@ -178,7 +179,7 @@ void hand_out_remote_runs(Oid database_oid, const char* database, int64 queued) 
     for (int i = 0; i < shared->slot_count && count < queued; ++i) {
         WorkerSlot& slot = shared->slots[i];
         if (slot.state == SlotState::Running && slot.remote && slot.database_oid == database_oid &&
-            slot.idle && !slot.exit_requested && slot.latch != nullptr &&
+            slot.owner_oid == owner_oid && slot.idle && !slot.exit_requested && slot.latch != nullptr &&
             slot.mailbox.state == MailboxState::Empty) {
             slot.mailbox.state = MailboxState::Claiming;
             slot.mailbox.execution_id = 0;
@@ -198,7 +199,7 @@ void hand_out_remote_runs(Oid database_oid, const char* database, int64 queued) 
     run_in_transaction([&] {
         for (; claimed < count; ++claimed) {
             RunMailbox& box = shared->slots[chosen[claimed]].mailbox;
-            if (!claim_next_run(caller, database, box.worker_pid, &runs[claimed])) {
+            if (!claim_next_run(caller, database, owner_oid, box.worker_pid, &runs[claimed])) {
                 break;
             }
             LWLockAcquire(shared->lock, LW_EXCLUSIVE);

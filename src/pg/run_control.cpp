@@ -154,6 +154,9 @@ void withdraw_run() {
 void begin_run(int64 execution_id, int64 timeout_ms) {
     current_run = execution_id;
     current_timeout_ms = timeout_ms > 0 ? timeout_ms : default_timeout_ms();
+    if (max_timeout_s() > 0) {  // a job defined before jobs.max_timeout was lowered
+        current_timeout_ms = Min(current_timeout_ms, static_cast<int64>(max_timeout_s()) * 1000);
+    }
     timed_out = false;
     cancelled = false;
     interrupted_at = 0;

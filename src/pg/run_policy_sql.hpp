@@ -10,6 +10,10 @@
 //    when a worker would start it, is recorded 'skipped'.
 //  - max_runs and one-shot jobs (run_at): the job disables itself in the
 //    transaction that queues its last run, and tells the launcher's agenda.
+//  - skipped fire times: consecutive ones of a job share one 'skipped' row
+//    (skipped_count), so a job that cannot keep up writes no row a second.
+//  - jobs.max_payload_size: a queued run whose payload (or HTTP body) is
+//    larger fails at its claim, alone, before its context is built.
 #pragma once
 
 namespace pg_jobs::pg {
@@ -60,14 +64,50 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "               due.running + due.waiting, due.max_concurrent) "
     "    END AS skip_reason "
     "  FROM due), "
+    // Skipped fire times are one row per run of them: a job whose due times
+    // in this batch are all skipped gets one row with their count, or adds
+    // them to its latest row if that is a skipped one already (a job
+    // skipping every second of a long run writes one row, not one a second).
+    // (Only skipped rows are looked at: a burst of due runs pays nothing.)
+    "skips AS ("
+    "  SELECT DISTINCT ON (d.job_id) d.*, count(*) OVER (PARTITION BY d.job_id)::integer AS n, "
+    "    d.fire_time AS last_time, d.skip_reason AS reason "
+    "  FROM decided AS d WHERE NOT d.over_limit AND d.skip_reason IS NOT NULL "
+    "    AND NOT EXISTS (SELECT FROM decided AS o WHERE o.job_id = d.job_id AND NOT o.over_limit "
+    "      AND o.skip_reason IS NULL) "
+    "  ORDER BY d.job_id, d.fire_time DESC), "
+    "skip_rows AS ("
+    "  SELECT s.*, coalesce(l.status = 'skipped' AND l.triggered_by = 'schedule', false) AS add_to_last, "
+    "    l.execution_id AS last_id "
+    "  FROM skips AS s "
+    "  LEFT JOIN LATERAL (SELECT r.execution_id, r.status, r.triggered_by FROM jobs.job_execution AS r "
+    "    WHERE r.job_id = s.job_id ORDER BY r.execution_id DESC LIMIT 1) AS l ON true "
+    // A fire time recorded already (queued again after a launcher crash).
+    "  WHERE NOT EXISTS (SELECT FROM jobs.job_execution AS x WHERE x.job_id = s.job_id "
+    "    AND x.triggered_by = 'schedule' AND x.scheduled_for = s.last_time)), "
+    "coalesced AS ("
+    "  UPDATE jobs.job_execution AS r "
+    "  SET skipped_count = coalesce(r.skipped_count, 1) + s.n, scheduled_for = s.last_time, "
+    "    finished_at = clock_timestamp(), error = s.reason "
+    "  FROM skip_rows AS s WHERE s.add_to_last AND r.execution_id = s.last_id AND r.status = 'skipped' "
+    "  RETURNING r.execution_id), "
     "inserted AS ("
     "  INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, "
-    "    triggered_by, scheduled_for, status, finished_at, error) "
-    "  SELECT d.job_id, d.job_name, d.owner, pg_get_userbyid(d.owner), d.database, d.command, d.kind, "
-    "    'schedule', d.fire_time, "
-    "    CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
-    "    CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason "
-    "  FROM decided AS d WHERE NOT d.over_limit ORDER BY d.fire_time, d.job_id "  // catch-ups: oldest first
+    "    triggered_by, scheduled_for, status, finished_at, error, skipped_count) "
+    "  SELECT * FROM ("
+    "    SELECT d.job_id, d.job_name, d.owner, pg_get_userbyid(d.owner), d.database, d.command, d.kind, "
+    "      'schedule', d.fire_time, "
+    "      CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
+    "      CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason, "
+    "      CASE WHEN d.skip_reason IS NOT NULL THEN 1 END "
+    "    FROM decided AS d "
+    "    WHERE NOT d.over_limit AND NOT EXISTS (SELECT FROM skips AS s WHERE s.job_id = d.job_id) "
+    "    UNION ALL "
+    "    SELECT s.job_id, s.job_name, s.owner, pg_get_userbyid(s.owner), s.database, s.command, s.kind, "
+    "      'schedule', s.last_time, 'skipped', clock_timestamp(), s.reason, s.n "
+    "    FROM skip_rows AS s WHERE NOT s.add_to_last) AS u(job_id, job_name, owner, owner_name, database, "
+    "      command, kind, triggered_by, scheduled_for, status, finished_at, error, skipped_count) "
+    "  ORDER BY u.scheduled_for, u.job_id "  // catch-ups: oldest first
     "  ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING "
     "  RETURNING execution_id, job_id, status), "
     // overlap replace: the job's unfinished runs make way for the new one
@@ -140,18 +180,27 @@ inline constexpr const char* kExpireOneShotsSql =
     "  (SELECT h.owner_name FROM jobs.job_execution AS h WHERE h.job_id = q.job_id AND h.owner = q.owner " \
     "     AND h.owner_name NOT LIKE 'unknown (OID=%' ORDER BY h.execution_id DESC LIMIT 1) "               \
     "END AS last_owner_name"
+// Why queued run `q` cannot start at all (jobs._payload_refusal: a payload
+// or HTTP body, the SQL expression `config`, larger than
+// jobs.max_payload_size), as column "refusal" of the candidate `c`; NULL if
+// it can. Such a run fails alone instead of making the claim fail.
+#define PG_JOBS_REFUSAL_COLUMN_SQL(config) "jobs._payload_refusal(q.payload, " config ") AS refusal"
 // Whether claimed run `e` is past that deadline.
 #define PG_JOBS_LATE_SQL "(c.deadline IS NOT NULL AND clock_timestamp() > e.scheduled_for + c.deadline)"
-// Whether claimed run `e` does not start: too late, or its owner is gone.
-#define PG_JOBS_NOT_STARTED_SQL "(" PG_JOBS_LATE_SQL " OR c.owner_gone)"
+// Whether claimed run `e` does not start: too late, its owner is gone, or
+// its payload is refused.
+#define PG_JOBS_NOT_STARTED_SQL "(" PG_JOBS_LATE_SQL " OR c.owner_gone OR c.refusal IS NOT NULL)"
 // Whether it fails because its owner is gone.
 #define PG_JOBS_OWNER_GONE_SQL "(c.owner_gone AND NOT " PG_JOBS_LATE_SQL ")"
+// Whether it fails because its payload is refused (said after the others).
+#define PG_JOBS_REFUSED_SQL "(c.refusal IS NOT NULL AND NOT c.owner_gone AND NOT " PG_JOBS_LATE_SQL ")"
 // The SET clause of a claim of run `e` by `worker_pid` (an SQL expression):
 // 'running'; or 'skipped' with the reason when it is too late to start;
-// or 'failed' (42704) when its owner no longer exists.
+// or 'failed' when its owner no longer exists (42704) or its payload is
+// larger than jobs.max_payload_size (54000).
 #define PG_JOBS_CLAIM_SET_SQL(worker_pid)                                                                    \
     "status = CASE WHEN " PG_JOBS_LATE_SQL                                                                   \
-    " THEN 'skipped' WHEN c.owner_gone THEN 'failed' "                                                       \
+    " THEN 'skipped' WHEN c.owner_gone OR c.refusal IS NOT NULL THEN 'failed' "                              \
     "ELSE 'running' END, "                                                                                   \
     "started_at = CASE WHEN " PG_JOBS_NOT_STARTED_SQL                                                        \
     " THEN NULL ELSE clock_timestamp() END, "                                                                \
@@ -159,13 +208,16 @@ inline constexpr const char* kExpireOneShotsSql =
     " THEN clock_timestamp() END, "                                                                          \
     "worker_pid = CASE WHEN " PG_JOBS_NOT_STARTED_SQL " THEN NULL ELSE " worker_pid                          \
     " END, "                                                                                                 \
+    "skipped_count = CASE WHEN " PG_JOBS_LATE_SQL                                                            \
+    " THEN 1 END, "                                                                                          \
     "error = CASE WHEN " PG_JOBS_LATE_SQL                                                                    \
     " THEN format('skipped: missed its starting deadline of %s "                                             \
     "(scheduled for %s, no worker was free in time)', c.deadline, e.scheduled_for) "                         \
     "WHEN c.owner_gone THEN format('the owner of job \"%s\" no longer exists (role OID %s%s)', e.job_name, " \
-    "  e.owner::oid, ', last known as \"' || c.last_owner_name || '\"') END, "                               \
-    "sqlstate = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                           \
-    " THEN '42704' ELSE e.sqlstate END, "                                                                    \
+    "  e.owner::oid, ', last known as \"' || c.last_owner_name || '\"') "                                    \
+    "WHEN c.refusal IS NOT NULL THEN c.refusal END, "                                                        \
+    "sqlstate = CASE WHEN " PG_JOBS_OWNER_GONE_SQL " THEN '42704' WHEN " PG_JOBS_REFUSED_SQL                 \
+    " THEN '54000' ELSE e.sqlstate END, "                                                                    \
     "error_detail = CASE WHEN " PG_JOBS_OWNER_GONE_SQL                                                       \
     " THEN 'The role was dropped from another database "                                                     \
     "than jobs.database, where its jobs stayed. A superuser can remove the job with "                        \

@@ -28,13 +28,17 @@ struct WorkerSlot {
     SlotState state;
     uint32 generation;  // bumped on each reservation, so a late worker sees it lost the slot
     pid_t pid;
+    // The (database, owner) pair the worker serves for its whole life: it
+    // is connected to that database as that role, and runs nobody else's runs.
     Oid database_oid;
+    Oid owner_oid;
     bool idle;     // waiting on its latch for work
     Latch* latch;  // the worker's process latch (shared memory, stays valid)
     // Connected to another database than jobs.database: gets its runs
     // through `mailbox` instead of claiming them itself.
     bool remote;
-    // The launcher wants the slot for another database: exit when idle.
+    // The launcher wants the slot for another (database, owner) pair: exit
+    // once idle, or after the run in progress.
     bool exit_requested;
     // Outlives the worker: a slot is reused only once its mailbox is Empty.
     RunMailbox mailbox;

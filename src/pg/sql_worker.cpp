@@ -1,6 +1,16 @@
-// An SQL worker process, in one of two modes:
-//  - in jobs.database it claims queued runs of its database one at a time
-//    and runs each as its owner, with the run's effects and its 'succeeded'
+// An SQL worker process. It serves one (database, owner) pair for its whole
+// life: it connects to that database as that role, like a login session of
+// the owner (session_user and current_user are the owner, the role's
+// ALTER ROLE ... SET settings apply), and runs that owner's runs only. So
+// everything a run does, up to and including its commit (deferred
+// triggers, WITH HOLD cursors filled at commit, pre-commit callbacks,
+// portal cleanup), runs with the owner's rights, and no session state can
+// pass from one owner's job to another's. Only the scheduler's own
+// bookkeeping (claiming a run, recording its end) switches to the bootstrap
+// superuser, around those statements alone (as_scheduler), and back before
+// anything else runs. It works in one of two modes:
+//  - in jobs.database it claims its owner's queued runs of its database one
+//    at a time and runs each, with the run's effects and its 'succeeded'
 //    mark in one transaction;
 //  - in another database ("remote") it cannot see jobs.job_execution: the
 //    launcher claims a run for it and hands it over through the slot's
@@ -8,7 +18,7 @@
 //    and posts the outcome for the launcher to record.
 // Persistent: it waits on its latch between runs, leaves its session clean
 // after each one, and exits after jobs.worker_idle_timeout without work (or
-// sooner when the launcher needs its slot for another database).
+// sooner when the launcher needs its slot for another (database, owner) pair).
 //
 // Error handling: every PostgreSQL call that can fail while this file's C++
 // frames are on the stack goes through call_pg (guard.hpp), which turns the
@@ -27,6 +37,7 @@
 #include "pg/gucs.hpp"
 #include "pg/job_context.hpp"
 #include "pg/job_runner.hpp"
+#include "pg/owner_access.hpp"
 #include "pg/run_control.hpp"
 #include "pg/run_details.hpp"
 #include "pg/shmem.hpp"
@@ -34,6 +45,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -42,6 +54,7 @@ extern "C" {
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "tcop/tcopprot.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -55,9 +68,10 @@ namespace {
 constexpr long kHandoverRecheckMs = 1000;
 
 int my_slot = -1;
-Oid worker_user = InvalidOid;  // the bootstrap superuser the worker connected as
+Oid worker_user = InvalidOid;  // the job owner the worker serves (its session user)
 uint32 my_generation = 0;
 const char* my_database = nullptr;  // name, for claims (TopMemoryContext)
+const char* my_owner = nullptr;     // the owner's name, for claims (TopMemoryContext)
 MemoryContext run_context = nullptr;
 
 // The run whose command is executing, for record_open_run_at_exit.
@@ -135,6 +149,21 @@ bool exit_requested() {
     return requested;
 }
 
+// Runs `body` (PostgreSQL calls: inside call_pg) as the bootstrap superuser,
+// which may read and write the scheduler's tables, then becomes the owner
+// again. SECURITY_LOCAL_USERID_CHANGE: nothing in between can SET ROLE.
+// Only the scheduler's own statements run in between, never job code; an
+// error leaves the switch for the abort to undo (abort_transaction).
+template <typename Body>
+void as_scheduler(Body&& body) {
+    Oid user = InvalidOid;
+    int security = 0;
+    GetUserIdAndSecContext(&user, &security);
+    SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, security | SECURITY_LOCAL_USERID_CHANGE);
+    body();
+    SetUserIdAndSecContext(user, security);
+}
+
 void start_transaction() {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
@@ -149,8 +178,8 @@ void commit_transaction() {
     MemoryContextSwitchTo(run_context);
 }
 
-// Abort restores the user the transaction started with, which after a
-// procedure's COMMIT is the job's owner: go back to the worker's own.
+// Abort restores the user the transaction started with; make sure it is
+// the owner with no security restriction, whatever the error interrupted.
 void abort_transaction() {
     AbortCurrentTransaction();
     SetUserIdAndSecContext(worker_user, 0);
@@ -170,18 +199,23 @@ void log_failed_run(const ClaimedRun& run, const ErrorData* failure) {
                          failure->message != nullptr ? failure->message : "error")));
 }
 
-// After every run, success or not: the next job (maybe another owner's)
-// starts from a clean session. False if that failed; the worker then exits
-// rather than run a job in a session it could not clean.
-bool reset_session(bool reset_settings) {
+// After every run, success or not: the next run starts from a clean
+// session, as after DISCARD ALL. False if that failed (or the session is no
+// longer the owner's); the worker then exits rather than run a job in a
+// session it could not clean.
+bool reset_session() {
     bool clean = true;
     try {
         call_pg([&] {
             start_transaction();
-            clean_session(reset_settings);
+            clean_session();
             commit_transaction();
             release_session_locks();
         });
+        if (GetSessionUserId() != worker_user || GetUserId() != worker_user) {
+            ereport(LOG, (errmsg("pg_jobs worker: the session is no longer the job owner's; exiting")));
+            clean = false;
+        }
     } catch (const PgError& error) {
         log_caught_error(error.data(), "could not clean the session after a run; exiting");
         clean = false;
@@ -254,6 +288,41 @@ RunEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
     return interruption_ending(run, why, detail);
 }
 
+// Connects to the pair's database as its owner, as a login session would
+// (so the role's own settings apply too). PostgreSQL 15 lets no process
+// connect as a role without LOGIN; the launcher starts a worker that way
+// only for superusers, so such an owner's worker connects as the bootstrap
+// superuser and takes the owner's identity for the whole session (session
+// authorization, kept through RESET): superuser to superuser, nothing gained.
+void connect_as_owner(const WorkerStartInfo& info) {
+    if (info.login_as_owner) {
+        BackgroundWorkerInitializeConnectionByOid(info.database_oid, info.owner_oid, 0);
+    } else {
+        BackgroundWorkerInitializeConnectionByOid(info.database_oid, InvalidOid, 0);
+    }
+    StartTransactionCommand();
+    const char* owner = GetUserNameFromId(info.owner_oid, false);
+    if (GetSessionUserId() != info.owner_oid) {
+        if (!superuser_arg(info.owner_oid)) {
+            ereport(FATAL, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("pg_jobs worker: role \"%s\" is not permitted to log in", owner)));
+        }
+        SetConfigOption("session_authorization", owner, PGC_SUSET, PGC_S_OVERRIDE);
+    }
+    my_owner = MemoryContextStrdup(TopMemoryContext, owner);
+    CommitTransactionCommand();
+    worker_user = info.owner_oid;
+}
+
+// Whether the owner may still have runs run here (see owner_access.hpp): a
+// role that lost LOGIN or CONNECT since the worker connected gets nothing
+// more run. In a transaction.
+bool owner_may_still_run() {
+    OwnerAccess access{};
+    check_owner_access(worker_user, my_owner, MyDatabaseId, my_database, &access);
+    return access.allowed;
+}
+
 // --- Runs in jobs.database -------------------------------------------------------
 
 // Records how the run ended; a failure to record is logged (the launcher
@@ -263,7 +332,7 @@ void record_failure_in_new_transaction(const ClaimedRun& run, ErrorData* error, 
     try {
         call_pg([&] {
             start_transaction();
-            record_ending(describe_ending(run, error, why));
+            as_scheduler([&] { record_ending(describe_ending(run, error, why)); });
             commit_transaction();
         });
     } catch (const PgError& record_error) {
@@ -278,16 +347,16 @@ void record_failure_in_new_transaction(const ClaimedRun& run, ErrorData* error, 
 // Returns false when the session could not be cleaned afterwards.
 bool execute_local_run(const ClaimedRun& run) {
     ErrorData* failure = nullptr;
-    bool reset_settings = false;
     open_run = OpenRun{&run, false, PG_SQL_ASCII, GetCurrentTimestamp()};
     begin_run(run.execution_id, run.timeout_ms);
     try {
         call_pg([&] {
             start_transaction();
             const uint64 rows = run_command_as_owner(run);
-            reset_settings = command_committed();
             check_run_not_stopped();
-            record_success(run.execution_id, rows);
+            as_scheduler([&] { record_success(run.execution_id, rows); });
+            // As the owner: what the job deferred to its commit runs with
+            // the owner's rights, and commits with its 'succeeded' mark.
             commit_transaction();
             open_run.run = nullptr;  // succeeded: nothing left to record at exit
         });
@@ -299,8 +368,7 @@ bool execute_local_run(const ClaimedRun& run) {
     clear_job_context();
     debug_query_string = nullptr;
     if (failure != nullptr) {
-        reset_settings = reset_settings || command_committed();
-        // Undoes the command's effects, the owner switch and its settings.
+        // Undoes the command's effects and its settings.
         abort_transaction();
         log_failed_run(run, failure);
         record_failure_in_new_transaction(run, failure, why);
@@ -309,7 +377,7 @@ bool execute_local_run(const ClaimedRun& run) {
     if (shutdown_requested()) {
         proc_exit(0);  // the server is stopping: no need to clean the session
     }
-    const bool clean = reset_session(reset_settings);
+    const bool clean = reset_session();
     pgstat_report_activity(STATE_IDLE, nullptr);
     ConditionVariableBroadcast(&scheduler_shared()->run_finished);
     return clean;
@@ -323,10 +391,16 @@ Claim work_once() {
     ClaimedRun run{};
     bool claimed = false;
     bool failed = false;
+    bool leaving = false;
     try {
         call_pg([&] {
             start_transaction();
-            claimed = claim_next_run(run_context, my_database, MyProcPid, &run);
+            if (!owner_may_still_run()) {
+                leaving = true;
+            } else {
+                as_scheduler(
+                    [&] { claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run); });
+            }
             if (claimed) {
                 publish_run(run.execution_id);  // before the commit: jobs.cancel finds it from then on
             }
@@ -340,6 +414,9 @@ Claim work_once() {
         abort_transaction();
         withdraw_run();
         return Claim::Error;
+    }
+    if (leaving) {
+        return Claim::Error;  // the launcher fails the owner's runs with the reason
     }
     if (!claimed) {
         return Claim::Nothing;
@@ -368,11 +445,15 @@ void serve_local_runs() {
         const Claim claim = work_once();
         if (claim == Claim::Ran) {
             last_work = GetCurrentTimestamp();
+            if (exit_requested()) {
+                proc_exit(0);  // the launcher gives the slot to an owner whose runs wait
+            }
             continue;  // more may be queued: claim again before sleeping
         }
         if (claim == Claim::Error) {
-            // The tables are unusable (extension dropped, say): leave; the
-            // launcher starts workers again once runs are queued.
+            // The tables are unusable (extension dropped, say), or the owner
+            // may no longer log in or connect here: leave; the launcher
+            // starts workers again once runs are queued (or fails them).
             proc_exit(0);
         }
         const long timeout_ms = idle_ms_left(last_work);
@@ -507,7 +588,6 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     const TimestampTz started_at = GetCurrentTimestamp();
     ErrorData* failure = nullptr;
     uint64 rows = 0;
-    bool reset_settings = false;
     open_run = OpenRun{&run, true, encoding, started_at};
     begin_run(run.execution_id, run.timeout_ms);
     try {
@@ -515,9 +595,8 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
             start_transaction();
             convert_run_text(&run, encoding);
             rows = run_command_as_owner(run);
-            reset_settings = command_committed();
             check_run_not_stopped();
-            commit_transaction();
+            commit_transaction();  // as the owner (see execute_local_run)
         });
     } catch (const PgError& error) {
         failure = error.data();
@@ -530,7 +609,6 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     RunEnding ending{};
     RunOutcome outcome = RunOutcome::Succeeded;
     if (failure != nullptr) {
-        reset_settings = reset_settings || command_committed();
         abort_transaction();
         log_failed_run(run, failure);
         try {
@@ -543,7 +621,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
         outcome = timed_out ? RunOutcome::TimedOut : cancelled ? RunOutcome::Cancelled : RunOutcome::Failed;
     }
     // Before posting: once the run shows as finished, its session locks are gone.
-    const bool clean = shutdown_requested() || reset_session(reset_settings);
+    const bool clean = shutdown_requested() || reset_session();
     post_outcome(PostedOutcome{outcome, started_at, finished_at, static_cast<int64>(rows),
                                failure != nullptr ? &ending : nullptr, encoding});
     withdraw_run();
@@ -644,7 +722,7 @@ void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
                                        open_run.encoding});
         } else {
             start_transaction();
-            record_ending(ending);
+            as_scheduler([&] { record_ending(ending); });
             commit_transaction();
             ConditionVariableBroadcast(&scheduler_shared()->run_finished);
         }
@@ -667,8 +745,7 @@ void pg_jobs_sql_worker_main(Datum slot_index) {
     if (!attach_slot(DatumGetInt32(slot_index), info)) {
         proc_exit(0);  // the launcher gave the slot away meanwhile
     }
-    BackgroundWorkerInitializeConnectionByOid(info.database_oid, InvalidOid, 0);
-    worker_user = GetUserId();
+    connect_as_owner(info);
     // After InitPostgres's own callbacks, so it runs before they abort the
     // transaction and leave the database.
     before_shmem_exit(record_open_run_at_exit, 0);

@@ -2,6 +2,7 @@
 #include "core/worker_demand.hpp"
 #include "pg/worker_pool.hpp"
 
+#include "pg/gucs.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -44,7 +45,8 @@ void free_slot_if(SchedulerShared* shared, int index, uint32 generation, SlotSta
     }
 }
 
-bool start_worker(SchedulerShared* shared, Oid database_oid) {
+bool start_worker(SchedulerShared* shared, const RunQueue& queue) {
+    const Oid database_oid = queue.database_oid;
     LocalSlot* locals = local_slot_array(shared);
     int index = -1;
     uint32 generation = 0;
@@ -57,6 +59,7 @@ bool start_worker(SchedulerShared* shared, Oid database_oid) {
             slot.state = SlotState::Starting;
             slot.generation += 1;
             slot.database_oid = database_oid;
+            slot.owner_oid = queue.owner_oid;
             slot.pid = 0;
             slot.idle = false;
             slot.latch = nullptr;
@@ -82,7 +85,7 @@ bool start_worker(SchedulerShared* shared, Oid database_oid) {
     snprintf(worker.bgw_type, BGW_MAXLEN, "pg_jobs worker");
     worker.bgw_main_arg = Int32GetDatum(index);
     worker.bgw_notify_pid = MyProcPid;
-    const WorkerStartInfo info{generation, database_oid, remote};
+    const WorkerStartInfo info{generation, database_oid, queue.owner_oid, remote, queue.login_as_owner};
     static_assert(sizeof(info) <= BGW_EXTRALEN);
     memcpy(worker.bgw_extra, &info, sizeof(info));
 
@@ -156,10 +159,45 @@ bool reap_exited_workers() {
     return any_exited;
 }
 
-WorkerSupply provide_workers(Oid database_oid, int64 queued) {
+namespace {
+
+bool serves(const WorkerSlot& slot, const RunQueue& queue) {
+    return slot.database_oid == queue.database_oid && slot.owner_oid == queue.owner_oid;
+}
+
+// The index of `owner` in `owners` (count entries), or -1.
+int owner_index(const Oid* owners, int count, Oid owner) {
+    for (int i = 0; i < count; ++i) {
+        if (owners[i] == owner) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+}  // namespace
+
+WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved) {
     SchedulerShared* shared = scheduler_shared();
-    int workers_here = 0;
-    int available_here = 0;  // starting, or idle: they take queued runs now
+    *starved = Starved{0, 0, 0};
+    if (count == 0) {
+        return WorkerSupply::Enough;
+    }
+    // Allocated before taking the lock: no palloc may fail while it is held.
+    auto* demand = static_cast<QueueDemand*>(palloc0(sizeof(QueueDemand) * count));
+    auto* workers_here = static_cast<int*>(palloc0(sizeof(int) * count));
+    auto* starts = static_cast<int*>(palloc0(sizeof(int) * count));
+    auto* owners = static_cast<Oid*>(palloc0(sizeof(Oid) * count));
+    auto* owner_workers = static_cast<int*>(palloc0(sizeof(int) * count));
+    int owner_count = 0;
+    for (int q = 0; q < count; ++q) {
+        int owner = owner_index(owners, owner_count, queues[q].owner_oid);
+        if (owner < 0) {
+            owner = owner_count++;
+            owners[owner] = queues[q].owner_oid;
+        }
+        demand[q] = QueueDemand{owner, queues[q].queued, 0, queues[q].may_start};
+    }
     int workers_total = 0;
     LWLockAcquire(shared->lock, LW_SHARED);
     for (int i = 0; i < shared->slot_count; ++i) {
@@ -170,30 +208,53 @@ WorkerSupply provide_workers(Oid database_oid, int64 queued) {
             continue;
         }
         ++workers_total;
-        if (slot.database_oid != database_oid) {
-            continue;
+        const int owner = owner_index(owners, owner_count, slot.owner_oid);
+        if (owner >= 0) {
+            ++owner_workers[owner];  // leaving ones too: their slot is not free yet
         }
-        ++workers_here;
-        if (slot.state == SlotState::Starting || (slot.idle && !slot.exit_requested)) {
-            ++available_here;
-        }
-        // Busy ones simply claim again after their run; a worker in another
-        // database waits for the launcher instead.
-        if (slot.state == SlotState::Running && slot.latch != nullptr && !slot.remote) {
-            SetLatch(slot.latch);
+        for (int q = 0; q < count; ++q) {
+            if (!serves(slot, queues[q])) {
+                continue;
+            }
+            ++workers_here[q];
+            if (slot.state == SlotState::Starting || (slot.idle && !slot.exit_requested)) {
+                ++demand[q].workers_available;
+            }
+            // Busy ones simply claim again after their run; a worker in
+            // another database waits for the launcher instead.
+            if (slot.state == SlotState::Running && slot.latch != nullptr && !slot.remote) {
+                SetLatch(slot.latch);
+            }
         }
     }
     LWLockRelease(shared->lock);
 
     // Busy workers do not count: a run queued behind a long one starts in a
     // free slot instead of waiting for it.
-    const int wanted = workers_to_start(queued, available_here, workers_total, shared->slot_count);
-    for (int i = 0; i < wanted; ++i) {
-        if (!start_worker(shared, database_oid)) {
-            return WorkerSupply::Retry;
+    const int limit = running_per_owner_limit(max_running_per_owner(), shared->slot_count);
+    const int free_slots = Max(shared->slot_count - workers_total, 0);
+    (void)plan_worker_starts(demand, count, owner_workers, limit, free_slots, starts);
+    for (int q = 0; q < count; ++q) {
+        for (int k = 0; k < starts[q]; ++k) {
+            if (!start_worker(shared, queues[q])) {
+                return WorkerSupply::Retry;
+            }
+        }
+        // Runs, no worker, none coming: every slot is taken, or the owner's
+        // workers are elsewhere (maybe idle in another database).
+        const bool under_limit = owner_workers[demand[q].owner] < limit;
+        if (queues[q].queued > 0 && workers_here[q] == 0 && starts[q] == 0 && queues[q].may_start) {
+            ++starved->pairs;
+            starved->under_limit += under_limit ? 1 : 0;
+        }
+        // Runs an idle worker of another pair could make room for.
+        const int64 uncovered = queues[q].queued - demand[q].workers_available - starts[q];
+        if (uncovered > 0 && queues[q].may_start && under_limit) {
+            starved->uncovered_runs +=
+                static_cast<int>(Min(uncovered, static_cast<int64>(shared->slot_count)));
         }
     }
-    return wanted == 0 && workers_here == 0 && queued > 0 ? WorkerSupply::Starved : WorkerSupply::Enough;
+    return starved->pairs > 0 ? WorkerSupply::Starved : WorkerSupply::Enough;
 }
 
 void wake_idle_workers(Oid database_oid) {
@@ -209,28 +270,81 @@ void wake_idle_workers(Oid database_oid) {
     LWLockRelease(shared->lock);
 }
 
-bool retire_idle_worker(const Oid* busy, int busy_count) {
+namespace {
+
+bool leavable(const WorkerSlot& slot) {
+    return slot.state == SlotState::Running && !slot.exit_requested && slot.latch != nullptr;
+}
+
+void ask_to_exit(WorkerSlot& slot) {
+    slot.exit_requested = true;
+    SetLatch(slot.latch);
+}
+
+}  // namespace
+
+void retire_workers(const RunQueue* queues, int queue_count, const Starved& starved) {
     SchedulerShared* shared = scheduler_shared();
-    bool retired = false;
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-    for (int i = 0; i < shared->slot_count && !retired; ++i) {
+    int leaving = 0;
+    for (int i = 0; i < shared->slot_count; ++i) {
+        const WorkerSlot& slot = shared->slots[i];
+        if (slot.state != SlotState::Free && slot.exit_requested) {
+            ++leaving;
+        }
+    }
+    // First idle workers of pairs without queued runs: they leave at once.
+    int needed = Max(starved.pairs, starved.uncovered_runs) - leaving;
+    for (int i = 0; i < shared->slot_count && needed > 0; ++i) {
         WorkerSlot& slot = shared->slots[i];
-        if (slot.state != SlotState::Running || !slot.idle || slot.exit_requested || slot.latch == nullptr ||
-            slot.mailbox.state != MailboxState::Empty) {
+        if (!leavable(slot) || !slot.idle || slot.mailbox.state != MailboxState::Empty) {
             continue;
         }
         bool has_work = false;
-        for (int j = 0; j < busy_count && !has_work; ++j) {
-            has_work = busy[j] == slot.database_oid;
+        for (int q = 0; q < queue_count && !has_work; ++q) {
+            has_work = serves(slot, queues[q]);
         }
         if (!has_work) {
-            slot.exit_requested = true;
-            SetLatch(slot.latch);
-            retired = true;
+            ask_to_exit(slot);
+            --needed;
+            ++leaving;
         }
     }
+    // Then, for pairs without any worker (only an owner below its limit can
+    // use a slot another owner gives up), busy workers too.
+    needed = starved.under_limit - leaving;
+    // Then a worker of the owner holding the most: idle if it has one, else
+    // busy (it exits after its run instead of claiming the next).
+    while (needed > 0) {
+        int chosen = -1;
+        int chosen_count = 0;
+        for (int i = 0; i < shared->slot_count; ++i) {
+            const WorkerSlot& slot = shared->slots[i];
+            if (!leavable(slot)) {
+                continue;
+            }
+            int held = 0;
+            for (int j = 0; j < shared->slot_count; ++j) {
+                const WorkerSlot& other = shared->slots[j];
+                held += other.state != SlotState::Free && !other.exit_requested &&
+                                other.owner_oid == slot.owner_oid
+                            ? 1
+                            : 0;
+            }
+            const bool better_idle =
+                chosen >= 0 && held == chosen_count && slot.idle && !shared->slots[chosen].idle;
+            if (chosen < 0 || held > chosen_count || better_idle) {
+                chosen = i;
+                chosen_count = held;
+            }
+        }
+        if (chosen < 0) {
+            break;
+        }
+        ask_to_exit(shared->slots[chosen]);
+        --needed;
+    }
     LWLockRelease(shared->lock);
-    return retired;
 }
 
 }  // namespace pg_jobs::pg

@@ -11,20 +11,46 @@ namespace pg_jobs::pg {
 bool reap_exited_workers();
 
 enum class WorkerSupply {
-    Enough,   // the database has (or is getting) the workers it needs
+    Enough,   // every pair has (or is getting) the workers it may have
     Retry,    // a worker could not be started (max_worker_processes): try again later
-    Starved,  // it has no worker and every jobs.max_workers slot is taken
+    Starved,  // a pair with queued runs has no worker and every jobs.max_workers slot is taken
 };
 
-// Makes sure runs queued for `database_oid` get picked up: wakes that
-// database's workers and starts more (up to jobs.max_workers) if fewer
-// workers than `queued` runs exist.
-WorkerSupply provide_workers(Oid database_oid, int64 queued);
+// The queued runs of one (database, owner) pair. A worker serves one pair
+// for its whole life.
+struct RunQueue {
+    Oid database_oid;
+    Oid owner_oid;
+    bool login_as_owner;  // see WorkerStartInfo
+    bool may_start;       // false: connection limits allow no new session of the owner now
+    int64 queued;
+};
 
-// Asks one idle worker whose database is not among `busy` (the databases
-// with queued runs) to exit, so a starved database can get its slot.
-// Returns false if no worker is idle elsewhere.
-bool retire_idle_worker(const Oid* busy, int busy_count);
+// Pairs with queued runs left without any worker: `pairs` in all, of which
+// `under_limit` belong to owners below jobs.max_running_per_owner; and
+// `uncovered_runs`: queued runs of owners below their limit that no worker
+// (idle, starting or planned) is there for.
+struct Starved {
+    int pairs;
+    int under_limit;
+    int uncovered_runs;
+};
+
+// Makes sure the queued runs get picked up: wakes each pair's workers and
+// starts more for the pairs whose runs outnumber their idle workers, up to
+// jobs.max_workers in all and jobs.max_running_per_owner per owner, free
+// slots going to the owners with the fewest workers first. `*starved`: the
+// pairs left without any worker (every slot taken, or the owner's workers
+// serving its other pairs).
+WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved);
+
+// Asks workers to exit so that the starved pairs get a slot (counting
+// workers already leaving): idle ones of pairs without queued runs (as many
+// as there are starved pairs or uncovered runs), then, for pairs without any
+// worker whose owner is below its limit, one of the owner holding the most
+// workers (idle, else busy: it exits after its run instead of claiming
+// another).
+void retire_workers(const RunQueue* queues, int queue_count, const Starved& starved);
 
 // Wakes the idle workers connected to `database_oid` that claim runs
 // themselves (not those handed runs by the launcher): runs were just queued
@@ -41,6 +67,12 @@ namespace pg_jobs::pg {
 struct WorkerStartInfo {
     uint32 generation;
     Oid database_oid;
-    bool remote;  // not the launcher's database: runs come through the mailbox
+    Oid owner_oid;  // the role whose runs it runs, and that it connects as
+    bool remote;    // not the launcher's database: runs come through the mailbox
+    // false only for a superuser owner without LOGIN (PostgreSQL 15 lets no
+    // process connect as a role that may not log in): the worker then
+    // connects as the bootstrap superuser and becomes the owner by
+    // SetSessionAuthorization, superuser to superuser.
+    bool login_as_owner;
 };
 }  // namespace pg_jobs::pg

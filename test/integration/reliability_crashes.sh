@@ -23,7 +23,8 @@ source test/lib/scheduler.sh
 
 # Two workers: two slow runs take both, so the runs triggered after them are
 # certainly still queued when the crash comes.
-scheduler_start reliability_crashes "jobs.max_workers = 2" "timezone = 'UTC'" "jobs.history_per_job = 0"
+# jobs.max_running_per_owner = jobs.max_workers: one role's runs may take every worker here.
+scheduler_start reliability_crashes "jobs.max_workers = 2" "jobs.max_running_per_owner = 2" "timezone = 'UTC'" "jobs.history_per_job = 0"
 cluster_psql -o /dev/null <<'SQL'
 CREATE TABLE public.effects (
     execution_id bigint NOT NULL,

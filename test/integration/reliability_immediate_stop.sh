@@ -25,7 +25,8 @@ source test/lib/scheduler.sh
 max_workers=4
 bulk_runs=1000
 # Every run is counted: keep them all (jobs.history_per_job = 0).
-scheduler_start reliability_immediate_stop "jobs.max_workers = $max_workers" "timezone = 'UTC'" "jobs.history_per_job = 0"
+# jobs.max_running_per_owner = jobs.max_workers: one role's runs may take every worker here.
+scheduler_start reliability_immediate_stop "jobs.max_workers = $max_workers" "jobs.max_running_per_owner = $max_workers" "timezone = 'UTC'" "jobs.history_per_job = 0"
 cluster_psql -o /dev/null <<'SQL'
 CREATE TABLE public.effects (
     execution_id bigint NOT NULL,

@@ -26,7 +26,8 @@ source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
 
-scheduler_start reliability_policies "jobs.max_workers = 4" "max_worker_processes = 16"
+# jobs.max_running_per_owner = jobs.max_workers: one role's runs may take every worker here.
+scheduler_start reliability_policies "jobs.max_workers = 4" "jobs.max_running_per_owner = 4" "max_worker_processes = 16"
 
 # define NAME SCHEDULE-SQL COMMAND SET-CLAUSE: a disabled job, its policy
 # columns set, then enabled (which tells the launcher).

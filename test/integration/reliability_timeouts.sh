@@ -21,7 +21,8 @@ source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
 
-scheduler_start reliability_timeouts "jobs.max_workers = 2"
+# jobs.max_running_per_owner = jobs.max_workers: one role's runs may take every worker here.
+scheduler_start reliability_timeouts "jobs.max_workers = 2" "jobs.max_running_per_owner = 2"
 cluster_psql -o /dev/null <<'SQL'
 CREATE TABLE public.effects (execution_id bigint NOT NULL, job text NOT NULL);
 GRANT INSERT ON public.effects TO PUBLIC;

@@ -114,7 +114,7 @@ if wait "$background_pid"; then
 fi
 grep -q 'role "app" already has 1 jobs, and jobs.max_jobs_per_owner is 1' "$out_dir/second_job.err" ||
     fail "the refusal gives the count and the limit (got: $(cat "$out_dir/second_job.err"))"
-[[ "$(value "SELECT string_agg(job_name, ',') FROM jobs.scheduled_job WHERE owner = 'app'")" == first ]] ||
+[[ "$(value "SELECT string_agg(job_name, ',') FROM jobs.scheduled_job WHERE owner = 'app'::regrole")" == first ]] ||
     fail "app has only its first job"
 pass "once the first creation commits, the second is refused (53400): the limit holds"
 app_psql -o /dev/null -c "SELECT jobs.schedule('first', '@daily', 'SELECT 2')" ||

@@ -18,7 +18,7 @@ source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
 
-scheduler_start scheduler_privileges
+scheduler_start scheduler_privileges "jobs.min_schedule_interval = 0"
 cluster_psql -o /dev/null <<'SQL'
 CREATE ROLE alice LOGIN;
 CREATE ROLE bob LOGIN;

@@ -18,7 +18,7 @@ CREATE EXTENSION IF NOT EXISTS pg_jobs;
 SET LOCAL jobs.timezone = 'UTC';
 SET LOCAL timezone = 'UTC';
 
-SELECT plan(100);
+SELECT plan(108);
 
 -- Runs SQL as another role (pgTAP's own bookkeeping must stay with us). On
 -- error the caller's subtransaction also undoes the SET ROLE.
@@ -246,7 +246,7 @@ SELECT lives_ok($$SELECT jobs.trigger('pgtap once')$$, 'scheduled runs do not co
 
 -- jobs.max_jobs_per_owner ---------------------------------------------------------------
 SELECT results_eq($$SELECT boot_val, context FROM pg_settings WHERE name = 'jobs.max_jobs_per_owner'$$,
-                  $$VALUES ('0', 'superuser')$$, 'max_jobs_per_owner: 0 (no limit) by default, superusers set it');
+                  $$VALUES ('1000', 'superuser')$$, 'max_jobs_per_owner: 1000 by default, superusers set it');
 CREATE ROLE pgtap_quota_owner;
 CREATE ROLE pgtap_quota_other;
 GRANT USAGE ON SCHEMA jobs TO pgtap_quota_owner, pgtap_quota_other;
@@ -323,6 +323,28 @@ SELECT jobs.schedule('pgtap next ended', '0 * * * *', 'SELECT 1', start_at => '2
                      end_at => '2001-01-02 00:00+00') AS ignored \gset
 SELECT is((SELECT next_run_at FROM jobs.job_status WHERE job_name = 'pgtap next ended'), NULL::timestamptz,
           'next_run_at: none after end_at');
+
+-- Security 4: jobs.max_timeout (default 1 day) caps every job's timeout.
+SELECT is(current_setting('jobs.max_timeout'), '1d', 'jobs.max_timeout defaults to 1 day');
+SELECT throws_ok($$SELECT jobs.schedule('pgtap long', NULL, 'SELECT 1', timeout => '100 years')$$, '22023',
+                 'timeout 100 years is longer than jobs.max_timeout (1 day)',
+                 'schedule: a timeout past jobs.max_timeout is refused (22023)');
+SELECT throws_ok($$SELECT jobs.schedule('pgtap long', NULL, 'SELECT 1', timeout => '25 hours')$$, '22023',
+                 'timeout 25:00:00 is longer than jobs.max_timeout (1 day)', 'schedule: 25 hours too');
+SELECT lives_ok($$SELECT jobs.schedule('pgtap long', NULL, 'SELECT 1', timeout => '1 day')$$,
+                'schedule: a timeout of jobs.max_timeout itself is accepted');
+SELECT throws_ok($$SELECT jobs.alter('pgtap long', timeout => '2 days')$$, '22023', NULL,
+                 'alter: a timeout past jobs.max_timeout is refused (22023)');
+SET LOCAL jobs.max_timeout = '1h';
+SELECT throws_ok($$SELECT jobs.schedule_http('pgtap long http', NULL, 'https://example.com/', timeout => '2 hours')$$,
+                 '22023', 'timeout 02:00:00 is longer than jobs.max_timeout (01:00:00)',
+                 'schedule_http: a timeout past jobs.max_timeout is refused (22023)');
+SET LOCAL jobs.max_timeout = 0;
+SELECT lives_ok($$SELECT jobs.schedule('pgtap long', NULL, 'SELECT 1', timeout => '100 years')$$,
+                'jobs.max_timeout = 0: no limit');
+RESET jobs.max_timeout;
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap_quota_owner', 'SET jobs.max_timeout = 0')$$, '42501', NULL,
+                 'only a superuser may change jobs.max_timeout');
 
 SELECT * FROM finish();
 ROLLBACK;

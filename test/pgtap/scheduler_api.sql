@@ -142,12 +142,13 @@ SELECT columns_are('jobs', 'job_execution',
     ARRAY['execution_id', 'job_id', 'job_name', 'owner', 'database', 'command', 'status', 'triggered_by',
           'triggered_by_user', 'scheduled_for', 'queued_at', 'started_at', 'finished_at', 'duration', 'attempt',
           'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid', 'kind',
-          'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by', 'owner_name']);
+          'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by', 'owner_name',
+          'skipped_count']);
 SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the primary key');
 SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
 SELECT has_index('jobs', 'job_execution', 'job_execution_once_per_time', ARRAY['job_id', 'scheduled_for']);
-SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'owner', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_active_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_ended', 'COALESCE(finished_at, queued_at)');
