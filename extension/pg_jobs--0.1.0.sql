@@ -353,7 +353,7 @@ AS $$
 DECLARE
     job jobs.scheduled_job;
     caller_id regrole := jobs._role_id(caller);
-    sees_all boolean := coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = caller_id), false);
+    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
 BEGIN
     IF for_change THEN
         SELECT * INTO job FROM jobs.scheduled_job AS j
@@ -371,8 +371,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
-'Internal: the job, locked, if the role may change it (its owner or a superuser); error 42704 otherwise, the same '
-'for another role''s job as for a missing one.';
+'Internal: the job, locked, if the role may change it (its owner, a superuser or a member of jobs_admin); error '
+'42704 otherwise, the same for another role''s job as for a missing one. What the job runs is guarded further by '
+'jobs._check_changes_what_runs.';
 
 -- Refuses a definition the scheduler could not run, with the cron engine's
 -- own errors for the schedule and the time zone.
@@ -840,6 +841,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
     END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
     IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
         RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
             USING ERRCODE = 'wrong_object_type',
@@ -1047,7 +1050,7 @@ AS $$
 DECLARE
     run jobs.job_execution;
     caller_id regrole := jobs._role_id(caller);
-    sees_all boolean := coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = caller_id), false);
+    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
 BEGIN
     -- Another role's run answers as a missing one (Security 7), unlocked.
     SELECT * INTO run FROM jobs.job_execution AS e
@@ -1296,6 +1299,9 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
     END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
+        CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END], NULL));
     SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
     new_headers := coalesce(headers, new_headers, '{}');
     verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
@@ -1401,7 +1407,8 @@ COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval
                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) IS
 'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
 'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval). For '
-'administrators: superusers may change any job, other roles only their own.';
+'administrators: superusers may change any job; members of jobs_admin any job''s schedule, time zone, enabled and '
+'run options, but not its command or database (42501); other roles only their own.';
 
 CREATE FUNCTION jobs.alter(
     job_name text,
@@ -1442,8 +1449,8 @@ RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.enable(bigint) IS
-'Lets the job with this job_id fire on its schedule again. For administrators: superusers may change any job, '
-'other roles only their own.';
+'Lets the job with this job_id fire on its schedule again. For administrators: superusers and members of '
+'jobs_admin may change any job, other roles only their own.';
 
 CREATE FUNCTION jobs.enable(job_name text)
 RETURNS void
@@ -1459,7 +1466,8 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.disable(bigint) IS
 'Stops the job with this job_id from firing on its schedule (it can still be triggered); runs already started '
-'finish. For administrators: superusers may change any job, other roles only their own.';
+'finish. For administrators: superusers and members of jobs_admin may change any job, other roles only their '
+'own.';
 
 CREATE FUNCTION jobs.disable(job_name text)
 RETURNS void
@@ -1477,7 +1485,7 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.unschedule(bigint) IS
 'Removes the job with this job_id and cancels its queued runs; its history stays in jobs.job_execution. Returns '
-'true. For administrators: superusers may remove any job, other roles only their own.';
+'true. For administrators: superusers and members of jobs_admin may remove any job, other roles only their own.';
 
 CREATE FUNCTION jobs.unschedule(job_name text)
 RETURNS boolean
@@ -1495,8 +1503,8 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.trigger(bigint, jsonb) IS
 'Queues a run of the job with this job_id and returns its execution_id; it starts when the transaction commits '
-'(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers may '
-'trigger any job, other roles only their own.';
+'(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers and '
+'members of jobs_admin may trigger any job (it still runs as its owner), other roles only their own.';
 
 CREATE FUNCTION jobs.trigger(job_name text, payload jsonb DEFAULT NULL)
 RETURNS bigint
@@ -1515,7 +1523,7 @@ AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.cancel(bigint) IS
 'Cancels a run: a queued one at once, a running one (SQL command or HTTP request) when the transaction commits; '
 'it ends as cancelled, with the effects of its transaction undone. Returns false if the run had already '
-'finished. The run''s owner and superusers may cancel it.';
+'finished. The run''s owner, superusers and members of jobs_admin may cancel it.';
 
 CREATE FUNCTION jobs.schedule_http(
     job_name text,
@@ -1561,7 +1569,8 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval) IS
 'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
-'headers). Schedule, time zone and enabled change with jobs.alter.';
+'headers). Schedule, time zone and enabled change with jobs.alter. Members of jobs_admin may change only the '
+'timeout of another role''s job: url, method, headers and body are its owner''s (or a superuser''s).';
 
 CREATE FUNCTION jobs.alter_http(
     job_name text,
@@ -1853,6 +1862,7 @@ BEGIN
         END IF;
     END LOOP;
     UPDATE jobs.job_execution AS e SET owner = 0 WHERE e.owner = ANY (roles);
+    UPDATE jobs.job_audit AS a SET owner = 0 WHERE a.owner = ANY (roles);  -- Security 20: owner_name stays
     -- A secret belongs to its role and goes with it.
     DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
     RETURN true;
@@ -1936,3 +1946,323 @@ COMMENT ON FUNCTION jobs._drop_owned(oid[]) IS
 REVOKE EXECUTE ON FUNCTION jobs._roles_dropped(oid[], name[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._reassign_owned(oid[], oid) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._drop_owned(oid[]) FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Security 20: the jobs_admin role and the audit trail
+-------------------------------------------------------------------------------
+--
+-- Members of jobs_admin see every job and run and may operate any job
+-- (enable, disable, trigger, cancel, unschedule, schedule and run options),
+-- but only a job's owner or a superuser changes what it runs (command,
+-- database, URL, method, headers, body): that would run code as the owner.
+-- Roles belong to the cluster, not to a database: the role is created here
+-- only if it does not exist yet (another database's pg_jobs may have made
+-- it), and DROP EXTENSION leaves it.
+
+DO $jobs_admin$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'jobs_admin') THEN
+        CREATE ROLE jobs_admin NOLOGIN;
+        COMMENT ON ROLE jobs_admin IS
+        'pg_jobs administrators: members see and operate every job (enable, disable, trigger, cancel, unschedule, '
+        'schedule and run options) but cannot change what a job runs. Created by CREATE EXTENSION pg_jobs.';
+    END IF;
+EXCEPTION WHEN duplicate_object THEN
+    NULL;  -- created meanwhile by CREATE EXTENSION in another database
+END
+$jobs_admin$;
+
+-- Members need the schema to call the functions; a member with NOINHERIT
+-- gets it after SET ROLE jobs_admin.
+GRANT USAGE ON SCHEMA jobs TO jobs_admin;
+
+-- Policies for a role apply to the roles that have its privileges, as a
+-- GRANT would; they also keep the role from being dropped while in use.
+CREATE POLICY admin_jobs ON jobs.scheduled_job FOR SELECT TO jobs_admin USING (true);
+CREATE POLICY admin_runs ON jobs.job_execution FOR SELECT TO jobs_admin USING (true);
+COMMENT ON POLICY admin_jobs ON jobs.scheduled_job IS 'Members of jobs_admin see every job.';
+COMMENT ON POLICY admin_runs ON jobs.job_execution IS 'Members of jobs_admin see every run.';
+
+-- Superusers and roles with the privileges of jobs_admin (pg_has_role USAGE:
+-- members that inherit, or that SET ROLE jobs_admin), as PostgreSQL checks
+-- its own predefined roles such as pg_signal_backend.
+CREATE FUNCTION jobs._administers_jobs(role name)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
+    SELECT pg_catalog.pg_has_role(role, 'jobs_admin', 'USAGE');
+END;
+COMMENT ON FUNCTION jobs._administers_jobs(name) IS
+'Internal: whether the role may operate every job: a superuser or a role with the privileges of jobs_admin.';
+REVOKE EXECUTE ON FUNCTION jobs._administers_jobs(name) FROM PUBLIC;
+
+-- What a job runs is its owner's: others (jobs_admin) may not change it.
+CREATE FUNCTION jobs._check_changes_what_runs(job jobs.scheduled_job, caller name, fields text[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF cardinality(fields) = 0 OR job.owner = jobs._role_id(caller)
+       OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = caller) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'permission denied to change the % of job "%"', array_to_string(fields, ', '), job.job_name
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('The job runs as its owner "%s": only that role or a superuser may change what it runs '
+                              '(command, database, url, method, headers, body).', job.owner),
+              HINT = 'Members of jobs_admin may change the schedule, time zone, enabled state and run options, '
+                     'trigger, cancel and unschedule it; ask its owner to change the rest.';
+END
+$$;
+COMMENT ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) IS
+'Internal: raises 42501 if the caller, neither the job''s owner nor a superuser, asks to change any of these '
+'fields of what the job runs (command, database, url, method, headers, body).';
+REVOKE EXECUTE ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) FROM PUBLIC;
+
+-- The audit trail ------------------------------------------------------------------
+--
+-- Triggers on jobs.scheduled_job (and on the headers' values in
+-- jobs._http_secret) record every change, whichever path made it: the
+-- functions above, the scheduler disabling a job, a superuser's own UPDATE.
+-- Header values are never recorded, only the header names.
+
+CREATE TABLE jobs.job_audit (
+    audit_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    changed_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    changed_by     name NOT NULL,
+    changed_by_oid oid NOT NULL,
+    job_id         bigint NOT NULL,  -- no foreign key: the trail outlives its job
+    job_name       text NOT NULL,
+    owner          regrole NOT NULL,
+    owner_name     name NOT NULL,
+    action         text NOT NULL CHECK (action IN ('created', 'altered', 'enabled', 'disabled', 'unscheduled')),
+    fields         text[] NOT NULL,
+    old_values     jsonb,
+    new_values     jsonb
+);
+CREATE INDEX job_audit_by_job ON jobs.job_audit (job_id, audit_id);
+COMMENT ON TABLE jobs.job_audit IS
+'One row per change to a job''s definition: who, when, which fields, old and new values (header values never). '
+'Owners see their jobs'' rows, members of jobs_admin and superusers all; only the extension writes it.';
+COMMENT ON COLUMN jobs.job_audit.audit_id IS 'Numbers the changes in the order they were made.';
+COMMENT ON COLUMN jobs.job_audit.changed_at IS 'When the change was made.';
+COMMENT ON COLUMN jobs.job_audit.changed_by IS
+'Role that made the change: the caller of jobs.schedule, jobs.alter, ... (the scheduler''s role when it '
+'disabled the job itself).';
+COMMENT ON COLUMN jobs.job_audit.changed_by_oid IS 'OID of that role.';
+COMMENT ON COLUMN jobs.job_audit.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
+COMMENT ON COLUMN jobs.job_audit.job_name IS 'Name of the job at the change.';
+COMMENT ON COLUMN jobs.job_audit.owner IS
+'Owner of the job at the change (after it, if the change moved it), by OID (shown as its current name).';
+COMMENT ON COLUMN jobs.job_audit.owner_name IS 'Name of that owner at the change, kept after the role is dropped.';
+COMMENT ON COLUMN jobs.job_audit.action IS
+'created, altered (a redefinition too), enabled, disabled (also by the scheduler: see disabled_reason) or '
+'unscheduled.';
+COMMENT ON COLUMN jobs.job_audit.fields IS 'The columns of jobs.scheduled_job that changed (all set ones at creation).';
+COMMENT ON COLUMN jobs.job_audit.old_values IS
+'Those columns before the change (NULL at creation); http_headers as names with the values shown as ***.';
+COMMENT ON COLUMN jobs.job_audit.new_values IS
+'Those columns after the change (NULL at removal); http_headers as names with the values shown as ***.';
+COMMENT ON INDEX jobs.job_audit_by_job IS 'A job''s changes in order.';
+COMMENT ON SEQUENCE jobs.job_audit_audit_id_seq IS 'Numbers changes (jobs.job_audit.audit_id).';
+
+SELECT pg_catalog.pg_extension_config_dump('jobs.job_audit', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.job_audit', 'audit_id'), '');
+
+ALTER TABLE jobs.job_audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_audit ON jobs.job_audit FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+CREATE POLICY admin_audit ON jobs.job_audit FOR SELECT TO jobs_admin USING (true);
+COMMENT ON POLICY own_audit ON jobs.job_audit IS 'Owners see the changes of their own jobs.';
+COMMENT ON POLICY admin_audit ON jobs.job_audit IS 'Members of jobs_admin see every change.';
+REVOKE ALL ON jobs.job_audit FROM PUBLIC;
+GRANT SELECT ON jobs.job_audit TO PUBLIC;
+
+CREATE FUNCTION jobs._change_author()
+RETURNS oid
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_change_author';
+COMMENT ON FUNCTION jobs._change_author() IS
+'Internal: the role making a change: inside jobs.schedule, jobs.alter, ... their caller (the role passed to the '
+'privileged part), elsewhere the session''s role outside SECURITY DEFINER functions (SET ROLE counts).';
+REVOKE EXECUTE ON FUNCTION jobs._change_author() FROM PUBLIC;
+
+-- A job row as the trail shows it: no timestamps (the trail has its own),
+-- header names with *** for every value.
+CREATE FUNCTION jobs._audit_header_names(headers jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT
+BEGIN ATOMIC
+    SELECT coalesce((SELECT jsonb_object_agg(h.key, '***'::text) FROM jsonb_each(headers) AS h), '{}');
+END;
+COMMENT ON FUNCTION jobs._audit_header_names(jsonb) IS
+'Internal: the headers with every value replaced by ***, as jobs.job_audit shows them.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_header_names(jsonb) FROM PUBLIC;
+
+-- One expression, so that the planner can inline it.
+CREATE FUNCTION jobs._audit_values(job jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT
+BEGIN ATOMIC
+    SELECT CASE WHEN jsonb_typeof(job -> 'http_headers') = 'object'
+                THEN job - 'created_at' - 'updated_at'
+                     || jsonb_build_object('http_headers', jobs._audit_header_names(job -> 'http_headers'))
+                ELSE job - 'created_at' - 'updated_at' END;
+END;
+COMMENT ON FUNCTION jobs._audit_values(jsonb) IS
+'Internal: a jobs.scheduled_job row (as jsonb) as the audit trail records it: without created_at and updated_at, '
+'header values replaced by ***.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_values(jsonb) FROM PUBLIC;
+
+-- The role jobs._change_author() names, and its name at the change.
+CREATE FUNCTION jobs._audit_author(OUT role_oid oid, OUT role_name name)
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT a.author, coalesce(r.rolname, a.author::text)
+    FROM (SELECT jobs._change_author() AS author) AS a
+    LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.author;
+END;
+COMMENT ON FUNCTION jobs._audit_author() IS
+'Internal: the OID and name of the role making a change, for jobs.job_audit (see jobs._change_author).';
+REVOKE EXECUTE ON FUNCTION jobs._audit_author() FROM PUBLIC;
+
+-- Statement triggers with transition tables: one INSERT per statement, so
+-- a bulk change (a superuser loading a million jobs) costs microseconds a
+-- row, not a function call each.
+CREATE FUNCTION jobs._audit_jobs_created()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_jobs) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    WITH created AS MATERIALIZED (  -- each value computed once a row
+        SELECT n.job_id, n.job_name, n.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(n))) AS definition
+        FROM new_jobs AS n)
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text, 'created',
+           ARRAY(SELECT k FROM jsonb_object_keys(c.definition) AS k ORDER BY k), NULL, c.definition
+    FROM jobs._audit_author() AS a, created AS c
+    ORDER BY c.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_created() IS
+'Internal: statement trigger that records created jobs in jobs.job_audit, with their whole definition.';
+
+CREATE FUNCTION jobs._audit_jobs_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_jobs) THEN
+        RETURN NULL;  -- the launcher's statements that may disable jobs mostly change none
+    END IF;
+    -- Compared before masking, so that a changed header value counts; a
+    -- redefinition that changed nothing (or jobs.trigger's row lock) is no row.
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    WITH pairs AS MATERIALIZED (  -- each value computed once a row
+        SELECT n.job_id, n.job_name, n.owner, n.enabled, to_jsonb(o) - 'created_at' - 'updated_at' AS before,
+               to_jsonb(n) - 'created_at' - 'updated_at' AS after
+        FROM old_jobs AS o JOIN new_jobs AS n ON n.job_id = o.job_id),
+    changes AS MATERIALIZED (
+        SELECT p.*, ARRAY(SELECT k FROM jsonb_object_keys(p.after || p.before) AS k
+                          WHERE p.after -> k IS DISTINCT FROM p.before -> k ORDER BY k) AS changed
+        FROM pairs AS p)
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text,
+           CASE WHEN 'enabled' = ANY (c.changed) AND c.changed <@ ARRAY['enabled', 'disabled_reason']
+                THEN CASE WHEN c.enabled THEN 'enabled' ELSE 'disabled' END
+                ELSE 'altered' END,
+           c.changed,
+           jobs._audit_values((SELECT jsonb_object_agg(k, c.before -> k) FROM unnest(c.changed) AS k)),
+           jobs._audit_values((SELECT jsonb_object_agg(k, c.after -> k) FROM unnest(c.changed) AS k))
+    FROM jobs._audit_author() AS a, changes AS c
+    WHERE cardinality(c.changed) > 0
+    ORDER BY c.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_changed() IS
+'Internal: statement trigger that records changed jobs in jobs.job_audit: the changed fields, old and new.';
+
+CREATE FUNCTION jobs._audit_jobs_removed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM old_jobs) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    WITH removed AS MATERIALIZED (  -- each value computed once a row
+        SELECT o.job_id, o.job_name, o.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(o))) AS definition
+        FROM old_jobs AS o)
+    SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, r.owner::text, 'unscheduled',
+           ARRAY(SELECT k FROM jsonb_object_keys(r.definition) AS k ORDER BY k), r.definition, NULL
+    FROM jobs._audit_author() AS a, removed AS r
+    ORDER BY r.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_removed() IS
+'Internal: statement trigger that records removed jobs in jobs.job_audit, with the definition they had.';
+
+CREATE TRIGGER audit_jobs_created
+    AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_created();
+CREATE TRIGGER audit_jobs_changed
+    AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_changed();
+CREATE TRIGGER audit_jobs_removed
+    AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_removed();
+COMMENT ON TRIGGER audit_jobs_created ON jobs.scheduled_job IS
+'Records created jobs in jobs.job_audit (jobs._audit_jobs_created).';
+COMMENT ON TRIGGER audit_jobs_changed ON jobs.scheduled_job IS
+'Records changed jobs in jobs.job_audit (jobs._audit_jobs_changed).';
+COMMENT ON TRIGGER audit_jobs_removed ON jobs.scheduled_job IS
+'Records removed jobs in jobs.job_audit (jobs._audit_jobs_removed).';
+
+-- A header value that is masked in jobs.scheduled_job (Authorization, ...)
+-- changes only here: recorded as a change of http_headers, values hidden.
+CREATE FUNCTION jobs._audit_header_change()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    masked jsonb := jobs._audit_values(jsonb_build_object('http_headers', NEW.headers));
+BEGIN
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    SELECT a.role_name, a.role_oid, j.job_id, j.job_name, j.owner, j.owner::text, 'altered', ARRAY['http_headers'],
+           masked, masked
+    FROM jobs._audit_author() AS a, jobs.scheduled_job AS j
+    WHERE j.job_id = NEW.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_header_change() IS
+'Internal: trigger that records a change of secret header values (names only) in jobs.job_audit.';
+
+CREATE TRIGGER audit_header_change
+    AFTER UPDATE ON jobs._http_secret
+    FOR EACH ROW
+    WHEN (OLD.headers IS DISTINCT FROM NEW.headers
+          AND jobs._mask_secret_headers(OLD.headers) = jobs._mask_secret_headers(NEW.headers))
+    EXECUTE FUNCTION jobs._audit_header_change();
+COMMENT ON TRIGGER audit_header_change ON jobs._http_secret IS
+'Records a change of secret header values, invisible in jobs.scheduled_job, in jobs.job_audit '
+'(jobs._audit_header_change).';
+
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_created() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_changed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_removed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;

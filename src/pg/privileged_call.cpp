@@ -11,6 +11,7 @@
 // context that keeps the failing statement's text out of the server log.
 #include "core/secret_reference.hpp"
 #include "pg/gucs.hpp"
+#include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/secret_logging.hpp"
 
@@ -27,6 +28,25 @@ extern "C" {
 
 namespace pg_jobs::pg {
 namespace {
+
+// The caller of the privileged call in progress in this backend (InvalidOid
+// outside one): who the audit trail names as the author of a change, since
+// inside the SECURITY DEFINER part the current user is the extension's owner.
+// Only this file sets it, so no SQL can forge it.
+Oid privileged_caller = InvalidOid;
+
+// Sets privileged_caller for its lifetime and restores the outer value, also
+// when the privileged part fails (its error travels as a PgError).
+class CallerScope {
+public:
+    explicit CallerScope(Oid caller) noexcept : outer_(privileged_caller) { privileged_caller = caller; }
+    ~CallerScope() { privileged_caller = outer_; }
+    CallerScope(const CallerScope&) = delete;
+    CallerScope& operator=(const CallerScope&) = delete;
+
+private:
+    Oid outer_;
+};
 
 // Cached in fn_extra for the life of the calling expression.
 struct PrivilegedPart {
@@ -77,8 +97,9 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     return part;
 }
 
-// Plain C calls only: errors raised here or in the privileged part travel
-// through no C++ frame that owns anything.
+// Plain C calls only until the privileged part is invoked: errors raised
+// before travel through no C++ frame that owns anything; the privileged
+// part runs under call_pg while the CallerScope is alive.
 Datum call_privileged_part(FunctionCallInfo fcinfo) {
     require_jobs_database();
     auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
@@ -86,8 +107,9 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
         part = look_up_privileged_part(fcinfo);
         fcinfo->flinfo->fn_extra = part;
     }
+    const Oid caller_id = GetUserId();
     NameData* caller = static_cast<NameData*>(palloc0(NAMEDATALEN));
-    namestrcpy(caller, GetUserNameFromId(GetUserId(), false));
+    namestrcpy(caller, GetUserNameFromId(caller_id, false));
 
     auto* call = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(part->nargs + 1)));
     InitFunctionCallInfoData(*call, &part->function, static_cast<short>(part->nargs + 1), fcinfo->fncollation,
@@ -105,7 +127,12 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
         hide_statement->previous = error_context_stack;
         error_context_stack = hide_statement;
     }
-    const Datum result = FunctionCallInvoke(call);
+    // An error of the privileged part has hidden its statement (errhidestmt,
+    // kept in the error) by the time call_pg catches and rethrows it.
+    const Datum result = run_guarded("privileged call", [&]() -> Datum {
+        const CallerScope scope(caller_id);
+        return call_pg([call] { return FunctionCallInvoke(call); });
+    });
     if (hide_statement != nullptr) {
         error_context_stack = hide_statement->previous;
     }
@@ -119,4 +146,16 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
 PG_JOBS_SQL_FUNCTION(pg_jobs_privileged_call);
 Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
     return pg_jobs::pg::call_privileged_part(fcinfo);
+}
+
+// jobs._change_author(): the caller of the privileged call in progress, else
+// the session's role outside any SECURITY DEFINER function (GetOuterUserId:
+// the role that ran REASSIGN OWNED or DROP OWNED, whose hooks call SECURITY
+// DEFINER parts; a superuser writing to the tables directly; the scheduler's
+// role in its own processes).
+PG_JOBS_SQL_FUNCTION(pg_jobs_change_author);
+Datum pg_jobs_change_author(PG_FUNCTION_ARGS) {
+    (void)fcinfo;  // no arguments
+    const Oid caller = pg_jobs::pg::privileged_caller;
+    PG_RETURN_OID(OidIsValid(caller) ? caller : GetOuterUserId());
 }

@@ -5,7 +5,8 @@
 # refused in jobs.database, and a job whose owner was dropped from another
 # database, or whose database is gone, fails with a clear error, never runs as
 # a role that later takes the name, and blocks nothing; a job for another
-# database runs there.
+# database runs there. A run that a member of jobs_admin triggers runs as the
+# job's owner.
 #
 #   test/integration/scheduler_privileges.sh      (needs pg_jobs installed: make install)
 #
@@ -83,6 +84,56 @@ grep -q 'ERROR' <<<"$other_trigger" || fail "alice cannot trigger the superuser'
 [[ "$(value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $admin_job")" == 0 ]] ||
     fail "no run of the superuser's job was queued by alice"
 pass "alice cannot trigger another owner's job by name or by id"
+
+# --- jobs_admin: a run triggered by an administrator runs as the job's owner -----------------
+cluster_psql -o /dev/null <<'SQL'
+CREATE ROLE carol LOGIN;
+GRANT jobs_admin TO carol;
+CREATE TABLE public.admin_runs (who text, triggered_by_user text, superuser boolean);
+GRANT INSERT ON public.admin_runs TO alice;
+SQL
+as_carol() { cluster_psql -U carol -At -c "$1"; }
+alice_job="$(as_alice "SELECT jobs.schedule('for_carol', NULL, \$\$INSERT INTO public.admin_runs
+    SELECT current_user, jobs.context() ->> 'triggered_by_user', has_table_privilege('public.secret', 'SELECT')\$\$)")"
+id="$(as_carol "SELECT jobs.trigger($alice_job::bigint)")" || fail "carol (jobs_admin) may trigger alice's job by id"
+status="$(as_carol "SELECT status FROM jobs.wait($id, interval '60 seconds')")" ||
+    fail "carol may wait for the run of alice's job"
+[[ "$status" == succeeded ]] ||
+    fail "alice's job triggered by carol succeeds (status '$status', error '$(value "SELECT error FROM jobs.job_execution WHERE execution_id = $id")')"
+got="$(value "SELECT who || ' ' || triggered_by_user || ' ' || superuser FROM public.admin_runs")"
+[[ "$got" == 'alice carol false' ]] ||
+    fail "a run triggered by carol runs as alice, with alice's privileges, and records carol (got '$got')"
+recorded="$(as_carol "SELECT owner || ' ' || triggered_by_user FROM jobs.job_execution WHERE execution_id = $id")"
+[[ "$recorded" == 'alice carol' ]] || fail "carol sees the run: owner alice, triggered by carol (got '$recorded')"
+pass "a run of alice's job triggered by carol (jobs_admin) runs as alice; triggered_by_user is carol"
+denied="$(as_carol "SELECT jobs.alter($alice_job::bigint, command => 'ALTER ROLE carol SUPERUSER')" 2>&1 || true)"
+grep -q 'permission denied to change the command' <<<"$denied" ||
+    fail "carol may not change the command of alice's job (got '$denied')"
+pass "carol cannot change what alice's job runs"
+
+# The audit trail covers the scheduler's own changes too: a one-shot job that
+# disables itself after its run is recorded as disabled, by the scheduler.
+once_job="$(as_alice "SELECT jobs.schedule_in('alice_once', interval '1 second', 'SELECT 1')")"
+wait_until 30 "SELECT disabled_reason = 'one-shot run done' FROM jobs.scheduled_job WHERE job_id = $once_job" ||
+    fail "alice's one-shot job runs and disables itself"
+audit="$(as_alice "SELECT string_agg(action || ' by ' || changed_by || coalesce(' (' || (new_values ->> 'disabled_reason') || ')', ''),
+                                     ', ' ORDER BY audit_id) FROM jobs.job_audit WHERE job_id = $once_job")"
+launcher_role="$(value "SELECT rolname FROM pg_roles WHERE oid = 10")"
+[[ "$audit" == "created by alice, disabled by $launcher_role (one-shot run done)" ]] ||
+    fail "alice reads her job's trail: created by her, disabled by the scheduler (got '$audit')"
+pass "the trail records the scheduler disabling a one-shot job ('$audit')"
+
+# The role belongs to the cluster: a second database's CREATE EXTENSION finds
+# it, and DROP EXTENSION leaves it (and its members) in place.
+cluster_psql -c "CREATE DATABASE admin_role_db"
+cluster_psql -d admin_role_db -c "CREATE EXTENSION pg_jobs" 2>&1 | grep -v NOTICE || true
+[[ "$(cluster_psql -d admin_role_db -At -c "SELECT count(*) FROM pg_extension WHERE extname = 'pg_jobs'")" == 1 ]] ||
+    fail "CREATE EXTENSION pg_jobs succeeds in a second database although jobs_admin exists"
+cluster_psql -d admin_role_db -c "DROP EXTENSION pg_jobs"
+holds "SELECT pg_has_role('carol', 'jobs_admin', 'MEMBER')" ||
+    fail "DROP EXTENSION in another database leaves jobs_admin and its members"
+cluster_psql -c "DROP DATABASE admin_role_db"
+pass "a second database's CREATE EXTENSION finds jobs_admin; DROP EXTENSION leaves it"
 
 # --- Scheduled runs as the owner; a dropped owner fails clearly -----------------------------
 as_alice "SELECT jobs.schedule('alice_tick', '* * * * * *', \$\$INSERT INTO public.who_ran (job, who) VALUES ('alice_tick', current_user)\$\$)" >/dev/null
