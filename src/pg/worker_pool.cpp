@@ -287,14 +287,18 @@ void retire_workers(const RunQueue* queues, int queue_count, const Starved& star
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     int leaving = 0;
+    int leaving_now = 0;  // idle ones: their slot is free in a moment
     for (int i = 0; i < shared->slot_count; ++i) {
         const WorkerSlot& slot = shared->slots[i];
         if (slot.state != SlotState::Free && slot.exit_requested) {
             ++leaving;
+            leaving_now += slot.idle ? 1 : 0;
         }
     }
     // First idle workers of pairs without queued runs: they leave at once.
-    int needed = Max(starved.pairs, starved.uncovered_runs) - leaving;
+    // A busy worker already asked to leave does not count: it may run for
+    // hours, while an idle worker that became idle since can go now.
+    int needed = Max(starved.pairs, starved.uncovered_runs) - leaving_now;
     for (int i = 0; i < shared->slot_count && needed > 0; ++i) {
         WorkerSlot& slot = shared->slots[i];
         if (!leavable(slot) || !slot.idle || slot.mailbox.state != MailboxState::Empty) {
