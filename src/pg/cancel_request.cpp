@@ -7,6 +7,7 @@
 //  - an HTTP run: the id goes to the HTTP worker (http_cancels.hpp);
 //  - a queued run (already cancelled by the transaction): jobs.wait callers
 //    are woken.
+#include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/shmem.hpp"
 
@@ -114,5 +115,6 @@ Datum request_cancel(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_request_cancel);
 Datum pg_jobs_request_cancel(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::request_cancel(fcinfo);
+    return pg_jobs::pg::run_guarded("jobs._request_cancel",
+                                    [&] { return pg_jobs::pg::request_cancel(fcinfo); });
 }

@@ -1,5 +1,6 @@
 // jobs.context(): the running job's context as jsonb, NULL outside a job.
 #include "pg/job_context.hpp"
+#include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 
 extern "C" {
@@ -31,5 +32,5 @@ Datum job_context(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_context);
 Datum pg_jobs_context(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::job_context(fcinfo);
+    return pg_jobs::pg::run_guarded("jobs.context", [&] { return pg_jobs::pg::job_context(fcinfo); });
 }

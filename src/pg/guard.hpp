@@ -3,7 +3,22 @@
 //                C++ exception into an ereport(ERROR) with a proper SQLSTATE;
 //   call_pg      runs a PostgreSQL call that may ereport from code where C++
 //                objects are alive, and rethrows its error as PgError.
-// No other file uses PG_TRY.
+// No other file uses PG_TRY. Background workers' main functions use
+// run_worker (worker_main.hpp) the way SQL functions use run_guarded.
+//
+// Catching a PgError and going on without a rollback. PostgreSQL's rule for
+// PG_CATCH applies to call_pg too: after an error, the transaction (or
+// subtransaction) is in an unknown state - locks, buffer pins, snapshots,
+// open relations, half-done catalog or table changes - until it is rolled
+// back. So a caught PgError must be followed by AbortCurrentTransaction /
+// RollbackAndReleaseCurrentSubTransaction before any further PostgreSQL
+// call, or be rethrown (`throw;`, or left to run_guarded / run_worker), with
+// one exception: the call that failed was a pure input function - it parses
+// or converts a value in memory (jsonb_in, interval_in, an encoding
+// conversion), touching no table, lock, buffer or shared state - so the
+// error left nothing behind but palloc'd memory. Such a catch says so in a
+// comment, and then may use the error (its message, SQLSTATE) and carry on.
+// Never catch a query's, SPI's or a store function's error that way.
 #pragma once
 #include "pg/pg_headers.hpp"
 

@@ -24,6 +24,7 @@
 #include "pg/http_worker.hpp"
 #include "pg/shmem.hpp"
 #include "pg/valid_text.hpp"
+#include "pg/worker_main.hpp"
 
 #include <optional>
 #include <string>
@@ -92,6 +93,14 @@ void abort_transaction() {
     MemoryContextSwitchTo(loop_context);
 }
 
+// The message of a failed statement, never NULL (a PostgreSQL error may
+// carry none). It lives in the memory context of the failed call, so it
+// outlives the exception and can be logged after the catch block.
+const char* error_message(const PgError& error) noexcept {
+    const ErrorData* data = error.data();
+    return data != nullptr && data->message != nullptr ? data->message : "unknown error";
+}
+
 void clear_registration(int /*code*/, Datum /*arg*/) {
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
@@ -143,8 +152,8 @@ const char* result_json(const http::Result& result, bool* success_false) {
     Jsonb* parsed = nullptr;
     try {
         parsed = call_pg([&] { return parse_jsonb(json); });
-    } catch (const PgError&) {
-        parsed = nullptr;  // not JSON: keep it as text
+    } catch (const PgError&) {  // jsonb_in is a pure input function: no rollback (guard.hpp)
+        parsed = nullptr;       // not JSON: keep it as text
     }
     if (parsed == nullptr) {
         return call_pg([&] {
@@ -297,7 +306,7 @@ int claim_and_submit(int limit) {
     ClaimedHttpRun* runs = nullptr;
     int claimed = 0;
     int ended = 0;
-    bool failed = false;
+    const char* failure = nullptr;  // the error's message, palloc'd
     try {
         call_pg([&] {
             start_transaction();
@@ -305,10 +314,10 @@ int claim_and_submit(int limit) {
             commit_transaction();
         });
     } catch (const PgError& error) {
-        ereport(LOG, (errmsg("pg_jobs http worker: could not claim runs: %s", error.data()->message)));
-        failed = true;
+        failure = error_message(error);
     }
-    if (failed) {
+    if (failure != nullptr) {
+        ereport(LOG, (errmsg("pg_jobs http worker: could not claim runs: %s", failure)));
         abort_transaction();
         return -1;
     }
@@ -364,7 +373,7 @@ void abort_cancelled_runs() {
     }
     int64* marked = nullptr;
     int marked_count = 0;
-    bool failed = false;
+    const char* failure = nullptr;  // the error's message, palloc'd
     try {
         call_pg([&] {
             start_transaction();
@@ -372,11 +381,10 @@ void abort_cancelled_runs() {
             commit_transaction();
         });
     } catch (const PgError& error) {
-        ereport(LOG,
-                (errmsg("pg_jobs http worker: could not read cancelled runs: %s", error.data()->message)));
-        failed = true;
+        failure = error_message(error);
     }
-    if (failed) {
+    if (failure != nullptr) {
+        ereport(LOG, (errmsg("pg_jobs http worker: could not read cancelled runs: %s", failure)));
         abort_transaction();
         return;
     }
@@ -400,7 +408,7 @@ void record_finished() {
     }
     for (size_t start = 0; start < outcomes.size(); start += kBatch) {
         const int count = static_cast<int>(std::min<size_t>(kBatch, outcomes.size() - start));
-        bool failed = false;
+        const char* failure = nullptr;  // the error's message, palloc'd
         try {
             call_pg([&] {
                 start_transaction();
@@ -408,11 +416,10 @@ void record_finished() {
                 commit_transaction();
             });
         } catch (const PgError& error) {
-            ereport(LOG, (errmsg("pg_jobs http worker: could not record %d run(s): %s", count,
-                                 error.data()->message)));
-            failed = true;
+            failure = error_message(error);
         }
-        if (failed) {
+        if (failure != nullptr) {
+            ereport(LOG, (errmsg("pg_jobs http worker: could not record %d run(s): %s", count, failure)));
             abort_transaction();
         }
     }
@@ -430,6 +437,18 @@ long wait_timeout_ms(TimestampTz last_work) {
         timeout = timeout < 0 ? left : Min(timeout, left);
     }
     return timeout;
+}
+
+// Built once, never destroyed: the process ends with proc_exit. Throws when
+// the engine cannot be built.
+void start_engine() {
+    http::EngineOptions options;
+    options.max_concurrent = http_max_concurrent();
+    options.user_agent = std::string("pg_jobs/") + PG_JOBS_VERSION;
+    options.policy = check_http_connection;
+    engine = new http::Engine(std::move(options));
+    pending_outcomes = new std::vector<HttpRunOutcome>();
+    secrets_in_flight = new std::unordered_map<int64_t, std::vector<std::string>>();
 }
 
 void run_loop() {
@@ -556,36 +575,18 @@ bool wake_or_start_http_worker() {
 void pg_jobs_http_worker_main(Datum /*argument*/) {
     using namespace pg_jobs;
     using namespace pg_jobs::pg;
-    pqsignal(SIGHUP, SignalHandlerForConfigReload);
-    pqsignal(SIGTERM, handle_sigterm);
-    BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
-    register_in_shared_memory();
-    pgstat_report_activity(STATE_IDLE, nullptr);
-    loop_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs http worker", ALLOCSET_DEFAULT_SIZES);
-
-    // Built once, never destroyed: the process ends with proc_exit.
-    bool started = false;
-    try {
-        http::EngineOptions options;
-        options.max_concurrent = http_max_concurrent();
-        options.user_agent = std::string("pg_jobs/") + PG_JOBS_VERSION;
-        options.policy = check_http_connection;
-        engine = new http::Engine(std::move(options));
-        pending_outcomes = new std::vector<HttpRunOutcome>();
-        secrets_in_flight = new std::unordered_map<int64_t, std::vector<std::string>>();
-        started = true;
-    } catch (const std::exception& error) {
-        ereport(LOG, (errmsg("pg_jobs http worker: could not start the HTTP engine")));
-    }
-    if (!started) {
-        proc_exit(1);
-    }
-    ereport(LOG, (errmsg("pg_jobs http worker started")));
-    try {
+    // A failure to build the engine (out of memory, libcurl) or any exception
+    // escaping the loop is logged by run_worker, and the process exits.
+    run_worker("pg_jobs http worker", [] {
+        pqsignal(SIGHUP, SignalHandlerForConfigReload);
+        pqsignal(SIGTERM, handle_sigterm);
+        BackgroundWorkerUnblockSignals();
+        BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
+        register_in_shared_memory();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        loop_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs http worker", ALLOCSET_DEFAULT_SIZES);
+        start_engine();
+        ereport(LOG, (errmsg("pg_jobs http worker started")));
         run_loop();
-    } catch (...) {
-        ereport(LOG, (errmsg("pg_jobs http worker: unexpected failure; exiting")));
-    }
-    proc_exit(1);
+    });
 }

@@ -25,6 +25,8 @@ bool parse_pg_interval(std::string_view text, cron::IntervalValue* out, std::str
         out->micros = interval->time;
         return true;
     } catch (const PgError& failure) {
+        // interval_in is a pure input function: a data exception needs no
+        // rollback (guard.hpp); anything else is rethrown.
         if (ERRCODE_TO_CATEGORY(failure.data()->sqlerrcode) != ERRCODE_DATA_EXCEPTION) {
             throw;
         }

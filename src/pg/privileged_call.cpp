@@ -97,9 +97,11 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     return part;
 }
 
-// Plain C calls only until the privileged part is invoked: errors raised
-// before travel through no C++ frame that owns anything; the privileged
-// part runs under call_pg while the CallerScope is alive.
+// Runs under run_guarded. Plain C calls only until the privileged part is
+// invoked: errors raised before travel through no C++ frame that owns
+// anything; the privileged part runs under call_pg while the CallerScope is
+// alive, and its error, a PgError, restores the outer caller on its way to
+// run_guarded.
 Datum call_privileged_part(FunctionCallInfo fcinfo) {
     require_jobs_database();
     auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
@@ -129,10 +131,11 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
     }
     // An error of the privileged part has hidden its statement (errhidestmt,
     // kept in the error) by the time call_pg catches and rethrows it.
-    const Datum result = run_guarded("privileged call", [&]() -> Datum {
+    Datum result = 0;
+    {
         const CallerScope scope(caller_id);
-        return call_pg([call] { return FunctionCallInvoke(call); });
-    });
+        result = call_pg([call] { return FunctionCallInvoke(call); });
+    }
     if (hide_statement != nullptr) {
         error_context_stack = hide_statement->previous;
     }
@@ -145,7 +148,8 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_privileged_call);
 Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::call_privileged_part(fcinfo);
+    return pg_jobs::pg::run_guarded("privileged call",
+                                    [&] { return pg_jobs::pg::call_privileged_part(fcinfo); });
 }
 
 // jobs._change_author(): the caller of the privileged call in progress, else
@@ -156,6 +160,8 @@ Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
 PG_JOBS_SQL_FUNCTION(pg_jobs_change_author);
 Datum pg_jobs_change_author(PG_FUNCTION_ARGS) {
     (void)fcinfo;  // no arguments
-    const Oid caller = pg_jobs::pg::privileged_caller;
-    PG_RETURN_OID(OidIsValid(caller) ? caller : GetOuterUserId());
+    return pg_jobs::pg::run_guarded("jobs._change_author", [] {
+        const Oid caller = pg_jobs::pg::privileged_caller;
+        return ObjectIdGetDatum(OidIsValid(caller) ? caller : GetOuterUserId());
+    });
 }

@@ -42,6 +42,7 @@
 #include "pg/run_details.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_pool.hpp"
+#include "pg/worker_main.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -398,8 +399,9 @@ Claim work_once() {
             if (!owner_may_still_run()) {
                 leaving = true;
             } else {
-                as_scheduler(
-                    [&] { claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run); });
+                as_scheduler([&] {
+                    claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run);
+                });
             }
             if (claimed) {
                 publish_run(run.execution_id);  // before the commit: jobs.cancel finds it from then on
@@ -515,7 +517,7 @@ void copy_outcome_text(const char* text, int encoding, char* out, int size) {
     try {
         converted =
             call_pg([&] { return static_cast<const char*>(pg_server_to_any(text, length, encoding)); });
-    } catch (const PgError&) {
+    } catch (const PgError&) {  // a pure conversion: no rollback needed (guard.hpp)
         converted = nullptr;
     }
     if (converted == nullptr) {
@@ -736,27 +738,29 @@ void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
 
 void pg_jobs_sql_worker_main(Datum slot_index) {
     using namespace pg_jobs::pg;
-    WorkerStartInfo info{};
-    memcpy(&info, MyBgworkerEntry->bgw_extra, sizeof(info));
+    run_worker("pg_jobs worker", [&] {
+        WorkerStartInfo info{};
+        memcpy(&info, MyBgworkerEntry->bgw_extra, sizeof(info));
 
-    pqsignal(SIGHUP, SignalHandlerForConfigReload);
-    install_run_signal_handlers();
-    BackgroundWorkerUnblockSignals();
-    if (!attach_slot(DatumGetInt32(slot_index), info)) {
-        proc_exit(0);  // the launcher gave the slot away meanwhile
-    }
-    connect_as_owner(info);
-    // After InitPostgres's own callbacks, so it runs before they abort the
-    // transaction and leave the database.
-    before_shmem_exit(record_open_run_at_exit, 0);
-    init_run_control(my_slot);
-    run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
-    if (info.remote) {
-        serve_handed_over_runs();
-    } else {
-        StartTransactionCommand();
-        my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
-        CommitTransactionCommand();
-        serve_local_runs();
-    }
+        pqsignal(SIGHUP, SignalHandlerForConfigReload);
+        install_run_signal_handlers();
+        BackgroundWorkerUnblockSignals();
+        if (!attach_slot(DatumGetInt32(slot_index), info)) {
+            proc_exit(0);  // the launcher gave the slot away meanwhile
+        }
+        connect_as_owner(info);
+        // After InitPostgres's own callbacks, so it runs before they abort the
+        // transaction and leave the database.
+        before_shmem_exit(record_open_run_at_exit, 0);
+        init_run_control(my_slot);
+        run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
+        if (info.remote) {
+            serve_handed_over_runs();
+        } else {
+            StartTransactionCommand();
+            my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
+            CommitTransactionCommand();
+            serve_local_runs();
+        }
+    });
 }

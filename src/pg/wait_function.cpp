@@ -1,6 +1,7 @@
 // jobs.wait(execution_id, timeout): sleep until a run reaches a final state,
 // woken by the worker that finishes it (a shared condition variable), never
 // by polling; then return the row as it is.
+#include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/shmem.hpp"
 
@@ -143,5 +144,5 @@ Datum wait_for_run(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_wait);
 Datum pg_jobs_wait(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::wait_for_run(fcinfo);
+    return pg_jobs::pg::run_guarded("jobs.wait", [&] { return pg_jobs::pg::wait_for_run(fcinfo); });
 }

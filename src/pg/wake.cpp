@@ -6,6 +6,7 @@
 // COMMIT PREPARED instead (prepared_wakes.hpp).
 #include "pg/wake.hpp"
 
+#include "pg/guard.hpp"
 #include "pg/job_change_log.hpp"
 #include "pg/prepared_wakes.hpp"
 #include "pg/shmem.hpp"
@@ -130,5 +131,6 @@ Datum wake_scheduler(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_wake_scheduler);
 Datum pg_jobs_wake_scheduler(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::wake_scheduler(fcinfo);
+    return pg_jobs::pg::run_guarded("jobs._wake_scheduler",
+                                    [&] { return pg_jobs::pg::wake_scheduler(fcinfo); });
 }
