@@ -518,6 +518,21 @@ void run_loop() {
     }
 }
 
+// The HTTP worker's main; ends with proc_exit. A failure to build the
+// engine (out of memory, libcurl) throws, and run_worker logs it.
+void run_http_worker() {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, handle_sigterm);
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
+    register_in_shared_memory();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    loop_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs http worker", ALLOCSET_DEFAULT_SIZES);
+    start_engine();
+    ereport(LOG, (errmsg("pg_jobs http worker started")));
+    run_loop();
+}
+
 }  // namespace
 
 bool wake_or_start_http_worker() {
@@ -573,20 +588,5 @@ bool wake_or_start_http_worker() {
 }  // namespace pg_jobs::pg
 
 void pg_jobs_http_worker_main(Datum /*argument*/) {
-    using namespace pg_jobs;
-    using namespace pg_jobs::pg;
-    // A failure to build the engine (out of memory, libcurl) or any exception
-    // escaping the loop is logged by run_worker, and the process exits.
-    run_worker("pg_jobs http worker", [] {
-        pqsignal(SIGHUP, SignalHandlerForConfigReload);
-        pqsignal(SIGTERM, handle_sigterm);
-        BackgroundWorkerUnblockSignals();
-        BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
-        register_in_shared_memory();
-        pgstat_report_activity(STATE_IDLE, nullptr);
-        loop_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs http worker", ALLOCSET_DEFAULT_SIZES);
-        start_engine();
-        ereport(LOG, (errmsg("pg_jobs http worker started")));
-        run_loop();
-    });
+    pg_jobs::pg::run_worker("pg_jobs http worker", [] { pg_jobs::pg::run_http_worker(); });
 }

@@ -256,38 +256,44 @@ void register_launcher() {
     RegisterBackgroundWorker(&worker);
 }
 
+namespace {
+
+// The launcher's main; never returns (proc_exit ends it).
+void run_launcher() {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, die);  // exits at the next CHECK_FOR_INTERRUPTS
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
+    register_in_shared_memory();
+    // The launcher runs no user code; keep name lookups to the catalog.
+    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
+    iteration_context =
+        AllocSetContextCreate(TopMemoryContext, "pg_jobs launcher iteration", ALLOCSET_DEFAULT_SIZES);
+    state = new LauncherState();  // std::bad_alloc ends the launcher in run_worker
+    ereport(LOG, (errmsg("pg_jobs launcher started in database \"%s\"", jobs_database())));
+
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+            upkeep_soon();  // apply changed retention settings now
+        }
+        MemoryContextReset(iteration_context);
+        MemoryContextSwitchTo(iteration_context);
+        const long sleep_ms = guarded_iteration();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}
+
+}  // namespace
+
 }  // namespace pg_jobs::pg
 
 void pg_jobs_launcher_main(Datum /*argument*/) {
-    using namespace pg_jobs::pg;
-    run_worker("pg_jobs launcher", [] {
-        pqsignal(SIGHUP, SignalHandlerForConfigReload);
-        pqsignal(SIGTERM, die);  // exits at the next CHECK_FOR_INTERRUPTS
-        BackgroundWorkerUnblockSignals();
-        BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
-        register_in_shared_memory();
-        // The launcher runs no user code; keep name lookups to the catalog.
-        SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
-
-        iteration_context =
-            AllocSetContextCreate(TopMemoryContext, "pg_jobs launcher iteration", ALLOCSET_DEFAULT_SIZES);
-        state = new LauncherState();  // std::bad_alloc ends the launcher in run_worker
-        ereport(LOG, (errmsg("pg_jobs launcher started in database \"%s\"", jobs_database())));
-
-        for (;;) {
-            CHECK_FOR_INTERRUPTS();
-            if (ConfigReloadPending) {
-                ConfigReloadPending = false;
-                ProcessConfigFile(PGC_SIGHUP);
-                upkeep_soon();  // apply changed retention settings now
-            }
-            MemoryContextReset(iteration_context);
-            MemoryContextSwitchTo(iteration_context);
-            const long sleep_ms = guarded_iteration();
-            pgstat_report_activity(STATE_IDLE, nullptr);
-            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
-                            PG_WAIT_EXTENSION);
-            ResetLatch(MyLatch);
-        }
-    });
+    pg_jobs::pg::run_worker("pg_jobs launcher", [] { pg_jobs::pg::run_launcher(); });
 }

@@ -733,34 +733,37 @@ void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
     }
 }
 
+// The worker's main for the slot at `slot_index`.
+void run_sql_worker(int slot_index) {
+    WorkerStartInfo info{};
+    memcpy(&info, MyBgworkerEntry->bgw_extra, sizeof(info));
+
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    install_run_signal_handlers();
+    BackgroundWorkerUnblockSignals();
+    if (!attach_slot(slot_index, info)) {
+        proc_exit(0);  // the launcher gave the slot away meanwhile
+    }
+    connect_as_owner(info);
+    // After InitPostgres's own callbacks, so it runs before they abort the
+    // transaction and leave the database.
+    before_shmem_exit(record_open_run_at_exit, 0);
+    init_run_control(my_slot);
+    run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
+    if (info.remote) {
+        serve_handed_over_runs();
+    } else {
+        StartTransactionCommand();
+        my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
+        CommitTransactionCommand();
+        serve_local_runs();
+    }
+}
+
 }  // namespace
 }  // namespace pg_jobs::pg
 
 void pg_jobs_sql_worker_main(Datum slot_index) {
-    using namespace pg_jobs::pg;
-    run_worker("pg_jobs worker", [&] {
-        WorkerStartInfo info{};
-        memcpy(&info, MyBgworkerEntry->bgw_extra, sizeof(info));
-
-        pqsignal(SIGHUP, SignalHandlerForConfigReload);
-        install_run_signal_handlers();
-        BackgroundWorkerUnblockSignals();
-        if (!attach_slot(DatumGetInt32(slot_index), info)) {
-            proc_exit(0);  // the launcher gave the slot away meanwhile
-        }
-        connect_as_owner(info);
-        // After InitPostgres's own callbacks, so it runs before they abort the
-        // transaction and leave the database.
-        before_shmem_exit(record_open_run_at_exit, 0);
-        init_run_control(my_slot);
-        run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
-        if (info.remote) {
-            serve_handed_over_runs();
-        } else {
-            StartTransactionCommand();
-            my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
-            CommitTransactionCommand();
-            serve_local_runs();
-        }
-    });
+    pg_jobs::pg::run_worker("pg_jobs worker",
+                            [&] { pg_jobs::pg::run_sql_worker(DatumGetInt32(slot_index)); });
 }
