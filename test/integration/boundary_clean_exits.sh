@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The C++/PostgreSQL boundary (src/pg/guard.hpp, src/pg/worker_main.hpp),
+# exercised through the scheduler's processes and the SQL functions that
+# now go through run_guarded: a job that succeeds, one that fails, one
+# cancelled while it runs, jobs.wait and jobs.context, errors of the
+# privileged functions; then a fast restart (every worker told to stop) and
+# an immediate one. Afterwards the server log must show no C++ exception
+# that reached std::terminate ("terminate called"), no pg_jobs process
+# ended by a signal (an abort is a crash to the postmaster, which restarts
+# every backend) and no worker that exited after an unexpected failure.
+#
+#   test/integration/boundary_clean_exits.sh      (needs pg_jobs installed: make install)
+#
+# Prints "ok - ..." per check; exits non-zero at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=test/lib/cluster.sh
+source test/lib/cluster.sh
+# shellcheck source=test/lib/scheduler.sh
+source test/lib/scheduler.sh
+
+scheduler_start boundary_clean_exits "jobs.max_workers = 1"
+cluster_psql -o /dev/null <<'SQL'
+CREATE ROLE alice LOGIN;
+GRANT USAGE ON SCHEMA jobs TO alice;
+GRANT CREATE ON SCHEMA public TO alice;
+SQL
+as_alice() { cluster_psql -U alice -At -c "$1"; }
+
+as_alice "SELECT jobs.schedule('works', NULL, 'SELECT (jobs.context())->>''job_name''')" >/dev/null
+as_alice "SELECT jobs.schedule('fails', NULL, 'SELECT 1/0')" >/dev/null
+as_alice "SELECT jobs.schedule('sleeps', NULL, 'SELECT pg_sleep(60)')" >/dev/null
+
+id="$(as_alice "SELECT jobs.trigger('works')")"
+[[ "$(wait_final "$id")" == succeeded ]] || fail "a job reading jobs.context() succeeds"
+id="$(as_alice "SELECT jobs.trigger('fails')")"
+[[ "$(wait_final "$id")" == failed ]] || fail "a job that divides by zero fails"
+[[ "$(value "SELECT sqlstate FROM jobs.job_execution WHERE execution_id = $id")" == 22012 ]] ||
+    fail "the failed run keeps its SQLSTATE (22012)"
+pass "jobs run and fail through the worker as before"
+
+id="$(as_alice "SELECT jobs.trigger('sleeps')")"
+wait_until 30 "SELECT status = 'running' FROM jobs.job_execution WHERE execution_id = $id" ||
+    fail "the sleeping run starts"
+as_alice "SELECT jobs.cancel($id)" >/dev/null
+[[ "$(wait_final "$id")" == cancelled ]] || fail "jobs.cancel ends a running run"
+pass "jobs.cancel (jobs._request_cancel) and jobs.wait end a running run"
+
+# Errors raised by the guarded functions keep their SQLSTATE and message.
+expect_error() {
+    local sql="$1" sqlstate="$2" output
+    if output="$(cluster_psql -U alice -At -v VERBOSITY=verbose -c "$sql" 2>&1)"; then
+        fail "$sql is refused"
+    fi
+    grep -q "ERROR:  $sqlstate" <<<"$output" || fail "$sql is refused with $sqlstate (got: $output)"
+}
+expect_error "SELECT jobs.wait(999999999)" 42704
+expect_error "SELECT jobs.schedule('bad', '61 * * * *', 'SELECT 1')" 22023
+expect_error "SELECT jobs.alter('nobody''s job', enabled => false)" 42704
+[[ "$(as_alice "SELECT jobs.context() IS NULL")" == t ]] || fail "jobs.context() is NULL outside a job"
+pass "errors of jobs.wait, jobs.schedule and jobs.alter keep their SQLSTATE; jobs.context() is NULL outside a job"
+
+# Every worker is told to stop (SIGTERM), then everything is killed at once.
+cluster_restart fast || fail "a fast restart succeeds"
+wait_for 30 launcher_running || fail "the launcher runs after a fast restart"
+id="$(as_alice "SELECT jobs.trigger('works')")"
+[[ "$(wait_final "$id")" == succeeded ]] || fail "a job runs after the fast restart"
+cluster_restart immediate || fail "an immediate restart succeeds"
+wait_for 30 launcher_running || fail "the launcher runs after an immediate restart"
+pass "the scheduler comes back after a fast and an immediate restart"
+
+# The log of every process of this cluster, from its first start.
+if grep -n "terminate called" "$CLUSTER_LOG" >&2; then
+    fail "no C++ exception reached std::terminate"
+fi
+if grep -nE "pg_jobs.*(was terminated by signal|exits after an unexpected failure)" "$CLUSTER_LOG" >&2; then
+    fail "no pg_jobs process was killed by a signal or exited after an unexpected failure"
+fi
+pass "the server log shows no std::terminate, no pg_jobs process ended by a signal, no unexpected failure"
