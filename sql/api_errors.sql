@@ -43,6 +43,13 @@ ROLLBACK TO SAVEPOINT ok;
 -- A schedule firing more often than a role other than a superuser may define.
 SELECT jobs.schedule('oops', '* * * * * *', 'SELECT 1');
 ROLLBACK TO SAVEPOINT ok;
+-- HTTP jobs and secrets (calls whose statement stays out of the server log).
+SELECT jobs.schedule_http('oops', '@daily', 'ftp://example.com/');
+ROLLBACK TO SAVEPOINT ok;
+SELECT jobs.schedule_http('oops', '@daily', 'https://example.com/', headers => '["not", "an object"]');
+ROLLBACK TO SAVEPOINT ok;
+SELECT jobs.set_secret('', 'value');
+ROLLBACK TO SAVEPOINT ok;
 -- A job name the caller has no job of.
 SELECT jobs.alter('no such job', schedule => '@hourly');
 ROLLBACK TO SAVEPOINT ok;
