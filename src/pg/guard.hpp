@@ -3,6 +3,8 @@
 //                C++ exception into an ereport(ERROR) with a proper SQLSTATE;
 //   call_pg      runs a PostgreSQL call that may ereport from code where C++
 //                objects are alive, and rethrows its error as PgError.
+// run_guarded_hiding_internals is run_guarded for the public functions that
+// call the extension's internal ones: their errors lose the internal CONTEXT.
 // No other file uses PG_TRY.
 #pragma once
 #include "pg/pg_headers.hpp"
