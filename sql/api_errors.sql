@@ -57,6 +57,8 @@ SELECT jobs.trigger('no such job');
 ROLLBACK TO SAVEPOINT ok;
 SELECT jobs.unschedule('no such job');
 ROLLBACK TO SAVEPOINT ok;
+SELECT * FROM jobs.disable('no such job');
+ROLLBACK TO SAVEPOINT ok;
 SELECT jobs.trigger(-1);
 ROLLBACK TO SAVEPOINT ok;
 SELECT jobs.enable(NULL::text);
