@@ -128,8 +128,9 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
         error_context_stack = hide_statement;
     }
     // An error of the privileged part has hidden its statement (errhidestmt,
-    // kept in the error) by the time call_pg catches and rethrows it.
-    const Datum result = run_guarded("privileged call", [&]() -> Datum {
+    // kept in the error) by the time call_pg catches and rethrows it. The
+    // user sees it without the context lines of the internal functions.
+    const Datum result = run_guarded_hiding_internals("privileged call", [&]() -> Datum {
         const CallerScope scope(caller_id);
         return call_pg([call] { return FunctionCallInvoke(call); });
     });
