@@ -317,26 +317,13 @@ COMMENT ON FUNCTION jobs._role_id(name) IS 'Internal: the OID of the role of thi
 REVOKE EXECUTE ON FUNCTION jobs._role_id(name) FROM PUBLIC;
 
 -- The id of the caller's own job of that name (job names are per owner).
--- Runs as the caller, so current_user is the caller.
+-- Runs as the caller (GetUserId is the caller). In C so that a missing name
+-- is reported without a CONTEXT line naming this internal function (issue 11,
+-- point 4: src/pg/own_job_id.cpp).
 CREATE FUNCTION jobs._own_job_id(job_name text)
 RETURNS bigint
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    found_id bigint;
-BEGIN
-    SELECT j.job_id INTO found_id FROM jobs.scheduled_job AS j
-    WHERE j.owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user)
-      AND j.job_name = _own_job_id.job_name;
-    IF found_id IS NULL THEN
-        RAISE EXCEPTION 'job "%" does not exist', job_name
-            USING ERRCODE = 'undefined_object',
-                  DETAIL = format('Job names are looked up among the jobs of role "%s".', current_user),
-                  HINT = 'List your jobs with SELECT job_name FROM jobs.job_status; create one with jobs.schedule.';
-    END IF;
-    RETURN found_id;
-END
-$$;
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_own_job_id';
 COMMENT ON FUNCTION jobs._own_job_id(text) IS
 'Internal: the job_id of the calling role''s job with this name; error 42704 if it has none.';
 

@@ -5,7 +5,6 @@
 -- printed after its transaction commits.
 SET timezone = 'UTC';
 SET jobs.timezone = 'UTC';
-\set SHOW_CONTEXT never
 
 CREATE ROLE regress_jobs_owner;
 CREATE ROLE regress_jobs_other;

@@ -2,7 +2,6 @@
 -- SQLSTATE. Nothing here commits a job or a run.
 SET timezone = 'UTC';
 SET jobs.timezone = 'UTC';
-\set SHOW_CONTEXT never
 
 CREATE ROLE regress_jobs_alice;
 CREATE ROLE regress_jobs_mallory;

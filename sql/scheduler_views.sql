@@ -4,7 +4,6 @@
 -- never sees these jobs; finished runs are made up with fixed times.
 SET timezone = 'UTC';
 SET jobs.timezone = 'UTC';
-\set SHOW_CONTEXT never
 BEGIN;
 
 -- Columns, in the order psql shows them.

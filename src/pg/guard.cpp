@@ -38,6 +38,20 @@ void set_out_of_memory(PendingError* out) noexcept {
     out->hint = nullptr;
 }
 
+// Replaces the context collected where the error was raised (every frame,
+// the internal ones first) by the context of the frames still alive here,
+// which are the caller's: the error context callbacks run as they would
+// have for an error raised at this point. A position in an internal query
+// goes with it; SQLSTATE, message, DETAIL, HINT, hide_stmt (the statement
+// of a secret-bearing call stays out of the log) and the rest are kept.
+void hide_internal_context(ErrorData* error) {
+    char* outer = GetErrorContextStack();
+    error->context = outer != nullptr && outer[0] != '\0' ? outer : nullptr;
+    error->internalquery = nullptr;
+    error->internalpos = 0;
+    error->cursorpos = 0;
+}
+
 }  // namespace
 
 void capture_current_exception(const char* function_name, PendingError* out) noexcept {
@@ -70,6 +84,9 @@ void capture_current_exception(const char* function_name, PendingError* out) noe
 
 void raise_pending(const PendingError& pending) {
     if (pending.pg_error != nullptr) {
+        if (pending.hide_internal_context) {
+            hide_internal_context(pending.pg_error);
+        }
         ReThrowError(pending.pg_error);
     }
     if (pending.unexpected) {

@@ -3,6 +3,8 @@
 //                C++ exception into an ereport(ERROR) with a proper SQLSTATE;
 //   call_pg      runs a PostgreSQL call that may ereport from code where C++
 //                objects are alive, and rethrows its error as PgError.
+// run_guarded_hiding_internals is run_guarded for the public functions that
+// call the extension's internal ones: their errors lose the internal CONTEXT.
 // No other file uses PG_TRY. Background workers' main functions use
 // run_worker (worker_main.hpp) the way SQL functions use run_guarded.
 //
@@ -70,9 +72,10 @@ struct PendingError {
     const char* message = nullptr;
     const char* detail = nullptr;
     const char* hint = nullptr;
-    const char* detail_log = nullptr;  // server log only (never shown to clients)
-    bool unexpected = false;           // not a PostgreSQL or user error: a bug
-    const char* function_name = "";    // SQL name, for unexpected failures
+    const char* detail_log = nullptr;    // server log only (never shown to clients)
+    bool unexpected = false;             // not a PostgreSQL or user error: a bug
+    const char* function_name = "";      // SQL name, for unexpected failures
+    bool hide_internal_context = false;  // see run_guarded_hiding_internals
 };
 static_assert(std::is_trivially_destructible_v<PendingError>);
 
@@ -96,6 +99,26 @@ Datum run_guarded(const char* function_name, Body&& body) {
     } catch (...) {
         capture_current_exception(function_name, &pending);
     }
+    raise_pending(pending);  // the exception object is gone by now
+}
+
+// Like run_guarded, for a public function whose body calls the extension's
+// internal functions (jobs.schedule calling jobs._schedule, ...): a
+// PostgreSQL error raised in there keeps its SQLSTATE, message, DETAIL, HINT
+// and the rest, but loses the CONTEXT lines and internal query the internals
+// added; the caller's own context (its PL/pgSQL function, say) is kept. A
+// user sees the error as PostgreSQL's own commands show theirs.
+template <typename Body>
+Datum run_guarded_hiding_internals(const char* function_name, Body&& body) {
+    static_assert(std::is_trivially_destructible_v<std::decay_t<Body>>,
+                  "the body is alive when ereport longjmps; capture by reference only");
+    PendingError pending;
+    try {
+        return body();
+    } catch (...) {
+        capture_current_exception(function_name, &pending);
+    }
+    pending.hide_internal_context = true;
     raise_pending(pending);  // the exception object is gone by now
 }
 

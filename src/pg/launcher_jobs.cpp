@@ -441,8 +441,7 @@ bool dispatch_queued_runs() {
     for (int k = 0; k < usable; ++k) {
         if (queues[k].database_oid != MyDatabaseId) {
             const QueuedRuns& runs = queued[sources[k]];
-            hand_out_remote_runs(queues[k].database_oid, queues[k].owner_oid, runs.database, runs.owner,
-                                 runs.count);
+            hand_out_remote_runs(queues[k].database_oid, queues[k].owner_oid, runs.database, runs.count);
         }
     }
     bool http_queued = false;

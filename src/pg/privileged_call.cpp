@@ -97,11 +97,11 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     return part;
 }
 
-// Runs under run_guarded. Plain C calls only until the privileged part is
-// invoked: errors raised before travel through no C++ frame that owns
-// anything; the privileged part runs under call_pg while the CallerScope is
-// alive, and its error, a PgError, restores the outer caller on its way to
-// run_guarded.
+// Runs under run_guarded_hiding_internals. Plain C calls only until the
+// privileged part is invoked: errors raised before travel through no C++
+// frame that owns anything; the privileged part runs under call_pg while the
+// CallerScope is alive, and its error, a PgError, restores the outer caller
+// on its way to run_guarded_hiding_internals.
 Datum call_privileged_part(FunctionCallInfo fcinfo) {
     require_jobs_database();
     auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
@@ -130,7 +130,9 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
         error_context_stack = hide_statement;
     }
     // An error of the privileged part has hidden its statement (errhidestmt,
-    // kept in the error) by the time call_pg catches and rethrows it.
+    // kept in the error) by the time call_pg catches and rethrows it. The
+    // user sees it without the context lines of the internal functions
+    // (run_guarded_hiding_internals, around this function).
     Datum result = 0;
     {
         const CallerScope scope(caller_id);
@@ -148,8 +150,8 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_privileged_call);
 Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("privileged call",
-                                    [&] { return pg_jobs::pg::call_privileged_part(fcinfo); });
+    return pg_jobs::pg::run_guarded_hiding_internals(
+        "privileged call", [&] { return pg_jobs::pg::call_privileged_part(fcinfo); });
 }
 
 // jobs._change_author(): the caller of the privileged call in progress, else

@@ -167,8 +167,7 @@ void settle_remote_runs() {
     }
 }
 
-void hand_out_remote_runs(Oid database_oid, Oid owner_oid, const char* database, const char* owner,
-                          int64 queued) {
+void hand_out_remote_runs(Oid database_oid, Oid owner_oid, const char* database, int64 queued) {
     SchedulerShared* shared = scheduler_shared();
     MemoryContext caller = CurrentMemoryContext;
     auto* chosen = static_cast<int*>(call_pg([&] { return palloc(sizeof(int) * shared->slot_count); }));

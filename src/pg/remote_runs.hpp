@@ -15,8 +15,7 @@ void settle_remote_runs();
 
 // Gives each idle worker of the pair (`database_oid`, `owner_oid`) one of
 // that owner's queued runs there, at most `queued` in all.
-void hand_out_remote_runs(Oid database_oid, Oid owner_oid, const char* database, const char* owner,
-                          int64 queued);
+void hand_out_remote_runs(Oid database_oid, Oid owner_oid, const char* database, int64 queued);
 
 // The executions held in mailboxes (handed over, running or reported but
 // not yet recorded), so crash recovery leaves them to settle_remote_runs.

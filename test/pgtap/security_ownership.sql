@@ -21,7 +21,7 @@ CREATE EXTENSION IF NOT EXISTS pg_jobs;
 SET LOCAL jobs.timezone = 'UTC';
 SET LOCAL timezone = 'UTC';
 
-SELECT plan(54);
+SELECT plan(58);
 
 -- Runs SQL as another role; on error the caller's subtransaction also undoes
 -- the SET ROLE.
@@ -192,9 +192,19 @@ SELECT is((SELECT count(*) FROM jobs.scheduled_job WHERE owner = 'pgtap_own_davi
 SELECT is(pg_temp.as_role('pgtap_own_carol', format('SELECT jobs.unschedule(%s::bigint)', :carol_shared)), 'true',
           '(carol removes her job of that name)');
 
+-- Secrets follow the jobs, except a name the new owner already has.
+GRANT USAGE ON SCHEMA jobs TO pgtap_own_david;
+SELECT pg_temp.as_role('pgtap_own_david', $$SELECT jobs.set_secret('tok', 'david-token')$$);
+SELECT pg_temp.as_role('pgtap_own_david', $$SELECT jobs.set_secret('both', 'david-both')$$);
+SELECT pg_temp.as_role('pgtap_own_carol', $$SELECT jobs.set_secret('both', 'carol-both')$$);
+
 -- REASSIGN OWNED moves the jobs and their queued runs; started runs stay in
 -- the history of the role that ran them.
 REASSIGN OWNED BY pgtap_own_david TO pgtap_own_carol;
+SELECT is((SELECT string_agg(format('%s=%s', owner_id::regrole, value), ',' ORDER BY owner_id::regrole::text, name)
+           FROM jobs._secret WHERE owner_id IN ('pgtap_own_carol'::regrole, 'pgtap_own_david'::regrole)),
+          'pgtap_own_carol=carol-both,pgtap_own_carol=david-token,pgtap_own_david=david-both',
+          'REASSIGN OWNED moves the secrets too, but never over one the new owner has');
 SELECT is(pg_temp.as_role('pgtap_own_carol', 'SELECT string_agg(job_name, '','' ORDER BY job_name) FROM jobs.job_status'),
           'nightly,shared name,weekly', 'REASSIGN OWNED gives the role''s jobs to the new role');
 SELECT is(pg_temp.as_role('pgtap_own_carol', $$SELECT string_agg(DISTINCT owner, ',') FROM jobs.job_status$$),
@@ -214,6 +224,10 @@ SELECT is(pg_temp.as_role('pgtap_own_david', $$SELECT jobs.schedule('nightly', N
 -- DROP OWNED removes the role's jobs and cancels their queued runs; the
 -- history stays.
 DROP OWNED BY pgtap_own_carol;
+SELECT is((SELECT count(*) FROM jobs._secret WHERE owner_id = 'pgtap_own_carol'::regrole), 0::bigint,
+          'DROP OWNED deletes the role''s secrets');
+SELECT is((SELECT count(*) FROM jobs._secret WHERE owner_id = 'pgtap_own_david'::regrole), 1::bigint,
+          'and no other role''s');
 SELECT is((SELECT count(*) FROM jobs.scheduled_job WHERE owner = 'pgtap_own_carol'::regrole), 0::bigint,
           'DROP OWNED removes the role''s jobs');
 SELECT is((SELECT count(*) FROM jobs.scheduled_job WHERE owner = 'pgtap_own_david'::regrole), 1::bigint,
@@ -227,6 +241,8 @@ SELECT is((SELECT count(*) FROM jobs.job_execution WHERE job_id IN (:dave_nightl
 -- under its name, visible to no role that takes the name later.
 DROP OWNED BY pgtap_own_david;
 SELECT lives_ok('DROP ROLE pgtap_own_carol, pgtap_own_david', 'a role without jobs can be dropped');
+SELECT is((SELECT count(*) FROM jobs._secret WHERE owner_id NOT IN (SELECT oid FROM pg_roles)), 0::bigint,
+          'no secret outlives its role');
 SELECT is((SELECT owner FROM jobs.job_history WHERE execution_id = :dave_done), 'pgtap_own_dave'::name,
           'its runs stay in jobs.job_history under the owner''s name as of the run');
 SELECT is((SELECT owner::oid FROM jobs.job_execution WHERE execution_id = :dave_done), 0::oid,
