@@ -23,8 +23,10 @@ struct FieldSpec {
     const char* hint;
     const char* range_example;
     const char* step_example;
-    // A step above max_step (one less than the number of distinct values)
-    // could only ever reach the first value. The hint then offers "@every
+    // A step above max_step (max - min: the field's range as written) could
+    // only ever reach the first value. Day-of-week allows 7, as its values
+    // run 0-7: "*/7" is Sunday, and "1-7 * */7" the first Sunday (a day
+    // field beginning with '*' is ANDed). The hint then offers "@every
     // <step> <every_unit>" when that is a valid @every period.
     int max_step;
     const char* every_unit;  // nullptr: no @every equivalent (months)
@@ -48,7 +50,7 @@ constexpr FieldSpec kSpecs[] = {
     {"day-of-week", 0, 7, 6,
      "Weekdays go from 0 to 7 (0 and 7 are Sunday) or sun to sat, for example \"mon-fri\", \"5L\" (the last "
      "Friday) or \"1#1\" (the first Monday).",
-     "mon-fri", "*/2", 6, "days", 86400, "@every 10 days"},
+     "mon-fri", "*/2", 7, "days", 86400, "@every 10 days"},
 };
 
 constexpr std::string_view kMonthNames[] = {"jan", "feb", "mar", "apr", "may", "jun",

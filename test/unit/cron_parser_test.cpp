@@ -158,8 +158,9 @@ TEST(CronParser, Steps) {
     EXPECT_EQ(minutes_of("0-30/10,45"), bits({0, 10, 20, 30, 45}));
 }
 
-// The largest step is one less than the number of values the field has, so
-// a step can always reach a second value from the field's first one.
+// The largest step is the field's range as written (max - min), so a step
+// can reach a second value from the field's first one; day-of-week's 0-7
+// allows 7, which lands on Sunday again.
 TEST(CronParser, LargestStepOfEachField) {
     EXPECT_EQ(parse_ok("*/59 * * * * *").seconds, bits({0, 59}));
     EXPECT_EQ(minutes_of("*/59"), bits({0, 59}));
@@ -168,6 +169,8 @@ TEST(CronParser, LargestStepOfEachField) {
     EXPECT_EQ(days_of("*/30"), bits({1, 31}));
     EXPECT_EQ(months_of("*/11"), bits({1, 12}));
     EXPECT_EQ(weekdays_of("*/6"), bits({0, 6}));
+    EXPECT_EQ(weekdays_of("*/7"), bits({0}));
+    EXPECT_EQ(weekdays_of("0-7/7"), bits({0}));
 }
 
 // Within the field's limit a step past the end of its own range keeps
@@ -209,9 +212,9 @@ TEST(CronParser, StepsLargerThanTheFieldAreRefused) {
               "example \"1\".");
     EXPECT_EQ(month.position, 10);
 
-    const ParseError weekday = parse_error("0 0 * * 0-7/7");
-    EXPECT_EQ(weekday.message, "day-of-week step 7 is out of range 1-6");
-    EXPECT_EQ(weekday.hint, "Write a step from 1 to 6; for a period of 7 days write \"@every 7 days\".");
+    const ParseError weekday = parse_error("0 0 * * 0-7/8");
+    EXPECT_EQ(weekday.message, "day-of-week step 8 is out of range 1-7");
+    EXPECT_EQ(weekday.hint, "Write a step from 1 to 7; for a period of 8 days write \"@every 8 days\".");
     EXPECT_EQ(weekday.position, 12);
 
     EXPECT_EQ(parse_error("5/100 * * * *").message, "minute step 100 is out of range 1-59");
