@@ -300,11 +300,6 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
         4, types, values, nullptr, SPI_OK_UPDATE);
 }
 
-bool any_run_in_progress() {
-    return execute_counted("SELECT FROM jobs.job_execution AS e WHERE e.status = 'running' LIMIT 1", 0,
-                           nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
-}
-
 bool mark_run_crashed(int64 execution_id) {
     Oid types[2] = {INT8OID, TEXTOID};
     Datum values[2] = {Int64GetDatum(execution_id), CStringGetTextDatum(kLostRunError)};

@@ -106,9 +106,6 @@ uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count);
 uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
                                int64 grace_ms);
 
-// Whether any run is 'running' now.
-bool any_run_in_progress();
-
 // The earliest not_before after `after` of a queued run (a retry waiting
 // for its backoff), if any: the launcher wakes then to hand it out. Runs
 // due by `after` are not counted: they are handed out like any queued run.
