@@ -30,8 +30,7 @@ const char* copy_text_column(MemoryContext into, HeapTuple tuple, TupleDesc desc
 
 }  // namespace
 
-bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid,
-                    ClaimedRun* out) {
+bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid, ClaimedRun* out) {
     // Name parameters keep the columns' "C" collation: compared as text
     // cast to name, the pending index could not give the execution_id order.
     auto* database_name = static_cast<NameData*>(palloc(sizeof(NameData)));
