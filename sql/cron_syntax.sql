@@ -46,6 +46,20 @@ FROM (VALUES
     ('30 6 * * 1-5')
 ) AS v(s);
 
+-- The largest step of each field is its range as written (max - min); a
+-- larger one is refused (see errors.sql). Day-of-week's 0-7 allows */7: Sunday.
+SELECT s AS schedule, pg_temp.runs(s) AS fire_times
+FROM (VALUES
+    ('*/59 * * * *'),
+    ('0-59/30 * * * *'),
+    ('10-20/11 * * * *'),
+    ('0 */23 * * *'),
+    ('0 0 */30 * *'),
+    ('0 0 1 */11 *'),
+    ('0 0 * * */7'),
+    ('*/59 0 0 * * *')
+) AS v(s);
+
 -- L (last day), L-n, nL (last such weekday), n#k (k-th weekday).
 SELECT s AS schedule, pg_temp.runs(s) AS fire_times
 FROM (VALUES

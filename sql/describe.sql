@@ -33,6 +33,7 @@ SELECT s AS schedule, jobs.describe(s, 'UTC') AS description
 FROM (VALUES
     ('@yearly'), ('@annually'), ('@monthly'), ('@weekly'), ('@daily'), ('@midnight'), ('@hourly'),
     ('@every 90 seconds'), ('@every 2 hours'), ('@every 1 day'), ('@every 1 hour 30 minutes'),
+    ('@every 90 minutes'), ('@every 36 hours'), ('@every 2 weeks'), ('@every 1 day 1 second'),
     ('30 seconds'), ('1 second'), ('@reboot')
 ) AS v(s);
 

@@ -47,6 +47,18 @@ SELECT * FROM jobs.next_runs('? * * * *');
 SELECT * FROM jobs.next_runs('0 ? * * *');
 SELECT * FROM jobs.next_runs('0 0 * ? *');
 
+-- A step larger than its field's range would only ever reach the first value:
+-- refused, with @every offered for a fixed period (pg_cron's own invalid
+-- schedule '*/5000000000 10 * * *' included).
+SELECT * FROM jobs.next_runs('*/90 * * * *');
+SELECT * FROM jobs.next_runs('*/5000000000 10 * * *');
+SELECT * FROM jobs.next_runs('*/60 * * * * *');
+SELECT * FROM jobs.next_runs('0 9-17/24 * * *');
+SELECT * FROM jobs.next_runs('0 0 */31 * *');
+SELECT * FROM jobs.next_runs('0 0 1 jan/12 *');
+SELECT * FROM jobs.next_runs('0 0 * * */8');
+SELECT jobs.describe('*/90 * * * *');
+
 -- L, L-n, nL and n#k in the wrong place or out of range.
 SELECT * FROM jobs.next_runs('0 0 L-31 * *');
 SELECT * FROM jobs.next_runs('0 0 L-x * *');

@@ -394,17 +394,37 @@ std::string describe_calendar(const CronSchedule& s, std::string_view zone_name)
     return text;
 }
 
+// "every 90 minutes": one unit, the largest of days, hours, minutes and
+// seconds that divides the period exactly, which is how a person writes it
+// ("@every 90 minutes" and "@every 1 hour 30 minutes" both read so). Weeks
+// read as days, as PostgreSQL prints '2 weeks'::interval. When that unit is
+// two or more sizes below the period's largest part, the number alone is
+// hard to read and the breakdown follows: "every 86401 seconds (1 day 1 second)".
 std::string describe_every(int64_t period) {
     if (period <= 0) {
         return "never";
     }
-    const std::string breakdown = english::duration_breakdown(period);
-    // One unit reads on its own ("every 2 hours"); a mix keeps the seconds
-    // the user wrote and explains them: "every 90 seconds (1 minute 30 seconds)".
-    const bool one_unit = period < 60 || period % 86400 == 0 || (period < 86400 && period % 3600 == 0) ||
-                          (period < 3600 && period % 60 == 0);
-    const std::string every =
-        one_unit ? "every " + breakdown : "every " + std::to_string(period) + " seconds (" + breakdown + ")";
+    struct Unit {
+        int64_t seconds;
+        const char* singular;
+        const char* plural;
+    };
+    static constexpr Unit kUnits[] = {
+        {86400, "day", "days"}, {3600, "hour", "hours"}, {60, "minute", "minutes"}, {1, "second", "seconds"}};
+    constexpr size_t kUnitCount = sizeof kUnits / sizeof kUnits[0];
+    size_t exact = 0;  // index of the largest unit that divides the period
+    while (period % kUnits[exact].seconds != 0) {
+        ++exact;
+    }
+    size_t largest = 0;  // index of the largest unit not above the period
+    while (largest + 1 < kUnitCount && period < kUnits[largest].seconds) {
+        ++largest;
+    }
+    const Unit& unit = kUnits[exact];
+    std::string every = "every " + english::count_of(period / unit.seconds, unit.singular, unit.plural);
+    if (exact >= largest + 2) {
+        every += " (" + english::duration_breakdown(period) + ")";
+    }
     return every + ", counted from 1970-01-01 00:00:00 UTC";
 }
 

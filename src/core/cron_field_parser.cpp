@@ -23,22 +23,34 @@ struct FieldSpec {
     const char* hint;
     const char* range_example;
     const char* step_example;
+    // A step above max_step (max - min: the field's range as written) could
+    // only ever reach the first value. Day-of-week allows 7, as its values
+    // run 0-7: "*/7" is Sunday, and "1-7 * */7" the first Sunday (a day
+    // field beginning with '*' is ANDed). The hint then offers "@every
+    // <step> <every_unit>" when that is a valid @every period.
+    int max_step;
+    const char* every_unit;  // nullptr: no @every equivalent (months)
+    int64_t every_unit_seconds;
+    const char* every_example;
 };
 
 constexpr FieldSpec kSpecs[] = {
-    {"second", 0, 59, 59, "Seconds go from 0 to 59, for example \"*/10\" or \"0,30\".", "0-29", "*/10"},
-    {"minute", 0, 59, 59, "Minutes go from 0 to 59, for example \"*/15\".", "10-20", "*/15"},
-    {"hour", 0, 23, 23, "Hours go from 0 to 23, for example \"9-17\".", "9-17", "*/2"},
+    {"second", 0, 59, 59, "Seconds go from 0 to 59, for example \"*/10\" or \"0,30\".", "0-29", "*/10", 59,
+     "seconds", 1, "@every 90 seconds"},
+    {"minute", 0, 59, 59, "Minutes go from 0 to 59, for example \"*/15\".", "10-20", "*/15", 59, "minutes",
+     60, "@every 90 minutes"},
+    {"hour", 0, 23, 23, "Hours go from 0 to 23, for example \"9-17\".", "9-17", "*/2", 23, "hours", 3600,
+     "@every 36 hours"},
     {"day-of-month", 1, 31, 31,
      "Days of the month go from 1 to 31, for example \"1,15\"; \"L\" is the last day and \"L-2\" two days "
      "before it.",
-     "1-15", "*/2"},
+     "1-15", "*/2", 30, "days", 86400, "@every 45 days"},
     {"month", 1, 12, 12, "Months go from 1 to 12 or jan to dec, for example \"jan-mar\" or \"*/3\".",
-     "jan-mar", "*/3"},
+     "jan-mar", "*/3", 11, nullptr, 0, nullptr},
     {"day-of-week", 0, 7, 6,
      "Weekdays go from 0 to 7 (0 and 7 are Sunday) or sun to sat, for example \"mon-fri\", \"5L\" (the last "
      "Friday) or \"1#1\" (the first Monday).",
-     "mon-fri", "*/2"},
+     "mon-fri", "*/2", 7, "days", 86400, "@every 10 days"},
 };
 
 constexpr std::string_view kMonthNames[] = {"jan", "feb", "mar", "apr", "may", "jun",
@@ -369,8 +381,29 @@ private:
         if (*step == 0) {
             return fail(field_text("step must be at least 1"), hint, i_);
         }
+        if (*step > spec_.max_step) {
+            return step_too_large(text_.substr(i_, end - i_), *step);
+        }
         i_ = end;
         return true;
+    }
+
+    // "*/90" in minutes would fire only at :00; say so and offer @every.
+    bool step_too_large(std::string_view written, int64_t step) {
+        const std::string most = std::to_string(spec_.max_step);
+        std::string hint = "Write a step from 1 to " + most;
+        if (spec_.every_unit == nullptr) {
+            hint += "; @every takes no months, so for yearly runs write one month, for example \"1\".";
+        } else if (step <= kMaxEverySeconds / spec_.every_unit_seconds) {
+            // Only a period @every accepts; a longer one gets the general example.
+            hint += "; for a period of " + std::to_string(step) + " " + spec_.every_unit +
+                    " write \"@every " + std::to_string(step) + " " + spec_.every_unit + "\".";
+        } else {
+            hint += std::string("; for a longer fixed period write @every, for example \"") +
+                    spec_.every_example + "\".";
+        }
+        return fail(field_text("step ") + text::printable(written, 24) + " is out of range 1-" + most,
+                    std::move(hint), i_);
     }
 
     void set_values(int64_t low, int64_t high, int64_t step) {

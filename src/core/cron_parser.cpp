@@ -27,9 +27,6 @@ constexpr const char* kMacroHint =
     "@every <interval>.";
 constexpr const char* kEveryHint =
     "Write a PostgreSQL interval after @every, for example \"@every 90 seconds\" or \"@every 2 hours\".";
-// The longest @every period: 100 years, the bound of every interval option
-// (README "Limits on times and intervals").
-constexpr int64_t kMaxEverySeconds = int64_t{36500} * 86400;
 constexpr const char* kEveryPositiveHint =
     "Write a period of at least 1 second, for example \"@every 30 seconds\" or \"@every 2 hours\".";
 

@@ -17,6 +17,10 @@ struct ParseError {
     int position = -1;    // 0-based byte offset of the offending text, -1 if none
 };
 
+// The longest @every period: 100 years, the bound of every interval option
+// (README "Limits on times and intervals").
+inline constexpr int64_t kMaxEverySeconds = int64_t{36500} * 86400;
+
 // A PostgreSQL-style interval reduced to its three parts.
 struct IntervalValue {
     int32_t months = 0;

@@ -30,8 +30,7 @@ const char* copy_text_column(MemoryContext into, HeapTuple tuple, TupleDesc desc
 
 }  // namespace
 
-bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid,
-                    ClaimedRun* out) {
+bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid, ClaimedRun* out) {
     // Name parameters keep the columns' "C" collation: compared as text
     // cast to name, the pending index could not give the execution_id order.
     auto* database_name = static_cast<NameData*>(palloc(sizeof(NameData)));
@@ -298,11 +297,6 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
         "               $3 * interval '1 millisecond') "
         "  AND " PG_JOBS_WORKER_GONE_SQL,
         4, types, values, nullptr, SPI_OK_UPDATE);
-}
-
-bool any_run_in_progress() {
-    return execute_counted("SELECT FROM jobs.job_execution AS e WHERE e.status = 'running' LIMIT 1", 0,
-                           nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
 }
 
 bool mark_run_crashed(int64 execution_id) {

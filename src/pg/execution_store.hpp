@@ -25,8 +25,7 @@ struct ClaimedRun {
 // Marks the oldest queued SQL run of `database` owned by role `owner` 'running'
 // for the worker with pid `worker_pid` (skipping rows others hold) and fills
 // `out`. False when none is queued.
-bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid,
-                    ClaimedRun* out);
+bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid, ClaimedRun* out);
 
 // The run's end, in the transaction of its effects.
 void record_success(int64 execution_id, uint64 rows_affected);
@@ -106,9 +105,6 @@ uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count);
 uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
                                int64 grace_ms);
 
-// Whether any run is 'running' now.
-bool any_run_in_progress();
-
 // The earliest not_before after `after` of a queued run (a retry waiting
 // for its backoff), if any: the launcher wakes then to hand it out. Runs
 // due by `after` are not counted: they are handed out like any queued run.
@@ -131,7 +127,6 @@ int queued_runs_by_pair(int64 limit, QueuedRuns** out);
 
 // Fails every queued SQL run of `database` (and of role `owner`, unless InvalidOid)
 // with this error (no process can run them).
-uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message,
-                        const char* hint);
+uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message, const char* hint);
 
 }  // namespace pg_jobs::pg

@@ -1,9 +1,10 @@
 // The launcher process: sleeps on its latch until the earliest fire time or
 // a wake-up (a job changed, a run was triggered, a worker exited), then
-// queues due runs and hands queued runs to the SQL workers. It never polls:
-// the only timed wake-ups are the next fire time, the earliest retry waiting
-// for its backoff, the wait for the extension to be created, and a retry
-// after an error.
+// queues due runs and hands queued runs to the SQL workers. It never polls
+// for work: the only timed wake-ups are the next fire time, the earliest
+// retry waiting for its backoff, the next upkeep pass (history retention and
+// the stuck-run check, once a minute), the wait for the extension to be
+// created, and a retry after an error.
 #include "core/job_agenda.hpp"
 #include "pg/launcher.hpp"
 
@@ -197,10 +198,8 @@ long iteration() {
         const long retry_ms = milliseconds_until(retry_due);
         sleep_ms = sleep_ms < 0 ? retry_ms : Min(sleep_ms, retry_ms);
     }
-    if (upkeep_at != 0) {
-        const long upkeep_ms = milliseconds_until(upkeep_at);
-        sleep_ms = sleep_ms < 0 ? upkeep_ms : Min(sleep_ms, upkeep_ms);
-    }
+    const long upkeep_ms = milliseconds_until(upkeep_at);
+    sleep_ms = sleep_ms < 0 ? upkeep_ms : Min(sleep_ms, upkeep_ms);
     if (!workers_ok && (sleep_ms < 0 || sleep_ms > kRetryMs)) {
         sleep_ms = kRetryMs;
     }

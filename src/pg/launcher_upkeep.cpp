@@ -21,19 +21,17 @@ constexpr int64 kRetentionBudgetUs = 100 * 1000;
 constexpr int64 kBacklogPauseUs = 1 * USECS_PER_SEC;
 
 TimestampTz next_pass_at = 0;  // 0: at the first iteration
-bool wake_for_next_pass = false;
 
 }  // namespace
 
 TimestampTz upkeep_if_due() {
     const TimestampTz now = GetCurrentTimestamp();
     if (now < next_pass_at) {
-        return wake_for_next_pass ? next_pass_at : 0;
+        return next_pass_at;
     }
     // Not due again before the pass ends, even if it fails.
     next_pass_at = now + kPassIntervalUs;
-    wake_for_next_pass = true;
-    const uint64 crashed = recover_stuck_runs();
+    (void)recover_stuck_runs();
     const RetentionProgress retention = trim_history(GetCurrentTimestamp() + kRetentionBudgetUs);
     const TimestampTz ended = GetCurrentTimestamp();
     ereport(DEBUG1, (errmsg("pg_jobs launcher: history retention deleted %llu run(s) in %.3f ms%s",
@@ -42,12 +40,11 @@ TimestampTz upkeep_if_due() {
                             retention.finished ? "" : "; more to delete")));
     if (!retention.finished) {
         next_pass_at = ended + kBacklogPauseUs;
-        return next_pass_at;
     }
-    bool running = false;
-    run_in_transaction([&] { running = any_run_in_progress(); });
-    wake_for_next_pass = running || crashed > 0 || retention.deleted > 0;
-    return wake_for_next_pass ? next_pass_at : 0;
+    // Always a wake-up of its own: whether the history grew since this pass
+    // (runs triggered, retried or started later) is not known here, and a
+    // run ages past jobs.history_max_age with nothing happening at all.
+    return next_pass_at;
 }
 
 void upkeep_soon() {

@@ -11,10 +11,10 @@ extern "C" {
 
 namespace pg_jobs::pg {
 
-// Does a pass when one is due. Returns when the launcher should wake for
-// the next one, or 0 when nothing calls for a wake-up of its own (no run in
-// progress, nothing was deleted or crashed): the next pass then happens at
-// the launcher's next wake-up after it is due.
+// Does a pass when one is due. Returns when the next one is due: the
+// launcher wakes for it whether or not any job is due, so retention keeps
+// its period on an idle server too (about a minute; a second while a
+// backlog is worked off).
 TimestampTz upkeep_if_due();
 
 // Makes the next pass due now (the retention settings may have changed).

@@ -12,7 +12,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_jobs;
 SET LOCAL jobs.timezone = 'UTC';
 
-SELECT plan(34);
+SELECT plan(36);
 
 -- Signature and properties.
 SELECT has_function('jobs', 'describe', ARRAY['text', 'text']);
@@ -46,6 +46,10 @@ SELECT is(jobs.describe('@yearly', 'UTC'), jobs.describe('@ANNUALLY', 'UTC'), '@
 SELECT is(jobs.describe('0 0 * * 7', 'UTC'), jobs.describe('0 0 * * sun', 'UTC'), 'Sunday is 7 or sun');
 SELECT is(jobs.describe('@every 2 hours', 'UTC'), 'every 2 hours, counted from 1970-01-01 00:00:00 UTC',
           '@every names its anchor');
+SELECT is(jobs.describe('@every 90 minutes', 'UTC'), 'every 90 minutes, counted from 1970-01-01 00:00:00 UTC',
+          '@every reads back in the unit written');
+SELECT is(jobs.describe('@every 1 hour 30 minutes', 'UTC'),
+          'every 90 minutes, counted from 1970-01-01 00:00:00 UTC', '@every in the largest unit dividing it exactly');
 SELECT is(jobs.describe('@reboot', 'UTC'), 'once each time the scheduler starts', '@reboot');
 
 -- The zone: canonical spelling, no zone for @every and @reboot, GUC default.

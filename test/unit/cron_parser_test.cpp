@@ -153,17 +153,92 @@ TEST(CronParser, Steps) {
     EXPECT_EQ(months_of("*/3"), bits({1, 4, 7, 10}));
     EXPECT_EQ(months_of("jul/2"), bits({7, 9, 11}));
     EXPECT_EQ(weekdays_of("*/2"), bits({0, 2, 4, 6}));
-    EXPECT_EQ(weekdays_of("1/2"), bits({1, 3, 5}));  // stops at Saturday: no Sunday as 7
-    EXPECT_EQ(weekdays_of("0-7/7"), bits({0}));
+    EXPECT_EQ(weekdays_of("1/2"), bits({1, 3, 5}));    // stops at Saturday: no Sunday as 7
+    EXPECT_EQ(weekdays_of("1-7/3"), bits({0, 1, 4}));  // 7 is Sunday again
     EXPECT_EQ(minutes_of("0-30/10,45"), bits({0, 10, 20, 30, 45}));
 }
 
-TEST(CronParser, StepsLargerThanTheFieldKeepOnlyTheStart) {
-    EXPECT_EQ(minutes_of("5/100"), bits({5}));
-    EXPECT_EQ(minutes_of("*/60"), bits({0}));
+// The largest step is the field's range as written (max - min), so a step
+// can reach a second value from the field's first one; day-of-week's 0-7
+// allows 7, which lands on Sunday again.
+TEST(CronParser, LargestStepOfEachField) {
+    EXPECT_EQ(parse_ok("*/59 * * * * *").seconds, bits({0, 59}));
+    EXPECT_EQ(minutes_of("*/59"), bits({0, 59}));
+    EXPECT_EQ(minutes_of("0-59/30"), bits({0, 30}));
+    EXPECT_EQ(hours_of("*/23"), bits({0, 23}));
+    EXPECT_EQ(days_of("*/30"), bits({1, 31}));
+    EXPECT_EQ(months_of("*/11"), bits({1, 12}));
+    EXPECT_EQ(weekdays_of("*/6"), bits({0, 6}));
+    EXPECT_EQ(weekdays_of("*/7"), bits({0}));
+    EXPECT_EQ(weekdays_of("0-7/7"), bits({0}));
+}
+
+// Within the field's limit a step past the end of its own range keeps
+// only the range's start, as in Vixie cron.
+TEST(CronParser, StepsLongerThanTheirRangeKeepOnlyTheStart) {
     EXPECT_EQ(minutes_of("10-20/11"), bits({10}));
-    EXPECT_EQ(minutes_of("*/99999999999999999999"), bits({0}));
-    EXPECT_EQ(hours_of("*/24"), bits({0}));
+    EXPECT_EQ(minutes_of("50/20"), bits({50}));
+    EXPECT_EQ(hours_of("20-22/5"), bits({20}));
+}
+
+// "*/90" in minutes used to mean only ":00"; now each field refuses a step
+// above its limit, with the caret under the step and @every offered.
+TEST(CronParser, StepsLargerThanTheFieldAreRefused) {
+    const ParseError minute = parse_error("*/90 * * * *");
+    EXPECT_EQ(minute.message, "minute step 90 is out of range 1-59");
+    EXPECT_EQ(minute.hint,
+              "Write a step from 1 to 59; for a period of 90 minutes write \"@every 90 minutes\".");
+    EXPECT_EQ(minute.position, 2);
+
+    const ParseError second = parse_error("*/60 * * * * *");
+    EXPECT_EQ(second.message, "second step 60 is out of range 1-59");
+    EXPECT_EQ(second.hint,
+              "Write a step from 1 to 59; for a period of 60 seconds write \"@every 60 seconds\".");
+    EXPECT_EQ(second.position, 2);
+
+    const ParseError hour = parse_error("0 */24 * * *");
+    EXPECT_EQ(hour.message, "hour step 24 is out of range 1-23");
+    EXPECT_EQ(hour.hint, "Write a step from 1 to 23; for a period of 24 hours write \"@every 24 hours\".");
+    EXPECT_EQ(hour.position, 4);
+
+    const ParseError day = parse_error("0 0 1-31/31 * *");
+    EXPECT_EQ(day.message, "day-of-month step 31 is out of range 1-30");
+    EXPECT_EQ(day.position, 9);
+
+    const ParseError month = parse_error("0 0 1 jan/12 *");
+    EXPECT_EQ(month.message, "month step 12 is out of range 1-11");
+    EXPECT_EQ(month.hint,
+              "Write a step from 1 to 11; @every takes no months, so for yearly runs write one month, for "
+              "example \"1\".");
+    EXPECT_EQ(month.position, 10);
+
+    const ParseError weekday = parse_error("0 0 * * 0-7/8");
+    EXPECT_EQ(weekday.message, "day-of-week step 8 is out of range 1-7");
+    EXPECT_EQ(weekday.hint, "Write a step from 1 to 7; for a period of 8 days write \"@every 8 days\".");
+    EXPECT_EQ(weekday.position, 12);
+
+    EXPECT_EQ(parse_error("5/100 * * * *").message, "minute step 100 is out of range 1-59");
+    EXPECT_EQ(parse_error("1,*/60 * * * *").position, 4);
+    EXPECT_EQ(parse_error("0 0 ?/31 * *").message, "day-of-month step 31 is out of range 1-30");
+}
+
+// pg_cron's own invalid-schedule test: a step beyond INT_MAX gets the same
+// message (digits as written) and a hint with an @every that is valid.
+TEST(CronParser, HugeStepsDoNotOverflow) {
+    const ParseError pg_cron = parse_error("*/5000000000 10 * * *");
+    EXPECT_EQ(pg_cron.message, "minute step 5000000000 is out of range 1-59");
+    EXPECT_EQ(pg_cron.hint,
+              "Write a step from 1 to 59; for a longer fixed period write @every, for example \"@every 90 "
+              "minutes\".");
+    EXPECT_EQ(pg_cron.position, 2);
+    EXPECT_EQ(parse_error("*/99999999999999999999 * * * *").message,
+              "minute step 99999999999999999999 is out of range 1-59");
+    // The longest @every is 36500 days: the hint offers it up to there.
+    EXPECT_EQ(parse_error("0 0 */36500 * *").hint,
+              "Write a step from 1 to 30; for a period of 36500 days write \"@every 36500 days\".");
+    EXPECT_EQ(parse_error("0 0 */36501 * *").hint,
+              "Write a step from 1 to 30; for a longer fixed period write @every, for example \"@every 45 "
+              "days\".");
 }
 
 TEST(CronParser, MonthNamesAnyCase) {
