@@ -148,4 +148,7 @@ cluster_psql -o /dev/null -c "CREATE DATABASE restored"
 restored="$(cluster_psql -d restored -At -c "SELECT count(*) FROM jobs.job_execution
                                               WHERE execution_id IN ($location_id, $body_id, $error_body_id)")"
 [[ "$restored" == 3 ]] || fail "the runs are in the restored database: $restored"
-pass "pg_dump | pg_restore of the database works, with those runs in it"
+trail="SELECT count(*) || ':' || coalesce(max(audit_id), 0) FROM jobs.job_audit"
+[[ "$(cluster_psql -d restored -At -c "$trail")" == "$(value "$trail")" ]] ||
+    fail "the restored audit trail is the original one (restored $(cluster_psql -d restored -At -c "$trail"), original $(value "$trail"))"
+pass "pg_dump | pg_restore of the database works, with those runs and the audit trail in it"
