@@ -287,12 +287,12 @@ void retire_workers(const RunQueue* queues, int queue_count, const Starved& star
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     int leaving = 0;
-    int leaving_now = 0;  // idle ones: their slot is free in a moment
+    int leaving_now = 0;  // between runs: their slot is free in a moment
     for (int i = 0; i < shared->slot_count; ++i) {
         const WorkerSlot& slot = shared->slots[i];
         if (slot.state != SlotState::Free && slot.exit_requested) {
             ++leaving;
-            leaving_now += slot.idle ? 1 : 0;
+            leaving_now += slot.mailbox.running_execution_id == 0 ? 1 : 0;
         }
     }
     // First idle workers of pairs without queued runs: they leave at once.
