@@ -10,7 +10,7 @@ MODULE_big = pg_jobs
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_jobs.control)
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
-PG_SRCS   = $(sort $(wildcard src/pg/*.cpp))
+PG_SRCS   = $(sort $(wildcard src/pg/*/*.cpp))
 HTTP_SRCS = $(sort $(wildcard src/http/*.cpp))
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o) $(HTTP_SRCS:.cpp=.o)
 
@@ -56,4 +56,4 @@ test:
 	scripts/run-tests.sh
 
 format:
-	clang-format -i $(CORE_SRCS) $(PG_SRCS) $(HTTP_SRCS) $(wildcard src/*/*.hpp src/*/*.h test/*/*.cpp)
+	clang-format -i $(CORE_SRCS) $(PG_SRCS) $(HTTP_SRCS) $(wildcard src/*/*.hpp src/pg/*/*.hpp src/*/*.h test/*/*.cpp)

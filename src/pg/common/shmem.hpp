@@ -1,0 +1,79 @@
+// Shared memory of the scheduler: the launcher's latch, the SQL worker slots
+// and the condition variable jobs.wait sleeps on. Set up by the hooks that
+// _PG_init installs; every other process only reads and writes it under the
+// "pg_jobs" LWLock (or with atomics where noted).
+#pragma once
+#include "pg/common/http_cancels.hpp"
+#include "pg/common/job_change_log.hpp"
+#include "pg/common/pg_headers.hpp"
+#include "pg/common/prepared_wakes.hpp"
+#include "pg/common/run_mailbox.hpp"
+
+extern "C" {
+#include "port/atomics.h"
+#include "storage/condition_variable.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+}
+
+namespace pg_jobs::pg {
+
+enum class SlotState : int {
+    Free,      // nobody uses it
+    Starting,  // the launcher registered a worker that has not attached yet
+    Running,   // a worker process owns it
+};
+
+struct WorkerSlot {
+    SlotState state;
+    uint32 generation;  // bumped on each reservation, so a late worker sees it lost the slot
+    pid_t pid;
+    // The (database, owner) pair the worker serves for its whole life: it
+    // is connected to that database as that role, and runs nobody else's runs.
+    Oid database_oid;
+    Oid owner_oid;
+    bool idle;     // waiting on its latch for work
+    Latch* latch;  // the worker's process latch (shared memory, stays valid)
+    // Connected to another database than jobs.database: gets its runs
+    // through `mailbox` instead of claiming them itself.
+    bool remote;
+    // The launcher wants the slot for another (database, owner) pair: exit
+    // once idle, or after the run in progress.
+    bool exit_requested;
+    // Outlives the worker: a slot is reused only once its mailbox is Empty.
+    RunMailbox mailbox;
+};
+
+struct SchedulerShared {
+    LWLock* lock;
+    pid_t launcher_pid;
+    Latch* launcher_latch;  // nullptr while no launcher runs
+    // Jobs whose definitions changed, published at commit: the launcher
+    // re-reads just those (or everything, when the log says so).
+    JobChangeLog job_changes;
+    // Wakes of prepared transactions, for their COMMIT PREPARED.
+    PreparedWakes prepared_wakes;
+    // Broadcast after a run's final state commits; jobs.wait sleeps on it.
+    ConditionVariable run_finished;
+    // @reboot runs are queued once per server start, not per launcher restart.
+    bool reboot_jobs_queued;
+    // The HTTP worker (http_worker.hpp), while one runs: at most one.
+    pid_t http_worker_pid;
+    Latch* http_worker_latch;
+    HttpCancels http_cancels;  // for the HTTP worker (http_cancels.hpp)
+    int slot_count;
+    WorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+// Installs shmem_request_hook and shmem_startup_hook; from _PG_init only.
+void install_shmem_hooks();
+
+// The shared state, or nullptr when the library was not preloaded (then no
+// launcher or worker exists and the SQL functions degrade gracefully).
+SchedulerShared* scheduler_shared();
+
+// Sets the launcher's latch (if a launcher runs); safe at any time, even at
+// commit: takes no lock and cannot fail.
+void wake_launcher(SchedulerShared* shared);
+
+}  // namespace pg_jobs::pg

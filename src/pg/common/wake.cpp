@@ -1,0 +1,136 @@
+// jobs._wake_scheduler(): wake the launcher (and an idle SQL worker of this
+// database) when, and only when, the calling transaction commits - the same
+// promise NOTIFY makes, so a trigger that rolls back never runs. The ids of
+// the jobs the transaction changed are published at the same moment, so the
+// launcher re-reads only those. A prepared transaction's wake waits for its
+// COMMIT PREPARED instead (prepared_wakes.hpp).
+#include "pg/common/wake.hpp"
+
+#include "pg/common/guard.hpp"
+#include "pg/common/job_change_log.hpp"
+#include "pg/common/prepared_wakes.hpp"
+#include "pg/common/shmem.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "miscadmin.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// Past this many distinct jobs in one transaction the launcher reloads them
+// all: one scan is then cheaper than as many lookups, and the list here and
+// in shared memory stays small.
+constexpr int kMaxChangedJobs = 1000;
+static_assert(kMaxChangedJobs <= JobChangeLog::kCapacity);
+
+bool callback_registered = false;
+bool wake_pending = false;  // this transaction asked for a wake
+// The jobs this transaction changed (distinct), or all_jobs_changed. Plain
+// static storage: recording one cannot fail, and commit has nothing to free.
+int64 changed_jobs[kMaxChangedJobs];
+int changed_job_count = 0;
+bool all_jobs_changed = false;
+
+void note_job_change(bool known, int64 job_id) {
+    if (all_jobs_changed) {
+        return;
+    }
+    if (!known || changed_job_count == kMaxChangedJobs) {
+        all_jobs_changed = true;
+        return;
+    }
+    for (int i = 0; i < changed_job_count; ++i) {
+        if (changed_jobs[i] == job_id) {
+            return;
+        }
+    }
+    changed_jobs[changed_job_count++] = job_id;
+}
+
+void forget_transaction() {
+    wake_pending = false;
+    changed_job_count = 0;
+    all_jobs_changed = false;
+}
+
+// Sets the latch of one idle worker connected to this database, so a run
+// queued here starts without waiting for the launcher to pass it on.
+void wake_idle_worker_here(SchedulerShared* shared) {
+    LWLockAcquire(shared->lock, LW_SHARED);
+    for (int i = 0; i < shared->slot_count; ++i) {
+        const WorkerSlot& slot = shared->slots[i];
+        if (slot.state == SlotState::Running && slot.idle && slot.database_oid == MyDatabaseId &&
+            slot.latch != nullptr) {
+            SetLatch(slot.latch);
+            break;
+        }
+    }
+    LWLockRelease(shared->lock);
+}
+
+// Runs after the commit is durable and visible to other sessions: nothing
+// here may fail (an error now could not undo the commit).
+void at_transaction_end(XactEvent event, void* /*arg*/) {
+    switch (event) {
+        case XACT_EVENT_COMMIT: {
+            SchedulerShared* shared = scheduler_shared();
+            if (wake_pending && shared != nullptr) {
+                wake_for_commit(shared, changed_jobs, changed_job_count, all_jobs_changed);
+            }
+            forget_transaction();
+            break;
+        }
+        case XACT_EVENT_PREPARE: {
+            // Prepared, not committed: the xid still identifies it here.
+            SchedulerShared* shared = scheduler_shared();
+            if (wake_pending && shared != nullptr) {
+                park_prepared_wake(shared, GetTopTransactionIdIfAny(), changed_jobs, changed_job_count,
+                                   all_jobs_changed);
+            }
+            forget_transaction();
+            break;
+        }
+        case XACT_EVENT_ABORT:
+            forget_transaction();
+            break;
+        default:
+            break;
+    }
+}
+
+}  // namespace
+
+void wake_for_commit(SchedulerShared* shared, const int64* job_ids, int job_count, bool everything) {
+    if (everything || job_count > 0) {
+        publish_job_changes(shared, job_ids, job_count, everything);
+    }
+    wake_idle_worker_here(shared);
+    wake_launcher(shared);
+}
+
+// Called by the extension's SQL functions; see the file comment. Arguments
+// (both optional): whether job definitions changed (false: only runs were
+// queued, no reload needed), and which job (NULL: possibly any).
+Datum wake_scheduler(FunctionCallInfo fcinfo) {
+    if (!callback_registered) {
+        RegisterXactCallback(at_transaction_end, nullptr);
+        callback_registered = true;
+    }
+    const bool jobs_changed = PG_NARGS() < 1 || PG_ARGISNULL(0) || PG_GETARG_BOOL(0);
+    wake_pending = true;
+    if (jobs_changed) {
+        const bool known = PG_NARGS() >= 2 && !PG_ARGISNULL(1);
+        note_job_change(known, known ? PG_GETARG_INT64(1) : 0);
+    }
+    PG_RETURN_VOID();
+}
+
+}  // namespace pg_jobs::pg
+
+PG_JOBS_SQL_FUNCTION(pg_jobs_wake_scheduler);
+Datum pg_jobs_wake_scheduler(PG_FUNCTION_ARGS) {
+    return pg_jobs::pg::run_guarded("jobs._wake_scheduler",
+                                    [&] { return pg_jobs::pg::wake_scheduler(fcinfo); });
+}

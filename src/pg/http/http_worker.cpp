@@ -1,0 +1,592 @@
+// The HTTP worker process: one process drives every HTTP run with the
+// engine of src/http (libcurl multi). It claims queued HTTP runs in batches,
+// keeps up to jobs.http_max_concurrent transfers in flight, waits on its
+// latch and the engine's descriptor together, and records finished runs in
+// batches. At SIGTERM (shutdown) it aborts what is in flight and records
+// those runs as cancelled before it exits.
+//
+// It is the only place where a secret's value is used: the {{secret:NAME}}
+// references in a run's headers become the job owner's values right before
+// the request is submitted, and values a service echoes back are scrubbed
+// before anything is recorded.
+//
+// Error handling as in sql_worker.cpp: PostgreSQL calls go through call_pg;
+// a failed transaction is aborted here, outside any catch block. The
+// engine lives on the heap for the life of the process, so no C++ object
+// with a destructor is on the stack when PostgreSQL may longjmp.
+#include "core/http_outcome.hpp"
+#include "core/secret_reference.hpp"
+#include "http/engine.hpp"
+#include "pg/common/guard.hpp"
+#include "pg/common/gucs.hpp"
+#include "pg/http/http_allowlist.hpp"
+#include "pg/store/http_store.hpp"
+#include "pg/http/http_worker.hpp"
+#include "pg/common/shmem.hpp"
+#include "pg/common/valid_text.hpp"
+#include "pg/common/worker_main.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+extern "C" {
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// Claimed but not yet started requests kept beyond the transfers in flight,
+// so a finished transfer's slot is refilled without a round trip.
+constexpr int kBacklogFactor = 2;
+// Runs claimed or recorded per statement.
+constexpr int kBatch = 1000;
+// After a database error, wait this long before claiming again.
+constexpr long kRetryMs = 1000;
+
+volatile sig_atomic_t shutdown_requested = false;
+MemoryContext loop_context = nullptr;
+http::Engine* engine = nullptr;
+std::vector<HttpRunOutcome>* pending_outcomes = nullptr;  // runs that never became requests
+// The secret values each request in flight carries, to scrub them from what
+// the service answers before anything is stored.
+std::unordered_map<int64_t, std::vector<std::string>>* secrets_in_flight = nullptr;
+
+void handle_sigterm(SIGNAL_ARGS) {
+    (void)postgres_signal_arg;
+    const int saved_errno = errno;
+    shutdown_requested = true;
+    SetLatch(MyLatch);
+    errno = saved_errno;
+}
+
+void start_transaction() {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+void commit_transaction() {
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    MemoryContextSwitchTo(loop_context);
+}
+
+void abort_transaction() {
+    AbortCurrentTransaction();
+    MemoryContextSwitchTo(loop_context);
+}
+
+// The message of a failed statement, never NULL (a PostgreSQL error may
+// carry none). It lives in the memory context of the failed call, so it
+// outlives the exception and can be logged after the catch block.
+const char* error_message(const PgError& error) noexcept {
+    const ErrorData* data = error.data();
+    return data != nullptr && data->message != nullptr ? data->message : "unknown error";
+}
+
+void clear_registration(int /*code*/, Datum /*arg*/) {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    if (shared->http_worker_pid == MyProcPid) {
+        shared->http_worker_pid = 0;
+        shared->http_worker_latch = nullptr;
+    }
+    LWLockRelease(shared->lock);
+    wake_launcher(shared);
+}
+
+void register_in_shared_memory() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    shared->http_worker_pid = MyProcPid;
+    shared->http_worker_latch = MyLatch;
+    LWLockRelease(shared->lock);
+    on_shmem_exit(clear_registration, 0);
+}
+
+// --- Outcomes ---------------------------------------------------------------------
+
+// jsonb_in; ereports when `json` is not JSON.
+Jsonb* parse_jsonb(const char* json) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+}
+
+const char* copy_string(const std::string& text) {
+    return call_pg([&] { return pnstrdup(text.data(), text.size()); });
+}
+
+// Longest redirect Location quoted in an error.
+constexpr size_t kMaxLocationBytes = 2048;
+
+// The body as JSON if it is JSON; else as a JSON string, its bytes that are
+// not valid in the database encoding replaced (a body with NUL bytes is
+// binary: a note says how long it was). *success_false is set when the body
+// is an object whose "success" is false.
+const char* result_json(const http::Result& result, bool* success_false) {
+    *success_false = false;
+    if (result.body.empty()) {
+        return nullptr;
+    }
+    if (result.body.find('\0') != std::string::npos) {
+        return copy_string("\"(" + std::to_string(result.body.size()) + " bytes that are not text)\"");
+    }
+    const char* json = copy_string(is_valid_text(result.body) ? result.body : valid_text(result.body));
+    Jsonb* parsed = nullptr;
+    try {
+        parsed = call_pg([&] { return parse_jsonb(json); });
+    } catch (const PgError&) {  // jsonb_in is a pure input function: no rollback (guard.hpp)
+        parsed = nullptr;       // not JSON: keep it as text
+    }
+    if (parsed == nullptr) {
+        return call_pg([&] {
+            StringInfoData quoted;
+            initStringInfo(&quoted);
+            escape_json(&quoted, json);
+            return quoted.data;
+        });
+    }
+    *success_false = call_pg([&] {
+        if (!JB_ROOT_IS_OBJECT(parsed) || JB_ROOT_IS_SCALAR(parsed)) {
+            return false;
+        }
+        JsonbValue key;
+        key.type = jbvString;
+        key.val.string.val = const_cast<char*>("success");
+        key.val.string.len = 7;
+        const JsonbValue* success = findJsonbValueFromContainer(&parsed->root, JB_FOBJECT, &key);
+        return success != nullptr && success->type == jbvBool && !success->val.boolean;
+    });
+    return json;
+}
+
+std::string timing_json(const http::Timings& timings) {
+    char buffer[256];
+    snprintf(buffer, sizeof(buffer),
+             "{\"dns_ms\": %.3f, \"connect_ms\": %.3f, \"tls_ms\": %.3f, \"first_byte_ms\": %.3f, "
+             "\"total_ms\": %.3f}",
+             timings.dns * 1000, timings.connect * 1000, timings.tls * 1000, timings.first_byte * 1000,
+             timings.total * 1000);
+    return buffer;
+}
+
+HttpRunOutcome outcome_of(const http::Result& result) {
+    HttpRunOutcome outcome{};
+    outcome.execution_id = result.id;
+    outcome.http_status = static_cast<int>(result.http_status);
+    outcome.timing_json = copy_string(timing_json(result.timings));
+    bool success_false = false;
+    outcome.result_json = result_json(result, &success_false);
+    std::string error;
+    switch (result.error) {
+        case http::ErrorKind::None:
+            if (http::is_success_status(result.http_status)) {
+                outcome.status = success_false ? "failed" : "succeeded";
+                if (success_false) {
+                    error = "the service answered HTTP " + std::to_string(result.http_status) +
+                            " with \"success\": false";
+                }
+            } else {
+                outcome.status = "failed";
+                error = "HTTP " + std::to_string(result.http_status);
+                if (!result.redirect_location.empty()) {
+                    error += " redirect to " + valid_text(result.redirect_location, kMaxLocationBytes) +
+                             " (redirects are not followed)";
+                }
+            }
+            break;
+        case http::ErrorKind::Timeout:
+            outcome.status = "timed_out";
+            error = "the request did not complete within its timeout: " + result.error_message;
+            break;
+        case http::ErrorKind::Aborted:
+            // Aborted by a shutdown, or by jobs.cancel: no error then, the
+            // row says "cancelled by <role>".
+            outcome.status = "cancelled";
+            if (shutdown_requested) {
+                error = "shutdown: the server stopped during the request";
+            }
+            break;
+        default:
+            outcome.status = "failed";
+            error = std::string(http::error_kind_name(result.error)) + ": " + result.error_message;
+            break;
+    }
+    // libcurl's messages may quote what the server sent.
+    outcome.error = error.empty() ? nullptr : copy_string(valid_text(error));
+    return outcome;
+}
+
+// --- Secrets ------------------------------------------------------------------------
+
+// A service that echoes a secret back (in its body, an error or a redirect)
+// gets "***" stored instead.
+void scrub_echoed_secrets(http::Result& result) {
+    const auto found = secrets_in_flight->find(result.id);
+    if (found == secrets_in_flight->end()) {
+        return;
+    }
+    result.body = secrets::scrub(result.body, found->second);
+    result.error_message = secrets::scrub(result.error_message, found->second);
+    result.redirect_location = secrets::scrub(result.redirect_location, found->second);
+    secrets_in_flight->erase(found);
+}
+
+// A run that cannot become a request: failed, with an error that names what
+// is wrong (a secret's name, never a value), not retried (invalid_request).
+void fail_before_sending(int64 execution_id, const std::string& error, const char* sqlstate) {
+    HttpRunOutcome outcome{};
+    outcome.execution_id = execution_id;
+    outcome.status = "failed";
+    outcome.error = copy_string("invalid_request: " + error);
+    outcome.sqlstate = sqlstate;
+    pending_outcomes->push_back(outcome);
+}
+
+// Adds the run's headers to `request`, each {{secret:NAME}} replaced by the
+// owner's value. False (and the run failed) when a secret is missing.
+bool add_headers(const ClaimedHttpRun& run, http::Request& request, std::vector<std::string>& used) {
+    const secrets::Lookup lookup = [&run](std::string_view name) -> std::optional<std::string_view> {
+        for (int i = 0; i < run.secret_count; ++i) {
+            if (name == run.secret_names[i]) {
+                return std::string_view(run.secret_values[i]);
+            }
+        }
+        return std::nullopt;
+    };
+    for (int h = 0; h < run.header_count; ++h) {
+        const std::string_view value = run.header_values[h];
+        if (value.find("{{") == std::string_view::npos) {
+            request.headers.push_back({run.header_names[h], std::string(value)});
+            continue;
+        }
+        secrets::Expansion expanded = secrets::expand(value, lookup);
+        if (expanded.error) {
+            fail_before_sending(
+                run.execution_id,
+                "header \"" + std::string(run.header_names[h]) + "\": " + expanded.error->message, "22023");
+            return false;
+        }
+        if (!expanded.missing.empty()) {
+            fail_before_sending(run.execution_id,
+                                "secret \"" + expanded.missing + "\" does not exist (header \"" +
+                                    run.header_names[h] +
+                                    "\"); the job's owner creates it with jobs.set_secret",
+                                "42704");
+            return false;
+        }
+        request.headers.push_back({run.header_names[h], std::move(expanded.value)});
+        used.insert(used.end(), expanded.used.begin(), expanded.used.end());
+    }
+    return true;
+}
+
+// --- The loop ---------------------------------------------------------------------
+
+// Claims up to `limit` runs and hands them to the engine; returns how many
+// left the queue, started or ended by the claim (-1 after a database error).
+int claim_and_submit(int limit) {
+    ClaimedHttpRun* runs = nullptr;
+    int claimed = 0;
+    int ended = 0;
+    const char* failure = nullptr;  // the error's message, palloc'd
+    try {
+        call_pg([&] {
+            start_transaction();
+            claimed = claim_http_runs(limit, loop_context, &runs, &ended);
+            commit_transaction();
+        });
+    } catch (const PgError& error) {
+        failure = error_message(error);
+    }
+    if (failure != nullptr) {
+        ereport(LOG, (errmsg("pg_jobs http worker: could not claim runs: %s", failure)));
+        abort_transaction();
+        return -1;
+    }
+    const size_t max_response = static_cast<size_t>(http_max_response_size());
+    for (int i = 0; i < claimed; ++i) {
+        const ClaimedHttpRun& run = runs[i];
+        if (run.method == nullptr) {
+            HttpRunOutcome missing{};
+            missing.execution_id = run.execution_id;
+            missing.status = "failed";
+            missing.error = "the job no longer exists, or is no longer an HTTP job";
+            pending_outcomes->push_back(missing);
+            continue;
+        }
+        http::Request request;
+        request.id = run.execution_id;
+        request.method = run.method;
+        request.url = run.url;
+        request.body = std::string(run.body_json);
+        request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : 1;
+        request.max_response_bytes = max_response;
+        request.headers.push_back({"Content-Type", "application/json"});
+        request.headers.push_back({"Idempotency-Key", std::to_string(run.first_execution_id)});
+        std::vector<std::string> used;
+        if (!add_headers(run, request, used)) {
+            continue;
+        }
+        if (engine->submit(std::move(request)) && !used.empty()) {
+            (*secrets_in_flight)[run.execution_id] = std::move(used);
+        }
+    }
+    return claimed + ended;
+}
+
+// Aborts the transfers jobs.cancel asked for (cancel_request.cpp). When
+// more cancels came than the shared list holds, the rows say which.
+void abort_cancelled_runs() {
+    SchedulerShared* shared = scheduler_shared();
+    int64 ids[HttpCancels::kCapacity];
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    HttpCancels& cancels = shared->http_cancels;
+    const int count = cancels.count;
+    const bool overflowed = cancels.overflowed;
+    memcpy(ids, cancels.execution_ids, sizeof(int64) * count);
+    cancels.count = 0;
+    cancels.overflowed = false;
+    LWLockRelease(shared->lock);
+    for (int i = 0; i < count; ++i) {
+        (void)engine->abort(ids[i]);
+    }
+    if (!overflowed) {
+        return;
+    }
+    int64* marked = nullptr;
+    int marked_count = 0;
+    const char* failure = nullptr;  // the error's message, palloc'd
+    try {
+        call_pg([&] {
+            start_transaction();
+            marked_count = cancelled_http_runs(loop_context, &marked);
+            commit_transaction();
+        });
+    } catch (const PgError& error) {
+        failure = error_message(error);
+    }
+    if (failure != nullptr) {
+        ereport(LOG, (errmsg("pg_jobs http worker: could not read cancelled runs: %s", failure)));
+        abort_transaction();
+        return;
+    }
+    for (int i = 0; i < marked_count; ++i) {
+        (void)engine->abort(marked[i]);
+    }
+}
+
+// Records what finished; returns false after a database error (the runs
+// stay 'running' until the launcher notices this process is gone).
+void record_finished() {
+    std::vector<http::Result> results = engine->take_results();
+    if (results.empty() && pending_outcomes->empty()) {
+        return;
+    }
+    std::vector<HttpRunOutcome> outcomes;
+    outcomes.swap(*pending_outcomes);
+    for (http::Result& result : results) {
+        scrub_echoed_secrets(result);
+        outcomes.push_back(outcome_of(result));
+    }
+    for (size_t start = 0; start < outcomes.size(); start += kBatch) {
+        const int count = static_cast<int>(std::min<size_t>(kBatch, outcomes.size() - start));
+        const char* failure = nullptr;  // the error's message, palloc'd
+        try {
+            call_pg([&] {
+                start_transaction();
+                (void)record_http_outcomes(outcomes.data() + start, count);
+                commit_transaction();
+            });
+        } catch (const PgError& error) {
+            failure = error_message(error);
+        }
+        if (failure != nullptr) {
+            ereport(LOG, (errmsg("pg_jobs http worker: could not record %d run(s): %s", count, failure)));
+            abort_transaction();
+        }
+    }
+    ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+    // Look for runs again: a scheduled run waiting for one of these (its
+    // job's overlap policy) may start now.
+    SetLatch(MyLatch);
+}
+
+long wait_timeout_ms(TimestampTz last_work) {
+    long timeout = engine->timeout_ms();
+    if (engine->idle()) {
+        const long idle_ms = static_cast<long>((GetCurrentTimestamp() - last_work) / 1000);
+        const long left = worker_idle_timeout_ms() - idle_ms;
+        timeout = timeout < 0 ? left : Min(timeout, left);
+    }
+    return timeout;
+}
+
+// Built once, never destroyed: the process ends with proc_exit. Throws when
+// the engine cannot be built.
+void start_engine() {
+    http::EngineOptions options;
+    options.max_concurrent = http_max_concurrent();
+    options.user_agent = std::string("pg_jobs/") + PG_JOBS_VERSION;
+    options.policy = check_http_connection;
+    engine = new http::Engine(std::move(options));
+    pending_outcomes = new std::vector<HttpRunOutcome>();
+    secrets_in_flight = new std::unordered_map<int64_t, std::vector<std::string>>();
+}
+
+void run_loop() {
+    TimestampTz last_work = GetCurrentTimestamp();
+    bool look_for_runs = true;  // the latch was set or the last claim was full
+    long retry_ms = -1;
+    for (;;) {
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+            engine->set_max_concurrent(http_max_concurrent());
+        }
+        MemoryContextReset(loop_context);
+        MemoryContextSwitchTo(loop_context);
+        if (shutdown_requested) {
+            const size_t aborted = engine->abort_all();
+            record_finished();
+            if (aborted > 0) {
+                ereport(LOG, (errmsg("pg_jobs http worker: shutdown cancelled %zu request(s) in flight",
+                                     aborted)));
+            }
+            proc_exit(0);
+        }
+        if (look_for_runs) {
+            const http::EngineStats stats = engine->stats();
+            const int room =
+                http_max_concurrent() * kBacklogFactor - static_cast<int>(stats.queued + stats.in_flight);
+            const int limit = Min(room, kBatch);
+            if (limit > 0) {
+                const int claimed = claim_and_submit(limit);
+                retry_ms = claimed < 0 ? kRetryMs : -1;
+                look_for_runs = claimed == limit;
+                if (claimed > 0) {
+                    last_work = GetCurrentTimestamp();
+                }
+            } else {
+                look_for_runs = true;  // come back when transfers finish
+            }
+        }
+        abort_cancelled_runs();
+        engine->step();
+        record_finished();
+        if (!engine->idle()) {
+            last_work = GetCurrentTimestamp();
+        }
+        if (look_for_runs && engine->stats().queued == 0) {
+            continue;  // more runs wait and there is room: claim before sleeping
+        }
+        long timeout = wait_timeout_ms(last_work);
+        if (engine->idle() && timeout <= 0 && retry_ms < 0) {
+            proc_exit(0);  // idle too long; the launcher starts it again when needed
+        }
+        if (retry_ms >= 0) {
+            timeout = timeout < 0 ? retry_ms : Min(timeout, retry_ms);
+        }
+        const int events = WaitLatchOrSocket(
+            MyLatch,
+            WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH | (timeout >= 0 ? WL_TIMEOUT : 0),
+            engine->wait_fd(), timeout, PG_WAIT_EXTENSION);
+        if ((events & WL_LATCH_SET) != 0) {
+            ResetLatch(MyLatch);
+            look_for_runs = true;
+        }
+        if (retry_ms >= 0 && (events & WL_TIMEOUT) != 0) {
+            look_for_runs = true;
+        }
+    }
+}
+
+// The HTTP worker's main; ends with proc_exit. A failure to build the
+// engine (out of memory, libcurl) throws, and run_worker logs it.
+void run_http_worker() {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, handle_sigterm);
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
+    register_in_shared_memory();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    loop_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs http worker", ALLOCSET_DEFAULT_SIZES);
+    start_engine();
+    ereport(LOG, (errmsg("pg_jobs http worker started")));
+    run_loop();
+}
+
+}  // namespace
+
+bool wake_or_start_http_worker() {
+    // The worker this launcher started last; kept to tell "still starting"
+    // from "gone" (a worker that failed before attaching never clears a flag).
+    static BackgroundWorkerHandle* handle = nullptr;
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_SHARED);
+    Latch* latch = shared->http_worker_latch;
+    if (latch != nullptr) {
+        SetLatch(latch);
+    }
+    LWLockRelease(shared->lock);
+    if (latch != nullptr) {
+        return true;
+    }
+    if (handle != nullptr) {
+        pid_t pid = 0;
+        const BgwHandleStatus status = GetBackgroundWorkerPid(handle, &pid);
+        if (status == BGWH_STARTED || status == BGWH_NOT_YET_STARTED) {
+            return true;  // it claims the queued runs once it is up
+        }
+        pfree(handle);
+        handle = nullptr;
+    }
+    BackgroundWorker worker{};
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = BGW_NEVER_RESTART;
+    snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_jobs");
+    snprintf(worker.bgw_function_name, BGW_MAXLEN, "pg_jobs_http_worker_main");
+    snprintf(worker.bgw_name, BGW_MAXLEN, "pg_jobs http worker");
+    snprintf(worker.bgw_type, BGW_MAXLEN, "pg_jobs http worker");
+    worker.bgw_notify_pid = MyProcPid;
+    MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+    const bool registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+    MemoryContextSwitchTo(old);
+    if (!registered) {
+        handle = nullptr;
+        static TimestampTz last_said = 0;  // said once a minute at most: the launcher retries every second
+        const TimestampTz now = GetCurrentTimestamp();
+        if (now - last_said >= 60 * USECS_PER_SEC) {
+            last_said = now;
+            ereport(LOG,
+                    (errmsg("pg_jobs: could not start the HTTP worker: no background worker slot is free"),
+                     errhint("Raise max_worker_processes: it must exceed jobs.max_workers plus the launcher, "
+                             "the HTTP worker and any other background workers.")));
+        }
+    }
+    return registered;
+}
+
+}  // namespace pg_jobs::pg
+
+void pg_jobs_http_worker_main(Datum /*argument*/) {
+    pg_jobs::pg::run_worker("pg_jobs http worker", [] { pg_jobs::pg::run_http_worker(); });
+}

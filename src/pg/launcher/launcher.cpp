@@ -1,0 +1,298 @@
+// The launcher process: sleeps on its latch until the earliest fire time or
+// a wake-up (a job changed, a run was triggered, a worker exited), then
+// queues due runs and hands queued runs to the SQL workers. It never polls
+// for work: the only timed wake-ups are the next fire time, the earliest
+// retry waiting for its backoff, the next upkeep pass (history retention and
+// the stuck-run check, once a minute), the wait for the extension to be
+// created, and a retry after an error.
+#include "core/job_agenda.hpp"
+#include "pg/launcher/launcher.hpp"
+
+#include "pg/store/execution_store.hpp"
+#include "pg/common/guard.hpp"
+#include "pg/common/gucs.hpp"
+#include "pg/common/job_change_log.hpp"
+#include "pg/launcher/job_loading.hpp"
+#include "pg/launcher/run_steps.hpp"
+#include "pg/launcher/memory_release.hpp"
+#include "pg/launcher/transaction.hpp"
+#include "pg/launcher/upkeep.hpp"
+#include "pg/common/prepared_wakes.hpp"
+#include "pg/common/shmem.hpp"
+#include "pg/launcher/worker_pool.hpp"
+#include "pg/common/worker_main.hpp"
+
+#include <new>
+
+extern "C" {
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// How often to look for the extension while it does not exist (CREATE
+// EXTENSION also wakes the launcher if the install script calls
+// jobs._wake_scheduler), and for promotion while in recovery.
+constexpr long kExtensionCheckMs = 5000;
+constexpr long kRecoveryCheckMs = 1000;
+// After an error (or when a worker could not be started), try again after this.
+constexpr long kRetryMs = 1000;
+// The longest sleep: only a safety net (e.g. a wall-clock jump), never the
+// way work is found.
+constexpr long kMaxSleepMs = 5 * 60 * 1000;
+
+// Everything the launcher keeps between iterations. Allocated once and
+// never destroyed (it lives as long as the process), so no C++ destructor
+// is pending on the stack when PostgreSQL calls run outside call_pg.
+struct LauncherState {
+    JobAgenda agenda;
+    JobChangeCursor job_changes;                  // how far the agenda follows the change log
+    int64 changed_jobs[JobChangeLog::kCapacity];  // scratch for read_job_changes
+    bool extension_ready = false;
+    bool announced_missing_extension = false;
+    TimestampTz retry_at = 0;  // no database work before this (after an error)
+};
+LauncherState* state = nullptr;
+MemoryContext iteration_context = nullptr;
+
+void clear_launcher_registration(int /*code*/, Datum /*arg*/) {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    if (shared->launcher_pid == MyProcPid) {
+        shared->launcher_pid = 0;
+        shared->launcher_latch = nullptr;
+    }
+    LWLockRelease(shared->lock);
+}
+
+void register_in_shared_memory() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    shared->launcher_pid = MyProcPid;
+    shared->launcher_latch = MyLatch;
+    LWLockRelease(shared->lock);
+    on_shmem_exit(clear_launcher_registration, 0);
+}
+
+long milliseconds_until(TimestampTz at) {
+    const TimestampTz now = GetCurrentTimestamp();
+    if (at <= now) {
+        return 0;
+    }
+    const int64 ms = (at - now + 999) / 1000;  // round up: never wake before the fire time
+    return ms > kMaxSleepMs ? kMaxSleepMs : static_cast<long>(ms);
+}
+
+double milliseconds_since(TimestampTz start) {
+    return static_cast<double>(GetCurrentTimestamp() - start) / 1000.0;
+}
+
+// Loads every job. The change log is read first: a change committed during
+// the load shows up there and is applied next time.
+void reload_all_jobs() {
+    int ignored = 0;
+    (void)read_job_changes(scheduler_shared(), &state->job_changes, state->changed_jobs, &ignored);
+    const TimestampTz started = GetCurrentTimestamp();
+    load_jobs(state->agenda, started);
+    release_memory_after_load();
+    ereport(DEBUG1, (errmsg("pg_jobs launcher: loaded %zu job(s) in %.3f ms", state->agenda.job_count(),
+                            milliseconds_since(started))));
+}
+
+// Follows the jobs committed transactions changed: re-reads just those rows,
+// or everything when the change log says so (a change without a job id, too
+// many at once).
+void refresh_jobs() {
+    int count = 0;
+    switch (read_job_changes(scheduler_shared(), &state->job_changes, state->changed_jobs, &count)) {
+        case JobChanges::None:
+            return;
+        case JobChanges::Everything:
+            reload_all_jobs();
+            return;
+        case JobChanges::Some: {
+            const TimestampTz started = GetCurrentTimestamp();
+            apply_job_changes(state->agenda, state->changed_jobs, count, started);
+            ereport(DEBUG1, (errmsg("pg_jobs launcher: applied %d job change(s) in %.3f ms", count,
+                                    milliseconds_since(started))));
+            return;
+        }
+    }
+}
+
+// First work once the extension exists: runs interrupted by a crash, then
+// the jobs, then @reboot runs (once per server start, not per launcher start).
+void start_scheduling() {
+    recover_lost_runs();
+    reload_all_jobs();
+    SchedulerShared* shared = scheduler_shared();
+    if (!shared->reboot_jobs_queued) {
+        const uint64 queued = queue_reboot_runs(state->agenda);
+        shared->reboot_jobs_queued = true;
+        if (queued > 0) {
+            ereport(LOG,
+                    (errmsg("pg_jobs: queued %llu @reboot run(s)", static_cast<unsigned long long>(queued))));
+        }
+    }
+    ereport(LOG, (errmsg("pg_jobs launcher: scheduling %zu job(s)", state->agenda.job_count())));
+}
+
+// One pass of the loop; returns how long to sleep (ms; -1: until woken).
+long iteration() {
+    if (RecoveryInProgress()) {
+        return kRecoveryCheckMs;  // a standby runs nothing; look again for promotion
+    }
+    const bool worker_exited = call_pg([] { return reap_exited_workers(); });
+    if (GetCurrentTimestamp() < state->retry_at) {
+        return milliseconds_until(state->retry_at);
+    }
+    forget_unknown_prepared_wakes();  // a no-op unless prepared transactions predate us
+    if (!state->extension_ready) {
+        if (!extension_exists()) {
+            if (!state->announced_missing_extension) {
+                ereport(LOG,
+                        (errmsg("pg_jobs launcher: waiting for CREATE EXTENSION pg_jobs in database \"%s\"",
+                                jobs_database())));
+                state->announced_missing_extension = true;
+            }
+            return kExtensionCheckMs;
+        }
+        state->extension_ready = true;
+        state->announced_missing_extension = false;
+        start_scheduling();
+    } else {
+        refresh_jobs();
+        if (worker_exited) {
+            recover_lost_runs();
+        }
+    }
+    (void)queue_due_runs(state->agenda);
+    const TimestampTz dispatched_at = GetCurrentTimestamp();
+    const bool workers_ok = dispatch_queued_runs();
+    const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
+
+    // Retries waiting for their backoff: wake when the first may start.
+    TimestampTz retry_due = 0;
+    bool retry_pending = false;
+    run_in_transaction([&] { retry_pending = earliest_pending_retry(dispatched_at, &retry_due); });
+
+    // The sleep is computed last, from times: work done after reading the
+    // clock would otherwise make the launcher wake late for the next fire.
+    long sleep_ms = -1;
+    if (const auto next = state->agenda.next_fire_time()) {
+        sleep_ms = milliseconds_until(*next);
+    }
+    if (retry_pending) {
+        const long retry_ms = milliseconds_until(retry_due);
+        sleep_ms = sleep_ms < 0 ? retry_ms : Min(sleep_ms, retry_ms);
+    }
+    const long upkeep_ms = milliseconds_until(upkeep_at);
+    sleep_ms = sleep_ms < 0 ? upkeep_ms : Min(sleep_ms, upkeep_ms);
+    if (!workers_ok && (sleep_ms < 0 || sleep_ms > kRetryMs)) {
+        sleep_ms = kRetryMs;
+    }
+    return sleep_ms < 0 ? kMaxSleepMs : sleep_ms;
+}
+
+// Runs one iteration; a PostgreSQL error is logged, its transaction aborted
+// and the launcher starts over (re-checking the extension, reloading jobs)
+// after a pause, instead of exiting.
+long guarded_iteration() {
+    ErrorData* error = nullptr;
+    bool unexpected = false;
+    long sleep_ms = kRetryMs;
+    try {
+        sleep_ms = iteration();
+    } catch (const PgError& pg_error) {
+        error = pg_error.data();
+    } catch (const std::bad_alloc&) {
+        unexpected = true;
+    } catch (...) {
+        unexpected = true;
+    }
+    if (error == nullptr && !unexpected) {
+        return sleep_ms;
+    }
+    AbortCurrentTransaction();
+    MemoryContextSwitchTo(iteration_context);
+    if (error != nullptr) {
+        ereport(LOG, (errmsg("pg_jobs launcher: %s", error->message != nullptr ? error->message : "error"),
+                      error->detail != nullptr ? errdetail_internal("%s", error->detail) : 0,
+                      errhint("The launcher retries in a second.")));
+    } else {
+        ereport(LOG, (errmsg("pg_jobs launcher: unexpected failure; retrying in a second")));
+    }
+    state->extension_ready = false;  // maybe dropped: check again, reload everything
+    state->retry_at = GetCurrentTimestamp() + kRetryMs * 1000;
+    return kRetryMs;
+}
+
+}  // namespace
+
+void register_launcher() {
+    BackgroundWorker worker{};
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    // A standby's launcher would only wait: start it when recovery ends
+    // (at promotion), and check RecoveryInProgress anyway.
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = 5;
+    snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_jobs");
+    snprintf(worker.bgw_function_name, BGW_MAXLEN, "pg_jobs_launcher_main");
+    snprintf(worker.bgw_name, BGW_MAXLEN, "pg_jobs launcher");
+    snprintf(worker.bgw_type, BGW_MAXLEN, "pg_jobs launcher");
+    RegisterBackgroundWorker(&worker);
+}
+
+namespace {
+
+// The launcher's main; never returns (proc_exit ends it).
+void run_launcher() {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, die);  // exits at the next CHECK_FOR_INTERRUPTS
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnection(jobs_database(), nullptr, 0);
+    register_in_shared_memory();
+    // The launcher runs no user code; keep name lookups to the catalog.
+    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
+    iteration_context =
+        AllocSetContextCreate(TopMemoryContext, "pg_jobs launcher iteration", ALLOCSET_DEFAULT_SIZES);
+    state = new LauncherState();  // std::bad_alloc ends the launcher in run_worker
+    ereport(LOG, (errmsg("pg_jobs launcher started in database \"%s\"", jobs_database())));
+
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+            upkeep_soon();  // apply changed retention settings now
+        }
+        MemoryContextReset(iteration_context);
+        MemoryContextSwitchTo(iteration_context);
+        const long sleep_ms = guarded_iteration();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}
+
+}  // namespace
+
+}  // namespace pg_jobs::pg
+
+void pg_jobs_launcher_main(Datum /*argument*/) {
+    pg_jobs::pg::run_worker("pg_jobs launcher", [] { pg_jobs::pg::run_launcher(); });
+}

@@ -1,0 +1,455 @@
+// The launcher's transactions; see run_steps.hpp.
+#include "pg/launcher/run_steps.hpp"
+
+#include "pg/store/execution_store.hpp"
+#include "pg/common/guard.hpp"
+#include "pg/http/http_worker.hpp"
+#include "pg/common/gucs.hpp"
+#include "pg/launcher/job_loading.hpp"
+#include "pg/launcher/transaction.hpp"
+#include "pg/common/owner_access.hpp"
+#include "pg/launcher/remote_runs.hpp"
+#include "pg/common/shmem.hpp"
+#include "pg/launcher/worker_pool.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// Runs per INSERT: big enough to amortise a statement, small enough to
+// bound memory.
+constexpr size_t kQueueBatch = 10000;
+// The first batch of a burst is small, so workers start on it while the
+// launcher queues the rest in batches twice as large each time.
+constexpr size_t kFirstQueueBatch = 128;
+
+}  // namespace
+
+bool extension_exists() {
+    bool exists = false;
+    run_in_transaction([&] { exists = OidIsValid(get_extension_oid("pg_jobs", true)); });
+    return exists;
+}
+
+namespace {
+
+// Whether a failed queueing statement may be one job's fault (a value out
+// of range, a constraint, a limit) rather than the database's (a lock,
+// shutdown, missing table): only then is the batch probed job by job, so a
+// passing trouble never disables anyone.
+bool may_be_one_jobs_fault(const ErrorData* error) {
+    const int category = ERRCODE_TO_CATEGORY(error->sqlerrcode);
+    return category == ERRCODE_DATA_EXCEPTION || category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+           category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+}
+
+// Queues `count` runs of one job in a subtransaction of the current
+// transaction; nullptr, or the error (the subtransaction rolled back).
+ErrorData* queue_in_subtransaction(const int64* job_ids, const TimestampTz* fire_times, int count,
+                                   bool catch_up, uint64* added) {
+    MemoryContext context = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    call_pg([&] {
+        BeginInternalSubTransaction(nullptr);
+        MemoryContextSwitchTo(context);
+    });
+    try {
+        call_pg([&] {
+            *added += queue_scheduled_runs(job_ids, fire_times, count, catch_up);
+            ReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(context);
+            CurrentResourceOwner = owner;
+        });
+        return nullptr;
+    } catch (const PgError& error) {
+        call_pg([&] {
+            MemoryContextSwitchTo(context);
+            RollbackAndReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(context);
+            CurrentResourceOwner = owner;
+        });
+        return error.data();
+    }
+}
+
+// After a batch failed: queues the runs job by job, each in a subtransaction,
+// and disables every job whose runs cannot be queued (disabled_reason says
+// why, with the error), so one bad job never stops the others (issue 10,
+// point 14). job_ids is sorted (each job's runs side by side).
+uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<TimestampTz>& fire_times,
+                        bool catch_up) {
+    MemoryContext caller = CurrentMemoryContext;
+    std::vector<int64> broken;
+    std::vector<std::string> reasons;
+    uint64 added = 0;
+    call_pg([] {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        PushActiveSnapshot(GetTransactionSnapshot());
+    });
+    MemoryContextSwitchTo(caller);
+    const size_t total = job_ids.size();
+    for (size_t first = 0; first < total;) {
+        size_t end = first + 1;
+        while (end < total && job_ids[end] == job_ids[first]) {
+            ++end;
+        }
+        const ErrorData* error = queue_in_subtransaction(&job_ids[first], &fire_times[first],
+                                                         static_cast<int>(end - first), catch_up, &added);
+        if (error != nullptr) {
+            if (!may_be_one_jobs_fault(error)) {
+                throw PgError(const_cast<ErrorData*>(error));
+            }
+            std::string reason = "the scheduler could not queue its runs: ";
+            reason += error->message != nullptr ? error->message : "error";
+            reason += " (SQLSTATE ";
+            reason += unpack_sql_state(error->sqlerrcode);
+            reason += "); fix the job, then enable it";
+            ereport(WARNING, (errmsg("pg_jobs: disabling job %lld: %s",
+                                     static_cast<long long>(job_ids[first]), reason.c_str())));
+            broken.push_back(job_ids[first]);
+            reasons.push_back(std::move(reason));
+        }
+        first = end;
+    }
+    std::vector<const char*> reason_texts;
+    reason_texts.reserve(reasons.size());
+    for (const std::string& reason : reasons) {
+        reason_texts.push_back(reason.c_str());
+    }
+    call_pg([&] {
+        if (!broken.empty()) {
+            (void)disable_broken_jobs(broken.data(), reason_texts.data(), static_cast<int>(broken.size()));
+        }
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        MemoryContextSwitchTo(caller);
+    });
+    return added;
+}
+
+// Queues the runs (job_ids[i] at fire_times[i]) in one statement; when that
+// fails in a way one job may cause, probes job by job (queue_job_by_job).
+uint64 queue_isolating_failures(std::vector<int64>& job_ids, std::vector<TimestampTz>& fire_times,
+                                bool catch_up) {
+    MemoryContext caller = CurrentMemoryContext;
+    uint64 added = 0;
+    try {
+        run_in_transaction([&] {
+            added = queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()),
+                                         catch_up);
+        });
+        return added;
+    } catch (const PgError& error) {
+        if (!may_be_one_jobs_fault(error.data())) {
+            throw;
+        }
+        call_pg([&] {
+            AbortCurrentTransaction();
+            MemoryContextSwitchTo(caller);
+        });
+        ereport(LOG, (errmsg("pg_jobs: queueing %zu run(s) failed: %s; retrying job by job", job_ids.size(),
+                             error.data()->message != nullptr ? error.data()->message : "error")));
+    }
+    // Sort the runs by job (stable: each job's runs stay oldest first).
+    std::vector<size_t> order(job_ids.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return job_ids[a] < job_ids[b]; });
+    std::vector<int64> sorted_ids;
+    std::vector<TimestampTz> sorted_times;
+    sorted_ids.reserve(order.size());
+    sorted_times.reserve(order.size());
+    for (size_t i : order) {
+        sorted_ids.push_back(job_ids[i]);
+        sorted_times.push_back(fire_times[i]);
+    }
+    return queue_job_by_job(sorted_ids, sorted_times, catch_up);
+}
+
+// Disables the jobs loading found out of bounds (see MissedRuns).
+void disable_jobs_found_broken() {
+    MissedRuns& missed = missed_runs();
+    if (missed.broken_jobs.empty()) {
+        return;
+    }
+    std::vector<int64> job_ids;
+    std::vector<const char*> reasons;
+    job_ids.reserve(missed.broken_jobs.size());
+    reasons.reserve(missed.broken_jobs.size());
+    for (const auto& [job_id, reason] : missed.broken_jobs) {
+        job_ids.push_back(job_id);
+        reasons.push_back(reason.c_str());
+        ereport(WARNING,
+                (errmsg("pg_jobs: disabling job %lld: %s", static_cast<long long>(job_id), reason.c_str())));
+    }
+    run_in_transaction(
+        [&] { (void)disable_broken_jobs(job_ids.data(), reasons.data(), static_cast<int>(job_ids.size())); });
+    missed.broken_jobs.clear();
+}
+
+// Queues runs loading found missed (misfire catch-ups, missed one-shots) and
+// disables the one-shots missed with misfire skip. Each list is cleared once
+// its transaction commits.
+uint64 queue_missed_runs() {
+    disable_jobs_found_broken();
+    MissedRuns& missed = missed_runs();
+    uint64 queued = 0;
+    if (!missed.catch_up.empty()) {
+        std::vector<int64> job_ids;
+        std::vector<TimestampTz> fire_times;
+        for (const JobAgenda::Due& run : missed.catch_up) {
+            job_ids.push_back(run.job_id);
+            fire_times.push_back(run.fire_time);
+        }
+        queued = queue_isolating_failures(job_ids, fire_times, true);
+        ereport(LOG, (errmsg("pg_jobs: queued %llu misfire catch-up run(s)",
+                             static_cast<unsigned long long>(queued))));
+        missed.catch_up.clear();
+    }
+    if (!missed.missed_one_shots.empty()) {
+        run_in_transaction([&] {
+            (void)expire_one_shots(missed.missed_one_shots.data(),
+                                   static_cast<int>(missed.missed_one_shots.size()));
+        });
+        missed.missed_one_shots.clear();
+    }
+    return queued;
+}
+
+// Disables the jobs whose window the agenda found over (when it loaded
+// them, or when it took their last run).
+void end_windows(JobAgenda& agenda) {
+    const std::vector<std::pair<int64_t, Timestamp>> ended = agenda.take_ended_jobs();
+    if (ended.empty()) {
+        return;
+    }
+    std::vector<int64> job_ids;
+    std::vector<TimestampTz> end_ats;
+    for (const auto& [job_id, end_at] : ended) {
+        job_ids.push_back(job_id);
+        end_ats.push_back(end_at);
+    }
+    run_in_transaction(
+        [&] { (void)end_job_windows(job_ids.data(), end_ats.data(), static_cast<int>(job_ids.size())); });
+}
+
+}  // namespace
+
+uint64 queue_due_runs(JobAgenda& agenda) {
+    std::vector<JobAgenda::Due> due;
+    std::vector<int64> job_ids;
+    std::vector<TimestampTz> fire_times;
+    uint64 queued = queue_missed_runs();
+    size_t batch = kFirstQueueBatch;
+    for (;; batch = std::min(batch * 2, kQueueBatch)) {
+        due.clear();
+        if (agenda.take_due(GetCurrentTimestamp(), batch, due) == 0) {
+            end_windows(agenda);
+            return queued;
+        }
+        job_ids.clear();
+        fire_times.clear();
+        for (const JobAgenda::Due& run : due) {
+            job_ids.push_back(run.job_id);
+            fire_times.push_back(run.fire_time);
+        }
+        // The agenda has moved past these runs: if the INSERT fails, give
+        // them back so the retry queues them (the unique key skips any that
+        // an earlier, committed batch already queued).
+        uint64 added = 0;
+        try {
+            added = queue_isolating_failures(job_ids, fire_times, false);
+        } catch (...) {
+            agenda.put_back(due);
+            throw;
+        }
+        if (added > 0) {
+            // Most due runs are for this database: its idle workers start
+            // on them now, before the next batch and the per-database count.
+            wake_idle_workers(MyDatabaseId);
+        }
+        queued += added;
+    }
+}
+
+uint64 queue_reboot_runs(const JobAgenda& agenda) {
+    const std::vector<int64_t>& jobs = agenda.reboot_jobs();
+    uint64 queued = 0;
+    if (jobs.empty()) {
+        return 0;
+    }
+    static_assert(sizeof(int64_t) == sizeof(int64));
+    run_in_transaction([&] {
+        // The launcher's own start is the scheduler's start: after a crash
+        // restart it is a new process, so jobs defined before the crash run.
+        queued = pg_jobs::pg::queue_reboot_runs(reinterpret_cast<const int64*>(jobs.data()),
+                                                static_cast<int>(jobs.size()), MyStartTimestamp);
+    });
+    return queued;
+}
+
+uint64 recover_lost_runs() {
+    // Outcomes posted by workers in other databases first: such a worker may
+    // have reported and exited since.
+    settle_remote_runs();
+    SchedulerShared* shared = scheduler_shared();
+    auto* held = static_cast<int64*>(call_pg([&] { return palloc(sizeof(int64) * shared->slot_count); }));
+    const int held_count = runs_in_mailboxes(held);
+    uint64 changed = 0;
+    run_in_transaction([&] { changed = mark_lost_runs_crashed(held, held_count); });
+    if (changed > 0) {
+        ConditionVariableBroadcast(&shared->run_finished);
+        ereport(LOG, (errmsg("pg_jobs: marked %llu interrupted run(s) as crashed",
+                             static_cast<unsigned long long>(changed))));
+    }
+    return changed;
+}
+
+uint64 recover_stuck_runs() {
+    // Long enough that a run whose worker is ending normally (timeout
+    // cancellation, then the record) is never taken for a stuck one.
+    constexpr int64 kStuckRunGraceMs = 30 * 1000;
+    settle_remote_runs();
+    SchedulerShared* shared = scheduler_shared();
+    auto* held = static_cast<int64*>(call_pg([&] { return palloc(sizeof(int64) * shared->slot_count); }));
+    const int held_count = runs_in_mailboxes(held);
+    uint64 changed = 0;
+    run_in_transaction(
+        [&] { changed = mark_stuck_runs_crashed(held, held_count, default_timeout_ms(), kStuckRunGraceMs); });
+    if (changed > 0) {
+        ConditionVariableBroadcast(&shared->run_finished);
+        ereport(LOG, (errmsg("pg_jobs: marked %llu stuck run(s) as crashed (past their timeout, no worker)",
+                             static_cast<unsigned long long>(changed))));
+    }
+    return changed;
+}
+
+namespace {
+
+// Fails the queued runs of a database no worker can connect to (gone, or
+// not accepting connections); false if the database is usable. In a
+// transaction.
+bool fail_runs_of_unusable_database(const char* database, Oid database_oid, uint64* failed) {
+    if (!OidIsValid(database_oid)) {
+        *failed += fail_queued_runs(
+            database, InvalidOid, ERRCODE_UNDEFINED_DATABASE,
+            psprintf("database \"%s\" does not exist", database),
+            "Point the job at an existing database with jobs.alter, or create the database.");
+        return true;
+    }
+    HeapTuple tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(database_oid));
+    if (!HeapTupleIsValid(tuple)) {
+        return false;  // dropped this instant: the next pass fails its runs
+    }
+    const bool allows_connections = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple))->datallowconn;
+    ReleaseSysCache(tuple);
+    if (allows_connections) {
+        return false;
+    }
+    *failed += fail_queued_runs(
+        database, InvalidOid, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        psprintf("database \"%s\" does not accept connections", database),
+        psprintf(
+            "ALTER DATABASE %s ALLOW_CONNECTIONS true, or point the job at another database with jobs.alter.",
+            quote_identifier(database)));
+    return true;
+}
+
+// Fails the queued runs of `owner` in `database` when that role may not have
+// them run there now (dropped, no LOGIN, no CONNECT: owner_access.hpp), so
+// no worker is started only to fail at its connection; else fills `queue`.
+// In a transaction.
+bool fail_runs_of_refused_owner(const QueuedRuns& runs, Oid database_oid, RunQueue* queue, uint64* failed) {
+    const Oid owner_oid = runs.owner_oid;
+    OwnerAccess access{};
+    check_owner_access(owner_oid, runs.owner, database_oid, runs.database, &access);
+    if (!access.allowed) {
+        const uint64 count =
+            fail_queued_runs(runs.database, owner_oid, access.sqlstate, access.message, access.hint);
+        *failed += count;
+        ereport(LOG,
+                (errmsg("pg_jobs: failed %llu queued run(s) of role \"%s\" in database \"%s\": %s",
+                        static_cast<unsigned long long>(count), runs.owner, runs.database, access.message)));
+        return true;
+    }
+    *queue = RunQueue{database_oid, owner_oid, access.login_as_owner, access.may_start, runs.count};
+    return false;
+}
+
+}  // namespace
+
+bool dispatch_queued_runs() {
+    settle_remote_runs();
+    SchedulerShared* shared = scheduler_shared();
+    QueuedRuns* queued = nullptr;
+    RunQueue* queues = nullptr;
+    int* sources = nullptr;  // queues[k] counts the runs of queued[sources[k]]
+    int usable = 0;
+    uint64 failed = 0;
+    MemoryContext caller = CurrentMemoryContext;
+    run_in_transaction([&] {
+        // The lists are used after the commit: not in the transaction's memory.
+        MemoryContextSwitchTo(caller);
+        // More than jobs.max_workers queued for a pair changes nothing below.
+        const int pairs = queued_runs_by_pair(shared->slot_count, &queued);
+        queues = static_cast<RunQueue*>(palloc(sizeof(RunQueue) * Max(pairs, 1)));
+        sources = static_cast<int*>(palloc(sizeof(int) * Max(pairs, 1)));
+        for (int i = 0; i < pairs; ++i) {
+            const Oid database_oid = get_database_oid(queued[i].database, true);
+            if (fail_runs_of_unusable_database(queued[i].database, database_oid, &failed) ||
+                fail_runs_of_refused_owner(queued[i], database_oid, &queues[usable], &failed)) {
+                continue;
+            }
+            sources[usable++] = i;
+        }
+    });
+    if (failed > 0) {
+        ConditionVariableBroadcast(&shared->run_finished);
+    }
+    Starved starved{0, 0, 0};
+    const WorkerSupply supply = call_pg([&] { return provide_workers(queues, usable, &starved); });
+    if (starved.pairs > 0 || starved.uncovered_runs > 0) {
+        // Every slot is taken: free some, idle workers of pairs without
+        // queued runs first, else from the owner holding the most (they exit,
+        // and wake us).
+        call_pg([&] { retire_workers(queues, usable, starved); });
+    }
+    bool all_served = supply == WorkerSupply::Enough;
+    for (int k = 0; k < usable; ++k) {
+        if (queues[k].database_oid != MyDatabaseId) {
+            const QueuedRuns& runs = queued[sources[k]];
+            hand_out_remote_runs(queues[k].database_oid, queues[k].owner_oid, runs.database, runs.count);
+        }
+    }
+    bool http_queued = false;
+    run_in_transaction([&] { http_queued = has_queued_http_runs(); });
+    if (http_queued && !call_pg([] { return wake_or_start_http_worker(); })) {
+        all_served = false;
+    }
+    return all_served;
+}
+
+}  // namespace pg_jobs::pg

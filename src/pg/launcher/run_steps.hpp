@@ -1,0 +1,36 @@
+// The launcher's database work, each step in its own transaction: reading
+// the jobs into the agenda, queueing due and @reboot runs, handing queued
+// runs to workers, and cleaning up after lost workers. Every function
+// throws PgError on a PostgreSQL error, with the transaction left for the
+// caller to abort.
+#pragma once
+#include "core/job_agenda.hpp"
+#include "pg/common/pg_headers.hpp"
+
+namespace pg_jobs::pg {
+
+// True when the pg_jobs extension exists in this database.
+bool extension_exists();
+
+// Queues every run due by now, in batches. Returns the number queued.
+uint64 queue_due_runs(JobAgenda& agenda);
+
+// Queues one run of each enabled @reboot job.
+uint64 queue_reboot_runs(const JobAgenda& agenda);
+
+// Runs left 'running' by a process that is gone become 'crashed'.
+uint64 recover_lost_runs();
+
+// Runs still 'running' past their timeout plus a grace period, with no live
+// worker, become 'crashed' (a periodic check: recover_lost_runs only runs
+// at launcher start and when a worker exit is noticed).
+uint64 recover_stuck_runs();
+
+// Wakes or starts workers for the (database, owner) pairs with queued runs,
+// fairly across owners (worker_pool.hpp), and fails the runs no worker can
+// serve: of databases gone or closed, and of owners who may not log in or
+// connect there (owner_access.hpp). Returns false when workers were needed
+// but could not be started (try again soon).
+bool dispatch_queued_runs();
+
+}  // namespace pg_jobs::pg

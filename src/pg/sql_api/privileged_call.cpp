@@ -1,0 +1,169 @@
+// The public functions that define, change or trigger jobs (jobs.schedule,
+// jobs.alter, jobs.enable, ...) are this one C function. It runs as the
+// caller, so GetUserId() is who is asking; it then calls the function's
+// privileged part, jobs._<name>(caller, <the same arguments>), a SECURITY
+// DEFINER function nobody else may execute. Calling it through fmgr skips
+// the EXECUTE check (made by the executor, not by fmgr), and the caller's
+// name travels as an argument no role can forge.
+//
+// The functions whose arguments may hold a secret (jobs.set_secret's value,
+// the headers of jobs.schedule_http and jobs.alter_http) run under an error
+// context that keeps the failing statement's text out of the server log.
+#include "core/secret_reference.hpp"
+#include "pg/common/gucs.hpp"
+#include "pg/common/guard.hpp"
+#include "pg/common/pg_headers.hpp"
+#include "pg/hooks/secret_logging.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// The caller of the privileged call in progress in this backend (InvalidOid
+// outside one): who the audit trail names as the author of a change, since
+// inside the SECURITY DEFINER part the current user is the extension's owner.
+// Only this file sets it, so no SQL can forge it.
+Oid privileged_caller = InvalidOid;
+
+// Sets privileged_caller for its lifetime and restores the outer value, also
+// when the privileged part fails (its error travels as a PgError).
+class CallerScope {
+public:
+    explicit CallerScope(Oid caller) noexcept : outer_(privileged_caller) { privileged_caller = caller; }
+    ~CallerScope() { privileged_caller = outer_; }
+    CallerScope(const CallerScope&) = delete;
+    CallerScope& operator=(const CallerScope&) = delete;
+
+private:
+    Oid outer_;
+};
+
+// Cached in fn_extra for the life of the calling expression.
+struct PrivilegedPart {
+    FmgrInfo function;
+    int nargs;             // the public function's; the privileged part takes one more
+    bool hides_statement;  // set_secret, schedule_http, alter_http
+};
+
+// Job definitions live in jobs.database only: the launcher reads them there.
+void require_jobs_database() {
+    const char* here = get_database_name(MyDatabaseId);
+    if (here != nullptr && strcmp(here, jobs_database()) == 0) {
+        return;
+    }
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("jobs can only be defined in database \"%s\" (the jobs.database setting), not in \"%s\"",
+                    jobs_database(), here != nullptr ? here : "?"),
+             errhint("Connect to database \"%s\" (a job can still run in this one: database => '%s'), or "
+                     "set jobs.database = '%s' in postgresql.conf and restart the server.",
+                     jobs_database(), here != nullptr ? here : "?", here != nullptr ? here : "?")));
+}
+
+// Finds jobs._<name>(name, <argument types of the public function>).
+PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
+    const Oid public_oid = fcinfo->flinfo->fn_oid;
+    Oid* public_types = nullptr;
+    int nargs = 0;
+    (void)get_func_signature(public_oid, &public_types, &nargs);
+    if (nargs + 1 > FUNC_MAX_ARGS) {
+        elog(ERROR, "pg_jobs: too many arguments for a privileged call");
+    }
+    Oid types[FUNC_MAX_ARGS];
+    types[0] = NAMEOID;
+    for (int i = 0; i < nargs; ++i) {
+        types[i + 1] = public_types[i];
+    }
+    char* schema = get_namespace_name(get_func_namespace(public_oid));
+    char* private_name = psprintf("_%s", get_func_name(public_oid));
+    List* qualified = list_make2(makeString(schema), makeString(private_name));
+    const Oid private_oid = LookupFuncName(qualified, nargs + 1, types, false);
+
+    auto* part =
+        static_cast<PrivilegedPart*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PrivilegedPart)));
+    fmgr_info_cxt(private_oid, &part->function, fcinfo->flinfo->fn_mcxt);
+    part->nargs = nargs;
+    part->hides_statement = secrets::statement_may_carry_secrets(get_func_name(public_oid));
+    return part;
+}
+
+// Runs under run_guarded_hiding_internals. Plain C calls only until the
+// privileged part is invoked: errors raised before travel through no C++
+// frame that owns anything; the privileged part runs under call_pg while the
+// CallerScope is alive, and its error, a PgError, restores the outer caller
+// on its way to run_guarded_hiding_internals.
+Datum call_privileged_part(FunctionCallInfo fcinfo) {
+    require_jobs_database();
+    auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
+    if (part == nullptr) {
+        part = look_up_privileged_part(fcinfo);
+        fcinfo->flinfo->fn_extra = part;
+    }
+    const Oid caller_id = GetUserId();
+    NameData* caller = static_cast<NameData*>(palloc0(NAMEDATALEN));
+    namestrcpy(caller, GetUserNameFromId(caller_id, false));
+
+    auto* call = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(part->nargs + 1)));
+    InitFunctionCallInfoData(*call, &part->function, static_cast<short>(part->nargs + 1), fcinfo->fncollation,
+                             nullptr, nullptr);
+    call->args[0].value = NameGetDatum(caller);
+    call->args[0].isnull = false;
+    for (int i = 0; i < part->nargs; ++i) {
+        call->args[i + 1] = fcinfo->args[i];
+    }
+    // palloc'd, not on the stack: GCC warns about a local's address in a global.
+    ErrorContextCallback* hide_statement = nullptr;
+    if (part->hides_statement) {
+        hide_statement = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
+        hide_statement->callback = hide_statement_of_errors;
+        hide_statement->previous = error_context_stack;
+        error_context_stack = hide_statement;
+    }
+    // An error of the privileged part has hidden its statement (errhidestmt,
+    // kept in the error) by the time call_pg catches and rethrows it. The
+    // user sees it without the context lines of the internal functions
+    // (run_guarded_hiding_internals, around this function).
+    Datum result = 0;
+    {
+        const CallerScope scope(caller_id);
+        result = call_pg([call] { return FunctionCallInvoke(call); });
+    }
+    if (hide_statement != nullptr) {
+        error_context_stack = hide_statement->previous;
+    }
+    fcinfo->isnull = call->isnull;
+    return result;
+}
+
+}  // namespace
+}  // namespace pg_jobs::pg
+
+PG_JOBS_SQL_FUNCTION(pg_jobs_privileged_call);
+Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
+    return pg_jobs::pg::run_guarded_hiding_internals(
+        "privileged call", [&] { return pg_jobs::pg::call_privileged_part(fcinfo); });
+}
+
+// jobs._change_author(): the caller of the privileged call in progress, else
+// the session's role outside any SECURITY DEFINER function (GetOuterUserId:
+// the role that ran REASSIGN OWNED or DROP OWNED, whose hooks call SECURITY
+// DEFINER parts; a superuser writing to the tables directly; the scheduler's
+// role in its own processes).
+PG_JOBS_SQL_FUNCTION(pg_jobs_change_author);
+Datum pg_jobs_change_author(PG_FUNCTION_ARGS) {
+    (void)fcinfo;  // no arguments
+    return pg_jobs::pg::run_guarded("jobs._change_author", [] {
+        const Oid caller = pg_jobs::pg::privileged_caller;
+        return ObjectIdGetDatum(OidIsValid(caller) ? caller : GetOuterUserId());
+    });
+}

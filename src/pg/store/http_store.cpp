@@ -1,0 +1,235 @@
+// The HTTP worker's SQL; see http_store.hpp.
+#include "pg/store/http_store.hpp"
+
+#include "pg/store/store_call.hpp"
+
+#include "pg/store/run_policy_sql.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// The OID of the role that owns job `j` (secrets are keyed by role OID).
+#define PG_JOBS_JOB_OWNER_ID_SQL "j.owner::oid"
+
+// The context is the body of every request: what the service needs to know
+// which run this is (camelCase, as JSON APIs spell it).
+constexpr const char* kClaimSql =
+    // Runs past their starting deadline are recorded skipped, and runs with a
+    // payload or body beyond jobs.max_payload_size failed, not claimed.
+    "WITH candidate AS ("
+    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL ", "
+    PG_JOBS_REFUSAL_COLUMN_SQL("(SELECT j.http_body FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id)")
+    "  FROM jobs.job_execution AS q "
+    "  WHERE q.status = 'queued' AND q.kind = 'http' "
+    "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
+    "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
+    "claimed AS ("
+    "  UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("pg_backend_pid()")
+    "  FROM candidate AS c WHERE e.execution_id = c.execution_id "
+    "  RETURNING e.*) "
+    "SELECT c.execution_id, j.http_method, j.http_url, "
+    // Built only for a run that starts: a refused one's would not fit.
+    "  CASE WHEN c.status = 'running' THEN "
+    "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
+    "    'triggeredBy', c.triggered_by, 'triggeredByUser', c.triggered_by_user, "
+    "    'scheduledFor', c.scheduled_for, 'attempt', c.attempt, 'config', j.http_body, "
+    "    'payload', c.payload)::text END, "
+    "  (SELECT array_agg(h.key ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
+    "  (SELECT array_agg(h.value ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
+    "  (extract(epoch FROM coalesce(j.timeout, interval '30 seconds')) * 1000)::bigint, "
+    // The Idempotency-Key: the first attempt's execution id, the same for
+    // every retry of it, so a service can recognise a repeated delivery.
+    "  CASE WHEN c.retry_of IS NULL THEN c.execution_id ELSE ("
+    "    WITH RECURSIVE attempts(id) AS ("
+    "      SELECT c.retry_of "
+    "      UNION ALL SELECT r.retry_of FROM jobs.job_execution AS r JOIN attempts AS a ON r.execution_id = "
+    "a.id "
+    "      WHERE r.retry_of IS NOT NULL) "
+    "    SELECT min(id) FROM attempts) END, "
+    "  sec.names, sec.secret_values, "
+    // Runs recorded skipped or failed by the claim come back too, so the
+    // worker knows the batch was full.
+    "  c.status = 'running' "
+    "FROM claimed AS c "
+    "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
+    "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
+    // Only the job owner's secrets, only those its headers name; nothing is
+    // read for headers without a reference (nor for a run that does not start).
+    "LEFT JOIN LATERAL ("
+    "  SELECT array_agg(x.name) AS names, array_agg(x.value) AS secret_values FROM jobs._secret AS x "
+    "  WHERE c.status = 'running' AND strpos(s.headers::text, '{{secret:') > 0 "
+    "    AND x.owner_id = " PG_JOBS_JOB_OWNER_ID_SQL
+    "    AND strpos(s.headers::text, '{{secret:' || x.name || '}}') > 0) AS sec ON true "
+    "ORDER BY c.execution_id";
+
+constexpr const char* kRecordSql =
+    "UPDATE jobs.job_execution AS e "
+    "SET status = o.status, finished_at = clock_timestamp(), http_status = o.http_status, "
+    "  error = CASE WHEN o.status = 'cancelled' AND o.error IS NULL "
+    "    THEN coalesce(e.error, 'cancelled by ' || e.cancel_requested_by, 'cancelled') ELSE o.error END, "
+    "  sqlstate = CASE WHEN o.sqlstate IS NOT NULL THEN o.sqlstate WHEN o.status <> 'cancelled' THEN NULL "
+    "    WHEN o.error LIKE 'shutdown:%' THEN '57P01' ELSE '57014' END, "
+    "  result = o.result::jsonb, http_timing = o.timing::jsonb "
+    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[]) "
+    "  AS o(execution_id, status, http_status, error, result, timing, sqlstate) "
+    "WHERE e.execution_id = o.execution_id AND e.status = 'running'";
+
+const char* copy_text(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
+    char* value = SPI_getvalue(tuple, desc, column);
+    return value == nullptr ? nullptr : MemoryContextStrdup(into, value);
+}
+
+// A text[] column as C strings in `into`; *count is 0 for NULL.
+const char** copy_text_array(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column, int* count) {
+    bool is_null = false;
+    const Datum value = SPI_getbinval(tuple, desc, column, &is_null);
+    *count = 0;
+    if (is_null) {
+        return nullptr;
+    }
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+    ArrayType* array = DatumGetArrayTypeP(value);
+    Datum* elements = nullptr;
+    bool* nulls = nullptr;
+    int n = 0;
+    deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &n);
+    auto* result = static_cast<const char**>(MemoryContextAllocZero(into, sizeof(char*) * Max(n, 1)));
+    for (int i = 0; i < n; ++i) {
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+        result[i] = nulls[i] ? "" : MemoryContextStrdup(into, TextDatumGetCString(elements[i]));
+    }
+    *count = n;
+    return result;
+}
+
+Datum text_array(const char* const* values, int count, bool* has_nulls, bool* nulls) {
+    auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
+    int dims[1] = {count};
+    int lower_bounds[1] = {1};
+    *has_nulls = false;
+    for (int i = 0; i < count; ++i) {
+        nulls[i] = values[i] == nullptr;
+        *has_nulls = *has_nulls || nulls[i];
+        datums[i] = nulls[i] ? static_cast<Datum>(0) : CStringGetTextDatum(values[i]);
+    }
+    return PointerGetDatum(
+        construct_md_array(datums, nulls, 1, dims, lower_bounds, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+}  // namespace
+
+int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended) {
+    const int nest = begin_store_call();
+    Oid types[1] = {INT4OID};
+    Datum values[1] = {Int32GetDatum(limit)};
+    execute_stored(kClaimSql, 1, types, values, nullptr, SPI_OK_SELECT);
+    const int rows = static_cast<int>(SPI_processed);
+    auto* runs =
+        static_cast<ClaimedHttpRun*>(MemoryContextAllocZero(into, sizeof(ClaimedHttpRun) * Max(rows, 1)));
+    int started = 0;
+    *ended = 0;
+    for (int i = 0; i < rows; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        bool is_null = false;
+        if (!DatumGetBool(SPI_getbinval(tuple, desc, 11, &is_null))) {
+            ++*ended;  // skipped or failed at its claim
+            continue;
+        }
+        ClaimedHttpRun& run = runs[started++];
+        run.execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
+        run.method = copy_text(into, tuple, desc, 2);
+        run.url = copy_text(into, tuple, desc, 3);
+        run.body_json = copy_text(into, tuple, desc, 4);
+        int value_count = 0;
+        run.header_names = copy_text_array(into, tuple, desc, 5, &run.header_count);
+        run.header_values = copy_text_array(into, tuple, desc, 6, &value_count);
+        run.header_count = Min(run.header_count, value_count);
+        const Datum timeout = SPI_getbinval(tuple, desc, 7, &is_null);
+        run.timeout_ms = is_null ? 30000 : DatumGetInt64(timeout);
+        run.first_execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
+        int secret_value_count = 0;
+        run.secret_names = copy_text_array(into, tuple, desc, 9, &run.secret_count);
+        run.secret_values = copy_text_array(into, tuple, desc, 10, &secret_value_count);
+        run.secret_count = Min(run.secret_count, secret_value_count);
+    }
+    end_store_call(nest);
+    *out = runs;
+    return started;
+}
+
+uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
+    if (count == 0) {
+        return 0;
+    }
+    auto* ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+    auto* statuses = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* http_statuses = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+    auto* status_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
+    auto* errors = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* results = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* timings = static_cast<const char**>(palloc(sizeof(char*) * count));
+    auto* sqlstates = static_cast<const char**>(palloc(sizeof(char*) * count));
+    for (int i = 0; i < count; ++i) {
+        ids[i] = Int64GetDatum(outcomes[i].execution_id);
+        statuses[i] = outcomes[i].status;
+        http_statuses[i] = Int32GetDatum(outcomes[i].http_status);
+        status_nulls[i] = outcomes[i].http_status == 0;
+        errors[i] = outcomes[i].error;
+        results[i] = outcomes[i].result_json;
+        timings[i] = outcomes[i].timing_json;
+        sqlstates[i] = outcomes[i].sqlstate;
+    }
+    int dims[1] = {count};
+    int lower_bounds[1] = {1};
+    auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
+    bool has_nulls = false;
+    Datum values[7];
+    values[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    values[1] = text_array(statuses, count, &has_nulls, nulls);
+    values[2] = PointerGetDatum(construct_md_array(http_statuses, status_nulls, 1, dims, lower_bounds,
+                                                   INT4OID, 4, true, TYPALIGN_INT));
+    values[3] = text_array(errors, count, &has_nulls, nulls);
+    values[4] = text_array(results, count, &has_nulls, nulls);
+    values[5] = text_array(timings, count, &has_nulls, nulls);
+    values[6] = text_array(sqlstates, count, &has_nulls, nulls);
+    Oid types[7] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+                    TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+
+    const int nest = begin_store_call();
+    execute_stored(kRecordSql, 7, types, values, nullptr, SPI_OK_UPDATE);
+    const uint64 changed = SPI_processed;
+    end_store_call(nest);
+    return changed;
+}
+
+int cancelled_http_runs(MemoryContext into, int64** out) {
+    const int nest = begin_store_call();
+    const int rc = SPI_execute(
+        "SELECT execution_id FROM jobs.job_execution WHERE status = 'running' AND kind = 'http' "
+        "AND worker_pid = pg_backend_pid() AND cancel_requested_by IS NOT NULL",
+        true, 0);
+    if (rc != SPI_OK_SELECT) {
+        elog(ERROR, "pg_jobs: reading cancelled HTTP runs failed: %s", SPI_result_code_string(rc));
+    }
+    const int rows = static_cast<int>(SPI_processed);
+    auto* ids = static_cast<int64*>(MemoryContextAlloc(into, sizeof(int64) * Max(rows, 1)));
+    for (int i = 0; i < rows; ++i) {
+        bool is_null = false;
+        ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    }
+    end_store_call(nest);
+    *out = ids;
+    return rows;
+}
+
+}  // namespace pg_jobs::pg

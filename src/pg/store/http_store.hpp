@@ -1,0 +1,54 @@
+// The HTTP worker's SQL: claiming queued HTTP runs in batches and recording
+// their outcomes in batches, so the database is not what limits how many
+// requests per second the worker completes. Each function runs inside the
+// caller's transaction and may ereport.
+#pragma once
+#include "pg/common/pg_headers.hpp"
+
+namespace pg_jobs::pg {
+
+// A claimed run, ready to become a request. Everything is palloc'd in the
+// context passed to claim_http_runs.
+struct ClaimedHttpRun {
+    int64 execution_id;
+    const char* method;  // nullptr when the job no longer exists
+    const char* url;
+    const char* body_json;  // the job context sent as the request body
+    int header_count;
+    const char** header_names;
+    const char** header_values;
+    int64 timeout_ms;
+    int64 first_execution_id;  // of the first attempt (this one unless it is a retry)
+    // The secrets of the job's owner that its header values refer to
+    // ({{secret:NAME}}); the worker puts them in right before the request.
+    int secret_count;
+    const char** secret_names;
+    const char** secret_values;
+};
+
+// Marks up to `limit` queued HTTP runs 'running' (oldest first, SKIP
+// LOCKED) and returns them; *out is an array in `into`. *ended counts the
+// runs the claim recorded skipped (past their starting deadline) or failed
+// (payload beyond jobs.max_payload_size) instead: returned + *ended runs left
+// the queue.
+int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended);
+
+// How a run ended, in the columns of jobs.job_execution.
+struct HttpRunOutcome {
+    int64 execution_id;
+    const char* status;       // succeeded, failed, timed_out or cancelled
+    int http_status;          // 0: no response
+    const char* error;        // nullptr on success
+    const char* sqlstate;     // nullptr: none (57P01/57014 for cancelled runs)
+    const char* result_json;  // a valid JSON text, or nullptr
+    const char* timing_json;  // {"dns_ms": ..., ...}
+};
+
+// Records the outcomes (one statement) and returns how many rows changed.
+uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count);
+
+// The running HTTP runs of this worker that jobs.cancel marked (when the
+// shared list of cancels overflowed); *out is an array in `into`.
+int cancelled_http_runs(MemoryContext into, int64** out);
+
+}  // namespace pg_jobs::pg

@@ -1,0 +1,769 @@
+// An SQL worker process. It serves one (database, owner) pair for its whole
+// life: it connects to that database as that role, like a login session of
+// the owner (session_user and current_user are the owner, the role's
+// ALTER ROLE ... SET settings apply), and runs that owner's runs only. So
+// everything a run does, up to and including its commit (deferred
+// triggers, WITH HOLD cursors filled at commit, pre-commit callbacks,
+// portal cleanup), runs with the owner's rights, and no session state can
+// pass from one owner's job to another's. Only the scheduler's own
+// bookkeeping (claiming a run, recording its end) switches to the bootstrap
+// superuser, around those statements alone (as_scheduler), and back before
+// anything else runs. It works in one of two modes:
+//  - in jobs.database it claims its owner's queued runs of its database one
+//    at a time and runs each, with the run's effects and its 'succeeded'
+//    mark in one transaction;
+//  - in another database ("remote") it cannot see jobs.job_execution: the
+//    launcher claims a run for it and hands it over through the slot's
+//    mailbox (run_mailbox.hpp); the worker runs it the same way, commits,
+//    and posts the outcome for the launcher to record.
+// Persistent: it waits on its latch between runs, leaves its session clean
+// after each one, and exits after jobs.worker_idle_timeout without work (or
+// sooner when the launcher needs its slot for another (database, owner) pair).
+//
+// Error handling: every PostgreSQL call that can fail while this file's C++
+// frames are on the stack goes through call_pg (guard.hpp), which turns the
+// error into a PgError; the failed transaction is then aborted here, outside
+// any catch block, and the failure recorded (or posted). A job's error never
+// ends the process; FATAL (postmaster death) does, leaving the run 'running'
+// until the launcher marks it 'crashed'. A run's timeout and jobs.cancel
+// cancel the command (run_control.hpp): the run is then recorded timed_out
+// or cancelled. SIGTERM (shutdown), or a cancel the command ignores for
+// jobs.cancel_grace_period, ends the process with FATAL; the
+// before_shmem_exit callback record_open_run_at_exit then records the run
+// in a fresh transaction (or posts it to the launcher).
+#include "core/duration_text.hpp"
+#include "pg/store/execution_store.hpp"
+#include "pg/common/guard.hpp"
+#include "pg/common/gucs.hpp"
+#include "pg/worker/job_context.hpp"
+#include "pg/worker/job_runner.hpp"
+#include "pg/common/owner_access.hpp"
+#include "pg/worker/run_control.hpp"
+#include "pg/worker/run_details.hpp"
+#include "pg/common/shmem.hpp"
+#include "pg/launcher/worker_pool.hpp"
+#include "pg/common/worker_main.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "commands/dbcommands.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// While the launcher is handing this worker a run, an idle worker past its
+// timeout looks again this often instead of leaving.
+constexpr long kHandoverRecheckMs = 1000;
+
+int my_slot = -1;
+Oid worker_user = InvalidOid;  // the job owner the worker serves (its session user)
+uint32 my_generation = 0;
+const char* my_database = nullptr;  // name, for claims (TopMemoryContext)
+const char* my_owner = nullptr;     // the owner's name, for claims (TopMemoryContext)
+MemoryContext run_context = nullptr;
+
+// The run whose command is executing, for record_open_run_at_exit.
+struct OpenRun {
+    const ClaimedRun* run;  // nullptr: none
+    bool remote;
+    int encoding;  // remote: of the launcher's database
+    TimestampTz started_at;
+};
+OpenRun open_run{};
+
+// on_shmem_exit: give the slot back and tell the launcher, so it can start
+// a replacement if runs are waiting (its exit notice may go to an older
+// launcher). The mailbox stays: the launcher settles what it holds.
+void release_slot(int /*code*/, Datum /*arg*/) {
+    SchedulerShared* shared = scheduler_shared();
+    if (shared == nullptr || my_slot < 0) {
+        return;
+    }
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = shared->slots[my_slot];
+    if (slot.generation == my_generation && slot.pid == MyProcPid) {
+        slot.state = SlotState::Free;
+        slot.latch = nullptr;
+        slot.pid = 0;
+        slot.idle = false;
+        slot.mailbox.running_execution_id = 0;
+    }
+    LWLockRelease(shared->lock);
+    wake_launcher(shared);
+}
+
+// Takes over the slot the launcher reserved; false if it was given away.
+bool attach_slot(int index, const WorkerStartInfo& info) {
+    SchedulerShared* shared = scheduler_shared();
+    if (shared == nullptr || index < 0 || index >= shared->slot_count) {
+        return false;
+    }
+    bool attached = false;
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = shared->slots[index];
+    if (slot.state == SlotState::Starting && slot.generation == info.generation) {
+        slot.state = SlotState::Running;
+        slot.pid = MyProcPid;
+        slot.latch = MyLatch;
+        slot.idle = false;
+        slot.mailbox.running_execution_id = 0;
+        attached = true;
+    }
+    LWLockRelease(shared->lock);
+    if (attached) {
+        my_slot = index;
+        my_generation = info.generation;
+        on_shmem_exit(release_slot, 0);
+    }
+    return attached;
+}
+
+WorkerSlot& my_slot_entry() {
+    return scheduler_shared()->slots[my_slot];
+}
+
+void set_idle(bool idle) {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    my_slot_entry().idle = idle;
+    LWLockRelease(shared->lock);
+}
+
+bool exit_requested() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_SHARED);
+    const bool requested = my_slot_entry().exit_requested;
+    LWLockRelease(shared->lock);
+    return requested;
+}
+
+// Runs `body` (PostgreSQL calls: inside call_pg) as the bootstrap superuser,
+// which may read and write the scheduler's tables, then becomes the owner
+// again. SECURITY_LOCAL_USERID_CHANGE: nothing in between can SET ROLE.
+// Only the scheduler's own statements run in between, never job code; an
+// error leaves the switch for the abort to undo (abort_transaction).
+template <typename Body>
+void as_scheduler(Body&& body) {
+    Oid user = InvalidOid;
+    int security = 0;
+    GetUserIdAndSecContext(&user, &security);
+    SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, security | SECURITY_LOCAL_USERID_CHANGE);
+    body();
+    SetUserIdAndSecContext(user, security);
+}
+
+void start_transaction() {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+// Commit leaves CurrentMemoryContext at TopMemoryContext; go back to the
+// per-run context so nothing allocated afterwards outlives the run.
+void commit_transaction() {
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    MemoryContextSwitchTo(run_context);
+}
+
+// Abort restores the user the transaction started with; make sure it is
+// the owner with no security restriction, whatever the error interrupted.
+void abort_transaction() {
+    AbortCurrentTransaction();
+    SetUserIdAndSecContext(worker_user, 0);
+    MemoryContextSwitchTo(run_context);
+}
+
+// Logs an error this process caught (as LOG: it is handled, not fatal).
+void log_caught_error(ErrorData* error, const char* what) {
+    ereport(LOG,
+            (errmsg("pg_jobs worker: %s: %s", what, error->message != nullptr ? error->message : "error"),
+             error->detail != nullptr ? errdetail_internal("%s", error->detail) : 0));
+}
+
+void log_failed_run(const ClaimedRun& run, const ErrorData* failure) {
+    ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) failed: %s", run.job_name,
+                         static_cast<long long>(run.execution_id),
+                         failure->message != nullptr ? failure->message : "error")));
+}
+
+// After every run, success or not: the next run starts from a clean
+// session, as after DISCARD ALL. False if that failed (or the session is no
+// longer the owner's); the worker then exits rather than run a job in a
+// session it could not clean.
+bool reset_session() {
+    bool clean = true;
+    try {
+        call_pg([&] {
+            start_transaction();
+            clean_session();
+            commit_transaction();
+            release_session_locks();
+        });
+        if (GetSessionUserId() != worker_user || GetUserId() != worker_user) {
+            ereport(LOG, (errmsg("pg_jobs worker: the session is no longer the job owner's; exiting")));
+            clean = false;
+        }
+    } catch (const PgError& error) {
+        log_caught_error(error.data(), "could not clean the session after a run; exiting");
+        clean = false;
+    }
+    if (!clean) {
+        abort_transaction();
+    }
+    return clean;
+}
+
+// How a run stopped by `why` (not None) is recorded; `detail` (or nullptr)
+// says more.
+RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const char* detail) {
+    RunEnding ending{run.execution_id, "failed", "canceling statement due to user request",
+                     ERRCODE_QUERY_CANCELED, detail};
+    switch (why) {
+        case RunInterruption::None:
+            break;
+        case RunInterruption::TimedOut: {
+            const std::string timeout = duration_text(run_timeout_ms());
+            ending.status = "timed_out";
+            ending.message = call_pg([&] {
+                return psprintf("the run exceeded its timeout of %s and was cancelled", timeout.c_str());
+            });
+            ending.detail = call_pg([&] {
+                return psprintf(
+                    "%s%sHINT: Give the job a longer timeout (jobs.alter(..., timeout => ...)), or "
+                    "raise the jobs.default_timeout setting for jobs that set none.",
+                    detail != nullptr ? detail : "", detail != nullptr ? "\n" : "");
+            });
+            break;
+        }
+        case RunInterruption::Cancelled:
+            ending.status = "cancelled";
+            ending.message = nullptr;  // recorded as "cancelled by <role>"
+            break;
+        case RunInterruption::Shutdown:
+            ending.status = "cancelled";
+            ending.message = "shutdown: the worker was told to stop (SIGTERM) during the run";
+            ending.sqlerrcode = ERRCODE_ADMIN_SHUTDOWN;
+            break;
+    }
+    return ending;
+}
+
+// How a run that `failure` ended is recorded: the interruption's own words
+// when the error was that interruption (a cancel, 57014), else the error.
+RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
+    const char* detail = failure_detail(failure);
+    if (failure->sqlerrcode != ERRCODE_QUERY_CANCELED || why == RunInterruption::None) {
+        return RunEnding{run.execution_id, "failed",
+                         failure->message != nullptr ? failure->message : "unknown error",
+                         failure->sqlerrcode, detail};
+    }
+    return interruption_ending(run, why, detail);
+}
+
+// How a run whose process was ended during its command (forced_exit_reason) is recorded.
+RunEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
+    const char* detail = nullptr;
+    if (why != RunInterruption::Shutdown) {
+        const std::string grace = duration_text(cancel_grace_period_ms());
+        detail = call_pg([&] {
+            return psprintf(
+                "The command went on for %s (jobs.cancel_grace_period) after it was cancelled, "
+                "so its worker process was ended.",
+                grace.c_str());
+        });
+    }
+    return interruption_ending(run, why, detail);
+}
+
+// Connects to the pair's database as its owner, as a login session would
+// (so the role's own settings apply too). PostgreSQL 15 lets no process
+// connect as a role without LOGIN; the launcher starts a worker that way
+// only for superusers, so such an owner's worker connects as the bootstrap
+// superuser and takes the owner's identity for the whole session (session
+// authorization, kept through RESET): superuser to superuser, nothing gained.
+void connect_as_owner(const WorkerStartInfo& info) {
+    if (info.login_as_owner) {
+        BackgroundWorkerInitializeConnectionByOid(info.database_oid, info.owner_oid, 0);
+    } else {
+        BackgroundWorkerInitializeConnectionByOid(info.database_oid, InvalidOid, 0);
+    }
+    StartTransactionCommand();
+    const char* owner = GetUserNameFromId(info.owner_oid, false);
+    if (GetSessionUserId() != info.owner_oid) {
+        if (!superuser_arg(info.owner_oid)) {
+            ereport(FATAL, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("pg_jobs worker: role \"%s\" is not permitted to log in", owner)));
+        }
+        SetConfigOption("session_authorization", owner, PGC_SUSET, PGC_S_OVERRIDE);
+    }
+    my_owner = MemoryContextStrdup(TopMemoryContext, owner);
+    CommitTransactionCommand();
+    worker_user = info.owner_oid;
+}
+
+// Whether the owner may still have runs run here (see owner_access.hpp): a
+// role that lost LOGIN or CONNECT since the worker connected gets nothing
+// more run. In a transaction.
+bool owner_may_still_run() {
+    OwnerAccess access{};
+    check_owner_access(worker_user, my_owner, MyDatabaseId, my_database, &access);
+    return access.allowed;
+}
+
+// --- Runs in jobs.database -------------------------------------------------------
+
+// Records how the run ended; a failure to record is logged (the launcher
+// will later mark the run 'crashed' if it stays 'running').
+void record_failure_in_new_transaction(const ClaimedRun& run, ErrorData* error, RunInterruption why) {
+    bool recorded = true;
+    try {
+        call_pg([&] {
+            start_transaction();
+            as_scheduler([&] { record_ending(describe_ending(run, error, why)); });
+            commit_transaction();
+        });
+    } catch (const PgError& record_error) {
+        log_caught_error(record_error.data(), "could not record a failed run");
+        recorded = false;
+    }
+    if (!recorded) {
+        abort_transaction();
+    }
+}
+
+// Returns false when the session could not be cleaned afterwards.
+bool execute_local_run(const ClaimedRun& run) {
+    ErrorData* failure = nullptr;
+    open_run = OpenRun{&run, false, PG_SQL_ASCII, GetCurrentTimestamp()};
+    begin_run(run.execution_id, run.timeout_ms);
+    try {
+        call_pg([&] {
+            start_transaction();
+            const uint64 rows = run_command_as_owner(run);
+            check_run_not_stopped();
+            as_scheduler([&] { record_success(run.execution_id, rows); });
+            // As the owner: what the job deferred to its commit runs with
+            // the owner's rights, and commits with its 'succeeded' mark.
+            commit_transaction();
+            open_run.run = nullptr;  // succeeded: nothing left to record at exit
+        });
+    } catch (const PgError& error) {
+        failure = error.data();
+    }
+    const RunInterruption why = end_run();
+    open_run.run = nullptr;
+    clear_job_context();
+    debug_query_string = nullptr;
+    if (failure != nullptr) {
+        // Undoes the command's effects and its settings.
+        abort_transaction();
+        log_failed_run(run, failure);
+        record_failure_in_new_transaction(run, failure, why);
+    }
+    withdraw_run();
+    if (shutdown_requested()) {
+        proc_exit(0);  // the server is stopping: no need to clean the session
+    }
+    const bool clean = reset_session();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+    return clean;
+}
+
+enum class Claim { Ran, Nothing, Error };
+
+// Claims and runs one queued run of this database. The claim commits on its
+// own first, so a crash during the run leaves a visible 'running' row.
+Claim work_once() {
+    ClaimedRun run{};
+    bool claimed = false;
+    bool failed = false;
+    bool leaving = false;
+    try {
+        call_pg([&] {
+            start_transaction();
+            if (!owner_may_still_run()) {
+                leaving = true;
+            } else {
+                as_scheduler([&] {
+                    claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run);
+                });
+            }
+            if (claimed) {
+                publish_run(run.execution_id);  // before the commit: jobs.cancel finds it from then on
+            }
+            commit_transaction();
+        });
+    } catch (const PgError& error) {
+        log_caught_error(error.data(), "could not claim a queued run");
+        failed = true;
+    }
+    if (failed) {
+        abort_transaction();
+        withdraw_run();
+        return Claim::Error;
+    }
+    if (leaving) {
+        return Claim::Error;  // the launcher fails the owner's runs with the reason
+    }
+    if (!claimed) {
+        return Claim::Nothing;
+    }
+    return execute_local_run(run) ? Claim::Ran : Claim::Error;
+}
+
+long idle_ms_left(TimestampTz last_work) {
+    const long idle_ms = static_cast<long>((GetCurrentTimestamp() - last_work) / 1000);
+    return worker_idle_timeout_ms() - idle_ms;
+}
+
+void serve_local_runs() {
+    TimestampTz last_work = GetCurrentTimestamp();
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        if (shutdown_requested()) {
+            proc_exit(0);
+        }
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        MemoryContextReset(run_context);
+        MemoryContextSwitchTo(run_context);
+        const Claim claim = work_once();
+        if (claim == Claim::Ran) {
+            last_work = GetCurrentTimestamp();
+            if (exit_requested()) {
+                proc_exit(0);  // the launcher gives the slot to an owner whose runs wait
+            }
+            continue;  // more may be queued: claim again before sleeping
+        }
+        if (claim == Claim::Error) {
+            // The tables are unusable (extension dropped, say), or the owner
+            // may no longer log in or connect here: leave; the launcher
+            // starts workers again once runs are queued (or fails them).
+            proc_exit(0);
+        }
+        const long timeout_ms = idle_ms_left(last_work);
+        if (timeout_ms <= 0 || exit_requested()) {
+            proc_exit(0);  // idle too long, or the slot is wanted elsewhere
+        }
+        set_idle(true);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        set_idle(false);
+    }
+}
+
+// --- Runs in another database ----------------------------------------------------
+
+// The run the launcher assigned, if there is one: marks it taken.
+bool take_assigned_run(int64* execution_id, dsm_handle* details) {
+    SchedulerShared* shared = scheduler_shared();
+    bool taken = false;
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = my_slot_entry();
+    if (slot.mailbox.state == MailboxState::Assigned) {
+        slot.mailbox.state = MailboxState::Taken;
+        slot.mailbox.running_execution_id = slot.mailbox.execution_id;  // see publish_run
+        slot.idle = false;
+        *execution_id = slot.mailbox.execution_id;
+        *details = slot.mailbox.details;
+        taken = true;
+    }
+    LWLockRelease(shared->lock);
+    return taken;
+}
+
+// Leaves the pool unless the launcher is handing this worker a run.
+bool leave_pool_if_unassigned() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = my_slot_entry();
+    const MailboxState state = slot.mailbox.state;
+    const bool leaving = state == MailboxState::Empty || state == MailboxState::Done;
+    if (leaving) {
+        slot.idle = false;  // the launcher hands runs to idle workers only
+    }
+    LWLockRelease(shared->lock);
+    return leaving;
+}
+
+// Copies `text` (this database's encoding) into `out` (`size` bytes with
+// the NUL) in `encoding`, cut at a character boundary. Characters that
+// encoding cannot show turn the text into its ASCII part, '?' elsewhere.
+void copy_outcome_text(const char* text, int encoding, char* out, int size) {
+    out[0] = '\0';
+    if (text == nullptr) {
+        return;
+    }
+    const int length = static_cast<int>(strlen(text));
+    const char* converted = nullptr;
+    try {
+        converted =
+            call_pg([&] { return static_cast<const char*>(pg_server_to_any(text, length, encoding)); });
+    } catch (const PgError&) {  // a pure conversion: no rollback needed (guard.hpp)
+        converted = nullptr;
+    }
+    if (converted == nullptr) {
+        char* ascii = static_cast<char*>(palloc(length + 1));
+        for (int i = 0; i <= length; ++i) {
+            ascii[i] = IS_HIGHBIT_SET(text[i]) ? '?' : text[i];
+        }
+        converted = ascii;
+    }
+    int kept = static_cast<int>(strlen(converted));
+    if (kept >= size) {
+        kept = pg_encoding_mbcliplen(encoding, converted, kept, size - 1);
+    }
+    memcpy(out, converted, kept);
+    out[kept] = '\0';
+}
+
+struct PostedOutcome {
+    RunOutcome outcome;
+    TimestampTz started_at;
+    TimestampTz finished_at;
+    int64 rows_affected;
+    const RunEnding* ending;  // how a run that did not succeed ended
+    int encoding;             // of the launcher's database, for the text
+};
+
+// Hands the outcome to the launcher and becomes idle (ready for the next run).
+void post_outcome(const PostedOutcome& posted) {
+    char* message = static_cast<char*>(palloc(kOutcomeMessageSize));
+    char* detail = static_cast<char*>(palloc(kOutcomeDetailSize));
+    int sqlerrcode = 0;
+    message[0] = detail[0] = '\0';
+    if (posted.ending != nullptr) {
+        // An empty message on a cancelled run: "cancelled by <role>", filled in by the launcher.
+        copy_outcome_text(posted.ending->message, posted.encoding, message, kOutcomeMessageSize);
+        copy_outcome_text(posted.ending->detail, posted.encoding, detail, kOutcomeDetailSize);
+        sqlerrcode = posted.ending->sqlerrcode;
+    }
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = my_slot_entry();
+    RunMailbox& box = slot.mailbox;
+    box.outcome = posted.outcome;
+    box.started_at = posted.started_at;
+    box.finished_at = posted.finished_at;
+    box.rows_affected = posted.rows_affected;
+    box.sqlerrcode = sqlerrcode;
+    memcpy(box.message, message, kOutcomeMessageSize);
+    memcpy(box.detail, detail, kOutcomeDetailSize);
+    box.state = MailboxState::Done;
+    slot.idle = true;
+    LWLockRelease(shared->lock);
+    wake_launcher(shared);
+}
+
+// The run's text came in the launcher's database encoding.
+void convert_run_text(ClaimedRun* run, int encoding) {
+    auto convert = [encoding](const char* text) {
+        return static_cast<const char*>(pg_any_to_server(text, static_cast<int>(strlen(text)), encoding));
+    };
+    run->job_name = convert(run->job_name);
+    run->owner = convert(run->owner);
+    run->command = convert(run->command);
+    run->context_json = convert(run->context_json);
+}
+
+// Runs a handed-over run and posts its outcome. Returns false when the
+// session could not be cleaned afterwards.
+bool execute_remote_run(ClaimedRun& run, int encoding) {
+    const TimestampTz started_at = GetCurrentTimestamp();
+    ErrorData* failure = nullptr;
+    uint64 rows = 0;
+    open_run = OpenRun{&run, true, encoding, started_at};
+    begin_run(run.execution_id, run.timeout_ms);
+    try {
+        call_pg([&] {
+            start_transaction();
+            convert_run_text(&run, encoding);
+            rows = run_command_as_owner(run);
+            check_run_not_stopped();
+            commit_transaction();  // as the owner (see execute_local_run)
+        });
+    } catch (const PgError& error) {
+        failure = error.data();
+    }
+    const TimestampTz finished_at = GetCurrentTimestamp();
+    const RunInterruption why = end_run();
+    open_run.run = nullptr;
+    clear_job_context();
+    debug_query_string = nullptr;
+    RunEnding ending{};
+    RunOutcome outcome = RunOutcome::Succeeded;
+    if (failure != nullptr) {
+        abort_transaction();
+        log_failed_run(run, failure);
+        try {
+            ending = describe_ending(run, failure, why);
+        } catch (const PgError&) {  // out of memory: the error as it is
+            ending = RunEnding{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+        }
+        const bool timed_out = strcmp(ending.status, "timed_out") == 0;
+        const bool cancelled = strcmp(ending.status, "cancelled") == 0;
+        outcome = timed_out ? RunOutcome::TimedOut : cancelled ? RunOutcome::Cancelled : RunOutcome::Failed;
+    }
+    // Before posting: once the run shows as finished, its session locks are gone.
+    const bool clean = shutdown_requested() || reset_session();
+    post_outcome(PostedOutcome{outcome, started_at, finished_at, static_cast<int64>(rows),
+                               failure != nullptr ? &ending : nullptr, encoding});
+    withdraw_run();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    if (shutdown_requested()) {
+        proc_exit(0);
+    }
+    return clean;
+}
+
+// Reads the details of the run taken from the mailbox and runs it; a run
+// whose details are gone (the launcher exited meanwhile) goes back to the
+// queue. Returns false when the worker should exit.
+bool run_handed_over(int64 execution_id, dsm_handle details) {
+    ClaimedRun run{};
+    int encoding = PG_SQL_ASCII;
+    bool readable = false;
+    try {
+        readable =
+            call_pg([&] { return read_run_details(details, execution_id, run_context, &run, &encoding); });
+    } catch (const PgError& error) {
+        log_caught_error(error.data(), "could not read a run handed over by the launcher");
+    }
+    if (!readable) {
+        post_outcome(PostedOutcome{RunOutcome::NotStarted, 0, 0, 0, nullptr, PG_SQL_ASCII});
+        withdraw_run();
+        return true;
+    }
+    return execute_remote_run(run, encoding);
+}
+
+void serve_handed_over_runs() {
+    set_idle(true);
+    wake_launcher(scheduler_shared());  // ready: the launcher may hand over a run
+    TimestampTz last_work = GetCurrentTimestamp();
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        MemoryContextReset(run_context);
+        MemoryContextSwitchTo(run_context);
+        if (shutdown_requested() && leave_pool_if_unassigned()) {
+            proc_exit(0);  // a run already handed over still runs (and is cancelled at once)
+        }
+        int64 execution_id = 0;
+        dsm_handle details = 0;
+        if (take_assigned_run(&execution_id, &details)) {
+            if (!run_handed_over(execution_id, details)) {
+                proc_exit(0);
+            }
+            last_work = GetCurrentTimestamp();
+            continue;
+        }
+        long timeout_ms = idle_ms_left(last_work);
+        if ((timeout_ms <= 0 || exit_requested()) && leave_pool_if_unassigned()) {
+            proc_exit(0);
+        }
+        if (timeout_ms <= 0) {
+            timeout_ms = kHandoverRecheckMs;
+        }
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}
+
+// --- A run whose process ends ------------------------------------------------------
+
+// before_shmem_exit: the run this process was told to end during (SIGTERM,
+// or a cancel its command ignored) is recorded after the FATAL that ended
+// it, as the loop would have: its transaction rolled back, the ending
+// recorded in a fresh one (or posted to the launcher). proc_exit holds
+// interrupts meanwhile; an error here is FATAL and leaves the run
+// 'running' for the launcher to mark crashed. Any other exit leaves it too.
+void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
+    const ClaimedRun* run = open_run.run;
+    const RunInterruption why = forced_exit_reason();
+    open_run.run = nullptr;
+    if (run == nullptr || why == RunInterruption::None) {
+        return;
+    }
+    try {
+        AbortOutOfAnyTransaction();
+        SetUserIdAndSecContext(worker_user, 0);
+        MemoryContextSwitchTo(run_context);
+        release_session_locks();
+        const RunEnding ending = forced_ending(*run, why);
+        ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) ended with its worker: %s", run->job_name,
+                             static_cast<long long>(run->execution_id),
+                             why == RunInterruption::Shutdown ? "the worker was told to stop (SIGTERM)"
+                                                              : "its command ignored the cancel")));
+        if (open_run.remote) {
+            const RunOutcome outcome =
+                why == RunInterruption::TimedOut ? RunOutcome::TimedOut : RunOutcome::Cancelled;
+            post_outcome(PostedOutcome{outcome, open_run.started_at, GetCurrentTimestamp(), 0, &ending,
+                                       open_run.encoding});
+        } else {
+            start_transaction();
+            as_scheduler([&] { record_ending(ending); });
+            commit_transaction();
+            ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+        }
+        withdraw_run();
+    } catch (...) {  // out of memory: the launcher marks the run crashed
+    }
+}
+
+// The worker's main for the slot at `slot_index`.
+void run_sql_worker(int slot_index) {
+    WorkerStartInfo info{};
+    memcpy(&info, MyBgworkerEntry->bgw_extra, sizeof(info));
+
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    install_run_signal_handlers();
+    BackgroundWorkerUnblockSignals();
+    if (!attach_slot(slot_index, info)) {
+        proc_exit(0);  // the launcher gave the slot away meanwhile
+    }
+    connect_as_owner(info);
+    // After InitPostgres's own callbacks, so it runs before they abort the
+    // transaction and leave the database.
+    before_shmem_exit(record_open_run_at_exit, 0);
+    init_run_control(my_slot);
+    run_context = AllocSetContextCreate(TopMemoryContext, "pg_jobs run", ALLOCSET_DEFAULT_SIZES);
+    if (info.remote) {
+        serve_handed_over_runs();
+    } else {
+        StartTransactionCommand();
+        my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
+        CommitTransactionCommand();
+        serve_local_runs();
+    }
+}
+
+}  // namespace
+}  // namespace pg_jobs::pg
+
+void pg_jobs_sql_worker_main(Datum slot_index) {
+    pg_jobs::pg::run_worker("pg_jobs worker",
+                            [&] { pg_jobs::pg::run_sql_worker(DatumGetInt32(slot_index)); });
+}
