@@ -7,6 +7,7 @@
 #include "pg/hooks/role_ownership.hpp"
 #include "pg/hooks/secret_logging.hpp"
 #include "pg/common/shmem.hpp"
+#include "pg/sql_api/schedule_batch.hpp"
 
 extern "C" {
 #include "miscadmin.h"
@@ -22,6 +23,7 @@ PGDLLEXPORT void _PG_init(void);  // NOLINT(bugprone-reserved-identifier): the n
 void _PG_init(void) {
     pg_jobs::pg::define_gucs();
     pg_jobs::pg::install_secret_log_hook();
+    pg_jobs::pg::schedule_batch::install_hooks();
     if (!process_shared_preload_libraries_in_progress) {
         return;
     }
