@@ -207,8 +207,8 @@ char* options_key(FunctionCallInfo fcinfo, const Target& target, int* length) {
             appendBinaryStringInfo(&key, reinterpret_cast<const char*>(&value), sizeof(Datum));
         } else if (length_of_type == -1) {
             // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
-            struct varlena* plain =
-                pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(value)));
+            auto* stored = reinterpret_cast<struct varlena*>(DatumGetPointer(value));
+            struct varlena* plain = pg_detoast_datum_packed(stored);
             const int32 size = static_cast<int32>(VARSIZE_ANY_EXHDR(plain));
             appendBinaryStringInfo(&key, reinterpret_cast<const char*>(&size), sizeof(size));
             appendBinaryStringInfo(&key, VARDATA_ANY(plain), size);
@@ -444,8 +444,13 @@ void add_entry(FunctionCallInfo fcinfo, const Target& target, char* key, int len
         } else if (arg == kDatabase) {
             // coalesce(database, current_database()), as a name
             entry.nulls[c] = false;
-            const char* database = fcinfo->args[arg].isnull ? get_database_name(MyDatabaseId)
-                                                            : TextDatumGetCString(fcinfo->args[arg].value);
+            const char* database = nullptr;
+            if (fcinfo->args[arg].isnull) {
+                database = get_database_name(MyDatabaseId);
+            } else {
+                // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+                database = TextDatumGetCString(fcinfo->args[arg].value);
+            }
             entry.values[c] = DirectFunctionCall1(namein, CStringGetDatum(database));
         } else if (!entry.nulls[c]) {
             int16 length_of_type = 0;
