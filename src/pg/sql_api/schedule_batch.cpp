@@ -25,7 +25,10 @@
 // statements must see the job at once). So does any other privileged call
 // (jobs.alter, jobs.unschedule, ...) and a lookup of a job by name, which
 // write the batch first. What a statement's own later evaluation reads of
-// jobs.scheduled_job is its snapshot's anyway, from before the call.
+// jobs.scheduled_job is its snapshot's anyway, from before the call (so do
+// STABLE functions it calls); one difference remains: a VOLATILE function
+// called later in the same statement that reads jobs.scheduled_job itself
+// sees the statement's batched jobs only once the statement has ended.
 //
 // The batch belongs to one executor run, one caller and one subtransaction
 // level: a change of any of these writes it first. An error discards it with
