@@ -43,6 +43,8 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) FROM PUBLIC;
+COMMENT ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) IS
+'Internal: refuses enabling a one-shot job whose run_at has passed (it ran, or misfire skip skips it).';
 
 CREATE OR REPLACE FUNCTION jobs._set_enabled(caller name, job_id bigint, enabled boolean)
 RETURNS void

@@ -1121,6 +1121,8 @@ REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boo
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._set_enabled(name, bigint, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) FROM PUBLIC;
+COMMENT ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) IS
+'Internal: refuses enabling a one-shot job whose run_at has passed (it ran, or misfire skip skips it).';
 REVOKE EXECUTE ON FUNCTION jobs._enable(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._disable(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._unschedule(name, bigint) FROM PUBLIC;
