@@ -70,3 +70,12 @@ ROLLBACK;
 SELECT setval('jobs.scheduled_job_job_id_seq', :job_id_last, :'job_id_called') IS NOT NULL AS sequence_restored;
 REVOKE USAGE ON SCHEMA jobs FROM regress_first_alice;
 DROP ROLE regress_first_alice;
+
+-- A role without USAGE on the schema reaches nothing in it, not even the two
+-- functions that read nothing (the README's security section says why).
+CREATE ROLE regress_first_nobody;
+SET ROLE regress_first_nobody;
+SELECT jobs.describe('@daily');
+SELECT * FROM jobs.next_runs('@daily', 1);
+RESET ROLE;
+DROP ROLE regress_first_nobody;
