@@ -35,6 +35,7 @@ constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
 int jobs_history_failed_max_age = -1;
+int jobs_metrics_max_jobs = 500;  // read by jobs.metrics() through current_setting
 
 // Called by PostgreSQL for SET, ALTER SYSTEM and configuration reloads. Pure
 // C calls only: nothing here can throw a C++ exception.
@@ -173,6 +174,12 @@ void define_gucs() {
                             "runs of jobs defined before it was lowered are cut to it.",
                             &jobs_max_timeout, kOneDayS, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
                             nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.metrics_max_jobs", "Most jobs jobs.metrics() reports series of (0: none).",
+        "The reader's visible jobs with the lowest job_id, so the set of series stays stable; "
+        "pg_jobs_metrics_jobs_omitted counts the others.",
+        &jobs_metrics_max_jobs, 500, 0, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
