@@ -3,7 +3,12 @@
 
 -- insight: job metadata (description, tags on every job kind; shown in jobs.job_status), jobs.job_stats,
 -- jobs.health(), jobs.metrics(), jobs.explain(). Functions whose arguments grew are dropped and created again.
-ALTER TABLE jobs.scheduled_job ADD COLUMN description text, ADD COLUMN tags text[] NOT NULL DEFAULT '{}';
+ALTER TABLE jobs.scheduled_job ADD COLUMN description text, ADD COLUMN tags text[];
+-- Every existing job gets no tags; no definition changes, so the audit trail records nothing.
+ALTER TABLE jobs.scheduled_job DISABLE TRIGGER audit_jobs_changed;
+UPDATE jobs.scheduled_job SET tags = '{}';
+ALTER TABLE jobs.scheduled_job ENABLE TRIGGER audit_jobs_changed;
+ALTER TABLE jobs.scheduled_job ALTER COLUMN tags SET DEFAULT '{}', ALTER COLUMN tags SET NOT NULL;
 COMMENT ON COLUMN jobs.scheduled_job.description IS 'What the job is for, in words (the description option); NULL: none.';
 COMMENT ON COLUMN jobs.scheduled_job.tags IS
 'Labels of the job (the tags option), to filter by: WHERE ''billing'' = ANY (tags). Empty: none.';
@@ -527,9 +532,10 @@ COMMENT ON VIEW jobs.job_status IS
 -- Who may call what: every reader sees the jobs row level security lets it
 -- see (its own; jobs_admin members and superusers all) in job_stats,
 -- metrics and explain, which run as the caller (security_invoker views,
--- SECURITY INVOKER functions) and leave nothing behind. jobs.health() is
--- SECURITY DEFINER and shows the scheduler as a whole: pids, times and
--- counts, never a job's name, command or owner.
+-- SECURITY INVOKER functions) and leave nothing behind. jobs.health() is a
+-- privileged call (its part jobs._health is SECURITY DEFINER) and shows the
+-- scheduler as a whole: pids, times and counts, never a job's name, command
+-- or owner.
 
 -- description and tags of jobs.schedule, jobs.schedule_http, jobs.alter and jobs.alter_http.
 CREATE FUNCTION jobs._check_metadata(description text, tags text[])
@@ -645,13 +651,16 @@ COMMENT ON FUNCTION jobs._scheduler_state() IS
 'and HTTP worker, from shared memory; for jobs.health().';
 REVOKE EXECUTE ON FUNCTION jobs._scheduler_state() FROM PUBLIC;
 
-CREATE FUNCTION jobs.health(queue_wait_limit interval DEFAULT '1 minute', lag_limit interval DEFAULT '30 seconds')
-RETURNS TABLE (status text, reasons text[], scheduler_running boolean, launcher_pid integer,
-               launcher_since timestamptz, server_role text, workers_busy integer, workers_idle integer,
-               workers_starting integer, workers_max integer, http_worker_pid integer, http_in_flight bigint,
-               queued_runs bigint, oldest_queued_age interval, due_lag interval, runs_last_minute bigint,
-               failures_last_minute bigint, runs_last_hour bigint, failures_last_hour bigint,
-               last_retention_at timestamptz)
+-- The privileged part of jobs.health() (see "Who is calling"): it counts
+-- the runs of every role, which the caller's row level security would hide.
+CREATE FUNCTION jobs._health(caller name, queue_wait_limit interval, lag_limit interval,
+    OUT status text, OUT reasons text[], OUT scheduler_running boolean, OUT launcher_pid integer,
+    OUT launcher_since timestamptz, OUT server_role text, OUT workers_busy integer, OUT workers_idle integer,
+    OUT workers_starting integer, OUT workers_max integer, OUT http_worker_pid integer, OUT http_in_flight bigint,
+    OUT queued_runs bigint, OUT oldest_queued_age interval, OUT due_lag interval, OUT runs_last_minute bigint,
+    OUT failures_last_minute bigint, OUT runs_last_hour bigint, OUT failures_last_hour bigint,
+    OUT last_retention_at timestamptz)
+RETURNS record
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -702,10 +711,6 @@ BEGIN
     ELSIF NOT scheduler_running THEN
         down := down || 'the launcher is not running (after a crash it restarts within 5 seconds; see the server log)'::text;
     END IF;
-    IF current_database() <> current_setting('jobs.database', true) THEN
-        notes := notes || format('jobs run from database "%s": the runs counted here are not its',
-                                 current_setting('jobs.database', true));
-    END IF;
     IF scheduler_running AND due_lag > lag_limit THEN
         degraded := degraded || format('due runs are not queued yet: the earliest fire time is %s late '
                                        '(the launcher is busy or failing; see the server log)',
@@ -719,9 +724,22 @@ BEGIN
     status := CASE WHEN cardinality(down) > 0 THEN 'down' WHEN cardinality(degraded) > 0 THEN 'degraded'
                    ELSE 'ok' END;
     reasons := down || degraded || notes;
-    RETURN NEXT;
 END
 $$;
+COMMENT ON FUNCTION jobs._health(name, interval, interval) IS
+'Internal: the privileged part of jobs.health; call jobs.health.';
+REVOKE EXECUTE ON FUNCTION jobs._health(name, interval, interval) FROM PUBLIC;
+
+CREATE FUNCTION jobs.health(queue_wait_limit interval DEFAULT '1 minute', lag_limit interval DEFAULT '30 seconds',
+    OUT status text, OUT reasons text[], OUT scheduler_running boolean, OUT launcher_pid integer,
+    OUT launcher_since timestamptz, OUT server_role text, OUT workers_busy integer, OUT workers_idle integer,
+    OUT workers_starting integer, OUT workers_max integer, OUT http_worker_pid integer, OUT http_in_flight bigint,
+    OUT queued_runs bigint, OUT oldest_queued_age interval, OUT due_lag interval, OUT runs_last_minute bigint,
+    OUT failures_last_minute bigint, OUT runs_last_hour bigint, OUT failures_last_hour bigint,
+    OUT last_retention_at timestamptz)
+RETURNS record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.health(interval, interval) IS
 'One row on the scheduler as a whole: status ok, degraded or down and the reasons; the launcher (pid, since); '
 'primary or standby; SQL workers busy, idle, starting and the most there may be (jobs.max_workers); HTTP '
@@ -729,7 +747,8 @@ COMMENT ON FUNCTION jobs.health(interval, interval) IS
 'fire time not queued yet is; runs and failures (failed, timed_out, crashed) that finished in the last minute '
 'and hour; the last history retention pass. down: no launcher on a primary, or pg_jobs not preloaded; degraded: '
 'a due fire time later than lag_limit, or a queued run waiting longer than queue_wait_limit. Any role may call '
-'it: it shows counts, pids and times, no job of any role.';
+'it: it shows counts, pids and times, no job of any role (its privileged part, jobs._health, counts every '
+'role''s runs). In jobs.database only.';
 GRANT EXECUTE ON FUNCTION jobs.health(interval, interval) TO PUBLIC;
 
 -- Prometheus label values: backslash, double quote and line feed escaped.

@@ -34,11 +34,13 @@ SELECT has_function('jobs', 'metrics', '{}'::name[], 'jobs.metrics()');
 SELECT function_returns('jobs', 'metrics', '{}'::name[], 'text', 'metrics returns text');
 SELECT has_function('jobs', 'explain', ARRAY['bigint'], 'jobs.explain(job_id)');
 SELECT has_function('jobs', 'explain', ARRAY['text'], 'jobs.explain(job_name)');
-SELECT is_definer('jobs', 'health', ARRAY['interval', 'interval'], 'health runs with the extension owner''s rights');
+SELECT is_definer('jobs', '_health', ARRAY['name', 'interval', 'interval'],
+                  'health''s privileged part runs with the extension owner''s rights');
 SELECT isnt_definer('jobs', 'metrics', '{}'::name[], 'metrics runs as the caller (row level security applies)');
 SELECT isnt_definer('jobs', 'explain', ARRAY['bigint'], 'explain runs as the caller (row level security applies)');
-SELECT ok(NOT has_function_privilege('bob', 'jobs._scheduler_state()', 'EXECUTE'),
-          'the shared memory reader is not executable by PUBLIC');
+SELECT ok(NOT has_function_privilege('bob', 'jobs._scheduler_state()', 'EXECUTE')
+          AND NOT has_function_privilege('bob', 'jobs._health(name, interval, interval)', 'EXECUTE'),
+          'the shared memory reader and health''s privileged part are not executable by PUBLIC');
 SELECT ok(has_function_privilege('bob', 'jobs.health(interval, interval)', 'EXECUTE')
           AND has_function_privilege('bob', 'jobs.metrics()', 'EXECUTE')
           AND has_function_privilege('bob', 'jobs.explain(bigint)', 'EXECUTE')
@@ -46,7 +48,7 @@ SELECT ok(has_function_privilege('bob', 'jobs.health(interval, interval)', 'EXEC
           'any role may call health, metrics and explain');
 SELECT is((SELECT count(*)::int FROM pg_proc
            WHERE pronamespace = 'jobs'::regnamespace
-             AND proname IN ('health', 'metrics', 'explain', '_scheduler_state', '_check_metadata',
+             AND proname IN ('health', '_health', 'metrics', 'explain', '_scheduler_state', '_check_metadata',
                              '_prometheus_label', '_prometheus_value')
              AND obj_description(oid, 'pg_proc') IS NULL), 0, 'every new function has a comment');
 
