@@ -2631,9 +2631,9 @@ BEGIN
                    max(e.execution_id) FILTER (WHERE e.status = 'succeeded') AS last_success_id,
                    extract(epoch FROM max(e.finished_at) FILTER (WHERE e.status = 'succeeded')) AS last_success
             FROM jobs.job_execution AS e
-            CROSS JOIN LATERAL (SELECT extract(epoch FROM e.duration)::double precision AS s,
-                                       extract(epoch FROM e.started_at - e.scheduled_for)::double precision AS lag)
-                AS d
+            -- date_part, not extract: a double, not a numeric (three times faster here).
+            CROSS JOIN LATERAL (SELECT date_part('epoch', e.duration) AS s,
+                                       date_part('epoch', e.started_at - e.scheduled_for) AS lag) AS d
             WHERE e.job_id = shown.job_id) AS a)
     SELECT
         E'# HELP pg_jobs_runs_total Finished runs in the retained history, by status (skipped: fire times skipped).\n'
