@@ -1,5 +1,5 @@
 -- pg_jobs 0.1.0 -> 0.2.0 (this file is run by ALTER EXTENSION pg_jobs UPDATE).
-\echo Use "ALTER EXTENSION pg_jobs UPDATE" to load this file. \quit
+\echo Use "ALTER EXTENSION pg_jobs UPDATE TO '0.2.0'" to load this file. \quit
 
 -- insight: job metadata (description, tags on every job kind; shown in jobs.job_status), jobs.job_stats,
 -- jobs.health(), jobs.metrics(), jobs.explain(). Functions whose arguments grew are dropped and created again.
