@@ -2,7 +2,8 @@
 # Insight with real workers (issue 13): jobs that succeed and fail fill
 # jobs.job_stats with the right figures; jobs.health() shows the launcher and
 # turns degraded when a run waits for a worker or the launcher cannot queue a
-# due run, down while no launcher runs, ok again after its restart;
+# due run, down while no launcher runs, ok again after its restart, ok (as
+# a standby) on a streaming replica;
 # jobs.metrics() passes `promtool check metrics` (Debian's prometheus
 # package) for a superuser and for an unprivileged role, which sees only its
 # own jobs there and in job_stats.
@@ -148,3 +149,12 @@ wait_until 30 "SELECT status = 'ok' AND scheduler_running AND launcher_pid <> $l
                FROM jobs.health()" ||
     fail "health: ok again with the restarted launcher's pid"
 pass "health: ok again after the launcher restarts, with its new pid"
+
+# --- a standby: ok, it runs nothing until promoted -------------------------------------------
+cluster_start_standby insight_replica insight
+wait_until 30 "SELECT pg_is_in_recovery()" || fail "the standby is in recovery"
+[[ "$(value "SELECT status || '/' || server_role || '/' || scheduler_running || '/' || (reasons[1] LIKE 'standby:%')
+             FROM jobs.health()")" == ok/standby/false/true ]] ||
+    fail "health on a standby: ok, standby, no launcher, with the reason ($(value 'SELECT row(h.*) FROM jobs.health() h'))"
+grep -qx 'pg_jobs_scheduler_up 0' <(value "SELECT jobs.metrics()") || fail "pg_jobs_scheduler_up 0 on the standby"
+pass "health on a standby: ok (standby, runs nothing until promoted); metrics work there too"
