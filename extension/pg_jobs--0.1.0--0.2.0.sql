@@ -629,8 +629,9 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval, text, text[]) IS
 'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
-'headers). Schedule, time zone and enabled change with jobs.alter. Members of jobs_admin may change only the '
-'timeout of another role''s job: url, method, headers and body are its owner''s (or a superuser''s).';
+'headers; description and tags as in jobs.alter). Schedule, time zone and enabled change with jobs.alter. Members '
+'of jobs_admin may change only the timeout, description and tags of another role''s job: url, method, headers and '
+'body are its owner''s (or a superuser''s).';
 CREATE FUNCTION jobs.alter_http(
     job_name text,
     url text DEFAULT NULL,
