@@ -34,7 +34,7 @@ extern "C" {
 namespace pg_jobs::pg {
 namespace {
 
-enum class Shown { Skip, Bool, Number, DateTime, Jsonb, Headers, Text };
+enum class Shown { Skip, Bool, Number, DateTime, Jsonb, Headers, TextArray, Text };
 
 struct Column {
     Shown shown;
@@ -73,6 +73,9 @@ Shown shown_as(Form_pg_attribute attribute) {
             return strcmp(name, "http_headers") == 0 ? Shown::Headers : Shown::Jsonb;
         default:
             break;
+    }
+    if (type == TEXTARRAYOID) {
+        return Shown::TextArray;  // tags
     }
     if (type == JSONOID || OidIsValid(get_element_type(type)) || type_is_rowtype(type)) {
         // to_jsonb nests these; the jobs table has none. Refuse rather than differ.
@@ -242,6 +245,37 @@ Datum audit_definition(FunctionCallInfo fcinfo) {
                 value.val.binary.data = &shown->root;
                 value.val.binary.len = static_cast<int>(VARSIZE(shown) - VARHDRSZ);
                 (void)pushJsonbValue(&state, WJB_VALUE, &value);
+                break;
+            }
+            case Shown::TextArray: {
+                // As to_jsonb: a JSON array of strings (null for a NULL element).
+                // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+                ArrayType* array = DatumGetArrayTypeP(values[i]);
+                Datum* elements = nullptr;
+                bool* element_nulls = nullptr;
+                int element_count = 0;
+                deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &element_nulls,
+                                  &element_count);
+                if (ARR_NDIM(array) > 1) {
+                    elog(ERROR, "pg_jobs: the audit trail cannot show the multidimensional array in \"%s\"",
+                         key);
+                }
+                push_key(&state, key);
+                (void)pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+                for (int e = 0; e < element_count; ++e) {
+                    if (element_nulls[e]) {
+                        JsonbValue null_value;
+                        null_value.type = jbvNull;
+                        (void)pushJsonbValue(&state, WJB_ELEM, &null_value);
+                    } else {
+                        JsonbValue element;
+                        element.type = jbvString;
+                        element.val.string.val = TextDatumGetCString(elements[e]);
+                        element.val.string.len = static_cast<int>(strlen(element.val.string.val));
+                        (void)pushJsonbValue(&state, WJB_ELEM, &element);
+                    }
+                }
+                (void)pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
                 break;
             }
             case Shown::Text:

@@ -94,11 +94,13 @@ enum Arg {
     kMaxRuns = 16,
     kRunAt = 17,
     kMinTriggerInterval = 18,
+    kDescription = 19,
+    kTags = 20,
 };
 
 // The option columns a batch entry gives every job of it, in the order of
 // the INSERT below: schedule, timezone, database, then the run options.
-constexpr int kOptionColumns = 17;
+constexpr int kOptionColumns = 19;
 // For each option column: the argument it comes from (timezone and database
 // are resolved: the argument, else jobs.timezone / the current database).
 constexpr int kOptionArg[kOptionColumns] = {
@@ -106,9 +108,9 @@ constexpr int kOptionArg[kOptionColumns] = {
     kRetryBackoff, kRetryBackoffMax, kOverlap,  kMaxConcurrent, kMisfire,           kStartingDeadline,
     kStartAt,      kEndAt,           kMaxRuns,  kRunAt,         kMinTriggerInterval};
 constexpr Oid kOptionType[kOptionColumns] = {
-    TEXTOID,        TEXTOID,        NAMEOID, BOOLOID,        INTERVALOID, INT4OID,
-    INTERVALOID,    INTERVALOID,    TEXTOID, INT4OID,        TEXTOID,     INTERVALOID,
-    TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID, INTERVALOID};
+    TEXTOID,     TEXTOID,        NAMEOID,     BOOLOID, INTERVALOID, INT4OID,        INTERVALOID,
+    INTERVALOID, TEXTOID,        INT4OID,     TEXTOID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+    INT4OID,     TIMESTAMPTZOID, INTERVALOID, TEXTOID, TEXTOID /* tags as text, cast back in the INSERT */};
 
 // Options accepted by jobs._schedule in this executor run.
 struct Entry {
@@ -314,16 +316,18 @@ int64 count_owned() {
 constexpr const char* kInsertBatch =
     "INSERT INTO jobs.scheduled_job AS j (job_id, job_name, owner, schedule, timezone, command, database, "
     "enabled, timeout, max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire, "
-    "starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval) OVERRIDING SYSTEM VALUE "
+    "starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, tags) "
+    "OVERRIDING SYSTEM VALUE "
     "SELECT r.job_id, r.job_name, $5::regrole, o.schedule, o.timezone, r.command, o.database, o.enabled, "
     "o.timeout, o.max_retries, o.retry_backoff, o.retry_backoff_max, o.overlap, o.max_concurrent, o.misfire, "
-    "o.starting_deadline, o.start_at, o.end_at, o.max_runs, o.run_at, o.min_trigger_interval "
+    "o.starting_deadline, o.start_at, o.end_at, o.max_runs, o.run_at, o.min_trigger_interval, o.description, "
+    "o.tags::text[] "
     "FROM unnest($1, $2, $3, $4) AS r (job_id, job_name, command, entry) "
-    "JOIN unnest($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) "
+    "JOIN unnest($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) "
     "WITH ORDINALITY AS o (schedule, timezone, database, enabled, timeout, max_retries, retry_backoff, "
     "retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs, "
     "run_at, "
-    "min_trigger_interval, entry) ON o.entry = r.entry "
+    "min_trigger_interval, description, tags, entry) ON o.entry = r.entry "
     "ORDER BY r.job_id";
 
 Datum array_of(Datum* values, bool* nulls, int count, Oid type) {
@@ -444,6 +448,12 @@ void add_entry(FunctionCallInfo fcinfo, const Target& target, char* key, int len
         if (arg == kTimezone && fcinfo->args[arg].isnull) {
             entry.nulls[c] = false;  // coalesce(timezone, current_setting('jobs.timezone'))
             entry.values[c] = CStringGetTextDatum(default_time_zone());
+        } else if (arg == kTags) {
+            // coalesce(tags, '{}'), as its text
+            entry.nulls[c] = false;
+            entry.values[c] = CStringGetTextDatum(
+                fcinfo->args[arg].isnull ? "{}"
+                                         : OidOutputFunctionCall(F_ARRAY_OUT, fcinfo->args[arg].value));
         } else if (arg == kDatabase) {
             // coalesce(database, current_database()), as a name
             entry.nulls[c] = false;
