@@ -270,6 +270,7 @@ Datum audit_definition(FunctionCallInfo fcinfo) {
                     } else {
                         JsonbValue element;
                         element.type = jbvString;
+                        // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
                         element.val.string.val = TextDatumGetCString(elements[e]);
                         element.val.string.len = static_cast<int>(strlen(element.val.string.val));
                         (void)pushJsonbValue(&state, WJB_ELEM, &element);
