@@ -87,10 +87,8 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     fmgr_info_cxt(private_oid, &part->function, fcinfo->flinfo->fn_mcxt);
     part->nargs = nargs;
     part->hides_statement = secrets::statement_may_carry_secrets(get_func_name(public_oid));
-    // Off since jobs.schedule took description and tags: the batch's INSERT
-    // fails with "malformed array literal" there (not solved yet).
-    part->batchable = schedule_batch::kEnabled && strcmp(get_func_name(public_oid), "schedule") == 0 &&
-                      nargs == schedule_batch::kScheduleArgs;
+    part->batchable =
+        strcmp(get_func_name(public_oid), "schedule") == 0 && nargs == schedule_batch::kScheduleArgs;
     if (part->batchable) {
         HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(private_oid));
         if (!HeapTupleIsValid(proc)) {

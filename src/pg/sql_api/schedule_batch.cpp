@@ -104,9 +104,10 @@ constexpr int kOptionColumns = 19;
 // For each option column: the argument it comes from (timezone and database
 // are resolved: the argument, else jobs.timezone / the current database).
 constexpr int kOptionArg[kOptionColumns] = {
-    kSchedule,     kTimezone,        kDatabase, kEnabled,       kTimeout,           kMaxRetries,
-    kRetryBackoff, kRetryBackoffMax, kOverlap,  kMaxConcurrent, kMisfire,           kStartingDeadline,
-    kStartAt,      kEndAt,           kMaxRuns,  kRunAt,         kMinTriggerInterval};
+    kSchedule,   kTimezone,           kDatabase,        kEnabled, kTimeout,
+    kMaxRetries, kRetryBackoff,       kRetryBackoffMax, kOverlap, kMaxConcurrent,
+    kMisfire,    kStartingDeadline,   kStartAt,         kEndAt,   kMaxRuns,
+    kRunAt,      kMinTriggerInterval, kDescription,     kTags};
 constexpr Oid kOptionType[kOptionColumns] = {
     TEXTOID,     TEXTOID,        NAMEOID,     BOOLOID, INTERVALOID, INT4OID,        INTERVALOID,
     INTERVALOID, TEXTOID,        INT4OID,     TEXTOID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID,

@@ -9,8 +9,6 @@ namespace pg_jobs::pg::schedule_batch {
 
 // What the batch needs to know of the privileged part jobs._schedule.
 constexpr int kScheduleArgs = 21;
-// Whether jobs.schedule batches at all (see privileged_call.cpp).
-constexpr bool kEnabled = false;
 struct Target {
     Oid definer;                   // the owner of jobs._schedule, whose rights write the rows
     Oid schema;                    // the extension's schema (jobs)
