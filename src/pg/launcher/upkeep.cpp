@@ -4,7 +4,6 @@
 
 #include "pg/store/execution_store.hpp"
 #include "pg/launcher/history_retention.hpp"
-#include "pg/launcher/transaction.hpp"
 
 extern "C" {
 #include "utils/timestamp.h"
