@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The C++/PostgreSQL boundary (src/pg/guard.hpp, src/pg/worker_main.hpp),
+# The C++/PostgreSQL boundary (src/pg/common/guard.hpp, worker_main.hpp, transaction.hpp),
 # exercised through the scheduler's processes and the SQL functions that
 # now go through run_guarded: a job that succeeds, one that fails, one
 # cancelled while it runs, jobs.wait and jobs.context, errors of the
