@@ -128,14 +128,23 @@ value "DELETE FROM public.refusing" >/dev/null
     fail "every refused transaction was rolled back (rows written before the refusal remain)"
 pass "a failed claim of the HTTP worker is logged, rolled back and retried by the same process; nothing of the refused transactions remains"
 
+# A job whose stored time zone the server does not know (as after a restore
+# onto a server with another tz database): the launcher warns while loading
+# it, from inside the agenda's C++ code (guard.hpp's report), and schedules
+# the others.
+as_alice "SELECT jobs.schedule('zoneless', '0 3 * * *', 'SELECT 1')" >/dev/null
+value "UPDATE jobs.scheduled_job SET timezone = 'No/Such_Zone' WHERE job_name = 'zoneless'" >/dev/null
+
 # Every worker is told to stop (SIGTERM), then everything is killed at once.
 cluster_restart fast || fail "a fast restart succeeds"
 wait_for 30 launcher_running || fail "the launcher runs after a fast restart"
 id="$(as_alice "SELECT jobs.trigger('works')")"
 [[ "$(wait_final "$id")" == succeeded ]] || fail "a job runs after the fast restart"
+wait_for 30 grep -q 'WARNING:  pg_jobs: skipping jobs with time zone "No/Such_Zone"' "$CLUSTER_LOG" ||
+    fail "the launcher warns about the job whose time zone is unknown"
 cluster_restart immediate || fail "an immediate restart succeeds"
 wait_for 30 launcher_running || fail "the launcher runs after an immediate restart"
-pass "the scheduler comes back after a fast and an immediate restart"
+pass "the scheduler comes back after a fast and an immediate restart, warning about a job with an unknown zone"
 
 # The log of every process of this cluster, from its first start.
 if grep -n "terminate called" "$CLUSTER_LOG" >&2; then
