@@ -287,8 +287,8 @@ void read_all_jobs(JobAgenda& agenda, Timestamp now) {
 
 // Applies the rows of the changed jobs, in the transaction that reads them;
 // fills `scheduled` with the ids of those still scheduled.
-void read_job_changes(JobAgenda& agenda, const int64* job_ids, int count, Timestamp now,
-                      std::vector<int64>& scheduled) {
+void apply_changed_rows(JobAgenda& agenda, const int64* job_ids, int count, Timestamp now,
+                        std::vector<int64>& scheduled) {
     auto* rows = static_cast<JobRow*>(call_pg([&] { return palloc(sizeof(JobRow) * count); }));
     const int found = call_pg([&] { return read_changed_jobs(job_ids, count, rows); });
     const JobAgenda::Resolver resolver = resolve_schedule;
@@ -316,7 +316,7 @@ void apply_job_changes(JobAgenda& agenda, const int64* job_ids, int count, Times
         return;
     }
     std::vector<int64> scheduled;
-    run_in_transaction([&] { read_job_changes(agenda, job_ids, count, now, scheduled); });
+    run_in_transaction([&] { apply_changed_rows(agenda, job_ids, count, now, scheduled); });
     // The others were deleted, disabled or made on-demand.
     std::sort(scheduled.begin(), scheduled.end());
     for (int i = 0; i < count; ++i) {
