@@ -39,6 +39,7 @@
 #include "pg/worker/job_context.hpp"
 #include "pg/worker/job_runner.hpp"
 #include "pg/common/owner_access.hpp"
+#include "pg/common/run_log.hpp"
 #include "pg/worker/run_control.hpp"
 #include "pg/worker/run_details.hpp"
 #include "pg/common/shmem.hpp"
@@ -203,9 +204,17 @@ const ErrorData* failure_error_data(const PendingError& failure) {
     return error;
 }
 
-void log_failed_run(const ClaimedRun& run, const PendingError& failure) {
-    ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) failed: %s", run.job_name,
-                         static_cast<long long>(run.execution_id), failure_message(failure))));
+UnsuccessfulEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why);
+
+// The run's log line (run_log.hpp), with the status and error it is recorded with.
+void log_failed_run(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
+    UnsuccessfulEnding ending{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+    try {
+        ending = describe_ending(run, failure, why);
+    } catch (const PgError&) {  // psprintf is a pure input function (out of memory): the error as it is
+    }
+    log_run_ending("sql", run.job_name, run.execution_id, ending.status,
+                   ending.message != nullptr ? ending.message : "cancelled by jobs.cancel");
 }
 
 // After every run, success or not: the next run starts from a clean
@@ -358,8 +367,9 @@ bool execute_local_run(const ClaimedRun& run) {
     clear_job_context();
     debug_query_string = nullptr;
     if (!succeeded) {
-        log_failed_run(run, failure);
-        record_failure_in_new_transaction(run, failure_error_data(failure), why);
+        const ErrorData* error = failure_error_data(failure);
+        log_failed_run(run, error, why);
+        record_failure_in_new_transaction(run, error, why);
     }
     withdraw_run();
     if (shutdown_requested()) {
@@ -585,8 +595,8 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     UnsuccessfulEnding ending{};
     RunOutcome outcome = RunOutcome::Succeeded;
     if (!succeeded) {
-        log_failed_run(run, failure);
         const ErrorData* error = failure_error_data(failure);
+        log_failed_run(run, error, why);
         bool described = false;
         try {
             ending = describe_ending(run, error, why);
@@ -677,6 +687,10 @@ void serve_handed_over_runs() {
 // transaction of its own.
 void record_forced_ending(const ClaimedRun& run, RunInterruption why) {
     const UnsuccessfulEnding ending = forced_ending(run, why);
+    log_run_ending("sql", run.job_name, run.execution_id, ending.status,
+                   ending.message != nullptr ? ending.message
+                                             : "cancelled by jobs.cancel; its command ignored the cancel, so "
+                                               "its worker was ended");
     if (open_run.remote) {
         const RunOutcome outcome =
             why == RunInterruption::TimedOut ? RunOutcome::TimedOut : RunOutcome::Cancelled;
@@ -706,10 +720,6 @@ void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
     if (run == nullptr || why == RunInterruption::None) {
         return;
     }
-    ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) ended with its worker: %s", run->job_name,
-                         static_cast<long long>(run->execution_id),
-                         why == RunInterruption::Shutdown ? "the worker was told to stop (SIGTERM)"
-                                                          : "its command ignored the cancel")));
     // No C++ exception may leave a callback of proc_exit: one (out of
     // memory) leaves the run for the launcher to mark crashed.
     try {
