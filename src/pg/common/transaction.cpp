@@ -85,6 +85,16 @@ void report_failure(const FailureLog& log) {
 
 }  // namespace
 
+void commit_and_start_next_transaction() {
+    if (ActiveSnapshotSet()) {
+        PopActiveSnapshot();
+    }
+    CommitTransactionCommand();
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    PushActiveSnapshot(GetTransactionSnapshot());
+}
+
 void roll_back_any_transaction() {
     MemoryContext home = CurrentMemoryContext;
     call_pg([&] {

@@ -74,6 +74,14 @@ const char* failure_message(const PendingError& failure) noexcept;
 // PostgreSQL error here throws PgError.
 void roll_back_any_transaction();
 
+// Inside the body of one of the helpers below: commits the transaction so
+// far and starts the next one, with its snapshot, for a statement that must
+// commit at once (VACUUM, CREATE INDEX CONCURRENTLY: standalone_command.hpp).
+// Leaves the new transaction's memory context current; the helper's commit
+// or rollback goes back to the caller's. May ereport (the body runs under
+// call_pg).
+void commit_and_start_next_transaction();
+
 template <typename Body>
 bool try_in_transaction(Body&& body, PendingError* failure) {
     static_assert(std::is_trivially_destructible_v<std::decay_t<Body>>,
