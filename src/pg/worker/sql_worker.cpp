@@ -31,8 +31,10 @@
 // jobs.cancel_grace_period, ends the process with FATAL; the
 // before_shmem_exit callback record_open_run_at_exit then records the run
 // in a fresh transaction (or posts it to the launcher).
+#include "core/run_status.hpp"
 #include "core/duration_text.hpp"
 #include "pg/store/execution_store.hpp"
+#include "pg/store/run_lifecycle.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/worker/job_context.hpp"
@@ -230,14 +232,14 @@ bool reset_session() {
 // How a run stopped by `why` (not None) is recorded; `detail` (or nullptr)
 // says more.
 RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const char* detail) {
-    RunEnding ending{run.execution_id, "failed", "canceling statement due to user request",
+    RunEnding ending{run.execution_id, RunStatus::Failed, "canceling statement due to user request",
                      ERRCODE_QUERY_CANCELED, detail};
     switch (why) {
         case RunInterruption::None:
             break;
         case RunInterruption::TimedOut: {
             const std::string timeout = duration_text(run_timeout_ms());
-            ending.status = "timed_out";
+            ending.status = RunStatus::TimedOut;
             ending.message = call_pg([&] {
                 return psprintf("the run exceeded its timeout of %s and was cancelled", timeout.c_str());
             });
@@ -250,11 +252,11 @@ RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const 
             break;
         }
         case RunInterruption::Cancelled:
-            ending.status = "cancelled";
+            ending.status = RunStatus::Cancelled;
             ending.message = nullptr;  // recorded as "cancelled by <role>"
             break;
         case RunInterruption::Shutdown:
-            ending.status = "cancelled";
+            ending.status = RunStatus::Cancelled;
             ending.message = "shutdown: the worker was told to stop (SIGTERM) during the run";
             ending.sqlerrcode = ERRCODE_ADMIN_SHUTDOWN;
             break;
@@ -267,7 +269,7 @@ RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const 
 RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
     const char* detail = failure_detail(failure);
     if (failure->sqlerrcode != ERRCODE_QUERY_CANCELED || why == RunInterruption::None) {
-        return RunEnding{run.execution_id, "failed",
+        return RunEnding{run.execution_id, RunStatus::Failed,
                          failure->message != nullptr ? failure->message : "unknown error",
                          failure->sqlerrcode, detail};
     }
@@ -616,10 +618,11 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
         try {
             ending = describe_ending(run, failure, why);
         } catch (const PgError&) {  // out of memory: the error as it is
-            ending = RunEnding{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+            ending = RunEnding{run.execution_id, RunStatus::Failed, failure->message, failure->sqlerrcode,
+                               nullptr};
         }
-        const bool timed_out = strcmp(ending.status, "timed_out") == 0;
-        const bool cancelled = strcmp(ending.status, "cancelled") == 0;
+        const bool timed_out = ending.status == RunStatus::TimedOut;
+        const bool cancelled = ending.status == RunStatus::Cancelled;
         outcome = timed_out ? RunOutcome::TimedOut : cancelled ? RunOutcome::Cancelled : RunOutcome::Failed;
     }
     // Before posting: once the run shows as finished, its session locks are gone.

@@ -1,0 +1,328 @@
+// The statements that change a run's status; see run_lifecycle.hpp.
+#include "core/run_status.hpp"
+#include "pg/store/run_lifecycle.hpp"
+
+#include "pg/store/run_lifecycle_sql.hpp"
+#include "pg/store/store_call.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+}
+
+namespace pg_jobs::pg {
+namespace {
+
+// A one-dimensional array of `count` Datums (nulls[i]: element i is NULL).
+Datum datum_array(Datum* elements, bool* nulls, int count, Oid type, int length, bool by_value, char align) {
+    int dims[1] = {count};
+    int lower_bounds[1] = {1};
+    return PointerGetDatum(
+        construct_md_array(elements, nulls, 1, dims, lower_bounds, type, length, by_value, align));
+}
+
+// text[] of C strings, nullptr elements NULL.
+Datum text_array(const char* const* values, int count) {
+    auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
+    auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * Max(count, 1)));
+    for (int i = 0; i < count; ++i) {
+        nulls[i] = values[i] == nullptr;
+        datums[i] = nulls[i] ? static_cast<Datum>(0) : CStringGetTextDatum(values[i]);
+    }
+    return datum_array(datums, nulls, count, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+// An array of 8-byte pass-by-value elements (bigint[] or timestamptz[]).
+Datum int8_like_array(const int64* values, int count, Oid type) {
+    auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
+    for (int i = 0; i < count; ++i) {
+        datums[i] = Int64GetDatum(values[i]);
+    }
+    return PointerGetDatum(construct_array(datums, count, type, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+const char* status_text(RunStatus status) {
+    // Names are literals of run_status.cpp: NUL-terminated.
+    return run_status_name(status).data();
+}
+
+// The columns jobs._finish_runs takes, as arrays lined up with `ids`
+// (nullptr: a NULL array, the column stays NULL).
+struct Finish {
+    RunStatus from;
+    int count;
+    const int64* ids;
+    const char* const* statuses;
+    const char* const* errors = nullptr;
+    const char* const* sqlstates = nullptr;
+    const char* const* error_details = nullptr;
+    const char* const* error_kinds = nullptr;
+    const int64* rows_affected = nullptr;
+    const int* http_statuses = nullptr;  // 0: NULL
+    const char* const* results = nullptr;
+    const char* const* http_timings = nullptr;
+    const TimestampTz* started_ats = nullptr;
+    const TimestampTz* finished_ats = nullptr;
+};
+
+constexpr const char* kFinishRunsSql = PG_JOBS_FINISH_RUNS_SQL(
+    "$1", "$2", "$3",
+    ", errors => $4, sqlstates => $5, error_details => $6, error_kinds => $7, rows_affected => $8, "
+    "http_statuses => $9, results => $10, http_timings => $11, started_ats => $12, finished_ats => $13");
+
+uint64 finish_runs(const Finish& finish) {
+    if (finish.count == 0) {
+        return 0;
+    }
+    constexpr int kArgs = 13;
+    Oid types[kArgs] = {TEXTOID,      INT8ARRAYOID,        TEXTARRAYOID,       TEXTARRAYOID, TEXTARRAYOID,
+                        TEXTARRAYOID, TEXTARRAYOID,        INT8ARRAYOID,       INT4ARRAYOID, TEXTARRAYOID,
+                        TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+    Datum values[kArgs] = {};
+    char nulls[kArgs];
+    memset(nulls, 'n', sizeof(nulls));
+    const int n = finish.count;
+    auto set = [&](int index, Datum value) {
+        values[index] = value;
+        nulls[index] = ' ';
+    };
+    set(0, CStringGetTextDatum(status_text(finish.from)));
+    set(1, int8_like_array(finish.ids, n, INT8OID));
+    set(2, text_array(finish.statuses, n));
+    const char* const* texts[] = {finish.errors, finish.sqlstates, finish.error_details, finish.error_kinds};
+    for (int k = 0; k < 4; ++k) {
+        if (texts[k] != nullptr) {
+            set(3 + k, text_array(texts[k], n));
+        }
+    }
+    if (finish.rows_affected != nullptr) {
+        set(7, int8_like_array(finish.rows_affected, n, INT8OID));
+    }
+    if (finish.http_statuses != nullptr) {
+        auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+        auto* absent = static_cast<bool*>(palloc(sizeof(bool) * n));
+        for (int i = 0; i < n; ++i) {
+            absent[i] = finish.http_statuses[i] == 0;
+            datums[i] = Int32GetDatum(finish.http_statuses[i]);
+        }
+        set(8, datum_array(datums, absent, n, INT4OID, 4, true, TYPALIGN_INT));
+    }
+    if (finish.results != nullptr) {
+        set(9, text_array(finish.results, n));
+    }
+    if (finish.http_timings != nullptr) {
+        set(10, text_array(finish.http_timings, n));
+    }
+    if (finish.started_ats != nullptr) {
+        set(11, int8_like_array(finish.started_ats, n, TIMESTAMPTZOID));
+    }
+    if (finish.finished_ats != nullptr) {
+        set(12, int8_like_array(finish.finished_ats, n, TIMESTAMPTZOID));
+    }
+    const int nest = begin_store_call();
+    execute_stored(kFinishRunsSql, kArgs, types, values, nulls, SPI_OK_SELECT);
+    bool is_null = false;
+    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    end_store_call(nest);
+    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+}
+
+}  // namespace
+
+void record_success(int64 execution_id, uint64 rows_affected) {
+    const char* statuses[1] = {status_text(RunStatus::Succeeded)};
+    const int64 rows[1] = {static_cast<int64>(rows_affected)};
+    Finish finish{RunStatus::Running, 1, &execution_id, statuses};
+    finish.rows_affected = rows;  // error becomes NULL: see overlap replace
+    if (finish_runs(finish) == 0) {
+        ereport(ERROR,
+                (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                 errmsg("execution %lld is no longer running: its effects are rolled back",
+                        static_cast<long long>(execution_id)),
+                 errdetail("The run was marked finished (crashed or cancelled) while its command ran.")));
+    }
+}
+
+char* failure_detail(const ErrorData* error) {
+    // DETAIL and CONTEXT together say where it went wrong; either may be absent.
+    StringInfoData detail;
+    initStringInfo(&detail);
+    if (error->detail != nullptr) {
+        appendStringInfoString(&detail, error->detail);
+    }
+    if (error->context != nullptr) {
+        if (detail.len > 0) {
+            appendStringInfoChar(&detail, '\n');
+        }
+        appendStringInfo(&detail, "CONTEXT: %s", error->context);
+    }
+    if (detail.len == 0) {
+        pfree(detail.data);
+        return nullptr;
+    }
+    return detail.data;
+}
+
+bool record_ending(const RunEnding& ending) {
+    const char* statuses[1] = {status_text(ending.status)};
+    const char* errors[1] = {ending.message};
+    const char* sqlstates[1] = {unpack_sql_state(ending.sqlerrcode)};
+    const char* details[1] = {ending.detail};
+    Finish finish{RunStatus::Running, 1, &ending.execution_id, statuses};
+    finish.errors = errors;
+    finish.sqlstates = sqlstates;
+    finish.error_details = details;
+    return finish_runs(finish) > 0;
+}
+
+bool record_remote_outcome(const RemoteOutcome& outcome) {
+    const char* statuses[1] = {status_text(outcome.status)};
+    const TimestampTz started[1] = {outcome.started_at};
+    const TimestampTz finished[1] = {outcome.finished_at};
+    Finish finish{RunStatus::Running, 1, &outcome.execution_id, statuses};
+    finish.started_ats = started;
+    finish.finished_ats = finished;
+    // A failed run has no rows_affected, like one in jobs.database.
+    const int64 rows[1] = {outcome.rows_affected};
+    const char* errors[1] = {outcome.message};  // NULL: "cancelled by <role>"
+    const char* sqlstates[1] = {unpack_sql_state(outcome.sqlerrcode)};
+    const char* details[1] = {outcome.detail};
+    if (outcome.status == RunStatus::Succeeded) {
+        finish.rows_affected = rows;
+    } else {
+        finish.errors = errors;
+        finish.sqlstates = sqlstates;
+        finish.error_details = details;
+    }
+    return finish_runs(finish) > 0;
+}
+
+uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
+    if (count == 0) {
+        return 0;
+    }
+    auto column = [count](auto field) {
+        auto* out = static_cast<const char**>(palloc(sizeof(char*) * count));
+        for (int i = 0; i < count; ++i) {
+            out[i] = field(i);
+        }
+        return out;
+    };
+    auto* ids = static_cast<int64*>(palloc(sizeof(int64) * count));
+    auto* http_statuses = static_cast<int*>(palloc(sizeof(int) * count));
+    for (int i = 0; i < count; ++i) {
+        ids[i] = outcomes[i].execution_id;
+        http_statuses[i] = outcomes[i].http_status;
+    }
+    Finish finish{RunStatus::Running, count, ids,
+                  column([&](int i) { return status_text(outcomes[i].status); })};
+    finish.errors = column([&](int i) { return outcomes[i].error; });
+    finish.sqlstates = column([&](int i) { return outcomes[i].sqlstate; });
+    finish.error_kinds = column([&](int i) { return outcomes[i].error_kind; });
+    finish.http_statuses = http_statuses;
+    finish.results = column([&](int i) { return outcomes[i].result_json; });
+    finish.http_timings = column([&](int i) { return outcomes[i].timing_json; });
+    return finish_runs(finish);
+}
+
+bool requeue_run(int64 execution_id, int worker_pid) {
+    Oid types[2] = {INT8OID, INT4OID};
+    Datum values[2] = {Int64GetDatum(execution_id), Int32GetDatum(worker_pid)};
+    return execute_counted(
+               "UPDATE jobs.job_execution AS e SET status = 'queued', started_at = NULL, worker_pid = NULL "
+               "WHERE e.execution_id = $1 AND " PG_JOBS_STILL_RUNNING_SQL("e") " AND e.worker_pid = $2",
+               2, types, values, nullptr, SPI_OK_UPDATE) > 0;
+}
+
+namespace {
+
+constexpr const char* kLostRunError =
+    "the process running this job ended before the run finished "
+    "(server crash or restart, or the worker was terminated)";
+constexpr const char* kStuckRunError =
+    "crashed: no process was running it past its timeout (+ grace); its worker had ended";
+
+// The running runs the bigint[] expression `ids` lists become 'crashed' with the error $1.
+#define PG_JOBS_CRASH_SQL(ids) \
+    PG_JOBS_FINISH_RUNS_SQL("'running'", ids, "'{crashed}'", ", errors => ARRAY[$1]")
+
+}  // namespace
+
+bool mark_run_crashed(int64 execution_id) {
+    const char* statuses[1] = {status_text(RunStatus::Crashed)};
+    const char* errors[1] = {kLostRunError};
+    Finish finish{RunStatus::Running, 1, &execution_id, statuses};
+    finish.errors = errors;
+    return finish_runs(finish) > 0;
+}
+
+uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
+    Oid types[2] = {TEXTOID, INT8ARRAYOID};
+    Datum values[2] = {CStringGetTextDatum(kLostRunError),
+                       int8_like_array(excluded, excluded_count, INT8OID)};
+    const int nest = begin_store_call();
+    execute_stored(
+        PG_JOBS_CRASH_SQL("array(SELECT e.execution_id FROM jobs.job_execution AS e "
+                          "WHERE " PG_JOBS_STILL_RUNNING_SQL("e") " AND e.execution_id <> ALL ($2) "
+                                                                  "AND " PG_JOBS_WORKER_GONE_SQL("e") ")"),
+        2, types, values, nullptr, SPI_OK_SELECT);
+    bool is_null = false;
+    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    end_store_call(nest);
+    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+}
+
+uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
+                               int64 grace_ms) {
+    Oid types[4] = {TEXTOID, INT8ARRAYOID, INT8OID, INT8OID};
+    Datum values[4] = {CStringGetTextDatum(kStuckRunError),
+                       int8_like_array(excluded, excluded_count, INT8OID), Int64GetDatum(default_timeout_ms),
+                       Int64GetDatum(grace_ms)};
+    // Through the small job_execution_running index; the job's timeout, else
+    // jobs.default_timeout, plus the grace, counted from the start. The time
+    // since the start is compared with the timeout, never now - timeout:
+    // a huge timeout would take that out of range (issue 10, point 14).
+    const int nest = begin_store_call();
+    execute_stored(PG_JOBS_CRASH_SQL("array(SELECT e.execution_id FROM jobs.job_execution AS e "
+                                     "WHERE " PG_JOBS_STILL_RUNNING_SQL(
+                                         "e") " AND e.execution_id <> ALL ($2) "
+                                              "  AND isfinite(coalesce(e.started_at, e.queued_at)) "
+                                              "  AND clock_timestamp() - coalesce(e.started_at, e.queued_at) "
+                                              "- $4 * interval '1 millisecond' "
+                                              "    > coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j "
+                                              "WHERE j.job_id = e.job_id), "
+                                              "               $3 * interval '1 millisecond') "
+                                              "  AND " PG_JOBS_WORKER_GONE_SQL("e") ")"),
+                   4, types, values, nullptr, SPI_OK_SELECT);
+    bool is_null = false;
+    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    end_store_call(nest);
+    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+}
+
+uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message,
+                        const char* hint) {
+    Oid types[5] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
+    Datum values[5] = {CStringGetTextDatum(database), CStringGetTextDatum(message),
+                       CStringGetTextDatum(unpack_sql_state(sqlstate)), CStringGetTextDatum(hint),
+                       ObjectIdGetDatum(owner)};
+    const char nulls[5] = {' ', ' ', ' ', ' ', owner != InvalidOid ? ' ' : 'n'};
+    const int nest = begin_store_call();
+    execute_stored(
+        PG_JOBS_FINISH_RUNS_SQL(
+            "'queued'",
+            "array(SELECT e.execution_id FROM jobs.job_execution AS e WHERE e.status = 'queued' "
+            "AND e.kind = 'sql' AND e.database = $1::name AND ($5 IS NULL OR e.owner = $5))",
+            "'{failed}'",
+            ", errors => ARRAY[$2], sqlstates => ARRAY[$3], error_details => ARRAY['HINT: ' || $4]"),
+        5, types, values, nulls, SPI_OK_SELECT);
+    bool is_null = false;
+    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    end_store_call(nest);
+    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+}
+
+}  // namespace pg_jobs::pg
