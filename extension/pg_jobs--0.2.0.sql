@@ -242,7 +242,7 @@ COMMENT ON COLUMN jobs.job_execution.not_before IS 'A queued run (a retry) does 
 COMMENT ON COLUMN jobs.job_execution.kind IS 'sql or http, as the job''s kind when the run was queued.';
 COMMENT ON COLUMN jobs.job_execution.error_kind IS
 'HTTP runs that got no response: connect_refused, dns, tls, timeout, connection_lost, refused_by_policy, '
-'invalid_request or aborted; NULL otherwise.';
+'invalid_request; NULL otherwise.';
 COMMENT ON COLUMN jobs.job_execution.http_status IS 'HTTP runs: the response status (NULL if none arrived).';
 COMMENT ON COLUMN jobs.job_execution.http_timing IS
 'HTTP runs: milliseconds from the start to the end of DNS resolution, connect, TLS handshake, first byte, and '
@@ -256,11 +256,14 @@ COMMENT ON COLUMN jobs.job_execution.http_timing IS
 --   (inserted) -> queued | skipped; a retry is a new queued row
 --   queued  -> running (claimed) | skipped | cancelled | failed
 --   running -> succeeded | failed | timed_out | cancelled | crashed | queued (never started)
--- and a final status never changes again. Every move to a final status goes
+-- and a final status never changes again. Every move to a final status but
+-- a claim's refusal (skipped past its starting deadline, failed when its
+-- owner is gone or its payload too large: part of the claim statement) goes
 -- through jobs._finish_runs, whichever process or function makes it (the
 -- SQL workers, the launcher, the HTTP worker, jobs.cancel, jobs.unschedule,
--- DROP OWNED): it moves only runs still in the status the caller expects,
--- so a late finish after a cancel or a crash mark changes nothing.
+-- DROP OWNED, overlap replace): it moves only runs still in the status the
+-- caller expects, so a late finish after a cancel or a crash mark changes
+-- nothing.
 
 -- The final statuses: everything but queued and running.
 CREATE FUNCTION jobs._is_final(status text)

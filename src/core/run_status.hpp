@@ -1,7 +1,11 @@
 // The status of a run (jobs.job_execution.status) and the moves between
-// statuses the scheduler makes. Every status change is a statement of
-// src/pg/store/run_lifecycle.cpp (or jobs._finish_runs, which it and the
-// plpgsql functions share); this is the map they follow:
+// statuses the scheduler makes. Where each is made (all in src/pg/store/):
+// a claim (queued -> running, or skipped / failed when the run cannot
+// start) by the claim statements, from PG_JOBS_CLAIM_SET_SQL
+// (run_policy_sql.hpp); every other move to a final status by the SQL
+// function jobs._finish_runs, which run_lifecycle.cpp and the plpgsql
+// functions (jobs.cancel, jobs.unschedule, DROP OWNED) call; running ->
+// queued by run_lifecycle.cpp's requeue_run. The map they follow:
 //
 //   (inserted) --> queued | skipped          a retry is a new queued row
 //   queued  --> running                      a worker claims it

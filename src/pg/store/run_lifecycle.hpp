@@ -1,11 +1,12 @@
 // Every statement that changes the status of a run (jobs.job_execution.status),
 // but the claims and the queueing of scheduled runs, whose status part is a
-// fragment of run_policy_sql.hpp. A run moves as core/run_status.hpp draws
-// it; every move to a final status goes through the SQL function
-// jobs._finish_runs, which the plpgsql functions (jobs.cancel,
-// jobs.unschedule, DROP OWNED) call too, and which moves only runs still in
-// the status it is told to expect: a finish that comes after a cancel or a
-// crash mark changes nothing.
+// fragment of run_policy_sql.hpp (PG_JOBS_CLAIM_SET_SQL; the queueing ends
+// replaced runs through jobs._finish_runs too). A run moves as
+// core/run_status.hpp draws it; every move to a final status made here goes
+// through the SQL function jobs._finish_runs, which the plpgsql functions
+// (jobs.cancel, jobs.unschedule, DROP OWNED) call too, and which moves only
+// runs still in the status it is told to expect: a finish that comes after
+// a cancel or a crash mark changes nothing.
 //
 // Plain C-style functions: each must be called inside a transaction the
 // caller started (with an active snapshot), may ereport, and runs its SQL
