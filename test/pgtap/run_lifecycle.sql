@@ -5,17 +5,7 @@
 -- cancelled run says, and who may call it. Rows are made by hand; everything
 -- rolls back.
 -- Run from the repository root: pg_prove test/pgtap/run_lifecycle.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(28);
 

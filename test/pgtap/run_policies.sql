@@ -4,17 +4,7 @@
 -- runs call (src/pg/store/run_policy_sql.hpp). Every case, with explicit
 -- instants: nothing here depends on the clock or on a running scheduler.
 -- Run from the repository root: pg_prove test/pgtap/run_policies.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(36);
 
