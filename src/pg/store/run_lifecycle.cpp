@@ -49,6 +49,17 @@ const char* status_text(RunStatus status) {
     return run_status_name(status).data();
 }
 
+// Runs `sql`, a PG_JOBS_FINISH_RUNS_SQL statement, in a store call of its
+// own; returns the number of runs it moved.
+uint64 finish_selected(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls) {
+    const int nest = begin_store_call();
+    execute_stored(sql, nargs, types, values, nulls, SPI_OK_SELECT);
+    bool is_null = false;
+    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    end_store_call(nest);
+    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+}
+
 // The columns jobs._finish_runs takes, as arrays lined up with `ids`
 // (nullptr: a NULL array, the column stays NULL).
 struct Finish {
@@ -122,12 +133,7 @@ uint64 finish_runs(const Finish& finish) {
     if (finish.finished_ats != nullptr) {
         set(12, int8_like_array(finish.finished_ats, n, TIMESTAMPTZOID));
     }
-    const int nest = begin_store_call();
-    execute_stored(kFinishRunsSql, kArgs, types, values, nulls, SPI_OK_SELECT);
-    bool is_null = false;
-    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    end_store_call(nest);
-    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+    return finish_selected(kFinishRunsSql, kArgs, types, values, nulls);
 }
 
 }  // namespace
@@ -259,20 +265,34 @@ bool mark_run_crashed(int64 execution_id) {
     return finish_runs(finish) > 0;
 }
 
+// The running runs not in $2 whose process is not a live pg_jobs worker.
+#define PG_JOBS_LOST_RUNS_SQL                                                                    \
+    "array(SELECT e.execution_id FROM jobs.job_execution AS e WHERE " PG_JOBS_STILL_RUNNING_SQL( \
+        "e") " AND e.execution_id <> ALL ($2) AND " PG_JOBS_WORKER_GONE_SQL("e") ")"
+
+// The running runs not in $2 past their timeout (the job's, else $3 ms) plus
+// $4 ms of grace whose process is not a live pg_jobs worker. Through the
+// small job_execution_running index, counted from the start. The time since
+// the start is compared with the timeout, never now - timeout: a huge
+// timeout would take that out of range (issue 10, point 14).
+#define PG_JOBS_STUCK_RUNS_SQL \
+    "array(SELECT e.execution_id FROM jobs.job_execution AS e WHERE " PG_JOBS_STILL_RUNNING_SQL("e")     \
+    " AND e.execution_id <> ALL ($2) AND isfinite(coalesce(e.started_at, e.queued_at)) "                \
+    "  AND clock_timestamp() - coalesce(e.started_at, e.queued_at) - $4 * interval '1 millisecond' "    \
+    "    > coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "         \
+    "               $3 * interval '1 millisecond') "                                                    \
+    "  AND " PG_JOBS_WORKER_GONE_SQL("e") ")"
+
+// The queued SQL runs of database $1 (and of role $5 unless NULL).
+#define PG_JOBS_QUEUED_IN_DATABASE_SQL                                                    \
+    "array(SELECT e.execution_id FROM jobs.job_execution AS e WHERE e.status = 'queued' " \
+    "AND e.kind = 'sql' AND e.database = $1::name AND ($5 IS NULL OR e.owner = $5))"
+
 uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
     Oid types[2] = {TEXTOID, INT8ARRAYOID};
     Datum values[2] = {CStringGetTextDatum(kLostRunError),
                        int8_like_array(excluded, excluded_count, INT8OID)};
-    const int nest = begin_store_call();
-    execute_stored(
-        PG_JOBS_CRASH_SQL("array(SELECT e.execution_id FROM jobs.job_execution AS e "
-                          "WHERE " PG_JOBS_STILL_RUNNING_SQL("e") " AND e.execution_id <> ALL ($2) "
-                                                                  "AND " PG_JOBS_WORKER_GONE_SQL("e") ")"),
-        2, types, values, nullptr, SPI_OK_SELECT);
-    bool is_null = false;
-    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    end_store_call(nest);
-    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+    return finish_selected(PG_JOBS_CRASH_SQL(PG_JOBS_LOST_RUNS_SQL), 2, types, values, nullptr);
 }
 
 uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
@@ -281,26 +301,7 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
     Datum values[4] = {CStringGetTextDatum(kStuckRunError),
                        int8_like_array(excluded, excluded_count, INT8OID), Int64GetDatum(default_timeout_ms),
                        Int64GetDatum(grace_ms)};
-    // Through the small job_execution_running index; the job's timeout, else
-    // jobs.default_timeout, plus the grace, counted from the start. The time
-    // since the start is compared with the timeout, never now - timeout:
-    // a huge timeout would take that out of range (issue 10, point 14).
-    const int nest = begin_store_call();
-    execute_stored(PG_JOBS_CRASH_SQL("array(SELECT e.execution_id FROM jobs.job_execution AS e "
-                                     "WHERE " PG_JOBS_STILL_RUNNING_SQL(
-                                         "e") " AND e.execution_id <> ALL ($2) "
-                                              "  AND isfinite(coalesce(e.started_at, e.queued_at)) "
-                                              "  AND clock_timestamp() - coalesce(e.started_at, e.queued_at) "
-                                              "- $4 * interval '1 millisecond' "
-                                              "    > coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j "
-                                              "WHERE j.job_id = e.job_id), "
-                                              "               $3 * interval '1 millisecond') "
-                                              "  AND " PG_JOBS_WORKER_GONE_SQL("e") ")"),
-                   4, types, values, nullptr, SPI_OK_SELECT);
-    bool is_null = false;
-    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    end_store_call(nest);
-    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+    return finish_selected(PG_JOBS_CRASH_SQL(PG_JOBS_STUCK_RUNS_SQL), 4, types, values, nullptr);
 }
 
 uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message,
@@ -310,19 +311,10 @@ uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const cha
                        CStringGetTextDatum(unpack_sql_state(sqlstate)), CStringGetTextDatum(hint),
                        ObjectIdGetDatum(owner)};
     const char nulls[5] = {' ', ' ', ' ', ' ', owner != InvalidOid ? ' ' : 'n'};
-    const int nest = begin_store_call();
-    execute_stored(
-        PG_JOBS_FINISH_RUNS_SQL(
-            "'queued'",
-            "array(SELECT e.execution_id FROM jobs.job_execution AS e WHERE e.status = 'queued' "
-            "AND e.kind = 'sql' AND e.database = $1::name AND ($5 IS NULL OR e.owner = $5))",
-            "'{failed}'",
-            ", errors => ARRAY[$2], sqlstates => ARRAY[$3], error_details => ARRAY['HINT: ' || $4]"),
-        5, types, values, nulls, SPI_OK_SELECT);
-    bool is_null = false;
-    const Datum moved = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    end_store_call(nest);
-    return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
+    return finish_selected(PG_JOBS_FINISH_RUNS_SQL("'queued'", PG_JOBS_QUEUED_IN_DATABASE_SQL, "'{failed}'",
+                                                   ", errors => ARRAY[$2], sqlstates => ARRAY[$3], "
+                                                   "error_details => ARRAY['HINT: ' || $4]"),
+                           5, types, values, nulls);
 }
 
 }  // namespace pg_jobs::pg
