@@ -265,23 +265,18 @@ COMMENT ON COLUMN jobs.job_execution.http_timing IS
 -- caller expects, so a late finish after a cancel or a crash mark changes
 -- nothing.
 
--- The final statuses: everything but queued and running.
-CREATE FUNCTION jobs._is_final(status text)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN status NOT IN ('queued', 'running');
-COMMENT ON FUNCTION jobs._is_final(text) IS
-'Internal: whether a run with this status is over (succeeded, failed, timed_out, cancelled, skipped, crashed).';
-
 -- Moves the runs `ids` that are still `from_status` (queued or running) to
--- their final status; returns how many moved. The arrays line up with ids;
--- an array of one element applies to every run, a NULL array leaves the
--- column NULL. A cancelled run without an error of its own keeps the one
--- it has (overlap replace), else says who cancelled it: cancelled_by (also
--- recorded in cancel_requested_by), or the role that asked jobs.cancel
--- (cancel_requested_by).
--- started_ats / finished_ats: as the worker saw them (runs in other
--- databases); NULL: unchanged / now.
+-- their final status; returns how many moved; XX000 for a move a run never
+-- makes. The arrays line up with ids; an array of one element applies to
+-- every run, a NULL array leaves the column NULL. A cancelled run without
+-- an error of its own keeps the one it has (overlap replace), else says who
+-- cancelled it: cancelled_by (also recorded in cancel_requested_by), or the
+-- role that asked jobs.cancel (cancel_requested_by). started_ats /
+-- finished_ats: as the worker saw them (runs in other databases); NULL:
+-- unchanged / now. Its body is the statement the scheduler's processes
+-- finish runs with (src/pg/store/run_lifecycle.cpp); it runs with the
+-- caller's rights, and only the scheduler and the functions of this
+-- extension may call it.
 CREATE FUNCTION jobs._finish_runs(from_status text, ids bigint[], statuses text[],
                                   errors text[] DEFAULT NULL, sqlstates text[] DEFAULT NULL,
                                   error_details text[] DEFAULT NULL, error_kinds text[] DEFAULT NULL,
@@ -290,67 +285,8 @@ CREATE FUNCTION jobs._finish_runs(from_status text, ids bigint[], statuses text[
                                   started_ats timestamptz[] DEFAULT NULL, finished_ats timestamptz[] DEFAULT NULL,
                                   cancelled_by name[] DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE
--- A generic plan, planned once per process: the custom plans of this
--- statement cost more to make than to run (every run's end comes here).
-SET plan_cache_mode = force_generic_plan
-SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_variable
-DECLARE
-    moved bigint;
-    next text;
-BEGIN
-    -- The moves a run may make (src/core/run_status.cpp, is_allowed_transition);
-    -- plain expressions, no query.
-    IF from_status IS NULL OR from_status NOT IN ('queued', 'running') OR statuses IS NULL THEN
-        RAISE EXCEPTION 'pg_jobs: a run cannot move from % to %', from_status, statuses
-            USING ERRCODE = 'internal_error';
-    END IF;
-    FOREACH next IN ARRAY statuses LOOP
-        IF next IS NULL OR NOT jobs._is_final(next)
-           OR (from_status = 'queued' AND next NOT IN ('cancelled', 'skipped', 'failed'))
-           OR (from_status = 'running' AND next = 'skipped') THEN
-            RAISE EXCEPTION 'pg_jobs: a run cannot move from % to %', from_status, next
-                USING ERRCODE = 'internal_error';
-        END IF;
-    END LOOP;
-    UPDATE jobs.job_execution AS e
-    SET status = f.status,
-        started_at = coalesce(f.started_at, e.started_at),
-        finished_at = coalesce(f.finished_at, clock_timestamp()),
-        error = CASE WHEN f.status = 'cancelled'
-                     THEN coalesce(f.error, e.error, 'cancelled by ' || coalesce(f.cancelled_by, e.cancel_requested_by),
-                                   'cancelled')
-                     ELSE f.error END,
-        sqlstate = f.sqlstate,
-        error_detail = f.error_detail,
-        error_kind = f.error_kind,
-        rows_affected = f.rows_affected,
-        http_status = f.http_status,
-        result = f.result::jsonb,
-        http_timing = f.http_timing::jsonb,
-        cancel_requested_by = coalesce(f.cancelled_by, e.cancel_requested_by)
-    FROM (SELECT u.id,
-                 CASE WHEN cardinality(statuses) = 1 THEN statuses[1] ELSE u.status END AS status,
-                 CASE WHEN cardinality(errors) = 1 THEN errors[1] ELSE u.error END AS error,
-                 CASE WHEN cardinality(sqlstates) = 1 THEN sqlstates[1] ELSE u.sqlstate END AS sqlstate,
-                 CASE WHEN cardinality(error_details) = 1 THEN error_details[1] ELSE u.error_detail END
-                     AS error_detail,
-                 CASE WHEN cardinality(error_kinds) = 1 THEN error_kinds[1] ELSE u.error_kind END AS error_kind,
-                 CASE WHEN cardinality(cancelled_by) = 1 THEN cancelled_by[1] ELSE u.cancelled_by END
-                     AS cancelled_by,
-                 u.rows_affected, u.http_status, u.result, u.http_timing, u.started_at, u.finished_at
-          FROM unnest(ids, statuses, errors, sqlstates, error_details, error_kinds, rows_affected,
-                      http_statuses, results, http_timings, started_ats, finished_ats, cancelled_by)
-               AS u(id, status, error, sqlstate, error_detail, error_kind, rows_affected, http_status, result,
-                    http_timing, started_at, finished_at, cancelled_by)
-          WHERE u.id IS NOT NULL) AS f
-    WHERE e.execution_id = f.id AND e.status = from_status;
-    GET DIAGNOSTICS moved = ROW_COUNT;
-    RETURN moved;
-END
-$$;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_finish_runs';
 COMMENT ON FUNCTION jobs._finish_runs(text, bigint[], text[], text[], text[], text[], text[], bigint[], integer[],
                                       text[], text[], timestamptz[], timestamptz[], name[]) IS
 'Internal: moves the runs that are still from_status (queued or running) to their final status; every status '
@@ -395,7 +331,6 @@ END;
 COMMENT ON FUNCTION jobs._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint) IS
 'Internal: why the overlap policy skips a scheduled run due while the job has runs running and waiting; NULL if '
 'it is queued.';
-REVOKE EXECUTE ON FUNCTION jobs._is_final(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._missed_starting_deadline(timestamptz, interval, timestamptz) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint)
     FROM PUBLIC;

@@ -5,6 +5,8 @@
 #include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/store_call.hpp"
 
+#include <optional>
+
 extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -49,8 +51,9 @@ const char* status_text(RunStatus status) {
     return run_status_name(status).data();
 }
 
-// Runs `sql`, a PG_JOBS_FINISH_RUNS_SQL statement, in a store call of its
-// own; returns the number of runs it moved.
+// Runs `sql`, a PG_JOBS_FINISH_RUNS_SQL statement (set-based: the SQL
+// function over the runs a query selects), in a store call of its own;
+// returns the number of runs it moved.
 uint64 finish_selected(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls) {
     const int nest = begin_store_call();
     execute_stored(sql, nargs, types, values, nulls, SPI_OK_SELECT);
@@ -60,8 +63,8 @@ uint64 finish_selected(const char* sql, int nargs, Oid* types, Datum* values, co
     return is_null ? 0 : static_cast<uint64>(DatumGetInt64(moved));
 }
 
-// The columns jobs._finish_runs takes, as arrays lined up with `ids`
-// (nullptr: a NULL array, the column stays NULL).
+// The arguments of finish_runs, as C arrays lined up with `ids` (nullptr: a
+// NULL array, the column stays NULL).
 struct Finish {
     RunStatus from;
     int count;
@@ -79,26 +82,69 @@ struct Finish {
     const TimestampTz* finished_ats = nullptr;
 };
 
-constexpr const char* kFinishRunsSql = PG_JOBS_FINISH_RUNS_SQL(
-    "$1", "$2", "$3",
-    ", errors => $4, sqlstates => $5, error_details => $6, error_kinds => $7, rows_affected => $8, "
-    "http_statuses => $9, results => $10, http_timings => $11, started_ats => $12, finished_ats => $13");
+// The statement behind jobs._finish_runs (see finish_runs in
+// run_lifecycle.hpp for its parameters). An array of one element applies
+// to every run. A cancelled run without an error of its own keeps the one
+// it has (overlap replace), else says who cancelled it.
+#define PG_JOBS_ONE_FOR_ALL_SQL(array, column) \
+    "CASE WHEN cardinality(" array ") = 1 THEN (" array ")[1] ELSE u." column " END"
+constexpr const char* kFinishRunsSql =
+    "UPDATE jobs.job_execution AS e "
+    "SET status = f.status, started_at = coalesce(f.started_at, e.started_at), "
+    "  finished_at = coalesce(f.finished_at, clock_timestamp()), "
+    "  error = CASE WHEN f.status = 'cancelled' "
+    "    THEN coalesce(f.error, e.error, 'cancelled by ' || coalesce(f.cancelled_by, e.cancel_requested_by), "
+    "                  'cancelled') "
+    "    ELSE f.error END, "
+    "  sqlstate = f.sqlstate, error_detail = f.error_detail, error_kind = f.error_kind, "
+    "  rows_affected = f.rows_affected, http_status = f.http_status, result = f.result::jsonb, "
+    "  http_timing = f.http_timing::jsonb, cancel_requested_by = coalesce(f.cancelled_by, e.cancel_requested_by) "
+    "FROM (SELECT u.id, " PG_JOBS_ONE_FOR_ALL_SQL("$3", "status") " AS status, "
+    PG_JOBS_ONE_FOR_ALL_SQL("$4", "error") " AS error, " PG_JOBS_ONE_FOR_ALL_SQL("$5", "sqlstate") " AS sqlstate, "
+    PG_JOBS_ONE_FOR_ALL_SQL("$6", "error_detail") " AS error_detail, "
+    PG_JOBS_ONE_FOR_ALL_SQL("$7", "error_kind") " AS error_kind, "
+    PG_JOBS_ONE_FOR_ALL_SQL("$14", "cancelled_by") " AS cancelled_by, "
+    "    u.rows_affected, u.http_status, u.result, u.http_timing, u.started_at, u.finished_at "
+    "  FROM unnest($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+    "    AS u(id, status, error, sqlstate, error_detail, error_kind, rows_affected, http_status, result, "
+    "         http_timing, started_at, finished_at, cancelled_by) "
+    "  WHERE u.id IS NOT NULL) AS f "
+    "WHERE e.execution_id = f.id AND e.status = $1";
 
-uint64 finish_runs(const Finish& finish) {
+// Raises XX000 unless every status of the text[] `statuses` is a final
+// status core/run_status.hpp lets a run reach from `from`.
+void check_moves(RunStatus from, Datum statuses) {
+    Datum* elements = nullptr;
+    bool* element_nulls = nullptr;
+    int count = 0;
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+    ArrayType* array = DatumGetArrayTypeP(statuses);
+    deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &element_nulls, &count);
+    for (int i = 0; i < count; ++i) {
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+        const char* name = element_nulls[i] ? nullptr : TextDatumGetCString(elements[i]);
+        const std::optional<RunStatus> to = name == nullptr ? std::nullopt : parse_run_status(name);
+        if (!to || !is_final(*to) || !is_allowed_transition(from, *to)) {
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                            errmsg("pg_jobs: a run cannot move from %s to %s", status_text(from),
+                                   name != nullptr ? name : "NULL")));
+        }
+    }
+}
+
+uint64 apply_finish(const Finish& finish) {
     if (finish.count == 0) {
         return 0;
     }
-    constexpr int kArgs = 13;
-    Oid types[kArgs] = {TEXTOID,      INT8ARRAYOID,        TEXTARRAYOID,       TEXTARRAYOID, TEXTARRAYOID,
-                        TEXTARRAYOID, TEXTARRAYOID,        INT8ARRAYOID,       INT4ARRAYOID, TEXTARRAYOID,
-                        TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
-    Datum values[kArgs] = {};
-    char nulls[kArgs];
-    memset(nulls, 'n', sizeof(nulls));
+    Datum values[kFinishRunsArgs] = {};
+    bool nulls[kFinishRunsArgs];
+    for (bool& is_null : nulls) {
+        is_null = true;
+    }
     const int n = finish.count;
     auto set = [&](int index, Datum value) {
         values[index] = value;
-        nulls[index] = ' ';
+        nulls[index] = false;
     };
     set(0, CStringGetTextDatum(status_text(finish.from)));
     set(1, int8_like_array(finish.ids, n, INT8OID));
@@ -133,17 +179,42 @@ uint64 finish_runs(const Finish& finish) {
     if (finish.finished_ats != nullptr) {
         set(12, int8_like_array(finish.finished_ats, n, TIMESTAMPTZOID));
     }
-    return finish_selected(kFinishRunsSql, kArgs, types, values, nulls);
+    return finish_runs(values, nulls);
 }
 
 }  // namespace
+
+uint64 finish_runs(const Datum* values, const bool* nulls) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+    const char* from_text = nulls[0] ? nullptr : TextDatumGetCString(values[0]);
+    const std::optional<RunStatus> from = from_text == nullptr ? std::nullopt : parse_run_status(from_text);
+    if (!from || is_final(*from) || nulls[2]) {
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("pg_jobs: runs finish from queued or running, to the statuses given")));
+    }
+    check_moves(*from, values[2]);
+    if (nulls[1]) {
+        return 0;
+    }
+    static Oid types[kFinishRunsArgs] = {
+        TEXTOID,      INT8ARRAYOID,        TEXTARRAYOID,        TEXTARRAYOID, TEXTARRAYOID,
+        TEXTARRAYOID, TEXTARRAYOID,        INT8ARRAYOID,        INT4ARRAYOID, TEXTARRAYOID,
+        TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, NAMEARRAYOID};
+    char spi_nulls[kFinishRunsArgs];
+    Datum spi_values[kFinishRunsArgs];
+    for (int i = 0; i < kFinishRunsArgs; ++i) {
+        spi_nulls[i] = nulls[i] ? 'n' : ' ';
+        spi_values[i] = values[i];
+    }
+    return execute_counted(kFinishRunsSql, kFinishRunsArgs, types, spi_values, spi_nulls, SPI_OK_UPDATE);
+}
 
 void record_success(int64 execution_id, uint64 rows_affected) {
     const char* statuses[1] = {status_text(RunStatus::Succeeded)};
     const int64 rows[1] = {static_cast<int64>(rows_affected)};
     Finish finish{RunStatus::Running, 1, &execution_id, statuses};
     finish.rows_affected = rows;  // error becomes NULL: see overlap replace
-    if (finish_runs(finish) == 0) {
+    if (apply_finish(finish) == 0) {
         ereport(ERROR,
                 (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                  errmsg("execution %lld is no longer running: its effects are rolled back",
@@ -181,7 +252,7 @@ bool record_ending(const RunEnding& ending) {
     finish.errors = errors;
     finish.sqlstates = sqlstates;
     finish.error_details = details;
-    return finish_runs(finish) > 0;
+    return apply_finish(finish) > 0;
 }
 
 bool record_remote_outcome(const RemoteOutcome& outcome) {
@@ -203,7 +274,7 @@ bool record_remote_outcome(const RemoteOutcome& outcome) {
         finish.sqlstates = sqlstates;
         finish.error_details = details;
     }
-    return finish_runs(finish) > 0;
+    return apply_finish(finish) > 0;
 }
 
 uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
@@ -231,7 +302,7 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
     finish.http_statuses = http_statuses;
     finish.results = column([&](int i) { return outcomes[i].result_json; });
     finish.http_timings = column([&](int i) { return outcomes[i].timing_json; });
-    return finish_runs(finish);
+    return apply_finish(finish);
 }
 
 bool requeue_run(int64 execution_id, int worker_pid) {
@@ -262,7 +333,7 @@ bool mark_run_crashed(int64 execution_id) {
     const char* errors[1] = {kLostRunError};
     Finish finish{RunStatus::Running, 1, &execution_id, statuses};
     finish.errors = errors;
-    return finish_runs(finish) > 0;
+    return apply_finish(finish) > 0;
 }
 
 // The running runs not in $2 whose process is not a live pg_jobs worker.

@@ -21,6 +21,18 @@ extern "C" {
 
 namespace pg_jobs::pg {
 
+// What the SQL function jobs._finish_runs does, and every finish below
+// with it: moves the runs of `ids` that are still `from_status` (queued or
+// running) to their statuses, and returns how many moved; XX000 for a move
+// core/run_status.hpp does not allow. Its arguments, in order (nulls[i]:
+// argument i is NULL; an array of one element applies to every run):
+// from_status text, ids bigint[], statuses text[], errors, sqlstates,
+// error_details, error_kinds text[], rows_affected bigint[], http_statuses
+// integer[], results, http_timings text[], started_ats, finished_ats
+// timestamptz[], cancelled_by name[].
+constexpr int kFinishRunsArgs = 14;
+uint64 finish_runs(const Datum* values, const bool* nulls);
+
 // --- Runs that were running ----------------------------------------------------------
 
 // A run that succeeded, in the transaction of its effects. A run that is no

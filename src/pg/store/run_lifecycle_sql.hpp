@@ -22,7 +22,8 @@
     ".worker_pid NOT IN ( "                   \
     "SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))"
 
-// The one way a run reaches a final status (jobs._finish_runs): from
+// The one way a run reaches a final status, as SQL (jobs._finish_runs,
+// whose body is finish_runs in run_lifecycle.cpp): from
 // `from_status` (an SQL text expression), the runs of the bigint[] `ids`
 // with the statuses text[] `statuses` and the rest of the arguments,
 // which start with a comma (named arguments: errors, sqlstates,
