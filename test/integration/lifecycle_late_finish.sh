@@ -93,7 +93,7 @@ late_finish_case() {
 id="$(late_finish_case late_success crashed 'marked crashed by the test' postgres quick)"
 [[ "$(effects_of "$id")" == 0 ]] ||
     fail "the late success's effects roll back with it (the row says crashed)"
-cluster_log_tail 2000 | grep -q "(execution $id) failed: execution $id is no longer running" ||
+cluster_log_tail 2000 | grep -q "execution $id is no longer running: its effects are rolled back" ||
     fail "the worker logs why the late success was refused"
 pass "a late success after a crash mark: the run stays crashed with its error, its effects rolled back, the worker goes on"
 

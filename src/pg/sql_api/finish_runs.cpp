@@ -18,7 +18,7 @@ Datum finish_runs_function(FunctionCallInfo fcinfo) {
         nulls[i] = i >= PG_NARGS() || PG_ARGISNULL(i);
         values[i] = nulls[i] ? static_cast<Datum>(0) : PG_GETARG_DATUM(i);
     }
-    PG_RETURN_INT64(static_cast<int64>(finish_runs(values, nulls)));
+    PG_RETURN_INT64(static_cast<int64>(finish_runs(values, nulls, false)));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "core/run_status.hpp"
 #include "pg/store/run_lifecycle.hpp"
 
+#include "pg/common/run_log.hpp"
 #include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/store_call.hpp"
 
@@ -109,7 +110,8 @@ constexpr const char* kFinishRunsSql =
     "    AS u(id, status, error, sqlstate, error_detail, error_kind, rows_affected, http_status, result, "
     "         http_timing, started_at, finished_at, cancelled_by) "
     "  WHERE u.id IS NOT NULL) AS f "
-    "WHERE e.execution_id = f.id AND e.status = $1";
+    "WHERE e.execution_id = f.id AND e.status = $1 "
+    "RETURNING e.kind, e.job_name, e.execution_id, e.status, e.error";
 
 // Raises XX000 unless every status of the text[] `statuses` is a final
 // status core/run_status.hpp lets a run reach from `from`.
@@ -132,7 +134,7 @@ void check_moves(RunStatus from, Datum statuses) {
     }
 }
 
-uint64 apply_finish(const Finish& finish) {
+uint64 apply_finish(const Finish& finish, bool log_endings = false) {
     if (finish.count == 0) {
         return 0;
     }
@@ -179,12 +181,12 @@ uint64 apply_finish(const Finish& finish) {
     if (finish.finished_ats != nullptr) {
         set(12, int8_like_array(finish.finished_ats, n, TIMESTAMPTZOID));
     }
-    return finish_runs(values, nulls);
+    return finish_runs(values, nulls, log_endings);
 }
 
 }  // namespace
 
-uint64 finish_runs(const Datum* values, const bool* nulls) {
+uint64 finish_runs(const Datum* values, const bool* nulls, bool log_endings) {
     // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
     const char* from_text = nulls[0] ? nullptr : TextDatumGetCString(values[0]);
     const std::optional<RunStatus> from = from_text == nullptr ? std::nullopt : parse_run_status(from_text);
@@ -206,7 +208,22 @@ uint64 finish_runs(const Datum* values, const bool* nulls) {
         spi_nulls[i] = nulls[i] ? 'n' : ' ';
         spi_values[i] = values[i];
     }
-    return execute_counted(kFinishRunsSql, kFinishRunsArgs, types, spi_values, spi_nulls, SPI_OK_UPDATE);
+    const int nest = begin_store_call();
+    execute_stored(kFinishRunsSql, kFinishRunsArgs, types, spi_values, spi_nulls, SPI_OK_UPDATE_RETURNING);
+    const uint64 moved = SPI_processed;
+    for (uint64 row = 0; log_endings && row < moved; ++row) {
+        HeapTuple tuple = SPI_tuptable->vals[row];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        const char* status = SPI_getvalue(tuple, desc, 4);
+        if (status != nullptr && strcmp(status, status_text(RunStatus::Succeeded)) != 0) {
+            bool is_null = false;
+            const int64 execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &is_null));
+            log_run_ending(SPI_getvalue(tuple, desc, 1), SPI_getvalue(tuple, desc, 2), execution_id, status,
+                           SPI_getvalue(tuple, desc, 5));
+        }
+    }
+    end_store_call(nest);
+    return moved;
 }
 
 void record_success(int64 execution_id, uint64 rows_affected) {
@@ -302,7 +319,7 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
     finish.http_statuses = http_statuses;
     finish.results = column([&](int i) { return outcomes[i].result_json; });
     finish.http_timings = column([&](int i) { return outcomes[i].timing_json; });
-    return apply_finish(finish);
+    return apply_finish(finish, true);  // the log line of each run that did not succeed
 }
 
 bool requeue_run(int64 execution_id, int worker_pid) {
@@ -322,10 +339,6 @@ constexpr const char* kLostRunError =
 constexpr const char* kStuckRunError =
     "crashed: no process was running it past its timeout (+ grace); its worker had ended";
 
-// The running runs the bigint[] expression `ids` lists become 'crashed' with the error $1.
-#define PG_JOBS_CRASH_SQL(ids) \
-    PG_JOBS_FINISH_RUNS_SQL("'running'", ids, "'{crashed}'", ", errors => ARRAY[$1]")
-
 }  // namespace
 
 bool mark_run_crashed(int64 execution_id) {
@@ -333,7 +346,37 @@ bool mark_run_crashed(int64 execution_id) {
     const char* errors[1] = {kLostRunError};
     Finish finish{RunStatus::Running, 1, &execution_id, statuses};
     finish.errors = errors;
-    return apply_finish(finish) > 0;
+    return apply_finish(finish, true) > 0;
+}
+
+#define PG_JOBS_SELECT_SQL(ids) "SELECT " ids
+
+// Marks crashed, with `error` and their log lines, the running runs whose
+// ids the query `sql` returns (one bigint[]); returns how many it marked.
+static uint64 crash_selected(const char* sql, int nargs, Oid* types, Datum* values, const char* error) {
+    const int nest = begin_store_call();
+    execute_stored(sql, nargs, types, values, nullptr, SPI_OK_SELECT);
+    bool is_null = false;
+    Datum ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+    ids = is_null ? static_cast<Datum>(0) : PointerGetDatum(SPI_datumTransfer(ids, false, -1));
+    end_store_call(nest);
+    if (is_null) {
+        return 0;
+    }
+    const char* statuses[1] = {status_text(RunStatus::Crashed)};
+    const char* errors[1] = {error};
+    Datum args[kFinishRunsArgs] = {};
+    bool nulls[kFinishRunsArgs];
+    for (bool& absent : nulls) {
+        absent = true;
+    }
+    args[0] = CStringGetTextDatum(status_text(RunStatus::Running));
+    args[1] = ids;
+    args[2] = text_array(statuses, 1);
+    args[3] = text_array(errors, 1);
+    nulls[0] = nulls[1] = nulls[2] = nulls[3] = false;
+    return finish_runs(args, nulls, true);
 }
 
 // The running runs not in $2 whose process is not a live pg_jobs worker.
@@ -363,7 +406,7 @@ uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
     Oid types[2] = {TEXTOID, INT8ARRAYOID};
     Datum values[2] = {CStringGetTextDatum(kLostRunError),
                        int8_like_array(excluded, excluded_count, INT8OID)};
-    return finish_selected(PG_JOBS_CRASH_SQL(PG_JOBS_LOST_RUNS_SQL), 2, types, values, nullptr);
+    return crash_selected(PG_JOBS_SELECT_SQL(PG_JOBS_LOST_RUNS_SQL), 2, types, values, kLostRunError);
 }
 
 uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
@@ -372,7 +415,7 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
     Datum values[4] = {CStringGetTextDatum(kStuckRunError),
                        int8_like_array(excluded, excluded_count, INT8OID), Int64GetDatum(default_timeout_ms),
                        Int64GetDatum(grace_ms)};
-    return finish_selected(PG_JOBS_CRASH_SQL(PG_JOBS_STUCK_RUNS_SQL), 4, types, values, nullptr);
+    return crash_selected(PG_JOBS_SELECT_SQL(PG_JOBS_STUCK_RUNS_SQL), 4, types, values, kStuckRunError);
 }
 
 uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message,

@@ -31,7 +31,10 @@ namespace pg_jobs::pg {
 // integer[], results, http_timings text[], started_ats, finished_ats
 // timestamptz[], cancelled_by name[].
 constexpr int kFinishRunsArgs = 14;
-uint64 finish_runs(const Datum* values, const bool* nulls);
+// log_endings: write the log line of each run moved to another status than
+// succeeded (run_log.hpp; for the runs no worker logs: HTTP runs and crash
+// marks).
+uint64 finish_runs(const Datum* values, const bool* nulls, bool log_endings);
 
 // --- Runs that were running ----------------------------------------------------------
 
