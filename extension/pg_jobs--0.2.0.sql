@@ -194,10 +194,10 @@ CREATE INDEX job_execution_retry_due ON jobs.job_execution (not_before)
 -- finished_at counts from queued_at).
 CREATE INDEX job_execution_ended ON jobs.job_execution ((coalesce(finished_at, queued_at)))
     WHERE status NOT IN ('queued', 'running');
--- Runs in progress: crash recovery and the stuck-run check look only at these.
-CREATE INDEX job_execution_running ON jobs.job_execution (execution_id) WHERE status = 'running';
 -- A job's unfinished runs: the overlap policy when a scheduled run is due,
--- and the claim of a run that must wait for the job's earlier ones.
+-- and the claim of a run that must wait for the job's earlier ones; also the
+-- runs in progress that crash recovery and the stuck-run check look at (one
+-- index fewer to update at each claim than a separate one for those).
 CREATE INDEX job_execution_active_by_job ON jobs.job_execution (job_id, execution_id)
     WHERE status IN ('queued', 'running');
 
@@ -1804,8 +1804,6 @@ COMMENT ON INDEX jobs.job_execution_retry_due IS
 'Queued runs that may not start before not_before (retries), earliest first, for the launcher''s sleep.';
 COMMENT ON INDEX jobs.job_execution_ended IS
 'Finished runs by when they ended, oldest first, for history retention (jobs.history_max_age).';
-COMMENT ON INDEX jobs.job_execution_running IS
-'Runs in progress, for crash recovery and the stuck-run check.';
 
 COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';

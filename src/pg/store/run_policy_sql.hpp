@@ -192,6 +192,12 @@ inline constexpr const char* kDisableBrokenJobsSql =
     "  (SELECT h.owner_name FROM jobs.job_execution AS h WHERE h.job_id = q.job_id AND h.owner = q.owner " \
     "     AND h.owner_name NOT LIKE 'unknown (OID=%' ORDER BY h.execution_id DESC LIMIT 1) "               \
     "END AS last_owner_name"
+// The same two columns for a claim whose caller has just checked the owner
+// (check_owner_access: the SQL worker before each claim, the launcher before
+// it hands runs to workers in other databases): no catalog probe per claim.
+// A role dropped in between fails the run when it starts ("role ... does not
+// exist", job_runner.cpp), and never runs as another role.
+#define PG_JOBS_OWNER_CHECKED_COLUMNS_SQL "false AS owner_gone, NULL::name AS last_owner_name"
 // Why queued run `q` cannot start at all (jobs._payload_refusal: a payload
 // or HTTP body, the SQL expression `config`, larger than
 // jobs.max_payload_size), as column "refusal" of the candidate `c`; NULL if
