@@ -236,7 +236,9 @@ COMMENT ON COLUMN jobs.job_execution.cancel_requested_by IS 'Role that called jo
 COMMENT ON COLUMN jobs.job_execution.skipped_count IS
 'Skipped rows: how many consecutive fire times of the job this row stands for (scheduled_for is the latest, '
 'queued_at when the first was skipped, finished_at when the last was); NULL for runs that were not skipped.';
-COMMENT ON COLUMN jobs.job_execution.not_before IS 'A queued run (a retry) does not start before this time.';
+COMMENT ON COLUMN jobs.job_execution.not_before IS
+'A queued run does not start before this time: a retry (its backoff), or a scheduled run queued ahead of its '
+'fire time (then equal to scheduled_for).';
 COMMENT ON COLUMN jobs.job_execution.kind IS 'sql or http, as the job''s kind when the run was queued.';
 COMMENT ON COLUMN jobs.job_execution.http_status IS 'HTTP runs: the response status (NULL if none arrived).';
 COMMENT ON COLUMN jobs.job_execution.http_timing IS
@@ -1801,7 +1803,7 @@ COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for 
 COMMENT ON INDEX jobs.job_execution_manual_by_job IS
 'A job''s manual runs, latest first, for the min_trigger_interval check of jobs.trigger.';
 COMMENT ON INDEX jobs.job_execution_retry_due IS
-'Queued runs that may not start before not_before (retries), earliest first, for the launcher''s sleep.';
+'Queued runs that may not start before not_before (retries, runs queued ahead), earliest first, for the launcher''s sleep.';
 COMMENT ON INDEX jobs.job_execution_ended IS
 'Finished runs by when they ended, oldest first, for history retention (jobs.history_max_age).';
 

@@ -266,7 +266,8 @@ uint64 queue_due_runs(JobAgenda& agenda) {
     size_t batch = kFirstQueueBatch;
     for (;; batch = std::min(batch * 2, kQueueBatch)) {
         due.clear();
-        if (agenda.take_due(GetCurrentTimestamp(), batch, due) == 0) {
+        const TimestampTz now = GetCurrentTimestamp();
+        if (agenda.take_due(now, now + kQueueAheadUs, batch, due) == 0) {
             end_windows(agenda);
             return queued;
         }

@@ -330,6 +330,27 @@ bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {
     return !is_null;
 }
 
+bool next_start_of_pair(const char* database, Oid owner, TimestampTz* out) {
+    auto* database_name = static_cast<NameData*>(palloc(sizeof(NameData)));
+    namestrcpy(database_name, database);
+    Oid types[2] = {NAMEOID, OIDOID};
+    Datum values[2] = {NameGetDatum(database_name), ObjectIdGetDatum(owner)};
+    const int nest = begin_store_call();
+    // Through the pending index: the pair's queued runs, a few.
+    execute(
+        "SELECT min(q.not_before) FROM jobs.job_execution AS q "
+        "WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $2 "
+        "  AND q.not_before > clock_timestamp()",
+        2, types, values, nullptr, SPI_OK_SELECT);
+    bool is_null = true;
+    const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    if (!is_null) {
+        *out = DatumGetTimestampTz(value);
+    }
+    end_store_call(nest);
+    return !is_null;
+}
+
 bool has_queued_http_runs() {
     return execute_counted(
                "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'http' "
