@@ -479,7 +479,9 @@ void serve_local_runs() {
             const int64 until_us = next_start - GetCurrentTimestamp();
             if (until_us <= kPreciseWaitUs) {
                 if (until_us > 0) {
+                    set_idle(true);  // the launcher counts this worker as available for the run
                     pg_usleep(static_cast<long>(until_us));
+                    set_idle(false);
                 }
                 continue;
             }
