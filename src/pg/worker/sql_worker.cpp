@@ -414,7 +414,8 @@ Claim work_once(TimestampTz* next_start) {
             } else {
                 as_scheduler([&] {
                     claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run);
-                    if (!claimed && !next_start_of_pair(my_database, worker_user, next_start)) {
+                    if (!claimed &&
+                        (!runs_queued_ahead() || !next_start_of_pair(my_database, worker_user, next_start))) {
                         *next_start = 0;
                     }
                 });
