@@ -155,6 +155,13 @@ stage_pgtap() {
     cluster_start pgtap "jobs.database = 'pgtap_tests'"
     cluster_psql -c "CREATE DATABASE pgtap_tests"
     cluster_psql -d pgtap_tests -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION pg_jobs"
+    # jobs.database did not exist when the server started: the launcher comes
+    # back within 5 s (its restart interval); tests of jobs.health need it.
+    pgtap_launcher_up() {
+        [[ "$(cluster_psql -d pgtap_tests -Atc "SELECT count(*) FROM pg_stat_activity
+                                               WHERE backend_type = 'pg_jobs launcher'")" == 1 ]]
+    }
+    wait_for 30 pgtap_launcher_up || echo "pgtap: the pg_jobs launcher is not running" >&2
     # From the repo root, so tests can \copy files by relative path.
     if ! PGDATABASE=pgtap_tests timeout --foreground -k 30 900 pg_prove --timer --failures test/pgtap/*.sql; then
         cluster_stop  # quietly: pg_prove has shown what failed
