@@ -213,10 +213,10 @@ CREATE INDEX job_execution_retry_due ON jobs.job_execution (not_before)
 -- finished_at counts from queued_at).
 CREATE INDEX job_execution_ended ON jobs.job_execution ((coalesce(finished_at, queued_at)))
     WHERE status NOT IN ('queued', 'running');
--- Runs in progress: crash recovery and the stuck-run check look only at these.
-CREATE INDEX job_execution_running ON jobs.job_execution (execution_id) WHERE status = 'running';
 -- A job's unfinished runs: the overlap policy when a scheduled run is due,
--- and the claim of a run that must wait for the job's earlier ones.
+-- and the claim of a run that must wait for the job's earlier ones; also the
+-- runs in progress that crash recovery and the stuck-run check look at (one
+-- index fewer to update at each claim than a separate one for those).
 CREATE INDEX job_execution_active_by_job ON jobs.job_execution (job_id, execution_id)
     WHERE status IN ('queued', 'running');
 
@@ -255,7 +255,9 @@ COMMENT ON COLUMN jobs.job_execution.cancel_requested_by IS 'Role that called jo
 COMMENT ON COLUMN jobs.job_execution.skipped_count IS
 'Skipped rows: how many consecutive fire times of the job this row stands for (scheduled_for is the latest, '
 'queued_at when the first was skipped, finished_at when the last was); NULL for runs that were not skipped.';
-COMMENT ON COLUMN jobs.job_execution.not_before IS 'A queued run (a retry) does not start before this time.';
+COMMENT ON COLUMN jobs.job_execution.not_before IS
+'A queued run does not start before this time: a retry (its backoff), or a scheduled run queued ahead of its '
+'fire time (then equal to scheduled_for).';
 COMMENT ON COLUMN jobs.job_execution.kind IS 'sql or http, as the job''s kind when the run was queued.';
 COMMENT ON COLUMN jobs.job_execution.error_kind IS
 'HTTP runs that got no response: connect_refused, dns, tls, timeout, connection_lost, refused_by_policy, '
@@ -1986,11 +1988,9 @@ COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for 
 COMMENT ON INDEX jobs.job_execution_manual_by_job IS
 'A job''s manual runs, latest first, for the min_trigger_interval check of jobs.trigger.';
 COMMENT ON INDEX jobs.job_execution_retry_due IS
-'Queued runs that may not start before not_before (retries), earliest first, for the launcher''s sleep.';
+'Queued runs that may not start before not_before (retries, runs queued ahead), earliest first, for the launcher''s sleep.';
 COMMENT ON INDEX jobs.job_execution_ended IS
 'Finished runs by when they ended, oldest first, for history retention (jobs.history_max_age).';
-COMMENT ON INDEX jobs.job_execution_running IS
-'Runs in progress, for crash recovery and the stuck-run check.';
 
 COMMENT ON SCHEMA jobs IS
 'pg_jobs: job scheduler. Superusers, and roles granted USAGE on this schema, define and manage their own jobs.';

@@ -304,11 +304,12 @@ void JobAgenda::put_back(const std::vector<Due>& runs) {
     }
 }
 
-size_t JobAgenda::take_due(Timestamp now, size_t max_runs, std::vector<Due>& out) {
+size_t JobAgenda::take_due(Timestamp now, Timestamp horizon, size_t max_runs, std::vector<Due>& out) {
+    horizon = std::max(horizon, now);
     size_t taken = 0;
     while (taken < max_runs) {
         const std::optional<FireQueue::Entry> earliest = queue_.peek();
-        if (!earliest || earliest->fire_time > now) {
+        if (!earliest || earliest->fire_time > horizon) {
             break;
         }
         out.push_back(Due{earliest->job_id, earliest->fire_time});

@@ -102,7 +102,14 @@ public:
     // into `out` and schedules each job's following run. Runs missed by more
     // than a period (the launcher was stopped or stalled) are skipped, as
     // cron does: the next one is computed after max(fire time, now).
-    size_t take_due(Timestamp now, size_t max_runs, std::vector<Due>& out);
+    size_t take_due(Timestamp now, size_t max_runs, std::vector<Due>& out) {
+        return take_due(now, now, max_runs, out);
+    }
+    // The same, taking runs due up to `horizon` (>= now) ahead of time: the
+    // launcher queues them a little early (each to start at its fire time),
+    // so the queueing is off the critical path. Skipping still counts from
+    // `now`: a job firing more often than the horizon loses no fire time.
+    size_t take_due(Timestamp now, Timestamp horizon, size_t max_runs, std::vector<Due>& out);
 
     // Gives back runs take_due handed out that could not be queued (the
     // INSERT failed), so the next take_due returns them again instead of

@@ -157,3 +157,14 @@ stuck="$(value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $tick_id
                      OR (status IN ('queued', 'running') AND scheduled_for < now() - interval '10 seconds'))")"
 [[ "$stuck" == 0 ]] || fail "no run of the seconds job failed or stayed queued/running ($stuck did)"
 pass "the seconds job has no failed or stuck runs ($(value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $tick_id") runs)"
+
+# Scheduled runs are queued a little ahead of their fire time (not_before =
+# scheduled_for) and an idle worker starts them at the instant: never before.
+early="$(value "SELECT count(*) FROM jobs.job_execution WHERE scheduled_for IS NOT NULL AND started_at < scheduled_for")"
+[[ "$early" == 0 ]] || fail "no run starts before its scheduled time ($early did:
+$(cluster_psql -c "SELECT execution_id, job_id, scheduled_for, queued_at, started_at FROM jobs.job_execution
+                   WHERE started_at < scheduled_for LIMIT 10"))"
+ahead="$(value "SELECT count(*) FROM jobs.job_execution WHERE job_id = $tick_id AND queued_at < scheduled_for
+                AND not_before = scheduled_for")"
+((ahead > 0)) || fail "runs of the seconds job are queued ahead of their fire time (none was)"
+pass "every run started at or after its scheduled time ($ahead runs of the seconds job were queued ahead)"

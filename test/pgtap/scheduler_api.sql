@@ -135,7 +135,8 @@ SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind',
 SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_active_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_ended', 'COALESCE(finished_at, queued_at)');
-SELECT has_index('jobs', 'job_execution', 'job_execution_running', ARRAY['execution_id']);
+SELECT hasnt_index('jobs', 'job_execution', 'job_execution_running',
+                   'no index of running runs: job_execution_active_by_job serves those queries');
 SELECT hasnt_fk('jobs', 'job_execution', 'history outlives jobs: no foreign key');
 SELECT table_privs_are('jobs', 'scheduled_job', 'public', ARRAY['SELECT'], 'PUBLIC may only read scheduled_job');
 SELECT table_privs_are('jobs', 'job_execution', 'public', ARRAY['SELECT'], 'PUBLIC may only read job_execution');

@@ -74,6 +74,44 @@ TEST(JobAgenda, SecondsScheduleFiresEverySecondWithoutDrift) {
     }
 }
 
+TEST(JobAgenda, RunsAreTakenAheadUpToTheHorizonWithoutLosingFireTimes) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    agenda.begin_reload();
+    ASSERT_TRUE(agenda.add_job(7, "* * * * * *", "UTC", resolver.get()));
+    ASSERT_TRUE(agenda.add_job(8, "* * * * *", "UTC", resolver.get()));
+    const Timestamp start = utc("2026-01-01 00:00:00");
+    agenda.finish_reload(start);
+    // 25 ms before the second: that second's run comes out, with its own
+    // fire time (not the time it was taken); nothing beyond the horizon.
+    std::vector<JobAgenda::Due> out;
+    const Timestamp early = start + kMicrosPerSecond - 25000;
+    EXPECT_EQ(agenda.take_due(early, early + 25000, 1000, out), 1u);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].job_id, 7);
+    EXPECT_EQ(out[0].fire_time, start + kMicrosPerSecond);
+    EXPECT_EQ(*agenda.next_fire_time(), start + 2 * kMicrosPerSecond);
+    // Taken ahead every second for a minute: every fire time once, in order,
+    // and the minute job at its minute.
+    out.clear();
+    for (int second = 2; second <= 60; ++second) {
+        const Timestamp now = start + second * kMicrosPerSecond - 20000;
+        agenda.take_due(now, now + 25000, 1000, out);
+    }
+    ASSERT_EQ(out.size(), 60u);
+    for (int second = 2; second <= 60; ++second) {
+        EXPECT_EQ(out[second - 2].job_id, 7);
+        EXPECT_EQ(out[second - 2].fire_time, start + second * kMicrosPerSecond);
+    }
+    EXPECT_EQ(out[59].job_id, 8);
+    EXPECT_EQ(utc_text(out[59].fire_time), "2026-01-01 00:01:00");
+    // A horizon before now counts as now.
+    out.clear();
+    const Timestamp later = start + 61 * kMicrosPerSecond + 1000;
+    EXPECT_EQ(agenda.take_due(later, later - kMicrosPerSecond, 1000, out), 1u);
+    EXPECT_EQ(out[0].fire_time, start + 61 * kMicrosPerSecond);
+}
+
 TEST(JobAgenda, MissedRunsAreSkippedNotReplayed) {
     CountingResolver resolver;
     JobAgenda agenda;

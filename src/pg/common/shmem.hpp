@@ -57,6 +57,10 @@ struct SchedulerShared {
     ConditionVariable run_finished;
     // @reboot runs are queued once per server start, not per launcher restart.
     bool reboot_jobs_queued;
+    // Until when runs may wait in the queue for their fire time (queued ahead
+    // by the launcher, run_steps.hpp): an idle worker looks for the next
+    // such start only before then (so not after every run). Under `lock`.
+    TimestampTz queued_ahead_until;
     // The HTTP worker (http_worker.hpp), while one runs: at most one.
     pid_t http_worker_pid;
     Latch* http_worker_latch;

@@ -56,15 +56,26 @@ void forget_transaction() {
 }
 
 // Sets the latch of one idle worker connected to this database, so a run
-// queued here starts without waiting for the launcher to pass it on.
+// queued here starts without waiting for the launcher to pass it on. With
+// none idle, the latches of the busy ones here: a worker between its last
+// claim and its sleep (it found nothing just before this commit) then claims
+// again at once instead of sleeping until the launcher passes the run on.
 void wake_idle_worker_here(SchedulerShared* shared) {
     LWLockAcquire(shared->lock, LW_SHARED);
-    for (int i = 0; i < shared->slot_count; ++i) {
+    bool woken = false;
+    for (int i = 0; i < shared->slot_count && !woken; ++i) {
         const WorkerSlot& slot = shared->slots[i];
         if (slot.state == SlotState::Running && slot.idle && slot.database_oid == MyDatabaseId &&
             slot.latch != nullptr) {
             SetLatch(slot.latch);
-            break;
+            woken = true;
+        }
+    }
+    for (int i = 0; i < shared->slot_count && !woken; ++i) {
+        const WorkerSlot& slot = shared->slots[i];
+        if (slot.state == SlotState::Running && !slot.remote && slot.database_oid == MyDatabaseId &&
+            slot.latch != nullptr) {
+            SetLatch(slot.latch);
         }
     }
     LWLockRelease(shared->lock);

@@ -207,7 +207,7 @@ long iteration() {
     // clock would otherwise make the launcher wake late for the next fire.
     long sleep_ms = -1;
     if (const auto next = state->agenda.next_fire_time()) {
-        sleep_ms = milliseconds_until(*next);
+        sleep_ms = milliseconds_until(*next - kQueueAheadUs);  // queued ahead (run_steps.hpp)
     }
     if (retry_pending) {
         const long retry_ms = milliseconds_until(retry_due);

@@ -238,15 +238,24 @@ uint64 queue_due_runs(JobAgenda& agenda) {
     size_t batch = kFirstQueueBatch;
     for (;; batch = std::min(batch * 2, kQueueBatch)) {
         due.clear();
-        if (agenda.take_due(GetCurrentTimestamp(), batch, due) == 0) {
+        const TimestampTz now = GetCurrentTimestamp();
+        if (agenda.take_due(now, now + kQueueAheadUs, batch, due) == 0) {
             end_windows(agenda);
             return queued;
         }
         job_ids.clear();
         fire_times.clear();
+        TimestampTz latest = 0;
         for (const JobAgenda::Due& run : due) {
             job_ids.push_back(run.job_id);
             fire_times.push_back(run.fire_time);
+            latest = std::max(latest, static_cast<TimestampTz>(run.fire_time));
+        }
+        // Before the runs are visible: a worker that finds nothing to
+        // claim from then on looks for their start time.
+        const bool ahead = latest > now;
+        if (ahead) {
+            note_runs_queued_ahead(latest);
         }
         // The agenda has moved past these runs: if the INSERT fails, give
         // them back so the retry queues them (the unique key skips any that
@@ -261,7 +270,9 @@ uint64 queue_due_runs(JobAgenda& agenda) {
         if (added > 0) {
             // Most due runs are for this database: its idle workers start
             // on them now, before the next batch and the per-database count.
-            wake_idle_workers(MyDatabaseId);
+            // Runs queued ahead wake the busy ones too: one between its
+            // last claim and its sleep then looks for their start time.
+            wake_idle_workers(MyDatabaseId, ahead);
         }
         queued += added;
     }

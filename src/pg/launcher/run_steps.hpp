@@ -12,7 +12,16 @@ namespace pg_jobs::pg {
 // True when the pg_jobs extension exists in this database.
 bool extension_exists();
 
-// Queues every run due by now, in batches. Returns the number queued.
+// How far ahead of its fire time a scheduled run is queued: long enough
+// that the launcher's wake-up and the queueing statement are done before
+// the instant, short enough that an overlap decision made then (the
+// previous run still running) is the one the instant would make. The run
+// waits in the queue (not_before = its fire time) and an idle worker starts
+// it at the instant (sql_worker.cpp).
+constexpr int64 kQueueAheadUs = 25 * 1000;
+
+// Queues every run due by now (and those due within kQueueAheadUs, to
+// start at their time), in batches. Returns the number queued.
 uint64 queue_due_runs(JobAgenda& agenda);
 
 // Queues one run of each enabled @reboot job.

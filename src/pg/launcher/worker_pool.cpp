@@ -257,17 +257,32 @@ WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved
     return starved->pairs > 0 ? WorkerSupply::Starved : WorkerSupply::Enough;
 }
 
-void wake_idle_workers(Oid database_oid) {
+void wake_idle_workers(Oid database_oid, bool busy_too) {
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_SHARED);
     for (int i = 0; i < shared->slot_count; ++i) {
         const WorkerSlot& slot = shared->slots[i];
-        if (slot.state == SlotState::Running && slot.idle && !slot.remote && slot.latch != nullptr &&
-            slot.database_oid == database_oid) {
+        if (slot.state == SlotState::Running && (slot.idle || busy_too) && !slot.remote &&
+            slot.latch != nullptr && slot.database_oid == database_oid) {
             SetLatch(slot.latch);
         }
     }
     LWLockRelease(shared->lock);
+}
+
+void note_runs_queued_ahead(TimestampTz latest) {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    shared->queued_ahead_until = Max(shared->queued_ahead_until, latest);
+    LWLockRelease(shared->lock);
+}
+
+bool runs_queued_ahead() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_SHARED);
+    const TimestampTz until = shared->queued_ahead_until;
+    LWLockRelease(shared->lock);
+    return GetCurrentTimestamp() < until;
 }
 
 namespace {

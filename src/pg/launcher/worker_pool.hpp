@@ -4,6 +4,10 @@
 #pragma once
 #include "pg/common/pg_headers.hpp"
 
+extern "C" {
+#include "datatype/timestamp.h"
+}
+
 namespace pg_jobs::pg {
 
 // Forgets workers that have exited (their slots become free); returns true
@@ -53,9 +57,18 @@ WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved
 void retire_workers(const RunQueue* queues, int queue_count, const Starved& starved);
 
 // Wakes the idle workers connected to `database_oid` that claim runs
-// themselves (not those handed runs by the launcher): runs were just queued
-// there. Takes the lock briefly; cannot fail.
-void wake_idle_workers(Oid database_oid);
+// themselves (not those handed runs by the launcher), and the busy ones too
+// if `busy_too`: runs were just queued there. Takes the lock briefly; cannot
+// fail.
+void wake_idle_workers(Oid database_oid, bool busy_too = false);
+
+// Records that runs were queued ahead, up to fire time `latest`
+// (SchedulerShared::queued_ahead_until).
+void note_runs_queued_ahead(TimestampTz latest);
+
+// Whether runs queued ahead may be waiting for their fire time now (asked
+// by the SQL workers).
+bool runs_queued_ahead();
 
 }  // namespace pg_jobs::pg
 

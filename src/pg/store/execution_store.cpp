@@ -13,6 +13,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 }
@@ -41,13 +42,14 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
     Datum values[3] = {NameGetDatum(database_name), Int32GetDatum(worker_pid), ObjectIdGetDatum(owner)};
     const int nest = begin_store_call();
     // A run past its starting deadline is recorded skipped instead of
-    // claimed, one whose owner is gone or whose payload is too large failed
-    // (the last column says so): then take the next one.
+    // claimed, one whose payload is too large failed (the last column says
+    // so): then take the next one. The caller has checked the owner
+    // (PG_JOBS_OWNER_CHECKED_COLUMNS_SQL).
     bool skipped = true;
     while (skipped) {
         execute(
             "WITH c AS ("
-            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
+            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_CHECKED_COLUMNS_SQL
             ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
             "  FROM jobs.job_execution AS q "
             "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $3 "
@@ -55,10 +57,7 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
             "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
             "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
             "FROM c WHERE e.execution_id = c.execution_id "
-            // The owner's current name: jobs belong to its OID (job_runner
-            // switches to the role of that name).
-            "RETURNING e.execution_id, e.job_name, "
-            "  (SELECT o.rolname::text FROM pg_catalog.pg_roles AS o WHERE o.oid = e.owner), e.command, "
+            "RETURNING e.execution_id, e.job_name, e.command, "
             // Built only for a run that starts: a refused one's would not fit.
             "  CASE WHEN e.status = 'running' THEN "
             "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
@@ -71,7 +70,7 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
             3, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
         bool is_null = false;
         skipped = SPI_processed > 0 &&
-                  DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &is_null));
+                  DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &is_null));
     }
     const bool claimed = SPI_processed > 0;
     if (claimed) {
@@ -80,10 +79,14 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
         bool is_null = false;
         out->execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
         out->job_name = copy_text_column(into, tuple, desc, 2);
-        out->owner = copy_text_column(into, tuple, desc, 3);
-        out->command = copy_text_column(into, tuple, desc, 4);
-        out->context_json = copy_text_column(into, tuple, desc, 5);
-        const Datum timeout = SPI_getbinval(tuple, desc, 6, &is_null);
+        // The owner's current name (jobs belong to its OID), from the
+        // catalog cache rather than a probe of pg_roles in the statement.
+        const char* owner_name = GetUserNameFromId(owner, true);
+        out->owner = MemoryContextStrdup(
+            into, owner_name != nullptr ? owner_name : psprintf("unknown (OID=%u)", owner));
+        out->command = copy_text_column(into, tuple, desc, 3);
+        out->context_json = copy_text_column(into, tuple, desc, 4);
+        const Datum timeout = SPI_getbinval(tuple, desc, 5, &is_null);
         out->timeout_ms = is_null ? -1 : DatumGetInt64(timeout);
     }
     end_store_call(nest);
@@ -161,6 +164,27 @@ bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {
         "SELECT min(q.not_before) FROM jobs.job_execution AS q "
         "WHERE q.status = 'queued' AND q.not_before IS NOT NULL AND q.not_before > $1",
         1, types, values, nullptr, SPI_OK_SELECT);
+    bool is_null = true;
+    const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    if (!is_null) {
+        *out = DatumGetTimestampTz(value);
+    }
+    end_store_call(nest);
+    return !is_null;
+}
+
+bool next_start_of_pair(const char* database, Oid owner, TimestampTz* out) {
+    auto* database_name = static_cast<NameData*>(palloc(sizeof(NameData)));
+    namestrcpy(database_name, database);
+    Oid types[2] = {NAMEOID, OIDOID};
+    Datum values[2] = {NameGetDatum(database_name), ObjectIdGetDatum(owner)};
+    const int nest = begin_store_call();
+    // Through the pending index: the pair's queued runs, a few.
+    execute(
+        "SELECT min(q.not_before) FROM jobs.job_execution AS q "
+        "WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $2 "
+        "  AND q.not_before > clock_timestamp()",
+        2, types, values, nullptr, SPI_OK_SELECT);
     bool is_null = true;
     const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
     if (!is_null) {

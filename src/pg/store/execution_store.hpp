@@ -58,6 +58,11 @@ uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_
 // due by `after` are not counted: they are handed out like any queued run.
 bool earliest_pending_retry(TimestampTz after, TimestampTz* out);
 
+// The earliest not_before still to come of a queued SQL run of `database`
+// owned by `owner` (a scheduled run queued ahead of its fire time, or a
+// retry), if any: an idle worker of that pair waits for exactly then.
+bool next_start_of_pair(const char* database, Oid owner, TimestampTz* out);
+
 // Whether any HTTP run is queued (the HTTP worker then has work).
 bool has_queued_http_runs();
 

@@ -386,7 +386,7 @@ static uint64 crash_selected(const char* sql, int nargs, Oid* types, Datum* valu
 
 // The running runs not in $2 past their timeout (the job's, else $3 ms) plus
 // $4 ms of grace whose process is not a live pg_jobs worker. Through the
-// small job_execution_running index, counted from the start. The time since
+// small job_execution_active_by_job index, counted from the start. The time since
 // the start is compared with the timeout, never now - timeout: a huge
 // timeout would take that out of range (issue 10, point 14).
 #define PG_JOBS_STUCK_RUNS_SQL \

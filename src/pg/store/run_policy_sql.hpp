@@ -86,20 +86,24 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  RETURNING r.execution_id), "
     "inserted AS ("
     "  INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, "
-    "    triggered_by, scheduled_for, status, finished_at, error, skipped_count) "
+    "    triggered_by, scheduled_for, status, finished_at, error, skipped_count, not_before) "
     "  SELECT * FROM ("
     "    SELECT d.job_id, d.job_name, d.owner, pg_get_userbyid(d.owner), d.database, d.command, d.kind, "
     "      'schedule', d.fire_time, "
     "      CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
     "      CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason, "
-    "      CASE WHEN d.skip_reason IS NOT NULL THEN 1 END "
+    "      CASE WHEN d.skip_reason IS NOT NULL THEN 1 END, "
+    // Queued ahead of its fire time (kQueueAheadUs): no claim starts it
+    // before then.
+    "      CASE WHEN d.skip_reason IS NULL AND d.fire_time > clock_timestamp() THEN d.fire_time END "
     "    FROM decided AS d "
     "    WHERE NOT d.over_limit AND NOT EXISTS (SELECT FROM skips AS s WHERE s.job_id = d.job_id) "
     "    UNION ALL "
     "    SELECT s.job_id, s.job_name, s.owner, pg_get_userbyid(s.owner), s.database, s.command, s.kind, "
-    "      'schedule', s.last_time, 'skipped', clock_timestamp(), s.reason, s.n "
+    "      'schedule', s.last_time, 'skipped', clock_timestamp(), s.reason, s.n, NULL::timestamptz "
     "    FROM skip_rows AS s WHERE NOT s.add_to_last) AS u(job_id, job_name, owner, owner_name, database, "
-    "      command, kind, triggered_by, scheduled_for, status, finished_at, error, skipped_count) "
+    "      command, kind, triggered_by, scheduled_for, status, finished_at, error, skipped_count, "
+    "      not_before) "
     "  ORDER BY u.scheduled_for, u.job_id "  // catch-ups: oldest first
     "  ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING "
     "  RETURNING execution_id, job_id, status), "
@@ -113,6 +117,12 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "    format('replaced by run %s (overlap replace)', i.execution_id) AS reason "
     "  FROM inserted AS i, jobs.scheduled_job AS j, jobs.job_execution AS r "
     "  WHERE i.status = 'queued' AND j.job_id = i.job_id AND j.overlap = 'replace' "
+    // Only the runs of the batch's 'replace' jobs are looked at, through the
+    // index (job_id = ANY of an array computed once): a plan that scans the
+    // unfinished runs against every run just queued costs their product,
+    // seconds when thousands are queued at once.
+    "    AND r.job_id = ANY (ARRAY(SELECT d.job_id FROM decided AS d WHERE d.overlap = 'replace' "
+    "      AND d.skip_reason IS NULL AND NOT d.over_limit)) "
     "    AND r.job_id = i.job_id AND r.status IN " PG_JOBS_UNFINISHED_STATUSES_SQL " FOR UPDATE OF r), "
     "interrupted AS ("
     "  UPDATE jobs.job_execution AS r SET error = t.reason, cancel_requested_by = t.by_role "
@@ -190,6 +200,12 @@ inline constexpr const char* kDisableBrokenJobsSql =
     "  (SELECT h.owner_name FROM jobs.job_execution AS h WHERE h.job_id = q.job_id AND h.owner = q.owner " \
     "     AND h.owner_name NOT LIKE 'unknown (OID=%' ORDER BY h.execution_id DESC LIMIT 1) "               \
     "END AS last_owner_name"
+// The same two columns for a claim whose caller has just checked the owner
+// (check_owner_access: the SQL worker before each claim, the launcher before
+// it hands runs to workers in other databases): no catalog probe per claim.
+// A role dropped in between fails the run when it starts ("role ... does not
+// exist", job_runner.cpp), and never runs as another role.
+#define PG_JOBS_OWNER_CHECKED_COLUMNS_SQL "false AS owner_gone, NULL::name AS last_owner_name"
 // Why queued run `q` cannot start at all (jobs._payload_refusal: a payload
 // or HTTP body, the SQL expression `config`, larger than
 // jobs.max_payload_size), as column "refusal" of the candidate `c`; NULL if

@@ -72,6 +72,9 @@ namespace {
 // While the launcher is handing this worker a run, an idle worker past its
 // timeout looks again this often instead of leaving.
 constexpr long kHandoverRecheckMs = 1000;
+// An idle worker waiting for a run's start time sleeps on its latch until
+// this long before it, then precisely (pg_usleep) for the rest.
+constexpr int64 kPreciseWaitUs = 2000;
 
 int my_slot = -1;
 Oid worker_user = InvalidOid;  // the job owner the worker serves (its session user)
@@ -386,8 +389,10 @@ bool execute_local_run(const ClaimedRun& run) {
 enum class Claim { Ran, Nothing, Error };
 
 // Claims and runs one queued run of this database. The claim commits on its
-// own first, so a crash during the run leaves a visible 'running' row.
-Claim work_once() {
+// own first, so a crash during the run leaves a visible 'running' row. When
+// there is none to start yet, sets *next_start to when the next one may
+// start (a scheduled run queued ahead of its fire time, a retry), if any.
+Claim work_once(TimestampTz* next_start) {
     ClaimedRun run{};
     bool claimed = false;
     bool leaving = false;
@@ -396,8 +401,13 @@ Claim work_once() {
             leaving = true;
             return;
         }
-        as_scheduler(
-            [&] { claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run); });
+        as_scheduler([&] {
+            claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run);
+            if (!claimed &&
+                (!runs_queued_ahead() || !next_start_of_pair(my_database, worker_user, next_start))) {
+                *next_start = 0;
+            }
+        });
         if (claimed) {
             publish_run(run.execution_id);  // before the commit: jobs.cancel finds it from then on
         }
@@ -433,7 +443,8 @@ void serve_local_runs() {
         }
         MemoryContextReset(run_context);
         MemoryContextSwitchTo(run_context);
-        const Claim claim = work_once();
+        TimestampTz next_start = 0;
+        const Claim claim = work_once(&next_start);
         if (claim == Claim::Ran) {
             last_work = GetCurrentTimestamp();
             if (exit_requested()) {
@@ -447,9 +458,25 @@ void serve_local_runs() {
             // starts workers again once runs are queued (or fails them).
             proc_exit(0);
         }
-        const long timeout_ms = idle_ms_left(last_work);
+        long timeout_ms = idle_ms_left(last_work);
         if (timeout_ms <= 0 || exit_requested()) {
             proc_exit(0);  // idle too long, or the slot is wanted elsewhere
+        }
+        if (next_start != 0) {
+            // Be there at the instant a run may start: sleep on the latch
+            // until shortly before, then the rest precisely (a latch wait
+            // has millisecond steps), then claim again. The claim itself
+            // never starts a run before its not_before.
+            const int64 until_us = next_start - GetCurrentTimestamp();
+            if (until_us <= kPreciseWaitUs) {
+                if (until_us > 0) {
+                    set_idle(true);  // the launcher counts this worker as available for the run
+                    pg_usleep(static_cast<long>(until_us));
+                    set_idle(false);
+                }
+                continue;
+            }
+            timeout_ms = Min(timeout_ms, Max((until_us - kPreciseWaitUs) / 1000, 1L));
         }
         set_idle(true);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms,
