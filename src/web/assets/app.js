@@ -16,24 +16,29 @@ function h(tag, attrs, ...children) {
     else if (value === true) el.setAttribute(key, '');
     else el.setAttribute(key, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return el;
 }
 
+// Replaces an element's children (null and false are left out, arrays flattened).
+function put(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [key, value] of Object.entries(attrs || {})) el.setAttribute(key, value);
-  for (const child of children.flat()) if (child) el.append(child);
+  for (const child of children.flat(Infinity)) if (child) el.append(child);
   return el;
 }
 
 const STATUS = {
-  succeeded: ['✓', 'succeeded'], failed: ['✕', 'failed'], timed_out: ['⏱', 'timed out'],
+  succeeded: ['✓', 'succeeded'], failed: ['✕', 'failed'], timed_out: ['◑', 'timed out'],
   crashed: ['⚠', 'crashed'], cancelled: ['⊘', 'cancelled'], skipped: ['↷', 'skipped'],
-  running: ['▶', 'running'], queued: ['◷', 'queued'], disabled: ['⏸', 'disabled'], never: ['–', 'never run'],
+  running: ['▶', 'running'], queued: ['○', 'queued'], disabled: ['‖', 'disabled'], never: ['–', 'never run'],
 };
 
 function badge(status) {
@@ -187,7 +192,7 @@ function showLogin(message) {
       form.querySelector('button').disabled = false;
     }
   });
-  main.replaceChildren(form);
+  put(main, form);
   form.querySelector('#role').focus();
 }
 
@@ -200,7 +205,7 @@ async function start() {
     return;
   }
   document.getElementById('top').hidden = false;
-  document.getElementById('who').replaceChildren(
+  put(document.getElementById('who'),
     h('span', { class: 'role' }, state.session.role),
     state.session.read_only ? h('span', { class: 'tag ro' }, 'read-only') : null);
   startLive();
@@ -223,7 +228,7 @@ document.addEventListener('DOMContentLoaded', () => {
 function setLive(ok, text) {
   const el = document.getElementById('live');
   el.className = 'live ' + (ok ? 'on' : 'off');
-  el.replaceChildren(h('span', { class: 'dot', 'aria-hidden': 'true' }, ok ? '●' : '○'), ' ', text);
+  put(el, h('span', { class: 'dot', 'aria-hidden': 'true' }, ok ? '●' : '○'), ' ', text);
 }
 
 function startLive() {
@@ -277,7 +282,7 @@ function route() {
   const make = views[page] || overviewView;
   state.view = make(...rest);
   const main = document.getElementById('main');
-  main.replaceChildren(state.view.el);
+  put(main, state.view.el);
   state.view.refresh();
 }
 
@@ -289,11 +294,11 @@ function overviewView() {
   el.append(body);
   async function refresh() {
     let data;
-    try { data = await api('overview'); } catch (err) { body.replaceChildren(errorBox(err)); return; }
+    try { data = await api('overview'); } catch (err) { put(body, errorBox(err)); return; }
     const live = {};
     for (const s of data.live.servers) live[s.server] = s;
     const cards = data.overview.results.map((r) => serverCard(r, live[r.server] || {}));
-    body.replaceChildren(...cards);
+    put(body, ...cards);
   }
   return { el, refresh };
 }
@@ -394,7 +399,7 @@ function jobsView() {
     const started = performance.now();
     try {
       data = await api('jobs', { q: f.q, status: f.status, kind: f.kind, owner: f.owner, sort: f.sort, dir: f.dir, page: f.page, per_page: 50, server: f.server });
-    } catch (err) { table.replaceChildren(errorBox(err)); return; }
+    } catch (err) { put(table, errorBox(err)); return; }
     let total = 0;
     const rows = [];
     const errors = [];
@@ -413,10 +418,10 @@ function jobsView() {
         } }, label, sorted ? (f.dir === 'asc' ? ' ▲' : ' ▼') : ''));
     }));
     const tbody = h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: columns.length, class: 'muted empty' }, 'No job matches.')));
-    table.replaceChildren(...errors, h('table', { class: 'jobs', id: 'jobs-table' }, h('thead', {}, head), tbody));
+    put(table, ...errors, h('table', { class: 'jobs', id: 'jobs-table' }, h('thead', {}, head), tbody));
     const pages = Math.max(1, Math.ceil(total / 50 / Math.max(1, data.results.length)));
     count.textContent = `${total.toLocaleString()} job${total === 1 ? '' : 's'} · ${Math.round(performance.now() - started)} ms`;
-    pager.replaceChildren(
+    put(pager, 
       h('button', { type: 'button', disabled: f.page <= 1, onclick: () => { f.page--; refresh(); } }, '‹ Previous'),
       h('span', {}, ` page ${f.page} of ${pages} `),
       h('button', { type: 'button', disabled: f.page >= pages, onclick: () => { f.page++; refresh(); } }, 'Next ›'));
@@ -429,7 +434,7 @@ function jobRow(job, server) {
   const link = `#/job/${encodeURIComponent(server)}/${job.job_id}`;
   return h('tr', { 'data-job': job.job_name },
     h('td', {}, h('a', { href: link, class: 'job-name' }, job.job_name), multi() ? h('span', { class: 'tag' }, server) : null,
-      job.enabled ? null : h('span', { class: 'badge s-disabled small' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⏸'), 'disabled')),
+      job.enabled ? null : h('span', { class: 'badge s-disabled small' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '‖'), 'disabled')),
     h('td', {}, job.owner),
     h('td', {}, h('span', { class: 'tag' }, job.kind)),
     h('td', {}, job.schedule ? [h('code', {}, job.schedule), h('div', { class: 'muted small' }, job.describe)] : h('span', { class: 'muted' }, job.kind === 'sql' ? 'on demand' : 'on demand')),
@@ -460,37 +465,37 @@ function jobView(server, id) {
   const readOnly = () => state.session.read_only;
 
   async function act(path, params, done) {
-    message.replaceChildren();
+    put(message, );
     try {
       const result = await post(path, Object.assign({ server, id }, params || {}));
       if (done) done(result);
       await refresh();
-    } catch (err) { message.replaceChildren(errorBox(err)); }
+    } catch (err) { put(message, errorBox(err)); }
   }
 
   async function refresh() {
     let data;
     try { data = await api('job', { server, id }); } catch (err) {
-      header.replaceChildren(h('h1', {}, 'Job ' + id));
-      defn.replaceChildren(errorBox(err));
+      put(header, h('h1', {}, 'Job ' + id));
+      put(defn, errorBox(err));
       return;
     }
     job = data.job;
     const st = data.status || {};
     const status = st.running ? 'running' : (st.last_status || 'never');
-    header.replaceChildren(h('h1', {}, job.job_name, ' ', h('span', { class: 'job-status', id: 'job-status' }, badge(status)),
+    put(header, h('h1', {}, job.job_name, ' ', h('span', { class: 'job-status', id: 'job-status' }, badge(status)),
       job.enabled ? null : h('span', { id: 'job-disabled' }, ' ', badge('disabled'))),
     h('p', { class: 'muted' }, `#${job.job_id} on `, h('span', { class: 'tag' }, server), ` · owner ${job.owner} · ${job.kind}`,
       job.disabled_reason ? ' · ' + job.disabled_reason : ''));
-    actions.replaceChildren(
+    put(actions, 
       h('button', { type: 'button', id: 'act-trigger', class: 'primary', disabled: readOnly(), onclick: () => trigger.focus() }, '▶ Trigger…'),
       job.enabled
-        ? h('button', { type: 'button', id: 'act-disable', disabled: readOnly(), onclick: () => act('job/disable', {}, () => toast('Disabled ' + job.job_name)) }, '⏸ Disable')
-        : h('button', { type: 'button', id: 'act-enable', disabled: readOnly(), onclick: () => act('job/enable', {}, () => toast('Enabled ' + job.job_name)) }, '⏵ Enable'),
+        ? h('button', { type: 'button', id: 'act-disable', disabled: readOnly(), onclick: () => act('job/disable', {}, () => toast('Disabled ' + job.job_name)) }, 'Disable')
+        : h('button', { type: 'button', id: 'act-enable', disabled: readOnly(), onclick: () => act('job/enable', {}, () => toast('Enabled ' + job.job_name)) }, 'Enable'),
       h('button', { type: 'button', id: 'act-delete', class: 'danger', disabled: readOnly(), onclick: () => {
         if (!confirm(`Delete job "${job.job_name}"? Its queued runs are cancelled; its history stays.`)) return;
         act('job/delete', {}, () => { toast('Deleted ' + job.job_name); location.hash = '#/jobs'; });
-      } }, '🗑 Delete'),
+      } }, 'Delete…'),
       readOnly() ? h('span', { class: 'muted' }, 'Read-only session: actions are off.') : null);
     const rows = [['Command', job.kind === 'sql' ? h('pre', { class: 'code' }, job.command) : h('code', {}, `${job.http_method} ${job.http_url}`)],
       ['Schedule', job.schedule ? [h('code', {}, job.schedule), ' — ', data.describe] : (job.run_at ? ['once at ', when(job.run_at)] : 'on demand (runs when triggered)')],
@@ -503,12 +508,12 @@ function jobView(server, id) {
     for (const [key, label] of [['start_at', 'Starts'], ['end_at', 'Ends'], ['max_runs', 'Max runs'], ['starting_deadline', 'Starting deadline'], ['min_trigger_interval', 'Min trigger interval']]) {
       if (job[key] !== null && job[key] !== undefined) rows.push([label, String(job[key])]);
     }
-    defn.replaceChildren(h('h2', {}, 'Definition'), h('dl', { class: 'defs' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
-    upcoming.replaceChildren(h('h2', {}, 'Next 10 fire times'), data.next_runs && data.next_runs.length
+    put(defn, h('h2', {}, 'Definition'), h('dl', { class: 'defs' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    put(upcoming, h('h2', {}, 'Next 10 fire times'), data.next_runs && data.next_runs.length
       ? h('ol', { class: 'times', id: 'next-runs' }, data.next_runs.map((t) => h('li', {}, h('code', {}, t.replace('T', ' ').replace(/\+00:00$/, ' UTC')), ' ', h('span', { class: 'muted' }, when(t)))))
       : h('p', { class: 'muted' }, job.enabled ? 'None: the job does not fire on a schedule.' : 'None: the job is disabled.'));
     editor.set(job);
-    audit.replaceChildren(h('h2', {}, 'Changes'), data.audit && data.audit.length
+    put(audit, h('h2', {}, 'Changes'), data.audit && data.audit.length
       ? h('table', { class: 'audit' }, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'), h('th', {}, 'Fields'))),
         h('tbody', {}, data.audit.map((a) => h('tr', {}, h('td', {}, when(a.changed_at)), h('td', {}, a.changed_by), h('td', {}, a.action), h('td', {}, (a.fields || []).join(', '))))))
       : h('p', { class: 'muted' }, 'No recorded change.'));
@@ -529,18 +534,18 @@ function scheduleEditor(server, id) {
   let current = null, timer = null, seq = 0, dirty = false;
   async function validate() {
     const mine = ++seq;
-    if (!input.value.trim()) { check.replaceChildren(h('p', { class: 'muted' }, 'A job without a schedule runs only when triggered; set that with jobs.schedule in SQL.')); save.disabled = true; return; }
+    if (!input.value.trim()) { put(check, h('p', { class: 'muted' }, 'A job without a schedule runs only when triggered; set that with jobs.schedule in SQL.')); save.disabled = true; return; }
     try {
       const data = await api('validate', { server, schedule: input.value, timezone: zone.value });
       if (mine !== seq) return;
-      check.replaceChildren(h('p', { class: 'ok', id: 'schedule-words' }, '✓ ', data.description),
+      put(check, h('p', { class: 'ok', id: 'schedule-words' }, '✓ ', data.description),
         h('p', { class: 'muted small' }, 'Next: ', (data.next_runs || []).slice(0, 3).map((t) => t.replace('T', ' ').replace(/\+00:00$/, ' UTC')).join(' · ')));
       save.disabled = state.session.read_only || !current;
     } catch (err) {
       if (mine !== seq) return;
       const box = errorBox(err);
       box.id = 'schedule-error';
-      check.replaceChildren(box);
+      put(check, box);
       save.disabled = true;
     }
   }
@@ -554,7 +559,7 @@ function scheduleEditor(server, id) {
       dirty = false;
       toast('Schedule saved');
       if (state.view && state.view.refresh) state.view.refresh();
-    } catch (err) { check.replaceChildren(errorBox(err)); }
+    } catch (err) { put(check, errorBox(err)); }
   });
   return {
     el: form,
@@ -576,16 +581,16 @@ function triggerBox(server, id) {
   const form = h('form', { class: 'card trigger' }, h('h2', {}, 'Trigger a run'),
     h('label', { for: 'payload' }, 'Payload (JSON, read by the job with jobs.context())'), payload, check, go);
   payload.addEventListener('input', () => {
-    if (!payload.value.trim()) { check.replaceChildren(); go.disabled = false; return; }
-    try { JSON.parse(payload.value); check.replaceChildren(h('p', { class: 'ok small' }, '✓ valid JSON')); go.disabled = false; } catch (e) { check.replaceChildren(h('p', { class: 'error small' }, '✕ ' + e.message)); go.disabled = true; }
+    if (!payload.value.trim()) { put(check, ); go.disabled = false; return; }
+    try { JSON.parse(payload.value); put(check, h('p', { class: 'ok small' }, '✓ valid JSON')); go.disabled = false; } catch (e) { put(check, h('p', { class: 'error small' }, '✕ ' + e.message)); go.disabled = true; }
   });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
       const result = await post('job/trigger', { server, id, payload: payload.value.trim() });
-      check.replaceChildren(h('p', { class: 'ok' }, `Queued run #${result.execution_id}.`));
+      put(check, h('p', { class: 'ok' }, `Queued run #${result.execution_id}.`));
       if (state.view && state.view.refresh) state.view.refresh();
-    } catch (err) { check.replaceChildren(errorBox(err)); }
+    } catch (err) { put(check, errorBox(err)); }
   });
   return { el: form, focus() { payload.focus(); }, setEnabled(on) { go.disabled = !on; payload.disabled = !on; } };
 }
@@ -602,14 +607,14 @@ function historyBox(server, jobId) {
   const open = new Set();
   async function refresh() {
     let data;
-    try { data = await api('runs', { server, job_id: jobId, status: f.status, page: f.page, per_page: 20 }); } catch (err) { table.replaceChildren(errorBox(err)); return; }
+    try { data = await api('runs', { server, job_id: jobId, status: f.status, page: f.page, per_page: 20 }); } catch (err) { put(table, errorBox(err)); return; }
     const r = data.results[0];
-    if (r.error) { table.replaceChildren(errorBox({ body: r.error })); return; }
+    if (r.error) { put(table, errorBox({ body: r.error })); return; }
     const rows = r.data.rows;
-    chart.replaceChildren(durationChart(rows.slice().reverse()));
-    table.replaceChildren(runsTable(rows, server, false, open));
+    put(chart, durationChart(rows.slice().reverse()));
+    put(table, runsTable(rows, server, false, open));
     const total = r.data.total, pages = Math.max(1, Math.ceil(total / 20));
-    pager.replaceChildren(
+    put(pager, 
       h('button', { type: 'button', disabled: f.page <= 1, onclick: () => { f.page--; refresh(); } }, '‹ Newer'),
       h('span', {}, ` page ${f.page} of ${total > 10000 ? pages + '+' : pages} `),
       h('button', { type: 'button', disabled: f.page >= pages, onclick: () => { f.page++; refresh(); } }, 'Older ›'));
@@ -656,7 +661,7 @@ function runsTable(rows, server, withJob, open) {
 }
 
 async function loadRun(cell, server, id) {
-  cell.replaceChildren(h('span', { class: 'muted' }, 'loading…'));
+  put(cell, h('span', { class: 'muted' }, 'loading…'));
   try {
     const run = await api('run', { server, id });
     const items = [['Status', badge(run.status)], ['Queued', run.queued_at], ['Started', run.started_at || '—'], ['Finished', run.finished_at || '—'],
@@ -667,8 +672,8 @@ async function loadRun(cell, server, id) {
     if (run.result !== null && run.result !== undefined) items.push(['Result', h('pre', { class: 'code' }, JSON.stringify(run.result, null, 2))]);
     if (run.http_status) items.push(['HTTP status', String(run.http_status)]);
     if (run.http_timing) items.push(['HTTP timings', Object.entries(run.http_timing).map(([k, v]) => `${k.replace('_ms', '')} ${v} ms`).join(' · ')]);
-    cell.replaceChildren(h('dl', { class: 'defs compact' }, items.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
-  } catch (err) { cell.replaceChildren(errorBox(err)); }
+    put(cell, h('dl', { class: 'defs compact' }, items.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+  } catch (err) { put(cell, errorBox(err)); }
 }
 
 // --- Runs --------------------------------------------------------------------------------
@@ -692,7 +697,7 @@ function runsView() {
   async function refresh() {
     const sinceIso = f.since ? new Date(Date.now() - Number(f.since) * 3600000).toISOString() : '';
     let data;
-    try { data = await api('runs', { status: f.status, q: f.q, since: sinceIso, page: f.page, per_page: 50, server: f.server }); } catch (err) { table.replaceChildren(errorBox(err)); return; }
+    try { data = await api('runs', { status: f.status, q: f.q, since: sinceIso, page: f.page, per_page: 50, server: f.server }); } catch (err) { put(table, errorBox(err)); return; }
     const parts = [];
     let most = 0;
     for (const r of data.results) {
@@ -701,9 +706,9 @@ function runsView() {
       parts.push(runsTable(r.data.rows, r.server, true, open));
       most = Math.max(most, r.data.total);
     }
-    table.replaceChildren(...parts);
+    put(table, ...parts);
     const pages = Math.max(1, Math.ceil(most / 50));
-    pager.replaceChildren(
+    put(pager, 
       h('button', { type: 'button', disabled: f.page <= 1, onclick: () => { f.page--; refresh(); } }, '‹ Newer'),
       h('span', {}, ` page ${f.page} of ${most > 10000 ? pages + '+' : pages} `),
       h('button', { type: 'button', disabled: f.page >= pages, onclick: () => { f.page++; refresh(); } }, 'Older ›'));
