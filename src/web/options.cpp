@@ -152,7 +152,7 @@ void apply(const std::string& key, const std::string& value, Options& options, b
     } else if (key == "tls_key") {
         options.tls_key = value;
     } else if (key == "session_idle") {
-        options.session_idle_seconds = parse_int(key, value, 10, 7 * 24 * 3600);
+        options.session_idle_seconds = parse_int(key, value, 1, 7 * 24 * 3600);
     } else if (key == "metrics_token") {
         options.metrics_token = value;
     } else if (key == "assets") {
