@@ -79,7 +79,9 @@ LiveHub::LiveHub(std::vector<Server> servers, int poll_milliseconds)
     }
 }
 
-LiveHub::~LiveHub() { stop(); }
+LiveHub::~LiveHub() {
+    stop();
+}
 
 void LiveHub::start() {
     for (std::size_t i = 0; i < servers_.size(); ++i) {
@@ -119,9 +121,9 @@ std::string LiveHub::status_message() {
     std::string message = "{\"type\":\"status\",\"servers\":[";
     for (std::size_t i = 0; i < servers_.size(); ++i) {
         message += i == 0 ? "" : ",";
-        message += "{\"server\":" + json_string(servers_[i].name) + ",\"live\":" +
-                   (connected_[i].load() ? "true" : "false") +
-                   ",\"scheduler_up\":" + (connected_[i].load() && scheduler_up_[i].load() ? "true" : "false") +
+        message += "{\"server\":" + json_string(servers_[i].name) +
+                   ",\"live\":" + (connected_[i].load() ? "true" : "false") + ",\"scheduler_up\":" +
+                   (connected_[i].load() && scheduler_up_[i].load() ? "true" : "false") +
                    ",\"workers\":" + std::to_string(workers_[i].load()) + "}";
     }
     return message + "]}";
@@ -148,12 +150,13 @@ void LiveHub::run(std::size_t index) {
         if (conn) {
             Result listen(PQexec(conn.get(), "LISTEN jobs_events"));
             if (PQresultStatus(listen.get()) != PGRES_COMMAND_OK) {
-                std::cerr << "pg_jobs_web: server " << server.name << ": LISTEN failed: "
-                          << PQerrorMessage(conn.get());
+                std::cerr << "pg_jobs_web: server " << server.name
+                          << ": LISTEN failed: " << PQerrorMessage(conn.get());
                 conn.reset();
             }
         } else {
-            std::cerr << "pg_jobs_web: server " << server.name << ": live-update connection failed; retrying\n";
+            std::cerr << "pg_jobs_web: server " << server.name
+                      << ": live-update connection failed; retrying\n";
         }
         if (!conn) {
             if (connected_[index].exchange(false)) {
@@ -207,8 +210,8 @@ void LiveHub::run(std::size_t index) {
             while (PGnotify* notify = PQnotifies(conn.get())) {
                 const std::string payload = notify->extra == nullptr ? "" : notify->extra;
                 PQfreemem(notify);
-                broadcast("{\"type\":\"change\",\"server\":" + name + ",\"event\":" +
-                          json_string(event_kind(payload)) + "}");
+                broadcast("{\"type\":\"change\",\"server\":" + name +
+                          ",\"event\":" + json_string(event_kind(payload)) + "}");
             }
         }
         connected_[index] = false;

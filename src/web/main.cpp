@@ -118,7 +118,7 @@ private:
     // for): {"results":[{"server":..,"data":..}|{"server":..,"error":{..}}]}
     std::string on_servers(Session& session, const httplib::Request& req, const std::string& sql,
                            const std::vector<Param>& params);
-    void answer(httplib::Response& res, const Answer& answer);
+    static void answer(httplib::Response& res, const Answer& result);
 
     Options options_;
     SessionStore sessions_;
@@ -226,8 +226,8 @@ void Dashboard::login(const httplib::Request& req, httplib::Response& res) {
             session->connections[server.name] = std::move(conn);
         } else {
             // Never the password, nor the role (a log reader could learn which names exist).
-            std::cerr << "pg_jobs_web: sign-in from " << req.remote_addr << " refused by server " << server.name
-                      << ": " << why << "\n";
+            std::cerr << "pg_jobs_web: sign-in from " << req.remote_addr << " refused by server "
+                      << server.name << ": " << why << "\n";
         }
     }
     std::fill(password.begin(), password.end(), '\0');
@@ -331,7 +331,8 @@ void Dashboard::routes(httplib::Server& server) {
     }
     server.set_default_headers({
         {"Content-Security-Policy",
-         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"},
+         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors "
+         "'none'"},
         {"X-Content-Type-Options", "nosniff"},
         {"X-Frame-Options", "DENY"},
         {"Referrer-Policy", "no-referrer"},
@@ -345,7 +346,8 @@ void Dashboard::routes(httplib::Server& server) {
                   "{\"ok\":true,\"sessions\":" + std::to_string(sessions_.size()) +
                       ",\"live_pages\":" + std::to_string(live_.subscribers()) + "}");
     });
-    server.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) { login(req, res); });
+    server.Post("/api/login",
+                [this](const httplib::Request& req, httplib::Response& res) { login(req, res); });
     server.Post("/api/logout", [this](const httplib::Request& req, httplib::Response& res) {
         const auto session = sessions_.find(cookie_value(req, cookie_name));
         if (session && same_secret(req.get_header_value("X-CSRF-Token"), session->csrf_token)) {
@@ -354,73 +356,81 @@ void Dashboard::routes(httplib::Server& server) {
             send_error(res, 403, "refused: the request did not carry this session's CSRF token");
             return;
         }
-        res.set_header("Set-Cookie", std::string(cookie_name) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        res.set_header("Set-Cookie",
+                       std::string(cookie_name) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
         send_json(res, 200, "{\"signed_out\":true}");
     });
     server.Get("/api/session", [this](const httplib::Request& req, httplib::Response& res) {
-        signed_in(req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
-            std::string servers = "[";
-            for (const auto& server : options_.servers) {
-                servers += (servers.size() > 1 ? "," : "");
-                servers += "{\"name\":" + json_string(server.name) + ",\"signed_in\":" +
-                           (session.connections.count(server.name) != 0 ? "true" : "false") + "}";
-            }
-            send_json(out, 200,
-                      "{\"role\":" + json_string(session.role) + ",\"csrf_token\":" + json_string(session.csrf_token) +
-                          ",\"read_only\":" + (session.read_only || options_.read_only ? "true" : "false") +
-                          ",\"servers\":" + servers + "],\"who\":" + on_servers(session, r, sql::whoami, {}) + "}");
-        });
+        signed_in(
+            req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
+                std::string servers = "[";
+                for (const auto& server : options_.servers) {
+                    servers += (servers.size() > 1 ? "," : "");
+                    servers += "{\"name\":" + json_string(server.name) + ",\"signed_in\":" +
+                               (session.connections.count(server.name) != 0 ? "true" : "false") + "}";
+                }
+                send_json(out, 200,
+                          "{\"role\":" + json_string(session.role) +
+                              ",\"csrf_token\":" + json_string(session.csrf_token) + ",\"read_only\":" +
+                              (session.read_only || options_.read_only ? "true" : "false") + ",\"servers\":" +
+                              servers + "],\"who\":" + on_servers(session, r, sql::whoami, {}) + "}");
+            });
     });
     server.Get("/api/overview", [this](const httplib::Request& req, httplib::Response& res) {
-        signed_in(req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
-            send_json(out, 200,
-                      "{\"live\":" + live_.status_message() + ",\"overview\":" +
-                          on_servers(session, r, sql::overview, {}) + "}");
-        });
+        signed_in(req, res, false,
+                  [this](Session& session, const httplib::Request& r, httplib::Response& out) {
+                      send_json(out, 200,
+                                "{\"live\":" + live_.status_message() +
+                                    ",\"overview\":" + on_servers(session, r, sql::overview, {}) + "}");
+                  });
     });
     server.Get("/api/jobs", [this](const httplib::Request& req, httplib::Response& res) {
-        signed_in(req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
-            static const std::map<std::string, std::string> orders = {
-                {"name", "j.job_name"}, {"owner", "pg_catalog.pg_get_userbyid(j.owner)::text"},
-                {"kind", "j.kind"},     {"schedule", "j.schedule"},
-                {"id", "j.job_id"},     {"updated", "j.updated_at"},
-            };
-            const auto order = orders.find(r.get_param_value("sort"));
-            const std::string direction = r.get_param_value("dir") == "desc" ? " DESC" : "";
-            const std::string order_by =
-                (order == orders.end() ? std::string("j.job_name") : order->second) + direction + ", j.job_id";
-            const int per_page = int_param(r, "per_page", 50, 1, 500);
-            const int page = int_param(r, "page", 1, 1, 1000000);
-            std::string statement = replace_all(sql::jobs_page, "{WHERE}", sql::jobs_where);
-            statement = replace_all(statement, "{ORDER}", order_by);
-            send_json(out, 200,
-                      on_servers(session, r, statement,
-                                 {optional(r, "q"), optional(r, "owner"), optional(r, "status"), optional(r, "kind"),
-                                  param(std::to_string(per_page)),
-                                  param(std::to_string(static_cast<long long>(page - 1) * per_page))}));
-        });
+        signed_in(
+            req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
+                static const std::map<std::string, std::string> orders = {
+                    {"name", "j.job_name"}, {"owner", "pg_catalog.pg_get_userbyid(j.owner)::text"},
+                    {"kind", "j.kind"},     {"schedule", "j.schedule"},
+                    {"id", "j.job_id"},     {"updated", "j.updated_at"},
+                };
+                const auto order = orders.find(r.get_param_value("sort"));
+                const std::string direction = r.get_param_value("dir") == "desc" ? " DESC" : "";
+                const std::string order_by =
+                    (order == orders.end() ? std::string("j.job_name") : order->second) + direction +
+                    ", j.job_id";
+                const int per_page = int_param(r, "per_page", 50, 1, 500);
+                const int page = int_param(r, "page", 1, 1, 1000000);
+                std::string statement = replace_all(sql::jobs_page, "{WHERE}", sql::jobs_where);
+                statement = replace_all(statement, "{ORDER}", order_by);
+                send_json(out, 200,
+                          on_servers(session, r, statement,
+                                     {optional(r, "q"), optional(r, "owner"), optional(r, "status"),
+                                      optional(r, "kind"), param(std::to_string(per_page)),
+                                      param(std::to_string(static_cast<long long>(page - 1) * per_page))}));
+            });
     });
     server.Get("/api/runs", [this](const httplib::Request& req, httplib::Response& res) {
-        signed_in(req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
-            const int per_page = int_param(r, "per_page", 50, 1, 500);
-            const int page = int_param(r, "page", 1, 1, 1000000);
-            const std::string job_id = r.get_param_value("job_id");
-            if (!job_id.empty() && !is_integer(job_id)) {
-                send_error(out, 400, "job_id: expected a number");
-                return;
-            }
-            const std::string statement = replace_all(sql::runs_page, "{WHERE}", sql::runs_where);
-            send_json(out, 200,
-                      on_servers(session, r, statement,
-                                 {optional(r, "job_id"), optional(r, "status"), optional(r, "since"), optional(r, "q"),
-                                  param(std::to_string(per_page)),
-                                  param(std::to_string(static_cast<long long>(page - 1) * per_page))}));
-        });
+        signed_in(
+            req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
+                const int per_page = int_param(r, "per_page", 50, 1, 500);
+                const int page = int_param(r, "page", 1, 1, 1000000);
+                const std::string job_id = r.get_param_value("job_id");
+                if (!job_id.empty() && !is_integer(job_id)) {
+                    send_error(out, 400, "job_id: expected a number");
+                    return;
+                }
+                const std::string statement = replace_all(sql::runs_page, "{WHERE}", sql::runs_where);
+                send_json(out, 200,
+                          on_servers(session, r, statement,
+                                     {optional(r, "job_id"), optional(r, "status"), optional(r, "since"),
+                                      optional(r, "q"), param(std::to_string(per_page)),
+                                      param(std::to_string(static_cast<long long>(page - 1) * per_page))}));
+            });
     });
     auto by_id = [this](const char* sql_text, const char* id_name) {
         return [this, sql_text, id_name](const httplib::Request& req, httplib::Response& res) {
             signed_in(req, res, false,
-                      [this, sql_text, id_name](Session& session, const httplib::Request& r, httplib::Response& out) {
+                      [this, sql_text, id_name](Session& session, const httplib::Request& r,
+                                                httplib::Response& out) {
                           const std::string id = r.get_param_value(id_name);
                           if (!is_integer(id)) {
                               send_error(out, 400, std::string(id_name) + ": expected a number");
@@ -433,14 +443,15 @@ void Dashboard::routes(httplib::Server& server) {
     server.Get("/api/job", by_id(sql::job_detail, "id"));
     server.Get("/api/run", by_id(sql::run_detail, "id"));
     server.Get("/api/validate", [this](const httplib::Request& req, httplib::Response& res) {
-        signed_in(req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
-            Answer result = on_server(session, r.get_param_value("server"), sql::validate_schedule,
-                                      {param(r.get_param_value("schedule")), optional(r, "timezone")});
-            if (!result.ok && result.http_status == 400) {
-                result.http_status = 422;  // the schedule is wrong, not the request
-            }
-            answer(out, result);
-        });
+        signed_in(
+            req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
+                Answer result = on_server(session, r.get_param_value("server"), sql::validate_schedule,
+                                          {param(r.get_param_value("schedule")), optional(r, "timezone")});
+                if (!result.ok && result.http_status == 400) {
+                    result.http_status = 422;  // the schedule is wrong, not the request
+                }
+                answer(out, result);
+            });
     });
     // Actions: POST, with the session's CSRF token, on a session that may write.
     struct Action {
@@ -449,31 +460,35 @@ void Dashboard::routes(httplib::Server& server) {
         const char* id_name;
     };
     static const Action actions[] = {
-        {"/api/job/trigger", sql::trigger, "id"},   {"/api/job/enable", sql::enable, "id"},
-        {"/api/job/disable", sql::disable, "id"},   {"/api/job/delete", sql::unschedule, "id"},
+        {"/api/job/trigger", sql::trigger, "id"},         {"/api/job/enable", sql::enable, "id"},
+        {"/api/job/disable", sql::disable, "id"},         {"/api/job/delete", sql::unschedule, "id"},
         {"/api/job/schedule", sql::alter_schedule, "id"}, {"/api/run/cancel", sql::cancel, "id"},
     };
     for (const Action& action : actions) {
         server.Post(action.path, [this, action](const httplib::Request& req, httplib::Response& res) {
-            signed_in(req, res, true, [this, action](Session& session, const httplib::Request& r, httplib::Response& out) {
-                const std::string id = r.get_param_value(action.id_name);
-                if (!is_integer(id)) {
-                    send_error(out, 400, std::string(action.id_name) + ": expected a number");
-                    return;
-                }
-                std::vector<Param> params = {param(id)};
-                if (action.sql_text == sql::trigger) {
-                    params.push_back(optional(r, "payload"));
-                } else if (action.sql_text == sql::alter_schedule) {
-                    params.push_back(param(r.get_param_value("schedule")));
-                    params.push_back(optional(r, "timezone"));
-                }
-                answer(out, on_server(session, r.get_param_value("server"), action.sql_text, params));
-            });
+            signed_in(req, res, true,
+                      [this, action](Session& session, const httplib::Request& r, httplib::Response& out) {
+                          const std::string id = r.get_param_value(action.id_name);
+                          if (!is_integer(id)) {
+                              send_error(out, 400, std::string(action.id_name) + ": expected a number");
+                              return;
+                          }
+                          std::vector<Param> params = {param(id)};
+                          if (action.sql_text == sql::trigger) {
+                              params.push_back(optional(r, "payload"));
+                          } else if (action.sql_text == sql::alter_schedule) {
+                              params.push_back(param(r.get_param_value("schedule")));
+                              params.push_back(optional(r, "timezone"));
+                          }
+                          answer(out,
+                                 on_server(session, r.get_param_value("server"), action.sql_text, params));
+                      });
         });
     }
-    server.Get("/api/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
-    server.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics(req, res); });
+    server.Get("/api/events",
+               [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
+    server.Get("/metrics",
+               [this](const httplib::Request& req, httplib::Response& res) { metrics(req, res); });
 }
 
 int Dashboard::run() {
@@ -504,8 +519,9 @@ int Dashboard::run() {
     running_server = server.get();
     std::signal(SIGINT, stop_on_signal);
     std::signal(SIGTERM, stop_on_signal);
-    if (!server->bind_to_port(options_.listen_host.c_str(), options_.listen_port)) {
-        std::cerr << "pg_jobs_web: cannot listen on " << options_.listen_host << ":" << options_.listen_port << "\n";
+    if (!server->bind_to_port(options_.listen_host, options_.listen_port)) {
+        std::cerr << "pg_jobs_web: cannot listen on " << options_.listen_host << ":" << options_.listen_port
+                  << "\n";
         done = true;
         reaper.join();
         live_.stop();

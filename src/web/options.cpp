@@ -1,5 +1,6 @@
 #include "web/options.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -16,7 +17,8 @@ namespace {
 const char* const usage_text =
     "Usage: pg_jobs_web [options]\n"
     "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8765)\n"
-    "  --dsn [NAME=]CONNINFO  a PostgreSQL server with pg_jobs (repeatable; libpq connection string or URI).\n"
+    "  --dsn [NAME=]CONNINFO  a PostgreSQL server with pg_jobs (repeatable; libpq connection string or "
+    "URI).\n"
     "                         The dashboard's own role for live updates; users sign in as their own roles.\n"
     "  --config FILE          settings file: lines 'key = value' (listen, dsn, dsn.NAME, read_only, ...)\n"
     "  --read-only            nobody can change anything through this dashboard\n"
@@ -101,7 +103,7 @@ void read_config_file(const std::string& path, Settings& settings) {
             value = value.substr(1, value.size() - 2);
         }
         if (key.rfind("dsn.", 0) == 0) {
-            value = key.substr(4) + "=" + value;
+            value = key.substr(4).append("=").append(value);
             key = "dsn";
         }
         settings.set(key, value);
@@ -110,10 +112,14 @@ void read_config_file(const std::string& path, Settings& settings) {
 
 void read_environment(Settings& settings) {
     static const std::map<std::string, std::string> names = {
-        {"PG_JOBS_WEB_LISTEN", "listen"},           {"PG_JOBS_WEB_DSN", "dsn"},
-        {"PG_JOBS_WEB_READ_ONLY", "read_only"},     {"PG_JOBS_WEB_TLS_CERT", "tls_cert"},
-        {"PG_JOBS_WEB_TLS_KEY", "tls_key"},         {"PG_JOBS_WEB_SESSION_IDLE", "session_idle"},
-        {"PG_JOBS_WEB_METRICS_TOKEN", "metrics_token"}, {"PG_JOBS_WEB_ASSETS", "assets"},
+        {"PG_JOBS_WEB_LISTEN", "listen"},
+        {"PG_JOBS_WEB_DSN", "dsn"},
+        {"PG_JOBS_WEB_READ_ONLY", "read_only"},
+        {"PG_JOBS_WEB_TLS_CERT", "tls_cert"},
+        {"PG_JOBS_WEB_TLS_KEY", "tls_key"},
+        {"PG_JOBS_WEB_SESSION_IDLE", "session_idle"},
+        {"PG_JOBS_WEB_METRICS_TOKEN", "metrics_token"},
+        {"PG_JOBS_WEB_ASSETS", "assets"},
     };
     for (const auto& [variable, key] : names) {
         if (const char* value = std::getenv(variable.c_str())) {
@@ -125,12 +131,13 @@ void read_environment(Settings& settings) {
         const std::string text(*entry);
         if (text.rfind(prefix, 0) == 0) {
             const auto equals = text.find('=');
-            settings.set("dsn", text.substr(prefix.size(), equals - prefix.size()) + "=" + text.substr(equals + 1));
+            settings.set("dsn",
+                         text.substr(prefix.size(), equals - prefix.size()) + "=" + text.substr(equals + 1));
         }
     }
 }
 
-void apply(const std::string& key, const std::string& value, Options& options, bool& dsn_from_higher) {
+void apply(const std::string& key, const std::string& value, Options& options) {
     if (key == "listen") {
         const auto colon = value.rfind(':');
         if (colon == std::string::npos) {
@@ -143,7 +150,6 @@ void apply(const std::string& key, const std::string& value, Options& options, b
         options.listen_host = host.empty() ? "127.0.0.1" : host;
         options.listen_port = parse_int("listen port", value.substr(colon + 1), 0, 65535);
     } else if (key == "dsn") {
-        (void)dsn_from_higher;
         options.servers.push_back(parse_server(value, options.servers.size()));
     } else if (key == "read_only") {
         options.read_only = parse_bool(key, value);
@@ -174,8 +180,8 @@ Server parse_server(const std::string& text, std::size_t index) {
         const std::string rest = text.substr(equals + 1);
         const auto next_equals = rest.find('=');
         const bool uri = rest.rfind("postgres://", 0) == 0 || rest.rfind("postgresql://", 0) == 0;
-        const bool pair_follows =
-            next_equals != std::string::npos && rest.substr(0, next_equals).find_first_of(" \t") == std::string::npos;
+        const bool pair_follows = next_equals != std::string::npos &&
+                                  rest.substr(0, next_equals).find_first_of(" \t") == std::string::npos;
         if (uri || pair_follows) {
             return Server{text.substr(0, equals), rest};
         }
@@ -201,7 +207,7 @@ bool parse_options(int argc, char** argv, Options& options) {
         const auto equals = arg.find('=');
         if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
             value = arg.substr(equals + 1);
-            arg = arg.substr(0, equals);
+            arg.resize(equals);
         } else if (arg == "--read-only") {
             value = "on";
         } else if (i + 1 < argc) {
@@ -214,13 +220,10 @@ bool parse_options(int argc, char** argv, Options& options) {
             continue;
         }
         std::string key = arg.rfind("--", 0) == 0 ? arg.substr(2) : arg;
-        for (char& c : key) {
-            if (c == '-') {
-                c = '_';
-            }
-        }
-        if (key == "session_idle" || key == "listen" || key == "dsn" || key == "read_only" || key == "tls_cert" ||
-            key == "tls_key" || key == "metrics_token" || key == "assets" || key == "poll_ms" || key == "threads") {
+        std::replace(key.begin(), key.end(), '-', '_');
+        if (key == "session_idle" || key == "listen" || key == "dsn" || key == "read_only" ||
+            key == "tls_cert" || key == "tls_key" || key == "metrics_token" || key == "assets" ||
+            key == "poll_ms" || key == "threads") {
             line_settings.set(key, value);
         } else {
             throw std::runtime_error("unknown option " + arg + " (see --help)");
@@ -232,12 +235,11 @@ bool parse_options(int argc, char** argv, Options& options) {
     read_environment(env_settings);
     // A list of servers is taken whole from the highest level that gives one.
     bool dsn_done = false;
-    bool unused = false;
     for (const Settings* level : {&line_settings, &env_settings, &file_settings}) {
         bool gave_dsn = false;
         for (const auto& [key, value] : level->items) {
             if (key == "dsn" && !dsn_done) {
-                apply(key, value, options, unused);
+                apply(key, value, options);
                 gave_dsn = true;
             }
         }
@@ -246,7 +248,7 @@ bool parse_options(int argc, char** argv, Options& options) {
     for (const Settings* level : {&file_settings, &env_settings, &line_settings}) {
         for (const auto& [key, value] : level->items) {
             if (key != "dsn") {
-                apply(key, value, options, unused);
+                apply(key, value, options);
             }
         }
     }

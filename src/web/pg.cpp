@@ -1,11 +1,17 @@
 #include "web/pg.hpp"
 
+#include <algorithm>
+
 #include "web/json.hpp"
 
 namespace pg_jobs_web {
 
-Param param(const std::string& value) { return Param{false, value}; }
-Param null_param() { return Param{true, ""}; }
+Param param(const std::string& value) {
+    return Param{false, value};
+}
+Param null_param() {
+    return Param{true, ""};
+}
 
 std::string error_json(PGconn* conn, const PGresult* result) {
     auto field = [result](int code) -> std::string {
@@ -38,20 +44,19 @@ std::string error_json(PGconn* conn, const PGresult* result) {
 }
 
 Answer query_json(PGconn* conn, const std::string& sql, const std::vector<Param>& params) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        values.push_back(p.null ? nullptr : p.value.c_str());
-    }
+    std::vector<const char*> values(params.size());
+    std::transform(params.begin(), params.end(), values.begin(),
+                   [](const Param& p) { return p.null ? nullptr : p.value.c_str(); });
     Result result(PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                                nullptr, nullptr, 0));
     Answer answer;
     const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
         answer.ok = true;
-        answer.body = PQntuples(result.get()) > 0 && PQnfields(result.get()) > 0 && !PQgetisnull(result.get(), 0, 0)
-                          ? std::string(PQgetvalue(result.get(), 0, 0))
-                          : std::string("null");
+        answer.body =
+            PQntuples(result.get()) > 0 && PQnfields(result.get()) > 0 && !PQgetisnull(result.get(), 0, 0)
+                ? std::string(PQgetvalue(result.get(), 0, 0))
+                : std::string("null");
         return answer;
     }
     answer.body = error_json(conn, result.get());
@@ -59,12 +64,10 @@ Answer query_json(PGconn* conn, const std::string& sql, const std::vector<Param>
     const std::string state = sqlstate == nullptr ? "" : sqlstate;
     if (PQstatus(conn) != CONNECTION_OK) {
         answer.http_status = 503;
-    } else if (state == "42501") {
-        answer.http_status = 403;
+    } else if (state == "42501" || state == "25006") {
+        answer.http_status = 403;  // not allowed, or a read-only transaction
     } else if (state == "42704" || state == "P0002") {
         answer.http_status = 404;
-    } else if (state == "25006") {
-        answer.http_status = 403;  // read-only transaction
     } else {
         answer.http_status = 400;
     }
@@ -73,8 +76,8 @@ Answer query_json(PGconn* conn, const std::string& sql, const std::vector<Param>
 
 Conn connect_as(const std::string& conninfo, const std::string& role, const std::string& password,
                 bool read_only, std::string* why) {
-    const char* keywords[] = {"dbname", "user",   "password", "passfile", "application_name", "options",
-                              "connect_timeout", nullptr};
+    const char* keywords[] = {"dbname",           "user",    "password",        "passfile",
+                              "application_name", "options", "connect_timeout", nullptr};
     const char* options = read_only ? "-c default_transaction_read_only=on" : "";
     const char* values[] = {conninfo.c_str(), role.c_str(), password.c_str(), "/dev/null", "pg_jobs_web",
                             options,          "10",         nullptr};
@@ -86,8 +89,9 @@ Conn connect_as(const std::string& conninfo, const std::string& role, const std:
     // A server that let the role in without its password (trust, peer)
     // would let anyone sign in as anyone: refuse.
     if (PQconnectionUsedPassword(conn.get()) == 0) {
-        *why = "the server let the role in without asking for its password (trust or peer in pg_hba.conf): "
-               "refused; use password authentication (scram-sha-256) for the dashboard's connections";
+        *why =
+            "the server let the role in without asking for its password (trust or peer in pg_hba.conf): "
+            "refused; use password authentication (scram-sha-256) for the dashboard's connections";
         return nullptr;
     }
     return conn;

@@ -42,7 +42,8 @@ inline constexpr const char* jobs_page =
     "      'failed_runs', s.failed_runs, 'disabled_reason', s.disabled_reason,"
     "      'p95_ms', r.p95_ms, 'recent', r.recent) AS row"
     "    FROM page AS p"
-    "    LEFT JOIN LATERAL (SELECT * FROM jobs.job_status AS s WHERE s.job_id = p.job_id OFFSET 0) AS s ON true"
+    "    LEFT JOIN LATERAL (SELECT * FROM jobs.job_status AS s WHERE s.job_id = p.job_id OFFSET 0) AS s ON "
+    "true"
     "    LEFT JOIN LATERAL ("
     "      SELECT round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms)::numeric, 1) AS p95_ms,"
     "             json_agg(json_build_object('s', t.status, 'ms', round(t.ms::numeric, 1))"
@@ -107,7 +108,8 @@ inline constexpr const char* overview =
     "  'running', (SELECT count(*) FROM jobs.job_execution WHERE status = 'running'),"
     "  'queued', (SELECT count(*) FROM jobs.job_execution WHERE status = 'queued'),"
     "  'lag_ms', (SELECT round(extract(epoch FROM now() - min(coalesce(not_before, queued_at))) * 1000)"
-    "             FROM jobs.job_execution WHERE status = 'queued' AND coalesce(not_before, queued_at) <= now()),"
+    "             FROM jobs.job_execution WHERE status = 'queued' AND coalesce(not_before, queued_at) <= "
+    "now()),"
     "  'jobs', (SELECT count(*) FROM jobs.scheduled_job),"
     "  'jobs_disabled', (SELECT count(*) FROM jobs.scheduled_job WHERE NOT enabled),"
     "  'day', (SELECT json_build_object('runs', count(*),"
@@ -132,11 +134,13 @@ inline constexpr const char* overview =
 
 // $1 schedule, $2 time zone
 inline constexpr const char* validate_schedule =
-    "SELECT json_build_object('description', jobs.describe($1, coalesce($2, current_setting('jobs.timezone'))),"
+    "SELECT json_build_object('description', jobs.describe($1, coalesce($2, "
+    "current_setting('jobs.timezone'))),"
     "  'next_runs', (SELECT json_agg(r) FROM jobs.next_runs($1, 10, now(),"
     "                 coalesce($2, current_setting('jobs.timezone'))) AS r))";
 
-inline constexpr const char* trigger = "SELECT json_build_object('execution_id', jobs.trigger($1::bigint, $2::jsonb))";
+inline constexpr const char* trigger =
+    "SELECT json_build_object('execution_id', jobs.trigger($1::bigint, $2::jsonb))";
 inline constexpr const char* enable = "SELECT json_build_object('done', true) FROM jobs.enable($1::bigint)";
 inline constexpr const char* disable = "SELECT json_build_object('done', true) FROM jobs.disable($1::bigint)";
 inline constexpr const char* cancel = "SELECT json_build_object('cancelled', jobs.cancel($1::bigint))";
@@ -147,6 +151,7 @@ inline constexpr const char* alter_schedule =
 
 inline constexpr const char* whoami =
     "SELECT json_build_object('role', current_user, 'superuser', (SELECT rolsuper FROM pg_catalog.pg_roles"
-    " WHERE rolname = current_user), 'jobs_admin', pg_catalog.pg_has_role(current_user, 'jobs_admin', 'USAGE'))";
+    " WHERE rolname = current_user), 'jobs_admin', pg_catalog.pg_has_role(current_user, 'jobs_admin', "
+    "'USAGE'))";
 
 }  // namespace pg_jobs_web::sql
