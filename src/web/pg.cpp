@@ -78,7 +78,9 @@ Conn connect_as(const std::string& conninfo, const std::string& role, const std:
                 bool read_only, std::string* why) {
     const char* keywords[] = {"dbname",           "user",    "password",        "passfile",
                               "application_name", "options", "connect_timeout", nullptr};
-    const char* options = read_only ? "-c default_transaction_read_only=on" : "";
+    // work_mem: the jobs page sorts every job the role sees to show one page.
+    const char* options =
+        read_only ? "-c default_transaction_read_only=on -c work_mem=32MB" : "-c work_mem=32MB";
     const char* values[] = {conninfo.c_str(), role.c_str(), password.c_str(), "/dev/null", "pg_jobs_web",
                             options,          "10",         nullptr};
     Conn conn(PQconnectdbParams(keywords, values, 1));

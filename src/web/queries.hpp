@@ -6,28 +6,33 @@
 
 namespace pg_jobs_web::sql {
 
-// $1 text search, $2 owner, $3 status, $4 kind; {WHERE} is filled with these.
-inline constexpr const char* jobs_where =
-    "($1::text IS NULL OR j.job_name ILIKE '%' || $1 || '%' OR j.command ILIKE '%' || $1 || '%'"
-    "  OR j.schedule ILIKE '%' || $1 || '%')"
-    " AND ($2::text IS NULL OR pg_catalog.pg_get_userbyid(j.owner) = $2)"
-    " AND ($4::text IS NULL OR j.kind = $4)"
-    " AND ($3::text IS NULL"
-    "  OR ($3 = 'enabled' AND j.enabled) OR ($3 = 'disabled' AND NOT j.enabled)"
-    "  OR ($3 = 'running' AND EXISTS (SELECT FROM jobs.job_execution AS e"
-    "                                 WHERE e.job_id = j.job_id AND e.status = 'running'))"
-    "  OR ($3 = 'never' AND NOT EXISTS (SELECT FROM jobs.job_execution AS e"
-    "                                   WHERE e.job_id = j.job_id AND e.started_at IS NOT NULL))"
-    "  OR $3 = (SELECT e.status FROM jobs.job_execution AS e WHERE e.job_id = j.job_id"
-    "           AND e.started_at IS NOT NULL ORDER BY e.execution_id DESC LIMIT 1))";
+// The jobs page's filters: each is added only when asked for, with its value
+// as the next parameter ("?" becomes $n).
+inline constexpr const char* jobs_filter_q =
+    "(j.job_name ILIKE '%' || ? || '%' OR j.schedule ILIKE '%' || ? || '%')";
+inline constexpr const char* jobs_filter_owner = "pg_catalog.pg_get_userbyid(j.owner) = ?";
+inline constexpr const char* jobs_filter_kind = "j.kind = ?";
+inline constexpr const char* jobs_filter_enabled = "j.enabled";
+inline constexpr const char* jobs_filter_disabled = "NOT j.enabled";
+inline constexpr const char* jobs_filter_running =
+    "EXISTS (SELECT FROM jobs.job_execution AS e WHERE e.job_id = j.job_id AND e.status = 'running')";
+inline constexpr const char* jobs_filter_never =
+    "NOT EXISTS (SELECT FROM jobs.job_execution AS e WHERE e.job_id = j.job_id AND e.started_at IS NOT NULL)";
+// The status of each job's latest started run: one pass over the
+// (job_id, execution_id DESC) index, then a hash join.
+inline constexpr const char* jobs_filter_last_status =
+    "j.job_id IN (SELECT l.job_id FROM (SELECT DISTINCT ON (e.job_id) e.job_id, e.status"
+    " FROM jobs.job_execution AS e WHERE e.started_at IS NOT NULL ORDER BY e.job_id, e.execution_id DESC) AS "
+    "l"
+    " WHERE l.status = ?)";
 
-// $5 limit, $6 offset; {WHERE} and {ORDER} (a whitelisted column list).
+// {WHERE}, {ORDER} (a whitelisted column list), {LIMIT} and {OFFSET} (numbers).
 inline constexpr const char* jobs_page =
     "WITH page AS MATERIALIZED ("
     "  SELECT j.job_id, j.job_name, j.owner, j.kind, j.schedule, j.timezone, j.enabled, j.database,"
     "         j.http_url, j.updated_at"
     "  FROM jobs.scheduled_job AS j WHERE {WHERE}"
-    "  ORDER BY {ORDER} LIMIT $5 OFFSET $6)"
+    "  ORDER BY {ORDER} LIMIT {LIMIT} OFFSET {OFFSET})"
     " SELECT json_build_object("
     "  'total', (SELECT count(*) FROM jobs.scheduled_job AS j WHERE {WHERE}),"
     "  'rows', coalesce((SELECT json_agg(row ORDER BY ord) FROM ("
@@ -110,27 +115,38 @@ inline constexpr const char* overview =
     "  'lag_ms', (SELECT round(extract(epoch FROM now() - min(coalesce(not_before, queued_at))) * 1000)"
     "             FROM jobs.job_execution WHERE status = 'queued' AND coalesce(not_before, queued_at) <= "
     "now()),"
-    "  'jobs', (SELECT count(*) FROM jobs.scheduled_job),"
-    "  'jobs_disabled', (SELECT count(*) FROM jobs.scheduled_job WHERE NOT enabled),"
+    "  'jobs', jobs.n, 'jobs_disabled', jobs.disabled,"
     "  'day', (SELECT json_build_object('runs', count(*),"
     "            'succeeded', count(*) FILTER (WHERE status = 'succeeded'),"
     "            'failed', count(*) FILTER (WHERE status IN ('failed', 'timed_out', 'crashed')))"
     "          FROM jobs.job_execution WHERE status NOT IN ('queued', 'running')"
     "          AND coalesce(finished_at, queued_at) > now() - interval '24 hours'),"
+    // Jobs whose latest run failed, among the latest 500 failures of the day.
     "  'failing', (SELECT coalesce(json_agg(f ORDER BY f.finished_at DESC), '[]') FROM ("
-    "      SELECT DISTINCT ON (e.job_id) e.job_id, e.job_name, e.status, e.finished_at, e.error"
-    "      FROM jobs.job_execution AS e"
-    "      WHERE e.status NOT IN ('queued', 'running', 'skipped')"
-    "        AND coalesce(e.finished_at, e.queued_at) > now() - interval '24 hours'"
-    "      ORDER BY e.job_id, e.execution_id DESC) AS f"
-    "    WHERE f.status IN ('failed', 'timed_out', 'crashed')"
-    "      AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = f.job_id)),"
+    "      SELECT c.job_id, last.job_name, last.status, last.finished_at, last.error"
+    "      FROM (SELECT DISTINCT e.job_id FROM (SELECT job_id FROM jobs.job_execution"
+    "              WHERE status NOT IN ('queued', 'running') AND status IN ('failed', 'timed_out', 'crashed')"
+    "                AND coalesce(finished_at, queued_at) > now() - interval '24 hours'"
+    "              ORDER BY coalesce(finished_at, queued_at) DESC LIMIT 500) AS e) AS c"
+    "      CROSS JOIN LATERAL (SELECT e.job_name, e.status, e.finished_at, e.error FROM jobs.job_execution "
+    "AS e"
+    "          WHERE e.job_id = c.job_id AND e.status NOT IN ('queued', 'running', 'skipped')"
+    "          ORDER BY e.execution_id DESC LIMIT 1) AS last"
+    "      WHERE last.status IN ('failed', 'timed_out', 'crashed')"
+    "        AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = c.job_id)"
+    "      ORDER BY last.finished_at DESC LIMIT 20) AS f),"
     "  'timeline', (SELECT coalesce(json_agg(t ORDER BY t.execution_id), '[]') FROM ("
-    "      SELECT e.execution_id, e.job_id, e.job_name, e.status, e.started_at, e.finished_at"
-    "      FROM jobs.job_execution AS e"
-    "      WHERE ((e.status NOT IN ('queued', 'running') AND coalesce(e.finished_at, e.queued_at) > now() - "
-    "interval '1 hour') OR e.status = 'running') AND e.started_at IS NOT NULL"
-    "      ORDER BY e.execution_id DESC LIMIT 2000) AS t))";
+    "      SELECT * FROM ("
+    "        SELECT e.execution_id, e.job_id, e.job_name, e.status, e.started_at, e.finished_at"
+    "        FROM jobs.job_execution AS e WHERE e.status NOT IN ('queued', 'running')"
+    "          AND coalesce(e.finished_at, e.queued_at) > now() - interval '1 hour' AND e.started_at IS NOT "
+    "NULL"
+    "        UNION ALL"
+    "        SELECT e.execution_id, e.job_id, e.job_name, e.status, e.started_at, e.finished_at"
+    "        FROM jobs.job_execution AS e WHERE e.status = 'running') AS u"
+    "      ORDER BY u.execution_id DESC LIMIT 2000) AS t))"
+    " FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT enabled) AS disabled FROM jobs.scheduled_job) "
+    "AS jobs";
 
 // $1 schedule, $2 time zone
 inline constexpr const char* validate_schedule =

@@ -366,7 +366,7 @@ function jobsView() {
   const saved = JSON.parse(sessionStorage.getItem('jobs-filter') || '{}');
   const f = Object.assign({ q: '', status: '', kind: '', owner: '', sort: 'name', dir: 'asc', page: 1, server: '' }, saved);
   const el = h('section', { class: 'page' }, h('h1', {}, 'Jobs'));
-  const search = h('input', { type: 'search', id: 'job-search', placeholder: 'name, command or schedule', value: f.q, 'aria-label': 'Search jobs' });
+  const search = h('input', { type: 'search', id: 'job-search', placeholder: 'name or schedule', value: f.q, 'aria-label': 'Search jobs' });
   const status = h('select', { id: 'job-status', 'aria-label': 'Filter by status' },
     ['', 'enabled', 'disabled', 'running', 'succeeded', 'failed', 'timed_out', 'crashed', 'cancelled', 'skipped', 'never']
       .map((s) => h('option', { value: s, selected: s === f.status }, s ? (STATUS[s] ? STATUS[s][1] : s) : 'any status')));
