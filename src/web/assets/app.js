@@ -625,7 +625,7 @@ function historyBox(server, jobId) {
 function durationChart(rows) {
   const done = rows.filter((r) => r.duration_ms !== null);
   if (done.length < 2) return h('span');
-  const w = 600, hh = 60, max = Math.max(...done.map((r) => r.duration_ms), 1), step = w / done.length;
+  const w = 600, hh = 60, max = Math.max(...done.map((r) => r.duration_ms), 1), step = Math.min(24, w / done.length);
   return svg('svg', { viewBox: `0 0 ${w} ${hh + 14}`, class: 'duration-chart', role: 'img', 'aria-label': `durations of ${done.length} runs, longest ${ms(max)}` },
     done.map((r, i) => { const bh = Math.max(2, (r.duration_ms / max) * hh); return svg('rect', { x: i * step, y: hh - bh, width: Math.max(1, step - 2), height: bh, class: 'bar s-' + r.status }, svg('title', {}, document.createTextNode(`#${r.execution_id}: ${ms(r.duration_ms)} ${r.status}`))); }),
     svg('text', { x: 0, y: hh + 12, class: 'axis' }, document.createTextNode('longest ' + ms(max))));
