@@ -265,7 +265,7 @@ void Dashboard::events(const httplib::Request& req, httplib::Response& res) {
         "text/event-stream",
         [this, subscriber, cookie](std::size_t /*offset*/, httplib::DataSink& sink) {
             const auto messages = subscriber->wait(std::chrono::seconds(15));
-            if (!sessions_.find(cookie)) {
+            if (!sessions_.alive(cookie)) {
                 const std::string bye = "event: signed-out\ndata: {}\n\n";
                 sink.write(bye.data(), bye.size());
                 sink.done();

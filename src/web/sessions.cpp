@@ -54,6 +54,12 @@ std::shared_ptr<Session> SessionStore::find(const std::string& id) {
     return it->second;
 }
 
+bool SessionStore::alive(const std::string& id) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = sessions_.find(id);
+    return it != sessions_.end() && std::chrono::steady_clock::now() - it->second->last_used <= idle_;
+}
+
 void SessionStore::remove(const std::string& id) {
     const std::lock_guard<std::mutex> lock(mutex_);
     sessions_.erase(id);

@@ -29,6 +29,9 @@ public:
     std::string add(std::shared_ptr<Session> session);
     // The session of this id if it has not been idle too long (and marks it used).
     std::shared_ptr<Session> find(const std::string& id);
+    // Whether the session of this id is still there (without marking it used:
+    // an open page's live stream does not keep its session alive).
+    bool alive(const std::string& id);
     void remove(const std::string& id);
     // Drops the sessions idle too long, closing their connections.
     void expire();

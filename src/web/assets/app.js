@@ -435,15 +435,15 @@ function jobRow(job, server) {
   return h('tr', { 'data-job': job.job_name },
     h('td', {}, h('a', { href: link, class: 'job-name' }, job.job_name), multi() ? h('span', { class: 'tag' }, server) : null,
       job.enabled ? null : h('span', { class: 'badge s-disabled small' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '‖'), 'disabled')),
-    h('td', {}, job.owner),
-    h('td', {}, h('span', { class: 'tag' }, job.kind)),
-    h('td', {}, job.schedule ? [h('code', {}, job.schedule), h('div', { class: 'muted small' }, job.describe)] : h('span', { class: 'muted' }, job.kind === 'sql' ? 'on demand' : 'on demand')),
-    h('td', {}, job.next_run_at ? when(job.next_run_at) : h('span', { class: 'muted' }, '—')),
-    h('td', { class: 'last-status' }, badge(status)),
-    h('td', { class: 'num' }, ms(job.last_duration_ms)),
-    h('td', { class: 'num' }, rate(job.succeeded_runs, job.failed_runs)),
-    h('td', { class: 'num' }, ms(job.p95_ms)),
-    h('td', {}, sparkline(job.recent)));
+    h('td', { 'data-label': 'Owner' }, job.owner),
+    h('td', { 'data-label': 'Kind' }, h('span', { class: 'tag' }, job.kind)),
+    h('td', { 'data-label': 'Schedule' }, job.schedule ? [h('code', {}, job.schedule), h('div', { class: 'muted small' }, job.describe)] : h('span', { class: 'muted' }, 'on demand')),
+    h('td', { 'data-label': 'Next run' }, job.next_run_at ? when(job.next_run_at) : h('span', { class: 'muted' }, '—')),
+    h('td', { class: 'last-status', 'data-label': 'Last run' }, badge(status)),
+    h('td', { class: 'num', 'data-label': 'Last duration' }, ms(job.last_duration_ms)),
+    h('td', { class: 'num', 'data-label': 'Success' }, rate(job.succeeded_runs, job.failed_runs)),
+    h('td', { class: 'num', 'data-label': 'p95' }, ms(job.p95_ms)),
+    h('td', { 'data-label': 'Recent runs' }, sparkline(job.recent)));
 }
 
 // --- Job ---------------------------------------------------------------------------------
