@@ -264,7 +264,7 @@ void Dashboard::events(const httplib::Request& req, httplib::Response& res) {
     res.set_chunked_content_provider(
         "text/event-stream",
         [this, subscriber, cookie](std::size_t /*offset*/, httplib::DataSink& sink) {
-            const auto messages = subscriber->wait(std::chrono::seconds(15));
+            const auto messages = subscriber->wait(std::chrono::seconds(5));
             if (!sessions_.alive(cookie)) {
                 const std::string bye = "event: signed-out\ndata: {}\n\n";
                 sink.write(bye.data(), bye.size());

@@ -44,7 +44,8 @@ _web_free_port() {
 _web_stop() {
     if [[ -n "${WEB_PID:-}" ]] && kill -0 "$WEB_PID" 2>/dev/null; then
         kill "$WEB_PID" 2>/dev/null || true
-        for _ in $(seq 1 50); do
+        # Open event streams end within 5 s (their keep-alive period).
+        for _ in $(seq 1 100); do
             kill -0 "$WEB_PID" 2>/dev/null || break
             sleep 0.1
         done
@@ -69,7 +70,7 @@ web_start() {
     WEB_URL="http://127.0.0.1:$port"
     export WEB_URL WEB_PID WEB_LOG
     cluster_on_exit _web_stop
-    wait_for 20 curl -fsS -o /dev/null "$WEB_URL/healthz" || {
+    wait_for 20 curl -fsS -o /dev/null "$WEB_URL/healthz" 2>/dev/null || {
         cat "$WEB_LOG" >&2
         return 1
     }
