@@ -77,7 +77,7 @@ function rate(ok, failed) {
 function sparkline(recent) {
   if (!recent || !recent.length) return h('span', { class: 'muted' }, '—');
   const w = 90, hgt = 22, max = Math.max(...recent.map((r) => r.ms), 1);
-  const step = w / Math.max(recent.length, 1);
+  const step = Math.min(8, w / Math.max(recent.length, 1));
   const bars = recent.map((r, i) => {
     const bh = Math.max(2, (r.ms / max) * (hgt - 2));
     return svg('rect', { x: (i * step).toFixed(1), y: (hgt - bh).toFixed(1), width: Math.max(1, step - 1).toFixed(1),
