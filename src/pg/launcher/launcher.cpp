@@ -73,6 +73,8 @@ void clear_launcher_registration(int /*code*/, Datum /*arg*/) {
     if (shared->launcher_pid == MyProcPid) {
         shared->launcher_pid = 0;
         shared->launcher_latch = nullptr;
+        shared->launcher_started_at = 0;
+        shared->next_fire_at = 0;
     }
     LWLockRelease(shared->lock);
 }
@@ -82,6 +84,8 @@ void register_in_shared_memory() {
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     shared->launcher_pid = MyProcPid;
     shared->launcher_latch = MyLatch;
+    shared->launcher_started_at = GetCurrentTimestamp();
+    shared->next_fire_at = 0;
     LWLockRelease(shared->lock);
     on_shmem_exit(clear_launcher_registration, 0);
 }
@@ -149,6 +153,16 @@ void start_scheduling() {
     ereport(LOG, (errmsg("pg_jobs launcher: scheduling %zu job(s)", state->agenda.job_count())));
 }
 
+// For jobs.health(): a fire time this far in the past is a due run the
+// launcher has not queued yet (it is busy, stuck or failing).
+void publish_next_fire_time() {
+    const auto next = state->agenda.next_fire_time();
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    shared->next_fire_at = next ? *next : 0;
+    LWLockRelease(shared->lock);
+}
+
 // One pass of the loop; returns how long to sleep (ms; -1: until woken).
 long iteration() {
     if (RecoveryInProgress()) {
@@ -179,6 +193,7 @@ long iteration() {
         }
     }
     (void)queue_due_runs(state->agenda);
+    publish_next_fire_time();
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
     const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
