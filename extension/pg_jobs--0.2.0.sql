@@ -337,7 +337,7 @@ REVOKE EXECUTE ON FUNCTION jobs._role_id(name) FROM PUBLIC;
 -- The id of the caller's own job of that name (job names are per owner).
 -- Runs as the caller (GetUserId is the caller). In C so that a missing name
 -- is reported without a CONTEXT line naming this internal function (issue 11,
--- point 4: src/pg/own_job_id.cpp).
+-- point 4: src/pg/sql_api/own_job_id.cpp).
 CREATE FUNCTION jobs._own_job_id(job_name text)
 RETURNS bigint
 LANGUAGE C STABLE
@@ -705,7 +705,7 @@ REVOKE EXECUTE ON FUNCTION jobs._check_job_quota(name, text) FROM PUBLIC;
 
 -- Security 15: payloads (jobs.trigger) and HTTP bodies are at most
 -- jobs.max_payload_size, as jsonb and as JSON text, measured without
--- printing them (src/pg/payload_limit.cpp).
+-- printing them (src/pg/sql_api/payload_limit.cpp).
 CREATE FUNCTION jobs._check_payload_size(value jsonb, what text DEFAULT 'payload')
 RETURNS void
 LANGUAGE C VOLATILE
@@ -1673,7 +1673,7 @@ COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, te
 -- caller's own namespace (keyed by the role's OID); a header value of an
 -- HTTP job refers to it as {{secret:NAME}}, stored as written. Only the HTTP
 -- worker puts the value in, right before the request, from the secrets of
--- the job's owner (src/pg/http_store.cpp). jobs._secret is readable by the
+-- the job's owner (src/pg/store/http_store.cpp). jobs._secret is readable by the
 -- extension's owner only, and not dumped by pg_dump: role OIDs do not survive
 -- a restore, and a secret must never end up with another role.
 
@@ -1914,7 +1914,7 @@ COMMENT ON SEQUENCE jobs.job_execution_execution_id_seq IS 'Numbers runs (jobs.j
 -- A job's owner is the role's OID (jobs.scheduled_job.owner is a regrole):
 -- ALTER ROLE ... RENAME keeps the jobs with the role, and a role created later
 -- under a dropped role's name owns nothing. The ProcessUtility hook of
--- src/pg/role_ownership.cpp calls these three functions (through fmgr, as
+-- src/pg/hooks/role_ownership.cpp calls these three functions (through fmgr, as
 -- pg_jobs_privileged_call does) after PostgreSQL has run DROP ROLE, REASSIGN
 -- OWNED or DROP OWNED and checked its privileges, in a database where the
 -- extension is installed; an error here rolls the statement back.

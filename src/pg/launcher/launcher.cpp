@@ -15,7 +15,7 @@
 #include "pg/launcher/job_loading.hpp"
 #include "pg/launcher/run_steps.hpp"
 #include "pg/launcher/memory_release.hpp"
-#include "pg/launcher/transaction.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/launcher/upkeep.hpp"
 #include "pg/common/prepared_wakes.hpp"
 #include "pg/common/shmem.hpp"
@@ -221,34 +221,20 @@ long iteration() {
     return sleep_ms < 0 ? kMaxSleepMs : sleep_ms;
 }
 
-// Runs one iteration; a PostgreSQL error is logged, its transaction aborted
-// and the launcher starts over (re-checking the extension, reloading jobs)
-// after a pause, instead of exiting.
+// Runs one iteration; a failure is logged and the launcher starts over
+// (re-checking the extension, reloading jobs) after a pause, instead of
+// exiting. Each transaction of the iteration was rolled back where it
+// failed (transaction.hpp); one left open by mistake is rolled back here.
 long guarded_iteration() {
-    ErrorData* error = nullptr;
-    bool unexpected = false;
-    long sleep_ms = kRetryMs;
+    PendingError failure;
     try {
-        sleep_ms = iteration();
-    } catch (const PgError& pg_error) {
-        error = pg_error.data();
-    } catch (const std::bad_alloc&) {
-        unexpected = true;
+        return iteration();
     } catch (...) {
-        unexpected = true;
+        capture_current_exception("the launcher's iteration", &failure);
     }
-    if (error == nullptr && !unexpected) {
-        return sleep_ms;
-    }
-    AbortCurrentTransaction();
     MemoryContextSwitchTo(iteration_context);
-    if (error != nullptr) {
-        ereport(LOG, (errmsg("pg_jobs launcher: %s", error->message != nullptr ? error->message : "error"),
-                      error->detail != nullptr ? errdetail_internal("%s", error->detail) : 0,
-                      errhint("The launcher retries in a second.")));
-    } else {
-        ereport(LOG, (errmsg("pg_jobs launcher: unexpected failure; retrying in a second")));
-    }
+    roll_back_any_transaction();
+    log_failure("pg_jobs launcher", failure, "The launcher retries in a second.");
     state->extension_ready = false;  // maybe dropped: check again, reload everything
     state->retry_at = GetCurrentTimestamp() + kRetryMs * 1000;
     return kRetryMs;

@@ -4,7 +4,6 @@
 
 #include "pg/store/execution_store.hpp"
 #include "pg/launcher/history_retention.hpp"
-#include "pg/launcher/transaction.hpp"
 #include "pg/common/shmem.hpp"
 
 extern "C" {
