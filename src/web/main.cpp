@@ -419,6 +419,9 @@ void Dashboard::routes(httplib::Server& server) {
                       if (!r.get_param_value("kind").empty()) {
                           filter(sql::jobs_filter_kind, r.get_param_value("kind"));
                       }
+                      if (!r.get_param_value("tag").empty()) {
+                          filter(sql::jobs_filter_tag, r.get_param_value("tag"));
+                      }
                       const std::string status = r.get_param_value("status");
                       if (status == "enabled") {
                           filter(sql::jobs_filter_enabled, "");

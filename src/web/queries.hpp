@@ -12,6 +12,7 @@ inline constexpr const char* jobs_filter_q =
     "(j.job_name ILIKE '%' || ? || '%' OR j.schedule ILIKE '%' || ? || '%')";
 inline constexpr const char* jobs_filter_owner = "pg_catalog.pg_get_userbyid(j.owner) = ?";
 inline constexpr const char* jobs_filter_kind = "j.kind = ?";
+inline constexpr const char* jobs_filter_tag = "? = ANY (j.tags)";
 inline constexpr const char* jobs_filter_enabled = "j.enabled";
 inline constexpr const char* jobs_filter_disabled = "NOT j.enabled";
 inline constexpr const char* jobs_filter_running =
@@ -30,7 +31,7 @@ inline constexpr const char* jobs_filter_last_status =
 inline constexpr const char* jobs_page =
     "WITH page AS MATERIALIZED ("
     "  SELECT j.job_id, j.job_name, j.owner, j.kind, j.schedule, j.timezone, j.enabled, j.database,"
-    "         j.http_url, j.updated_at"
+    "         j.http_url, j.updated_at, j.tags, j.description"
     "  FROM jobs.scheduled_job AS j WHERE {WHERE}"
     "  ORDER BY {ORDER} LIMIT {LIMIT} OFFSET {OFFSET})"
     " SELECT json_build_object("
@@ -39,7 +40,7 @@ inline constexpr const char* jobs_page =
     "    SELECT row_number() OVER () AS ord, json_build_object("
     "      'job_id', p.job_id, 'job_name', p.job_name, 'owner', pg_catalog.pg_get_userbyid(p.owner),"
     "      'kind', p.kind, 'schedule', p.schedule, 'timezone', p.timezone, 'enabled', p.enabled,"
-    "      'database', p.database, 'http_url', p.http_url,"
+    "      'database', p.database, 'http_url', p.http_url, 'tags', p.tags, 'description', p.description,"
     "      'describe', CASE WHEN p.schedule IS NOT NULL THEN jobs.describe(p.schedule, p.timezone) END,"
     "      'next_run_at', s.next_run_at, 'last_status', s.last_status, 'last_started_at', s.last_started_at,"
     "      'last_duration_ms', round(extract(epoch FROM s.last_duration) * 1000, 1),"
@@ -68,6 +69,7 @@ inline constexpr const char* job_detail =
     "        OR h.value::text ~ '\\{\\{secret:' THEN to_jsonb('***'::text) ELSE h.value END)"
     "        FROM jsonb_each(j.http_headers) AS h)),"
     "  'status', (SELECT to_json(s) FROM jobs.job_status AS s WHERE s.job_id = j.job_id),"
+    "  'explain', (SELECT json_agg(x.reason) FROM jobs.explain(j.job_id) AS x),"
     "  'describe', CASE WHEN j.schedule IS NOT NULL THEN jobs.describe(j.schedule, j.timezone) END,"
     "  'next_runs', CASE WHEN j.enabled AND j.schedule IS NOT NULL THEN"
     "     (SELECT json_agg(r) FROM jobs.next_runs(j.schedule, 10,"

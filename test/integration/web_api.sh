@@ -25,7 +25,7 @@ CREATE ROLE bob LOGIN PASSWORD 'bob-pw-Secret2';
 CREATE ROLE boss LOGIN PASSWORD 'boss-pw-Secret3' IN ROLE jobs_admin;
 GRANT USAGE ON SCHEMA jobs TO alice, bob;
 SET ROLE alice;
-SELECT jobs.schedule('alice_report', '0 3 * * *', 'SELECT 1');
+SELECT jobs.schedule('alice_report', '0 3 * * *', 'SELECT 1', tags => ARRAY['billing', 'nightly']);
 SELECT jobs.schedule('alice_adhoc', NULL, 'SELECT pg_sleep(0.2)');
 SELECT jobs.schedule('alice_slow', NULL, 'SELECT pg_sleep(60)');
 RESET ROLE;
@@ -128,20 +128,24 @@ json_has "$page2" '"total" : 5' || fail "pagination keeps the total: $page2"
     fail "name descending, page 2 of 2 per page: $page2"
 web_get "$B" "/api/jobs?sort=1;DROP%20TABLE%20x" >/dev/null
 expect_status 200 "an unknown sort column is ignored"
-pass "/api/jobs: search, owner, status, kind filters, sort and pagination (an unknown sort column is ignored)"
+json_has "$(web_get "$A" "/api/jobs?tag=billing")" '"total" : 1' || fail "tag=billing finds alice_report"
+json_has "$(web_get "$A" "/api/jobs?tag=billing")" '"tags" : \["billing","nightly"\]' || fail "the jobs page shows tags"
+json_has "$(web_get "$A" "/api/jobs?tag=other")" '"total" : 0' || fail "tag=other finds nothing"
+pass "/api/jobs: search, owner, status, kind and tag filters, sort and pagination (an unknown sort column is ignored)"
 
 job="$(web_get "$A" "/api/job?server=main&id=$alice_report")"
 json_has "$job" '"describe" : "at 03:00 every day, UTC time"' || fail "the job's schedule in words: $job"
 next_runs="$(grep -o '"next_runs" : \[[^]]*\]' <<<"$job")"
 [[ "$(grep -o 'T03:00:00+00:00' <<<"$next_runs" | wc -l)" == 10 ]] || fail "the job's next 10 fire times: $job"
 json_has "$job" '"changed_by":"alice","action":"created"' || fail "the job's audit trail: $job"
+json_has "$job" '"explain" : \["' || fail "the job page carries jobs.explain's reasons: $job"
 web_get "$A" "/api/job?server=main&id=$bob_adhoc" >/dev/null
 expect_status 404 "alice asks for bob's job"
 web_get "$A" "/api/job?server=main&id=abc" >/dev/null
 expect_status 400 "a job id that is not a number"
 web_get "$A" "/api/job?server=other&id=1" >/dev/null
 expect_status 404 "a server that does not exist"
-pass "/api/job: definition, schedule in words, 10 next fire times, audit trail; bob's job is 404 for alice"
+pass "/api/job: definition, schedule in words, 10 next fire times, jobs.explain, audit trail; bob's job is 404 for alice"
 
 runs_alice="$(web_get "$A" /api/runs)"
 json_has "$runs_alice" bob_adhoc && fail "alice sees bob's run: $runs_alice"

@@ -373,21 +373,22 @@ function jobsView() {
   const kind = h('select', { id: 'job-kind', 'aria-label': 'Filter by kind' },
     ['', 'sql', 'http'].map((s) => h('option', { value: s, selected: s === f.kind }, s || 'any kind')));
   const owner = h('input', { type: 'text', id: 'job-owner', placeholder: 'owner', value: f.owner, 'aria-label': 'Filter by owner', size: 10 });
+  const tag = h('input', { type: 'text', id: 'job-tag', placeholder: 'tag', value: f.tag || '', 'aria-label': 'Filter by tag', size: 8 });
   const server = multi() ? h('select', { id: 'job-server', 'aria-label': 'Server' },
     [''].concat(serverNames()).map((s) => h('option', { value: s, selected: s === f.server }, s || 'all servers'))) : null;
   const count = h('span', { class: 'muted', id: 'job-count', 'aria-live': 'polite' });
-  el.append(h('div', { class: 'toolbar' }, search, status, kind, owner, server, count));
+  el.append(h('div', { class: 'toolbar' }, search, status, kind, owner, tag, server, count));
   const table = h('div', { class: 'table-wrap' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of jobs' });
   el.append(table, pager);
   let timer = null;
   const changed = () => {
-    f.q = search.value; f.status = status.value; f.kind = kind.value; f.owner = owner.value; f.server = server ? server.value : '';
+    f.q = search.value; f.status = status.value; f.kind = kind.value; f.owner = owner.value; f.tag = tag.value; f.server = server ? server.value : '';
     f.page = 1;
     clearTimeout(timer);
     timer = setTimeout(refresh, 200);
   };
-  for (const input of [search, owner]) input.addEventListener('input', changed);
+  for (const input of [search, owner, tag]) input.addEventListener('input', changed);
   for (const select of [status, kind, server]) if (select) select.addEventListener('change', changed);
 
   const columns = [['name', 'Job'], ['owner', 'Owner'], ['kind', 'Kind'], ['schedule', 'Schedule'], [null, 'Next run'],
@@ -398,7 +399,7 @@ function jobsView() {
     let data;
     const started = performance.now();
     try {
-      data = await api('jobs', { q: f.q, status: f.status, kind: f.kind, owner: f.owner, sort: f.sort, dir: f.dir, page: f.page, per_page: 50, server: f.server });
+      data = await api('jobs', { q: f.q, status: f.status, kind: f.kind, owner: f.owner, tag: f.tag, sort: f.sort, dir: f.dir, page: f.page, per_page: 50, server: f.server });
     } catch (err) { put(table, errorBox(err)); return; }
     let total = 0;
     const rows = [];
@@ -434,6 +435,8 @@ function jobRow(job, server) {
   const link = `#/job/${encodeURIComponent(server)}/${job.job_id}`;
   return h('tr', { 'data-job': job.job_name },
     h('td', {}, h('a', { href: link, class: 'job-name' }, job.job_name), multi() ? h('span', { class: 'tag' }, server) : null,
+      (job.tags || []).map((t) => h('span', { class: 'tag label' }, t)),
+      job.description ? h('div', { class: 'muted small' }, job.description) : null,
       job.enabled ? null : h('span', { class: 'badge s-disabled small' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '‖'), 'disabled')),
     h('td', { 'data-label': 'Owner' }, job.owner),
     h('td', { 'data-label': 'Kind' }, h('span', { class: 'tag' }, job.kind)),
@@ -504,6 +507,9 @@ function jobView(server, id) {
       ['Runs', `${st.total_runs ?? 0} (${st.succeeded_runs ?? 0} succeeded, ${st.failed_runs ?? 0} failed) · success ${rate(st.succeeded_runs, st.failed_runs)}`],
       ['Timeout', job.timeout || 'default'], ['Retries', `${job.max_retries} (backoff ${job.retry_backoff} … ${job.retry_backoff_max})`],
       ['Overlap', `${job.overlap}${job.overlap === 'allow' ? ' (max ' + job.max_concurrent + ')' : ''}`], ['Misfire', job.misfire]];
+    if (job.description) rows.unshift(['Description', job.description]);
+    if (job.tags && job.tags.length) rows.push(['Tags', job.tags.map((t) => h('span', { class: 'tag label' }, t))]);
+    if (data.explain && data.explain.length) rows.push(['Why (jobs.explain)', h('ul', { class: 'explain', id: 'job-explain' }, data.explain.map((r) => h('li', {}, r)))]);
     if (job.kind === 'http') rows.push(['Headers', h('pre', { class: 'code' }, JSON.stringify(job.http_headers || {}, null, 2))]);
     for (const [key, label] of [['start_at', 'Starts'], ['end_at', 'Ends'], ['max_runs', 'Max runs'], ['starting_deadline', 'Starting deadline'], ['min_trigger_interval', 'Min trigger interval']]) {
       if (job[key] !== null && job[key] !== undefined) rows.push([label, String(job[key])]);
