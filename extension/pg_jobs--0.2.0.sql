@@ -2285,6 +2285,27 @@ COMMENT ON FUNCTION jobs._audit_values(jsonb) IS
 'header values replaced by ***.';
 REVOKE EXECUTE ON FUNCTION jobs._audit_values(jsonb) FROM PUBLIC;
 
+-- create: the same value as jsonb_strip_nulls(jobs._audit_values(to_jsonb(job))), built in C with the
+-- columns' output functions looked up once per statement rather than once per row (issue 11, point 4:
+-- a statement creating 100,000 jobs writes 100,000 audit rows). pgTAP audit_definition compares both.
+CREATE FUNCTION jobs._audit_definition(job record)
+RETURNS jsonb
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_audit_definition';
+COMMENT ON FUNCTION jobs._audit_definition(record) IS
+'Internal: a jobs.scheduled_job row as the audit trail records it at creation and removal: every column but '
+'created_at and updated_at, NULLs left out, header values replaced by ***.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_definition(record) FROM PUBLIC;
+
+CREATE FUNCTION jobs._audit_fields(definition jsonb)
+RETURNS text[]
+LANGUAGE C IMMUTABLE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_audit_fields';
+COMMENT ON FUNCTION jobs._audit_fields(jsonb) IS
+'Internal: the top-level keys of a definition, sorted (ARRAY(SELECT k FROM jsonb_object_keys(definition) AS k '
+'ORDER BY k)).';
+REVOKE EXECUTE ON FUNCTION jobs._audit_fields(jsonb) FROM PUBLIC;
+
 -- The role jobs._change_author() names, and its name at the change.
 CREATE FUNCTION jobs._audit_author(OUT role_oid oid, OUT role_name name)
 LANGUAGE sql VOLATILE
@@ -2315,12 +2336,11 @@ BEGIN
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
                                 old_values, new_values)
     WITH created AS MATERIALIZED (  -- each value computed once a row
-        SELECT n.job_id, n.job_name, n.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(n))) AS definition
+        SELECT n.job_id, n.job_name, n.owner, jobs._audit_definition(n) AS definition
         FROM new_jobs AS n)
     SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text, 'created',
-           ARRAY(SELECT k FROM jsonb_object_keys(c.definition) AS k ORDER BY k), NULL, c.definition
-    FROM jobs._audit_author() AS a, created AS c
-    ORDER BY c.job_id;
+           jobs._audit_fields(c.definition), NULL, c.definition
+    FROM jobs._audit_author() AS a, created AS c;  -- in the order the rows were inserted
     RETURN NULL;
 END
 $$;
@@ -2376,10 +2396,10 @@ BEGIN
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
                                 old_values, new_values)
     WITH removed AS MATERIALIZED (  -- each value computed once a row
-        SELECT o.job_id, o.job_name, o.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(o))) AS definition
+        SELECT o.job_id, o.job_name, o.owner, jobs._audit_definition(o) AS definition
         FROM old_jobs AS o)
     SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, r.owner::text, 'unscheduled',
-           ARRAY(SELECT k FROM jsonb_object_keys(r.definition) AS k ORDER BY k), r.definition, NULL
+           jobs._audit_fields(r.definition), r.definition, NULL
     FROM jobs._audit_author() AS a, removed AS r
     ORDER BY r.job_id;
     RETURN NULL;

@@ -244,6 +244,10 @@ int max_running_per_owner() {
     return jobs_max_running_per_owner;
 }
 
+int max_jobs_per_owner() {
+    return jobs_max_jobs_per_owner;
+}
+
 int max_timeout_s() {
     return jobs_max_timeout;
 }

@@ -40,6 +40,9 @@ int cancel_grace_period_ms();
 // see running_per_owner_limit in core/worker_demand.hpp).
 int max_running_per_owner();
 
+// jobs.max_jobs_per_owner: most jobs a role other than a superuser may own (0: no limit).
+int max_jobs_per_owner();
+
 // jobs.max_timeout, in seconds: the longest timeout a run may have (0: no limit).
 int max_timeout_s();
 

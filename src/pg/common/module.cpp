@@ -8,6 +8,7 @@
 #include "pg/hooks/role_ownership.hpp"
 #include "pg/hooks/secret_logging.hpp"
 #include "pg/common/shmem.hpp"
+#include "pg/sql_api/schedule_batch.hpp"
 
 extern "C" {
 #include "miscadmin.h"
@@ -53,6 +54,7 @@ void log_worker_headroom() {
 void _PG_init(void) {
     pg_jobs::pg::define_gucs();
     pg_jobs::pg::install_secret_log_hook();
+    pg_jobs::pg::schedule_batch::install_hooks();
     if (!process_shared_preload_libraries_in_progress) {
         return;
     }

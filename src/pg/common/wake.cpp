@@ -110,6 +110,17 @@ void wake_for_commit(SchedulerShared* shared, const int64* job_ids, int job_coun
     wake_launcher(shared);
 }
 
+void note_jobs_changed(const int64* job_ids, int job_count) {
+    if (!callback_registered) {
+        RegisterXactCallback(at_transaction_end, nullptr);
+        callback_registered = true;
+    }
+    wake_pending = true;
+    for (int i = 0; i < job_count && !all_jobs_changed; ++i) {
+        note_job_change(true, job_ids[i]);
+    }
+}
+
 // Called by the extension's SQL functions; see the file comment. Arguments
 // (both optional): whether job definitions changed (false: only runs were
 // queued, no reload needed), and which job (NULL: possibly any).

@@ -10,6 +10,7 @@
 // run_guarded: an error travels through no C++ frame that owns anything.
 #include "pg/common/guard.hpp"
 #include "pg/common/pg_headers.hpp"
+#include "pg/sql_api/schedule_batch.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -23,6 +24,7 @@ namespace {
 
 Datum own_job_id(FunctionCallInfo fcinfo) {
     const Oid caller = GetUserId();
+    schedule_batch::flush();  // jobs this statement created so far, before looking one up
     if (PG_ARGISNULL(0)) {
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("job \"<NULL>\" does not exist"),
                         errhint("Pass the name of one of your jobs.")));

@@ -15,6 +15,8 @@
 #include "pg/common/guard.hpp"
 #include "pg/common/pg_headers.hpp"
 #include "pg/hooks/secret_logging.hpp"
+#include "pg/sql_api/privileged_caller.hpp"
+#include "pg/sql_api/schedule_batch.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -32,32 +34,18 @@ extern "C" {
 }
 
 namespace pg_jobs::pg {
-namespace {
 
-// The caller of the privileged call in progress in this backend (InvalidOid
-// outside one): who the audit trail names as the author of a change, since
-// inside the SECURITY DEFINER part the current user is the extension's owner.
-// Only this file sets it, so no SQL can forge it.
 Oid privileged_caller = InvalidOid;
 
-// Sets privileged_caller for its lifetime and restores the outer value, also
-// when the privileged part fails (its error travels as a PgError).
-class CallerScope {
-public:
-    explicit CallerScope(Oid caller) noexcept : outer_(privileged_caller) { privileged_caller = caller; }
-    ~CallerScope() { privileged_caller = outer_; }
-    CallerScope(const CallerScope&) = delete;
-    CallerScope& operator=(const CallerScope&) = delete;
-
-private:
-    Oid outer_;
-};
+namespace {
 
 // Cached in fn_extra for the life of the calling expression.
 struct PrivilegedPart {
     FmgrInfo function;
     int nargs;             // the public function's; the privileged part takes one more
     bool hides_statement;  // set_secret, schedule_http, alter_http
+    bool batchable;        // jobs.schedule: see schedule_batch.hpp
+    schedule_batch::Target batch_target;
 };
 
 // Job definitions live in jobs.database only: the launcher reads them there.
@@ -99,6 +87,20 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     fmgr_info_cxt(private_oid, &part->function, fcinfo->flinfo->fn_mcxt);
     part->nargs = nargs;
     part->hides_statement = secrets::statement_may_carry_secrets(get_func_name(public_oid));
+    part->batchable =
+        strcmp(get_func_name(public_oid), "schedule") == 0 && nargs == schedule_batch::kScheduleArgs;
+    if (part->batchable) {
+        HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(private_oid));
+        if (!HeapTupleIsValid(proc)) {
+            elog(ERROR, "pg_jobs: cache lookup failed for function %u", private_oid);
+        }
+        part->batch_target.definer = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
+        ReleaseSysCache(proc);
+        part->batch_target.schema = get_func_namespace(private_oid);
+        for (int i = 0; i < nargs; ++i) {
+            part->batch_target.arg_types[i] = public_types[i];
+        }
+    }
     return part;
 }
 
@@ -115,6 +117,16 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
         fcinfo->flinfo->fn_extra = part;
     }
     const Oid caller_id = GetUserId();
+    // jobs.schedule called row after row by one statement: most calls join
+    // the statement's batch; any other privileged call writes it first.
+    if (part->batchable) {
+        int64 job_id = 0;
+        if (schedule_batch::try_add(fcinfo, caller_id, part->batch_target, &job_id)) {
+            return Int64GetDatum(job_id);
+        }
+    } else {
+        schedule_batch::flush();
+    }
     NameData* caller = static_cast<NameData*>(palloc0(NAMEDATALEN));
     namestrcpy(caller, GetUserNameFromId(caller_id, false));
 
@@ -147,6 +159,9 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
         error_context_stack = hide_statement->previous;
     }
     fcinfo->isnull = call->isnull;
+    if (part->batchable) {
+        schedule_batch::note_accepted(fcinfo, caller_id, part->batch_target);
+    }
     return result;
 }
 
