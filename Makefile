@@ -57,3 +57,37 @@ test:
 
 format:
 	clang-format -i $(CORE_SRCS) $(PG_SRCS) $(HTTP_SRCS) $(wildcard src/*/*.hpp src/pg/*/*.hpp src/*/*.h test/*/*.cpp)
+
+# --- pg_jobs_web: the admin dashboard (src/web; libpq + cpp-httplib) ---------
+# Built by `make`, installed by `make install` into PostgreSQL's bindir, with
+# the page's files in $(datadir)/pg_jobs_web.
+WEB_SRCS     = $(sort $(wildcard src/web/*.cpp))
+WEB_OBJS     = $(WEB_SRCS:.cpp=.web.o)
+WEB_BIN      = src/web/pg_jobs_web
+WEB_ASSETS   = $(sort $(wildcard src/web/assets/*))
+WEB_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread -Isrc -I$(includedir) \
+               $(shell pkg-config --cflags cpp-httplib 2>/dev/null) \
+               -DPG_JOBS_WEB_ASSETS=\"$(datadir)/pg_jobs_web\"
+WEB_LIBS     = -L$(libdir) -lpq $(or $(shell pkg-config --libs cpp-httplib 2>/dev/null),-lcpp-httplib) -lssl -lcrypto -pthread
+
+all: $(WEB_BIN)
+
+src/web/%.web.o: src/web/%.cpp $(wildcard src/web/*.hpp)
+	$(CXX) $(WEB_CXXFLAGS) -c -o $@ $<
+
+$(WEB_BIN): $(WEB_OBJS)
+	$(CXX) -o $@ $(WEB_OBJS) $(WEB_LIBS)
+
+install: install-web
+install-web: $(WEB_BIN)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)' '$(DESTDIR)$(datadir)/pg_jobs_web'
+	$(INSTALL_PROGRAM) $(WEB_BIN) '$(DESTDIR)$(bindir)/pg_jobs_web'
+	$(INSTALL_DATA) $(WEB_ASSETS) '$(DESTDIR)$(datadir)/pg_jobs_web/'
+
+uninstall: uninstall-web
+uninstall-web:
+	rm -f '$(DESTDIR)$(bindir)/pg_jobs_web'
+	rm -rf '$(DESTDIR)$(datadir)/pg_jobs_web'
+
+EXTRA_CLEAN += $(WEB_BIN) $(WEB_OBJS)
+.PHONY: install-web uninstall-web

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: builds and installs pg_jobs, starts a throwaway PostgreSQL 15
 # cluster with the library preloaded, creates the extension and runs a few
-# real queries. The cluster keeps running until `make demo-stop`.
+# real queries, then starts the dashboard pg_jobs_web beside it (with two
+# demo logins). Both keep running until `make demo-stop`.
 #
 #   scripts/demo.sh start | stop
 # State (socket dir, port) is kept in .demo/state at the repo root.
@@ -39,7 +40,7 @@ Connect with:
 
     psql -h $DEMO_DIR -p $DEMO_PORT -U postgres
 
-  (or over TCP: psql -h localhost -p $DEMO_PORT -U postgres)
+  (over TCP, roles sign in with a password: psql -h localhost -p $DEMO_PORT -U alice, password alice-demo)
 Server log: $DEMO_DIR/postgresql.log
 Stop it and remove its data with:
 
@@ -106,6 +107,66 @@ SQL
     fi
 }
 
+# The dashboard: password sign-in for every role but the superuser postgres
+# (trust on the socket, for psql and the dashboard's own live-update
+# connection), two demo roles, and pg_jobs_web on a loopback port.
+start_dashboard() {
+    local hba="$DEMO_DIR/data/pg_hba.conf"
+    _cluster_as_owner "$DEMO_DIR" bash -c "cat > '$hba'" <<'HBA'
+local all postgres trust
+local all all scram-sha-256
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+HBA
+    "$PG_BINDIR/psql" -X -q -h "$DEMO_DIR" -p "$DEMO_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -o /dev/null <<'SQL'
+SELECT pg_reload_conf();
+SET password_encryption = 'scram-sha-256';
+CREATE ROLE demo_admin LOGIN PASSWORD 'demo-admin' IN ROLE jobs_admin;
+CREATE ROLE alice LOGIN PASSWORD 'alice-demo';
+GRANT USAGE ON SCHEMA jobs TO alice;
+SET ROLE alice;
+SELECT jobs.schedule('alice_report', '*/30 * * * * *', 'SELECT count(*) FROM pg_class');
+SELECT jobs.schedule('alice_broken', '0 * * * *', 'SELECT 1 / 0');
+SELECT jobs.trigger('alice_broken');
+RESET ROLE;
+SQL
+    local port=8765
+    if ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
+        port=$((20000 + RANDOM % 20000))
+    fi
+    local web_log="$DEMO_DIR/pg_jobs_web.log"
+    "$("$PG_CONFIG" --bindir)/pg_jobs_web" --listen "127.0.0.1:$port" \
+        --dsn "demo=host=$DEMO_DIR port=$DEMO_PORT dbname=postgres user=postgres" >"$web_log" 2>&1 &
+    local pid=$!
+    local i
+    for i in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! kill -0 "$pid" 2>/dev/null; then
+        say "the dashboard did not start:" >&2
+        cat "$web_log" >&2
+        return 1
+    fi
+    {
+        printf 'DEMO_WEB_PID=%q\n' "$pid"
+        printf 'DEMO_WEB_URL=%q\n' "http://127.0.0.1:$port/"
+    } >>"$STATE_FILE"
+    DEMO_WEB_URL="http://127.0.0.1:$port/"
+}
+
+print_dashboard() {
+    [[ -n "${DEMO_WEB_URL:-}" ]] || return 0
+    cat <<EOF
+
+The dashboard pg_jobs_web is running: open $DEMO_WEB_URL
+  sign in as demo_admin / demo-admin  (a member of jobs_admin: sees and operates every job)
+  or as      alice / alice-demo       (a plain role: sees only her own jobs)
+Its log: $DEMO_DIR/pg_jobs_web.log
+EOF
+}
+
 # Runs on exit while the demo is being set up: a half-made cluster is removed.
 abandon_unfinished_demo() {
     local dir="${_CLUSTER_DIRS[demo]:-}"
@@ -124,6 +185,7 @@ start_demo() {
     if demo_running; then
         say "a demo cluster is already running (port $DEMO_PORT)."
         print_how_to_connect
+        print_dashboard
         echo "To rebuild and start afresh: make demo-stop && make demo"
         return 0
     fi
@@ -165,7 +227,9 @@ start_demo() {
         print_how_to_connect
         return 1
     fi
+    start_dashboard
     print_how_to_connect
+    print_dashboard
 }
 
 stop_demo() {
@@ -177,6 +241,10 @@ stop_demo() {
     # shellcheck source=/dev/null
     source "$STATE_FILE"
     PG_BINDIR="${DEMO_BINDIR:-$PG_BINDIR}"
+    if [[ -n "${DEMO_WEB_PID:-}" ]] && kill -0 "$DEMO_WEB_PID" 2>/dev/null; then
+        kill "$DEMO_WEB_PID" 2>/dev/null || true
+        say "stopped the dashboard (pid $DEMO_WEB_PID)"
+    fi
     if is_demo_dir "${DEMO_DIR:-}" && [[ -d "$DEMO_DIR" ]]; then
         _cluster_pg_ctl_stop "$DEMO_DIR"
         rm -rf "$DEMO_DIR"

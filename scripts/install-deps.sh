@@ -33,6 +33,9 @@ packages=(
     prometheus
     # Tools the test scripts use: ps/pgrep (procps), ss (iproute2), runuser (util-linux).
     procps iproute2 util-linux
+    # The dashboard pg_jobs_web: cpp-httplib (with OpenSSL for --tls-cert) and libpq;
+    # its browser tests: headless Chromium driven by Selenium (test/browser/).
+    libcpp-httplib-dev libpq-dev libssl-dev chromium chromium-driver python3-selenium
 )
 
 is_installed() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Static checks: clang-tidy (rules in .clang-tidy) over src/core and
-# src/http, with the compile commands of the CMake build in build/, and over
+# Static checks: clang-tidy (rules in .clang-tidy) over src/core,
+# src/http and src/web (the dashboard), with the compile commands of the CMake build in build/, and over
 # src/pg, with the server's include directory; cppcheck over src/core and
 # src/http.
 # Exits non-zero on any finding. `make test` runs it as the lint stage.
@@ -39,6 +39,18 @@ for source in "${glue[@]}"; do
     fi
 done
 
+# The dashboard (src/web) is built by the Makefile with cpp-httplib and libpq.
+mapfile -t web < <(find src/web -name '*.cpp' | sort)
+libpq_includes="$(pg_config --includedir)"
+read -r -a httplib_flags <<<"$(pkg-config --cflags cpp-httplib 2>/dev/null)"
+echo "lint: clang-tidy on ${#web[@]} dashboard files"
+for source in "${web[@]}"; do
+    if ! clang-tidy --quiet "$source" -- -std=c++17 -Isrc -I"$libpq_includes" "${httplib_flags[@]}" \
+        2> >(grep -v '^[0-9]* warnings\? generated\.$' >&2); then
+        status=1
+    fi
+done
+
 # The C++/PostgreSQL boundary (src/pg/common/guard.hpp): PG_TRY only in
 # guard.cpp; transactions started, committed and rolled back only in
 # transaction.cpp; a PgError caught without a rollback only after a pure
@@ -68,7 +80,7 @@ fi
 echo "lint: cppcheck"
 # missingIncludeSystem: cppcheck need not read the standard headers.
 if ! cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ --enable=warning,style,performance,portability \
-    --inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction -I src src/core src/http; then
+    --inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction -I src src/core src/http src/web; then
     status=1
 fi
 

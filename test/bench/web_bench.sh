@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# pg_jobs_web with many jobs: the median time of the jobs page API
+# (GET /api/jobs, 50 rows) at 100,000 jobs (10,000 with PG_JOBS_BENCH_QUICK=1)
+# for the page shapes the dashboard asks for, next to a baseline in the same
+# go: the plain way, SELECT ... FROM jobs.job_status ORDER BY job_name LIMIT 50
+# through psql. Then N open live pages (SSE streams; 100) and how many
+# connections they cost the database (goal: one LISTEN connection per server).
+#
+#   test/bench/web_bench.sh      (needs pg_jobs and pg_jobs_web installed: make install)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=test/lib/cluster.sh
+source test/lib/cluster.sh
+# shellcheck source=test/lib/scheduler.sh
+source test/lib/scheduler.sh
+# shellcheck source=test/lib/web.sh
+source test/lib/web.sh
+
+jobs=100000 runs=300000 repeat=11 pages=100
+if [[ "${PG_JOBS_BENCH_QUICK:-0}" == 1 ]]; then
+    jobs=10000 runs=30000 repeat=7 pages=100
+fi
+
+web_cluster_start web_bench "jobs.max_jobs_per_owner = 1000000"
+cluster_psql -o /dev/null -c "CREATE ROLE boss LOGIN PASSWORD 'boss-pw' IN ROLE jobs_admin"
+echo "web_bench: creating $jobs jobs (10 owners) and $runs finished runs"
+cluster_psql -o /dev/null <<SQL
+SELECT format('CREATE ROLE owner_%s', i) FROM generate_series(1, 10) AS i \gexec
+-- Straight into the table (as the superuser): jobs.schedule one by one would take minutes.
+INSERT INTO jobs.scheduled_job (job_name, owner, schedule, timezone, command, database, enabled)
+SELECT 'job_' || i, ('owner_' || (1 + i % 10))::regrole,
+       CASE i % 4 WHEN 0 THEN '0 3 * * *' WHEN 1 THEN '*/15 * * * *' WHEN 2 THEN '@hourly' ELSE NULL END,
+       'UTC', 'SELECT ' || i, 'postgres', i % 7 <> 0
+FROM generate_series(1, $jobs) AS i;
+INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, status, triggered_by,
+                                queued_at, started_at, finished_at)
+SELECT j.job_id, j.job_name, j.owner, j.owner::text, 'postgres', j.command,
+       CASE WHEN r % 10 = 0 THEN 'failed' ELSE 'succeeded' END, 'schedule',
+       now() - (r || ' seconds')::interval, now() - (r || ' seconds')::interval,
+       now() - (r || ' seconds')::interval + ((r % 500) || ' milliseconds')::interval
+FROM generate_series(1, $runs) AS r
+JOIN jobs.scheduled_job AS j ON j.job_id = 1 + (r::bigint * 7919) % $jobs;
+VACUUM ANALYZE jobs.scheduled_job, jobs.job_execution;
+SQL
+
+web_start
+jar="$(mktemp)"
+cluster_on_exit "rm -f '$jar'"
+web_login "$jar" boss boss-pw >/dev/null
+[[ "$(web_status)" == 200 ]] || fail "sign-in for the benchmark"
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# time_api PATH: median milliseconds of GET PATH (curl's total time on loopback).
+time_api() {
+    local path="$1" i
+    curl -fsS -b "$jar" -o /dev/null "$WEB_URL$path"  # warm up
+    for ((i = 0; i < repeat; i++)); do
+        curl -fsS -b "$jar" -o /dev/null -w '%{time_total}\n' "$WEB_URL$path"
+    done | awk '{ printf "%.1f\n", $1 * 1000 }' | median
+}
+
+time_psql() {
+    local sql="$1" i
+    for ((i = 0; i < repeat; i++)); do
+        local start="${EPOCHREALTIME//[!0-9]/}"
+        cluster_psql -At -o /dev/null -c "$sql"
+        echo $(((${EPOCHREALTIME//[!0-9]/} - start) / 100))
+    done | median | awk '{ printf "%.1f\n", $1 / 10 }'
+}
+
+baseline="$(time_psql "SELECT * FROM jobs.job_status ORDER BY job_name LIMIT 50")"
+echo
+echo "jobs page API at $jobs jobs, $runs runs: median of $repeat (ms); baseline: jobs.job_status ORDER BY job_name LIMIT 50 via psql = $baseline ms"
+printf '%-44s %10s %10s\n' "request" "median ms" "vs base"
+worst=0
+for path in "/api/jobs?sort=name" "/api/jobs?sort=name&page=1000" "/api/jobs?sort=owner&dir=desc" \
+    "/api/jobs?q=job_4242" "/api/jobs?owner=owner_3" "/api/jobs?status=failed" "/api/jobs?status=disabled" \
+    "/api/overview" "/api/runs"; do
+    t="$(time_api "$path")"
+    printf '%-44s %10s %9sx\n' "$path" "$t" "$(awk -v a="$t" -v b="$baseline" 'BEGIN { printf "%.2f", a / b }')"
+    worst="$(awk -v a="$t" -v b="$worst" 'BEGIN { print (a > b ? a : b) }')"
+done
+echo "slowest jobs-page request: $worst ms (goal: < 300 ms at 100,000 jobs)"
+
+# N live pages: N open event streams cost the database one connection.
+echo
+streams=()
+for ((i = 0; i < pages; i++)); do
+    curl -sS -N -b "$jar" -o /dev/null --max-time 60 "$WEB_URL/api/events" 2>/dev/null &
+    streams+=($!)
+done
+wait_for 30 bash -c "curl -fsS '$WEB_URL/healthz' | grep -q '\"live_pages\":$pages'" ||
+    fail "$pages live pages are open: $(curl -fsS "$WEB_URL/healthz")"
+live="$(value "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_jobs_web live'")"
+listening="$(value "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pg_jobs_web%'")"
+echo "$pages open live pages: $live LISTEN connection(s) for 1 server; $listening dashboard connection(s) in all (the other: the signed-in session)"
+kill "${streams[@]}" 2>/dev/null || true
+wait "${streams[@]}" 2>/dev/null || true
+[[ "$live" == 1 ]] || fail "$pages live pages cost $live LISTEN connections, not 1"
