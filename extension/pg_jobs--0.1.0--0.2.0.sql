@@ -14,10 +14,22 @@
 -- trail, secrets, limits) and the first changes of issue 11.
 -------------------------------------------------------------------------------
 
--- What depends on the owner columns is dropped here and created again below
--- as the install script has it.
-DROP VIEW jobs.job_status;
-DROP VIEW jobs.job_history;
+-- What depends on the owner columns is set aside until their type changes:
+-- the views get a placeholder body (replaced, not dropped, so that grants
+-- made on them since 0.1.0 stay), the policies and the index are created
+-- again below as the install script has them.
+CREATE OR REPLACE VIEW jobs.job_status AS
+SELECT NULL::bigint AS job_id, NULL::text AS job_name, NULL::name AS owner, NULL::text AS schedule,
+       NULL::text AS timezone, NULL::boolean AS enabled, NULL::timestamptz AS last_started_at,
+       NULL::text AS last_status, NULL::interval AS last_duration, NULL::timestamptz AS next_run_at,
+       NULL::boolean AS running, NULL::bigint AS total_runs, NULL::bigint AS succeeded_runs,
+       NULL::bigint AS failed_runs, NULL::text AS disabled_reason;
+CREATE OR REPLACE VIEW jobs.job_history AS
+SELECT NULL::bigint AS execution_id, NULL::bigint AS job_id, NULL::text AS job_name, NULL::name AS owner,
+       NULL::text AS status, NULL::text AS triggered_by, NULL::timestamptz AS scheduled_for,
+       NULL::timestamptz AS started_at, NULL::interval AS duration, NULL::integer AS attempt,
+       NULL::bigint AS rows_affected, NULL::text AS sqlstate, NULL::text AS error, NULL::integer AS http_status,
+       NULL::jsonb AS http_timing;
 DROP POLICY own_jobs ON jobs.scheduled_job;
 DROP POLICY own_runs ON jobs.job_execution;
 DROP INDEX jobs.job_execution_pending;
@@ -1119,7 +1131,7 @@ BEGIN ATOMIC
     END;
 END;
 
-CREATE VIEW jobs.job_status WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW jobs.job_status WITH (security_invoker = true) AS
 SELECT j.job_id,
        j.job_name,
        pg_catalog.pg_get_userbyid(j.owner) AS owner,  -- the role's current name (jobs belong to its OID)
@@ -1151,7 +1163,7 @@ CROSS JOIN LATERAL (
     FROM jobs.job_execution AS e
     WHERE e.job_id = j.job_id) AS runs;
 
-CREATE VIEW jobs.job_history WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW jobs.job_history WITH (security_invoker = true) AS
 SELECT e.execution_id,
        e.job_id,
        e.job_name,
@@ -1178,14 +1190,6 @@ COMMENT ON VIEW jobs.job_history IS
 'times a skipped row stands for (skipped_count). Details (payload, '
 'error_detail, result, ...) are in jobs.job_execution. '
 'Non-superusers see the runs of their own jobs.';
-
-COMMENT ON VIEW jobs.job_status IS
-'One row per job: its definition, its latest started run (last_started_at, last_status, last_duration), when it '
-'fires next (NULL if disabled, on-demand or @reboot), whether a run is in progress, and run counts (total_runs: '
-'every run but queued ones; failed_runs: failed, timed_out and crashed), and why the job disabled itself '
-'(disabled_reason). Non-superusers see their own jobs.';
-
-GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
 
 -------------------------------------------------------------------------------
 -- Security 6: jobs belong to roles, as PostgreSQL's own objects do.
@@ -1342,6 +1346,17 @@ $jobs_admin$;
 -- Members need the schema to call the functions; a member with NOINHERIT
 -- gets it after SET ROLE jobs_admin.
 GRANT USAGE ON SCHEMA jobs TO jobs_admin;
+
+-- Run by ALTER EXTENSION, that GRANT recorded the schema's whole ACL as the
+-- extension's initial privileges (pg_init_privs), with the USAGE granted to
+-- roles since 0.1.0 in it: pg_dump would then leave those grants out of a
+-- dump. Keep only what a fresh install records.
+UPDATE pg_catalog.pg_init_privs AS p
+SET initprivs = pg_catalog.acldefault('n', n.nspowner)
+                || pg_catalog.makeaclitem('jobs_admin'::regrole, n.nspowner, 'USAGE', false)
+FROM pg_catalog.pg_namespace AS n
+WHERE n.nspname = 'jobs' AND p.objoid = n.oid AND p.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+  AND p.objsubid = 0;
 
 -- Policies for a role apply to the roles that have its privileges, as a
 -- GRANT would; they also keep the role from being dropped while in use.
@@ -1687,3 +1702,7 @@ REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_changed() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_removed() FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;
+
+-- A launcher waiting for this update (the library is 0.2.0, the SQL objects
+-- were 0.1.0) starts scheduling as soon as it commits.
+SELECT jobs._wake_scheduler(true);
