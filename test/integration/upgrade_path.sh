@@ -164,6 +164,7 @@ SELECT status FROM jobs.wait($queued_id, interval '100 milliseconds');
 SELECT jobs.describe('*/5 * * * *', 'UTC');
 SELECT count(*) FROM jobs.next_runs('@hourly', 3);
 SELECT jobs.context();
+SELECT jobs._is_retryable('sql', 'failed', NULL, 'boom'), jobs._retry_at(now(), 1, '1 second', '30 seconds', 1) > now();
 SET ROLE alice;
 SELECT jobs.schedule('scratch', NULL, 'SELECT 1');
 SELECT jobs.alter('scratch', command => 'SELECT 2');
