@@ -25,6 +25,8 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/http_server.sh
+source test/lib/http_server.sh
 
 # jobs.max_running_per_owner = jobs.max_workers: one role's runs may take every worker here.
 scheduler_start reliability_policies "jobs.max_workers = 4" "jobs.max_running_per_owner = 4" "max_worker_processes = 16"
@@ -206,12 +208,7 @@ pass "starting_deadline 1 s with every worker busy: $(runs punctual "error LIKE 
 # --- overlap of HTTP jobs ----------------------------------------------------------------------------
 # The HTTP worker claims in batches: a waiting run must still wait for the
 # running one, and start once it has finished.
-server_dir="$(mktemp -d /tmp/pg_jobs.policies_http.XXXXXX)"
-chmod 755 "$server_dir"
-python3 test/lib/http_test_server.py --port 0 --port-file "$server_dir/port" >"$server_dir/out" 2>&1 &
-server_pid=$!
-cluster_on_exit "kill $server_pid 2>/dev/null; rm -rf '$server_dir'"
-wait_for 20 test -s "$server_dir/port" || fail "the test HTTP server starts"
+http_test_server_start
 value "SELECT jobs.schedule_http('h_queue', '* * * * * *', 'http://127.0.0.1:$(cat "$server_dir/port")/delay/2500',
                                  enabled => false)" >/dev/null
 value "UPDATE jobs.scheduled_job SET overlap = 'queue' WHERE job_name = 'h_queue'" >/dev/null

@@ -23,17 +23,13 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/http_server.sh
+source test/lib/http_server.sh
 
 # A quota, so that the old code took its advisory lock.
 scheduler_start security_flood "jobs.max_workers = 3" "jobs.max_jobs_per_owner = 50"
 
-server_dir="$(mktemp -d /tmp/pg_jobs.security_flood.XXXXXX)"
-chmod 755 "$server_dir"
-python3 test/lib/http_test_server.py --port 0 --port-file "$server_dir/port" >"$server_dir/out" 2>&1 &
-server_pid=$!
-cluster_on_exit "kill $server_pid 2>/dev/null; rm -rf '$server_dir'"
-wait_for 20 test -s "$server_dir/port" || fail "the test HTTP server starts"
-port="$(cat "$server_dir/port")"
+http_test_server_start
 
 cluster_psql -o /dev/null <<'SQL'
 CREATE ROLE alice LOGIN;

@@ -22,15 +22,10 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/http_server.sh
+source test/lib/http_server.sh
 
-server_dir="$(mktemp -d /tmp/pg_jobs.http_server.XXXXXX)"
-python3 test/lib/http_test_server.py --port 0 --port-file "$server_dir/port" >"$server_dir/out" 2>&1 &
-server_pid=$!
-cluster_on_exit "kill $server_pid 2>/dev/null; rm -rf '$server_dir'"
-wait_for 20 test -s "$server_dir/port" || fail "the test HTTP server starts"
-port="$(cat "$server_dir/port")"
-base="http://127.0.0.1:$port"
-received() { curl -fsS "$base/received"; }
+http_test_server_start
 requests_in_progress() {
     curl -fsS "$base/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["requests_in_progress"])'
 }

@@ -3,17 +3,9 @@
 -- the expected fragment, and a DETAIL whose caret sits under the offending
 -- character. Run from the repository root (the corpus path is relative):
 --   pg_prove test/pgtap/bad_schedules.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir lib/begin.sql
 
-BEGIN;
-SET LOCAL client_min_messages = warning;
 SET LOCAL client_encoding = 'UTF8';
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
 
 -- The corpus is read line by line, verbatim: no backslash escapes (messages
 -- quote bytes as "\xE2") and no quoting (schedules contain '"' and '#').

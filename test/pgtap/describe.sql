@@ -1,16 +1,6 @@
 -- pgTAP: jobs.describe, its signature, defaults, zone naming and errors.
 -- Run from the repository root: pg_prove test/pgtap/describe.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL jobs.timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(36);
 

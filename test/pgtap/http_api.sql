@@ -3,16 +3,7 @@
 -- real headers kept apart), and every definition-time error. Everything
 -- rolls back; no run is committed.
 -- Run from the repository root: pg_prove test/pgtap/http_api.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
+\ir lib/begin.sql
 
 SELECT plan(41);
 

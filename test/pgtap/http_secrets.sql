@@ -4,32 +4,9 @@
 -- values are refused, {{secret:NAME}} references are checked when a job is
 -- defined and stored as written. Everything rolls back.
 -- Run from the repository root: pg_prove test/pgtap/http_secrets.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
+\ir lib/begin.sql
 
 SELECT plan(41);
-
--- Runs SQL as another role (pgTAP's own bookkeeping must stay with us). On
--- error the caller's subtransaction also undoes the SET ROLE.
-CREATE FUNCTION pg_temp.as_role(role_name name, command text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    answer text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', role_name);
-    EXECUTE command INTO answer;
-    RESET ROLE;
-    RETURN answer;
-END
-$$;
 
 CREATE ROLE pgtap_secret_alice;
 CREATE ROLE pgtap_secret_bob;

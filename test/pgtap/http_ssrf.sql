@@ -4,16 +4,7 @@
 -- Teredo), and the cloud metadata addresses are refused unless
 -- jobs.http_allowed_hosts lists them explicitly. Everything rolls back.
 -- Run from the repository root: pg_prove test/pgtap/http_ssrf.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
+\ir lib/begin.sql
 
 SELECT plan(21);
 

@@ -1,17 +1,7 @@
 -- pgTAP: jobs.next_runs against independent oracles (brute force over
 -- generate_series, PostgreSQL's own local-time conversion) and the DST rules.
 -- Run from the repository root: pg_prove test/pgtap/next_runs.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(48);
 

@@ -4,18 +4,7 @@
 -- when a run ends, driven here by updating execution rows by hand. Everything
 -- rolls back; no run is ever committed.
 -- Run from the repository root: pg_prove test/pgtap/retries.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL jobs.timezone = 'UTC';
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(62);
 

@@ -5,34 +5,9 @@
 -- jobs.max_jobs_per_owner limit and disabled_reason. What the launcher does
 -- with the options is tested by the integration tests. Everything rolls back.
 -- Run from the repository root: pg_prove test/pgtap/run_options.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL jobs.timezone = 'UTC';
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(108);
-
--- Runs SQL as another role (pgTAP's own bookkeeping must stay with us). On
--- error the caller's subtransaction also undoes the SET ROLE.
-CREATE FUNCTION pg_temp.as_role(role_name name, command text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    answer text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', role_name);
-    EXECUTE command INTO answer;
-    RESET ROLE;
-    RETURN answer;
-END
-$$;
 
 -- The DETAIL and HINT of the error a command raises (NULL if it raises none).
 CREATE FUNCTION pg_temp.error_parts(command text) RETURNS text

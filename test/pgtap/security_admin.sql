@@ -4,34 +4,9 @@
 -- cannot change what they run; jobs.job_audit records who changed what,
 -- never a header value, and nobody writes it directly. Everything rolls back.
 -- Run from the repository root: pg_prove test/pgtap/security_admin.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL jobs.timezone = 'UTC';
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(78);
-
--- Runs SQL as another role and returns its one value as text. On error the
--- caller's subtransaction also undoes the SET ROLE.
-CREATE FUNCTION pg_temp.as_role(role_name name, command text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    answer text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', role_name);
-    EXECUTE command INTO answer;
-    RESET ROLE;
-    RETURN answer;
-END
-$$;
 
 -- The role -------------------------------------------------------------------------
 SELECT has_role('jobs_admin', 'CREATE EXTENSION created the role jobs_admin');

@@ -12,33 +12,10 @@
 --   - jobs.job_history shows skipped_count.
 -- Everything rolls back. Run from the repository root:
 -- pg_prove test/pgtap/security_limits.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL jobs.timezone = 'UTC';
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(35);
 
--- Runs SQL as another role (pgTAP's own bookkeeping must stay with us).
-CREATE FUNCTION pg_temp.as_role(role_name name, command text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    answer text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', role_name);
-    EXECUTE command INTO answer;
-    RESET ROLE;
-    RETURN answer;
-END
-$$;
 CREATE FUNCTION pg_temp.as_alice(command text) RETURNS text
 LANGUAGE sql AS $$ SELECT pg_temp.as_role('pgtap_limits_alice', command) $$;
 

@@ -8,34 +8,9 @@
 -- Roles are unprivileged, granted USAGE ON SCHEMA jobs. Everything rolls
 -- back; no run is ever committed.
 -- Run from the repository root: pg_prove test/pgtap/security_ownership.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL jobs.timezone = 'UTC';
-SET LOCAL timezone = 'UTC';
+\ir lib/begin.sql
 
 SELECT plan(58);
-
--- Runs SQL as another role; on error the caller's subtransaction also undoes
--- the SET ROLE.
-CREATE FUNCTION pg_temp.as_role(role_name name, command text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    answer text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', role_name);
-    EXECUTE command INTO answer;
-    RESET ROLE;
-    RETURN answer;
-END
-$$;
 
 -- Everything an error tells its receiver: SQLSTATE, message, detail, hint
 -- (NULL if the command succeeds).

@@ -6,18 +6,8 @@
 -- jobs.trigger. What the launcher does with such rows is tested by
 -- test/integration/security_launcher_isolation.sh. Everything rolls back.
 -- Run from the repository root: pg_prove test/pgtap/security_time_bounds.sql
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir lib/begin.sql
 
-BEGIN;
-SET LOCAL client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS pg_jobs;
-SET LOCAL jobs.timezone = 'UTC';
-SET LOCAL timezone = 'UTC';
 SET LOCAL intervalstyle = 'postgres';
 
 SELECT plan(38);
