@@ -29,18 +29,14 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/http_server.sh
+source test/lib/http_server.sh
 
 version="$(sed -n "s/^default_version = '\(.*\)'/\1/p" pg_jobs.control)"
 [[ -n "$version" && "$version" != 0.1.0 ]] || fail "pg_jobs.control names the current version ($version)"
 
-# --- The test server ------------------------------------------------------------------
-server_dir="$(mktemp -d /tmp/pg_jobs.http_server.XXXXXX)"
-python3 test/lib/http_test_server.py --port 0 --port-file "$server_dir/port" >"$server_dir/out" 2>&1 &
-server_pid=$!
-cluster_on_exit "kill $server_pid 2>/dev/null; rm -rf '$server_dir'"
-wait_for 20 test -s "$server_dir/port" || fail "the test HTTP server starts"
-base="http://127.0.0.1:$(cat "$server_dir/port")"
-requests_to() { curl -fsS "$base/received" | python3 -c "import json, sys; print(sum(r['path'] == sys.argv[1] for r in json.load(sys.stdin)))" "$1"; }
+http_test_server_start
+requests_to() { received | python3 -c "import json, sys; print(sum(r['path'] == sys.argv[1] for r in json.load(sys.stdin)))" "$1"; }
 
 # Jobs live in database "postgres" (the default jobs.database); fresh_db gets a
 # fresh install to compare with. No history limit: runs are compared by id.
@@ -334,7 +330,7 @@ hook_ran() {
            AND execution_id > $max_old_run AND http_status = 200"
 }
 wait_for 60 hook_ran || fail "the HTTP job runs after the update: $(show_executions "job_name = 'hook'")"
-auth="$(curl -fsS "$base/received" | python3 -c "import json, sys; print([{k.lower(): v for k, v in r['headers'].items()}.get('authorization') for r in json.load(sys.stdin) if r['path'] == '/record/hook'][0])")"
+auth="$(received | python3 -c "import json, sys; print([{k.lower(): v for k, v in r['headers'].items()}.get('authorization') for r in json.load(sys.stdin) if r['path'] == '/record/hook'][0])")"
 [[ "$auth" == "Bearer upgrade-token" ]] || fail "the HTTP job sends its header as defined at 0.1.0: $auth"
 tick_effects="$(value "SELECT count(*) FROM app.effects AS f JOIN jobs.job_execution AS e USING (execution_id)
                        WHERE f.job = 'tick' AND e.status = 'succeeded' AND e.execution_id > $max_old_run")"
