@@ -64,7 +64,6 @@ ALTER TABLE jobs.job_execution
     ALTER COLUMN owner TYPE regrole
         USING coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(owner)), 0::oid::regrole),
     ADD COLUMN skipped_count integer CHECK (skipped_count > 0);
-
 COMMENT ON COLUMN jobs.scheduled_job.owner IS
 'Role that defined the job, by OID (shown as its current name): the job runs as this role, follows it through '
 'ALTER ROLE ... RENAME, moves with REASSIGN OWNED and goes with DROP OWNED; DROP ROLE is refused while it has jobs.';
@@ -105,9 +104,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT r.oid::regrole FROM pg_catalog.pg_roles AS r WHERE r.rolname = role_name;
 END;
-
 COMMENT ON FUNCTION jobs._role_id(name) IS 'Internal: the OID of the role of this name (NULL if there is none).';
-
 REVOKE EXECUTE ON FUNCTION jobs._role_id(name) FROM PUBLIC;
 
 -- The id of the caller's own job of that name (job names are per owner).
@@ -149,7 +146,6 @@ BEGIN
     RETURN job;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
 'Internal: the job, locked, if the role may change it (its owner, a superuser or a member of jobs_admin); error '
 '42704 otherwise, the same for another role''s job as for a missing one. What the job runs is guarded further by '
@@ -205,7 +201,6 @@ BEGIN
     END IF;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) IS
 'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
 'zone, missing, template or forbidden database).';
@@ -225,10 +220,8 @@ BEGIN
     END IF;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_max_timeout(interval) IS
 'Internal: raises 22023 for a timeout longer than the jobs.max_timeout setting (0: no limit).';
-
 REVOKE EXECUTE ON FUNCTION jobs._check_max_timeout(interval) FROM PUBLIC;
 
 -- Security 13/14: limits on times and intervals ----------------------------------
@@ -248,7 +241,6 @@ LANGUAGE sql STABLE PARALLEL SAFE
 RETURN CASE WHEN value < timestamptz '1970-01-01 00:00:00+00' OR value >= timestamptz '10000-01-01 00:00:00+00'
             THEN format('%s must be between 1970-01-01 00:00:00+00 and 9999-12-31 23:59:59+00, not %s', name,
                         value) END;
-
 COMMENT ON FUNCTION jobs._time_option_problem(text, timestamptz) IS
 'Internal: why a time option (run_at, start_at, end_at) is out of bounds (not finite, before 1970-01-01 or after '
 '9999-12-31, UTC); NULL when it is fine or NULL.';
@@ -263,7 +255,6 @@ RETURN CASE
          OR extract(hour FROM value) < 0 OR extract(minute FROM value) < 0 OR extract(second FROM value) < 0
         THEN format('%s must not have a negative part, not %s', name, value)
     END;
-
 COMMENT ON FUNCTION jobs._interval_option_problem(text, interval) IS
 'Internal: why an interval option is out of bounds (not positive, longer than 100 years, or with a negative '
 'part such as ''1 day -1 hour''); NULL when it is fine or NULL.';
@@ -286,7 +277,6 @@ RETURN CASE WHEN run_at IS NULL AND start_at IS NULL AND end_at IS NULL AND time
                 jobs._interval_option_problem('retry_backoff_max', retry_backoff_max),
                 jobs._interval_option_problem('starting_deadline', starting_deadline),
                 jobs._interval_option_problem('min_trigger_interval', min_trigger_interval)) END;
-
 COMMENT ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval, interval,
                                               interval, interval) IS
 'Internal: the first time or interval option of a job that is out of bounds, as a message; NULL if none.';
@@ -307,7 +297,6 @@ BEGIN
     END IF;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_time_option(text, timestamptz) IS
 'Internal: raises 22023 if a time option is not finite or outside 1970-01-01 .. 9999-12-31 (UTC).';
 
@@ -326,19 +315,13 @@ BEGIN
     END IF;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_interval_option(text, interval) IS
 'Internal: raises 22023 if an interval option is not positive, longer than 100 years or has a negative part.';
-
 REVOKE EXECUTE ON FUNCTION jobs._time_option_problem(text, timestamptz) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._interval_option_problem(text, interval) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval,
                                                      interval, interval, interval) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._check_time_option(text, timestamptz) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._check_interval_option(text, interval) FROM PUBLIC;
 
 -- Refuses run options the scheduler could not honour.
@@ -373,7 +356,6 @@ BEGIN
     PERFORM jobs._check_max_timeout(timeout);  -- Security 4: after the bounds, within them
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
 'Internal: raises 22023 for a non-positive timeout or one past jobs.max_timeout, max_retries outside 0..1000, or a '
 'bad retry backoff, and for a timeout or backoff longer than 100 years or with a negative part.';
@@ -436,7 +418,6 @@ BEGIN
     PERFORM jobs._check_interval_option('min_trigger_interval', min_trigger_interval);
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz, integer,
                                            timestamptz, interval) IS
 'Internal: raises 22023 for an unknown overlap or misfire, max_concurrent outside 1..1000, a non-positive '
@@ -451,10 +432,8 @@ COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, 
 CREATE TABLE jobs._owner_lock (
     owner_oid oid PRIMARY KEY
 );
-
 COMMENT ON TABLE jobs._owner_lock IS
 'Internal: one row per role that created a job, locked while its job quota is checked; readable by nobody.';
-
 REVOKE ALL ON jobs._owner_lock FROM PUBLIC;
 
 -- Refuses a new job beyond jobs.max_jobs_per_owner (redefining one is fine).
@@ -486,7 +465,6 @@ BEGIN
     END IF;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_job_quota(name, text) IS
 'Internal: raises 53400 if creating this job would give the owner (not a superuser) more jobs than '
 'jobs.max_jobs_per_owner (0: no limit); redefining an existing job passes.';
@@ -498,22 +476,18 @@ CREATE FUNCTION jobs._check_payload_size(value jsonb, what text DEFAULT 'payload
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_payload_size';
-
 COMMENT ON FUNCTION jobs._check_payload_size(jsonb, text) IS
 'Internal: raises 54000 if the jsonb value, or its JSON text, is larger than jobs.max_payload_size; "what" '
 'names it in the error.';
-
 REVOKE EXECUTE ON FUNCTION jobs._check_payload_size(jsonb, text) FROM PUBLIC;
 
 CREATE FUNCTION jobs._payload_refusal(payload jsonb, config jsonb)
 RETURNS text
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pg_jobs_payload_refusal';
-
 COMMENT ON FUNCTION jobs._payload_refusal(jsonb, jsonb) IS
 'Internal: NULL, or why a queued run cannot start: its payload or HTTP body is larger than '
 'jobs.max_payload_size (rows written directly, or the setting lowered since). Used by the claims.';
-
 REVOKE EXECUTE ON FUNCTION jobs._payload_refusal(jsonb, jsonb) FROM PUBLIC;
 
 -- Security 18: roles other than superusers may not define a schedule that
@@ -544,11 +518,9 @@ BEGIN
     END IF;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_schedule_interval(text, text, name) IS
 'Internal: raises 22023 if a role other than a superuser defines a schedule with two fire times closer than '
 'jobs.min_schedule_interval (0: no limit).';
-
 REVOKE EXECUTE ON FUNCTION jobs._check_schedule_interval(text, text, name) FROM PUBLIC;
 
 -- The privileged parts of the public functions: SECURITY DEFINER, executable
@@ -931,37 +903,30 @@ BEGIN
     PERFORM jobs._wake_scheduler(true, job.job_id);
 END
 $$;
-
 COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval,
                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) IS
 'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
 'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval). For '
 'administrators: superusers may change any job; members of jobs_admin any job''s schedule, time zone, enabled and '
 'run options, but not its command or database (42501); other roles only their own.';
-
 COMMENT ON FUNCTION jobs.enable(bigint) IS
 'Lets the job with this job_id fire on its schedule again. For administrators: superusers and members of '
 'jobs_admin may change any job, other roles only their own.';
-
 COMMENT ON FUNCTION jobs.disable(bigint) IS
 'Stops the job with this job_id from firing on its schedule (it can still be triggered); runs already started '
 'finish. For administrators: superusers and members of jobs_admin may change any job, other roles only their '
 'own.';
-
 COMMENT ON FUNCTION jobs.unschedule(bigint) IS
 'Removes the job with this job_id and cancels its queued runs; its history stays in jobs.job_execution. Returns '
 'true. For administrators: superusers and members of jobs_admin may remove any job, other roles only their own.';
-
 COMMENT ON FUNCTION jobs.trigger(bigint, jsonb) IS
 'Queues a run of the job with this job_id and returns its execution_id; it starts when the transaction commits '
 '(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers and '
 'members of jobs_admin may trigger any job (it still runs as its owner), other roles only their own.';
-
 COMMENT ON FUNCTION jobs.cancel(bigint) IS
 'Cancels a run: a queued one at once, a running one (SQL command or HTTP request) when the transaction commits; '
 'it ends as cancelled, with the effects of its transaction undone. Returns false if the run had already '
 'finished. The run''s owner, superusers and members of jobs_admin may cancel it.';
-
 COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval) IS
 'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
 'headers). Schedule, time zone and enabled change with jobs.alter. Members of jobs_admin may change only the '
@@ -985,17 +950,14 @@ CREATE TABLE jobs._secret (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (owner_id, name)
 );
-
 COMMENT ON TABLE jobs._secret IS
 'Internal: the secrets of HTTP jobs, per role (owner_id: the role''s OID); readable by the extension''s owner only.';
-
 REVOKE ALL ON jobs._secret FROM PUBLIC;
 
 CREATE FUNCTION jobs._check_secret_name(name text)
 RETURNS void
 LANGUAGE C IMMUTABLE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_name';
-
 COMMENT ON FUNCTION jobs._check_secret_name(text) IS
 'Internal: raises 22023 unless name is 1 to 63 letters, digits, underscores, dots or hyphens (22004 if NULL).';
 
@@ -1003,7 +965,6 @@ CREATE FUNCTION jobs._check_secret_value(value text)
 RETURNS void
 LANGUAGE C IMMUTABLE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_value';
-
 COMMENT ON FUNCTION jobs._check_secret_value(text) IS
 'Internal: raises 22023 unless value is 1 to 8192 bytes without control characters other than tab (22004 if '
 'NULL). The message never repeats the value.';
@@ -1022,7 +983,6 @@ BEGIN
     ON CONFLICT ON CONSTRAINT _secret_pkey DO UPDATE SET value = excluded.value, updated_at = now();
 END
 $$;
-
 COMMENT ON FUNCTION jobs._set_secret(name, text, text) IS
 'Internal: the privileged part of jobs.set_secret; call jobs.set_secret.';
 
@@ -1041,7 +1001,6 @@ BEGIN
     END IF;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._drop_secret(name, text) IS
 'Internal: the privileged part of jobs.drop_secret; call jobs.drop_secret.';
 
@@ -1068,25 +1027,18 @@ BEGIN
     END LOOP;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) IS
 'Internal: a notice for each {{secret:NAME}} in the headers that the owner has no secret for (yet).';
-
 REVOKE EXECUTE ON FUNCTION jobs._check_secret_name(text) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._check_secret_value(text) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._set_secret(name, text, text) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._drop_secret(name, text) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION jobs.set_secret(name text, value text)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-
 COMMENT ON FUNCTION jobs.set_secret(text, text) IS
 'Stores a secret of the calling role under name (created, or replaced if it exists), for HTTP job headers that '
 'refer to it as {{secret:name}}. Nobody can read it back through SQL; the HTTP worker puts it into the requests of '
@@ -1096,7 +1048,6 @@ CREATE FUNCTION jobs.drop_secret(name text)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-
 COMMENT ON FUNCTION jobs.drop_secret(text) IS
 'Removes the calling role''s secret of that name (42704 if there is none); runs that refer to it fail from then on.';
 
@@ -1104,10 +1055,8 @@ CREATE VIEW jobs.secrets WITH (security_barrier = true) AS
 SELECT s.name, s.created_at, s.updated_at
 FROM jobs._secret AS s
 WHERE s.owner_id = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user);
-
 COMMENT ON VIEW jobs.secrets IS
 'The calling role''s secrets: name and when each was created and last set; never the value.';
-
 GRANT SELECT ON jobs.secrets TO PUBLIC;
 
 -- Views -------------------------------------------------------------------------------
@@ -1183,7 +1132,6 @@ SELECT e.execution_id,
        e.skipped_count
 FROM jobs.job_execution AS e
 ORDER BY e.execution_id DESC;
-
 COMMENT ON VIEW jobs.job_history IS
 'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
 'took, the error of a failed run, the response status and timings of HTTP runs, and how many consecutive fire '
@@ -1234,7 +1182,6 @@ BEGIN
     RETURN true;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._roles_dropped(oid[], name[]) IS
 'Internal: after DROP ROLE, raises 2BP01 if a dropped role owns jobs; else its runs'' history is owned by no role.';
 
@@ -1280,7 +1227,6 @@ BEGIN
     RETURN true;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._reassign_owned(oid[], oid) IS
 'Internal: after REASSIGN OWNED, gives the roles'' jobs and their queued runs to new_owner; 23505 if it would then '
 'own two jobs of one name.';
@@ -1308,14 +1254,10 @@ BEGIN
     RETURN true;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._drop_owned(oid[]) IS
 'Internal: after DROP OWNED, removes the roles'' jobs and cancels their queued runs; the history stays.';
-
 REVOKE EXECUTE ON FUNCTION jobs._roles_dropped(oid[], name[]) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._reassign_owned(oid[], oid) FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._drop_owned(oid[]) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
@@ -1363,9 +1305,7 @@ WHERE n.nspname = 'jobs' AND p.objoid = n.oid AND p.classoid = 'pg_catalog.pg_na
 CREATE POLICY admin_jobs ON jobs.scheduled_job FOR SELECT TO jobs_admin USING (true);
 
 CREATE POLICY admin_runs ON jobs.job_execution FOR SELECT TO jobs_admin USING (true);
-
 COMMENT ON POLICY admin_jobs ON jobs.scheduled_job IS 'Members of jobs_admin see every job.';
-
 COMMENT ON POLICY admin_runs ON jobs.job_execution IS 'Members of jobs_admin see every run.';
 
 -- Superusers and roles with the privileges of jobs_admin (pg_has_role USAGE:
@@ -1377,10 +1317,8 @@ LANGUAGE sql STABLE STRICT
 BEGIN ATOMIC
     SELECT pg_catalog.pg_has_role(role, 'jobs_admin', 'USAGE');
 END;
-
 COMMENT ON FUNCTION jobs._administers_jobs(name) IS
 'Internal: whether the role may operate every job: a superuser or a role with the privileges of jobs_admin.';
-
 REVOKE EXECUTE ON FUNCTION jobs._administers_jobs(name) FROM PUBLIC;
 
 -- What a job runs is its owner's: others (jobs_admin) may not change it.
@@ -1401,11 +1339,9 @@ BEGIN
                      'trigger, cancel and unschedule it; ask its owner to change the rest.';
 END
 $$;
-
 COMMENT ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) IS
 'Internal: raises 42501 if the caller, neither the job''s owner nor a superuser, asks to change any of these '
 'fields of what the job runs (command, database, url, method, headers, body).';
-
 REVOKE EXECUTE ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) FROM PUBLIC;
 
 -- The audit trail ------------------------------------------------------------------
@@ -1431,48 +1367,31 @@ CREATE TABLE jobs.job_audit (
 );
 
 CREATE INDEX job_audit_by_job ON jobs.job_audit (job_id, audit_id);
-
 COMMENT ON TABLE jobs.job_audit IS
 'One row per change to a job''s definition: who, when, which fields, old and new values (header values never). '
 'Owners see their jobs'' rows, members of jobs_admin and superusers all; only the extension writes it.';
-
 COMMENT ON COLUMN jobs.job_audit.audit_id IS 'Numbers the changes in the order they were made.';
-
 COMMENT ON COLUMN jobs.job_audit.changed_at IS 'When the change was made.';
-
 COMMENT ON COLUMN jobs.job_audit.changed_by IS
 'Role that made the change: the caller of jobs.schedule, jobs.alter, ... (the scheduler''s role when it '
 'disabled the job itself).';
-
 COMMENT ON COLUMN jobs.job_audit.changed_by_oid IS 'OID of that role.';
-
 COMMENT ON COLUMN jobs.job_audit.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
-
 COMMENT ON COLUMN jobs.job_audit.job_name IS 'Name of the job at the change.';
-
 COMMENT ON COLUMN jobs.job_audit.owner IS
 'Owner of the job at the change (after it, if the change moved it), by OID (shown as its current name).';
-
 COMMENT ON COLUMN jobs.job_audit.owner_name IS 'Name of that owner at the change, kept after the role is dropped.';
-
 COMMENT ON COLUMN jobs.job_audit.action IS
 'created, altered (a redefinition too), enabled, disabled (also by the scheduler: see disabled_reason) or '
 'unscheduled.';
-
 COMMENT ON COLUMN jobs.job_audit.fields IS 'The columns of jobs.scheduled_job that changed (all set ones at creation).';
-
 COMMENT ON COLUMN jobs.job_audit.old_values IS
 'Those columns before the change (NULL at creation); http_headers as names with the values shown as ***.';
-
 COMMENT ON COLUMN jobs.job_audit.new_values IS
 'Those columns after the change (NULL at removal); http_headers as names with the values shown as ***.';
-
 COMMENT ON INDEX jobs.job_audit_by_job IS 'A job''s changes in order.';
-
 COMMENT ON SEQUENCE jobs.job_audit_audit_id_seq IS 'Numbers changes (jobs.job_audit.audit_id).';
-
 SELECT pg_catalog.pg_extension_config_dump('jobs.job_audit', '');
-
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.job_audit', 'audit_id'), '');
 
 ALTER TABLE jobs.job_audit ENABLE ROW LEVEL SECURITY;
@@ -1481,11 +1400,8 @@ CREATE POLICY own_audit ON jobs.job_audit FOR SELECT
     USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
 
 CREATE POLICY admin_audit ON jobs.job_audit FOR SELECT TO jobs_admin USING (true);
-
 COMMENT ON POLICY own_audit ON jobs.job_audit IS 'Owners see the changes of their own jobs.';
-
 COMMENT ON POLICY admin_audit ON jobs.job_audit IS 'Members of jobs_admin see every change.';
-
 REVOKE ALL ON jobs.job_audit FROM PUBLIC;
 
 GRANT SELECT ON jobs.job_audit TO PUBLIC;
@@ -1494,11 +1410,9 @@ CREATE FUNCTION jobs._change_author()
 RETURNS oid
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_change_author';
-
 COMMENT ON FUNCTION jobs._change_author() IS
 'Internal: the role making a change: inside jobs.schedule, jobs.alter, ... their caller (the role passed to the '
 'privileged part), elsewhere the session''s role outside SECURITY DEFINER functions (SET ROLE counts).';
-
 REVOKE EXECUTE ON FUNCTION jobs._change_author() FROM PUBLIC;
 
 -- A job row as the trail shows it: no timestamps (the trail has its own),
@@ -1509,10 +1423,8 @@ LANGUAGE sql IMMUTABLE STRICT
 BEGIN ATOMIC
     SELECT coalesce((SELECT jsonb_object_agg(h.key, '***'::text) FROM jsonb_each(headers) AS h), '{}');
 END;
-
 COMMENT ON FUNCTION jobs._audit_header_names(jsonb) IS
 'Internal: the headers with every value replaced by ***, as jobs.job_audit shows them.';
-
 REVOKE EXECUTE ON FUNCTION jobs._audit_header_names(jsonb) FROM PUBLIC;
 
 -- One expression, so that the planner can inline it.
@@ -1525,11 +1437,9 @@ BEGIN ATOMIC
                      || jsonb_build_object('http_headers', jobs._audit_header_names(job -> 'http_headers'))
                 ELSE job - 'created_at' - 'updated_at' END;
 END;
-
 COMMENT ON FUNCTION jobs._audit_values(jsonb) IS
 'Internal: a jobs.scheduled_job row (as jsonb) as the audit trail records it: without created_at and updated_at, '
 'header values replaced by ***.';
-
 REVOKE EXECUTE ON FUNCTION jobs._audit_values(jsonb) FROM PUBLIC;
 
 -- The role jobs._change_author() names, and its name at the change.
@@ -1540,10 +1450,8 @@ BEGIN ATOMIC
     FROM (SELECT jobs._change_author() AS author) AS a
     LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.author;
 END;
-
 COMMENT ON FUNCTION jobs._audit_author() IS
 'Internal: the OID and name of the role making a change, for jobs.job_audit (see jobs._change_author).';
-
 REVOKE EXECUTE ON FUNCTION jobs._audit_author() FROM PUBLIC;
 
 -- Statement triggers with transition tables: one INSERT per statement, so
@@ -1579,7 +1487,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._audit_jobs_created() IS
 'Internal: statement trigger that records created jobs in jobs.job_audit, with their whole definition.';
 
@@ -1617,7 +1524,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._audit_jobs_changed() IS
 'Internal: statement trigger that records changed jobs in jobs.job_audit: the changed fields, old and new.';
 
@@ -1642,7 +1548,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._audit_jobs_removed() IS
 'Internal: statement trigger that records removed jobs in jobs.job_audit, with the definition they had.';
 
@@ -1657,13 +1562,10 @@ CREATE TRIGGER audit_jobs_changed
 CREATE TRIGGER audit_jobs_removed
     AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
     FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_removed();
-
 COMMENT ON TRIGGER audit_jobs_created ON jobs.scheduled_job IS
 'Records created jobs in jobs.job_audit (jobs._audit_jobs_created).';
-
 COMMENT ON TRIGGER audit_jobs_changed ON jobs.scheduled_job IS
 'Records changed jobs in jobs.job_audit (jobs._audit_jobs_changed).';
-
 COMMENT ON TRIGGER audit_jobs_removed ON jobs.scheduled_job IS
 'Records removed jobs in jobs.job_audit (jobs._audit_jobs_removed).';
 
@@ -1686,7 +1588,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
 COMMENT ON FUNCTION jobs._audit_header_change() IS
 'Internal: trigger that records a change of secret header values (names only) in jobs.job_audit.';
 
@@ -1696,17 +1597,12 @@ CREATE TRIGGER audit_header_change
     WHEN (OLD.headers IS DISTINCT FROM NEW.headers
           AND jobs._mask_secret_headers(OLD.headers) = jobs._mask_secret_headers(NEW.headers))
     EXECUTE FUNCTION jobs._audit_header_change();
-
 COMMENT ON TRIGGER audit_header_change ON jobs._http_secret IS
 'Records a change of secret header values, invisible in jobs.scheduled_job, in jobs.job_audit '
 '(jobs._audit_header_change).';
-
 REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_created() FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_changed() FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_removed() FROM PUBLIC;
-
 REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;
 
 -- A launcher waiting for this update (the library is 0.2.0, the SQL objects

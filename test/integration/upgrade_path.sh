@@ -388,9 +388,10 @@ restored_jobs="$(value "SELECT jsonb_agg(to_jsonb(j) - 'owner' || jsonb_build_ob
 [[ "$restored_jobs" == "$jobs_dumped" ]] || fail "the restored jobs are the dumped ones, owned by the same roles (by name)"
 # (The restored launcher may have queued runs already: the runs' sequence is
 # at least the dumped value, never restarted.)
-[[ "$(value "SELECT last_value FROM jobs.scheduled_job_job_id_seq")" == "$job_seq" ]] &&
-    holds "SELECT last_value >= $run_seq FROM jobs.job_execution_execution_id_seq" ||
+if [[ "$(value "SELECT last_value FROM jobs.scheduled_job_job_id_seq")" != "$job_seq" ]] ||
+    ! holds "SELECT last_value >= $run_seq FROM jobs.job_execution_execution_id_seq"; then
     fail "the restored sequences have the dumped values ($job_seq, $run_seq)"
+fi
 restored_runs="$(value "SELECT count(*) FROM jobs.job_execution")"
 runs_digest() {
     value "SELECT count(*) || ' ' || md5(string_agg((to_jsonb(e) - 'owner' || jsonb_build_object('owner', e.owner::text))::text,

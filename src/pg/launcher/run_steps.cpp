@@ -65,6 +65,7 @@ ExtensionState check_extension(char* installed_version, size_t size) {
             bool is_null = false;
             const Datum version =
                 heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(catalog), &is_null);
+            // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
             const char* installed = is_null ? "(none)" : TextDatumGetCString(version);
             if (strcmp(installed, PG_JOBS_VERSION) == 0) {
                 state = ExtensionState::Ready;
