@@ -23,6 +23,8 @@ packages=(
     # run by /usr/bin/python3); nginx (with openssl for a test certificate:
     # TLS and HTTP/2 tests) and wrk for the HTTP benchmark.
     libcurl4-openssl-dev python3 nginx openssl wrk curl
+    # E-mail jobs: the loopback SMTP test server (test/lib/smtp_test_server.py).
+    python3-aiosmtpd
     # Tests: pgTAP and pg_prove, GoogleTest, Google Benchmark.
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libgtest-dev libgmock-dev libbenchmark-dev
     # pg_cron, for comparison benchmarks.

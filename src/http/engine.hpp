@@ -24,7 +24,8 @@
 // or one libcurl parked waiting for a connection) with ErrorKind::Timeout.
 // Connections are kept alive and reused, and HTTP/2 multiplexes when a
 // server offers it (over TLS, through ALPN). Redirects are never followed.
-// Only http and https are spoken; no proxy from the environment is used.
+// Only http and https are spoken (and smtp/smtps for e-mail requests); no
+// proxy from the environment is used.
 // Every new connection, and every reuse of one, is first checked by the
 // connection policy with the address actually connected to (after DNS
 // resolution).
@@ -53,6 +54,19 @@ struct Header {
     std::string value;
 };
 
+// An e-mail sent over SMTP instead of an HTTP request (e-mail jobs): the
+// Request's url is smtp://host[:port] or smtps://host[:port], its body the
+// whole message (mail::compose in src/core), its method and headers unused.
+// Over smtp:// the connection is upgraded with STARTTLS when the server
+// offers it, and must be when a login is given (a password never travels in
+// clear); smtps:// is TLS from the start.
+struct MailEnvelope {
+    std::string from;                     // the envelope sender (MAIL FROM)
+    std::vector<std::string> recipients;  // RCPT TO, in order; at least one
+    std::string username;                 // empty: no login
+    std::string password;
+};
+
 struct Request {
     int64_t id = 0;                     // unique among unfinished requests (the execution id)
     std::string method = "GET";         // GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS (upper case)
@@ -61,6 +75,7 @@ struct Request {
     std::optional<std::string> body;    // no body when empty (PUT and PATCH then send an empty one)
     int64_t timeout_ms = 30000;         // from submit() to the result, waiting for a slot included; >= 1
     size_t max_response_bytes = 65536;  // longer bodies are cut here (and the transfer stopped)
+    std::optional<MailEnvelope> mail;   // set: send the body as an e-mail (above)
 };
 
 // Seconds from the start of the transfer to the end of each phase, as
@@ -78,14 +93,14 @@ struct Result {
     int64_t id = 0;
     ErrorKind error = ErrorKind::None;  // None: a full (or deliberately cut) response arrived
     std::string error_message;          // libcurl's words or the policy's; empty when None
-    long http_status = 0;               // 0 when no response status arrived
-    std::string body;                   // at most max_response_bytes
-    bool body_truncated = false;        // the body was longer and was cut
-    std::string content_type;           // the response's Content-Type, "" if none
-    std::string redirect_location;      // Location of a 3xx response (not followed)
-    std::string remote_address;         // the address connected to, "" if none
-    std::string http_version;           // "HTTP/1.1", "HTTP/2"... of the response, "" if none
-    bool reused_connection = false;     // no new connection was opened for it
+    long http_status = 0;            // 0 when no response status arrived; for e-mail the last SMTP reply code
+    std::string body;                // at most max_response_bytes
+    bool body_truncated = false;     // the body was longer and was cut
+    std::string content_type;        // the response's Content-Type, "" if none
+    std::string redirect_location;   // Location of a 3xx response (not followed)
+    std::string remote_address;      // the address connected to, "" if none
+    std::string http_version;        // "HTTP/1.1", "HTTP/2"... of the response, "" if none
+    bool reused_connection = false;  // no new connection was opened for it
     Timings timings;
 };
 

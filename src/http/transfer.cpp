@@ -88,6 +88,7 @@ Transfer::Transfer(Request request, const TransferContext& context, Clock::time_
 
 Transfer::~Transfer() {
     curl_slist_free_all(header_list_);
+    curl_slist_free_all(recipient_list_);
     curl_url_cleanup(url_);
 }
 
@@ -96,17 +97,23 @@ std::optional<std::string> Transfer::configure(CURL* easy) {
     if (auto problem = set_url()) {
         return problem;
     }
-    if (auto problem = set_method_and_body()) {
-        return problem;
-    }
-    if (auto problem = set_headers()) {
-        return problem;
+    if (request_.mail) {
+        if (auto problem = set_mail()) {
+            return problem;
+        }
+    } else {
+        if (auto problem = set_method_and_body()) {
+            return problem;
+        }
+        if (auto problem = set_headers()) {
+            return problem;
+        }
     }
     set_callbacks();
     curl_easy_setopt(easy_, CURLOPT_PRIVATE, this);
     curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_buffer_);
     curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, request_.mail ? "smtp,smtps" : "http,https");
     curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy_, CURLOPT_PROXY, "");  // ignore http_proxy & co. from the server's environment
@@ -147,7 +154,11 @@ std::optional<std::string> Transfer::set_url() {
     if (!read || host_.empty()) {
         return std::string("invalid URL: it has no host");
     }
-    if (scheme_text != "http" && scheme_text != "https") {
+    if (request_.mail) {
+        if (scheme_text != "smtp" && scheme_text != "smtps") {
+            return "URL scheme \"" + scheme_text + "\" is not supported for e-mail: use smtp:// or smtps://";
+        }
+    } else if (scheme_text != "http" && scheme_text != "https") {
         return "URL scheme \"" + scheme_text + "\" is not supported: only http and https URLs can be called";
     }
     is_https_ = scheme_text == "https";
@@ -220,6 +231,57 @@ std::optional<std::string> Transfer::set_headers() {
     }
     curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
     return std::nullopt;
+}
+
+std::optional<std::string> Transfer::set_mail() {
+    const MailEnvelope& mail = *request_.mail;
+    if (mail.recipients.empty()) {
+        return std::string("an e-mail needs at least one recipient");
+    }
+    if (!request_.body) {
+        return std::string("an e-mail needs a message");
+    }
+    if (has_line_break_or_nul(mail.from) || has_line_break_or_nul(mail.username) ||
+        has_line_break_or_nul(mail.password)) {
+        return std::string("invalid e-mail sender or login: line breaks are not allowed");
+    }
+    for (const std::string& recipient : mail.recipients) {
+        if (has_line_break_or_nul(recipient)) {
+            return std::string("invalid e-mail recipient: line breaks are not allowed");
+        }
+        curl_slist* longer = curl_slist_append(recipient_list_, ("<" + recipient + ">").c_str());
+        if (longer == nullptr) {
+            return std::string("out of memory");
+        }
+        recipient_list_ = longer;
+    }
+    mail_from_ = "<" + mail.from + ">";
+    curl_easy_setopt(easy_, CURLOPT_MAIL_FROM, mail_from_.c_str());
+    curl_easy_setopt(easy_, CURLOPT_MAIL_RCPT, recipient_list_);
+    curl_easy_setopt(easy_, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(easy_, CURLOPT_READFUNCTION, &Transfer::on_upload);
+    curl_easy_setopt(easy_, CURLOPT_READDATA, this);
+    const std::string& message = *request_.body;
+    curl_easy_setopt(easy_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+    // STARTTLS when offered; required when a password would be sent.
+    const bool login = !mail.username.empty();
+    curl_easy_setopt(easy_, CURLOPT_USE_SSL,
+                     login ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_TRY));
+    if (login) {
+        curl_easy_setopt(easy_, CURLOPT_USERNAME, mail.username.c_str());
+        curl_easy_setopt(easy_, CURLOPT_PASSWORD, mail.password.c_str());
+    }
+    return std::nullopt;
+}
+
+size_t Transfer::on_upload(char* buffer, size_t size, size_t count, void* self) {
+    auto* transfer = static_cast<Transfer*>(self);
+    const std::string& message = *transfer->request_.body;  // set_mail checked it is there
+    const size_t left = message.size() - std::min(transfer->uploaded_, message.size());
+    const size_t bytes = std::min(left, size * count);
+    std::memcpy(buffer, message.data() + transfer->uploaded_, bytes);
+    transfer->uploaded_ += bytes;
+    return bytes;
 }
 
 void Transfer::set_callbacks() {

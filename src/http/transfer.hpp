@@ -58,7 +58,10 @@ private:
     CURL* easy_ = nullptr;
     CURLU* url_ = nullptr;
     curl_slist* header_list_ = nullptr;
-    std::string host_;  // as libcurl parsed it, brackets removed
+    curl_slist* recipient_list_ = nullptr;
+    size_t uploaded_ = 0;    // bytes of an e-mail's message given to libcurl
+    std::string mail_from_;  // "<sender>", kept alive for libcurl
+    std::string host_;       // as libcurl parsed it, brackets removed
     std::string body_;
     bool truncated_ = false;
     bool sends_body_ = false;
@@ -69,11 +72,13 @@ private:
     std::optional<std::string> set_url();
     std::optional<std::string> set_method_and_body();
     std::optional<std::string> set_headers();
+    std::optional<std::string> set_mail();
     void set_callbacks();
     std::optional<std::string> check_connection(std::string_view address);
     Result base_result();
 
     static size_t on_body(char* data, size_t size, size_t count, void* self);
+    static size_t on_upload(char* buffer, size_t size, size_t count, void* self);
     static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
     static int on_before_request(void* self, char* primary_ip, char* local_ip, int primary_port,
                                  int local_port);

@@ -1,5 +1,5 @@
-// Runs test/lib/http_test_server.py on 127.0.0.1 (a free port) for the
-// lifetime of the object, and offers small helpers to read its JSON answers.
+// Runs the loopback test servers of test/lib (HTTP, SMTP) for the lifetime
+// of an object, and offers small helpers to read their JSON answers.
 #pragma once
 
 #include <fcntl.h>
@@ -13,14 +13,17 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 extern char** environ;
 
 namespace pg_jobs::http::testing {
 
-class HttpServerProcess {
+// A test server script run with /usr/bin/python3 for the lifetime of the
+// object; it must print the port it listens on as its first line.
+class ServerProcess {
 public:
-    HttpServerProcess() {
+    ServerProcess(const char* what, std::vector<std::string> arguments) {
         int out[2];
         if (pipe2(out, O_CLOEXEC) != 0) {
             throw std::runtime_error("pipe failed");
@@ -28,9 +31,13 @@ public:
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-        const char* argv[] = {PG_JOBS_PYTHON3, PG_JOBS_HTTP_TEST_SERVER, "--port", "0", nullptr};
-        const int spawned =
-            posix_spawn(&pid_, PG_JOBS_PYTHON3, &actions, nullptr, const_cast<char**>(argv), environ);
+        arguments.insert(arguments.begin(), PG_JOBS_PYTHON3);
+        std::vector<char*> argv;
+        for (std::string& argument : arguments) {
+            argv.push_back(argument.data());
+        }
+        argv.push_back(nullptr);
+        const int spawned = posix_spawn(&pid_, PG_JOBS_PYTHON3, &actions, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         close(out[1]);
         if (spawned != 0) {
@@ -41,18 +48,15 @@ public:
         close(out[0]);
         if (port_ <= 0) {
             stop();
-            throw std::runtime_error("the HTTP test server did not print its port");
+            throw std::runtime_error(std::string(what) + " did not print its port");
         }
     }
 
-    ~HttpServerProcess() { stop(); }
-    HttpServerProcess(const HttpServerProcess&) = delete;
-    HttpServerProcess& operator=(const HttpServerProcess&) = delete;
+    ~ServerProcess() { stop(); }
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
 
     int port() const { return port_; }
-    std::string url(std::string_view path) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
-    }
 
     void stop() {
         if (pid_ > 0) {
@@ -84,6 +88,16 @@ private:
             line.append(buffer, static_cast<size_t>(got));
         }
         return std::atoi(line.c_str());
+    }
+};
+
+// test/lib/http_test_server.py on 127.0.0.1, a free port.
+class HttpServerProcess : public ServerProcess {
+public:
+    HttpServerProcess() : ServerProcess("the HTTP test server", {PG_JOBS_HTTP_TEST_SERVER, "--port", "0"}) {}
+
+    std::string url(std::string_view path) const {
+        return "http://127.0.0.1:" + std::to_string(port()) + std::string(path);
     }
 };
 
