@@ -3,6 +3,18 @@
 
 -- The schema "jobs" comes from pg_jobs.control (schema = jobs).
 
+-- Without pg_jobs in shared_preload_libraries no scheduler would run
+-- a job; refuse with an ERROR that says what to do (before the library was
+-- changed, loading it here ended the session with a FATAL).
+CREATE FUNCTION jobs._require_preload()
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_require_preload';
+REVOKE EXECUTE ON FUNCTION jobs._require_preload() FROM PUBLIC;
+COMMENT ON FUNCTION jobs._require_preload() IS
+'Raises an error unless pg_jobs was loaded at server start (shared_preload_libraries); called by the extension scripts.';
+SELECT jobs._require_preload();
+
 CREATE FUNCTION jobs.next_runs(
     schedule text,
     count integer DEFAULT 5,
@@ -295,7 +307,8 @@ RETURNS jsonb
 LANGUAGE C STABLE PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'pg_jobs_context';
 COMMENT ON FUNCTION jobs.context() IS
-'Inside a running job: {job_id, job_name, execution_id, triggered_by, triggered_by_user, scheduled_for, payload}, '
+'Inside a running job: {job_id, job_name, execution_id, triggered_by, triggered_by_user, scheduled_for, attempt, '
+'payload}, '
 'so the command can read the payload given to jobs.trigger. NULL outside a job.';
 
 -- Internal helpers ----------------------------------------------------------------
@@ -860,6 +873,7 @@ BEGIN
     END IF;
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
+        PERFORM jobs._check_one_shot_enable(job);
     END IF;
     PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
                                    pg_get_userbyid(job.owner));
@@ -885,6 +899,34 @@ BEGIN
 END
 $$;
 
+-- Enabling a one-shot job whose time has passed would disable it again
+-- at once (it ran, or misfire skip skips a missed time): refuse, saying how
+-- to give it a new time. Inside _alter and _set_enabled.
+CREATE FUNCTION jobs._check_one_shot_enable(job jobs.scheduled_job)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    ran boolean;
+BEGIN
+    IF job.schedule IS NOT NULL OR job.run_at IS NULL OR job.run_at > now() THEN
+        RETURN;
+    END IF;
+    ran := EXISTS (SELECT FROM jobs.job_execution AS e
+                   WHERE e.job_id = job.job_id AND e.triggered_by = 'schedule' AND e.scheduled_for = job.run_at
+                     AND e.status <> 'skipped');
+    IF ran OR job.misfire = 'skip' THEN
+        RAISE EXCEPTION 'one-shot job "%" cannot be enabled: its run_at (%) has passed', job.job_name, job.run_at
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = CASE WHEN ran THEN 'It ran at that time; a one-shot job runs once.'
+                                ELSE 'That time was missed, and misfire skip does not run a missed time.' END,
+                  HINT = format('Give it a new time as you enable it: jobs.alter(%L, run_at => now() + '
+                                'interval ''1 minute'', enabled => true); or run it now with jobs.trigger(%L).',
+                                job.job_name, job.job_name);
+    END IF;
+END
+$$;
+
 -- Shared by _enable and _disable (and so SECURITY DEFINER through them).
 CREATE FUNCTION jobs._set_enabled(caller name, job_id bigint, enabled boolean)
 RETURNS void
@@ -893,6 +935,9 @@ AS $$
 DECLARE
     job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
 BEGIN
+    IF enabled THEN
+        PERFORM jobs._check_one_shot_enable(job);
+    END IF;
     -- Enabling by hand also forgets why the job disabled itself.
     IF job.enabled IS DISTINCT FROM enabled OR (enabled AND job.disabled_reason IS NOT NULL) THEN
         UPDATE jobs.scheduled_job AS j
@@ -1075,6 +1120,9 @@ REVOKE EXECUTE ON FUNCTION jobs._schedule_in(name, text, interval, text) FROM PU
 REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._set_enabled(name, bigint, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) FROM PUBLIC;
+COMMENT ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) IS
+'Internal: refuses enabling a one-shot job whose run_at has passed (it ran, or misfire skip skips it).';
 REVOKE EXECUTE ON FUNCTION jobs._enable(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._disable(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._unschedule(name, bigint) FROM PUBLIC;

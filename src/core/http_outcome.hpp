@@ -4,6 +4,7 @@
 #pragma once
 #include "core/no_postgres.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace pg_jobs::http {
@@ -42,5 +43,17 @@ constexpr bool is_success_status(long http_status) {
 //     are retryable; every other status, 4xx included, is not.
 // A 2xx response is a success, not a retry candidate: false.
 bool is_retryable(ErrorKind kind, long http_status);
+
+// The usual reason phrase of an HTTP status ("Not Implemented" for 501),
+// for answers that carry none (HTTP/2); "" for a status it does not know.
+std::string_view standard_reason_phrase(long http_status);
+
+// The error of a run whose answer was not 2xx: "HTTP 501 Not Implemented",
+// then ": " and the start of the body (line breaks and tabs as spaces) when
+// there is one. `reason_phrase` is the server's ("" for the standard one).
+// A 405 or 501 adds what to do when the server does not take the job's
+// method (POST by default): set method => 'GET'.
+std::string failed_answer_error(long http_status, std::string_view reason_phrase,
+                                std::string_view body_start);
 
 }  // namespace pg_jobs::http

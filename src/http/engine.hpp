@@ -94,6 +94,7 @@ struct Result {
     ErrorKind error = ErrorKind::None;  // None: a full (or deliberately cut) response arrived
     std::string error_message;          // libcurl's words or the policy's; empty when None
     long http_status = 0;            // 0 when no response status arrived; for e-mail the last SMTP reply code
+    std::string reason_phrase;       // of the status line ("Not Implemented"); "" if none (HTTP/2)
     std::string body;                // at most max_response_bytes
     bool body_truncated = false;     // the body was longer and was cut
     std::string content_type;        // the response's Content-Type, "" if none

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <string_view>
 #include <cstring>
 #include <utility>
 
@@ -287,6 +288,8 @@ size_t Transfer::on_upload(char* buffer, size_t size, size_t count, void* self) 
 void Transfer::set_callbacks() {
     curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
     curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+    curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Transfer::on_open_socket);
     curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this);
     curl_easy_setopt(easy_, CURLOPT_PREREQFUNCTION, &Transfer::on_before_request);
@@ -322,6 +325,30 @@ size_t Transfer::on_body(char* data, size_t size, size_t count, void* self) {
     } catch (...) {
         return 0;  // out of memory: libcurl ends the transfer with a write error
     }
+}
+
+// Keeps the reason phrase of each status line ("HTTP/1.1 501 Not
+// Implemented"): the last one is the final response's (after any 1xx).
+size_t Transfer::on_header(char* data, size_t size, size_t count, void* self) {
+    auto* transfer = static_cast<Transfer*>(self);
+    const size_t bytes = size * count;
+    try {
+        std::string_view line(data, bytes);
+        if (line.substr(0, 5) == "HTTP/") {
+            transfer->reason_.clear();
+            const size_t code = line.find(' ');
+            const size_t reason = code == std::string_view::npos ? code : line.find(' ', code + 1);
+            if (reason != std::string_view::npos) {
+                line.remove_prefix(reason + 1);
+                while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) {
+                    line.remove_suffix(1);
+                }
+                transfer->reason_.assign(line.substr(0, 200));
+            }
+        }
+    } catch (...) {  // out of memory: no reason phrase
+    }
+    return bytes;
 }
 
 curl_socket_t Transfer::on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) {
@@ -377,6 +404,7 @@ Result Transfer::base_result() {
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     result.http_status = status;
+    result.reason_phrase = std::move(reason_);
     result.content_type = text_info(easy_, CURLINFO_CONTENT_TYPE);
     result.redirect_location = text_info(easy_, CURLINFO_REDIRECT_URL);
     result.remote_address = text_info(easy_, CURLINFO_PRIMARY_IP);

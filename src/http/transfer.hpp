@@ -63,6 +63,7 @@ private:
     std::string mail_from_;  // "<sender>", kept alive for libcurl
     std::string host_;       // as libcurl parsed it, brackets removed
     std::string body_;
+    std::string reason_;  // reason phrase of the last status line (HTTP/1.x), "" if none
     bool truncated_ = false;
     bool sends_body_ = false;
     bool is_https_ = false;
@@ -78,6 +79,7 @@ private:
     Result base_result();
 
     static size_t on_body(char* data, size_t size, size_t count, void* self);
+    static size_t on_header(char* data, size_t size, size_t count, void* self);
     static size_t on_upload(char* buffer, size_t size, size_t count, void* self);
     static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
     static int on_before_request(void* self, char* primary_ip, char* local_ip, int primary_port,

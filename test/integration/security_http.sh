@@ -127,12 +127,14 @@ valid="$(value "SELECT bool_and(convert_from(convert_to(coalesce(error, ''), 'UT
     true
 [[ "$valid" == t ]] || fail "the stored error and result texts are valid UTF-8: $valid"
 error="$(field "$location_id" error)"
-[[ "$error" == "HTTP 302 redirect to "*"/caf�/��/�(/��/end"*"(redirects are not followed)" ]] ||
+[[ "$error" == "HTTP 302 Found redirect to "*"/caf�/��/�(/��/end"*"(redirects are not followed)" ]] ||
     fail "the Location is kept, its bad bytes replaced by U+FFFD: $error"
 [[ "$(field "$body_id" "result #>> '{}'")" == "caf� �� �( �� end" ]] ||
     fail "the body is stored as text, its bad bytes replaced: $(field "$body_id" result)"
 [[ "$(field "$error_body_id" "result #>> '{}'")" == "caf� �� �( �� end" ]] ||
     fail "the error answer's body too: $(field "$error_body_id" result)"
+[[ "$(field "$error_body_id" error)" == "HTTP 500 Internal Server Error: caf� �� �( �� end" ]] ||
+    fail "the error quotes the start of the answer's body, its bad bytes replaced: $(field "$error_body_id" error)"
 pass "a Location and bodies that are not valid UTF-8 are stored with their bad bytes replaced (U+FFFD)"
 
 dump="$CLUSTER_DIR/security_http.dump"

@@ -8,6 +8,7 @@
 #include <climits>
 
 extern "C" {
+#include "miscadmin.h"
 #include "utils/guc.h"
 }
 
@@ -35,6 +36,11 @@ constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
 int jobs_history_failed_max_age = -1;
+// The level of the log line of a run that ends badly (-1: none).
+int jobs_failed_run_log_level = LOG;
+const struct config_enum_entry kFailedRunLogLevels[] = {
+    {"off", -1, false},  {"debug1", DEBUG1, false},   {"info", INFO, false}, {"notice", NOTICE, false},
+    {"log", LOG, false}, {"warning", WARNING, false}, {nullptr, 0, false}};
 
 // Called by PostgreSQL for SET, ALTER SYSTEM and configuration reloads. Pure
 // C calls only: nothing here can throw a C++ exception.
@@ -78,6 +84,12 @@ bool check_http_allowed_hosts(char** new_value, void** /*extra*/, GucSource /*so
 }  // namespace
 
 void define_gucs() {
+    // Server-start settings are PGC_POSTMASTER when the library is
+    // preloaded. Loaded later (CREATE EXTENSION on a server without the
+    // preload) PostgreSQL refuses to define such a setting with a FATAL that
+    // drops the session; then they are defined as reload-only, and the
+    // extension script refuses with an ERROR (jobs._require_preload).
+    const GucContext start_only = process_shared_preload_libraries_in_progress ? PGC_POSTMASTER : PGC_SIGHUP;
     DefineCustomStringVariable("jobs.timezone", "Time zone in which cron schedules are evaluated.",
                                "Used when a schedule is given without a time zone; any name that "
                                "SET timezone accepts.",
@@ -85,12 +97,12 @@ void define_gucs() {
 
     DefineCustomStringVariable("jobs.database", "Database that holds the pg_jobs tables.",
                                "The scheduler connects to it; CREATE EXTENSION pg_jobs must run there.",
-                               &jobs_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+                               &jobs_database_name, "postgres", start_only, 0, nullptr, nullptr, nullptr);
 
     DefineCustomIntVariable("jobs.max_workers", "Maximum number of SQL worker processes running jobs.",
                             "Counts workers of every database together; each also takes a "
                             "max_worker_processes slot.",
-                            &jobs_max_workers, 8, 1, 1000, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+                            &jobs_max_workers, 8, 1, 1000, start_only, 0, nullptr, nullptr, nullptr);
 
     DefineCustomIntVariable("jobs.worker_idle_timeout", "Time after which an idle SQL worker exits.",
                             "Workers stay around this long after their last run so the next one "
@@ -174,6 +186,12 @@ void define_gucs() {
                             &jobs_max_timeout, kOneDayS, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
                             nullptr);
 
+    DefineCustomEnumVariable(
+        "jobs.failed_run_log_level", "Level of the server log line of a run that does not succeed.",
+        "One line per run that ends failed, timed_out, cancelled or crashed, SQL and HTTP alike: "
+        "kind, job, execution, status and reason. off: no line.",
+        &jobs_failed_run_log_level, LOG, kFailedRunLogLevels, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
     MarkGUCPrefixReserved("jobs");
@@ -237,6 +255,10 @@ long max_payload_bytes() {
 
 int history_failed_max_age_s() {
     return jobs_history_failed_max_age;
+}
+
+int failed_run_log_level() {
+    return jobs_failed_run_log_level;
 }
 
 }  // namespace pg_jobs::pg

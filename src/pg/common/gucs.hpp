@@ -57,4 +57,8 @@ int history_failed_max_age_s();
 // jobs.max_payload_size, in bytes: the largest payload or HTTP body (as jsonb).
 long max_payload_bytes();
 
+// jobs.failed_run_log_level: the elevel of the one server log line of a
+// run that does not succeed (-1: no line).
+int failed_run_log_level();
+
 }  // namespace pg_jobs::pg

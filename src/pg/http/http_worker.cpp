@@ -135,6 +135,8 @@ const char* copy_string(const std::string& text) {
 
 // Longest redirect Location quoted in an error.
 constexpr size_t kMaxLocationBytes = 2048;
+// Most bytes of a failed answer's body quoted in its error.
+constexpr size_t kBodyStartBytes = 200;
 
 // The body as JSON if it is JSON; else as a JSON string, its bytes that are
 // not valid in the database encoding replaced (a body with NUL bytes is
@@ -205,7 +207,10 @@ HttpRunOutcome outcome_of(const http::Result& result) {
                 }
             } else {
                 outcome.status = "failed";
-                error = "HTTP " + std::to_string(result.http_status);
+                error = http::failed_answer_error(result.http_status, valid_text(result.reason_phrase),
+                                                  result.redirect_location.empty()
+                                                      ? valid_text(result.body, kBodyStartBytes)
+                                                      : std::string());
                 if (!result.redirect_location.empty()) {
                     error += " redirect to " + valid_text(result.redirect_location, kMaxLocationBytes) +
                              " (redirects are not followed)";
@@ -228,6 +233,13 @@ HttpRunOutcome outcome_of(const http::Result& result) {
             outcome.status = "failed";
             error = std::string(http::error_kind_name(result.error)) + ": " + result.error_message;
             break;
+    }
+    if (result.body_truncated) {
+        error += error.empty() ? "" : "; ";
+        error +=
+            "response cut: the body was longer than jobs.http_max_response_size, and result holds "
+            "its first " +
+            std::to_string(result.body.size()) + " bytes";
     }
     // libcurl's messages may quote what the server sent.
     outcome.error = error.empty() ? nullptr : copy_string(valid_text(error));

@@ -10,6 +10,7 @@
 // the headers of jobs.schedule_http and jobs.alter_http) run under an error
 // context that keeps the failing statement's text out of the server log.
 #include "core/secret_reference.hpp"
+#include "pg/common/command_syntax.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/pg_headers.hpp"
@@ -17,13 +18,17 @@
 
 extern "C" {
 #include "catalog/namespace.h"
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 }
 
 namespace pg_jobs::pg {
@@ -145,11 +150,52 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
     return result;
 }
 
+// The position of the argument called `name` of the public function (-1: none).
+int argument_position(FunctionCallInfo fcinfo, const char* name) {
+    HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+    if (!HeapTupleIsValid(tuple)) {
+        elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+    }
+    Oid* types = nullptr;
+    char** names = nullptr;
+    char* modes = nullptr;
+    const int nargs = get_func_arg_info(tuple, &types, &names, &modes);
+    ReleaseSysCache(tuple);
+    for (int i = 0; names != nullptr && i < nargs; ++i) {
+        if (names[i] != nullptr && strcmp(names[i], name) == 0 && types[i] == TEXTOID) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+// A job's SQL command (jobs.schedule, jobs.schedule_in, jobs.alter) is
+// parsed, not run, before anything is stored: a syntax error is refused
+// with its position in the command (command_syntax.hpp). Runs as the caller,
+// outside run_guarded_hiding_internals so the position stays in the error.
+Datum check_command_argument(FunctionCallInfo fcinfo) {
+    const int command = argument_position(fcinfo, "command");
+    if (command < 0 || PG_ARGISNULL(command)) {
+        return static_cast<Datum>(0);
+    }
+    const int job_name = argument_position(fcinfo, "job_name");
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+    const char* command_text = text_to_cstring(PG_GETARG_TEXT_PP(command));
+    const char* name = job_name >= 0 && !PG_ARGISNULL(job_name)
+                           // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+                           ? text_to_cstring(PG_GETARG_TEXT_PP(job_name))
+                           : nullptr;
+    check_command_syntax(command_text, name);
+    return static_cast<Datum>(0);
+}
+
 }  // namespace
 }  // namespace pg_jobs::pg
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_privileged_call);
 Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
+    (void)pg_jobs::pg::run_guarded("privileged call",
+                                   [&] { return pg_jobs::pg::check_command_argument(fcinfo); });
     return pg_jobs::pg::run_guarded_hiding_internals(
         "privileged call", [&] { return pg_jobs::pg::call_privileged_part(fcinfo); });
 }

@@ -57,7 +57,14 @@ const pg_tz* time_zone_argument(FunctionCallInfo fcinfo, int argument) {
 
 int32 count_argument(FunctionCallInfo fcinfo) {
     const int32 count = PG_GETARG_INT32(1);
-    if (count < 0 || count > kMaxRuns) {
+    if (count < 0) {
+        throw UserError(
+            ERRCODE_INVALID_PARAMETER_VALUE,
+            "count must be between 0 and " + std::to_string(kMaxRuns) + ", not " + std::to_string(count), "",
+            "count is how many fire times to list; for fire times earlier than "
+            "\"after\", pass an earlier \"after\".");
+    }
+    if (count > kMaxRuns) {
         throw UserError(
             ERRCODE_INVALID_PARAMETER_VALUE,
             "count must be between 0 and " + std::to_string(kMaxRuns) + ", not " + std::to_string(count), "",

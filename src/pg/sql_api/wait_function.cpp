@@ -84,7 +84,10 @@ int64 timeout_micros(FunctionCallInfo fcinfo) {
 // ereport directly (an abort cancels the condition-variable sleep).
 Datum wait_for_run(FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(0)) {
-        PG_RETURN_NULL();
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("execution_id must not be NULL"),
+                        errhint("Pass the execution_id jobs.trigger returned, for example "
+                                "SELECT jobs.trigger('my-job') AS id \\gset in psql, then "
+                                "SELECT * FROM jobs.wait(:id).")));
     }
     const int64 execution_id = PG_GETARG_INT64(0);
     const int64 timeout = timeout_micros(fcinfo);

@@ -1,5 +1,6 @@
 // The scheduler's SQL; see execution_store.hpp.
 #include "pg/store/execution_store.hpp"
+#include "pg/common/run_log.hpp"
 
 #include "pg/store/run_policy_sql.hpp"
 #include "pg/store/store_call.hpp"
@@ -262,14 +263,36 @@ constexpr const char* kLostRunError =
     "(server crash or restart, or the worker was terminated)";
 }  // namespace
 
+namespace {
+// Runs `sql`, an UPDATE that marks runs 'crashed' ending in
+// PG_JOBS_CRASHED_RETURNING_SQL, and writes each run's log line (run_log.hpp).
+#define PG_JOBS_CRASHED_RETURNING_SQL " RETURNING kind, job_name, execution_id, error"
+uint64 mark_crashed_and_log(const char* sql, int nargs, Oid* types, Datum* values) {
+    const int nest = begin_store_call();
+    execute_stored(sql, nargs, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+    const uint64 processed = SPI_processed;
+    for (uint64 row = 0; row < processed; ++row) {
+        HeapTuple tuple = SPI_tuptable->vals[row];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        bool is_null = false;
+        const int64 execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &is_null));
+        log_run_ending(SPI_getvalue(tuple, desc, 1), SPI_getvalue(tuple, desc, 2), execution_id, "crashed",
+                       SPI_getvalue(tuple, desc, 4));
+    }
+    end_store_call(nest);
+    return processed;
+}
+}  // namespace
+
 uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
     Oid types[2] = {TEXTOID, INT8ARRAYOID};
     Datum values[2] = {CStringGetTextDatum(kLostRunError),
                        int8_like_array(excluded, excluded_count, INT8OID)};
-    return execute_counted(
+    return mark_crashed_and_log(
         "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
-        "WHERE status = 'running' AND execution_id <> ALL ($2) AND " PG_JOBS_WORKER_GONE_SQL,
-        2, types, values, nullptr, SPI_OK_UPDATE);
+        "WHERE status = 'running' AND execution_id <> ALL ($2) AND " PG_JOBS_WORKER_GONE_SQL
+            PG_JOBS_CRASHED_RETURNING_SQL,
+        2, types, values);
 }
 
 namespace {
@@ -287,7 +310,7 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
     // jobs.default_timeout, plus the grace, counted from the start. The time
     // since the start is compared with the timeout, never now - timeout:
     // a huge timeout would take that out of range (issue 10, point 14).
-    return execute_counted(
+    return mark_crashed_and_log(
         "UPDATE jobs.job_execution AS e "
         "SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
         "WHERE e.status = 'running' AND e.execution_id <> ALL ($2) "
@@ -295,18 +318,18 @@ uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 
         "  AND clock_timestamp() - coalesce(e.started_at, e.queued_at) - $4 * interval '1 millisecond' "
         "    > coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "
         "               $3 * interval '1 millisecond') "
-        "  AND " PG_JOBS_WORKER_GONE_SQL,
-        4, types, values, nullptr, SPI_OK_UPDATE);
+        "  AND " PG_JOBS_WORKER_GONE_SQL PG_JOBS_CRASHED_RETURNING_SQL,
+        4, types, values);
 }
 
 bool mark_run_crashed(int64 execution_id) {
     Oid types[2] = {INT8OID, TEXTOID};
     Datum values[2] = {Int64GetDatum(execution_id), CStringGetTextDatum(kLostRunError)};
-    return execute_counted(
+    return mark_crashed_and_log(
                "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = "
                "$2 "
-               "WHERE execution_id = $1 AND status = 'running'",
-               2, types, values, nullptr, SPI_OK_UPDATE) > 0;
+               "WHERE execution_id = $1 AND status = 'running'" PG_JOBS_CRASHED_RETURNING_SQL,
+               2, types, values) > 0;
 }
 
 bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {

@@ -1,5 +1,6 @@
 // The HTTP worker's SQL; see http_store.hpp.
 #include "pg/store/http_store.hpp"
+#include "pg/common/run_log.hpp"
 
 #include "pg/store/store_call.hpp"
 
@@ -81,7 +82,8 @@ constexpr const char* kRecordSql =
     "  result = o.result::jsonb, http_timing = o.timing::jsonb "
     "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[]) "
     "  AS o(execution_id, status, http_status, error, result, timing, sqlstate) "
-    "WHERE e.execution_id = o.execution_id AND e.status = 'running'";
+    "WHERE e.execution_id = o.execution_id AND e.status = 'running' "
+    "RETURNING e.job_name, e.execution_id, e.status, e.error";
 
 const char* copy_text(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
     char* value = SPI_getvalue(tuple, desc, column);
@@ -206,8 +208,20 @@ uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
                     TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
 
     const int nest = begin_store_call();
-    execute_stored(kRecordSql, 7, types, values, nullptr, SPI_OK_UPDATE);
+    execute_stored(kRecordSql, 7, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
     const uint64 changed = SPI_processed;
+    // The log line of each run that did not succeed, with the error as stored.
+    for (uint64 row = 0; row < changed; ++row) {
+        HeapTuple tuple = SPI_tuptable->vals[row];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        const char* status = SPI_getvalue(tuple, desc, 3);
+        if (status != nullptr && strcmp(status, "succeeded") != 0) {
+            bool is_null = false;
+            const int64 execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &is_null));
+            log_run_ending("http", SPI_getvalue(tuple, desc, 1), execution_id, status,
+                           SPI_getvalue(tuple, desc, 4));
+        }
+    }
     end_store_call(nest);
     return changed;
 }

@@ -2,6 +2,7 @@
 #include "pg/worker/job_runner.hpp"
 
 #include "pg/worker/job_context.hpp"
+#include "pg/worker/standalone_command.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -83,7 +84,7 @@ uint64 run_command_as_owner(const ClaimedRun& run) {
     pgstat_report_activity(STATE_RUNNING, run.command);
 
     uint64 rows = 0;
-    if (!run_procedure_call(run.command)) {
+    if (!run_procedure_call(run.command) && !run_standalone_command(run.command)) {
         if (SPI_connect() != SPI_OK_CONNECT) {
             elog(ERROR, "pg_jobs: SPI_connect failed");
         }

@@ -38,6 +38,7 @@
 #include "pg/worker/job_context.hpp"
 #include "pg/worker/job_runner.hpp"
 #include "pg/common/owner_access.hpp"
+#include "pg/common/run_log.hpp"
 #include "pg/worker/run_control.hpp"
 #include "pg/worker/run_details.hpp"
 #include "pg/common/shmem.hpp"
@@ -194,10 +195,17 @@ void log_caught_error(ErrorData* error, const char* what) {
              error->detail != nullptr ? errdetail_internal("%s", error->detail) : 0));
 }
 
-void log_failed_run(const ClaimedRun& run, const ErrorData* failure) {
-    ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) failed: %s", run.job_name,
-                         static_cast<long long>(run.execution_id),
-                         failure->message != nullptr ? failure->message : "error")));
+RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why);
+
+// The run's log line (run_log.hpp), with the status and error it is recorded with.
+void log_failed_run(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
+    RunEnding ending{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+    try {
+        ending = describe_ending(run, failure, why);
+    } catch (const PgError&) {  // out of memory (psprintf): the error as it is
+    }
+    log_run_ending("sql", run.job_name, run.execution_id, ending.status,
+                   ending.message != nullptr ? ending.message : "cancelled by jobs.cancel");
 }
 
 // After every run, success or not: the next run starts from a clean
@@ -371,7 +379,7 @@ bool execute_local_run(const ClaimedRun& run) {
     if (failure != nullptr) {
         // Undoes the command's effects and its settings.
         abort_transaction();
-        log_failed_run(run, failure);
+        log_failed_run(run, failure, why);
         record_failure_in_new_transaction(run, failure, why);
     }
     withdraw_run();
@@ -612,7 +620,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     RunOutcome outcome = RunOutcome::Succeeded;
     if (failure != nullptr) {
         abort_transaction();
-        log_failed_run(run, failure);
+        log_failed_run(run, failure, why);
         try {
             ending = describe_ending(run, failure, why);
         } catch (const PgError&) {  // out of memory: the error as it is
@@ -713,10 +721,11 @@ void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
         MemoryContextSwitchTo(run_context);
         release_session_locks();
         const RunEnding ending = forced_ending(*run, why);
-        ereport(LOG, (errmsg("pg_jobs: job \"%s\" (execution %lld) ended with its worker: %s", run->job_name,
-                             static_cast<long long>(run->execution_id),
-                             why == RunInterruption::Shutdown ? "the worker was told to stop (SIGTERM)"
-                                                              : "its command ignored the cancel")));
+        log_run_ending("sql", run->job_name, run->execution_id, ending.status,
+                       ending.message != nullptr
+                           ? ending.message
+                           : "cancelled by jobs.cancel; its command ignored the cancel, so "
+                             "its worker was ended");
         if (open_run.remote) {
             const RunOutcome outcome =
                 why == RunInterruption::TimedOut ? RunOutcome::TimedOut : RunOutcome::Cancelled;

@@ -1,0 +1,214 @@
+// See command_syntax.hpp.
+#include "pg/common/command_syntax.hpp"
+
+extern "C" {
+#include "commands/defrem.h"
+#include "parser/parser.h"
+#include "tcop/tcopprot.h"
+#include "utils/elog.h"
+}
+
+#include <cctype>
+#include <cstring>
+
+namespace pg_jobs::pg {
+namespace {
+
+bool has_true_option(List* options, const char* name) {
+    ListCell* cell = nullptr;
+    foreach (cell, options) {
+        auto* option = lfirst_node(DefElem, cell);
+        if (strcmp(option->defname, name) == 0) {
+            return defGetBoolean(option);
+        }
+    }
+    return false;
+}
+
+bool has_option(List* options, const char* name) {
+    ListCell* cell = nullptr;
+    foreach (cell, options) {
+        if (strcmp(lfirst_node(DefElem, cell)->defname, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const char* reindex_name(const ReindexStmt* statement) {
+    if (has_true_option(statement->params, "concurrently")) {
+        return "REINDEX CONCURRENTLY";
+    }
+    switch (statement->kind) {
+        case REINDEX_OBJECT_SCHEMA:
+            return "REINDEX SCHEMA";
+        case REINDEX_OBJECT_SYSTEM:
+            return "REINDEX SYSTEM";
+        case REINDEX_OBJECT_DATABASE:
+            return "REINDEX DATABASE";
+        default:
+            return nullptr;
+    }
+}
+
+const char* alter_table_name(const AlterTableStmt* statement) {
+    ListCell* cell = nullptr;
+    foreach (cell, statement->cmds) {
+        auto* command = lfirst_node(AlterTableCmd, cell);
+        if (command->subtype == AT_DetachPartition && command->def != nullptr &&
+            castNode(PartitionCmd, command->def)->concurrent) {
+            return "ALTER TABLE ... DETACH PARTITION CONCURRENTLY";
+        }
+    }
+    return nullptr;
+}
+
+// The first word of `command` after white space and comments, lower case,
+// at most `size` - 1 letters.
+void first_word(const char* command, char* out, size_t size) {
+    const char* at = command;
+    for (;;) {
+        while (*at != '\0' && isspace(static_cast<unsigned char>(*at)) != 0) {
+            ++at;
+        }
+        if (at[0] == '-' && at[1] == '-') {
+            at = strchr(at, '\n');
+            if (at == nullptr) {
+                out[0] = '\0';
+                return;
+            }
+        } else if (at[0] == '/' && at[1] == '*') {
+            at = strstr(at + 2, "*/");  // nested comments: the parser decides later
+            if (at == nullptr) {
+                out[0] = '\0';
+                return;
+            }
+            at += 2;
+        } else {
+            break;
+        }
+    }
+    size_t length = 0;
+    while (length + 1 < size && isalpha(static_cast<unsigned char>(at[length])) != 0) {
+        out[length] = static_cast<char>(tolower(static_cast<unsigned char>(at[length])));
+        ++length;
+    }
+    out[length] = '\0';
+}
+
+bool may_be_standalone(const char* command) {
+    char word[16];
+    first_word(command, word, sizeof(word));
+    static const char* const kWords[] = {"vacuum", "create", "reindex", "drop", "cluster", "alter"};
+    for (const char* candidate : kWords) {
+        if (strcmp(word, candidate) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct SyntaxCheck {
+    const char* command;
+    const char* job_name;
+};
+
+// An error while the command is parsed: its position is in the command, not
+// in the statement that called jobs.schedule, so it becomes an internal
+// position (psql shows the command with a caret under LINE n), as
+// PostgreSQL does for a query run by a function.
+void syntax_error_context(void* arg) {
+    const auto* check = static_cast<const SyntaxCheck*>(arg);
+    const int position = geterrposition();
+    if (position > 0) {
+        errposition(0);
+        internalerrposition(position);
+        internalerrquery(check->command);
+    }
+    if (check->job_name != nullptr) {
+        errcontext("the command of job \"%s\", checked when the job is defined (nothing was run)",
+                   check->job_name);
+    } else {
+        errcontext("the command of the job, checked when the job is defined (nothing was run)");
+    }
+}
+
+}  // namespace
+
+const char* standalone_statement_name(Node* statement) {
+    switch (nodeTag(statement)) {
+        case T_VacuumStmt:
+            return castNode(VacuumStmt, statement)->is_vacuumcmd ? "VACUUM" : nullptr;
+        case T_IndexStmt:
+            return castNode(IndexStmt, statement)->concurrent ? "CREATE INDEX CONCURRENTLY" : nullptr;
+        case T_ReindexStmt:
+            return reindex_name(castNode(ReindexStmt, statement));
+        case T_DropStmt:
+            return castNode(DropStmt, statement)->concurrent ? "DROP INDEX CONCURRENTLY" : nullptr;
+        case T_ClusterStmt:
+            return castNode(ClusterStmt, statement)->relation == nullptr ? "CLUSTER" : nullptr;
+        case T_AlterTableStmt:
+            return alter_table_name(castNode(AlterTableStmt, statement));
+        case T_AlterDatabaseStmt:
+            return has_option(castNode(AlterDatabaseStmt, statement)->options, "tablespace")
+                       ? "ALTER DATABASE SET TABLESPACE"
+                       : nullptr;
+        case T_CreatedbStmt:
+            return "CREATE DATABASE";
+        case T_DropdbStmt:
+            return "DROP DATABASE";
+        case T_CreateTableSpaceStmt:
+            return "CREATE TABLESPACE";
+        case T_DropTableSpaceStmt:
+            return "DROP TABLESPACE";
+        case T_AlterSystemStmt:
+            return "ALTER SYSTEM";
+        default:
+            return nullptr;
+    }
+}
+
+RawStmt* standalone_statement(const char* command) {
+    if (!may_be_standalone(command)) {
+        return nullptr;
+    }
+    List* statements = pg_parse_query(command);
+    if (list_length(statements) != 1) {
+        return nullptr;
+    }
+    RawStmt* statement = linitial_node(RawStmt, statements);
+    return standalone_statement_name(statement->stmt) != nullptr ? statement : nullptr;
+}
+
+void check_command_syntax(const char* command, const char* job_name) {
+    auto* check = static_cast<SyntaxCheck*>(palloc(sizeof(SyntaxCheck)));
+    check->command = command;
+    check->job_name = job_name;
+    // palloc'd, not on the stack: GCC warns about a local's address in a global.
+    auto* callback = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
+    callback->callback = syntax_error_context;
+    callback->arg = check;
+    callback->previous = error_context_stack;
+    error_context_stack = callback;
+    List* statements = raw_parser(command, RAW_PARSE_DEFAULT);
+    if (list_length(statements) > 1) {
+        ListCell* cell = nullptr;
+        foreach (cell, statements) {
+            const char* name = standalone_statement_name(lfirst_node(RawStmt, cell)->stmt);
+            if (name != nullptr) {
+                ereport(ERROR,
+                        (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+                         errmsg("%s cannot run together with other statements in a job's command", name),
+                         errdetail("The statements of a command run in one transaction, and %s cannot run "
+                                   "inside a transaction block.",
+                                   name),
+                         errhint("Give %s a job of its own: a command that is that one statement runs "
+                                 "outside a transaction block.",
+                                 name)));
+            }
+        }
+    }
+    error_context_stack = callback->previous;
+}
+
+}  // namespace pg_jobs::pg

@@ -1,0 +1,33 @@
+// Reading a job's SQL command without running it: the syntax check made
+// when a job is defined, and which commands PostgreSQL runs only outside a
+// transaction block (VACUUM, CREATE INDEX CONCURRENTLY, ...), which a
+// worker runs on their own (worker/standalone_command.hpp). Raw parsing
+// only: no name is resolved, nothing is executed, no catalog is read.
+// Plain C-style functions: they may ereport.
+#pragma once
+#include "pg/common/pg_headers.hpp"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+}
+
+namespace pg_jobs::pg {
+
+// What PostgreSQL calls `statement` (a raw parse tree) when it may only run
+// outside a transaction block, such as "VACUUM" or "CREATE INDEX
+// CONCURRENTLY"; nullptr for any other statement (ANALYZE runs either way).
+const char* standalone_statement_name(Node* statement);
+
+// The raw statement of `command` when it is one statement that must run
+// outside a transaction block; nullptr otherwise. Cheap for the usual
+// commands: only one that starts with VACUUM, CREATE, REINDEX, DROP,
+// CLUSTER or ALTER is parsed.
+RawStmt* standalone_statement(const char* command);
+
+// Refuses a command that does not parse (42601, with psql's LINE/caret
+// display of the position in the command and a CONTEXT naming the job), and
+// one that mixes a statement of the kind above with others (25001: it
+// could not run). `job_name` may be nullptr.
+void check_command_syntax(const char* command, const char* job_name);
+
+}  // namespace pg_jobs::pg
