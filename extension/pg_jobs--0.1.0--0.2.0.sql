@@ -1609,7 +1609,6 @@ REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;
 -- were 0.1.0) starts scheduling as soon as it commits.
 SELECT jobs._wake_scheduler(true);
 
-
 -- first: refuse a server without pg_jobs in shared_preload_libraries with an ERROR
 CREATE FUNCTION jobs._require_preload()
 RETURNS void
