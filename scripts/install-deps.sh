@@ -29,6 +29,8 @@ packages=(
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libgtest-dev libgmock-dev libbenchmark-dev
     # pg_cron, for comparison benchmarks.
     postgresql-15-cron
+    # promtool (Prometheus): checks the text jobs.metrics() returns (test/integration/insight.sh).
+    prometheus
     # Tools the test scripts use: ps/pgrep (procps), ss (iproute2), runuser (util-linux).
     procps iproute2 util-linux
 )

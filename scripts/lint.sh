@@ -39,6 +39,32 @@ for source in "${glue[@]}"; do
     fi
 done
 
+# The C++/PostgreSQL boundary (src/pg/common/guard.hpp): PG_TRY only in
+# guard.cpp; transactions started, committed and rolled back only in
+# transaction.cpp; a PgError caught without a rollback only after a pure
+# input function, which the catch line says. Comments do not count.
+echo "lint: the C++/PostgreSQL boundary"
+boundary_findings="$(find src/pg -name '*.cpp' -o -name '*.hpp' | sort | xargs perl -ne '
+    my $code = $_;
+    $code =~ s{//.*}{};
+    my $where = "$ARGV:$.";
+    if ($code =~ /\bPG_(TRY|CATCH|FINALLY|END_TRY)\b/ && $ARGV ne "src/pg/common/guard.cpp") {
+        print "$where: PG_$1 outside src/pg/common/guard.cpp (use call_pg)\n";
+    }
+    if ($code =~ /\b(StartTransactionCommand|CommitTransactionCommand|AbortCurrentTransaction|AbortOutOfAnyTransaction|BeginInternalSubTransaction|ReleaseCurrentSubTransaction|RollbackAndReleaseCurrentSubTransaction)\b/
+        && $ARGV ne "src/pg/common/transaction.cpp") {
+        print "$where: $1 outside src/pg/common/transaction.cpp (use transaction.hpp)\n";
+    }
+    if ($code =~ /\bcatch\s*\(\s*const\s+PgError/ && !/pure input function/ && $ARGV ne "src/pg/common/guard.cpp") {
+        print "$where: a PgError caught without a rollback must follow a pure input function, and say so (guard.hpp)\n";
+    }
+    close ARGV if eof;
+')"
+if [[ -n "$boundary_findings" ]]; then
+    echo "$boundary_findings" >&2
+    status=1
+fi
+
 echo "lint: cppcheck"
 # missingIncludeSystem: cppcheck need not read the standard headers.
 if ! cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ --enable=warning,style,performance,portability \

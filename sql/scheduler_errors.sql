@@ -164,7 +164,7 @@ DELETE FROM jobs.job_execution;
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
 SELECT jobs._schedule('regress_jobs_alice', 'sneaky', '@daily', 'SELECT 1', NULL, NULL, true, NULL, NULL, NULL, NULL,
-                      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+                      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
 SELECT jobs._trigger('regress_jobs_alice', :alice_id, NULL);

@@ -166,10 +166,10 @@ SELECT lives_ok(format('SELECT jobs.alter(%s, reset => %L)', :job, '{end_at}'), 
 SELECT is((SELECT end_at FROM jobs.scheduled_job WHERE job_id = :job), NULL, 'end_at cleared');
 SELECT throws_ok($$SELECT jobs.alter('pgtap opts', reset => '{overlap}')$$, '22023',
                  'reset may name timeout, starting_deadline, start_at, end_at, max_runs, run_at, '
-                 'min_trigger_interval, not "overlap"', 'reset: an option that cannot be NULL');
+                 'min_trigger_interval, description, tags, not "overlap"', 'reset: an option that cannot be NULL');
 SELECT throws_ok($$SELECT jobs.alter('pgtap opts', reset => ARRAY['max_runs', NULL])$$, '22023',
                  'reset may name timeout, starting_deadline, start_at, end_at, max_runs, run_at, '
-                 'min_trigger_interval, not NULL', 'reset: a NULL name');
+                 'min_trigger_interval, description, tags, not NULL', 'reset: a NULL name');
 SELECT throws_ok($$SELECT jobs.alter('pgtap opts', max_runs => 3, reset => '{max_runs,end_at}')$$, '22023',
                  'an option cannot be both given and reset: max_runs', 'reset: an option also given');
 
@@ -260,8 +260,10 @@ SELECT lives_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_quota_owner',
 RESET jobs.max_jobs_per_owner;
 
 -- disabled_reason -------------------------------------------------------------------------
-SELECT is((SELECT attname::text FROM pg_attribute WHERE attrelid = 'jobs.job_status'::regclass AND attnum > 0
-           ORDER BY attnum DESC LIMIT 1), 'disabled_reason', 'job_status ends with disabled_reason');
+SELECT is((SELECT array_agg(attname::text ORDER BY attnum DESC) FROM (
+               SELECT attname, attnum FROM pg_attribute WHERE attrelid = 'jobs.job_status'::regclass AND attnum > 0
+               ORDER BY attnum DESC LIMIT 3) AS a), ARRAY['tags', 'description', 'disabled_reason'],
+          'job_status ends with disabled_reason, then description and tags');
 -- What the launcher does when a job disables itself.
 UPDATE jobs.scheduled_job SET enabled = false, disabled_reason = 'max_runs (5) reached' WHERE job_id = :job;
 SELECT results_eq($$SELECT enabled, disabled_reason FROM jobs.job_status WHERE job_id = $$ || :job,

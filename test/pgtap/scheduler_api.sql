@@ -12,7 +12,8 @@ GRANT USAGE ON SCHEMA jobs TO pgtap_jobs_owner, pgtap_jobs_other;
 
 -- Signatures -----------------------------------------------------------------
 SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval, '
-                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval)'::regprocedure),
+                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, '
+                                    'text, text[])'::regprocedure),
           'job_name text, schedule text, command text, database text DEFAULT NULL::text, '
           'timezone text DEFAULT NULL::text, enabled boolean DEFAULT true, timeout interval DEFAULT NULL::interval, '
           'max_retries integer DEFAULT 0, retry_backoff interval DEFAULT ''00:00:01''::interval, '
@@ -21,17 +22,20 @@ SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text,
           'starting_deadline interval DEFAULT NULL::interval, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
           'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
           'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
-          'min_trigger_interval interval DEFAULT NULL::interval', 'schedule arguments');
+          'min_trigger_interval interval DEFAULT NULL::interval, description text DEFAULT NULL::text, '
+          'tags text[] DEFAULT NULL::text[]', 'schedule arguments');
 SELECT function_returns('jobs', 'schedule', ARRAY['text', 'text', 'text', 'text', 'text', 'boolean', 'interval',
                                                   'integer', 'interval', 'interval', 'text', 'integer', 'text',
                                                   'interval', 'timestamp with time zone', 'timestamp with time zone',
-                                                  'integer', 'timestamp with time zone', 'interval'], 'bigint');
+                                                  'integer', 'timestamp with time zone', 'interval', 'text', 'text[]'],
+                        'bigint');
 SELECT is(pg_get_function_arguments('jobs.schedule_in(text, interval, text)'::regprocedure),
           'job_name text, delay interval, command text', 'schedule_in arguments');
 SELECT has_function('jobs', 'schedule_in', ARRAY['text', 'interval', 'text']);
 SELECT function_returns('jobs', 'schedule_in', ARRAY['text', 'interval', 'text'], 'bigint');
 SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval, '
-                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[])'::regprocedure),
+                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[], '
+                                    'text, text[])'::regprocedure),
           'job_name text, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
           'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
           'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
@@ -40,10 +44,12 @@ SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, bo
           'starting_deadline interval DEFAULT NULL::interval, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
           'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
           'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
-          'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[]',
+          'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[], '
+          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[]',
           'alter by name arguments');
 SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval, '
-                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[])'::regprocedure),
+                                    'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[], '
+                                    'text, text[])'::regprocedure),
           'job_id bigint, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
           'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
           'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
@@ -52,7 +58,8 @@ SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, 
           'starting_deadline interval DEFAULT NULL::interval, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
           'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
           'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
-          'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[]',
+          'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[], '
+          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[]',
           'alter by id arguments');
 SELECT has_function('jobs', 'enable', ARRAY['text']);
 SELECT has_function('jobs', 'enable', ARRAY['bigint']);
@@ -82,7 +89,7 @@ SELECT set_eq(
     ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger', '_schedule_http', '_alter_http',
           '_cancel', '_queue_retry', '_schedule_in', '_roles_dropped', '_reassign_owned', '_drop_owned',
           '_set_secret', '_drop_secret', '_audit_jobs_created', '_audit_jobs_changed', '_audit_jobs_removed',
-          '_audit_header_change'],
+          '_audit_header_change', '_health'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
@@ -92,10 +99,11 @@ WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef
 SELECT function_privs_are('jobs', '_wake_scheduler', ARRAY['boolean', 'bigint'], 'public', ARRAY[]::text[],
                           'PUBLIC may not call _wake_scheduler');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
-          'PUBLIC may call no internal function but _own_job_id and _next_run_at')
+          'PUBLIC may call no internal function but _own_job_id, _next_run_at and the Prometheus formatting of jobs.metrics')
 FROM pg_proc AS p
 WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname LIKE '\_%'
-  AND p.proname NOT IN ('_own_job_id', '_next_run_at') AND has_function_privilege('public', p.oid, 'EXECUTE');
+  AND p.proname NOT IN ('_own_job_id', '_next_run_at', '_prometheus_label', '_prometheus_value')
+  AND has_function_privilege('public', p.oid, 'EXECUTE');
 SELECT function_privs_are('jobs', 'trigger', ARRAY['text', 'jsonb'], 'public', ARRAY['EXECUTE'],
                           'PUBLIC (with USAGE on the schema) may call trigger');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL, 'every function has a comment')
@@ -107,7 +115,7 @@ SELECT columns_are('jobs', 'scheduled_job',
     ARRAY['job_id', 'job_name', 'owner', 'schedule', 'timezone', 'command', 'database', 'enabled', 'created_at',
           'updated_at', 'kind', 'http_method', 'http_url', 'http_headers', 'http_body', 'timeout', 'max_retries',
           'retry_backoff', 'retry_backoff_max', 'overlap', 'max_concurrent', 'misfire', 'starting_deadline',
-          'start_at', 'end_at', 'max_runs', 'run_at', 'min_trigger_interval', 'disabled_reason']);
+          'start_at', 'end_at', 'max_runs', 'run_at', 'min_trigger_interval', 'disabled_reason', 'description', 'tags']);
 SELECT col_is_pk('jobs', 'scheduled_job', 'job_id', 'job_id is the primary key');
 SELECT col_is_unique('jobs', 'scheduled_job', ARRAY['owner', 'job_name']);
 SELECT col_is_null('jobs', 'scheduled_job', 'schedule', 'schedule may be NULL (on demand)');
@@ -151,7 +159,7 @@ SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, data
 SELECT columns_are('jobs', 'job_status',
     ARRAY['job_id', 'job_name', 'owner', 'schedule', 'timezone', 'enabled', 'last_started_at', 'last_status',
           'last_duration', 'next_run_at', 'running', 'total_runs', 'succeeded_runs', 'failed_runs',
-          'disabled_reason']);
+          'disabled_reason', 'description', 'tags']);
 SELECT has_column('jobs', 'job_history', 'error', 'job_history shows errors');
 SELECT ok((SELECT 'security_invoker=true' = ANY (reloptions) FROM pg_class WHERE oid = 'jobs.job_status'::regclass),
           'job_status applies the reader''s row level security');

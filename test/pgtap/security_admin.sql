@@ -54,7 +54,7 @@ SELECT is(pg_temp.as_role('dave', 'SELECT count(*) FROM jobs.job_history'), '0',
 SELECT is(pg_temp.as_role('alice', 'SELECT count(*) FROM jobs.job_status'), '2', 'alice sees her own two jobs only');
 SELECT is((SELECT array_agg(c.oid::regclass::text ORDER BY c.relname) FROM pg_class AS c
            WHERE c.relnamespace = 'jobs'::regnamespace AND c.relkind = 'v'),
-          ARRAY['jobs.job_history', 'jobs.job_status', 'jobs.secrets'],
+          ARRAY['jobs.job_history', 'jobs.job_stats', 'jobs.job_status', 'jobs.secrets'],
           'the views shown to carol above are every view of jobs and runs (jobs.secrets lists the caller''s own)');
 
 -- What carol may do to alice's jobs -------------------------------------------------------
@@ -184,7 +184,7 @@ SELECT results_eq(
 SELECT results_eq(
     format($$SELECT changed_by::text COLLATE "default", action, fields, new_values ->> 'command', new_values ->> 'owner', old_values
              FROM jobs.job_audit WHERE job_id = %s ORDER BY audit_id LIMIT 1$$, :sql_job),
-    $$VALUES ('alice', 'created', '{command,database,enabled,job_id,job_name,kind,max_concurrent,max_retries,misfire,overlap,owner,retry_backoff,retry_backoff_max,schedule,timezone}'::text[],
+    $$VALUES ('alice', 'created', '{command,database,enabled,job_id,job_name,kind,max_concurrent,max_retries,misfire,overlap,owner,retry_backoff,retry_backoff_max,schedule,tags,timezone}'::text[],
               'SELECT 1', 'alice', NULL::jsonb)$$,
     'the creation is recorded with the whole definition, by alice');
 

@@ -3,6 +3,7 @@
 #include "pg/common/guard.hpp"
 
 #include <new>
+#include <stdexcept>
 
 extern "C" {
 #include "utils/memutils.h"
@@ -100,6 +101,39 @@ void raise_pending(const PendingError& pending) {
                     pending.detail_log != nullptr ? errdetail_log("%s", pending.detail_log) : 0,
                     pending.hint != nullptr ? errhint("%s", pending.hint) : 0));
     pg_unreachable();
+}
+
+void rethrow_pending(const PendingError& pending) {
+    if (pending.pg_error != nullptr) {
+        throw PgError(pending.pg_error);
+    }
+    if (pending.unexpected) {
+        throw std::runtime_error(pending.detail_log != nullptr ? pending.detail_log : "unexpected failure");
+    }
+    throw UserError(pending.sqlstate, pending.message != nullptr ? pending.message : "unknown error",
+                    pending.detail != nullptr ? pending.detail : "",
+                    pending.hint != nullptr ? pending.hint : "");
+}
+
+namespace {
+
+struct Report {
+    int elevel;
+    const char* message;
+    const char* hint;
+};
+
+void report_now(const Report& report) {
+    ereport(report.elevel,
+            (errmsg_internal("%s", report.message), report.hint != nullptr ? errhint("%s", report.hint) : 0));
+}
+
+}  // namespace
+
+void report(int elevel, const char* message, const char* hint) {
+    Assert(elevel < ERROR);
+    const Report what{elevel, message, hint};
+    call_pg([&] { report_now(what); });
 }
 
 namespace detail {

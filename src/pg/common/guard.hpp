@@ -1,26 +1,44 @@
-// The two helpers at the border between C++ and PostgreSQL's longjmp errors:
+// The border between C++ and PostgreSQL's longjmp errors. Its helpers:
 //   run_guarded  wraps the body of every SQL-callable function and turns any
 //                C++ exception into an ereport(ERROR) with a proper SQLSTATE;
 //   call_pg      runs a PostgreSQL call that may ereport from code where C++
 //                objects are alive, and rethrows its error as PgError.
 // run_guarded_hiding_internals is run_guarded for the public functions that
 // call the extension's internal ones: their errors lose the internal CONTEXT.
-// No other file uses PG_TRY. Background workers' main functions use
-// run_worker (worker_main.hpp) the way SQL functions use run_guarded.
+// Background workers' main functions use run_worker (worker_main.hpp) the
+// way SQL functions use run_guarded; a process's own transactions go through
+// transaction.hpp. No other file uses PG_TRY, and lint.sh checks it.
+//
+// The rules on either side of the border:
+//  - No C++ exception leaves an extern "C" entry point (SQL function,
+//    background worker main, hook): run_guarded / run_worker catch them all.
+//  - No ereport (any level: a LOG or WARNING whose reporting fails becomes
+//    an ERROR) and no other PostgreSQL call that may ereport where its
+//    longjmp would skip a C++ object with a destructor, or a catch block:
+//    between the call and the nearest PG_TRY (call_pg, or the server's own
+//    handler above an entry point) no frame may hold such an object. Where
+//    one does, the call goes through call_pg; log_failure (transaction.hpp)
+//    logs that way.
+//  - A catch block only records what happened (capture_current_exception,
+//    or keeps the PgError's ErrorData); reporting, rolling back and further
+//    PostgreSQL calls come after the catch block ended. run_guarded,
+//    run_worker and the transaction helpers are written that way.
 //
 // Catching a PgError and going on without a rollback. PostgreSQL's rule for
 // PG_CATCH applies to call_pg too: after an error, the transaction (or
 // subtransaction) is in an unknown state - locks, buffer pins, snapshots,
 // open relations, half-done catalog or table changes - until it is rolled
-// back. So a caught PgError must be followed by AbortCurrentTransaction /
-// RollbackAndReleaseCurrentSubTransaction before any further PostgreSQL
-// call, or be rethrown (`throw;`, or left to run_guarded / run_worker), with
-// one exception: the call that failed was a pure input function - it parses
-// or converts a value in memory (jsonb_in, interval_in, an encoding
-// conversion), touching no table, lock, buffer or shared state - so the
-// error left nothing behind but palloc'd memory. Such a catch says so in a
-// comment, and then may use the error (its message, SQLSTATE) and carry on.
-// Never catch a query's, SPI's or a store function's error that way.
+// back. So a caught PgError is either rethrown (`throw;`, or left to
+// run_guarded / run_worker), or followed by a rollback before any further
+// PostgreSQL call: the transaction helpers of transaction.hpp do both, and
+// are the way to catch the failure of database work. One exception: the
+// call that failed was a pure input function - it parses, converts or
+// formats a value in memory (jsonb_in, interval_in, an encoding conversion,
+// psprintf), touching no table, lock, buffer, catalog or shared state - so
+// the error left nothing behind but palloc'd memory. Such a catch says
+// "pure input function" in a comment on its line (lint.sh looks for it),
+// and may then use the error (its message, SQLSTATE) and carry on. Never
+// catch a query's, SPI's or a store function's error that way.
 #pragma once
 #include "pg/common/pg_headers.hpp"
 
@@ -85,6 +103,17 @@ void capture_current_exception(const char* function_name, PendingError* out) noe
 
 // ereports `pending` (or rethrows the PostgreSQL error it holds).
 [[noreturn]] void raise_pending(const PendingError& pending);
+
+// Throws what `pending` holds as a C++ exception again: its PgError, a
+// UserError (with its SQLSTATE and texts), or std::runtime_error for an
+// unexpected failure (what the original said is in detail_log).
+[[noreturn]] void rethrow_pending(const PendingError& pending);
+
+// ereport(elevel) of a ready-made message (and hint, or nullptr) below
+// ERROR (LOG, WARNING, DEBUG1), for code where C++ objects with destructors
+// are alive: the ereport runs under call_pg, so a failure to report throws
+// PgError instead of longjmping over them. Never from a catch block.
+void report(int elevel, const char* message, const char* hint = nullptr);
 
 // Runs `body` (returning Datum) for the SQL function `function_name`. The body
 // may call PostgreSQL directly only while it holds no object with a

@@ -41,6 +41,7 @@ int jobs_failed_run_log_level = LOG;
 const struct config_enum_entry kFailedRunLogLevels[] = {
     {"off", -1, false},  {"debug1", DEBUG1, false},   {"info", INFO, false}, {"notice", NOTICE, false},
     {"log", LOG, false}, {"warning", WARNING, false}, {nullptr, 0, false}};
+int jobs_metrics_max_jobs = 500;  // read by jobs.metrics() through current_setting
 
 // Called by PostgreSQL for SET, ALTER SYSTEM and configuration reloads. Pure
 // C calls only: nothing here can throw a C++ exception.
@@ -191,6 +192,12 @@ void define_gucs() {
         "One line per run that ends failed, timed_out, cancelled or crashed, SQL and HTTP alike: "
         "kind, job, execution, status and reason. off: no line.",
         &jobs_failed_run_log_level, LOG, kFailedRunLogLevels, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "jobs.metrics_max_jobs", "Most jobs jobs.metrics() reports series of (0: none).",
+        "The reader's visible jobs with the lowest job_id, so the set of series stays stable; "
+        "pg_jobs_metrics_jobs_omitted counts the others.",
+        &jobs_metrics_max_jobs, 500, 0, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.

@@ -24,9 +24,8 @@ bool parse_pg_interval(std::string_view text, cron::IntervalValue* out, std::str
         out->days = interval->day;
         out->micros = interval->time;
         return true;
-    } catch (const PgError& failure) {
-        // interval_in is a pure input function: a data exception needs no
-        // rollback (guard.hpp); anything else is rethrown.
+    } catch (const PgError& failure) {  // interval_in is a pure input function: no rollback (guard.hpp)
+        // A data exception is the input's fault; anything else is rethrown.
         if (ERRCODE_TO_CATEGORY(failure.data()->sqlerrcode) != ERRCODE_DATA_EXCEPTION) {
             throw;
         }

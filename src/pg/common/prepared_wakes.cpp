@@ -2,7 +2,7 @@
 // prepared_wakes.hpp.
 #include "pg/common/prepared_wakes.hpp"
 
-#include "pg/launcher/transaction.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/common/shmem.hpp"
 #include "pg/common/wake.hpp"
 

@@ -49,7 +49,7 @@ struct RunMailbox {
     char message[kOutcomeMessageSize];
     char detail[kOutcomeDetailSize];  // DETAIL and CONTEXT, as for a run in jobs.database
 
-    // Used by every SQL worker, remote or not (run_interrupts.hpp): the run
+    // Used by every SQL worker, remote or not (run_control.hpp): the run
     // the slot's worker executes now (0: none), and the run jobs.cancel
     // asked it to stop. The worker's SIGINT handler reads cancel_execution_id
     // without the lock, through a volatile read: an aligned 8-byte load,

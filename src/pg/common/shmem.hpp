@@ -61,6 +61,10 @@ struct SchedulerShared {
     pid_t http_worker_pid;
     Latch* http_worker_latch;
     HttpCancels http_cancels;  // for the HTTP worker (http_cancels.hpp)
+    // What jobs.health() reports (sql_api/scheduler_state.cpp); 0: not known.
+    TimestampTz launcher_started_at;  // when launcher_pid registered
+    TimestampTz next_fire_at;         // the launcher's earliest fire time not queued yet
+    TimestampTz last_retention_at;    // when the last history retention pass ended
     int slot_count;
     WorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
 };

@@ -10,10 +10,11 @@
 // the request is submitted, and values a service echoes back are scrubbed
 // before anything is recorded.
 //
-// Error handling as in sql_worker.cpp: PostgreSQL calls go through call_pg;
-// a failed transaction is aborted here, outside any catch block. The
-// engine lives on the heap for the life of the process, so no C++ object
-// with a destructor is on the stack when PostgreSQL may longjmp.
+// Error handling as in sql_worker.cpp: PostgreSQL calls made where C++
+// objects are alive go through call_pg, and each transaction through
+// transaction.hpp, which rolls a failed one back and logs it after the catch
+// block, under call_pg as well. The engine and the lists live on the heap
+// for the life of the process.
 #include "core/http_outcome.hpp"
 #include "core/secret_reference.hpp"
 #include "http/engine.hpp"
@@ -23,6 +24,7 @@
 #include "pg/store/http_store.hpp"
 #include "pg/http/http_worker.hpp"
 #include "pg/common/shmem.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/common/valid_text.hpp"
 #include "pg/common/worker_main.hpp"
 
@@ -33,7 +35,6 @@
 #include <vector>
 
 extern "C" {
-#include "access/xact.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -45,7 +46,6 @@ extern "C" {
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
 
@@ -60,7 +60,7 @@ constexpr int kBatch = 1000;
 // After a database error, wait this long before claiming again.
 constexpr long kRetryMs = 1000;
 
-volatile sig_atomic_t shutdown_requested = false;
+volatile sig_atomic_t sigterm_received = false;
 MemoryContext loop_context = nullptr;
 http::Engine* engine = nullptr;
 std::vector<HttpRunOutcome>* pending_outcomes = nullptr;  // runs that never became requests
@@ -71,34 +71,9 @@ std::unordered_map<int64_t, std::vector<std::string>>* secrets_in_flight = nullp
 void handle_sigterm(SIGNAL_ARGS) {
     (void)postgres_signal_arg;
     const int saved_errno = errno;
-    shutdown_requested = true;
+    sigterm_received = true;
     SetLatch(MyLatch);
     errno = saved_errno;
-}
-
-void start_transaction() {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    PushActiveSnapshot(GetTransactionSnapshot());
-}
-
-void commit_transaction() {
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(loop_context);
-}
-
-void abort_transaction() {
-    AbortCurrentTransaction();
-    MemoryContextSwitchTo(loop_context);
-}
-
-// The message of a failed statement, never NULL (a PostgreSQL error may
-// carry none). It lives in the memory context of the failed call, so it
-// outlives the exception and can be logged after the catch block.
-const char* error_message(const PgError& error) noexcept {
-    const ErrorData* data = error.data();
-    return data != nullptr && data->message != nullptr ? data->message : "unknown error";
 }
 
 void clear_registration(int /*code*/, Datum /*arg*/) {
@@ -225,7 +200,7 @@ HttpRunOutcome outcome_of(const http::Result& result) {
             // Aborted by a shutdown, or by jobs.cancel: no error then, the
             // row says "cancelled by <role>".
             outcome.status = "cancelled";
-            if (shutdown_requested) {
+            if (sigterm_received) {
                 error = "shutdown: the server stopped during the request";
             }
             break;
@@ -318,19 +293,8 @@ int claim_and_submit(int limit) {
     ClaimedHttpRun* runs = nullptr;
     int claimed = 0;
     int ended = 0;
-    const char* failure = nullptr;  // the error's message, palloc'd
-    try {
-        call_pg([&] {
-            start_transaction();
-            claimed = claim_http_runs(limit, loop_context, &runs, &ended);
-            commit_transaction();
-        });
-    } catch (const PgError& error) {
-        failure = error_message(error);
-    }
-    if (failure != nullptr) {
-        ereport(LOG, (errmsg("pg_jobs http worker: could not claim runs: %s", failure)));
-        abort_transaction();
+    if (!run_in_transaction_or_log("pg_jobs http worker: could not claim runs",
+                                   [&] { claimed = claim_http_runs(limit, loop_context, &runs, &ended); })) {
         return -1;
     }
     const size_t max_response = static_cast<size_t>(http_max_response_size());
@@ -385,19 +349,8 @@ void abort_cancelled_runs() {
     }
     int64* marked = nullptr;
     int marked_count = 0;
-    const char* failure = nullptr;  // the error's message, palloc'd
-    try {
-        call_pg([&] {
-            start_transaction();
-            marked_count = cancelled_http_runs(loop_context, &marked);
-            commit_transaction();
-        });
-    } catch (const PgError& error) {
-        failure = error_message(error);
-    }
-    if (failure != nullptr) {
-        ereport(LOG, (errmsg("pg_jobs http worker: could not read cancelled runs: %s", failure)));
-        abort_transaction();
+    if (!run_in_transaction_or_log("pg_jobs http worker: could not read cancelled runs",
+                                   [&] { marked_count = cancelled_http_runs(loop_context, &marked); })) {
         return;
     }
     for (int i = 0; i < marked_count; ++i) {
@@ -405,8 +358,9 @@ void abort_cancelled_runs() {
     }
 }
 
-// Records what finished; returns false after a database error (the runs
-// stay 'running' until the launcher notices this process is gone).
+// Records what finished. After a database error (logged) the runs of the
+// failed batch stay 'running' until the launcher notices this process is
+// gone and marks them crashed.
 void record_finished() {
     std::vector<http::Result> results = engine->take_results();
     if (results.empty() && pending_outcomes->empty()) {
@@ -420,20 +374,10 @@ void record_finished() {
     }
     for (size_t start = 0; start < outcomes.size(); start += kBatch) {
         const int count = static_cast<int>(std::min<size_t>(kBatch, outcomes.size() - start));
-        const char* failure = nullptr;  // the error's message, palloc'd
-        try {
-            call_pg([&] {
-                start_transaction();
-                (void)record_http_outcomes(outcomes.data() + start, count);
-                commit_transaction();
-            });
-        } catch (const PgError& error) {
-            failure = error_message(error);
-        }
-        if (failure != nullptr) {
-            ereport(LOG, (errmsg("pg_jobs http worker: could not record %d run(s): %s", count, failure)));
-            abort_transaction();
-        }
+        const HttpRunOutcome* batch = outcomes.data() + start;
+        (void)run_in_transaction_or_log(
+            ("pg_jobs http worker: could not record " + std::to_string(count) + " run(s)").c_str(),
+            [&] { (void)record_http_outcomes(batch, count); });
     }
     ConditionVariableBroadcast(&scheduler_shared()->run_finished);
     // Look for runs again: a scheduled run waiting for one of these (its
@@ -475,7 +419,7 @@ void run_loop() {
         }
         MemoryContextReset(loop_context);
         MemoryContextSwitchTo(loop_context);
-        if (shutdown_requested) {
+        if (sigterm_received) {
             const size_t aborted = engine->abort_all();
             record_finished();
             if (aborted > 0) {

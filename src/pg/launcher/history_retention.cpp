@@ -13,7 +13,7 @@
 #include "pg/launcher/history_retention.hpp"
 
 #include "pg/common/gucs.hpp"
-#include "pg/launcher/transaction.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/store/store_call.hpp"
 
 extern "C" {

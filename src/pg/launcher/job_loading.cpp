@@ -5,6 +5,7 @@
 #include "pg/launcher/job_loading.hpp"
 
 #include "pg/common/guard.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/common/pg_interval.hpp"
 #include "pg/common/pg_time_zone.hpp"
 
@@ -16,13 +17,11 @@
 #include <vector>
 
 extern "C" {
-#include "access/xact.h"
 #include "miscadmin.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
 
@@ -69,34 +68,29 @@ struct JobRow {
 
 MissedRuns missed;  // see missed_runs()
 
+// Called by the agenda, with its C++ objects alive: the warnings go
+// through report (guard.hpp), after the catch block.
 std::optional<JobAgenda::Resolved> resolve_schedule(std::string_view text, std::string_view zone_name) {
     cron::ParseResult parsed = cron::parse_schedule(text, parse_pg_interval);
     if (!parsed.ok) {
-        const std::string shown(text);
-        ereport(WARNING, (errmsg("pg_jobs: skipping jobs with invalid schedule \"%s\": %s", shown.c_str(),
-                                 parsed.error.message.c_str()),
-                          errhint("Fix the schedule with jobs.alter.")));
+        report(WARNING,
+               ("pg_jobs: skipping jobs with invalid schedule \"" + std::string(text) +
+                "\": " + parsed.error.message)
+                   .c_str(),
+               "Fix the schedule with jobs.alter.");
         return std::nullopt;
     }
     const std::string zone(zone_name);
+    std::string zone_problem;
     try {
         return JobAgenda::Resolved{parsed.schedule,
                                    std::make_shared<PgTimeZone>(lookup_time_zone(zone.c_str()))};
     } catch (const UserError& error) {
-        ereport(WARNING, (errmsg("pg_jobs: skipping jobs with time zone \"%s\": %s", zone.c_str(),
-                                 error.message().c_str()),
-                          errhint("Fix the time zone with jobs.alter.")));
-        return std::nullopt;
+        zone_problem = error.message();
     }
-}
-
-// The reads below keep a transaction open across several guarded calls
-// (a cursor, or rows used after the query), so they start and end it here
-// rather than through run_in_transaction.
-void start_transaction() {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    PushActiveSnapshot(GetTransactionSnapshot());
+    report(WARNING, ("pg_jobs: skipping jobs with time zone \"" + zone + "\": " + zone_problem).c_str(),
+           "Fix the time zone with jobs.alter.");
+    return std::nullopt;
 }
 
 void connect_spi() {
@@ -105,12 +99,11 @@ void connect_spi() {
     }
 }
 
-// Starts the load transaction and opens a cursor over the enabled scheduled
-// jobs. No ORDER BY on purpose: a sequential scan of a big table reads
-// through a small ring of shared buffers, where an index scan would pull the
-// whole table into the launcher's resident memory (JobAgenda sorts).
+// Opens a cursor over the enabled scheduled jobs, in the load transaction.
+// No ORDER BY on purpose: a sequential scan of a big table reads through a
+// small ring of shared buffers, where an index scan would pull the whole
+// table into the launcher's resident memory (JobAgenda sorts).
 Portal open_job_cursor() {
-    start_transaction();
     connect_spi();
     return SPI_cursor_open_with_args(nullptr, "SELECT " JOB_COLUMNS " FROM " SCHEDULED_JOBS, 0, nullptr,
                                      nullptr, nullptr, true, 0);
@@ -247,11 +240,10 @@ int fetch_job_rows(Portal portal, JobRow* rows) {
     return fetched;
 }
 
-// Starts a transaction and reads the rows of the given jobs that are enabled
-// and scheduled into `rows` (room for `count`); returns how many. SPI stays
-// connected (the rows point into its tuple table) until finish_read.
+// Reads the rows of the given jobs that are enabled and scheduled into
+// `rows` (room for `count`); returns how many. SPI stays connected (the rows
+// point into its tuple table) until SPI_finish.
 int read_changed_jobs(const int64* job_ids, int count, JobRow* rows) {
-    start_transaction();
     connect_spi();
     auto* elements = static_cast<Datum*>(palloc(sizeof(Datum) * count));
     for (int i = 0; i < count; ++i) {
@@ -269,23 +261,9 @@ int read_changed_jobs(const int64* job_ids, int count, JobRow* rows) {
     return found;
 }
 
-// Ends a read: SPI, then the transaction, back in the caller's context
-// (commit would switch away).
-void finish_read(MemoryContext caller) {
-    SPI_finish();
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(caller);
-}
-
-}  // namespace
-
-MissedRuns& missed_runs() {
-    return missed;
-}
-
-void load_jobs(JobAgenda& agenda, Timestamp now) {
-    MemoryContext caller = CurrentMemoryContext;
+// Reads every job into the agenda, in the load transaction. C++ code: its
+// PostgreSQL calls go through call_pg.
+void read_all_jobs(JobAgenda& agenda, Timestamp now) {
     Portal portal = call_pg([] { return open_job_cursor(); });
     auto* rows = static_cast<JobRow*>(call_pg([&] { return palloc(sizeof(JobRow) * kLoadBatch); }));
     const JobAgenda::Resolver resolver = resolve_schedule;
@@ -302,26 +280,43 @@ void load_jobs(JobAgenda& agenda, Timestamp now) {
     }
     call_pg([&] {
         SPI_cursor_close(portal);
-        finish_read(caller);
+        SPI_finish();
     });
     agenda.finish_reload(now);
+}
+
+// Applies the rows of the changed jobs, in the transaction that reads them;
+// fills `scheduled` with the ids of those still scheduled.
+void apply_changed_rows(JobAgenda& agenda, const int64* job_ids, int count, Timestamp now,
+                        std::vector<int64>& scheduled) {
+    auto* rows = static_cast<JobRow*>(call_pg([&] { return palloc(sizeof(JobRow) * count); }));
+    const int found = call_pg([&] { return read_changed_jobs(job_ids, count, rows); });
+    const JobAgenda::Resolver resolver = resolve_schedule;
+    scheduled.reserve(found);
+    for (int i = 0; i < found; ++i) {
+        load_row(agenda, rows[i], now, false, resolver);
+        scheduled.push_back(rows[i].job_id);
+    }
+    call_pg([] { SPI_finish(); });
+}
+
+}  // namespace
+
+MissedRuns& missed_runs() {
+    return missed;
+}
+
+void load_jobs(JobAgenda& agenda, Timestamp now) {
+    // The transaction stays open across the cursor's fetches.
+    run_in_transaction([&] { read_all_jobs(agenda, now); });
 }
 
 void apply_job_changes(JobAgenda& agenda, const int64* job_ids, int count, Timestamp now) {
     if (count == 0) {
         return;
     }
-    MemoryContext caller = CurrentMemoryContext;
-    auto* rows = static_cast<JobRow*>(call_pg([&] { return palloc(sizeof(JobRow) * count); }));
-    const int found = call_pg([&] { return read_changed_jobs(job_ids, count, rows); });
-    const JobAgenda::Resolver resolver = resolve_schedule;
     std::vector<int64> scheduled;
-    scheduled.reserve(found);
-    for (int i = 0; i < found; ++i) {
-        load_row(agenda, rows[i], now, false, resolver);
-        scheduled.push_back(rows[i].job_id);
-    }
-    call_pg([&] { finish_read(caller); });
+    run_in_transaction([&] { apply_changed_rows(agenda, job_ids, count, now, scheduled); });
     // The others were deleted, disabled or made on-demand.
     std::sort(scheduled.begin(), scheduled.end());
     for (int i = 0; i < count; ++i) {

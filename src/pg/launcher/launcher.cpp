@@ -15,7 +15,7 @@
 #include "pg/launcher/job_loading.hpp"
 #include "pg/launcher/run_steps.hpp"
 #include "pg/launcher/memory_release.hpp"
-#include "pg/launcher/transaction.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/launcher/upkeep.hpp"
 #include "pg/common/prepared_wakes.hpp"
 #include "pg/common/shmem.hpp"
@@ -77,6 +77,8 @@ void clear_launcher_registration(int /*code*/, Datum /*arg*/) {
     if (shared->launcher_pid == MyProcPid) {
         shared->launcher_pid = 0;
         shared->launcher_latch = nullptr;
+        shared->launcher_started_at = 0;
+        shared->next_fire_at = 0;
     }
     LWLockRelease(shared->lock);
 }
@@ -86,6 +88,8 @@ void register_in_shared_memory() {
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     shared->launcher_pid = MyProcPid;
     shared->launcher_latch = MyLatch;
+    shared->launcher_started_at = GetCurrentTimestamp();
+    shared->next_fire_at = 0;
     LWLockRelease(shared->lock);
     on_shmem_exit(clear_launcher_registration, 0);
 }
@@ -153,6 +157,16 @@ void start_scheduling() {
     ereport(LOG, (errmsg("pg_jobs launcher: scheduling %zu job(s)", state->agenda.job_count())));
 }
 
+// For jobs.health(): a fire time this far in the past is a due run the
+// launcher has not queued yet (it is busy, stuck or failing).
+void publish_next_fire_time() {
+    const auto next = state->agenda.next_fire_time();
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    shared->next_fire_at = next ? *next : 0;
+    LWLockRelease(shared->lock);
+}
+
 // One pass of the loop; returns how long to sleep (ms; -1: until woken).
 long iteration() {
     if (RecoveryInProgress()) {
@@ -211,6 +225,7 @@ long iteration() {
         }
     }
     (void)queue_due_runs(state->agenda);
+    publish_next_fire_time();
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
     const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
@@ -238,34 +253,20 @@ long iteration() {
     return sleep_ms < 0 ? kMaxSleepMs : sleep_ms;
 }
 
-// Runs one iteration; a PostgreSQL error is logged, its transaction aborted
-// and the launcher starts over (re-checking the extension, reloading jobs)
-// after a pause, instead of exiting.
+// Runs one iteration; a failure is logged and the launcher starts over
+// (re-checking the extension, reloading jobs) after a pause, instead of
+// exiting. Each transaction of the iteration was rolled back where it
+// failed (transaction.hpp); one left open by mistake is rolled back here.
 long guarded_iteration() {
-    ErrorData* error = nullptr;
-    bool unexpected = false;
-    long sleep_ms = kRetryMs;
+    PendingError failure;
     try {
-        sleep_ms = iteration();
-    } catch (const PgError& pg_error) {
-        error = pg_error.data();
-    } catch (const std::bad_alloc&) {
-        unexpected = true;
+        return iteration();
     } catch (...) {
-        unexpected = true;
+        capture_current_exception("the launcher's iteration", &failure);
     }
-    if (error == nullptr && !unexpected) {
-        return sleep_ms;
-    }
-    AbortCurrentTransaction();
     MemoryContextSwitchTo(iteration_context);
-    if (error != nullptr) {
-        ereport(LOG, (errmsg("pg_jobs launcher: %s", error->message != nullptr ? error->message : "error"),
-                      error->detail != nullptr ? errdetail_internal("%s", error->detail) : 0,
-                      errhint("The launcher retries in a second.")));
-    } else {
-        ereport(LOG, (errmsg("pg_jobs launcher: unexpected failure; retrying in a second")));
-    }
+    roll_back_any_transaction();
+    log_failure("pg_jobs launcher", failure, "The launcher retries in a second.");
     state->extension_ready = false;  // maybe dropped: check again, reload everything
     state->retry_at = GetCurrentTimestamp() + kRetryMs * 1000;
     return kRetryMs;

@@ -3,12 +3,13 @@
 #include "pg/launcher/remote_runs.hpp"
 
 #include "pg/store/execution_store.hpp"
-#include "pg/launcher/transaction.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/worker/run_details.hpp"
 #include "pg/common/shmem.hpp"
 
 extern "C" {
 #include "storage/condition_variable.h"
+#include "utils/memutils.h"
 }
 
 namespace pg_jobs::pg {

@@ -6,7 +6,7 @@
 #include "pg/http/http_worker.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/launcher/job_loading.hpp"
-#include "pg/launcher/transaction.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/common/owner_access.hpp"
 #include "pg/launcher/remote_runs.hpp"
 #include "pg/common/shmem.hpp"
@@ -21,7 +21,6 @@ extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_extension.h"
@@ -32,8 +31,6 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
-#include "utils/snapmgr.h"
-#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 }
@@ -92,32 +89,39 @@ bool may_be_one_jobs_fault(const ErrorData* error) {
            category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 }
 
-// Queues `count` runs of one job in a subtransaction of the current
-// transaction; nullptr, or the error (the subtransaction rolled back).
-ErrorData* queue_in_subtransaction(const int64* job_ids, const TimestampTz* fire_times, int count,
-                                   bool catch_up, uint64* added) {
-    MemoryContext context = CurrentMemoryContext;
-    ResourceOwner owner = CurrentResourceOwner;
-    call_pg([&] {
-        BeginInternalSubTransaction(nullptr);
-        MemoryContextSwitchTo(context);
-    });
-    try {
-        call_pg([&] {
-            *added += queue_scheduled_runs(job_ids, fire_times, count, catch_up);
-            ReleaseCurrentSubTransaction();
-            MemoryContextSwitchTo(context);
-            CurrentResourceOwner = owner;
-        });
-        return nullptr;
-    } catch (const PgError& error) {
-        call_pg([&] {
-            MemoryContextSwitchTo(context);
-            RollbackAndReleaseCurrentSubTransaction();
-            MemoryContextSwitchTo(context);
-            CurrentResourceOwner = owner;
-        });
-        return error.data();
+// Queues the runs of each job (job_ids sorted: each job's runs side by
+// side) in a subtransaction of its own, in the current transaction; a job
+// whose runs cannot be queued goes into `broken`, with the reason in
+// `reasons`. Rethrows an error that cannot be one job's fault.
+void queue_each_job(const std::vector<int64>& job_ids, const std::vector<TimestampTz>& fire_times,
+                    bool catch_up, uint64* added, std::vector<int64>& broken,
+                    std::vector<std::string>& reasons) {
+    const size_t total = job_ids.size();
+    for (size_t first = 0; first < total;) {
+        size_t end = first + 1;
+        while (end < total && job_ids[end] == job_ids[first]) {
+            ++end;
+        }
+        const int64* ids = &job_ids[first];
+        const TimestampTz* times = &fire_times[first];
+        const int count = static_cast<int>(end - first);
+        PendingError failure;
+        if (!try_in_subtransaction([&] { *added += queue_scheduled_runs(ids, times, count, catch_up); },
+                                   &failure)) {
+            if (failure.pg_error == nullptr || !may_be_one_jobs_fault(failure.pg_error)) {
+                rethrow_pending(failure);
+            }
+            std::string reason = "the scheduler could not queue its runs: ";
+            reason += failure_message(failure);
+            reason += " (SQLSTATE ";
+            reason += unpack_sql_state(failure.pg_error->sqlerrcode);
+            reason += "); fix the job, then enable it";
+            report(WARNING,
+                   ("pg_jobs: disabling job " + std::to_string(job_ids[first]) + ": " + reason).c_str());
+            broken.push_back(job_ids[first]);
+            reasons.push_back(std::move(reason));
+        }
+        first = end;
     }
 }
 
@@ -127,52 +131,22 @@ ErrorData* queue_in_subtransaction(const int64* job_ids, const TimestampTz* fire
 // point 14). job_ids is sorted (each job's runs side by side).
 uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<TimestampTz>& fire_times,
                         bool catch_up) {
-    MemoryContext caller = CurrentMemoryContext;
     std::vector<int64> broken;
     std::vector<std::string> reasons;
-    uint64 added = 0;
-    call_pg([] {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
-        PushActiveSnapshot(GetTransactionSnapshot());
-    });
-    MemoryContextSwitchTo(caller);
-    const size_t total = job_ids.size();
-    for (size_t first = 0; first < total;) {
-        size_t end = first + 1;
-        while (end < total && job_ids[end] == job_ids[first]) {
-            ++end;
-        }
-        const ErrorData* error = queue_in_subtransaction(&job_ids[first], &fire_times[first],
-                                                         static_cast<int>(end - first), catch_up, &added);
-        if (error != nullptr) {
-            if (!may_be_one_jobs_fault(error)) {
-                throw PgError(const_cast<ErrorData*>(error));
-            }
-            std::string reason = "the scheduler could not queue its runs: ";
-            reason += error->message != nullptr ? error->message : "error";
-            reason += " (SQLSTATE ";
-            reason += unpack_sql_state(error->sqlerrcode);
-            reason += "); fix the job, then enable it";
-            ereport(WARNING, (errmsg("pg_jobs: disabling job %lld: %s",
-                                     static_cast<long long>(job_ids[first]), reason.c_str())));
-            broken.push_back(job_ids[first]);
-            reasons.push_back(std::move(reason));
-        }
-        first = end;
-    }
     std::vector<const char*> reason_texts;
-    reason_texts.reserve(reasons.size());
-    for (const std::string& reason : reasons) {
-        reason_texts.push_back(reason.c_str());
-    }
-    call_pg([&] {
+    uint64 added = 0;
+    run_in_transaction([&] {
+        queue_each_job(job_ids, fire_times, catch_up, &added, broken, reasons);
         if (!broken.empty()) {
-            (void)disable_broken_jobs(broken.data(), reason_texts.data(), static_cast<int>(broken.size()));
+            reason_texts.reserve(reasons.size());
+            for (const std::string& reason : reasons) {
+                reason_texts.push_back(reason.c_str());
+            }
+            call_pg([&] {
+                (void)disable_broken_jobs(broken.data(), reason_texts.data(),
+                                          static_cast<int>(broken.size()));
+            });
         }
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        MemoryContextSwitchTo(caller);
     });
     return added;
 }
@@ -181,25 +155,23 @@ uint64 queue_job_by_job(const std::vector<int64>& job_ids, const std::vector<Tim
 // fails in a way one job may cause, probes job by job (queue_job_by_job).
 uint64 queue_isolating_failures(std::vector<int64>& job_ids, std::vector<TimestampTz>& fire_times,
                                 bool catch_up) {
-    MemoryContext caller = CurrentMemoryContext;
     uint64 added = 0;
-    try {
-        run_in_transaction([&] {
-            added = queue_scheduled_runs(job_ids.data(), fire_times.data(), static_cast<int>(job_ids.size()),
-                                         catch_up);
-        });
+    PendingError failure;
+    if (try_in_transaction(
+            [&] {
+                added = queue_scheduled_runs(job_ids.data(), fire_times.data(),
+                                             static_cast<int>(job_ids.size()), catch_up);
+            },
+            &failure)) {
         return added;
-    } catch (const PgError& error) {
-        if (!may_be_one_jobs_fault(error.data())) {
-            throw;
-        }
-        call_pg([&] {
-            AbortCurrentTransaction();
-            MemoryContextSwitchTo(caller);
-        });
-        ereport(LOG, (errmsg("pg_jobs: queueing %zu run(s) failed: %s; retrying job by job", job_ids.size(),
-                             error.data()->message != nullptr ? error.data()->message : "error")));
     }
+    if (failure.pg_error == nullptr || !may_be_one_jobs_fault(failure.pg_error)) {
+        rethrow_pending(failure);
+    }
+    log_failure(
+        ("pg_jobs: queueing " + std::to_string(job_ids.size()) + " run(s) failed, retrying job by job")
+            .c_str(),
+        failure);
     // Sort the runs by job (stable: each job's runs stay oldest first).
     std::vector<size_t> order(job_ids.size());
     for (size_t i = 0; i < order.size(); ++i) {
@@ -230,8 +202,7 @@ void disable_jobs_found_broken() {
     for (const auto& [job_id, reason] : missed.broken_jobs) {
         job_ids.push_back(job_id);
         reasons.push_back(reason.c_str());
-        ereport(WARNING,
-                (errmsg("pg_jobs: disabling job %lld: %s", static_cast<long long>(job_id), reason.c_str())));
+        report(WARNING, ("pg_jobs: disabling job " + std::to_string(job_id) + ": " + reason).c_str());
     }
     run_in_transaction(
         [&] { (void)disable_broken_jobs(job_ids.data(), reasons.data(), static_cast<int>(job_ids.size())); });
@@ -253,8 +224,7 @@ uint64 queue_missed_runs() {
             fire_times.push_back(run.fire_time);
         }
         queued = queue_isolating_failures(job_ids, fire_times, true);
-        ereport(LOG, (errmsg("pg_jobs: queued %llu misfire catch-up run(s)",
-                             static_cast<unsigned long long>(queued))));
+        report(LOG, ("pg_jobs: queued " + std::to_string(queued) + " misfire catch-up run(s)").c_str());
         missed.catch_up.clear();
     }
     if (!missed.missed_one_shots.empty()) {
@@ -437,10 +407,9 @@ bool dispatch_queued_runs() {
     int* sources = nullptr;  // queues[k] counts the runs of queued[sources[k]]
     int usable = 0;
     uint64 failed = 0;
-    MemoryContext caller = CurrentMemoryContext;
+    // The lists are used after the commit: run_in_transaction's body
+    // allocates in the caller's memory context.
     run_in_transaction([&] {
-        // The lists are used after the commit: not in the transaction's memory.
-        MemoryContextSwitchTo(caller);
         // More than jobs.max_workers queued for a pair changes nothing below.
         const int pairs = queued_runs_by_pair(shared->slot_count, &queued);
         queues = static_cast<RunQueue*>(palloc(sizeof(RunQueue) * Max(pairs, 1)));

@@ -4,7 +4,7 @@
 
 #include "pg/store/execution_store.hpp"
 #include "pg/launcher/history_retention.hpp"
-#include "pg/launcher/transaction.hpp"
+#include "pg/common/shmem.hpp"
 
 extern "C" {
 #include "utils/timestamp.h"
@@ -34,6 +34,10 @@ TimestampTz upkeep_if_due() {
     (void)recover_stuck_runs();
     const RetentionProgress retention = trim_history(GetCurrentTimestamp() + kRetentionBudgetUs);
     const TimestampTz ended = GetCurrentTimestamp();
+    SchedulerShared* shared = scheduler_shared();  // for jobs.health()
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    shared->last_retention_at = ended;
+    LWLockRelease(shared->lock);
     ereport(DEBUG1, (errmsg("pg_jobs launcher: history retention deleted %llu run(s) in %.3f ms%s",
                             static_cast<unsigned long long>(retention.deleted),
                             static_cast<double>(ended - now) / 1000.0,

@@ -122,12 +122,12 @@ char* failure_detail(const ErrorData* error) {
 
 void record_failure(int64 execution_id, const ErrorData* error) {
     const char* detail = failure_detail(error);
-    record_ending(RunEnding{execution_id, "failed",
-                            error->message != nullptr ? error->message : "unknown error", error->sqlerrcode,
-                            detail});
+    record_ending(UnsuccessfulEnding{execution_id, "failed",
+                                     error->message != nullptr ? error->message : "unknown error",
+                                     error->sqlerrcode, detail});
 }
 
-void record_ending(const RunEnding& ending) {
+void record_ending(const UnsuccessfulEnding& ending) {
     const int nest = begin_store_call();
     Oid types[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     Datum values[5] = {

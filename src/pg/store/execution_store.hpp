@@ -36,14 +36,14 @@ void record_failure(int64 execution_id, const ErrorData* error);
 // How a run that did not succeed ended: status 'failed', 'timed_out' or
 // 'cancelled'. A NULL message on a cancelled run says who cancelled it
 // (cancel_requested_by).
-struct RunEnding {
+struct UnsuccessfulEnding {
     int64 execution_id;
     const char* status;
     const char* message;
     int sqlerrcode;
     const char* detail;  // nullptr: none
 };
-void record_ending(const RunEnding& ending);
+void record_ending(const UnsuccessfulEnding& ending);
 
 // What error_detail records for `error`: its DETAIL and CONTEXT, or nullptr.
 char* failure_detail(const ErrorData* error);

@@ -22,8 +22,9 @@
 //
 // Error handling: every PostgreSQL call that can fail while this file's C++
 // frames are on the stack goes through call_pg (guard.hpp), which turns the
-// error into a PgError; the failed transaction is then aborted here, outside
-// any catch block, and the failure recorded (or posted). A job's error never
+// error into a PgError; each transaction goes through transaction.hpp, which
+// rolls a failed one back outside any catch block, and the failure is
+// recorded (or posted). A job's error never
 // ends the process; FATAL (postmaster death) does, leaving the run 'running'
 // until the launcher marks it 'crashed'. A run's timeout and jobs.cancel
 // cancel the command (run_control.hpp): the run is then recorded timed_out
@@ -42,6 +43,7 @@
 #include "pg/worker/run_control.hpp"
 #include "pg/worker/run_details.hpp"
 #include "pg/common/shmem.hpp"
+#include "pg/common/transaction.hpp"
 #include "pg/launcher/worker_pool.hpp"
 #include "pg/common/worker_main.hpp"
 
@@ -155,7 +157,7 @@ bool exit_requested() {
 // which may read and write the scheduler's tables, then becomes the owner
 // again. SECURITY_LOCAL_USERID_CHANGE: nothing in between can SET ROLE.
 // Only the scheduler's own statements run in between, never job code; an
-// error leaves the switch for the abort to undo (abort_transaction).
+// error leaves the switch for the rollback to undo (try_in_worker_transaction).
 template <typename Body>
 void as_scheduler(Body&& body) {
     Oid user = InvalidOid;
@@ -166,43 +168,50 @@ void as_scheduler(Body&& body) {
     SetUserIdAndSecContext(user, security);
 }
 
-void start_transaction() {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    PushActiveSnapshot(GetTransactionSnapshot());
-}
-
-// Commit leaves CurrentMemoryContext at TopMemoryContext; go back to the
-// per-run context so nothing allocated afterwards outlives the run.
-void commit_transaction() {
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(run_context);
-}
-
-// Abort restores the user the transaction started with; make sure it is
-// the owner with no security restriction, whatever the error interrupted.
-void abort_transaction() {
-    AbortCurrentTransaction();
+// The worker's transactions (transaction.hpp). After a rollback the worker
+// is the owner again with no security restriction, whatever the error
+// interrupted: the rollback restores the user the transaction started with,
+// and this makes sure. Allocations go to the caller's context (run_context).
+template <typename Body>
+bool try_in_worker_transaction(Body&& body, PendingError* failure) {
+    if (try_in_transaction(body, failure)) {
+        return true;
+    }
     SetUserIdAndSecContext(worker_user, 0);
-    MemoryContextSwitchTo(run_context);
+    return false;
 }
 
-// Logs an error this process caught (as LOG: it is handled, not fatal).
-void log_caught_error(ErrorData* error, const char* what) {
-    ereport(LOG,
-            (errmsg("pg_jobs worker: %s: %s", what, error->message != nullptr ? error->message : "error"),
-             error->detail != nullptr ? errdetail_internal("%s", error->detail) : 0));
+// The same, logging a failure as "<what>: <message>".
+template <typename Body>
+bool in_worker_transaction_or_log(const char* what, Body&& body) {
+    PendingError failure;
+    if (try_in_worker_transaction(body, &failure)) {
+        return true;
+    }
+    log_failure(what, failure);
+    return false;
 }
 
-RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why);
+// A failure as PostgreSQL error data, to record: a C++ exception's too.
+const ErrorData* failure_error_data(const PendingError& failure) {
+    if (failure.pg_error != nullptr) {
+        return failure.pg_error;
+    }
+    auto* error = static_cast<ErrorData*>(call_pg([] { return palloc0(sizeof(ErrorData)); }));
+    error->sqlerrcode = failure.unexpected ? ERRCODE_INTERNAL_ERROR : failure.sqlstate;
+    error->message = const_cast<char*>(failure_message(failure));
+    error->detail = const_cast<char*>(failure.detail);
+    return error;
+}
+
+UnsuccessfulEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why);
 
 // The run's log line (run_log.hpp), with the status and error it is recorded with.
 void log_failed_run(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
-    RunEnding ending{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+    UnsuccessfulEnding ending{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
     try {
         ending = describe_ending(run, failure, why);
-    } catch (const PgError&) {  // out of memory (psprintf): the error as it is
+    } catch (const PgError&) {  // psprintf is a pure input function (out of memory): the error as it is
     }
     log_run_ending("sql", run.job_name, run.execution_id, ending.status,
                    ending.message != nullptr ? ending.message : "cancelled by jobs.cancel");
@@ -213,33 +222,23 @@ void log_failed_run(const ClaimedRun& run, const ErrorData* failure, RunInterrup
 // longer the owner's); the worker then exits rather than run a job in a
 // session it could not clean.
 bool reset_session() {
-    bool clean = true;
-    try {
-        call_pg([&] {
-            start_transaction();
-            clean_session();
-            commit_transaction();
-            release_session_locks();
-        });
-        if (GetSessionUserId() != worker_user || GetUserId() != worker_user) {
-            ereport(LOG, (errmsg("pg_jobs worker: the session is no longer the job owner's; exiting")));
-            clean = false;
-        }
-    } catch (const PgError& error) {
-        log_caught_error(error.data(), "could not clean the session after a run; exiting");
-        clean = false;
+    if (!in_worker_transaction_or_log("pg_jobs worker: could not clean the session after a run; exiting",
+                                      [] { clean_session(); })) {
+        return false;
     }
-    if (!clean) {
-        abort_transaction();
+    release_session_locks();
+    if (GetSessionUserId() != worker_user || GetUserId() != worker_user) {
+        ereport(LOG, (errmsg("pg_jobs worker: the session is no longer the job owner's; exiting")));
+        return false;
     }
-    return clean;
+    return true;
 }
 
 // How a run stopped by `why` (not None) is recorded; `detail` (or nullptr)
 // says more.
-RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const char* detail) {
-    RunEnding ending{run.execution_id, "failed", "canceling statement due to user request",
-                     ERRCODE_QUERY_CANCELED, detail};
+UnsuccessfulEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const char* detail) {
+    UnsuccessfulEnding ending{run.execution_id, "failed", "canceling statement due to user request",
+                              ERRCODE_QUERY_CANCELED, detail};
     switch (why) {
         case RunInterruption::None:
             break;
@@ -272,18 +271,18 @@ RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const 
 
 // How a run that `failure` ended is recorded: the interruption's own words
 // when the error was that interruption (a cancel, 57014), else the error.
-RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
+UnsuccessfulEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
     const char* detail = failure_detail(failure);
     if (failure->sqlerrcode != ERRCODE_QUERY_CANCELED || why == RunInterruption::None) {
-        return RunEnding{run.execution_id, "failed",
-                         failure->message != nullptr ? failure->message : "unknown error",
-                         failure->sqlerrcode, detail};
+        return UnsuccessfulEnding{run.execution_id, "failed",
+                                  failure->message != nullptr ? failure->message : "unknown error",
+                                  failure->sqlerrcode, detail};
     }
     return interruption_ending(run, why, detail);
 }
 
 // How a run whose process was ended during its command (forced_exit_reason) is recorded.
-RunEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
+UnsuccessfulEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
     const char* detail = nullptr;
     if (why != RunInterruption::Shutdown) {
         const std::string grace = duration_text(cancel_grace_period_ms());
@@ -295,6 +294,21 @@ RunEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
         });
     }
     return interruption_ending(run, why, detail);
+}
+
+// Becomes the owner for the session when the worker connected as the
+// bootstrap superuser (see connect_as_owner); notes the owner's name. In a
+// transaction.
+void take_owner_identity(Oid owner_oid) {
+    const char* owner = GetUserNameFromId(owner_oid, false);
+    if (GetSessionUserId() != owner_oid) {
+        if (!superuser_arg(owner_oid)) {
+            ereport(FATAL, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("pg_jobs worker: role \"%s\" is not permitted to log in", owner)));
+        }
+        SetConfigOption("session_authorization", owner, PGC_SUSET, PGC_S_OVERRIDE);
+    }
+    my_owner = MemoryContextStrdup(TopMemoryContext, owner);
 }
 
 // Connects to the pair's database as its owner, as a login session would
@@ -309,17 +323,7 @@ void connect_as_owner(const WorkerStartInfo& info) {
     } else {
         BackgroundWorkerInitializeConnectionByOid(info.database_oid, InvalidOid, 0);
     }
-    StartTransactionCommand();
-    const char* owner = GetUserNameFromId(info.owner_oid, false);
-    if (GetSessionUserId() != info.owner_oid) {
-        if (!superuser_arg(info.owner_oid)) {
-            ereport(FATAL, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                            errmsg("pg_jobs worker: role \"%s\" is not permitted to log in", owner)));
-        }
-        SetConfigOption("session_authorization", owner, PGC_SUSET, PGC_S_OVERRIDE);
-    }
-    my_owner = MemoryContextStrdup(TopMemoryContext, owner);
-    CommitTransactionCommand();
+    run_in_transaction([&] { take_owner_identity(info.owner_oid); });
     worker_user = info.owner_oid;
 }
 
@@ -336,51 +340,36 @@ bool owner_may_still_run() {
 
 // Records how the run ended; a failure to record is logged (the launcher
 // will later mark the run 'crashed' if it stays 'running').
-void record_failure_in_new_transaction(const ClaimedRun& run, ErrorData* error, RunInterruption why) {
-    bool recorded = true;
-    try {
-        call_pg([&] {
-            start_transaction();
-            as_scheduler([&] { record_ending(describe_ending(run, error, why)); });
-            commit_transaction();
-        });
-    } catch (const PgError& record_error) {
-        log_caught_error(record_error.data(), "could not record a failed run");
-        recorded = false;
-    }
-    if (!recorded) {
-        abort_transaction();
-    }
+void record_failure_in_new_transaction(const ClaimedRun& run, const ErrorData* error, RunInterruption why) {
+    (void)in_worker_transaction_or_log("pg_jobs worker: could not record a failed run", [&] {
+        as_scheduler([&] { record_ending(describe_ending(run, error, why)); });
+    });
 }
 
 // Returns false when the session could not be cleaned afterwards.
 bool execute_local_run(const ClaimedRun& run) {
-    ErrorData* failure = nullptr;
+    PendingError failure;
     open_run = OpenRun{&run, false, PG_SQL_ASCII, GetCurrentTimestamp()};
     begin_run(run.execution_id, run.timeout_ms);
-    try {
-        call_pg([&] {
-            start_transaction();
+    // A failure rolls back the command's effects and its settings.
+    const bool succeeded = try_in_worker_transaction(
+        [&] {
             const uint64 rows = run_command_as_owner(run);
             check_run_not_stopped();
             as_scheduler([&] { record_success(run.execution_id, rows); });
-            // As the owner: what the job deferred to its commit runs with
-            // the owner's rights, and commits with its 'succeeded' mark.
-            commit_transaction();
-            open_run.run = nullptr;  // succeeded: nothing left to record at exit
-        });
-    } catch (const PgError& error) {
-        failure = error.data();
-    }
+            // The commit comes as the owner: what the job deferred to its
+            // commit runs with the owner's rights, and commits with its
+            // 'succeeded' mark.
+        },
+        &failure);
     const RunInterruption why = end_run();
-    open_run.run = nullptr;
+    open_run.run = nullptr;  // recorded, or about to be: nothing left for the exit callback
     clear_job_context();
     debug_query_string = nullptr;
-    if (failure != nullptr) {
-        // Undoes the command's effects and its settings.
-        abort_transaction();
-        log_failed_run(run, failure, why);
-        record_failure_in_new_transaction(run, failure, why);
+    if (!succeeded) {
+        const ErrorData* error = failure_error_data(failure);
+        log_failed_run(run, error, why);
+        record_failure_in_new_transaction(run, error, why);
     }
     withdraw_run();
     if (shutdown_requested()) {
@@ -399,29 +388,19 @@ enum class Claim { Ran, Nothing, Error };
 Claim work_once() {
     ClaimedRun run{};
     bool claimed = false;
-    bool failed = false;
     bool leaving = false;
-    try {
-        call_pg([&] {
-            start_transaction();
-            if (!owner_may_still_run()) {
-                leaving = true;
-            } else {
-                as_scheduler([&] {
-                    claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run);
-                });
-            }
-            if (claimed) {
-                publish_run(run.execution_id);  // before the commit: jobs.cancel finds it from then on
-            }
-            commit_transaction();
-        });
-    } catch (const PgError& error) {
-        log_caught_error(error.data(), "could not claim a queued run");
-        failed = true;
-    }
-    if (failed) {
-        abort_transaction();
+    const bool done = in_worker_transaction_or_log("pg_jobs worker: could not claim a queued run", [&] {
+        if (!owner_may_still_run()) {
+            leaving = true;
+            return;
+        }
+        as_scheduler(
+            [&] { claimed = claim_next_run(run_context, my_database, worker_user, MyProcPid, &run); });
+        if (claimed) {
+            publish_run(run.execution_id);  // before the commit: jobs.cancel finds it from then on
+        }
+    });
+    if (!done) {
         withdraw_run();
         return Claim::Error;
     }
@@ -525,7 +504,7 @@ void copy_outcome_text(const char* text, int encoding, char* out, int size) {
     try {
         converted =
             call_pg([&] { return static_cast<const char*>(pg_server_to_any(text, length, encoding)); });
-    } catch (const PgError&) {  // a pure conversion: no rollback needed (guard.hpp)
+    } catch (const PgError&) {  // pg_server_to_any is a pure input function: no rollback (guard.hpp)
         converted = nullptr;
     }
     if (converted == nullptr) {
@@ -548,8 +527,8 @@ struct PostedOutcome {
     TimestampTz started_at;
     TimestampTz finished_at;
     int64 rows_affected;
-    const RunEnding* ending;  // how a run that did not succeed ended
-    int encoding;             // of the launcher's database, for the text
+    const UnsuccessfulEnding* ending;  // how a run that did not succeed ended
+    int encoding;                      // of the launcher's database, for the text
 };
 
 // Hands the outcome to the launcher and becomes idle (ready for the next run).
@@ -596,35 +575,37 @@ void convert_run_text(ClaimedRun* run, int encoding) {
 // session could not be cleaned afterwards.
 bool execute_remote_run(ClaimedRun& run, int encoding) {
     const TimestampTz started_at = GetCurrentTimestamp();
-    ErrorData* failure = nullptr;
+    PendingError failure;
     uint64 rows = 0;
     open_run = OpenRun{&run, true, encoding, started_at};
     begin_run(run.execution_id, run.timeout_ms);
-    try {
-        call_pg([&] {
-            start_transaction();
+    const bool succeeded = try_in_worker_transaction(
+        [&] {
             convert_run_text(&run, encoding);
             rows = run_command_as_owner(run);
             check_run_not_stopped();
-            commit_transaction();  // as the owner (see execute_local_run)
-        });
-    } catch (const PgError& error) {
-        failure = error.data();
-    }
+            // Commits as the owner (see execute_local_run).
+        },
+        &failure);
     const TimestampTz finished_at = GetCurrentTimestamp();
     const RunInterruption why = end_run();
     open_run.run = nullptr;
     clear_job_context();
     debug_query_string = nullptr;
-    RunEnding ending{};
+    UnsuccessfulEnding ending{};
     RunOutcome outcome = RunOutcome::Succeeded;
-    if (failure != nullptr) {
-        abort_transaction();
-        log_failed_run(run, failure, why);
+    if (!succeeded) {
+        const ErrorData* error = failure_error_data(failure);
+        log_failed_run(run, error, why);
+        bool described = false;
         try {
-            ending = describe_ending(run, failure, why);
-        } catch (const PgError&) {  // out of memory: the error as it is
-            ending = RunEnding{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+            ending = describe_ending(run, error, why);
+            described = true;
+        } catch (const PgError&) {  // psprintf is a pure input function (out of memory): no rollback
+        }
+        if (!described) {
+            ending =
+                UnsuccessfulEnding{run.execution_id, "failed", error->message, error->sqlerrcode, nullptr};
         }
         const bool timed_out = strcmp(ending.status, "timed_out") == 0;
         const bool cancelled = strcmp(ending.status, "cancelled") == 0;
@@ -633,7 +614,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     // Before posting: once the run shows as finished, its session locks are gone.
     const bool clean = shutdown_requested() || reset_session();
     post_outcome(PostedOutcome{outcome, started_at, finished_at, static_cast<int64>(rows),
-                               failure != nullptr ? &ending : nullptr, encoding});
+                               succeeded ? nullptr : &ending, encoding});
     withdraw_run();
     pgstat_report_activity(STATE_IDLE, nullptr);
     if (shutdown_requested()) {
@@ -644,17 +625,16 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
 
 // Reads the details of the run taken from the mailbox and runs it; a run
 // whose details are gone (the launcher exited meanwhile) goes back to the
-// queue. Returns false when the worker should exit.
+// queue. Returns false when the worker should exit. The read attaches the
+// launcher's shared memory segment in a transaction, whose rollback
+// detaches it should the read fail.
 bool run_handed_over(int64 execution_id, dsm_handle details) {
     ClaimedRun run{};
     int encoding = PG_SQL_ASCII;
     bool readable = false;
-    try {
-        readable =
-            call_pg([&] { return read_run_details(details, execution_id, run_context, &run, &encoding); });
-    } catch (const PgError& error) {
-        log_caught_error(error.data(), "could not read a run handed over by the launcher");
-    }
+    (void)in_worker_transaction_or_log(
+        "pg_jobs worker: could not read a run handed over by the launcher",
+        [&] { readable = read_run_details(details, execution_id, run_context, &run, &encoding); });
     if (!readable) {
         post_outcome(PostedOutcome{RunOutcome::NotStarted, 0, 0, 0, nullptr, PG_SQL_ASCII});
         withdraw_run();
@@ -702,12 +682,37 @@ void serve_handed_over_runs() {
 
 // --- A run whose process ends ------------------------------------------------------
 
+// Records the ending of a run whose process is ending (see
+// record_open_run_at_exit): posted to the launcher, or recorded in a
+// transaction of its own.
+void record_forced_ending(const ClaimedRun& run, RunInterruption why) {
+    const UnsuccessfulEnding ending = forced_ending(run, why);
+    log_run_ending("sql", run.job_name, run.execution_id, ending.status,
+                   ending.message != nullptr ? ending.message
+                                             : "cancelled by jobs.cancel; its command ignored the cancel, so "
+                                               "its worker was ended");
+    if (open_run.remote) {
+        const RunOutcome outcome =
+            why == RunInterruption::TimedOut ? RunOutcome::TimedOut : RunOutcome::Cancelled;
+        post_outcome(PostedOutcome{outcome, open_run.started_at, GetCurrentTimestamp(), 0, &ending,
+                                   open_run.encoding});
+    } else {
+        if (!in_worker_transaction_or_log("pg_jobs worker: could not record a run ended with its worker",
+                                          [&] { as_scheduler([&] { record_ending(ending); }); })) {
+            return;
+        }
+        ConditionVariableBroadcast(&scheduler_shared()->run_finished);
+    }
+    withdraw_run();
+}
+
 // before_shmem_exit: the run this process was told to end during (SIGTERM,
 // or a cancel its command ignored) is recorded after the FATAL that ended
 // it, as the loop would have: its transaction rolled back, the ending
 // recorded in a fresh one (or posted to the launcher). proc_exit holds
-// interrupts meanwhile; an error here is FATAL and leaves the run
-// 'running' for the launcher to mark crashed. Any other exit leaves it too.
+// interrupts meanwhile; a PostgreSQL error here is FATAL (proc_exit has
+// begun) and leaves the run 'running' for the launcher to mark crashed. Any
+// other exit leaves it too.
 void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
     const ClaimedRun* run = open_run.run;
     const RunInterruption why = forced_exit_reason();
@@ -715,30 +720,15 @@ void record_open_run_at_exit(int /*code*/, Datum /*arg*/) {
     if (run == nullptr || why == RunInterruption::None) {
         return;
     }
+    // No C++ exception may leave a callback of proc_exit: one (out of
+    // memory) leaves the run for the launcher to mark crashed.
     try {
-        AbortOutOfAnyTransaction();
+        roll_back_any_transaction();
         SetUserIdAndSecContext(worker_user, 0);
         MemoryContextSwitchTo(run_context);
         release_session_locks();
-        const RunEnding ending = forced_ending(*run, why);
-        log_run_ending("sql", run->job_name, run->execution_id, ending.status,
-                       ending.message != nullptr
-                           ? ending.message
-                           : "cancelled by jobs.cancel; its command ignored the cancel, so "
-                             "its worker was ended");
-        if (open_run.remote) {
-            const RunOutcome outcome =
-                why == RunInterruption::TimedOut ? RunOutcome::TimedOut : RunOutcome::Cancelled;
-            post_outcome(PostedOutcome{outcome, open_run.started_at, GetCurrentTimestamp(), 0, &ending,
-                                       open_run.encoding});
-        } else {
-            start_transaction();
-            as_scheduler([&] { record_ending(ending); });
-            commit_transaction();
-            ConditionVariableBroadcast(&scheduler_shared()->run_finished);
-        }
-        withdraw_run();
-    } catch (...) {  // out of memory: the launcher marks the run crashed
+        record_forced_ending(*run, why);
+    } catch (...) {
     }
 }
 
@@ -762,9 +752,8 @@ void run_sql_worker(int slot_index) {
     if (info.remote) {
         serve_handed_over_runs();
     } else {
-        StartTransactionCommand();
-        my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
-        CommitTransactionCommand();
+        run_in_transaction(
+            [] { my_database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId)); });
         serve_local_runs();
     }
 }

@@ -2,9 +2,9 @@
 #include "pg/worker/standalone_command.hpp"
 
 #include "pg/common/command_syntax.hpp"
+#include "pg/common/transaction.hpp"
 
 extern "C" {
-#include "access/xact.h"
 #include "tcop/cmdtag.h"
 #include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
@@ -39,13 +39,7 @@ bool run_standalone_command(const char* command) {
     PortalDrop(portal, false);
     // Such a statement must commit at once (XACT_FLAGS_NEEDIMMEDIATECOMMIT);
     // the run's bookkeeping follows in a transaction of its own.
-    if (ActiveSnapshotSet()) {
-        PopActiveSnapshot();
-    }
-    CommitTransactionCommand();
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    PushActiveSnapshot(GetTransactionSnapshot());
+    commit_and_start_next_transaction();
     return true;
 }
 
