@@ -223,12 +223,15 @@ SQL
 update_result="$(cluster_psql -At <<'SQL'
 BEGIN;
 ALTER EXTENSION pg_jobs UPDATE;
+-- A row as jsonb, with only the columns that 0.1.0 had (later versions add some).
+CREATE FUNCTION pg_temp.as_before(row_now jsonb, row_before jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE
+RETURN (SELECT jsonb_object_agg(x.k, x.v) FROM jsonb_each(row_now) AS x(k, v) WHERE row_before ? x.k);
 SELECT 'version ' || extversion FROM pg_extension WHERE extname = 'pg_jobs';
 -- Jobs whose owner exists: identical, the owner now the role's OID.
 SELECT 'jobs changed ' || count(*)
 FROM app.jobs_before AS b FULL JOIN jobs.scheduled_job AS j USING (job_id)
 WHERE pg_catalog.to_regrole(quote_ident(b.owner)) IS NOT NULL
-  AND (j.job_id IS NULL OR to_jsonb(b) - 'owner' IS DISTINCT FROM to_jsonb(j) - 'owner'
+  AND (j.job_id IS NULL OR to_jsonb(b) - 'owner' IS DISTINCT FROM pg_temp.as_before(to_jsonb(j), to_jsonb(b)) - 'owner'
        OR j.owner::oid IS DISTINCT FROM pg_catalog.to_regrole(quote_ident(b.owner))::oid);
 -- Jobs of dropped roles: kept, disabled, owned by no role, the old owner named.
 SELECT 'orphans ' || string_agg(format('%s|%s|%s|%s', j.job_name, j.owner::oid, j.enabled,
@@ -236,13 +239,13 @@ SELECT 'orphans ' || string_agg(format('%s|%s|%s|%s', j.job_name, j.owner::oid, 
 FROM app.jobs_before AS b JOIN jobs.scheduled_job AS j USING (job_id)
 WHERE pg_catalog.to_regrole(quote_ident(b.owner)) IS NULL
   AND to_jsonb(b) - 'owner' - 'enabled' - 'disabled_reason' - 'job_name'
-      = to_jsonb(j) - 'owner' - 'enabled' - 'disabled_reason' - 'job_name';
+      = pg_temp.as_before(to_jsonb(j), to_jsonb(b)) - 'owner' - 'enabled' - 'disabled_reason' - 'job_name';
 SELECT 'jobs ' || (SELECT count(*) FROM app.jobs_before) || ' ' || (SELECT count(*) FROM jobs.scheduled_job);
 -- Runs: identical; owner_name the name they had, owner its role (0: dropped).
 SELECT 'runs changed ' || count(*)
 FROM app.runs_before AS b FULL JOIN jobs.job_execution AS e USING (execution_id)
 WHERE e.execution_id IS NULL OR b.execution_id IS NULL
-   OR to_jsonb(b) - 'owner' IS DISTINCT FROM to_jsonb(e) - 'owner' - 'owner_name' - 'skipped_count'
+   OR to_jsonb(b) - 'owner' IS DISTINCT FROM pg_temp.as_before(to_jsonb(e), to_jsonb(b)) - 'owner'
    OR e.owner_name IS DISTINCT FROM b.owner OR e.skipped_count IS NOT NULL
    OR e.owner::oid IS DISTINCT FROM coalesce(pg_catalog.to_regrole(quote_ident(b.owner))::oid, 0);
 SELECT 'runs ' || (SELECT count(*) FROM app.runs_before) || ' ' || count(*)
