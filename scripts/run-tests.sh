@@ -147,6 +147,11 @@ stage_regress() {
     fi
 }
 
+pgtap_launcher_connected() {
+    [[ "$(cluster_psql -d pgtap_tests -At -c "SELECT count(*) FROM pg_stat_activity
+        WHERE backend_type = 'pg_jobs launcher' AND datname = 'pgtap_tests'")" == 1 ]]
+}
+
 stage_pgtap() {
     compgen -G "$ROOT/test/pgtap/*.sql" >/dev/null || {
         echo "no pgTAP tests in test/pgtap/"
@@ -155,6 +160,12 @@ stage_pgtap() {
     cluster_start pgtap "jobs.database = 'pgtap_tests'"
     cluster_psql -c "CREATE DATABASE pgtap_tests"
     cluster_psql -d pgtap_tests -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION pg_jobs"
+    # The launcher started before pgtap_tests existed and comes back to it
+    # after a pause; tests that read its state (jobs.health()) need it there.
+    wait_for 60 pgtap_launcher_connected || {
+        echo "the pg_jobs launcher did not connect to pgtap_tests"
+        return 1
+    }
     # From the repo root, so tests can \copy files by relative path.
     if ! PGDATABASE=pgtap_tests timeout --foreground -k 30 900 pg_prove --timer --failures test/pgtap/*.sql; then
         cluster_stop  # quietly: pg_prove has shown what failed

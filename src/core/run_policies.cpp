@@ -110,55 +110,10 @@ Timestamp look_from(const ActiveWindow& window, Timestamp after) {
     return before_start > after ? before_start : after;
 }
 
-constexpr OverlapPolicy kOverlapPolicies[] = {OverlapPolicy::Skip, OverlapPolicy::Queue, OverlapPolicy::Allow,
-                                              OverlapPolicy::Replace};
 constexpr MisfirePolicy kMisfirePolicies[] = {MisfirePolicy::Skip, MisfirePolicy::RunOnce,
                                               MisfirePolicy::RunAll};
 
 }  // namespace
-
-std::optional<OverlapPolicy> parse_overlap_policy(std::string_view text) {
-    return parse_policy(text, kOverlapPolicies, overlap_policy_name);
-}
-
-std::string_view overlap_policy_name(OverlapPolicy policy) {
-    switch (policy) {
-        case OverlapPolicy::Skip:
-            return "skip";
-        case OverlapPolicy::Queue:
-            return "queue";
-        case OverlapPolicy::Allow:
-            return "allow";
-        case OverlapPolicy::Replace:
-            return "replace";
-    }
-    return "skip";
-}
-
-OverlapDecision decide_overlap(OverlapPolicy policy, int max_concurrent, ActiveRuns active) {
-    const int busy = active.running + active.waiting;
-    switch (policy) {
-        case OverlapPolicy::Skip:
-            if (busy > 0) {
-                return {OverlapAction::Skip, "the previous run has not finished (overlap => 'skip')"};
-            }
-            return {OverlapAction::Start, {}};
-        case OverlapPolicy::Queue:
-            if (active.waiting > 0) {
-                return {OverlapAction::Skip,
-                        "a run is already waiting for the running one (overlap => 'queue')"};
-            }
-            return {active.running > 0 ? OverlapAction::Wait : OverlapAction::Start, {}};
-        case OverlapPolicy::Allow:
-            if (busy >= std::max(max_concurrent, 1)) {
-                return {OverlapAction::Skip, "max_concurrent runs are already active (overlap => 'allow')"};
-            }
-            return {OverlapAction::Start, {}};
-        case OverlapPolicy::Replace:
-            return {active.running > 0 ? OverlapAction::ReplaceRunning : OverlapAction::Start, {}};
-    }
-    return {OverlapAction::Start, {}};
-}
 
 std::optional<MisfirePolicy> parse_misfire_policy(std::string_view text) {
     return parse_policy(text, kMisfirePolicies, misfire_policy_name);

@@ -1,10 +1,10 @@
-// The per-job policies that decide what happens to a run besides its
-// schedule: what to do when a run is due while others are active (overlap),
-// which fire times missed while the scheduler was down or the job disabled
-// are caught up (misfire), the window a schedule is active in (start_at,
-// end_at, max_runs), and when a run is too late to start (starting
-// deadline). Pure functions of their inputs: the time comes in as an
-// argument, so unit tests drive them with a ManualClock or plain numbers.
+// The per-job policies the launcher decides in C++: which fire times missed
+// while the scheduler was down or the job disabled are caught up (misfire),
+// and the window a schedule is active in (start_at, end_at, max_runs).
+// Pure functions of their inputs: the time comes in as an argument.
+// (Overlap and the starting deadline are decided where runs are queued and
+// claimed, in SQL: src/pg/store/run_policy_sql.hpp, tested by
+// test/pgtap/run_policies.sql.)
 #pragma once
 #include "core/no_postgres.hpp"
 
@@ -18,42 +18,6 @@
 #include <vector>
 
 namespace pg_jobs {
-
-// --- Overlap ----------------------------------------------------------------------
-
-enum class OverlapPolicy {
-    Skip,     // a run due while another is active is recorded as skipped
-    Queue,    // it waits for the active one (at most one waiting run)
-    Allow,    // runs concurrently, up to max_concurrent active runs
-    Replace,  // the running one is cancelled and the new one starts
-};
-
-// "skip", "queue", "allow", "replace" (case-insensitive); nullopt otherwise.
-std::optional<OverlapPolicy> parse_overlap_policy(std::string_view text);
-std::string_view overlap_policy_name(OverlapPolicy policy);
-
-// The job's runs that have not finished when a new one is due.
-struct ActiveRuns {
-    int running = 0;  // started, not finished
-    int waiting = 0;  // queued, not started
-};
-
-enum class OverlapAction {
-    Start,           // queue it to start as soon as a worker is free
-    Wait,            // queue it, but it starts only once the job has no running run
-    Skip,            // record it as skipped, with `reason`
-    ReplaceRunning,  // cancel the running run(s), then start it
-};
-
-struct OverlapDecision {
-    OverlapAction action = OverlapAction::Start;
-    std::string_view reason;  // for Skip: what the skipped row says
-};
-
-// What to do with a new run of a job under `policy`. max_concurrent counts
-// running and waiting runs together and only matters for Allow (values
-// below 1 count as 1).
-OverlapDecision decide_overlap(OverlapPolicy policy, int max_concurrent, ActiveRuns active);
 
 // --- Misfire ------------------------------------------------------------------------
 
@@ -95,14 +59,5 @@ Timestamp next_fire_in_window(const cron::CronSchedule& schedule, const TimeZone
 // "end_at passed", "max_runs reached", or "" when it simply never fires.
 std::string_view window_end_reason(const cron::CronSchedule& schedule, const TimeZone& zone, Timestamp after,
                                    const ActiveWindow& window, int64_t runs_so_far);
-
-// --- Starting deadline --------------------------------------------------------------
-
-// True when a run scheduled for `scheduled_for` may no longer start at `now`
-// because `deadline_us` (starting_deadline) has passed since then.
-constexpr bool missed_starting_deadline(Timestamp scheduled_for, std::optional<int64_t> deadline_us,
-                                        Timestamp now) {
-    return deadline_us.has_value() && saturating_sub(now, scheduled_for) > *deadline_us;
-}
 
 }  // namespace pg_jobs

@@ -6,7 +6,7 @@
 -- Run from the repository root: pg_prove test/pgtap/retries.sql
 \ir lib/begin.sql
 
-SELECT plan(62);
+SELECT plan(65);
 
 -- Validation --------------------------------------------------------------------
 SELECT throws_ok($$SELECT jobs.schedule('r', NULL, 'SELECT 1', max_retries => -1)$$, '22023',
@@ -79,21 +79,25 @@ SELECT is(jobs._retry_at('infinity', 1, '1 second', '1 second', 1), 'infinity'::
 SELECT is(jobs._retry_at(now(), 1, NULL, '1 second', 1), NULL, 'strict');
 
 -- What is retried ---------------------------------------------------------------------
-SELECT ok(jobs._is_retryable('sql', 'failed', NULL, 'division by zero'), 'a failed SQL run');
-SELECT ok(jobs._is_retryable('sql', 'timed_out', NULL, 'canceling statement'), 'a timed out SQL run');
-SELECT ok(jobs._is_retryable('sql', 'crashed', NULL, 'the worker ended'), 'a crashed run');
-SELECT ok(jobs._is_retryable('sql', 'cancelled', NULL, 'shutdown: the server stopped'), 'cancelled by a shutdown');
-SELECT ok(NOT jobs._is_retryable('sql', 'cancelled', NULL, 'cancelled by alice'), 'not: cancelled by a user');
-SELECT ok(NOT jobs._is_retryable('sql', 'succeeded', NULL, NULL), 'not: succeeded');
-SELECT ok(jobs._is_retryable('http', 'failed', 503, 'HTTP 503'), 'HTTP 503');
-SELECT ok(jobs._is_retryable('http', 'failed', 429, 'HTTP 429'), 'HTTP 429');
-SELECT ok(jobs._is_retryable('http', 'failed', 408, 'HTTP 408'), 'HTTP 408');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', 404, 'HTTP 404'), 'not: HTTP 404');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', 400, 'HTTP 400'), 'not: HTTP 400');
-SELECT ok(jobs._is_retryable('http', 'failed', NULL, 'connect_refused: Connection refused'), 'connection refused');
-SELECT ok(jobs._is_retryable('http', 'failed', NULL, 'dns: Could not resolve host'), 'DNS failure');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', NULL, 'tls: certificate problem'), 'not: TLS failure');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', NULL, 'refused_by_policy: not allowed'), 'not: policy refusal');
+-- Decided from the status, the SQLSTATE, the HTTP status and the stored HTTP
+-- error kind (kind, status, http_status, sqlstate, error_kind), never from the message.
+SELECT ok(jobs._is_retryable('sql', 'failed', NULL, '22012', NULL), 'a failed SQL run');
+SELECT ok(jobs._is_retryable('sql', 'timed_out', NULL, '57014', NULL), 'a timed out SQL run');
+SELECT ok(jobs._is_retryable('sql', 'crashed', NULL, NULL, NULL), 'a crashed run');
+SELECT ok(jobs._is_retryable('sql', 'cancelled', NULL, '57P01', NULL), 'cancelled by a shutdown (57P01)');
+SELECT ok(NOT jobs._is_retryable('sql', 'cancelled', NULL, '57014', NULL), 'not: cancelled by a user (57014)');
+SELECT ok(NOT jobs._is_retryable('sql', 'cancelled', NULL, NULL, NULL), 'not: cancelled by jobs.unschedule');
+SELECT ok(NOT jobs._is_retryable('sql', 'succeeded', NULL, NULL, NULL), 'not: succeeded');
+SELECT ok(NOT jobs._is_retryable('sql', 'no such status', NULL, '57P01', NULL), 'not: an unknown status');
+SELECT ok(jobs._is_retryable('http', 'failed', 503, NULL, NULL), 'HTTP 503');
+SELECT ok(jobs._is_retryable('http', 'failed', 429, NULL, NULL), 'HTTP 429');
+SELECT ok(jobs._is_retryable('http', 'failed', 408, NULL, NULL), 'HTTP 408');
+SELECT ok(NOT jobs._is_retryable('http', 'failed', 404, NULL, NULL), 'not: HTTP 404');
+SELECT ok(NOT jobs._is_retryable('http', 'failed', 400, NULL, NULL), 'not: HTTP 400');
+SELECT ok(jobs._is_retryable('http', 'failed', NULL, NULL, 'connect_refused'), 'connection refused');
+SELECT ok(jobs._is_retryable('http', 'failed', NULL, NULL, 'dns'), 'DNS failure');
+SELECT ok(NOT jobs._is_retryable('http', 'failed', NULL, NULL, 'tls'), 'not: TLS failure');
+SELECT ok(NOT jobs._is_retryable('http', 'failed', NULL, NULL, 'refused_by_policy'), 'not: policy refusal');
 
 -- The trigger ---------------------------------------------------------------------------
 SELECT has_trigger('jobs', 'job_execution', 'queue_retry', 'job_execution has the retry trigger');
@@ -146,13 +150,22 @@ UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(
 SELECT isnt_empty(format('SELECT * FROM pg_temp.retry_of(%s)', :crash_run), 'a crashed run is retried');
 
 SELECT pg_temp.running_run(:job) AS user_cancel \gset
-UPDATE jobs.job_execution SET status = 'cancelled', error = 'cancelled by alice' WHERE execution_id = :user_cancel;
+UPDATE jobs.job_execution SET status = 'cancelled', error = 'cancelled by alice', sqlstate = '57014'
+WHERE execution_id = :user_cancel;
 SELECT is_empty(format('SELECT * FROM pg_temp.retry_of(%s)', :user_cancel), 'a user''s cancel is not retried');
 
 SELECT pg_temp.running_run(:job) AS shutdown_cancel \gset
-UPDATE jobs.job_execution SET status = 'cancelled', error = 'shutdown: the server stopped during the run'
+UPDATE jobs.job_execution SET status = 'cancelled', error = 'shutdown: the server stopped during the run',
+    sqlstate = '57P01'
 WHERE execution_id = :shutdown_cancel;
 SELECT isnt_empty(format('SELECT * FROM pg_temp.retry_of(%s)', :shutdown_cancel), 'a shutdown''s cancel is retried');
+
+-- The message is not what decides: a user's cancel whose text looks like a shutdown's.
+SELECT pg_temp.running_run(:job) AS lookalike_cancel \gset
+UPDATE jobs.job_execution SET status = 'cancelled', error = 'shutdown: the user wrote this', sqlstate = '57014'
+WHERE execution_id = :lookalike_cancel;
+SELECT is_empty(format('SELECT * FROM pg_temp.retry_of(%s)', :lookalike_cancel),
+                'a cancel by a user is not retried whatever its message says');
 
 INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by)
 SELECT job_id, job_name, owner, database, command, 'manual' FROM jobs.scheduled_job WHERE job_id = :job

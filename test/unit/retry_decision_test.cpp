@@ -1,5 +1,6 @@
 // is_retryable_ending: which ended runs the retry trigger retries, for SQL
-// and HTTP runs, and how HTTP error texts map back to their kind.
+// and HTTP runs, decided from the row's status, SQLSTATE, HTTP status and
+// stored HTTP error kind (never from the error message).
 #include "core/retry_decision.hpp"
 
 #include <gtest/gtest.h>
@@ -9,39 +10,56 @@
 namespace pg_jobs {
 namespace {
 
-RunEnding sql(std::string_view status, std::string_view error = "") {
-    return RunEnding{"sql", status, 0, error};
+EndedRun sql(RunStatus status, std::string_view sqlstate = "") {
+    EndedRun ending;
+    ending.kind = "sql";
+    ending.status = status;
+    ending.sqlstate = sqlstate;
+    return ending;
 }
 
-RunEnding http_answer(long http_status, std::string_view status = "failed") {
-    return RunEnding{"http", status, http_status, "HTTP error"};
+EndedRun http_answer(long http_status, RunStatus status = RunStatus::Failed) {
+    EndedRun ending;
+    ending.kind = "http";
+    ending.status = status;
+    ending.http_status = http_status;
+    ending.error_kind = http::ErrorKind::None;
+    return ending;
 }
 
-RunEnding http_no_answer(std::string_view error, std::string_view status = "failed") {
-    return RunEnding{"http", status, 0, error};
+EndedRun http_no_answer(http::ErrorKind kind, RunStatus status = RunStatus::Failed,
+                        std::string_view sqlstate = "") {
+    EndedRun ending;
+    ending.kind = "http";
+    ending.status = status;
+    ending.error_kind = kind;
+    ending.sqlstate = sqlstate;
+    return ending;
 }
 
 TEST(RetryDecision, SqlFailuresTimeoutsAndCrashesAreRetried) {
-    EXPECT_TRUE(is_retryable_ending(sql("failed", "division by zero")));
-    EXPECT_TRUE(is_retryable_ending(sql("timed_out", "canceling statement due to user request")));
-    EXPECT_TRUE(is_retryable_ending(sql("crashed", "the worker process ended during the run")));
+    EXPECT_TRUE(is_retryable_ending(sql(RunStatus::Failed, "22012")));
+    EXPECT_TRUE(is_retryable_ending(sql(RunStatus::Failed)));
+    EXPECT_TRUE(is_retryable_ending(sql(RunStatus::TimedOut, "57014")));
+    EXPECT_TRUE(is_retryable_ending(sql(RunStatus::Crashed)));
 }
 
 TEST(RetryDecision, OnlyShutdownCancellationsAreRetried) {
-    EXPECT_TRUE(is_retryable_ending(sql("cancelled", "shutdown: the server stopped during the run")));
-    EXPECT_TRUE(
-        is_retryable_ending(http_no_answer("shutdown: the server stopped during the request", "cancelled")));
-    EXPECT_FALSE(is_retryable_ending(sql("cancelled", "cancelled by alice")));
-    EXPECT_FALSE(is_retryable_ending(sql("cancelled", "the job was unscheduled before this run started")));
-    EXPECT_FALSE(is_retryable_ending(sql("cancelled")));
-    // The prefix must come first, not merely appear.
-    EXPECT_FALSE(is_retryable_ending(sql("cancelled", "cancelled by bob before the shutdown")));
+    EXPECT_TRUE(is_retryable_ending(sql(RunStatus::Cancelled, kShutdownSqlState)));
+    EXPECT_TRUE(is_retryable_ending(http_no_answer(http::ErrorKind::Aborted, RunStatus::Cancelled, "57P01")));
+    EXPECT_FALSE(is_retryable_ending(sql(RunStatus::Cancelled, "57014")));  // jobs.cancel
+    EXPECT_FALSE(is_retryable_ending(sql(RunStatus::Cancelled)));           // jobs.unschedule
+    EXPECT_FALSE(
+        is_retryable_ending(http_no_answer(http::ErrorKind::Aborted, RunStatus::Cancelled, "57014")));
+    EXPECT_FALSE(is_retryable_ending(sql(RunStatus::Cancelled, "57P0")));
+    EXPECT_FALSE(is_retryable_ending(sql(RunStatus::Cancelled, "57P01 ")));
 }
 
 TEST(RetryDecision, OtherStatusesAreNeverRetried) {
-    for (const char* status : {"succeeded", "skipped", "queued", "running", "", "FAILED"}) {
-        EXPECT_FALSE(is_retryable_ending(sql(status))) << status;
-        EXPECT_FALSE(is_retryable_ending(http_answer(503, status))) << status;
+    for (const RunStatus status :
+         {RunStatus::Succeeded, RunStatus::Skipped, RunStatus::Queued, RunStatus::Running}) {
+        EXPECT_FALSE(is_retryable_ending(sql(status, "57P01"))) << run_status_name(status);
+        EXPECT_FALSE(is_retryable_ending(http_answer(503, status))) << run_status_name(status);
     }
 }
 
@@ -63,23 +81,21 @@ TEST(RetryDecision, HttpSuccessFalseIsAFailedJobAndRetried) {
 }
 
 TEST(RetryDecision, HttpTimeoutsAreRetried) {
-    EXPECT_TRUE(is_retryable_ending(
-        http_no_answer("the request did not complete within its timeout: Operation timed out", "timed_out")));
+    EXPECT_TRUE(is_retryable_ending(http_no_answer(http::ErrorKind::Timeout, RunStatus::TimedOut)));
 }
 
 TEST(RetryDecision, HttpNetworkErrorsFollowTheirKind) {
-    EXPECT_TRUE(is_retryable_ending(http_no_answer("connect_refused: Couldn't connect to server")));
-    EXPECT_TRUE(is_retryable_ending(http_no_answer("dns: Could not resolve host: nowhere.invalid")));
-    EXPECT_TRUE(is_retryable_ending(http_no_answer("connection_lost: Empty reply from server")));
-    EXPECT_TRUE(is_retryable_ending(http_no_answer("timeout: Operation timed out")));
-    EXPECT_FALSE(is_retryable_ending(http_no_answer("tls: SSL certificate problem")));
-    EXPECT_FALSE(is_retryable_ending(http_no_answer("refused_by_policy: 169.254.169.254 is not allowed")));
-    EXPECT_FALSE(is_retryable_ending(http_no_answer("invalid_request: bad header")));
-    EXPECT_FALSE(is_retryable_ending(http_no_answer("aborted: cancelled")));
-    EXPECT_FALSE(is_retryable_ending(http_no_answer("other: something odd")));
-    EXPECT_FALSE(
-        is_retryable_ending(http_no_answer("the job no longer exists, or is no longer an HTTP job")));
-    EXPECT_FALSE(is_retryable_ending(http_no_answer("")));
+    using http::ErrorKind;
+    EXPECT_TRUE(is_retryable_ending(http_no_answer(ErrorKind::ConnectRefused)));
+    EXPECT_TRUE(is_retryable_ending(http_no_answer(ErrorKind::Dns)));
+    EXPECT_TRUE(is_retryable_ending(http_no_answer(ErrorKind::ConnectionLost)));
+    EXPECT_TRUE(is_retryable_ending(http_no_answer(ErrorKind::Timeout)));
+    EXPECT_FALSE(is_retryable_ending(http_no_answer(ErrorKind::Tls)));
+    EXPECT_FALSE(is_retryable_ending(http_no_answer(ErrorKind::RefusedByPolicy)));
+    EXPECT_FALSE(is_retryable_ending(http_no_answer(ErrorKind::InvalidRequest)));
+    EXPECT_FALSE(is_retryable_ending(http_no_answer(ErrorKind::Aborted)));
+    // No kind stored: the job no longer exists, or something libcurl does not classify.
+    EXPECT_FALSE(is_retryable_ending(http_no_answer(ErrorKind::Other)));
 }
 
 TEST(RetryDecision, ErrorKindsParseBackFromTheirNames) {
@@ -87,13 +103,13 @@ TEST(RetryDecision, ErrorKindsParseBackFromTheirNames) {
     for (const ErrorKind kind : {ErrorKind::ConnectRefused, ErrorKind::Dns, ErrorKind::Tls,
                                  ErrorKind::Timeout, ErrorKind::ConnectionLost, ErrorKind::RefusedByPolicy,
                                  ErrorKind::InvalidRequest, ErrorKind::Aborted}) {
-        const std::string text = std::string(http::error_kind_name(kind)) + ": details";
-        EXPECT_EQ(http_error_kind_of(text), kind) << text;
+        EXPECT_EQ(parse_http_error_kind(http::error_kind_name(kind)), kind) << http::error_kind_name(kind);
     }
-    EXPECT_EQ(http_error_kind_of("dns"), ErrorKind::Other);  // no colon: not a kind prefix
-    EXPECT_EQ(http_error_kind_of("DNS: upper case"), ErrorKind::Other);
-    EXPECT_EQ(http_error_kind_of("none: x"), ErrorKind::Other);
-    EXPECT_EQ(http_error_kind_of(": x"), ErrorKind::Other);
+    // Exactly the name: a message that starts with one is not a kind.
+    EXPECT_EQ(parse_http_error_kind("dns: Could not resolve host"), ErrorKind::Other);
+    EXPECT_EQ(parse_http_error_kind("DNS"), ErrorKind::Other);
+    EXPECT_EQ(parse_http_error_kind("none"), ErrorKind::Other);
+    EXPECT_EQ(parse_http_error_kind(""), ErrorKind::Other);
 }
 
 }  // namespace

@@ -65,14 +65,6 @@ TEST(SaturatingTime, ClampKeepsTimesInsidePostgresRange) {
     EXPECT_EQ(clamp_timestamp(kTimestampEnd), kTimestampEnd);
 }
 
-TEST(SaturatingTime, StartingDeadlineWithInfiniteTimes) {
-    const Timestamp now = utc("2026-06-01 00:00:00");
-    EXPECT_TRUE(missed_starting_deadline(kMinusInfinity, int64_t{1}, now));
-    EXPECT_FALSE(missed_starting_deadline(kInfinity, int64_t{1}, now));
-    EXPECT_FALSE(missed_starting_deadline(now, INT64_MAX, kInfinity));
-    EXPECT_TRUE(missed_starting_deadline(kMinusInfinity, INT64_MAX - 1, kInfinity));
-}
-
 // --- Bounded catch-up --------------------------------------------------------------------
 
 TEST(BoundedCatchUp, MinusInfinityLastFireGivesTheLatestHundredQuickly) {

@@ -16,12 +16,14 @@
 // block, under call_pg as well. The engine and the lists live on the heap
 // for the life of the process.
 #include "core/http_outcome.hpp"
+#include "core/retry_decision.hpp"
 #include "core/secret_reference.hpp"
 #include "http/engine.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/http/http_allowlist.hpp"
 #include "pg/store/http_store.hpp"
+#include "pg/store/run_lifecycle.hpp"
 #include "pg/http/http_worker.hpp"
 #include "pg/common/shmem.hpp"
 #include "pg/common/transaction.hpp"
@@ -164,6 +166,11 @@ std::string timing_json(const http::Timings& timings) {
     return buffer;
 }
 
+// The error_kind column of a run that got no response (retries read it).
+const char* error_kind_text(http::ErrorKind kind) {
+    return http::error_kind_name(kind).data();  // a literal: NUL-terminated
+}
+
 HttpRunOutcome outcome_of(const http::Result& result) {
     HttpRunOutcome outcome{};
     outcome.execution_id = result.id;
@@ -175,13 +182,13 @@ HttpRunOutcome outcome_of(const http::Result& result) {
     switch (result.error) {
         case http::ErrorKind::None:
             if (http::is_success_status(result.http_status)) {
-                outcome.status = success_false ? "failed" : "succeeded";
+                outcome.status = success_false ? RunStatus::Failed : RunStatus::Succeeded;
                 if (success_false) {
                     error = "the service answered HTTP " + std::to_string(result.http_status) +
                             " with \"success\": false";
                 }
             } else {
-                outcome.status = "failed";
+                outcome.status = RunStatus::Failed;
                 error = http::failed_answer_error(result.http_status, valid_text(result.reason_phrase),
                                                   result.redirect_location.empty()
                                                       ? valid_text(result.body, kBodyStartBytes)
@@ -193,19 +200,23 @@ HttpRunOutcome outcome_of(const http::Result& result) {
             }
             break;
         case http::ErrorKind::Timeout:
-            outcome.status = "timed_out";
+            outcome.status = RunStatus::TimedOut;
+            outcome.error_kind = error_kind_text(result.error);
             error = "the request did not complete within its timeout: " + result.error_message;
             break;
         case http::ErrorKind::Aborted:
             // Aborted by a shutdown, or by jobs.cancel: no error then, the
             // row says "cancelled by <role>".
-            outcome.status = "cancelled";
+            outcome.status = RunStatus::Cancelled;
+            outcome.sqlstate = "57014";  // query_canceled
             if (sigterm_received) {
                 error = "shutdown: the server stopped during the request";
+                outcome.sqlstate = kShutdownSqlState.data();  // admin_shutdown: retried
             }
             break;
         default:
-            outcome.status = "failed";
+            outcome.status = RunStatus::Failed;
+            outcome.error_kind = error_kind_text(result.error);
             error = std::string(http::error_kind_name(result.error)) + ": " + result.error_message;
             break;
     }
@@ -241,7 +252,8 @@ void scrub_echoed_secrets(http::Result& result) {
 void fail_before_sending(int64 execution_id, const std::string& error, const char* sqlstate) {
     HttpRunOutcome outcome{};
     outcome.execution_id = execution_id;
-    outcome.status = "failed";
+    outcome.status = RunStatus::Failed;
+    outcome.error_kind = error_kind_text(http::ErrorKind::InvalidRequest);
     outcome.error = copy_string("invalid_request: " + error);
     outcome.sqlstate = sqlstate;
     pending_outcomes->push_back(outcome);
@@ -303,7 +315,7 @@ int claim_and_submit(int limit) {
         if (run.method == nullptr) {
             HttpRunOutcome missing{};
             missing.execution_id = run.execution_id;
-            missing.status = "failed";
+            missing.status = RunStatus::Failed;
             missing.error = "the job no longer exists, or is no longer an HTTP job";
             pending_outcomes->push_back(missing);
             continue;

@@ -10,10 +10,12 @@
 // Every DELETE names at most kBatch rows by execution_id and continues below
 // (or above) the last batch, so no batch reads again what the previous ones
 // deleted.
+#include "core/run_status.hpp"
 #include "pg/launcher/history_retention.hpp"
 
 #include "pg/common/gucs.hpp"
 #include "pg/common/transaction.hpp"
+#include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/store_call.hpp"
 
 extern "C" {
@@ -60,7 +62,7 @@ uint64 delete_ended_before(Counted counted, TimestampTz before, TimestampTz* fro
     const char* sql = psprintf(
         "WITH gone AS (DELETE FROM jobs.job_execution WHERE execution_id IN ("
         "  SELECT e.execution_id FROM jobs.job_execution AS e "
-        "  WHERE e.status NOT IN ('queued', 'running') %s "
+        "  WHERE " PG_JOBS_FINISHED_SQL("e") " %s "
         "    AND coalesce(e.finished_at, e.queued_at) >= $1 AND coalesce(e.finished_at, e.queued_at) < $2 "
         "  ORDER BY coalesce(e.finished_at, e.queued_at) LIMIT $3) "
         "  RETURNING coalesce(finished_at, queued_at) AS ended) "
@@ -105,7 +107,7 @@ int jobs_with_runs_ended_since(TimestampTz since, int64 after, int64* out, int c
     const int nest = begin_store_call();
     run_select(
         "SELECT DISTINCT e.job_id FROM jobs.job_execution AS e "
-        "WHERE e.status NOT IN ('queued', 'running') AND coalesce(e.finished_at, e.queued_at) >= $1 "
+        "WHERE " PG_JOBS_FINISHED_SQL("e") " AND coalesce(e.finished_at, e.queued_at) >= $1 "
         "  AND e.job_id > $2 ORDER BY e.job_id LIMIT $3",
         3, types, values);
     const int rows = static_cast<int>(SPI_processed);
@@ -122,7 +124,7 @@ int jobs_with_runs_ended_since(TimestampTz since, int64 after, int64* out, int c
 bool first_run_beyond(Counted counted, int64 job_id, int64 keep, int64* execution_id) {
     const char* sql = psprintf(
         "SELECT e.execution_id FROM jobs.job_execution AS e "
-        "WHERE e.job_id = $1 AND e.status NOT IN ('queued', 'running') %s "
+        "WHERE e.job_id = $1 AND " PG_JOBS_FINISHED_SQL("e") " %s "
         "ORDER BY e.execution_id DESC OFFSET $2 LIMIT 1",
         status_filter(counted));
     Oid types[2] = {INT8OID, INT8OID};
@@ -145,7 +147,7 @@ uint64 delete_job_runs_upto(Counted counted, int64 job_id, int64* upto) {
     const char* sql = psprintf(
         "WITH gone AS (DELETE FROM jobs.job_execution WHERE execution_id IN ("
         "  SELECT e.execution_id FROM jobs.job_execution AS e "
-        "  WHERE e.job_id = $1 AND e.execution_id <= $2 AND e.status NOT IN ('queued', 'running') %s "
+        "  WHERE e.job_id = $1 AND e.execution_id <= $2 AND " PG_JOBS_FINISHED_SQL("e") " %s "
         "  ORDER BY e.execution_id DESC LIMIT $3) "
         "  RETURNING execution_id) "
         "SELECT count(*), min(execution_id) FROM gone",

@@ -1,9 +1,11 @@
 // See remote_runs.hpp. The launcher keeps each details segment it created
 // mapped until the run's outcome is settled; the worker copies it first.
+#include "core/run_status.hpp"
 #include "pg/launcher/remote_runs.hpp"
 
 #include "pg/store/execution_store.hpp"
 #include "pg/common/transaction.hpp"
+#include "pg/store/run_lifecycle.hpp"
 #include "pg/worker/run_details.hpp"
 #include "pg/common/shmem.hpp"
 
@@ -71,19 +73,19 @@ bool settle_action(const WorkerSlot& slot, Settle* action) {
 }
 
 // The status a worker's reported outcome is recorded with.
-const char* outcome_status(RunOutcome outcome) {
+RunStatus outcome_status(RunOutcome outcome) {
     switch (outcome) {
         case RunOutcome::Succeeded:
-            return "succeeded";
+            return RunStatus::Succeeded;
         case RunOutcome::TimedOut:
-            return "timed_out";
+            return RunStatus::TimedOut;
         case RunOutcome::Cancelled:
-            return "cancelled";
+            return RunStatus::Cancelled;
         case RunOutcome::Failed:
         case RunOutcome::NotStarted:
             break;
     }
-    return "failed";
+    return RunStatus::Failed;
 }
 
 // Applies the settlements in the current transaction; true if a run reached

@@ -1,7 +1,9 @@
 // The launcher's transactions; see run_steps.hpp.
+#include "core/run_status.hpp"
 #include "pg/launcher/run_steps.hpp"
 
 #include "pg/store/execution_store.hpp"
+#include "pg/store/run_lifecycle.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/http/http_worker.hpp"
 #include "pg/common/gucs.hpp"

@@ -6,6 +6,7 @@
 #include "core/retry_policy.hpp"
 #include "pg/common/guard.hpp"
 
+#include <optional>
 #include <string_view>
 
 extern "C" {
@@ -41,13 +42,18 @@ int64 interval_micros(const Interval* interval) {
     return total;
 }
 
-// jobs._is_retryable(kind, status, http_status, error)
+// jobs._is_retryable(kind, status, http_status, sqlstate, error_kind)
 Datum is_retryable(FunctionCallInfo fcinfo) {
-    RunEnding ending;
+    const std::optional<RunStatus> status = parse_run_status(text_argument(fcinfo, 1));
+    if (!status) {
+        PG_RETURN_BOOL(false);
+    }
+    EndedRun ending;
     ending.kind = text_argument(fcinfo, 0);
-    ending.status = text_argument(fcinfo, 1);
+    ending.status = *status;
     ending.http_status = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
-    ending.error = text_argument(fcinfo, 3);
+    ending.sqlstate = text_argument(fcinfo, 3);
+    ending.error_kind = parse_http_error_kind(text_argument(fcinfo, 4));
     PG_RETURN_BOOL(is_retryable_ending(ending));
 }
 

@@ -1,9 +1,11 @@
 // jobs.wait(execution_id, timeout): sleep until a run reaches a final state,
 // woken by the worker that finishes it (a shared condition variable), never
 // by polling; then return the row as it is.
+#include "core/run_status.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/pg_headers.hpp"
 #include "pg/common/shmem.hpp"
+#include "pg/store/run_lifecycle_sql.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -27,7 +29,7 @@ constexpr long kMaxSleepMs = 1000;
 struct RowState {
     Datum row;  // the whole jobs.job_execution row, in the caller's context
     bool found;
-    bool final;        // status is neither queued nor running
+    bool final;        // its status is final (core/run_status.hpp)
     bool queued_here;  // queued by the current (uncommitted) transaction
 };
 
@@ -40,7 +42,7 @@ RowState read_row(int64 execution_id) {
     Datum arg = Int64GetDatum(execution_id);
     SPI_connect();
     SPIPlanPtr plan = SPI_prepare(
-        "SELECT e, e.status NOT IN ('queued', 'running'), e.status = 'queued', e.xmin "
+        "SELECT e, " PG_JOBS_FINISHED_SQL("e") ", e.status = 'queued', e.xmin "
         "FROM jobs.job_execution e WHERE e.execution_id = $1",
         1, &arg_type);
     if (plan == nullptr) {

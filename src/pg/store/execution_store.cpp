@@ -1,7 +1,8 @@
 // The scheduler's SQL; see execution_store.hpp.
+#include "core/run_status.hpp"
 #include "pg/store/execution_store.hpp"
-#include "pg/common/run_log.hpp"
 
+#include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/run_policy_sql.hpp"
 #include "pg/store/store_call.hpp"
 
@@ -50,7 +51,7 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
             ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
             "  FROM jobs.job_execution AS q "
             "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $3 "
-            "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
+            "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
             "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
             "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
             "FROM c WHERE e.execution_id = c.execution_id "
@@ -87,108 +88,6 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
     }
     end_store_call(nest);
     return claimed;
-}
-
-void record_success(int64 execution_id, uint64 rows_affected) {
-    const int nest = begin_store_call();
-    Oid types[2] = {INT8OID, INT8OID};
-    Datum values[2] = {Int64GetDatum(execution_id), Int64GetDatum(static_cast<int64>(rows_affected))};
-    execute(
-        "UPDATE jobs.job_execution SET status = 'succeeded', finished_at = clock_timestamp(), "
-        "rows_affected = $2, error = NULL WHERE execution_id = $1",  // NULL: see overlap replace
-        2, types, values, nullptr, SPI_OK_UPDATE);
-    end_store_call(nest);
-}
-
-char* failure_detail(const ErrorData* error) {
-    // DETAIL and CONTEXT together say where it went wrong; either may be absent.
-    StringInfoData detail;
-    initStringInfo(&detail);
-    if (error->detail != nullptr) {
-        appendStringInfoString(&detail, error->detail);
-    }
-    if (error->context != nullptr) {
-        if (detail.len > 0) {
-            appendStringInfoChar(&detail, '\n');
-        }
-        appendStringInfo(&detail, "CONTEXT: %s", error->context);
-    }
-    if (detail.len == 0) {
-        pfree(detail.data);
-        return nullptr;
-    }
-    return detail.data;
-}
-
-void record_failure(int64 execution_id, const ErrorData* error) {
-    const char* detail = failure_detail(error);
-    record_ending(UnsuccessfulEnding{execution_id, "failed",
-                                     error->message != nullptr ? error->message : "unknown error",
-                                     error->sqlerrcode, detail});
-}
-
-void record_ending(const UnsuccessfulEnding& ending) {
-    const int nest = begin_store_call();
-    Oid types[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    Datum values[5] = {
-        Int64GetDatum(ending.execution_id), CStringGetTextDatum(ending.status),
-        ending.message != nullptr ? CStringGetTextDatum(ending.message) : static_cast<Datum>(0),
-        CStringGetTextDatum(unpack_sql_state(ending.sqlerrcode)),
-        ending.detail != nullptr ? CStringGetTextDatum(ending.detail) : static_cast<Datum>(0)};
-    const char nulls[5] = {' ', ' ', ending.message != nullptr ? ' ' : 'n', ' ',
-                           ending.detail != nullptr ? ' ' : 'n'};
-    execute(
-        "UPDATE jobs.job_execution SET status = $2, finished_at = clock_timestamp(), "
-        "error = coalesce($3, error, 'cancelled by ' || cancel_requested_by, 'cancelled'), sqlstate = $4, "
-        "error_detail = $5 WHERE execution_id = $1",
-        5, types, values, nulls, SPI_OK_UPDATE);
-    end_store_call(nest);
-}
-
-bool record_remote_outcome(const RemoteOutcome& outcome) {
-    constexpr int kArgs = 8;
-    Oid types[kArgs] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-    Datum values[kArgs] = {Int64GetDatum(outcome.execution_id),
-                           CStringGetTextDatum(outcome.status),
-                           TimestampTzGetDatum(outcome.started_at),
-                           TimestampTzGetDatum(outcome.finished_at),
-                           Int64GetDatum(outcome.rows_affected),
-                           0,
-                           0,
-                           0};
-    // A failed run has no rows_affected, like one in jobs.database.
-    const bool succeeded = strcmp(outcome.status, "succeeded") == 0;
-    char nulls[kArgs] = {' ', ' ', ' ', ' ', succeeded ? ' ' : 'n', 'n', 'n', 'n'};
-    if (!succeeded) {
-        // No message: a run cancelled by jobs.cancel (the row says by whom).
-        if (outcome.message != nullptr) {
-            values[5] = CStringGetTextDatum(outcome.message);
-            nulls[5] = ' ';
-        }
-        values[6] = CStringGetTextDatum(unpack_sql_state(outcome.sqlerrcode));
-        nulls[6] = ' ';
-        if (outcome.detail != nullptr) {
-            values[7] = CStringGetTextDatum(outcome.detail);
-            nulls[7] = ' ';
-        }
-    }
-    return execute_counted(
-               "UPDATE jobs.job_execution SET status = $2, started_at = $3, finished_at = $4, rows_affected "
-               "= $5, "
-               "error = CASE WHEN $2 = 'cancelled' THEN coalesce($6, error, 'cancelled by ' || "
-               "cancel_requested_by, "
-               "  'cancelled') ELSE $6 END, "
-               "sqlstate = $7, error_detail = $8 WHERE execution_id = $1 AND status = 'running'",
-               kArgs, types, values, nulls, SPI_OK_UPDATE) > 0;
-}
-
-bool requeue_run(int64 execution_id, int worker_pid) {
-    Oid types[2] = {INT8OID, INT4OID};
-    Datum values[2] = {Int64GetDatum(execution_id), Int32GetDatum(worker_pid)};
-    return execute_counted(
-               "UPDATE jobs.job_execution SET status = 'queued', started_at = NULL, worker_pid = NULL "
-               "WHERE execution_id = $1 AND status = 'running' AND worker_pid = $2",
-               2, types, values, nullptr, SPI_OK_UPDATE) > 0;
 }
 
 namespace {
@@ -253,85 +152,6 @@ uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_
         2, types, values, nullptr, SPI_OK_INSERT);
 }
 
-namespace {
-// A 'running' row whose worker_pid is no live "pg_jobs ... worker" process.
-#define PG_JOBS_WORKER_GONE_SQL                   \
-    "(worker_pid IS NULL OR worker_pid NOT IN ( " \
-    "SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))"
-constexpr const char* kLostRunError =
-    "the process running this job ended before the run finished "
-    "(server crash or restart, or the worker was terminated)";
-}  // namespace
-
-namespace {
-// Runs `sql`, an UPDATE that marks runs 'crashed' ending in
-// PG_JOBS_CRASHED_RETURNING_SQL, and writes each run's log line (run_log.hpp).
-#define PG_JOBS_CRASHED_RETURNING_SQL " RETURNING kind, job_name, execution_id, error"
-uint64 mark_crashed_and_log(const char* sql, int nargs, Oid* types, Datum* values) {
-    const int nest = begin_store_call();
-    execute_stored(sql, nargs, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
-    const uint64 processed = SPI_processed;
-    for (uint64 row = 0; row < processed; ++row) {
-        HeapTuple tuple = SPI_tuptable->vals[row];
-        TupleDesc desc = SPI_tuptable->tupdesc;
-        bool is_null = false;
-        const int64 execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &is_null));
-        log_run_ending(SPI_getvalue(tuple, desc, 1), SPI_getvalue(tuple, desc, 2), execution_id, "crashed",
-                       SPI_getvalue(tuple, desc, 4));
-    }
-    end_store_call(nest);
-    return processed;
-}
-}  // namespace
-
-uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count) {
-    Oid types[2] = {TEXTOID, INT8ARRAYOID};
-    Datum values[2] = {CStringGetTextDatum(kLostRunError),
-                       int8_like_array(excluded, excluded_count, INT8OID)};
-    return mark_crashed_and_log(
-        "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
-        "WHERE status = 'running' AND execution_id <> ALL ($2) AND " PG_JOBS_WORKER_GONE_SQL
-            PG_JOBS_CRASHED_RETURNING_SQL,
-        2, types, values);
-}
-
-namespace {
-constexpr const char* kStuckRunError =
-    "crashed: no process was running it past its timeout (+ grace); its worker had ended";
-}
-
-uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
-                               int64 grace_ms) {
-    Oid types[4] = {TEXTOID, INT8ARRAYOID, INT8OID, INT8OID};
-    Datum values[4] = {CStringGetTextDatum(kStuckRunError),
-                       int8_like_array(excluded, excluded_count, INT8OID), Int64GetDatum(default_timeout_ms),
-                       Int64GetDatum(grace_ms)};
-    // Through the small job_execution_running index; the job's timeout, else
-    // jobs.default_timeout, plus the grace, counted from the start. The time
-    // since the start is compared with the timeout, never now - timeout:
-    // a huge timeout would take that out of range (issue 10, point 14).
-    return mark_crashed_and_log(
-        "UPDATE jobs.job_execution AS e "
-        "SET status = 'crashed', finished_at = clock_timestamp(), error = $1 "
-        "WHERE e.status = 'running' AND e.execution_id <> ALL ($2) "
-        "  AND isfinite(coalesce(e.started_at, e.queued_at)) "
-        "  AND clock_timestamp() - coalesce(e.started_at, e.queued_at) - $4 * interval '1 millisecond' "
-        "    > coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "
-        "               $3 * interval '1 millisecond') "
-        "  AND " PG_JOBS_WORKER_GONE_SQL PG_JOBS_CRASHED_RETURNING_SQL,
-        4, types, values);
-}
-
-bool mark_run_crashed(int64 execution_id) {
-    Oid types[2] = {INT8OID, TEXTOID};
-    Datum values[2] = {Int64GetDatum(execution_id), CStringGetTextDatum(kLostRunError)};
-    return mark_crashed_and_log(
-               "UPDATE jobs.job_execution SET status = 'crashed', finished_at = clock_timestamp(), error = "
-               "$2 "
-               "WHERE execution_id = $1 AND status = 'running'" PG_JOBS_CRASHED_RETURNING_SQL,
-               2, types, values) > 0;
-}
-
 bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {
     Oid types[1] = {TIMESTAMPTZOID};
     Datum values[1] = {TimestampTzGetDatum(after)};
@@ -353,7 +173,7 @@ bool earliest_pending_retry(TimestampTz after, TimestampTz* out) {
 bool has_queued_http_runs() {
     return execute_counted(
                "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'http' "
-               "AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) LIMIT 1",
+               "AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " LIMIT 1",
                0, nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
 }
 
@@ -368,14 +188,14 @@ int queued_runs_by_pair(int64 limit, QueuedRuns** out) {
     execute(
         "WITH RECURSIVE p AS ("
         "  (SELECT q.database, q.owner FROM jobs.job_execution AS q WHERE q.status = 'queued' "
-        "   AND q.kind = 'sql' AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
+        "   AND q.kind = 'sql' AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " "
         "   ORDER BY q.database, q.owner LIMIT 1) "
         "  UNION ALL "
         "  SELECT n.database, n.owner FROM p, LATERAL (SELECT q.database, q.owner FROM jobs.job_execution AS "
         "q "
         "          WHERE q.status = 'queued' AND q.kind = 'sql' AND (q.database, q.owner) > (p.database, "
         "p.owner) "
-        "            AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) "
+        "            AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " "
         "          ORDER BY q.database, q.owner LIMIT 1) AS n) "
         // The owner's name for messages: its current one, else (a dropped
         // role) the one its runs were queued under.
@@ -385,7 +205,7 @@ int queued_runs_by_pair(int64 limit, QueuedRuns** out) {
         "  ORDER BY h.execution_id DESC LIMIT 1), p.owner::oid::text), "
         "  (SELECT count(*) FROM (SELECT FROM jobs.job_execution AS q "
         "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = p.database AND q.owner = p.owner "
-        "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) LIMIT $1) AS capped) "
+        "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " LIMIT $1) AS capped) "
         ", p.owner::oid FROM p ORDER BY p.database, p.owner",
         1, types, values, nullptr, SPI_OK_SELECT);
     const int rows = static_cast<int>(SPI_processed);
@@ -402,20 +222,6 @@ int queued_runs_by_pair(int64 limit, QueuedRuns** out) {
     end_store_call(nest);
     *out = result;
     return rows;
-}
-
-uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message,
-                        const char* hint) {
-    Oid types[5] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
-    Datum values[5] = {CStringGetTextDatum(database), CStringGetTextDatum(message),
-                       CStringGetTextDatum(unpack_sql_state(sqlstate)), CStringGetTextDatum(hint),
-                       ObjectIdGetDatum(owner)};
-    const char nulls[5] = {' ', ' ', ' ', ' ', owner != InvalidOid ? ' ' : 'n'};
-    return execute_counted(
-        "UPDATE jobs.job_execution SET status = 'failed', finished_at = clock_timestamp(), "
-        "error = $2, sqlstate = $3, error_detail = 'HINT: ' || $4 "
-        "WHERE status = 'queued' AND kind = 'sql' AND database = $1::name AND ($5 IS NULL OR owner = $5)",
-        5, types, values, nulls, SPI_OK_UPDATE);
 }
 
 }  // namespace pg_jobs::pg

@@ -1,5 +1,7 @@
-// Every statement the scheduler's processes run against jobs.job_execution
-// and jobs.scheduled_job. Plain C-style functions: each must be called
+// The statements the scheduler's processes run against jobs.job_execution
+// and jobs.scheduled_job to claim and queue runs and to read the queue (the
+// statements that finish runs are in run_lifecycle.hpp). Plain C-style
+// functions: each must be called
 // inside a transaction the caller started (with an active snapshot), may
 // ereport, and runs its SQL with search_path = pg_catalog, pg_temp so no
 // user object can capture a name.
@@ -27,47 +29,6 @@ struct ClaimedRun {
 // `out`. False when none is queued.
 bool claim_next_run(MemoryContext into, const char* database, Oid owner, int worker_pid, ClaimedRun* out);
 
-// The run's end, in the transaction of its effects.
-void record_success(int64 execution_id, uint64 rows_affected);
-
-// The run's failure, in a transaction of its own.
-void record_failure(int64 execution_id, const ErrorData* error);
-
-// How a run that did not succeed ended: status 'failed', 'timed_out' or
-// 'cancelled'. A NULL message on a cancelled run says who cancelled it
-// (cancel_requested_by).
-struct UnsuccessfulEnding {
-    int64 execution_id;
-    const char* status;
-    const char* message;
-    int sqlerrcode;
-    const char* detail;  // nullptr: none
-};
-void record_ending(const UnsuccessfulEnding& ending);
-
-// What error_detail records for `error`: its DETAIL and CONTEXT, or nullptr.
-char* failure_detail(const ErrorData* error);
-
-// How a run in another database ended, as its worker reported it (the
-// launcher records it). Only a run still 'running' changes; true if it did.
-struct RemoteOutcome {
-    int64 execution_id;
-    const char* status;  // succeeded, failed, timed_out or cancelled
-    TimestampTz started_at;
-    TimestampTz finished_at;
-    int64 rows_affected;
-    int sqlerrcode;
-    const char* message;  // runs that did not succeed; nullptr: 'cancelled by <cancel_requested_by>'
-    const char* detail;   // nullptr: none
-};
-bool record_remote_outcome(const RemoteOutcome& outcome);
-
-// A run claimed for `worker_pid` that never started goes back to 'queued'.
-bool requeue_run(int64 execution_id, int worker_pid);
-
-// A run whose worker ended during it becomes 'crashed'.
-bool mark_run_crashed(int64 execution_id);
-
 // Inserts one 'schedule' run per (job, fire time), skipping jobs disabled or
 // deleted since and runs already queued for that time, applying the job's
 // overlap, starting_deadline and max_runs (see run_policy_sql.hpp): a run
@@ -92,19 +53,6 @@ uint64 disable_broken_jobs(const int64* job_ids, const char* const* reasons, int
 // before `scheduler_started` (jobs defined later wait for the next start).
 uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_started);
 
-// Runs left 'running' by a process that no longer exists (no "pg_jobs ...
-// worker" backend has its pid) become 'crashed',
-// except the `excluded` ones (handed to workers in other databases: the
-// launcher settles those from their mailboxes).
-uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count);
-
-// Runs 'running' longer than their timeout (the job's, else
-// `default_timeout_ms`) plus `grace_ms` whose process is not a live pg_jobs
-// worker become 'crashed', except the `excluded` ones (as above). A crashed
-// run is retried like any other (jobs._queue_retry).
-uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
-                               int64 grace_ms);
-
 // The earliest not_before after `after` of a queued run (a retry waiting
 // for its backoff), if any: the launcher wakes then to hand it out. Runs
 // due by `after` are not counted: they are handed out like any queued run.
@@ -124,9 +72,5 @@ struct QueuedRuns {
 // Counts at most `limit` runs per pair, so the cost stays small however
 // many are queued.
 int queued_runs_by_pair(int64 limit, QueuedRuns** out);
-
-// Fails every queued SQL run of `database` (and of role `owner`, unless InvalidOid)
-// with this error (no process can run them).
-uint64 fail_queued_runs(const char* database, Oid owner, int sqlstate, const char* message, const char* hint);
 
 }  // namespace pg_jobs::pg

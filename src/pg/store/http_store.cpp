@@ -1,9 +1,10 @@
 // The HTTP worker's SQL; see http_store.hpp.
+#include "core/run_status.hpp"
 #include "pg/store/http_store.hpp"
-#include "pg/common/run_log.hpp"
 
 #include "pg/store/store_call.hpp"
 
+#include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/run_policy_sql.hpp"
 
 extern "C" {
@@ -31,7 +32,7 @@ constexpr const char* kClaimSql =
     PG_JOBS_REFUSAL_COLUMN_SQL("(SELECT j.http_body FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id)")
     "  FROM jobs.job_execution AS q "
     "  WHERE q.status = 'queued' AND q.kind = 'http' "
-    "    AND (q.not_before IS NULL OR q.not_before <= clock_timestamp()) AND " PG_JOBS_MAY_START_SQL
+    "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
     "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
     "claimed AS ("
     "  UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("pg_backend_pid()")
@@ -72,19 +73,6 @@ constexpr const char* kClaimSql =
     "    AND strpos(s.headers::text, '{{secret:' || x.name || '}}') > 0) AS sec ON true "
     "ORDER BY c.execution_id";
 
-constexpr const char* kRecordSql =
-    "UPDATE jobs.job_execution AS e "
-    "SET status = o.status, finished_at = clock_timestamp(), http_status = o.http_status, "
-    "  error = CASE WHEN o.status = 'cancelled' AND o.error IS NULL "
-    "    THEN coalesce(e.error, 'cancelled by ' || e.cancel_requested_by, 'cancelled') ELSE o.error END, "
-    "  sqlstate = CASE WHEN o.sqlstate IS NOT NULL THEN o.sqlstate WHEN o.status <> 'cancelled' THEN NULL "
-    "    WHEN o.error LIKE 'shutdown:%' THEN '57P01' ELSE '57014' END, "
-    "  result = o.result::jsonb, http_timing = o.timing::jsonb "
-    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[]) "
-    "  AS o(execution_id, status, http_status, error, result, timing, sqlstate) "
-    "WHERE e.execution_id = o.execution_id AND e.status = 'running' "
-    "RETURNING e.job_name, e.execution_id, e.status, e.error";
-
 const char* copy_text(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
     char* value = SPI_getvalue(tuple, desc, column);
     return value == nullptr ? nullptr : MemoryContextStrdup(into, value);
@@ -111,20 +99,6 @@ const char** copy_text_array(MemoryContext into, HeapTuple tuple, TupleDesc desc
     }
     *count = n;
     return result;
-}
-
-Datum text_array(const char* const* values, int count, bool* has_nulls, bool* nulls) {
-    auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
-    int dims[1] = {count};
-    int lower_bounds[1] = {1};
-    *has_nulls = false;
-    for (int i = 0; i < count; ++i) {
-        nulls[i] = values[i] == nullptr;
-        *has_nulls = *has_nulls || nulls[i];
-        datums[i] = nulls[i] ? static_cast<Datum>(0) : CStringGetTextDatum(values[i]);
-    }
-    return PointerGetDatum(
-        construct_md_array(datums, nulls, 1, dims, lower_bounds, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 }  // namespace
@@ -167,63 +141,6 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* en
     end_store_call(nest);
     *out = runs;
     return started;
-}
-
-uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count) {
-    if (count == 0) {
-        return 0;
-    }
-    auto* ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
-    auto* statuses = static_cast<const char**>(palloc(sizeof(char*) * count));
-    auto* http_statuses = static_cast<Datum*>(palloc(sizeof(Datum) * count));
-    auto* status_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
-    auto* errors = static_cast<const char**>(palloc(sizeof(char*) * count));
-    auto* results = static_cast<const char**>(palloc(sizeof(char*) * count));
-    auto* timings = static_cast<const char**>(palloc(sizeof(char*) * count));
-    auto* sqlstates = static_cast<const char**>(palloc(sizeof(char*) * count));
-    for (int i = 0; i < count; ++i) {
-        ids[i] = Int64GetDatum(outcomes[i].execution_id);
-        statuses[i] = outcomes[i].status;
-        http_statuses[i] = Int32GetDatum(outcomes[i].http_status);
-        status_nulls[i] = outcomes[i].http_status == 0;
-        errors[i] = outcomes[i].error;
-        results[i] = outcomes[i].result_json;
-        timings[i] = outcomes[i].timing_json;
-        sqlstates[i] = outcomes[i].sqlstate;
-    }
-    int dims[1] = {count};
-    int lower_bounds[1] = {1};
-    auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
-    bool has_nulls = false;
-    Datum values[7];
-    values[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-    values[1] = text_array(statuses, count, &has_nulls, nulls);
-    values[2] = PointerGetDatum(construct_md_array(http_statuses, status_nulls, 1, dims, lower_bounds,
-                                                   INT4OID, 4, true, TYPALIGN_INT));
-    values[3] = text_array(errors, count, &has_nulls, nulls);
-    values[4] = text_array(results, count, &has_nulls, nulls);
-    values[5] = text_array(timings, count, &has_nulls, nulls);
-    values[6] = text_array(sqlstates, count, &has_nulls, nulls);
-    Oid types[7] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
-                    TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
-
-    const int nest = begin_store_call();
-    execute_stored(kRecordSql, 7, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
-    const uint64 changed = SPI_processed;
-    // The log line of each run that did not succeed, with the error as stored.
-    for (uint64 row = 0; row < changed; ++row) {
-        HeapTuple tuple = SPI_tuptable->vals[row];
-        TupleDesc desc = SPI_tuptable->tupdesc;
-        const char* status = SPI_getvalue(tuple, desc, 3);
-        if (status != nullptr && strcmp(status, "succeeded") != 0) {
-            bool is_null = false;
-            const int64 execution_id = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &is_null));
-            log_run_ending("http", SPI_getvalue(tuple, desc, 1), execution_id, status,
-                           SPI_getvalue(tuple, desc, 4));
-        }
-    }
-    end_store_call(nest);
-    return changed;
 }
 
 int cancelled_http_runs(MemoryContext into, int64** out) {

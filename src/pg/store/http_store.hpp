@@ -1,6 +1,7 @@
-// The HTTP worker's SQL: claiming queued HTTP runs in batches and recording
-// their outcomes in batches, so the database is not what limits how many
-// requests per second the worker completes. Each function runs inside the
+// The HTTP worker's SQL: claiming queued HTTP runs in batches, so the
+// database is not what limits how many requests per second the worker
+// completes (their outcomes are recorded in batches too, by
+// record_http_outcomes in run_lifecycle.hpp). Each function runs inside the
 // caller's transaction and may ereport.
 #pragma once
 #include "pg/common/pg_headers.hpp"
@@ -32,20 +33,6 @@ struct ClaimedHttpRun {
 // (payload beyond jobs.max_payload_size) instead: returned + *ended runs left
 // the queue.
 int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended);
-
-// How a run ended, in the columns of jobs.job_execution.
-struct HttpRunOutcome {
-    int64 execution_id;
-    const char* status;       // succeeded, failed, timed_out or cancelled
-    int http_status;          // 0: no response
-    const char* error;        // nullptr on success
-    const char* sqlstate;     // nullptr: none (57P01/57014 for cancelled runs)
-    const char* result_json;  // a valid JSON text, or nullptr
-    const char* timing_json;  // {"dns_ms": ..., ...}
-};
-
-// Records the outcomes (one statement) and returns how many rows changed.
-uint64 record_http_outcomes(const HttpRunOutcome* outcomes, int count);
 
 // The running HTTP runs of this worker that jobs.cancel marked (when the
 // shared list of cancels overflowed); *out is an array in `into`.

@@ -15,13 +15,14 @@
 //  - jobs.max_payload_size: a queued run whose payload (or HTTP body) is
 //    larger fails at its claim, alone, before its context is built.
 #pragma once
+#include "pg/store/run_lifecycle_sql.hpp"
 
 namespace pg_jobs::pg {
 
 // $1 bigint[] job ids, $2 timestamptz[] fire times, $3 boolean catch-up
 // (misfire catch-up runs: queued whatever the overlap policy, they wait for
 // the earlier runs at claim time). Returns one row: runs queued, runs
-// replaced, jobs disabled.
+// replaced, jobs disabled, waits woken.
 inline constexpr const char* kQueueScheduledRunsSql =
     "WITH due AS ("
     "  SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, d.fire_time, $3::boolean AS "
@@ -45,26 +46,15 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  WHERE j.enabled AND (j.schedule IS NOT NULL OR j.run_at = d.fire_time)), "
     "decided AS ("
     "  SELECT due.*, coalesce(due.runs_so_far + due.nth > due.max_runs, false) AS over_limit, "
+    // The policies are SQL functions of their own (tested case by case in
+    // test/pgtap/run_policies.sql), inlined here.
     "    CASE "
-    // A difference of times against the deadline, never fire_time +
-    // starting_deadline, which a huge deadline would push out of range.
-    "      WHEN due.starting_deadline IS NOT NULL "
-    "           AND (NOT isfinite(due.fire_time) OR clock_timestamp() - due.fire_time > "
-    "due.starting_deadline) THEN "
+    "      WHEN jobs._missed_starting_deadline(due.fire_time, due.starting_deadline, clock_timestamp()) THEN "
     "        format('skipped: missed its starting deadline of %s (scheduled for %s)', "
     "               due.starting_deadline, due.fire_time) "
     "      WHEN due.catch_up THEN NULL "
-    "      WHEN due.overlap = 'skip' AND due.running > 0 THEN "
-    "        format('skipped: the run %s started at %s was still running (overlap skip)', "
-    "               due.running_id, due.running_since) "
-    "      WHEN due.overlap = 'skip' AND due.waiting > 0 THEN "
-    "        format('skipped: the run %s was still waiting to start (overlap skip)', due.waiting_id) "
-    "      WHEN due.overlap = 'queue' AND due.waiting > 0 THEN "
-    "        format('skipped: the run %s was already waiting for the running one (overlap queue)', "
-    "               due.waiting_id) "
-    "      WHEN due.overlap = 'allow' AND due.running + due.waiting >= due.max_concurrent THEN "
-    "        format('skipped: %s run(s) of the job were still active, max_concurrent is %s (overlap allow)', "
-    "               due.running + due.waiting, due.max_concurrent) "
+    "      ELSE jobs._overlap_skip_reason(due.overlap, due.max_concurrent, due.running, due.waiting, "
+    "        due.running_id, due.running_since, due.waiting_id) "
     "    END AS skip_reason "
     "  FROM due), "
     // Skipped fire times are one row per run of them: a job whose due times
@@ -114,21 +104,28 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING "
     "  RETURNING execution_id, job_id, status), "
     // overlap replace: the job's unfinished runs make way for the new one
-    // (the statement's snapshot does not see it). A queued one ends now; a
-    // running one is interrupted at commit and recorded cancelled with this
-    // error by its worker.
-    "replaced AS ("
-    "  UPDATE jobs.job_execution AS r "
-    "  SET status = CASE WHEN r.status = 'queued' THEN 'cancelled' ELSE r.status END, "
-    "    finished_at = CASE WHEN r.status = 'queued' THEN clock_timestamp() END, "
-    "    sqlstate = CASE WHEN r.status = 'queued' THEN '57014' END, "
-    "    error = format('replaced by run %s (overlap replace)', i.execution_id), "
-    "    cancel_requested_by = pg_get_userbyid(r.owner) "
-    "  FROM inserted AS i, jobs.scheduled_job AS j "
+    // (the statement's snapshot does not see it), locked so no worker claims
+    // or finishes them meanwhile. A queued one ends now (jobs._finish_runs,
+    // as every run that ends); a running one is interrupted at commit and
+    // recorded cancelled with this error by its worker.
+    "to_replace AS ("
+    "  SELECT r.execution_id, r.status, r.kind, pg_get_userbyid(r.owner) AS by_role, "
+    "    format('replaced by run %s (overlap replace)', i.execution_id) AS reason "
+    "  FROM inserted AS i, jobs.scheduled_job AS j, jobs.job_execution AS r "
     "  WHERE i.status = 'queued' AND j.job_id = i.job_id AND j.overlap = 'replace' "
-    "    AND r.job_id = i.job_id AND r.status IN ('queued', 'running') "
-    "  RETURNING jobs._request_cancel(r.execution_id, CASE WHEN r.status = 'running' THEN r.kind "
-    "    ELSE 'queued' END)), "
+    "    AND r.job_id = i.job_id AND r.status IN " PG_JOBS_UNFINISHED_STATUSES_SQL " FOR UPDATE OF r), "
+    "interrupted AS ("
+    "  UPDATE jobs.job_execution AS r SET error = t.reason, cancel_requested_by = t.by_role "
+    "  FROM to_replace AS t WHERE r.execution_id = t.execution_id AND t.status = 'running' "
+    "  RETURNING jobs._request_cancel(r.execution_id, r.kind)), "
+    "ended AS ("
+    "  SELECT CASE WHEN count(*) = 0 THEN 0 ELSE "
+    PG_JOBS_FINISH_RUNS_CALL_SQL("'queued'", "array_agg(t.execution_id)", "'{cancelled}'",
+                                 ", errors => array_agg(t.reason), sqlstates => '{57014}', "
+                                 "cancelled_by => array_agg(t.by_role)") " END AS n "
+    "  FROM to_replace AS t WHERE t.status = 'queued'), "
+    "woken AS ("  // wakes jobs.wait at commit
+    "  SELECT jobs._request_cancel(t.execution_id, 'queued') FROM to_replace AS t WHERE t.status = 'queued'), "
     "disabled AS ("
     "  UPDATE jobs.scheduled_job AS j SET enabled = false, "
     "    disabled_reason = CASE WHEN d.one_shot THEN 'one-shot run done' "
@@ -137,8 +134,9 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  WHERE j.job_id = d.job_id AND j.enabled AND (d.one_shot OR d.over_limit "
     "    OR (d.skip_reason IS NULL AND d.runs_so_far + d.nth >= d.max_runs)) "
     "  RETURNING jobs._wake_scheduler(true, j.job_id)) "
-    "SELECT (SELECT count(*) FROM inserted WHERE status = 'queued'), (SELECT count(*) FROM replaced), "
-    "  (SELECT count(*) FROM disabled)";
+    "SELECT (SELECT count(*) FROM inserted WHERE status = 'queued'), "
+    "  (SELECT count(*) FROM interrupted) + (SELECT n FROM ended), "
+    "  (SELECT count(*) FROM disabled), (SELECT count(*) FROM woken)";
 
 // $1 bigint[] job ids, $2 timestamptz[] their end_at: jobs whose active
 // window is over disable themselves (and tell the launcher's agenda).
@@ -197,11 +195,8 @@ inline constexpr const char* kDisableBrokenJobsSql =
 // jobs.max_payload_size), as column "refusal" of the candidate `c`; NULL if
 // it can. Such a run fails alone instead of making the claim fail.
 #define PG_JOBS_REFUSAL_COLUMN_SQL(config) "jobs._payload_refusal(q.payload, " config ") AS refusal"
-// Whether claimed run `e` is past that deadline.
-// (A difference of times: scheduled_for + a huge deadline would overflow.)
-#define PG_JOBS_LATE_SQL                                          \
-    "(c.deadline IS NOT NULL AND (NOT isfinite(e.scheduled_for) " \
-    "  OR clock_timestamp() - e.scheduled_for > c.deadline))"
+// Whether claimed run `e` is past that deadline (the SQL function, inlined).
+#define PG_JOBS_LATE_SQL "jobs._missed_starting_deadline(e.scheduled_for, c.deadline, clock_timestamp())"
 // Whether claimed run `e` does not start: too late, its owner is gone, or
 // its payload is refused.
 #define PG_JOBS_NOT_STARTED_SQL "(" PG_JOBS_LATE_SQL " OR c.owner_gone OR c.refusal IS NOT NULL)"

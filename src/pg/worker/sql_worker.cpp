@@ -32,8 +32,10 @@
 // jobs.cancel_grace_period, ends the process with FATAL; the
 // before_shmem_exit callback record_open_run_at_exit then records the run
 // in a fresh transaction (or posts it to the launcher).
+#include "core/run_status.hpp"
 #include "core/duration_text.hpp"
 #include "pg/store/execution_store.hpp"
+#include "pg/store/run_lifecycle.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/worker/job_context.hpp"
@@ -204,16 +206,16 @@ const ErrorData* failure_error_data(const PendingError& failure) {
     return error;
 }
 
-UnsuccessfulEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why);
+RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why);
 
 // The run's log line (run_log.hpp), with the status and error it is recorded with.
 void log_failed_run(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
-    UnsuccessfulEnding ending{run.execution_id, "failed", failure->message, failure->sqlerrcode, nullptr};
+    RunEnding ending{run.execution_id, RunStatus::Failed, failure->message, failure->sqlerrcode, nullptr};
     try {
         ending = describe_ending(run, failure, why);
     } catch (const PgError&) {  // psprintf is a pure input function (out of memory): the error as it is
     }
-    log_run_ending("sql", run.job_name, run.execution_id, ending.status,
+    log_run_ending("sql", run.job_name, run.execution_id, run_status_name(ending.status).data(),
                    ending.message != nullptr ? ending.message : "cancelled by jobs.cancel");
 }
 
@@ -236,15 +238,15 @@ bool reset_session() {
 
 // How a run stopped by `why` (not None) is recorded; `detail` (or nullptr)
 // says more.
-UnsuccessfulEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const char* detail) {
-    UnsuccessfulEnding ending{run.execution_id, "failed", "canceling statement due to user request",
-                              ERRCODE_QUERY_CANCELED, detail};
+RunEnding interruption_ending(const ClaimedRun& run, RunInterruption why, const char* detail) {
+    RunEnding ending{run.execution_id, RunStatus::Failed, "canceling statement due to user request",
+                     ERRCODE_QUERY_CANCELED, detail};
     switch (why) {
         case RunInterruption::None:
             break;
         case RunInterruption::TimedOut: {
             const std::string timeout = duration_text(run_timeout_ms());
-            ending.status = "timed_out";
+            ending.status = RunStatus::TimedOut;
             ending.message = call_pg([&] {
                 return psprintf("the run exceeded its timeout of %s and was cancelled", timeout.c_str());
             });
@@ -257,11 +259,11 @@ UnsuccessfulEnding interruption_ending(const ClaimedRun& run, RunInterruption wh
             break;
         }
         case RunInterruption::Cancelled:
-            ending.status = "cancelled";
+            ending.status = RunStatus::Cancelled;
             ending.message = nullptr;  // recorded as "cancelled by <role>"
             break;
         case RunInterruption::Shutdown:
-            ending.status = "cancelled";
+            ending.status = RunStatus::Cancelled;
             ending.message = "shutdown: the worker was told to stop (SIGTERM) during the run";
             ending.sqlerrcode = ERRCODE_ADMIN_SHUTDOWN;
             break;
@@ -271,18 +273,18 @@ UnsuccessfulEnding interruption_ending(const ClaimedRun& run, RunInterruption wh
 
 // How a run that `failure` ended is recorded: the interruption's own words
 // when the error was that interruption (a cancel, 57014), else the error.
-UnsuccessfulEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
+RunEnding describe_ending(const ClaimedRun& run, const ErrorData* failure, RunInterruption why) {
     const char* detail = failure_detail(failure);
     if (failure->sqlerrcode != ERRCODE_QUERY_CANCELED || why == RunInterruption::None) {
-        return UnsuccessfulEnding{run.execution_id, "failed",
-                                  failure->message != nullptr ? failure->message : "unknown error",
-                                  failure->sqlerrcode, detail};
+        return RunEnding{run.execution_id, RunStatus::Failed,
+                         failure->message != nullptr ? failure->message : "unknown error",
+                         failure->sqlerrcode, detail};
     }
     return interruption_ending(run, why, detail);
 }
 
 // How a run whose process was ended during its command (forced_exit_reason) is recorded.
-UnsuccessfulEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
+RunEnding forced_ending(const ClaimedRun& run, RunInterruption why) {
     const char* detail = nullptr;
     if (why != RunInterruption::Shutdown) {
         const std::string grace = duration_text(cancel_grace_period_ms());
@@ -527,7 +529,7 @@ struct PostedOutcome {
     TimestampTz started_at;
     TimestampTz finished_at;
     int64 rows_affected;
-    const UnsuccessfulEnding* ending;  // how a run that did not succeed ended
+    const RunEnding* ending;  // how a run that did not succeed ended
     int encoding;                      // of the launcher's database, for the text
 };
 
@@ -592,7 +594,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     open_run.run = nullptr;
     clear_job_context();
     debug_query_string = nullptr;
-    UnsuccessfulEnding ending{};
+    RunEnding ending{};
     RunOutcome outcome = RunOutcome::Succeeded;
     if (!succeeded) {
         const ErrorData* error = failure_error_data(failure);
@@ -604,11 +606,10 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
         } catch (const PgError&) {  // psprintf is a pure input function (out of memory): no rollback
         }
         if (!described) {
-            ending =
-                UnsuccessfulEnding{run.execution_id, "failed", error->message, error->sqlerrcode, nullptr};
+            ending = RunEnding{run.execution_id, RunStatus::Failed, error->message, error->sqlerrcode, nullptr};
         }
-        const bool timed_out = strcmp(ending.status, "timed_out") == 0;
-        const bool cancelled = strcmp(ending.status, "cancelled") == 0;
+        const bool timed_out = ending.status == RunStatus::TimedOut;
+        const bool cancelled = ending.status == RunStatus::Cancelled;
         outcome = timed_out ? RunOutcome::TimedOut : cancelled ? RunOutcome::Cancelled : RunOutcome::Failed;
     }
     // Before posting: once the run shows as finished, its session locks are gone.
@@ -686,8 +687,8 @@ void serve_handed_over_runs() {
 // record_open_run_at_exit): posted to the launcher, or recorded in a
 // transaction of its own.
 void record_forced_ending(const ClaimedRun& run, RunInterruption why) {
-    const UnsuccessfulEnding ending = forced_ending(run, why);
-    log_run_ending("sql", run.job_name, run.execution_id, ending.status,
+    const RunEnding ending = forced_ending(run, why);
+    log_run_ending("sql", run.job_name, run.execution_id, run_status_name(ending.status).data(),
                    ending.message != nullptr ? ending.message
                                              : "cancelled by jobs.cancel; its command ignored the cancel, so "
                                                "its worker was ended");
