@@ -1,5 +1,1613 @@
--- pg_jobs 0.1.0 -> 0.2.0 (ALTER EXTENSION pg_jobs UPDATE).
-\echo Use "ALTER EXTENSION pg_jobs UPDATE" to load this file. \quit
+-- pg_jobs 0.1.0 -> 0.2.0 (this file is run by ALTER EXTENSION pg_jobs UPDATE).
+\echo Use "ALTER EXTENSION pg_jobs UPDATE TO '0.2.0'" to load this file. \quit
+
+-- For developers: every change to the schema edits BOTH the install script
+-- (pg_jobs--0.2.0.sql) and this upgrade script, so that a database created at
+-- 0.1.0 and updated ends with exactly the catalog of a fresh install, its jobs,
+-- runs and sequence values kept. test/integration/upgrade_path.sh proves it:
+-- it compares the two catalogs (pg_dump --binary-upgrade --schema-only, which
+-- includes the extension's own objects) and fails on any difference.
+-- Append a later change at the end, in a block headed "-- <who>: <what>".
+
+-------------------------------------------------------------------------------
+-- up: the security work of issue 10 (owners by OID, jobs_admin, the audit
+-- trail, secrets, limits) and the first changes of issue 11.
+-------------------------------------------------------------------------------
+
+-- What depends on the owner columns is set aside until their type changes:
+-- the views get a placeholder body (replaced, not dropped, so that grants
+-- made on them since 0.1.0 stay), the policies and the index are created
+-- again below as the install script has them.
+CREATE OR REPLACE VIEW jobs.job_status AS
+SELECT NULL::bigint AS job_id, NULL::text AS job_name, NULL::name AS owner, NULL::text AS schedule,
+       NULL::text AS timezone, NULL::boolean AS enabled, NULL::timestamptz AS last_started_at,
+       NULL::text AS last_status, NULL::interval AS last_duration, NULL::timestamptz AS next_run_at,
+       NULL::boolean AS running, NULL::bigint AS total_runs, NULL::bigint AS succeeded_runs,
+       NULL::bigint AS failed_runs, NULL::text AS disabled_reason;
+CREATE OR REPLACE VIEW jobs.job_history AS
+SELECT NULL::bigint AS execution_id, NULL::bigint AS job_id, NULL::text AS job_name, NULL::name AS owner,
+       NULL::text AS status, NULL::text AS triggered_by, NULL::timestamptz AS scheduled_for,
+       NULL::timestamptz AS started_at, NULL::interval AS duration, NULL::integer AS attempt,
+       NULL::bigint AS rows_affected, NULL::text AS sqlstate, NULL::text AS error, NULL::integer AS http_status,
+       NULL::jsonb AS http_timing;
+DROP POLICY own_jobs ON jobs.scheduled_job;
+DROP POLICY own_runs ON jobs.job_execution;
+DROP INDEX jobs.job_execution_pending;
+
+-- Owners: a role's name becomes its OID (regrole), resolved now. A job
+-- whose owner no longer exists (0.1.0 let DROP ROLE leave jobs behind, and
+-- their runs failed) is kept, disabled and owned by no role (0, shown as -):
+-- disabled_reason names the role it had, and a superuser may give it to a
+-- role or unschedule it. Two such jobs of one name (of two dropped roles)
+-- would clash in UNIQUE (owner, job_name): they get the old owner's name
+-- appended to theirs.
+UPDATE jobs.scheduled_job AS j
+SET enabled = false,
+    disabled_reason = format('its owner, role "%s", did not exist when pg_jobs was updated to 0.2.0; give the job '
+                             'to a role (as a superuser: UPDATE jobs.scheduled_job SET owner = ''<role>'' WHERE '
+                             'job_id = %s) or remove it (jobs.unschedule(%s))', j.owner, j.job_id, j.job_id),
+    job_name = CASE WHEN EXISTS (SELECT FROM jobs.scheduled_job AS o
+                                 WHERE o.job_name = j.job_name AND o.owner <> j.owner
+                                   AND pg_catalog.to_regrole(pg_catalog.quote_ident(o.owner)) IS NULL)
+                    THEN j.job_name || ' (' || j.owner || ')' ELSE j.job_name END
+WHERE pg_catalog.to_regrole(pg_catalog.quote_ident(j.owner)) IS NULL;
+
+ALTER TABLE jobs.scheduled_job
+    ALTER COLUMN owner TYPE regrole
+    USING coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(owner)), 0::oid::regrole);
+
+-- Runs keep the owner's name as it was (owner_name); a run of a role that no
+-- longer exists is owned by no role (0), as DROP ROLE leaves runs in 0.2.0.
+ALTER TABLE jobs.job_execution ADD COLUMN owner_name name;
+UPDATE jobs.job_execution AS e SET owner_name = e.owner;
+ALTER TABLE jobs.job_execution
+    ALTER COLUMN owner TYPE regrole
+        USING coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(owner)), 0::oid::regrole),
+    ADD COLUMN skipped_count integer CHECK (skipped_count > 0);
+COMMENT ON COLUMN jobs.scheduled_job.owner IS
+'Role that defined the job, by OID (shown as its current name): the job runs as this role, follows it through '
+'ALTER ROLE ... RENAME, moves with REASSIGN OWNED and goes with DROP OWNED; DROP ROLE is refused while it has jobs.';
+COMMENT ON COLUMN jobs.job_execution.owner IS
+'Role the run executes as, by OID (shown as its current name); - (0) once that role is dropped.';
+COMMENT ON COLUMN jobs.job_execution.owner_name IS 'Name of the owner when the run was queued, kept after the role is dropped.';
+COMMENT ON COLUMN jobs.job_execution.skipped_count IS
+'Skipped rows: how many consecutive fire times of the job this row stands for (scheduled_for is the latest, '
+'queued_at when the first was skipped, finished_at when the last was); NULL for runs that were not skipped.';
+
+-- What workers claim: the queued runs of one database and owner, oldest first
+-- (a worker serves one (database, owner) pair; the launcher counts them per pair).
+CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner, execution_id)
+    WHERE status = 'queued';
+COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, oldest first, for the workers.';
+
+-- Ownership is by role OID (Security 6): a renamed role keeps its jobs, a new
+-- role that takes a dropped one's name gets none of them.
+CREATE POLICY own_jobs ON jobs.scheduled_job FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+CREATE POLICY own_runs ON jobs.job_execution FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their own jobs.';
+COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
+
+-- Internal helpers ----------------------------------------------------------------
+--
+-- Apart from _own_job_id (which runs as the caller and names everything
+-- fully), they run inside the SECURITY DEFINER functions and inherit their
+-- safe search_path; setting it again on each call would cost for nothing.
+
+-- Security 6: jobs belong to a role's OID. The privileged parts get the
+-- caller's name from pg_jobs_privileged_call (taken from GetUserId in the
+-- same statement) and compare owners by this OID.
+CREATE FUNCTION jobs._role_id(role_name name)
+RETURNS regrole
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT r.oid::regrole FROM pg_catalog.pg_roles AS r WHERE r.rolname = role_name;
+END;
+COMMENT ON FUNCTION jobs._role_id(name) IS 'Internal: the OID of the role of this name (NULL if there is none).';
+REVOKE EXECUTE ON FUNCTION jobs._role_id(name) FROM PUBLIC;
+
+-- The id of the caller's own job of that name (job names are per owner).
+-- Runs as the caller (GetUserId is the caller). In C so that a missing name
+-- is reported without a CONTEXT line naming this internal function (issue 11,
+-- point 4: src/pg/own_job_id.cpp).
+CREATE OR REPLACE FUNCTION jobs._own_job_id(job_name text)
+RETURNS bigint
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_own_job_id';
+
+-- The job, if the caller may change or trigger it: its owner or a superuser.
+-- Locked: against any other change (for_change), or, for a trigger, only
+-- against removal, so triggers of one job by several sessions do not queue
+-- behind each other. Another role's job answers exactly as a job that does
+-- not exist (Security 7), and is not even locked, so neither the error nor a
+-- lock wait tells a role which ids are taken.
+CREATE OR REPLACE FUNCTION jobs._job_for_caller(job_id bigint, caller name, for_change boolean)
+RETURNS jobs.scheduled_job
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+    caller_id regrole := jobs._role_id(caller);
+    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
+BEGIN
+    IF for_change THEN
+        SELECT * INTO job FROM jobs.scheduled_job AS j
+        WHERE j.job_id = _job_for_caller.job_id AND (sees_all OR j.owner = caller_id) FOR UPDATE;
+    ELSE
+        SELECT * INTO job FROM jobs.scheduled_job AS j
+        WHERE j.job_id = _job_for_caller.job_id AND (sees_all OR j.owner = caller_id) FOR KEY SHARE;
+    END IF;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job with ID % does not exist', job_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'List the jobs with SELECT job_id, job_name FROM jobs.job_status.';
+    END IF;
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
+'Internal: the job, locked, if the role may change it (its owner, a superuser or a member of jobs_admin); error '
+'42704 otherwise, the same for another role''s job as for a missing one. What the job runs is guarded further by '
+'jobs._check_changes_what_runs.';
+
+-- Refuses a definition the scheduler could not run, with the cron engine's
+-- own errors for the schedule and the time zone.
+CREATE OR REPLACE FUNCTION jobs._check_definition(job_name text, schedule text, command text, database name,
+                                       timezone text, owner name)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    target pg_database;
+BEGIN
+    IF job_name IS NULL OR job_name !~ '\S' THEN
+        RAISE EXCEPTION 'job name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name the job after what it does, for example ''nightly-vacuum''.';
+    END IF;
+    IF command IS NULL OR command !~ '\S' THEN
+        RAISE EXCEPTION 'command must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the SQL to run, for example ''VACUUM ANALYZE my_table''.';
+    END IF;
+    -- Validates the time zone too; an on-demand job still needs a valid one.
+    PERFORM jobs.describe(coalesce(schedule, '@daily'), timezone);
+    SELECT * INTO target FROM pg_database AS d WHERE d.datname = database;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'database "%" does not exist', database
+            USING ERRCODE = 'invalid_catalog_name',
+                  HINT = 'Pass the name of an existing database (SELECT datname FROM pg_database), '
+                         'or leave it out for the current one.';
+    END IF;
+    IF NOT target.datallowconn THEN
+        RAISE EXCEPTION 'database "%" does not accept connections', database
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run the job in a database that allows connections.';
+    END IF;
+    -- Security 8: a worker connected to a template would make CREATE DATABASE fail.
+    IF target.datistemplate THEN
+        RAISE EXCEPTION 'database "%" is a template database', database
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'CREATE DATABASE copies a template, and cannot while a job''s worker is connected to it.',
+                  HINT = 'Run the job in an ordinary database (not one with datistemplate set).';
+    END IF;
+    -- The worker connects on the owner's behalf, so check what a login would.
+    IF NOT has_database_privilege(owner, target.oid, 'CONNECT') THEN
+        RAISE EXCEPTION 'permission denied for database "%"', database
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The job runs as role "%s", which may not connect to it.', owner),
+                  HINT = format('GRANT CONNECT ON DATABASE %I TO %I, or choose another database.', database, owner);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) IS
+'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
+'zone, missing, template or forbidden database).';
+
+-- Security 4: jobs.max_timeout, the superuser's cap on any job's timeout.
+CREATE FUNCTION jobs._check_max_timeout(timeout interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    cap constant interval := current_setting('jobs.max_timeout')::interval;
+BEGIN
+    IF timeout IS NOT NULL AND cap > interval '0' AND timeout > cap THEN
+        RAISE EXCEPTION 'timeout % is longer than jobs.max_timeout (%)', timeout, cap
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a timeout of at most ' || cap || ', or ask a superuser to raise jobs.max_timeout.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_max_timeout(interval) IS
+'Internal: raises 22023 for a timeout longer than the jobs.max_timeout setting (0: no limit).';
+REVOKE EXECUTE ON FUNCTION jobs._check_max_timeout(interval) FROM PUBLIC;
+
+-- Security 13/14: limits on times and intervals ----------------------------------
+--
+-- Every time option (run_at, start_at, end_at) lies from 1970-01-01 00:00:00
+-- to 9999-12-31 23:59:59.999999 UTC, and every interval option (timeout,
+-- retry_backoff, retry_backoff_max, starting_deadline, min_trigger_interval,
+-- the delay of jobs.schedule_in) is at most 100 years with no negative part,
+-- so no time + interval the scheduler computes can leave PostgreSQL's range.
+-- Checked when a job is defined (22023), and again when the launcher loads
+-- a job: a row that breaks them (written into the table directly) is
+-- disabled with the reason instead of being scheduled.
+
+CREATE FUNCTION jobs._time_option_problem(name text, value timestamptz)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN value < timestamptz '1970-01-01 00:00:00+00' OR value >= timestamptz '10000-01-01 00:00:00+00'
+            THEN format('%s must be between 1970-01-01 00:00:00+00 and 9999-12-31 23:59:59+00, not %s', name,
+                        value) END;
+COMMENT ON FUNCTION jobs._time_option_problem(text, timestamptz) IS
+'Internal: why a time option (run_at, start_at, end_at) is out of bounds (not finite, before 1970-01-01 or after '
+'9999-12-31, UTC); NULL when it is fine or NULL.';
+
+CREATE FUNCTION jobs._interval_option_problem(name text, value interval)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE
+    WHEN value <= interval '0' THEN format('%s must be positive, not %s', name, value)
+    WHEN value > interval '100 years' THEN format('%s must be at most 100 years, not %s', name, value)
+    WHEN extract(year FROM value) < 0 OR extract(month FROM value) < 0 OR extract(day FROM value) < 0
+         OR extract(hour FROM value) < 0 OR extract(minute FROM value) < 0 OR extract(second FROM value) < 0
+        THEN format('%s must not have a negative part, not %s', name, value)
+    END;
+COMMENT ON FUNCTION jobs._interval_option_problem(text, interval) IS
+'Internal: why an interval option is out of bounds (not positive, longer than 100 years, or with a negative '
+'part such as ''1 day -1 hour''); NULL when it is fine or NULL.';
+
+-- The first problem of a stored job's times and intervals, or NULL; what the
+-- launcher checks each job it loads against.
+CREATE FUNCTION jobs._time_limits_problem(run_at timestamptz, start_at timestamptz, end_at timestamptz,
+                                          timeout interval, retry_backoff interval, retry_backoff_max interval,
+                                          starting_deadline interval, min_trigger_interval interval)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+-- The defaults first: a few comparisons for most jobs (the launcher checks
+-- every job it loads, a million at a time).
+RETURN CASE WHEN run_at IS NULL AND start_at IS NULL AND end_at IS NULL AND timeout IS NULL
+                 AND starting_deadline IS NULL AND min_trigger_interval IS NULL
+                 AND retry_backoff = interval '1 second' AND retry_backoff_max = interval '30 seconds' THEN NULL
+            ELSE coalesce(jobs._time_option_problem('run_at', run_at), jobs._time_option_problem('start_at', start_at),
+                jobs._time_option_problem('end_at', end_at), jobs._interval_option_problem('timeout', timeout),
+                jobs._interval_option_problem('retry_backoff', retry_backoff),
+                jobs._interval_option_problem('retry_backoff_max', retry_backoff_max),
+                jobs._interval_option_problem('starting_deadline', starting_deadline),
+                jobs._interval_option_problem('min_trigger_interval', min_trigger_interval)) END;
+COMMENT ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval, interval,
+                                              interval, interval) IS
+'Internal: the first time or interval option of a job that is out of bounds, as a message; NULL if none.';
+
+CREATE FUNCTION jobs._check_time_option(name text, value timestamptz)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    problem text := jobs._time_option_problem(name, value);
+BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION '%', problem
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'pg_jobs takes finite times from 1970-01-01 00:00:00 to 9999-12-31 23:59:59 UTC.',
+                  HINT = format('Pass a time in that range, such as now() + interval ''1 hour'', or leave %s out.',
+                                name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_time_option(text, timestamptz) IS
+'Internal: raises 22023 if a time option is not finite or outside 1970-01-01 .. 9999-12-31 (UTC).';
+
+CREATE FUNCTION jobs._check_interval_option(name text, value interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    problem text := jobs._interval_option_problem(name, value);
+BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION '%', problem
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'pg_jobs takes intervals of at most 100 years, without negative parts.',
+                  HINT = format('Pass an interval such as ''5 minutes'' or ''2 days'' for %s.', name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_interval_option(text, interval) IS
+'Internal: raises 22023 if an interval option is not positive, longer than 100 years or has a negative part.';
+REVOKE EXECUTE ON FUNCTION jobs._time_option_problem(text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._interval_option_problem(text, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval,
+                                                     interval, interval, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_time_option(text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_interval_option(text, interval) FROM PUBLIC;
+
+-- Refuses run options the scheduler could not honour.
+CREATE OR REPLACE FUNCTION jobs._check_run_options(timeout interval, max_retries integer, retry_backoff interval,
+                                        retry_backoff_max interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF timeout IS NOT NULL AND timeout <= interval '0' THEN
+        RAISE EXCEPTION 'timeout must be positive, not %', timeout
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''5 minutes'', or leave it out for the jobs.default_timeout setting.';
+    END IF;
+    IF max_retries IS NULL OR max_retries < 0 OR max_retries > 1000 THEN
+        RAISE EXCEPTION 'max_retries must be between 0 and 1000, not %', coalesce(max_retries::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass 0 (the default) for no retries.';
+    END IF;
+    IF retry_backoff IS NULL OR retry_backoff <= interval '0' THEN
+        RAISE EXCEPTION 'retry_backoff must be positive, not %', coalesce(retry_backoff::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass an interval such as ''1 second'' (the default).';
+    END IF;
+    IF retry_backoff_max IS NULL OR retry_backoff_max < retry_backoff THEN
+        RAISE EXCEPTION 'retry_backoff_max (%) must not be shorter than retry_backoff (%)',
+            coalesce(retry_backoff_max::text, 'NULL'), retry_backoff
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval at least as long as retry_backoff, such as ''30 seconds'' (the default).';
+    END IF;
+    PERFORM jobs._check_interval_option('timeout', timeout);  -- Security 14: bounded intervals
+    PERFORM jobs._check_interval_option('retry_backoff', retry_backoff);
+    PERFORM jobs._check_interval_option('retry_backoff_max', retry_backoff_max);
+    PERFORM jobs._check_max_timeout(timeout);  -- Security 4: after the bounds, within them
+END
+$$;
+COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
+'Internal: raises 22023 for a non-positive timeout or one past jobs.max_timeout, max_retries outside 0..1000, or a '
+'bad retry backoff, and for a timeout or backoff longer than 100 years or with a negative part.';
+
+-- Refuses run policies the launcher could not follow (see the columns'
+-- comments for what each one means).
+CREATE OR REPLACE FUNCTION jobs._check_run_policy(schedule text, overlap text, max_concurrent integer, misfire text,
+                                       starting_deadline interval, start_at timestamptz, end_at timestamptz,
+                                       max_runs integer, run_at timestamptz, min_trigger_interval interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    -- Security 13: finite times in a sane range.
+    PERFORM jobs._check_time_option('run_at', run_at);
+    PERFORM jobs._check_time_option('start_at', start_at);
+    PERFORM jobs._check_time_option('end_at', end_at);
+    IF overlap IS NULL OR overlap NOT IN ('skip', 'queue', 'allow', 'replace') THEN
+        RAISE EXCEPTION 'overlap must be skip, queue, allow or replace, not %', coalesce('"' || overlap || '"', 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''skip'' (the default: a run due while one is running is skipped), ''queue'', '
+                         '''allow'' (with max_concurrent) or ''replace''.';
+    END IF;
+    IF max_concurrent IS NULL OR max_concurrent < 1 OR max_concurrent > 1000 THEN
+        RAISE EXCEPTION 'max_concurrent must be between 1 and 1000, not %', coalesce(max_concurrent::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'It limits the runs at once with overlap => ''allow''; pass 1 (the default) or more.';
+    END IF;
+    IF misfire IS NULL OR misfire NOT IN ('skip', 'run_once', 'run_all') THEN
+        RAISE EXCEPTION 'misfire must be skip, run_once or run_all, not %', coalesce('"' || misfire || '"', 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''skip'' (the default: missed runs are not made up), ''run_once'' or ''run_all''.';
+    END IF;
+    IF starting_deadline <= interval '0' THEN
+        RAISE EXCEPTION 'starting_deadline must be positive, not %', starting_deadline
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''5 minutes'', or leave it out for no deadline.';
+    END IF;
+    IF end_at <= start_at THEN
+        RAISE EXCEPTION 'end_at (%) must be later than start_at (%)', end_at, start_at
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an end_at after start_at, or leave either out for an open end.';
+    END IF;
+    IF max_runs < 1 THEN
+        RAISE EXCEPTION 'max_runs must be at least 1, not %', max_runs
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it out (NULL) for no limit.';
+    END IF;
+    IF run_at IS NOT NULL AND schedule IS NOT NULL THEN
+        RAISE EXCEPTION 'a job with run_at runs once, so its schedule must be NULL, not "%"', schedule
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A one-shot job has schedule NULL: pass schedule => NULL with run_at, or leave run_at '
+                         'out for a recurring job (jobs.alter: reset => ''{run_at}'').';
+    END IF;
+    IF min_trigger_interval <= interval '0' THEN
+        RAISE EXCEPTION 'min_trigger_interval must be positive, not %', min_trigger_interval
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''1 minute'', or leave it out for no limit.';
+    END IF;
+    PERFORM jobs._check_interval_option('starting_deadline', starting_deadline);  -- Security 14
+    PERFORM jobs._check_interval_option('min_trigger_interval', min_trigger_interval);
+END
+$$;
+COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz, integer,
+                                           timestamptz, interval) IS
+'Internal: raises 22023 for an unknown overlap or misfire, max_concurrent outside 1..1000, a non-positive '
+'starting_deadline or min_trigger_interval, max_runs below 1, end_at not after start_at, or run_at with a '
+'schedule; and for run_at, start_at or end_at not finite or outside 1970-01-01 .. 9999-12-31 (UTC), or a '
+'starting_deadline or min_trigger_interval longer than 100 years or with a negative part.';
+
+-- Security 17: sessions creating jobs for the same owner take turns on the
+-- owner's row here until they commit, so each counts the jobs the others
+-- created. Only the extension's functions can lock these rows (an advisory
+-- key could be taken by any role, blocking the owner's jobs.schedule).
+CREATE TABLE jobs._owner_lock (
+    owner_oid oid PRIMARY KEY
+);
+COMMENT ON TABLE jobs._owner_lock IS
+'Internal: one row per role that created a job, locked while its job quota is checked; readable by nobody.';
+REVOKE ALL ON jobs._owner_lock FROM PUBLIC;
+
+-- Refuses a new job beyond jobs.max_jobs_per_owner (redefining one is fine).
+-- Superusers are not limited.
+CREATE OR REPLACE FUNCTION jobs._check_job_quota(owner name, job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    job_limit integer := coalesce(current_setting('jobs.max_jobs_per_owner', true)::integer, 0);
+    owner_id regrole := jobs._role_id(_check_job_quota.owner);
+    owned bigint;
+BEGIN
+    IF job_limit <= 0 OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = owner_id) THEN
+        RETURN;
+    END IF;
+    INSERT INTO jobs._owner_lock AS l (owner_oid) VALUES (owner_id) ON CONFLICT (owner_oid) DO NOTHING;
+    PERFORM FROM jobs._owner_lock AS l WHERE l.owner_oid = owner_id FOR UPDATE;
+    IF EXISTS (SELECT FROM jobs.scheduled_job AS j
+               WHERE j.owner = owner_id AND j.job_name = _check_job_quota.job_name) THEN
+        RETURN;
+    END IF;
+    SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = owner_id;
+    IF owned >= job_limit THEN
+        RAISE EXCEPTION 'role "%" already has % jobs, and jobs.max_jobs_per_owner is %', owner, owned, job_limit
+            USING ERRCODE = 'configuration_limit_exceeded',
+                  HINT = 'Remove a job with jobs.unschedule, or ask an administrator to raise '
+                         'jobs.max_jobs_per_owner.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_job_quota(name, text) IS
+'Internal: raises 53400 if creating this job would give the owner (not a superuser) more jobs than '
+'jobs.max_jobs_per_owner (0: no limit); redefining an existing job passes.';
+
+-- Security 15: payloads (jobs.trigger) and HTTP bodies are at most
+-- jobs.max_payload_size, as jsonb and as JSON text, measured without
+-- printing them (src/pg/payload_limit.cpp).
+CREATE FUNCTION jobs._check_payload_size(value jsonb, what text DEFAULT 'payload')
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_payload_size';
+COMMENT ON FUNCTION jobs._check_payload_size(jsonb, text) IS
+'Internal: raises 54000 if the jsonb value, or its JSON text, is larger than jobs.max_payload_size; "what" '
+'names it in the error.';
+REVOKE EXECUTE ON FUNCTION jobs._check_payload_size(jsonb, text) FROM PUBLIC;
+
+CREATE FUNCTION jobs._payload_refusal(payload jsonb, config jsonb)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_payload_refusal';
+COMMENT ON FUNCTION jobs._payload_refusal(jsonb, jsonb) IS
+'Internal: NULL, or why a queued run cannot start: its payload or HTTP body is larger than '
+'jobs.max_payload_size (rows written directly, or the setting lowered since). Used by the claims.';
+REVOKE EXECUTE ON FUNCTION jobs._payload_refusal(jsonb, jsonb) FROM PUBLIC;
+
+-- Security 18: roles other than superusers may not define a schedule that
+-- fires more often than jobs.min_schedule_interval. The shortest gap is
+-- measured on its next 1000 fire times.
+CREATE FUNCTION jobs._check_schedule_interval(schedule text, timezone text, caller name)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    setting text := coalesce(current_setting('jobs.min_schedule_interval', true), '0');
+    min_gap interval := setting::interval;
+    shortest interval;
+BEGIN
+    IF schedule IS NULL OR min_gap <= interval '0'
+       OR (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = caller) THEN
+        RETURN;
+    END IF;
+    SELECT min(f.run - f.previous) INTO shortest
+    FROM (SELECT n.run, lag(n.run) OVER (ORDER BY n.run) AS previous
+          FROM jobs.next_runs(schedule, 1000, now(), timezone) AS n(run)) AS f;
+    IF shortest < min_gap THEN
+        RAISE EXCEPTION 'schedule "%" fires more often than jobs.min_schedule_interval (%) allows', schedule, setting
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Two of its fire times are only %s apart.', shortest),
+                  HINT = format('Choose a schedule whose fire times are at least %s apart, for example ''@every %s'', '
+                                'or ask a superuser to lower jobs.min_schedule_interval.', setting, setting);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_schedule_interval(text, text, name) IS
+'Internal: raises 22023 if a role other than a superuser defines a schedule with two fire times closer than '
+'jobs.min_schedule_interval (0: no limit).';
+REVOKE EXECUTE ON FUNCTION jobs._check_schedule_interval(text, text, name) FROM PUBLIC;
+
+-- The privileged parts of the public functions: SECURITY DEFINER, executable
+-- only by the extension's owner; pg_jobs_privileged_call calls them with the
+-- caller's role as first argument.
+
+CREATE OR REPLACE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
+                               timezone text, enabled boolean, timeout interval, max_retries integer,
+                               retry_backoff interval, retry_backoff_max interval, overlap text,
+                               max_concurrent integer, misfire text, starting_deadline interval,
+                               start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                               min_trigger_interval interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    target name := coalesce(database, current_database());
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
+                                         max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
+                                         misfire, starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval)
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
+            http_url = NULL, http_headers = NULL, http_body = NULL, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now()
+    RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
+                            timezone text, enabled boolean, timeout interval, max_retries integer,
+                            retry_backoff interval, retry_backoff_max interval, overlap text,
+                            max_concurrent integer, misfire text, starting_deadline interval,
+                            start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                            min_trigger_interval interval, reset text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
+    resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
+                                        'min_trigger_interval'];
+    given text[] := array_remove(ARRAY[
+        CASE WHEN timeout IS NOT NULL THEN 'timeout' END,
+        CASE WHEN starting_deadline IS NOT NULL THEN 'starting_deadline' END,
+        CASE WHEN start_at IS NOT NULL THEN 'start_at' END, CASE WHEN end_at IS NOT NULL THEN 'end_at' END,
+        CASE WHEN max_runs IS NOT NULL THEN 'max_runs' END, CASE WHEN run_at IS NOT NULL THEN 'run_at' END,
+        CASE WHEN min_trigger_interval IS NOT NULL THEN 'min_trigger_interval' END], NULL);
+BEGIN
+    IF array_position(reset, NULL) IS NOT NULL OR NOT reset <@ resettable THEN
+        RAISE EXCEPTION 'reset may name %, not %', array_to_string(resettable, ', '),
+            (SELECT string_agg(coalesce('"' || r || '"', 'NULL'), ', ') FROM unnest(reset) AS r
+             WHERE r IS NULL OR r <> ALL (resettable))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Options not listed there are changed by passing a new value, for example '
+                         'overlap => ''skip''.';
+    END IF;
+    IF reset && given THEN
+        RAISE EXCEPTION 'an option cannot be both given and reset: %',
+            (SELECT string_agg(r, ', ') FROM unnest(reset) AS r WHERE r = ANY (given))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
+    END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
+    IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
+        RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its request with jobs.alter_http, or redefine it with jobs.schedule.';
+    END IF;
+    job.schedule := coalesce(schedule, job.schedule);
+    job.command := coalesce(command, job.command);
+    job.database := coalesce(database, job.database);
+    job.timezone := coalesce(timezone, job.timezone);
+    job.enabled := coalesce(enabled, job.enabled);
+    job.timeout := coalesce(timeout, job.timeout);
+    job.max_retries := coalesce(max_retries, job.max_retries);
+    job.retry_backoff := coalesce(retry_backoff, job.retry_backoff);
+    job.retry_backoff_max := coalesce(retry_backoff_max, job.retry_backoff_max);
+    job.overlap := coalesce(overlap, job.overlap);
+    job.max_concurrent := coalesce(max_concurrent, job.max_concurrent);
+    job.misfire := coalesce(misfire, job.misfire);
+    job.starting_deadline := CASE WHEN 'starting_deadline' = ANY (reset) THEN NULL
+                                  ELSE coalesce(starting_deadline, job.starting_deadline) END;
+    job.start_at := CASE WHEN 'start_at' = ANY (reset) THEN NULL ELSE coalesce(start_at, job.start_at) END;
+    job.end_at := CASE WHEN 'end_at' = ANY (reset) THEN NULL ELSE coalesce(end_at, job.end_at) END;
+    job.max_runs := CASE WHEN 'max_runs' = ANY (reset) THEN NULL ELSE coalesce(max_runs, job.max_runs) END;
+    job.run_at := CASE WHEN 'run_at' = ANY (reset) THEN NULL ELSE coalesce(run_at, job.run_at) END;
+    job.min_trigger_interval := CASE WHEN 'min_trigger_interval' = ANY (reset) THEN NULL
+                                     ELSE coalesce(min_trigger_interval, job.min_trigger_interval) END;
+    IF 'timeout' = ANY (reset) THEN
+        job.timeout := NULL;
+    END IF;
+    IF enabled THEN
+        job.disabled_reason := NULL;  -- enabled by hand
+    END IF;
+    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+                                   pg_get_userbyid(job.owner));
+    PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+                                   job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
+                                   job.min_trigger_interval);
+    IF schedule IS NOT NULL THEN
+        PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
+    END IF;
+    IF job.kind = 'http' THEN
+        PERFORM jobs._check_http_timeout(job.timeout);
+    END IF;
+    UPDATE jobs.scheduled_job AS j
+    SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
+        enabled = job.enabled, timeout = job.timeout, max_retries = job.max_retries,
+        retry_backoff = job.retry_backoff, retry_backoff_max = job.retry_backoff_max, overlap = job.overlap,
+        max_concurrent = job.max_concurrent, misfire = job.misfire, starting_deadline = job.starting_deadline,
+        start_at = job.start_at, end_at = job.end_at, max_runs = job.max_runs, run_at = job.run_at,
+        min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now()
+    WHERE j.job_id = job.job_id;
+    PERFORM jobs._wake_scheduler(true, job.job_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs._trigger(caller name, job_id bigint, payload jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, false);
+    result_id bigint;
+    last_trigger timestamptz;
+BEGIN
+    PERFORM jobs._check_payload_size(payload, 'payload');
+    IF job.min_trigger_interval IS NOT NULL THEN
+        -- Triggers of this job take turns on its row until they commit, so
+        -- each one sees the run the one before it queued.
+        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = job.job_id FOR NO KEY UPDATE;
+        SELECT e.queued_at INTO last_trigger FROM jobs.job_execution AS e
+        WHERE e.job_id = job.job_id AND e.triggered_by = 'manual'
+        ORDER BY e.queued_at DESC LIMIT 1;
+        -- Security 14: a difference of times, never a time + interval that could overflow.
+        IF isfinite(last_trigger) AND clock_timestamp() - last_trigger < job.min_trigger_interval THEN
+            RAISE EXCEPTION 'job "%" was triggered less than % ago', job.job_name, job.min_trigger_interval
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Its last manual trigger was queued at %s; its min_trigger_interval is %s.',
+                                      last_trigger, job.min_trigger_interval),
+                      HINT = CASE WHEN jobs._interval_option_problem('', job.min_trigger_interval) IS NULL
+                                  THEN format('Trigger it again from %s on.', last_trigger + job.min_trigger_interval)
+                                  ELSE 'Shorten its min_trigger_interval with jobs.alter.' END;
+        END IF;
+        -- A change, not only a lock: a REPEATABLE READ trigger waiting here
+        -- then fails to serialize instead of missing this one's run.
+        UPDATE jobs.scheduled_job AS j SET min_trigger_interval = job.min_trigger_interval
+        WHERE j.job_id = job.job_id;
+    END IF;
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                    triggered_by_user, payload)
+    VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
+            'manual', caller, payload)
+    RETURNING execution_id INTO result_id;
+    PERFORM jobs._wake_scheduler(false);
+    RETURN result_id;
+END
+$$;
+
+-- A one-shot job now() + delay from now: jobs._schedule with run_at.
+CREATE OR REPLACE FUNCTION jobs._schedule_in(caller name, job_name text, delay interval, command text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF delay IS NULL OR delay <= interval '0' THEN
+        RAISE EXCEPTION 'delay must be positive, not %', coalesce(delay::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''10 minutes''; to run a job now, use jobs.trigger.';
+    END IF;
+    PERFORM jobs._check_interval_option('delay', delay);  -- Security 14: at most 100 years
+    RETURN jobs._schedule(caller, job_name, NULL, command, NULL, NULL, true, NULL, 0, interval '1 second',
+                          interval '30 seconds', 'skip', 1, 'skip', NULL, NULL, NULL, NULL, now() + delay, NULL);
+END
+$$;
+
+-- A queued run ends at once; a running one is interrupted once this
+-- transaction commits (its worker then records it 'cancelled', by the role in
+-- cancel_requested_by). The row lock keeps the run from finishing meanwhile.
+CREATE OR REPLACE FUNCTION jobs._cancel(caller name, execution_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run jobs.job_execution;
+    caller_id regrole := jobs._role_id(caller);
+    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
+BEGIN
+    -- Another role's run answers as a missing one (Security 7), unlocked.
+    SELECT * INTO run FROM jobs.job_execution AS e
+    WHERE e.execution_id = _cancel.execution_id AND (sees_all OR e.owner = caller_id) FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'execution % does not exist', execution_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'List runs with SELECT execution_id, job_name, status FROM jobs.job_history.';
+    END IF;
+    IF run.status = 'queued' THEN
+        UPDATE jobs.job_execution AS e
+        SET status = 'cancelled', finished_at = clock_timestamp(), cancel_requested_by = caller,
+            error = format('cancelled by %s', caller), sqlstate = '57014'
+        WHERE e.execution_id = run.execution_id;
+        PERFORM jobs._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
+        RETURN true;
+    ELSIF run.status = 'running' THEN
+        UPDATE jobs.job_execution AS e SET cancel_requested_by = caller WHERE e.execution_id = run.execution_id;
+        PERFORM jobs._request_cancel(run.execution_id, run.kind);
+        RETURN true;
+    END IF;
+    RETURN false;
+END
+$$;
+
+-- A run that leaves 'running' unsuccessfully, of a job that still exists
+-- and has retries left, gets a new queued run: attempt + 1, retry_of the
+-- failed one, same command, payload and scheduled_for (the unique index on
+-- scheduled_for covers triggered_by = 'schedule' only), not before its
+-- backoff. Runs that never started (cancelled or failed while queued) are
+-- not retried.
+CREATE OR REPLACE FUNCTION jobs._queue_retry()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+BEGIN
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
+    IF NOT FOUND OR NEW.attempt > job.max_retries
+       OR NOT jobs._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.error) THEN
+        RETURN NULL;
+    END IF;
+    -- As the job's owner now (REASSIGN OWNED may have given it to another role).
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                    triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before)
+    VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
+            'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
+            jobs._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
+                           NEW.execution_id));
+    PERFORM jobs._wake_scheduler(false);  -- the launcher then sleeps until not_before
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs._check_http_timeout(timeout interval)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF timeout IS NULL OR timeout <= interval '0' OR timeout > interval '1 day' THEN
+        RAISE EXCEPTION 'timeout must be between 1 millisecond and 1 day, not %', coalesce(timeout::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an interval such as ''30 seconds'' or ''5 minutes''.';
+    END IF;
+    PERFORM jobs._check_max_timeout(timeout);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, url text, method text,
+                                    headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
+                                    max_retries integer, retry_backoff interval, retry_backoff_max interval,
+                                    overlap text, max_concurrent integer, misfire text, starting_deadline interval,
+                                    start_at timestamptz, end_at timestamptz, max_runs integer,
+                                    run_at timestamptz, min_trigger_interval interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    verb text := jobs._http_check(url, method, coalesce(headers, '{}'));
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs._check_payload_size(body, 'body');
+    PERFORM jobs._check_http_timeout(timeout);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         http_method, http_url, http_headers, http_body, timeout, max_retries,
+                                         retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
+                                         starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval)
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+            jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
+            http_method = excluded.http_method, http_url = excluded.http_url,
+            http_headers = excluded.http_headers, http_body = excluded.http_body, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now()
+    RETURNING j.job_id INTO result_id;
+    INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
+    ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
+    PERFORM jobs._note_missing_secrets(jobs._role_id(caller), headers);
+    PERFORM jobs._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
+                                 timeout interval)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    new_headers jsonb;
+    verb text;
+BEGIN
+    IF job.kind <> 'http' THEN
+        RAISE EXCEPTION 'job "%" is not an HTTP job', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
+    END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
+        CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END], NULL));
+    SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
+    new_headers := coalesce(headers, new_headers, '{}');
+    verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
+    PERFORM jobs._check_payload_size(body, 'body');
+    PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
+    UPDATE jobs.scheduled_job AS j
+    SET http_url = coalesce(_alter_http.url, job.http_url), http_method = verb,
+        http_headers = jobs._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
+        timeout = coalesce(_alter_http.timeout, job.timeout),
+        command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now()
+    WHERE j.job_id = job.job_id;
+    UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs._note_missing_secrets(job.owner, new_headers);
+    PERFORM jobs._wake_scheduler(true, job.job_id);
+END
+$$;
+COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]) IS
+'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
+'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval). For '
+'administrators: superusers may change any job; members of jobs_admin any job''s schedule, time zone, enabled and '
+'run options, but not its command or database (42501); other roles only their own.';
+COMMENT ON FUNCTION jobs.enable(bigint) IS
+'Lets the job with this job_id fire on its schedule again. For administrators: superusers and members of '
+'jobs_admin may change any job, other roles only their own.';
+COMMENT ON FUNCTION jobs.disable(bigint) IS
+'Stops the job with this job_id from firing on its schedule (it can still be triggered); runs already started '
+'finish. For administrators: superusers and members of jobs_admin may change any job, other roles only their '
+'own.';
+COMMENT ON FUNCTION jobs.unschedule(bigint) IS
+'Removes the job with this job_id and cancels its queued runs; its history stays in jobs.job_execution. Returns '
+'true. For administrators: superusers and members of jobs_admin may remove any job, other roles only their own.';
+COMMENT ON FUNCTION jobs.trigger(bigint, jsonb) IS
+'Queues a run of the job with this job_id and returns its execution_id; it starts when the transaction commits '
+'(never if it rolls back). The job reads the payload with jobs.context(). For administrators: superusers and '
+'members of jobs_admin may trigger any job (it still runs as its owner), other roles only their own.';
+COMMENT ON FUNCTION jobs.cancel(bigint) IS
+'Cancels a run: a queued one at once, a running one (SQL command or HTTP request) when the transaction commits; '
+'it ends as cancelled, with the effects of its transaction undone. Returns false if the run had already '
+'finished. The run''s owner, superusers and members of jobs_admin may cancel it.';
+COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval) IS
+'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
+'headers). Schedule, time zone and enabled change with jobs.alter. Members of jobs_admin may change only the '
+'timeout of another role''s job: url, method, headers and body are its owner''s (or a superuser''s).';
+
+-- Security 11: secrets ------------------------------------------------------------------
+--
+-- Secrets by reference. jobs.set_secret stores a value under a name in the
+-- caller's own namespace (keyed by the role's OID); a header value of an
+-- HTTP job refers to it as {{secret:NAME}}, stored as written. Only the HTTP
+-- worker puts the value in, right before the request, from the secrets of
+-- the job's owner (src/pg/http_store.cpp). jobs._secret is readable by the
+-- extension's owner only, and not dumped by pg_dump: role OIDs do not survive
+-- a restore, and a secret must never end up with another role.
+
+CREATE TABLE jobs._secret (
+    owner_id   oid NOT NULL,
+    name       text NOT NULL,
+    value      text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner_id, name)
+);
+COMMENT ON TABLE jobs._secret IS
+'Internal: the secrets of HTTP jobs, per role (owner_id: the role''s OID); readable by the extension''s owner only.';
+REVOKE ALL ON jobs._secret FROM PUBLIC;
+
+CREATE FUNCTION jobs._check_secret_name(name text)
+RETURNS void
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_name';
+COMMENT ON FUNCTION jobs._check_secret_name(text) IS
+'Internal: raises 22023 unless name is 1 to 63 letters, digits, underscores, dots or hyphens (22004 if NULL).';
+
+CREATE FUNCTION jobs._check_secret_value(value text)
+RETURNS void
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_value';
+COMMENT ON FUNCTION jobs._check_secret_value(text) IS
+'Internal: raises 22023 unless value is 1 to 8192 bytes without control characters other than tab (22004 if '
+'NULL). The message never repeats the value.';
+
+CREATE FUNCTION jobs._set_secret(caller name, name text, value text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- Both checked before the INSERT: a constraint violation would show the row.
+    PERFORM jobs._check_secret_name(name);
+    PERFORM jobs._check_secret_value(value);
+    INSERT INTO jobs._secret AS s (owner_id, name, value)
+    VALUES (jobs._role_id(caller), _set_secret.name, _set_secret.value)
+    ON CONFLICT ON CONSTRAINT _secret_pkey DO UPDATE SET value = excluded.value, updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION jobs._set_secret(name, text, text) IS
+'Internal: the privileged part of jobs.set_secret; call jobs.set_secret.';
+
+CREATE FUNCTION jobs._drop_secret(caller name, name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM jobs._check_secret_name(name);
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = jobs._role_id(caller) AND s.name = _drop_secret.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'secret "%" does not exist', name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT name FROM jobs.secrets lists your secrets.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._drop_secret(name, text) IS
+'Internal: the privileged part of jobs.drop_secret; call jobs.drop_secret.';
+
+CREATE FUNCTION jobs._note_missing_secrets(owner regrole, headers jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+BEGIN
+    FOR missing IN
+        SELECT DISTINCT m.ref[1]
+        FROM jsonb_each_text(headers) AS h,
+             regexp_matches(h.value, '\{\{secret:([A-Za-z0-9_.-]+)\}\}', 'g') AS m(ref)
+        WHERE NOT EXISTS (SELECT FROM jobs._secret AS s
+                          WHERE s.owner_id = owner AND s.name = m.ref[1])
+        ORDER BY 1
+    LOOP
+        RAISE NOTICE 'secret "%" does not exist yet', missing
+            USING DETAIL = format('The job''s headers refer to {{secret:%s}}; its runs fail until role %s has it.',
+                                  missing, owner),
+                  HINT = format('Create it as that role: SELECT jobs.set_secret(%L, <value>);', missing);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) IS
+'Internal: a notice for each {{secret:NAME}} in the headers that the owner has no secret for (yet).';
+REVOKE EXECUTE ON FUNCTION jobs._check_secret_name(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_secret_value(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._set_secret(name, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._drop_secret(name, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs.set_secret(name text, value text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.set_secret(text, text) IS
+'Stores a secret of the calling role under name (created, or replaced if it exists), for HTTP job headers that '
+'refer to it as {{secret:name}}. Nobody can read it back through SQL; the HTTP worker puts it into the requests of '
+'the role''s own jobs only. Pass the value as a bind parameter where statements are logged (see the README).';
+
+CREATE FUNCTION jobs.drop_secret(name text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.drop_secret(text) IS
+'Removes the calling role''s secret of that name (42704 if there is none); runs that refer to it fail from then on.';
+
+CREATE VIEW jobs.secrets WITH (security_barrier = true) AS
+SELECT s.name, s.created_at, s.updated_at
+FROM jobs._secret AS s
+WHERE s.owner_id = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user);
+COMMENT ON VIEW jobs.secrets IS
+'The calling role''s secrets: name and when each was created and last set; never the value.';
+GRANT SELECT ON jobs.secrets TO PUBLIC;
+
+-- Views -------------------------------------------------------------------------------
+--
+-- security_invoker: the tables' row level security applies to the reader.
+
+-- The next time a schedule fires after now; NULL for on-demand and @reboot.
+CREATE OR REPLACE FUNCTION jobs._next_run_at(schedule text, timezone text, start_at timestamptz, end_at timestamptz,
+                                   run_at timestamptz)
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE
+        WHEN schedule IS NULL THEN run_at  -- a one-shot job, or NULL: on demand
+        -- start_at - 1 microsecond only when it is after now: no underflow at the first representable time.
+        ELSE (SELECT run FROM jobs.next_runs(schedule, 1,
+                                             CASE WHEN start_at > now() THEN start_at - interval '1 microsecond'
+                                                  ELSE now() END,
+                                             timezone) AS run
+              WHERE end_at IS NULL OR run <= end_at)
+    END;
+END;
+
+CREATE OR REPLACE VIEW jobs.job_status WITH (security_invoker = true) AS
+SELECT j.job_id,
+       j.job_name,
+       pg_catalog.pg_get_userbyid(j.owner) AS owner,  -- the role's current name (jobs belong to its OID)
+       j.schedule,
+       j.timezone,
+       j.enabled,
+       last_run.started_at AS last_started_at,
+       last_run.status AS last_status,
+       last_run.duration AS last_duration,
+       CASE WHEN j.enabled THEN jobs._next_run_at(j.schedule, j.timezone, j.start_at, j.end_at, j.run_at)
+       END AS next_run_at,
+       coalesce(runs.running, false) AS running,
+       runs.total_runs,
+       runs.succeeded_runs,
+       runs.failed_runs,
+       j.disabled_reason
+FROM jobs.scheduled_job AS j
+LEFT JOIN LATERAL (
+    SELECT e.started_at, e.status, e.duration
+    FROM jobs.job_execution AS e
+    WHERE e.job_id = j.job_id AND e.started_at IS NOT NULL
+    ORDER BY e.execution_id DESC
+    LIMIT 1) AS last_run ON true
+CROSS JOIN LATERAL (
+    SELECT bool_or(e.status = 'running') AS running,
+           count(*) FILTER (WHERE e.status <> 'queued') AS total_runs,
+           count(*) FILTER (WHERE e.status = 'succeeded') AS succeeded_runs,
+           count(*) FILTER (WHERE e.status IN ('failed', 'timed_out', 'crashed')) AS failed_runs
+    FROM jobs.job_execution AS e
+    WHERE e.job_id = j.job_id) AS runs;
+
+CREATE OR REPLACE VIEW jobs.job_history WITH (security_invoker = true) AS
+SELECT e.execution_id,
+       e.job_id,
+       e.job_name,
+       -- The role's current name; once it is dropped, its name when the run was queued.
+       coalesce((SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = e.owner), e.owner_name) AS owner,
+       e.status,
+       e.triggered_by,
+       e.scheduled_for,
+       e.started_at,
+       e.duration,
+       e.attempt,
+       e.rows_affected,
+       e.sqlstate,
+       e.error,
+       e.http_status,
+       e.http_timing,
+       e.skipped_count
+FROM jobs.job_execution AS e
+ORDER BY e.execution_id DESC;
+COMMENT ON VIEW jobs.job_history IS
+'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
+'took, the error of a failed run, the response status and timings of HTTP runs, and how many consecutive fire '
+'times a skipped row stands for (skipped_count). Details (payload, '
+'error_detail, result, ...) are in jobs.job_execution. '
+'Non-superusers see the runs of their own jobs.';
+
+-------------------------------------------------------------------------------
+-- Security 6: jobs belong to roles, as PostgreSQL's own objects do.
+-------------------------------------------------------------------------------
+--
+-- A job's owner is the role's OID (jobs.scheduled_job.owner is a regrole):
+-- ALTER ROLE ... RENAME keeps the jobs with the role, and a role created later
+-- under a dropped role's name owns nothing. The ProcessUtility hook of
+-- src/pg/role_ownership.cpp calls these three functions (through fmgr, as
+-- pg_jobs_privileged_call does) after PostgreSQL has run DROP ROLE, REASSIGN
+-- OWNED or DROP OWNED and checked its privileges, in a database where the
+-- extension is installed; an error here rolls the statement back.
+
+-- DROP ROLE: refused while a dropped role owns jobs. The history of its runs
+-- stays, owned by no role (0, shown as -) and under owner_name, so a role
+-- that later gets the same OID sees none of it.
+CREATE FUNCTION jobs._roles_dropped(roles oid[], role_names name[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owned bigint;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(roles, 1), 0) LOOP
+        SELECT count(*) INTO owned FROM jobs.scheduled_job AS j WHERE j.owner = roles[i];
+        IF owned > 0 THEN
+            RAISE EXCEPTION 'role "%" cannot be dropped because some objects depend on it', role_names[i]
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      DETAIL = format('Role %s owns %s %s of pg_jobs in database %s.', quote_ident(role_names[i]),
+                                      owned, CASE WHEN owned = 1 THEN 'job' ELSE 'jobs' END,
+                                      quote_ident(current_database())),
+                      HINT = format('Remove them with DROP OWNED BY %1$s (their history stays), or give them to '
+                                    'another role with REASSIGN OWNED BY %1$s TO <role>; then drop the role.',
+                                    quote_ident(role_names[i]));
+        END IF;
+    END LOOP;
+    UPDATE jobs.job_execution AS e SET owner = 0 WHERE e.owner = ANY (roles);
+    UPDATE jobs.job_audit AS a SET owner = 0 WHERE a.owner = ANY (roles);  -- Security 20: owner_name stays
+    -- A secret belongs to its role and goes with it.
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._roles_dropped(oid[], name[]) IS
+'Internal: after DROP ROLE, raises 2BP01 if a dropped role owns jobs; else its runs'' history is owned by no role.';
+
+-- REASSIGN OWNED BY old TO new: the jobs move, and so do their runs that
+-- have not started (they run as the job's owner). Runs that started stay in
+-- the history of the role that ran them. Two jobs of one name cannot belong
+-- to one role: a clash is refused (23505) before anything moves.
+CREATE FUNCTION jobs._reassign_owned(roles oid[], new_owner oid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    moving oid[] := array_remove(roles, new_owner);
+    clash record;
+BEGIN
+    SELECT j.job_name, string_agg(j.job_id::text, ', ' ORDER BY j.job_id) AS ids INTO clash
+    FROM jobs.scheduled_job AS j
+    WHERE j.owner = ANY (moving) OR j.owner = new_owner
+    GROUP BY j.job_name
+    HAVING count(*) > 1 AND bool_or(j.owner = ANY (moving))
+    ORDER BY j.job_name
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot reassign job "%" to role "%": it would own two jobs of that name', clash.job_name,
+            pg_get_userbyid(new_owner)
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('Job names are unique per owner; jobs %s are named "%s".', clash.ids,
+                                  clash.job_name),
+                  HINT = 'Unschedule one of them (jobs.unschedule(job_id)) or recreate it under another name, '
+                         'then run REASSIGN OWNED again.';
+    END IF;
+    UPDATE jobs.scheduled_job AS j SET owner = new_owner WHERE j.owner = ANY (moving);
+    IF FOUND THEN
+        UPDATE jobs.job_execution AS e SET owner = new_owner, owner_name = pg_get_userbyid(new_owner)
+        WHERE e.status = 'queued' AND e.owner = ANY (moving);
+        PERFORM jobs._wake_scheduler(true);
+    END IF;
+    -- The jobs' secrets follow them, unless the new owner has one of that name.
+    UPDATE jobs._secret AS s SET owner_id = new_owner
+    WHERE s.owner_id = ANY (moving)
+      AND NOT EXISTS (SELECT FROM jobs._secret AS t WHERE t.owner_id = new_owner AND t.name = s.name);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._reassign_owned(oid[], oid) IS
+'Internal: after REASSIGN OWNED, gives the roles'' jobs and their queued runs to new_owner; 23505 if it would then '
+'own two jobs of one name.';
+
+-- DROP OWNED BY role: its jobs are removed as jobs.unschedule removes them
+-- (queued runs cancelled, history kept).
+CREATE FUNCTION jobs._drop_owned(roles oid[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    gone bigint[];
+BEGIN
+    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
+    WITH d AS (DELETE FROM jobs.scheduled_job AS j WHERE j.owner = ANY (roles) RETURNING j.job_id)
+    SELECT array_agg(d.job_id) INTO gone FROM d;
+    UPDATE jobs.job_execution AS e
+    SET status = 'cancelled', finished_at = clock_timestamp(),
+        error = 'the job was removed by DROP OWNED before this run started'
+    WHERE e.status = 'queued' AND (e.owner = ANY (roles) OR e.job_id = ANY (gone));
+    IF gone IS NOT NULL THEN
+        PERFORM jobs._wake_scheduler(true);
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._drop_owned(oid[]) IS
+'Internal: after DROP OWNED, removes the roles'' jobs and cancels their queued runs; the history stays.';
+REVOKE EXECUTE ON FUNCTION jobs._roles_dropped(oid[], name[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._reassign_owned(oid[], oid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._drop_owned(oid[]) FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Security 20: the jobs_admin role and the audit trail
+-------------------------------------------------------------------------------
+--
+-- Members of jobs_admin see every job and run and may operate any job
+-- (enable, disable, trigger, cancel, unschedule, schedule and run options),
+-- but only a job's owner or a superuser changes what it runs (command,
+-- database, URL, method, headers, body): that would run code as the owner.
+-- Roles belong to the cluster, not to a database: the role is created here
+-- only if it does not exist yet (another database's pg_jobs may have made
+-- it), and DROP EXTENSION leaves it.
+
+DO $jobs_admin$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'jobs_admin') THEN
+        CREATE ROLE jobs_admin NOLOGIN;
+        COMMENT ON ROLE jobs_admin IS
+        'pg_jobs administrators: members see and operate every job (enable, disable, trigger, cancel, unschedule, '
+        'schedule and run options) but cannot change what a job runs. Created by CREATE EXTENSION pg_jobs.';
+    END IF;
+EXCEPTION WHEN duplicate_object THEN
+    NULL;  -- created meanwhile by CREATE EXTENSION in another database
+END
+$jobs_admin$;
+
+-- Members need the schema to call the functions; a member with NOINHERIT
+-- gets it after SET ROLE jobs_admin.
+GRANT USAGE ON SCHEMA jobs TO jobs_admin;
+
+-- Run by ALTER EXTENSION, that GRANT recorded the schema's whole ACL as the
+-- extension's initial privileges (pg_init_privs), with the USAGE granted to
+-- roles since 0.1.0 in it: pg_dump would then leave those grants out of a
+-- dump. Keep only what a fresh install records.
+UPDATE pg_catalog.pg_init_privs AS p
+SET initprivs = pg_catalog.acldefault('n', n.nspowner)
+                || pg_catalog.makeaclitem('jobs_admin'::regrole, n.nspowner, 'USAGE', false)
+FROM pg_catalog.pg_namespace AS n
+WHERE n.nspname = 'jobs' AND p.objoid = n.oid AND p.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+  AND p.objsubid = 0;
+
+-- Policies for a role apply to the roles that have its privileges, as a
+-- GRANT would; they also keep the role from being dropped while in use.
+CREATE POLICY admin_jobs ON jobs.scheduled_job FOR SELECT TO jobs_admin USING (true);
+
+CREATE POLICY admin_runs ON jobs.job_execution FOR SELECT TO jobs_admin USING (true);
+COMMENT ON POLICY admin_jobs ON jobs.scheduled_job IS 'Members of jobs_admin see every job.';
+COMMENT ON POLICY admin_runs ON jobs.job_execution IS 'Members of jobs_admin see every run.';
+
+-- Superusers and roles with the privileges of jobs_admin (pg_has_role USAGE:
+-- members that inherit, or that SET ROLE jobs_admin), as PostgreSQL checks
+-- its own predefined roles such as pg_signal_backend.
+CREATE FUNCTION jobs._administers_jobs(role name)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
+    SELECT pg_catalog.pg_has_role(role, 'jobs_admin', 'USAGE');
+END;
+COMMENT ON FUNCTION jobs._administers_jobs(name) IS
+'Internal: whether the role may operate every job: a superuser or a role with the privileges of jobs_admin.';
+REVOKE EXECUTE ON FUNCTION jobs._administers_jobs(name) FROM PUBLIC;
+
+-- What a job runs is its owner's: others (jobs_admin) may not change it.
+CREATE FUNCTION jobs._check_changes_what_runs(job jobs.scheduled_job, caller name, fields text[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF cardinality(fields) = 0 OR job.owner = jobs._role_id(caller)
+       OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = caller) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'permission denied to change the % of job "%"', array_to_string(fields, ', '), job.job_name
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('The job runs as its owner "%s": only that role or a superuser may change what it runs '
+                              '(command, database, url, method, headers, body).', job.owner),
+              HINT = 'Members of jobs_admin may change the schedule, time zone, enabled state and run options, '
+                     'trigger, cancel and unschedule it; ask its owner to change the rest.';
+END
+$$;
+COMMENT ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) IS
+'Internal: raises 42501 if the caller, neither the job''s owner nor a superuser, asks to change any of these '
+'fields of what the job runs (command, database, url, method, headers, body).';
+REVOKE EXECUTE ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) FROM PUBLIC;
+
+-- The audit trail ------------------------------------------------------------------
+--
+-- Triggers on jobs.scheduled_job (and on the headers' values in
+-- jobs._http_secret) record every change, whichever path made it: the
+-- functions above, the scheduler disabling a job, a superuser's own UPDATE.
+-- Header values are never recorded, only the header names.
+
+CREATE TABLE jobs.job_audit (
+    audit_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    changed_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    changed_by     name NOT NULL,
+    changed_by_oid oid NOT NULL,
+    job_id         bigint NOT NULL,  -- no foreign key: the trail outlives its job
+    job_name       text NOT NULL,
+    owner          regrole NOT NULL,
+    owner_name     name NOT NULL,
+    action         text NOT NULL CHECK (action IN ('created', 'altered', 'enabled', 'disabled', 'unscheduled')),
+    fields         text[] NOT NULL,
+    old_values     jsonb,
+    new_values     jsonb
+);
+
+CREATE INDEX job_audit_by_job ON jobs.job_audit (job_id, audit_id);
+COMMENT ON TABLE jobs.job_audit IS
+'One row per change to a job''s definition: who, when, which fields, old and new values (header values never). '
+'Owners see their jobs'' rows, members of jobs_admin and superusers all; only the extension writes it.';
+COMMENT ON COLUMN jobs.job_audit.audit_id IS 'Numbers the changes in the order they were made.';
+COMMENT ON COLUMN jobs.job_audit.changed_at IS 'When the change was made.';
+COMMENT ON COLUMN jobs.job_audit.changed_by IS
+'Role that made the change: the caller of jobs.schedule, jobs.alter, ... (the scheduler''s role when it '
+'disabled the job itself).';
+COMMENT ON COLUMN jobs.job_audit.changed_by_oid IS 'OID of that role.';
+COMMENT ON COLUMN jobs.job_audit.job_id IS 'The job (jobs.scheduled_job.job_id); kept after the job is removed.';
+COMMENT ON COLUMN jobs.job_audit.job_name IS 'Name of the job at the change.';
+COMMENT ON COLUMN jobs.job_audit.owner IS
+'Owner of the job at the change (after it, if the change moved it), by OID (shown as its current name).';
+COMMENT ON COLUMN jobs.job_audit.owner_name IS 'Name of that owner at the change, kept after the role is dropped.';
+COMMENT ON COLUMN jobs.job_audit.action IS
+'created, altered (a redefinition too), enabled, disabled (also by the scheduler: see disabled_reason) or '
+'unscheduled.';
+COMMENT ON COLUMN jobs.job_audit.fields IS 'The columns of jobs.scheduled_job that changed (all set ones at creation).';
+COMMENT ON COLUMN jobs.job_audit.old_values IS
+'Those columns before the change (NULL at creation); http_headers as names with the values shown as ***.';
+COMMENT ON COLUMN jobs.job_audit.new_values IS
+'Those columns after the change (NULL at removal); http_headers as names with the values shown as ***.';
+COMMENT ON INDEX jobs.job_audit_by_job IS 'A job''s changes in order.';
+COMMENT ON SEQUENCE jobs.job_audit_audit_id_seq IS 'Numbers changes (jobs.job_audit.audit_id).';
+SELECT pg_catalog.pg_extension_config_dump('jobs.job_audit', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.job_audit', 'audit_id'), '');
+
+ALTER TABLE jobs.job_audit ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY own_audit ON jobs.job_audit FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+
+CREATE POLICY admin_audit ON jobs.job_audit FOR SELECT TO jobs_admin USING (true);
+COMMENT ON POLICY own_audit ON jobs.job_audit IS 'Owners see the changes of their own jobs.';
+COMMENT ON POLICY admin_audit ON jobs.job_audit IS 'Members of jobs_admin see every change.';
+REVOKE ALL ON jobs.job_audit FROM PUBLIC;
+
+GRANT SELECT ON jobs.job_audit TO PUBLIC;
+
+CREATE FUNCTION jobs._change_author()
+RETURNS oid
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_change_author';
+COMMENT ON FUNCTION jobs._change_author() IS
+'Internal: the role making a change: inside jobs.schedule, jobs.alter, ... their caller (the role passed to the '
+'privileged part), elsewhere the session''s role outside SECURITY DEFINER functions (SET ROLE counts).';
+REVOKE EXECUTE ON FUNCTION jobs._change_author() FROM PUBLIC;
+
+-- A job row as the trail shows it: no timestamps (the trail has its own),
+-- header names with *** for every value.
+CREATE FUNCTION jobs._audit_header_names(headers jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT
+BEGIN ATOMIC
+    SELECT coalesce((SELECT jsonb_object_agg(h.key, '***'::text) FROM jsonb_each(headers) AS h), '{}');
+END;
+COMMENT ON FUNCTION jobs._audit_header_names(jsonb) IS
+'Internal: the headers with every value replaced by ***, as jobs.job_audit shows them.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_header_names(jsonb) FROM PUBLIC;
+
+-- One expression, so that the planner can inline it.
+CREATE FUNCTION jobs._audit_values(job jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT
+BEGIN ATOMIC
+    SELECT CASE WHEN jsonb_typeof(job -> 'http_headers') = 'object'
+                THEN job - 'created_at' - 'updated_at'
+                     || jsonb_build_object('http_headers', jobs._audit_header_names(job -> 'http_headers'))
+                ELSE job - 'created_at' - 'updated_at' END;
+END;
+COMMENT ON FUNCTION jobs._audit_values(jsonb) IS
+'Internal: a jobs.scheduled_job row (as jsonb) as the audit trail records it: without created_at and updated_at, '
+'header values replaced by ***.';
+REVOKE EXECUTE ON FUNCTION jobs._audit_values(jsonb) FROM PUBLIC;
+
+-- The role jobs._change_author() names, and its name at the change.
+CREATE FUNCTION jobs._audit_author(OUT role_oid oid, OUT role_name name)
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT a.author, coalesce(r.rolname, a.author::text)
+    FROM (SELECT jobs._change_author() AS author) AS a
+    LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.author;
+END;
+COMMENT ON FUNCTION jobs._audit_author() IS
+'Internal: the OID and name of the role making a change, for jobs.job_audit (see jobs._change_author).';
+REVOKE EXECUTE ON FUNCTION jobs._audit_author() FROM PUBLIC;
+
+-- Statement triggers with transition tables: one INSERT per statement, so
+-- a bulk change (a superuser loading a million jobs) costs microseconds a
+-- row, not a function call each.
+CREATE FUNCTION jobs._audit_jobs_created()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_jobs) THEN
+        RETURN NULL;
+    END IF;
+    -- A COPY into the table is a restore (pg_restore, psql < dump; only
+    -- superusers may write the table directly): the dump brings the trail's
+    -- own rows, which a 'created' row per restored job would collide with.
+    -- The restore created the extension first, so the scheduler may have
+    -- loaded no jobs yet: it loads them all once this commits.
+    IF pg_catalog.current_query() ~* '^\s*COPY\s' THEN
+        PERFORM jobs._wake_scheduler(true);
+        RETURN NULL;
+    END IF;
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    WITH created AS MATERIALIZED (  -- each value computed once a row
+        SELECT n.job_id, n.job_name, n.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(n))) AS definition
+        FROM new_jobs AS n)
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text, 'created',
+           ARRAY(SELECT k FROM jsonb_object_keys(c.definition) AS k ORDER BY k), NULL, c.definition
+    FROM jobs._audit_author() AS a, created AS c
+    ORDER BY c.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_created() IS
+'Internal: statement trigger that records created jobs in jobs.job_audit, with their whole definition.';
+
+CREATE FUNCTION jobs._audit_jobs_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_jobs) THEN
+        RETURN NULL;  -- the launcher's statements that may disable jobs mostly change none
+    END IF;
+    -- Compared before masking, so that a changed header value counts; a
+    -- redefinition that changed nothing (or jobs.trigger's row lock) is no row.
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    WITH pairs AS MATERIALIZED (  -- each value computed once a row
+        SELECT n.job_id, n.job_name, n.owner, n.enabled, to_jsonb(o) - 'created_at' - 'updated_at' AS before,
+               to_jsonb(n) - 'created_at' - 'updated_at' AS after
+        FROM old_jobs AS o JOIN new_jobs AS n ON n.job_id = o.job_id),
+    changes AS MATERIALIZED (
+        SELECT p.*, ARRAY(SELECT k FROM jsonb_object_keys(p.after || p.before) AS k
+                          WHERE p.after -> k IS DISTINCT FROM p.before -> k ORDER BY k) AS changed
+        FROM pairs AS p)
+    SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text,
+           CASE WHEN 'enabled' = ANY (c.changed) AND c.changed <@ ARRAY['enabled', 'disabled_reason']
+                THEN CASE WHEN c.enabled THEN 'enabled' ELSE 'disabled' END
+                ELSE 'altered' END,
+           c.changed,
+           jobs._audit_values((SELECT jsonb_object_agg(k, c.before -> k) FROM unnest(c.changed) AS k)),
+           jobs._audit_values((SELECT jsonb_object_agg(k, c.after -> k) FROM unnest(c.changed) AS k))
+    FROM jobs._audit_author() AS a, changes AS c
+    WHERE cardinality(c.changed) > 0
+    ORDER BY c.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_changed() IS
+'Internal: statement trigger that records changed jobs in jobs.job_audit: the changed fields, old and new.';
+
+CREATE FUNCTION jobs._audit_jobs_removed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM old_jobs) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    WITH removed AS MATERIALIZED (  -- each value computed once a row
+        SELECT o.job_id, o.job_name, o.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(o))) AS definition
+        FROM old_jobs AS o)
+    SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, r.owner::text, 'unscheduled',
+           ARRAY(SELECT k FROM jsonb_object_keys(r.definition) AS k ORDER BY k), r.definition, NULL
+    FROM jobs._audit_author() AS a, removed AS r
+    ORDER BY r.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_jobs_removed() IS
+'Internal: statement trigger that records removed jobs in jobs.job_audit, with the definition they had.';
+
+CREATE TRIGGER audit_jobs_created
+    AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_created();
+
+CREATE TRIGGER audit_jobs_changed
+    AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_changed();
+
+CREATE TRIGGER audit_jobs_removed
+    AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_removed();
+COMMENT ON TRIGGER audit_jobs_created ON jobs.scheduled_job IS
+'Records created jobs in jobs.job_audit (jobs._audit_jobs_created).';
+COMMENT ON TRIGGER audit_jobs_changed ON jobs.scheduled_job IS
+'Records changed jobs in jobs.job_audit (jobs._audit_jobs_changed).';
+COMMENT ON TRIGGER audit_jobs_removed ON jobs.scheduled_job IS
+'Records removed jobs in jobs.job_audit (jobs._audit_jobs_removed).';
+
+-- A header value that is masked in jobs.scheduled_job (Authorization, ...)
+-- changes only here: recorded as a change of http_headers, values hidden.
+CREATE FUNCTION jobs._audit_header_change()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    masked jsonb := jobs._audit_values(jsonb_build_object('http_headers', NEW.headers));
+BEGIN
+    INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
+                                old_values, new_values)
+    SELECT a.role_name, a.role_oid, j.job_id, j.job_name, j.owner, j.owner::text, 'altered', ARRAY['http_headers'],
+           masked, masked
+    FROM jobs._audit_author() AS a, jobs.scheduled_job AS j
+    WHERE j.job_id = NEW.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._audit_header_change() IS
+'Internal: trigger that records a change of secret header values (names only) in jobs.job_audit.';
+
+CREATE TRIGGER audit_header_change
+    AFTER UPDATE ON jobs._http_secret
+    FOR EACH ROW
+    WHEN (OLD.headers IS DISTINCT FROM NEW.headers
+          AND jobs._mask_secret_headers(OLD.headers) = jobs._mask_secret_headers(NEW.headers))
+    EXECUTE FUNCTION jobs._audit_header_change();
+COMMENT ON TRIGGER audit_header_change ON jobs._http_secret IS
+'Records a change of secret header values, invisible in jobs.scheduled_job, in jobs.job_audit '
+'(jobs._audit_header_change).';
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_created() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_changed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_removed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;
+
+-- A launcher waiting for this update (the library is 0.2.0, the SQL objects
+-- were 0.1.0) starts scheduling as soon as it commits.
+SELECT jobs._wake_scheduler(true);
 
 -- first: refuse a server without pg_jobs in shared_preload_libraries with an ERROR
 CREATE FUNCTION jobs._require_preload()

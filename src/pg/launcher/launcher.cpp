@@ -4,7 +4,7 @@
 // for work: the only timed wake-ups are the next fire time, the earliest
 // retry waiting for its backoff, the next upkeep pass (history retention and
 // the stuck-run check, once a minute), the wait for the extension to be
-// created, and a retry after an error.
+// created (or updated to this library's version), and a retry after an error.
 #include "core/job_agenda.hpp"
 #include "pg/launcher/launcher.hpp"
 
@@ -42,9 +42,10 @@ extern "C" {
 namespace pg_jobs::pg {
 namespace {
 
-// How often to look for the extension while it does not exist (CREATE
-// EXTENSION also wakes the launcher if the install script calls
-// jobs._wake_scheduler), and for promotion while in recovery.
+// How often to look for the extension while it does not exist or is at
+// another version than the library (ALTER EXTENSION pg_jobs UPDATE also
+// wakes the launcher: the upgrade script calls jobs._wake_scheduler), and for
+// promotion while in recovery.
 constexpr long kExtensionCheckMs = 5000;
 constexpr long kRecoveryCheckMs = 1000;
 // After an error (or when a worker could not be started), try again after this.
@@ -62,6 +63,9 @@ struct LauncherState {
     int64 changed_jobs[JobChangeLog::kCapacity];  // scratch for read_job_changes
     bool extension_ready = false;
     bool announced_missing_extension = false;
+    // The extension version last reported as not this library's ("": none),
+    // so the warning is written once per version found, not every check.
+    char announced_version[NAMEDATALEN] = "";
     TimestampTz retry_at = 0;  // no database work before this (after an error)
 };
 LauncherState* state = nullptr;
@@ -174,17 +178,45 @@ long iteration() {
     }
     forget_unknown_prepared_wakes();  // a no-op unless prepared transactions predate us
     if (!state->extension_ready) {
-        if (!extension_exists()) {
-            if (!state->announced_missing_extension) {
-                ereport(LOG,
+        char installed[NAMEDATALEN] = "";
+        switch (check_extension(installed, sizeof(installed))) {
+            case ExtensionState::Missing:
+                if (!state->announced_missing_extension) {
+                    ereport(
+                        LOG,
                         (errmsg("pg_jobs launcher: waiting for CREATE EXTENSION pg_jobs in database \"%s\"",
                                 jobs_database())));
-                state->announced_missing_extension = true;
-            }
-            return kExtensionCheckMs;
+                    state->announced_missing_extension = true;
+                }
+                state->announced_version[0] = '\0';
+                return kExtensionCheckMs;
+            case ExtensionState::OtherVersion:
+                // The library was updated (and the server restarted) but the
+                // SQL objects were not: nothing runs against a schema this
+                // code does not know. Look again every few seconds and at
+                // each reload (ALTER EXTENSION ... UPDATE also wakes us).
+                if (strcmp(state->announced_version, installed) != 0) {
+                    ereport(
+                        WARNING,
+                        (errmsg("pg_jobs launcher: extension pg_jobs in database \"%s\" is at version %s but "
+                                "the library is version %s; no job runs until ALTER EXTENSION pg_jobs UPDATE "
+                                "is run in that database",
+                                jobs_database(), installed, PG_JOBS_VERSION)));
+                    strlcpy(state->announced_version, installed, sizeof(state->announced_version));
+                }
+                state->announced_missing_extension = false;
+                return kExtensionCheckMs;
+            case ExtensionState::Ready:
+                break;
+        }
+        if (state->announced_version[0] != '\0') {
+            ereport(LOG,
+                    (errmsg("pg_jobs launcher: extension pg_jobs in database \"%s\" is now at version %s",
+                            jobs_database(), PG_JOBS_VERSION)));
         }
         state->extension_ready = true;
         state->announced_missing_extension = false;
+        state->announced_version[0] = '\0';
         start_scheduling();
     } else {
         refresh_jobs();

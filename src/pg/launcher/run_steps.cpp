@@ -20,14 +20,18 @@
 #include <vector>
 
 extern "C" {
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
-#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -45,10 +49,34 @@ constexpr size_t kFirstQueueBatch = 128;
 
 }  // namespace
 
-bool extension_exists() {
-    bool exists = false;
-    run_in_transaction([&] { exists = OidIsValid(get_extension_oid("pg_jobs", true)); });
-    return exists;
+ExtensionState check_extension(char* installed_version, size_t size) {
+    ExtensionState state = ExtensionState::Missing;
+    run_in_transaction([&] {
+        // pg_extension has no syscache: scan its name index, as
+        // get_extension_oid does.
+        Relation catalog = table_open(ExtensionRelationId, AccessShareLock);
+        ScanKeyData key;
+        ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+                    CStringGetDatum("pg_jobs"));
+        SysScanDesc scan = systable_beginscan(catalog, ExtensionNameIndexId, true, nullptr, 1, &key);
+        HeapTuple tuple = systable_getnext(scan);
+        if (HeapTupleIsValid(tuple)) {
+            bool is_null = false;
+            const Datum version =
+                heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(catalog), &is_null);
+            // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+            const char* installed = is_null ? "(none)" : TextDatumGetCString(version);
+            if (strcmp(installed, PG_JOBS_VERSION) == 0) {
+                state = ExtensionState::Ready;
+            } else {
+                state = ExtensionState::OtherVersion;
+                strlcpy(installed_version, installed, size);
+            }
+        }
+        systable_endscan(scan);
+        table_close(catalog, AccessShareLock);
+    });
+    return state;
 }
 
 namespace {

@@ -9,8 +9,16 @@
 
 namespace pg_jobs::pg {
 
-// True when the pg_jobs extension exists in this database.
-bool extension_exists();
+// The pg_jobs extension in this database, as the launcher finds it.
+enum class ExtensionState {
+    Missing,       // not created (yet)
+    OtherVersion,  // its SQL objects are not those this library expects
+    Ready,         // at PG_JOBS_VERSION: jobs may run
+};
+
+// Looks the extension up; for OtherVersion, copies its version
+// (pg_extension.extversion) into installed_version (at most size bytes).
+ExtensionState check_extension(char* installed_version, size_t size);
 
 // How far ahead of its fire time a scheduled run is queued: long enough
 // that the launcher's wake-up and the queueing statement are done before
