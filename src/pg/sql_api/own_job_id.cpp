@@ -22,6 +22,11 @@ extern "C" {
 namespace pg_jobs::pg {
 namespace {
 
+// Planned once per backend (jobs.trigger('name') in a loop pays for the
+// lookup, not for planning it). The plan cache re-plans it when the table
+// changes, and for another current user (row level security applies).
+SPIPlanPtr lookup_plan = nullptr;
+
 Datum own_job_id(FunctionCallInfo fcinfo) {
     const Oid caller = GetUserId();
     schedule_batch::flush();  // jobs this statement created so far, before looking one up
@@ -34,13 +39,20 @@ Datum own_job_id(FunctionCallInfo fcinfo) {
     if (SPI_connect() != SPI_OK_CONNECT) {
         elog(ERROR, "pg_jobs: SPI_connect failed");
     }
-    Oid types[2] = {OIDOID, TEXTOID};
+    if (lookup_plan == nullptr) {
+        Oid types[2] = {OIDOID, TEXTOID};
+        SPIPlanPtr plan = SPI_prepare(
+            "SELECT j.job_id FROM jobs.scheduled_job AS j "
+            "WHERE j.owner OPERATOR(pg_catalog.=) $1::pg_catalog.regrole "
+            "AND j.job_name OPERATOR(pg_catalog.=) $2",
+            2, types);
+        if (plan == nullptr || SPI_keepplan(plan) != 0) {
+            elog(ERROR, "pg_jobs: preparing the job lookup failed: %s", SPI_result_code_string(SPI_result));
+        }
+        lookup_plan = plan;
+    }
     Datum values[2] = {ObjectIdGetDatum(caller), PointerGetDatum(job_name)};
-    const int rc = SPI_execute_with_args(
-        "SELECT j.job_id FROM jobs.scheduled_job AS j "
-        "WHERE j.owner OPERATOR(pg_catalog.=) $1::pg_catalog.regrole "
-        "AND j.job_name OPERATOR(pg_catalog.=) $2",
-        2, types, values, nullptr, true, 1);
+    const int rc = SPI_execute_plan(lookup_plan, values, nullptr, true, 1);
     if (rc != SPI_OK_SELECT) {
         elog(ERROR, "pg_jobs: looking up a job by name failed: %s", SPI_result_code_string(rc));
     }
