@@ -3127,10 +3127,16 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_jobs) THEN
+        RETURN NULL;
+    END IF;
     -- A COPY into the table is a restore (pg_restore, psql < dump; only
     -- superusers may write the table directly): the dump brings the trail's
     -- own rows, which a 'created' row per restored job would collide with.
-    IF NOT EXISTS (SELECT FROM new_jobs) OR pg_catalog.current_query() ~* '^\s*COPY\s' THEN
+    -- The restore created the extension first, so the scheduler may have
+    -- loaded no jobs yet: it loads them all once this commits.
+    IF pg_catalog.current_query() ~* '^\s*COPY\s' THEN
+        PERFORM jobs._wake_scheduler(true);
         RETURN NULL;
     END IF;
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
