@@ -60,7 +60,8 @@ _scheduler_dump_on_failure() {
     echo "----- jobs.job_execution at failure -----" >&2
     show_executions true >&2
     echo "----- pg_jobs processes -----" >&2
-    cluster_psql -P pager=off -c "SELECT pid, backend_type, datname, state, left(query, 60) AS query
+    cluster_psql -P pager=off -c "SELECT pid, backend_type, datname, usename, state, wait_event_type, wait_event,
+        backend_start::time(3), left(query, 50) AS query
         FROM pg_stat_activity WHERE backend_type LIKE 'pg_jobs%'" >&2 2>&1 || true
 }
 
