@@ -3189,3 +3189,236 @@ COMMENT ON COLUMN jobs.job_execution.not_before IS
 'fire time (then equal to scheduled_for).';
 COMMENT ON INDEX jobs.job_execution_retry_due IS
 'Queued runs that may not start before not_before (retries, runs queued ahead), earliest first, for the launcher''s sleep.';
+
+-------------------------------------------------------------------------------
+-- import: jobs.import_pg_cron (issue 15, "A way in from pg_cron"): copies the
+-- jobs of pg_cron (cron.job, in this database) into pg_jobs, each once.
+-------------------------------------------------------------------------------
+
+-- The syntax check jobs.schedule makes on a command (in C, as jobs.schedule's),
+-- for the import, which calls jobs._schedule directly.
+CREATE FUNCTION jobs._check_command(command text, job_name text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_check_command';
+COMMENT ON FUNCTION jobs._check_command(text, text) IS
+'Internal: raises jobs.schedule''s error for a command that does not parse (42601) or that puts VACUUM and the '
+'like together with other statements (25001); nothing runs, no name is looked up.';
+REVOKE EXECUTE ON FUNCTION jobs._check_command(text, text) FROM PUBLIC;
+
+-- Which pg_cron job became which job: an import skips the pg_cron jobs listed
+-- here, so a second one changes nothing. No foreign key: the record outlives
+-- the job, so that a job removed after its import does not come back.
+CREATE TABLE jobs._pg_cron_import (
+    cron_jobid  bigint PRIMARY KEY,
+    job_id      bigint NOT NULL,
+    imported_at timestamptz NOT NULL DEFAULT now(),
+    imported_by name NOT NULL
+);
+COMMENT ON TABLE jobs._pg_cron_import IS
+'Internal: the pg_cron jobs (cron.job.jobid) jobs.import_pg_cron has imported, and the job_id each became; '
+'readable by superusers only. Delete a row to have the next import copy that pg_cron job again.';
+REVOKE ALL ON jobs._pg_cron_import FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('jobs._pg_cron_import', '');
+
+-- pg_cron's schedule as pg_jobs writes it, or why it cannot be: pg_cron's
+-- "$" (last day of the month, the whole day-of-month field) is "L", its
+-- "N seconds" is kept; its 5-field expressions and @-macros mean the same
+-- here (Vixie cron). Anything else is not guessed at. jobs.import_pg_cron
+-- then checks the result with the cron engine, which refuses what pg_cron
+-- accepts but would run differently or never (*/90 in the minute field,
+-- 0 0 30 2 *).
+CREATE FUNCTION jobs._pg_cron_schedule(schedule text, OUT translated text, OUT problem text)
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    trimmed text := btrim(schedule, E' \t\r\n');
+    seconds text[] := regexp_match(trimmed, '^([0-9]+)\s*seconds?$', 'i');
+    fields text[] := regexp_split_to_array(trimmed, '\s+');
+BEGIN
+    IF schedule IS NULL OR trimmed = '' THEN
+        problem := 'the schedule is empty';
+    ELSIF seconds IS NOT NULL THEN
+        translated := seconds[1]::numeric || ' seconds';
+    ELSIF left(trimmed, 1) = '@' THEN
+        IF lower(trimmed) IN ('@reboot', '@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight',
+                              '@hourly') THEN
+            translated := lower(trimmed);
+        ELSE
+            problem := format('%s is not one of pg_cron''s macros', trimmed);
+        END IF;
+    ELSIF cardinality(fields) <> 5 THEN
+        problem := format('pg_cron''s cron expressions have 5 fields, this one has %s', cardinality(fields));
+    ELSIF array_to_string(fields[1:2] || fields[4:5], ' ') LIKE '%$%' OR (fields[3] LIKE '%$%' AND fields[3] <> '$') THEN
+        problem := '"$" (the last day of the month) may only be the whole day-of-month field';
+    ELSE
+        fields[3] := CASE WHEN fields[3] = '$' THEN 'L' ELSE fields[3] END;
+        translated := array_to_string(fields, ' ');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._pg_cron_schedule(text) IS
+'Internal: a pg_cron schedule as pg_jobs writes it ($ -> L, N seconds kept), or NULL and the reason it is not one '
+'pg_cron accepts; the result is still to be checked by the cron engine.';
+REVOKE EXECUTE ON FUNCTION jobs._pg_cron_schedule(text) FROM PUBLIC;
+
+-- Runs as the caller, who must be a superuser: the jobs it creates belong to
+-- the roles of pg_cron's jobs, through jobs._schedule (a superuser may call
+-- it; the audit trail names the caller). Every job is imported in a
+-- subtransaction of its own, so one that cannot be is reported and the
+-- others go on. Everything happens in the caller's transaction: the pg_cron
+-- originals are set inactive when the new jobs are created, or neither is.
+CREATE FUNCTION jobs.import_pg_cron(disable_source boolean DEFAULT true)
+RETURNS TABLE (cron_jobid bigint, job_id bigint, job_name text, note text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    source jsonb;
+    zone text := coalesce(nullif(current_setting('cron.timezone', true), ''), 'UTC');
+    in_workers boolean := coalesce(current_setting('cron.use_background_workers', true), 'off') = 'on';
+    here_port text := current_setting('port');
+    done jobs._pg_cron_import;
+    owner_name text;
+    host text;
+    was_active boolean;
+    translated text;
+    problem text;
+    message text;
+    state text;
+    hint text;
+    can_login boolean;
+BEGIN
+    IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user), false) THEN
+        RAISE EXCEPTION 'permission denied to import pg_cron jobs'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'jobs.import_pg_cron creates jobs owned by the roles of pg_cron''s jobs: only a superuser '
+                           'may call it.',
+                  HINT = 'Ask a superuser to run SELECT * FROM jobs.import_pg_cron().';
+    END IF;
+    IF disable_source IS NULL THEN
+        RAISE EXCEPTION 'disable_source must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass true (the default: the pg_cron jobs are set inactive) or false.';
+    END IF;
+    IF current_database() <> current_setting('jobs.database') THEN
+        RAISE EXCEPTION 'jobs can only be defined in database "%" (the jobs.database setting), not in "%"',
+            current_setting('jobs.database'), current_database()
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = format('Connect to database "%s" and import there; pg_cron must be installed there too.',
+                                current_setting('jobs.database'));
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = coalesce('pg_cron keeps its jobs in database "'
+                                    || nullif(current_setting('cron.database_name', true), current_database())
+                                    || '" (cron.database_name).', 'There is no table cron.job to import from here.'),
+                  HINT = 'jobs.import_pg_cron reads pg_cron''s table cron.job in jobs.database: run it where '
+                         'CREATE EXTENSION pg_cron was run, with cron.database_name = jobs.database.';
+    END IF;
+    -- One import at a time; pg_cron's jobs stay as read until the end of the transaction.
+    LOCK TABLE jobs._pg_cron_import IN SHARE ROW EXCLUSIVE MODE;
+    FOR source IN SELECT to_jsonb(c) FROM cron.job AS c ORDER BY c.jobid FOR UPDATE OF c LOOP
+        cron_jobid := (source ->> 'jobid')::bigint;
+        owner_name := source ->> 'username';
+        job_name := coalesce(nullif(source ->> 'jobname', ''), 'pg_cron-' || cron_jobid);
+        was_active := coalesce((source ->> 'active')::boolean, true);
+        job_id := NULL;
+        note := NULL;
+
+        SELECT * INTO done FROM jobs._pg_cron_import AS i WHERE i.cron_jobid = import_pg_cron.cron_jobid;
+        IF FOUND THEN
+            job_id := done.job_id;
+            SELECT j.job_name INTO job_name FROM jobs.scheduled_job AS j WHERE j.job_id = done.job_id;
+            IF NOT FOUND THEN
+                note := format('already imported (as job %s, since removed)', done.job_id);
+            ELSIF disable_source AND was_active
+                  AND (SELECT j.schedule IS NOT NULL FROM jobs.scheduled_job AS j WHERE j.job_id = done.job_id) THEN
+                UPDATE cron.job AS c SET active = false WHERE c.jobid = import_pg_cron.cron_jobid;
+                note := 'already imported; pg_cron job set inactive';
+            ELSE
+                note := 'already imported';
+            END IF;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+
+        -- pg_cron connects to nodename:nodeport, unless it runs its jobs in background workers.
+        host := coalesce(source ->> 'nodename', 'localhost');
+        IF NOT in_workers AND (host NOT IN ('', 'localhost', '127.0.0.1', '::1') AND left(host, 1) <> '/'
+                              OR coalesce(source ->> 'nodeport', here_port) <> here_port) THEN
+            note := format('not imported: pg_cron runs it on %s port %s, not on this server (port %s)', host,
+                           source ->> 'nodeport', here_port);
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        SELECT r.rolcanlogin OR r.rolsuper INTO can_login FROM pg_catalog.pg_roles AS r WHERE r.rolname = owner_name;
+        IF NOT FOUND THEN
+            note := format('not imported: role "%s" does not exist', owner_name);
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF EXISTS (SELECT FROM jobs.scheduled_job AS j
+                   WHERE j.owner = jobs._role_id(owner_name) AND j.job_name = import_pg_cron.job_name) THEN
+            note := format('not imported: role "%s" already has a job named "%s"', owner_name, job_name);
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+
+        SELECT s.translated, s.problem INTO translated, problem FROM jobs._pg_cron_schedule(source ->> 'schedule') AS s;
+        IF problem IS NULL THEN
+            BEGIN
+                PERFORM jobs.describe(translated, zone);
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+            END;
+        END IF;
+
+        BEGIN
+            PERFORM jobs._check_command(source ->> 'command', job_name);
+            job_id := jobs._schedule(
+                owner_name, job_name, CASE WHEN problem IS NULL THEN translated END, source ->> 'command',
+                coalesce(source ->> 'database', current_database()), zone, was_active AND problem IS NULL, NULL, 0,
+                interval '1 second', interval '30 seconds', 'queue', 1, 'skip', NULL, NULL, NULL, NULL, NULL, NULL,
+                CASE WHEN problem IS NULL THEN format('imported from pg_cron job %s', cron_jobid)
+                     ELSE format('imported from pg_cron job %s, whose schedule "%s" pg_jobs cannot run: %s',
+                                 cron_jobid, source ->> 'schedule', problem) END,
+                ARRAY['pg_cron']);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+            job_id := NULL;
+            note := format('not imported: %s (%s)%s', message, state, coalesce(nullif('; ' || hint, '; '), ''));
+            RETURN NEXT;
+            CONTINUE;
+        END;
+        INSERT INTO jobs._pg_cron_import (cron_jobid, job_id, imported_by)
+        VALUES (import_pg_cron.cron_jobid, import_pg_cron.job_id, current_user);
+
+        IF problem IS NOT NULL THEN
+            note := format('schedule "%s" not translated: %s; imported disabled, without a schedule; the pg_cron '
+                           'job is left as it was', source ->> 'schedule', problem);
+        ELSE
+            note := 'imported' ||
+                    CASE WHEN translated <> source ->> 'schedule'
+                         THEN format(' (schedule "%s" is "%s" here)', source ->> 'schedule', translated) ELSE '' END ||
+                    CASE WHEN NOT was_active THEN ' disabled, as it is inactive in pg_cron'
+                         WHEN disable_source THEN '; pg_cron job set inactive'
+                         ELSE '; the pg_cron job is still active: both run until it is set inactive' END ||
+                    CASE WHEN NOT can_login THEN format('; role "%s" cannot log in, so its runs fail until ALTER ROLE '
+                                                        '%I LOGIN', owner_name, owner_name) ELSE '' END;
+            IF disable_source AND was_active THEN
+                UPDATE cron.job AS c SET active = false WHERE c.jobid = import_pg_cron.cron_jobid;
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION jobs.import_pg_cron(boolean) IS
+'Superusers only: copies each pg_cron job (cron.job in this database, jobs.database) that is not yet imported into '
+'a job of the same owner (username), name (jobname, else pg_cron-<jobid>), command, database and enabled state '
+'(active), its schedule translated ($ is L) in pg_cron''s time zone; with disable_source (the default) sets the '
+'pg_cron job inactive in the same transaction. A schedule pg_jobs cannot run is imported disabled and without a '
+'schedule, its pg_cron job left as it was. One row per pg_cron job, with a note saying what happened; a second '
+'call changes nothing.';
