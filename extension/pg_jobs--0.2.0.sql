@@ -3114,7 +3114,7 @@ BEGIN
     IF schedule IS NULL OR trimmed = '' THEN
         problem := 'the schedule is empty';
     ELSIF seconds IS NOT NULL THEN
-        translated := seconds[1]::numeric || ' seconds';
+        translated := seconds[1]::numeric || CASE WHEN seconds[1]::numeric = 1 THEN ' second' ELSE ' seconds' END;
     ELSIF left(trimmed, 1) = '@' THEN
         IF lower(trimmed) IN ('@reboot', '@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight',
                               '@hourly') THEN
