@@ -3150,9 +3150,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     source jsonb;
-    zone text := coalesce(nullif(current_setting('cron.timezone', true), ''), 'UTC');
-    in_workers boolean := coalesce(current_setting('cron.use_background_workers', true), 'off') = 'on';
-    here_port text := current_setting('port');
+    zone text;          -- pg_cron's settings: read once the caller is known to be a superuser
+    in_workers boolean;
+    here_port text;
     done jobs._pg_cron_import;
     owner_name text;
     host text;
@@ -3192,6 +3192,9 @@ BEGIN
                   HINT = 'jobs.import_pg_cron reads pg_cron''s table cron.job in jobs.database: run it where '
                          'CREATE EXTENSION pg_cron was run, with cron.database_name = jobs.database.';
     END IF;
+    zone := coalesce(nullif(current_setting('cron.timezone', true), ''), 'UTC');  -- pg_cron 1.4: always UTC
+    in_workers := coalesce(current_setting('cron.use_background_workers', true), 'off') = 'on';
+    here_port := current_setting('port');
     -- One import at a time; pg_cron's jobs stay as read until the end of the transaction.
     LOCK TABLE jobs._pg_cron_import IN SHARE ROW EXCLUSIVE MODE;
     FOR source IN SELECT to_jsonb(c) FROM cron.job AS c ORDER BY c.jobid FOR UPDATE OF c LOOP
