@@ -27,7 +27,7 @@ packages=(
     python3-aiosmtpd
     # Tests: pgTAP and pg_prove, GoogleTest, Google Benchmark.
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libgtest-dev libgmock-dev libbenchmark-dev
-    # pg_cron, for comparison benchmarks.
+    # pg_cron: comparison benchmarks, and the jobs.import_pg_cron test (test/integration/import_pg_cron.sh).
     postgresql-15-cron
     # promtool (Prometheus): checks the text jobs.metrics() returns (test/integration/insight.sh).
     prometheus

@@ -102,7 +102,7 @@ cluster_psql -o /dev/null -c "CREATE ROLE ghost LOGIN" \
 report="$(cluster_psql -At -F'|' -c "SELECT cron_jobid, job_id IS NOT NULL, job_name, note FROM jobs.import_pg_cron()
                                        ORDER BY cron_jobid")"
 imported_at="$(value "SELECT clock_timestamp()")"
-echo "$report" | sed 's/^/#   /'
+sed 's/^/#   /' <<<"$report"
 expect_row() {  # cron job name (SQL), whether a job was made, the job's name, the note
     local id row
     id="$(cron_id "$1")"
