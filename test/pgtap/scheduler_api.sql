@@ -147,8 +147,8 @@ SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.job_execution':
 SELECT set_eq($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'pg_jobs'$$,
               ARRAY['jobs.scheduled_job', 'jobs.job_execution', 'jobs.scheduled_job_job_id_seq',
                     'jobs.job_execution_execution_id_seq', 'jobs._http_secret', 'jobs.job_audit',
-                    'jobs.job_audit_audit_id_seq'],
-              'jobs, runs, HTTP headers, the audit trail and the sequences are dumped by pg_dump');
+                    'jobs.job_audit_audit_id_seq', 'jobs._pg_cron_import'],
+              'jobs, runs, HTTP headers, the audit trail, the sequences and the record of pg_cron imports are dumped by pg_dump');
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, status, triggered_by)
                    VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'done', 'manual')$$,
                  '23514', NULL, 'status is checked');
