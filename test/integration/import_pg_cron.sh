@@ -72,6 +72,12 @@ cluster_psql -d appdb -o /dev/null <<'SQL'
 CREATE TABLE public.ticks (job text, who text, db text, at timestamptz NOT NULL DEFAULT now());
 GRANT INSERT ON public.ticks TO bob;
 SQL
+# Outside jobs.database (the extension may be created elsewhere, for jobs.next_runs and the like): refused.
+out="$(cluster_psql -d appdb -c "SET client_min_messages = warning" -c "CREATE EXTENSION pg_jobs" \
+    -c "SELECT * FROM jobs.import_pg_cron()" 2>&1)" && fail "the import is refused outside jobs.database"
+[[ "$out" == *'jobs can only be defined in database "postgres" (the jobs.database setting), not in "appdb"'* ]] ||
+    fail "outside jobs.database the import says where to run it: $out"
+pass "outside jobs.database the import is refused (jobs can only be defined in database \"postgres\")"
 cron_id() { value "SELECT jobid FROM cron.job WHERE jobname IS NOT DISTINCT FROM $1"; }
 unnamed="$(value "SELECT jobid FROM cron.job WHERE jobname IS NULL")"
 [[ "$unnamed" =~ ^[0-9]+$ ]] || fail "the unnamed pg_cron job exists"
