@@ -23,8 +23,8 @@ inline constexpr std::string_view kShutdownSqlState = "57P01";
 struct EndedRun {
     std::string_view kind;  // "sql", "http" or "email"
     RunStatus status = RunStatus::Failed;
-    long http_status = 0;  // 0: no response arrived; for e-mail the last SMTP reply code
-    std::string_view sqlstate;                            // "" when none
+    long http_status = 0;       // 0: no response arrived; for e-mail the last SMTP reply code
+    std::string_view sqlstate;  // "" when none
     http::ErrorKind error_kind = http::ErrorKind::Other;  // HTTP runs without a response
 };
 

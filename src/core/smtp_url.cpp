@@ -70,9 +70,9 @@ http::UrlParseResult parse_smtp_url(std::string_view text) {
                        static_cast<int>(end == std::string::npos ? 0 : end));
     }
     result.url.scheme = tls ? "smtps" : "smtp";
-    const bool default_http_port = result.url.port == (tls ? 443 : 80) &&
-                                   as_http.find(":" + std::to_string(result.url.port), authority) ==
-                                       std::string::npos;
+    const bool default_http_port =
+        result.url.port == (tls ? 443 : 80) &&
+        as_http.find(":" + std::to_string(result.url.port), authority) == std::string::npos;
     if (default_http_port) {
         result.url.port = tls ? 465 : 25;
     }

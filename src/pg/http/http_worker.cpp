@@ -270,7 +270,8 @@ HttpRunOutcome mail_outcome_of(const http::Result& result) {
             outcome.error_kind = error_kind_text(result.error);
             if (result.http_status >= 400) {
                 error = "SMTP " + std::to_string(result.http_status) +
-                        (result.http_status < 500 ? " (transient)" : " (permanent)") + ": " + result.error_message;
+                        (result.http_status < 500 ? " (transient)" : " (permanent)") + ": " +
+                        result.error_message;
             } else {
                 error = std::string(http::error_kind_name(result.error)) + ": " + result.error_message;
             }
@@ -539,7 +540,8 @@ void record_finished() {
     outcomes.swap(*pending_outcomes);
     for (http::Result& result : results) {
         scrub_echoed_secrets(result);
-        outcomes.push_back(mails_in_flight->erase(result.id) > 0 ? mail_outcome_of(result) : outcome_of(result));
+        outcomes.push_back(mails_in_flight->erase(result.id) > 0 ? mail_outcome_of(result)
+                                                                 : outcome_of(result));
     }
     for (size_t start = 0; start < outcomes.size(); start += kBatch) {
         const int count = static_cast<int>(std::min<size_t>(kBatch, outcomes.size() - start));

@@ -88,7 +88,8 @@ std::optional<std::string> fill_placeholders(std::string_view text, const char* 
         return std::string(text);
     }
     Jsonb* context = context_json == nullptr ? nullptr : call_pg([&] { return parse_context(context_json); });
-    const templates::Lookup lookup = [context](const std::vector<std::string>& path) -> std::optional<std::string> {
+    const templates::Lookup lookup =
+        [context](const std::vector<std::string>& path) -> std::optional<std::string> {
         if (context == nullptr) {
             return std::nullopt;
         }

@@ -88,8 +88,8 @@ void check_mail_server(std::string_view url) {
         if (parsed.error.position >= 0) {
             detail = caret_detail(url, parsed.error.position);
         }
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "smtp_url: " + parsed.error.message, std::move(detail),
-                        std::move(parsed.error.hint));
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "smtp_url: " + parsed.error.message,
+                        std::move(detail), std::move(parsed.error.hint));
     }
     http::HostVerdict verdict = current_http_allowlist().check_host(parsed.url.host);
     if (!verdict.allowed && !verdict.decided_at_run_time) {
@@ -123,7 +123,8 @@ void check_login(const char* username, const char* password) {
                         "Pass username => 'reports' and password => '{{secret:smtp_password}}', or neither.");
     }
     if (std::optional<secrets::SecretError> error = secrets::find_references(username).error) {
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "username: " + error->message, "", std::move(error->hint));
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "username: " + error->message, "",
+                        std::move(error->hint));
     }
     const secrets::References references = secrets::find_references(password);
     const std::string_view whole(password);
@@ -156,20 +157,23 @@ Datum email_check(FunctionCallInfo fcinfo) {
     std::vector<std::string> recipients;
     for (int i = 0; i < count; ++i) {
         if (to[i] == nullptr) {
-            throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "mail_to: recipient " + std::to_string(i + 1) + " is NULL",
-                            "", "Remove it from the array.");
+            throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                            "mail_to: recipient " + std::to_string(i + 1) + " is NULL", "",
+                            "Remove it from the array.");
         }
         recipients.emplace_back(to[i]);
     }
     if (std::optional<mail::MailError> error = mail::check_recipients(recipients)) {
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "mail_to: " + error->message, "", std::move(error->hint));
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "mail_to: " + error->message, "",
+                        std::move(error->hint));
     }
     const char* subject = text_argument(fcinfo, 3);
     const char* body = text_argument(fcinfo, 4);
     if (subject == nullptr || body == nullptr) {
-        throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                        std::string(subject == nullptr ? "subject" : "body") + " must not be NULL", "",
-                        "Pass a text (it may be empty, and may hold placeholders such as {{payload.summary}}).");
+        throw UserError(
+            ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            std::string(subject == nullptr ? "subject" : "body") + " must not be NULL", "",
+            "Pass a text (it may be empty, and may hold placeholders such as {{payload.summary}}).");
     }
     check_template(subject, "subject");
     check_template(body, "body");
@@ -189,7 +193,8 @@ Datum email_check(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_template_check);
 Datum pg_jobs_template_check(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._template_check", [&] { return pg_jobs::pg::template_check(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs._template_check",
+                                    [&] { return pg_jobs::pg::template_check(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_email_check);

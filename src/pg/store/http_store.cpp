@@ -23,8 +23,7 @@ namespace {
 #define PG_JOBS_JOB_OWNER_ID_SQL "j.owner::oid"
 // Where a run's secret references may be: an HTTP job's headers, an e-mail
 // job's login.
-#define PG_JOBS_SECRET_REFERENCES_SQL \
-    "concat_ws(' ', s.headers::text, j.smtp_username, j.smtp_password)"
+#define PG_JOBS_SECRET_REFERENCES_SQL "concat_ws(' ', s.headers::text, j.smtp_username, j.smtp_password)"
 
 // The context is the body of a request (send => 'context'): what the service
 // needs to know which run this is (camelCase, as JSON APIs spell it). With

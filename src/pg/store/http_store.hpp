@@ -26,9 +26,9 @@ struct ClaimedHttpRun {
     const char** secret_names;
     const char** secret_values;
     // mail: send => 'body' and e-mail jobs.
-    bool is_email;              // an e-mail run (method is then nullptr; smtp_url says whether the job exists)
-    bool send_body;             // an HTTP run whose body is body_template filled from context_json
-    const char* context_json;   // jobs.context() of the run, when a text is to be filled
+    bool is_email;             // an e-mail run (method is then nullptr; smtp_url says whether the job exists)
+    bool send_body;            // an HTTP run whose body is body_template filled from context_json
+    const char* context_json;  // jobs.context() of the run, when a text is to be filled
     const char* body_template;  // the job's body as JSON text (send => 'body')
     const char* smtp_url;
     const char* mail_from;
