@@ -3736,3 +3736,199 @@ COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, te
 'from jobs.context() (such as {{payload.summary}}). username and password (always a {{secret:NAME}} reference) log '
 'in; a login is only sent over TLS. Runs fail on an SMTP refusal; max_retries retries 4xx (transient) refusals and '
 'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts.';
+
+-- mail: jobs.explain describes e-mail jobs
+CREATE OR REPLACE FUNCTION jobs.explain(job_id bigint)
+RETURNS TABLE (reason text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+    owner_name name;
+    t timestamptz := clock_timestamp();
+    next_times timestamptz[];
+    described text;
+    running record;
+    run record;
+    health record;
+    can_login boolean;
+    is_super boolean;
+    so_far bigint;
+BEGIN
+    -- Row level security decides: another role's job is reported as a missing one.
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = explain.job_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job with ID % does not exist', explain.job_id
+            USING ERRCODE = 'undefined_object', HINT = 'List the jobs with SELECT job_id, job_name FROM jobs.job_status.';
+    END IF;
+    owner_name := pg_get_userbyid(job.owner);
+    reason := format('job "%s" (job_id %s) of role %s: %s', job.job_name, job.job_id, owner_name,
+                     CASE WHEN job.kind = 'http' THEN format('HTTP job, %s', job.command)
+                          WHEN job.kind = 'email' THEN format('e-mail job, %s', job.command)
+                          ELSE format('SQL job in database "%s"', job.database) END);
+    RETURN NEXT;
+
+    -- Enabled, or why not.
+    IF job.enabled AND job.schedule IS NULL AND job.run_at IS NULL THEN
+        reason := 'enabled: it has no schedule to fire, it runs when triggered';
+    ELSIF job.enabled THEN
+        reason := 'enabled: its schedule fires';
+    ELSIF job.disabled_reason IS NOT NULL THEN
+        reason := format('disabled: %s; jobs.enable(%s) enables it again (it can still be triggered)',
+                         job.disabled_reason, job.job_id);
+    ELSE
+        reason := format('disabled by hand: jobs.enable(%s) enables it again (it can still be triggered)', job.job_id);
+    END IF;
+    RETURN NEXT;
+
+    -- The schedule in words, and the next fire times within its window.
+    IF job.schedule IS NULL AND job.run_at IS NULL THEN
+        reason := 'schedule: none; it runs only when triggered (jobs.trigger)';
+        RETURN NEXT;
+    ELSIF job.schedule IS NULL THEN
+        reason := format('schedule: once, at %s', job.run_at);
+        RETURN NEXT;
+        IF job.run_at > t THEN
+            next_times := ARRAY[job.run_at];
+        END IF;
+    ELSE
+        BEGIN
+            described := jobs.describe(job.schedule, job.timezone);
+        EXCEPTION WHEN OTHERS THEN
+            described := format('"%s" cannot be read: %s', job.schedule, SQLERRM);
+        END;
+        reason := format('schedule: %s (%s, time zone %s)', described, job.schedule, job.timezone);
+        RETURN NEXT;
+        IF described NOT LIKE '%cannot be read%' AND job.schedule NOT ILIKE '@reboot' THEN
+            BEGIN
+                SELECT array_agg(r ORDER BY r) INTO next_times
+                FROM jobs.next_runs(job.schedule, 3,
+                                    CASE WHEN job.start_at > t THEN job.start_at - interval '1 microsecond' ELSE t END,
+                                    job.timezone) AS r
+                WHERE job.end_at IS NULL OR r <= job.end_at;
+            EXCEPTION WHEN OTHERS THEN
+                next_times := NULL;
+            END;
+        END IF;
+    END IF;
+    IF job.start_at > t THEN
+        reason := format('window: its schedule starts firing at %s (start_at)', job.start_at);
+        RETURN NEXT;
+    END IF;
+    IF job.end_at IS NOT NULL THEN
+        reason := CASE WHEN job.end_at < t THEN format('window: it ended at %s (end_at): no more fire times', job.end_at)
+                       ELSE format('window: it fires until %s (end_at)', job.end_at) END;
+        RETURN NEXT;
+    END IF;
+    IF job.schedule IS NOT NULL OR job.run_at IS NOT NULL THEN
+        IF cardinality(next_times) > 0 THEN
+            reason := format('%s: %s', CASE WHEN job.enabled THEN 'next fire times' ELSE 'next fire times if enabled' END,
+                             array_to_string(next_times, ', '));
+        ELSIF job.schedule ILIKE '@reboot' THEN
+            reason := 'next fire time: when the scheduler starts (the server starts)';
+        ELSE
+            reason := 'next fire times: none left within its window';
+        END IF;
+        RETURN NEXT;
+    END IF;
+
+    -- Runs in progress, and what the overlap policy does with the next fire time.
+    SELECT count(*) AS n, min(r.execution_id) AS first_id, min(r.started_at) AS since INTO running
+    FROM jobs.job_execution AS r WHERE r.job_id = job.job_id AND r.status = 'running';
+    IF running.n = 0 THEN
+        reason := format('overlap %s: no run in progress, nothing blocks the next one', job.overlap);
+    ELSIF job.overlap = 'skip' THEN
+        reason := format('overlap skip: run %s, running since %s, blocks it: a fire time due meanwhile is skipped',
+                         running.first_id, running.since);
+    ELSIF job.overlap = 'queue' THEN
+        reason := format('overlap queue: run %s, running since %s, makes the next one wait (one waits at most)',
+                         running.first_id, running.since);
+    ELSIF job.overlap = 'allow' THEN
+        reason := format('overlap allow: %s of at most %s run(s) in progress%s', running.n, job.max_concurrent,
+                         CASE WHEN running.n >= job.max_concurrent THEN ': a fire time due meanwhile is skipped'
+                              ELSE '' END);
+    ELSE
+        reason := format('overlap replace: run %s, running since %s, is cancelled when the next one is due',
+                         running.first_id, running.since);
+    END IF;
+    RETURN NEXT;
+
+    -- max_runs left (counted as the launcher does: scheduled runs since the job was last changed).
+    IF job.max_runs IS NOT NULL THEN
+        SELECT count(*) INTO so_far FROM jobs.job_execution AS r
+        WHERE r.job_id = job.job_id AND r.triggered_by = 'schedule' AND r.status <> 'skipped'
+          AND r.queued_at >= job.updated_at;
+        reason := format('max_runs %s: %s scheduled run(s) since it was last changed, %s left', job.max_runs, so_far,
+                         greatest(job.max_runs - so_far, 0));
+        RETURN NEXT;
+    END IF;
+
+    -- The owner's right to run it.
+    SELECT r.rolcanlogin, r.rolsuper INTO can_login, is_super FROM pg_catalog.pg_roles AS r WHERE r.oid = job.owner;
+    IF job.kind IN ('http', 'email') THEN
+        reason := format('owner %s: %s runs go through the HTTP worker; the host must be allowed by '
+                         'jobs.http_allowed_hosts', owner_name, CASE job.kind WHEN 'http' THEN 'HTTP' ELSE 'e-mail' END);
+    ELSIF NOT can_login AND NOT is_super THEN
+        reason := format('owner %s cannot run it: the role has no LOGIN (its runs fail with 28000); '
+                         'ALTER ROLE %I LOGIN', owner_name, owner_name);
+    ELSIF NOT has_database_privilege(job.owner, job.database, 'CONNECT') THEN
+        reason := format('owner %s cannot run it: no CONNECT on database "%s" (its runs fail with 42501)',
+                         owner_name, job.database);
+    ELSE
+        reason := format('owner %s may run it: %s CONNECT on database "%s"', owner_name,
+                         CASE WHEN is_super THEN 'superuser,' ELSE 'LOGIN and' END, job.database);
+    END IF;
+    RETURN NEXT;
+
+    -- Queued runs and retries pending.
+    FOR run IN
+        SELECT q.execution_id, q.triggered_by, q.attempt, q.queued_at, q.not_before, q.retry_of
+        FROM jobs.job_execution AS q
+        WHERE q.job_id = job.job_id AND q.status = 'queued' ORDER BY q.execution_id LIMIT 5
+    LOOP
+        reason := CASE WHEN run.triggered_by = 'retry' AND run.not_before > t
+                       THEN format('retry pending: run %s (attempt %s, retrying run %s) waits until %s', run.execution_id,
+                                   run.attempt, run.retry_of, run.not_before)
+                       WHEN run.triggered_by = 'retry'
+                       THEN format('retry pending: run %s (attempt %s, retrying run %s) is queued for a worker',
+                                   run.execution_id, run.attempt, run.retry_of)
+                       ELSE format('queued: run %s (%s), queued at %s, waits for a worker', run.execution_id,
+                                   run.triggered_by, run.queued_at) END;
+        RETURN NEXT;
+    END LOOP;
+    IF NOT FOUND THEN
+        reason := format('retries: none pending (max_retries %s)', job.max_retries);
+        RETURN NEXT;
+    END IF;
+
+    -- The last run's outcome and error.
+    SELECT e.execution_id, e.status, e.attempt, e.triggered_by, e.finished_at, e.duration, e.error, e.sqlstate,
+           e.http_status
+    INTO run
+    FROM jobs.job_execution AS e
+    WHERE e.job_id = job.job_id AND e.status NOT IN ('queued', 'running')
+    ORDER BY e.execution_id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        reason := 'last run: none yet';
+    ELSE
+        reason := format('last run: %s (attempt %s, %s) %s at %s%s%s', run.execution_id, run.attempt, run.triggered_by,
+                         run.status, run.finished_at,
+                         CASE WHEN run.duration IS NOT NULL THEN format(' after %s', run.duration) ELSE '' END,
+                         CASE WHEN run.error IS NOT NULL
+                              THEN format(': %s%s', run.error,
+                                          CASE WHEN run.sqlstate IS NOT NULL THEN format(' (SQLSTATE %s)', run.sqlstate)
+                                               WHEN run.http_status IS NOT NULL THEN format(' (HTTP %s)', run.http_status)
+                                               ELSE '' END)
+                              ELSE '' END);
+    END IF;
+    RETURN NEXT;
+
+    -- The scheduler itself.
+    SELECT * INTO health FROM jobs.health();
+    reason := format('scheduler: %s%s', health.status,
+                     CASE WHEN cardinality(health.reasons) > 0 THEN ': ' || array_to_string(health.reasons, '; ')
+                          ELSE '' END);
+    RETURN NEXT;
+END
+$$;

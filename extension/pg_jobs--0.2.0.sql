@@ -3068,6 +3068,7 @@ BEGIN
     owner_name := pg_get_userbyid(job.owner);
     reason := format('job "%s" (job_id %s) of role %s: %s', job.job_name, job.job_id, owner_name,
                      CASE WHEN job.kind = 'http' THEN format('HTTP job, %s', job.command)
+                          WHEN job.kind = 'email' THEN format('e-mail job, %s', job.command)
                           ELSE format('SQL job in database "%s"', job.database) END);
     RETURN NEXT;
 
@@ -3168,9 +3169,9 @@ BEGIN
 
     -- The owner's right to run it.
     SELECT r.rolcanlogin, r.rolsuper INTO can_login, is_super FROM pg_catalog.pg_roles AS r WHERE r.oid = job.owner;
-    IF job.kind = 'http' THEN
-        reason := format('owner %s: HTTP runs go through the HTTP worker; the host must be allowed by '
-                         'jobs.http_allowed_hosts', owner_name);
+    IF job.kind IN ('http', 'email') THEN
+        reason := format('owner %s: %s runs go through the HTTP worker; the host must be allowed by '
+                         'jobs.http_allowed_hosts', owner_name, CASE job.kind WHEN 'http' THEN 'HTTP' ELSE 'e-mail' END);
     ELSIF NOT can_login AND NOT is_super THEN
         reason := format('owner %s cannot run it: the role has no LOGIN (its runs fail with 28000); '
                          'ALTER ROLE %I LOGIN', owner_name, owner_name);

@@ -54,8 +54,9 @@ http::UrlParseResult parse_smtp_url(std::string_view text) {
     const size_t at = as_http.find('@', authority);
     const size_t end = as_http.find_first_of("/?#", authority);
     if (at != std::string::npos && (end == std::string::npos || at < end)) {
+        // No position: the error's DETAIL would echo the URL, password and all.
         return refused("the mail server URL must not hold a login",
-                       "Pass username => and password => '{{secret:NAME}}' instead.", static_cast<int>(at));
+                       "Pass username => and password => '{{secret:NAME}}' instead.", -1);
     }
     http::UrlParseResult result = http::parse_http_url(as_http);
     if (!result.ok) {
