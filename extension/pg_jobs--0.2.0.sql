@@ -96,7 +96,7 @@ CREATE TABLE jobs.scheduled_job (
     description  text,                         -- insight: job metadata
     tags         text[] NOT NULL DEFAULT '{}', -- insight: job metadata
     -- mail: what an HTTP job sends; e-mail jobs
-    http_send    text NOT NULL DEFAULT 'context' CHECK (http_send IN ('context', 'body')),
+    http_send    text CHECK (http_send IN ('context', 'body')),
     smtp_url     text,
     smtp_username text,
     smtp_password text,
@@ -142,8 +142,9 @@ COMMENT ON COLUMN jobs.scheduled_job.http_body IS
 '{{placeholders}} filled (http_send body).';
 -- mail: what an HTTP job sends; e-mail jobs
 COMMENT ON COLUMN jobs.scheduled_job.http_send IS
-'HTTP jobs: context (the body is the run''s context, http_body its "config") or body (the body is http_body with '
-'each {{path}} replaced by that value of jobs.context(), JSON-escaped).';
+'HTTP jobs: context (the body is the run''s context, http_body its "config"; also when NULL, as for HTTP jobs '
+'defined before 0.2.0) or body (the body is http_body with each {{path}} replaced by that value of jobs.context(), '
+'JSON-escaped). NULL for other kinds of job.';
 COMMENT ON COLUMN jobs.scheduled_job.smtp_url IS 'E-mail jobs: the mail server, smtp://host[:port] or smtps://host[:port].';
 COMMENT ON COLUMN jobs.scheduled_job.smtp_username IS 'E-mail jobs: the login name (may be a {{secret:NAME}} reference); NULL: no login.';
 COMMENT ON COLUMN jobs.scheduled_job.smtp_password IS 'E-mail jobs: the login password, always a {{secret:NAME}} reference.';
@@ -918,7 +919,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
-            http_url = NULL, http_headers = NULL, http_body = NULL, http_send = 'context', smtp_url = NULL,
+            http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL, smtp_url = NULL,
             smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL, mail_subject = NULL,
             mail_body = NULL, timeout = excluded.timeout,
             max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
@@ -1491,7 +1492,7 @@ BEGIN
     new_headers := coalesce(headers, new_headers, '{}');
     verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
     PERFORM jobs._check_payload_size(body, 'body');
-    PERFORM jobs._check_send(coalesce(send, job.http_send), coalesce(body, job.http_body));
+    PERFORM jobs._check_send(coalesce(send, job.http_send, 'context'), coalesce(body, job.http_body));
     PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
     PERFORM jobs._check_metadata(coalesce(description, job.description), coalesce(tags, job.tags));
     UPDATE jobs.scheduled_job AS j
@@ -1500,7 +1501,7 @@ BEGIN
         timeout = coalesce(_alter_http.timeout, job.timeout),
         command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now(),
         description = coalesce(_alter_http.description, job.description), tags = coalesce(_alter_http.tags, job.tags),
-        http_send = coalesce(_alter_http.send, job.http_send)
+        http_send = coalesce(_alter_http.send, job.http_send, 'context')
     WHERE j.job_id = job.job_id;
     UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
     PERFORM jobs._note_missing_secrets(job.owner, new_headers);
@@ -1891,7 +1892,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
-            http_method = NULL, http_url = NULL, http_headers = NULL, http_body = NULL, http_send = 'context',
+            http_method = NULL, http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL,
             timeout = excluded.timeout, max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
             retry_backoff_max = excluded.retry_backoff_max, overlap = 'skip', max_concurrent = 1, misfire = 'skip',
             starting_deadline = NULL, start_at = NULL, end_at = NULL, max_runs = NULL, run_at = NULL,

@@ -46,7 +46,7 @@ constexpr const char* kClaimSql =
     "  RETURNING e.*) "
     "SELECT c.execution_id, j.http_method, j.http_url, "
     // Built only for a run that starts: a refused one's would not fit.
-    "  CASE WHEN c.status = 'running' AND j.http_send = 'context' THEN "
+    "  CASE WHEN c.status = 'running' AND j.http_send IS DISTINCT FROM 'body' THEN "
     "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
     "    'triggeredBy', c.triggered_by, 'triggeredByUser', c.triggered_by_user, "
     "    'scheduledFor', c.scheduled_for, 'attempt', c.attempt, 'config', j.http_body, "
