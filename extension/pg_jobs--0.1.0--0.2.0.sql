@@ -3941,3 +3941,18 @@ BEGIN
     RETURN NEXT;
 END
 $$;
+-- sched: several cron expressions in one schedule, separated by ";" (issue 15):
+-- the comments say so.
+-------------------------------------------------------------------------------
+COMMENT ON FUNCTION jobs.next_runs(text, integer, timestamptz, text) IS
+'The next "count" (0 to 1000000) times the cron schedule fires strictly after "after", in ascending order, '
+'evaluated in the wall-clock time of "timezone" (default: the jobs.timezone setting). '
+'@reboot schedules return no rows. Several cron expressions separated by ";" give the times of each, a shared '
+'time once.';
+COMMENT ON FUNCTION jobs.describe(text, text) IS
+'The cron schedule in plain English, for example "at 02:30 on the last Friday of every month, '
+'Europe/Berlin time" (several expressions separated by ";": each one, joined by ";"); raises an error '
+'explaining what is wrong with an invalid schedule.';
+COMMENT ON COLUMN jobs.scheduled_job.schedule IS
+'Cron expression, macro or interval, or several cron expressions separated by ";" (the job fires at the times '
+'of each); NULL for an on-demand job that runs only when triggered.';

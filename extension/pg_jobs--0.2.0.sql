@@ -27,7 +27,8 @@ AS 'MODULE_PATHNAME', 'pg_jobs_next_runs';
 COMMENT ON FUNCTION jobs.next_runs(text, integer, timestamptz, text) IS
 'The next "count" (0 to 1000000) times the cron schedule fires strictly after "after", in ascending order, '
 'evaluated in the wall-clock time of "timezone" (default: the jobs.timezone setting). '
-'@reboot schedules return no rows.';
+'@reboot schedules return no rows. Several cron expressions separated by ";" give the times of each, a shared '
+'time once.';
 
 CREATE FUNCTION jobs.describe(
     schedule text,
@@ -38,7 +39,8 @@ AS 'MODULE_PATHNAME', 'pg_jobs_describe';
 
 COMMENT ON FUNCTION jobs.describe(text, text) IS
 'The cron schedule in plain English, for example "at 02:30 on the last Friday of every month, '
-'Europe/Berlin time"; raises an error explaining what is wrong with an invalid schedule.';
+'Europe/Berlin time" (several expressions separated by ";": each one, joined by ";"); raises an error '
+'explaining what is wrong with an invalid schedule.';
 
 -------------------------------------------------------------------------------
 -- The scheduler: jobs, their runs, and the functions that manage them.
@@ -120,7 +122,8 @@ COMMENT ON COLUMN jobs.scheduled_job.owner IS
 'Role that defined the job, by OID (shown as its current name): the job runs as this role, follows it through '
 'ALTER ROLE ... RENAME, moves with REASSIGN OWNED and goes with DROP OWNED; DROP ROLE is refused while it has jobs.';
 COMMENT ON COLUMN jobs.scheduled_job.schedule IS
-'Cron expression, macro or interval; NULL for an on-demand job that runs only when triggered.';
+'Cron expression, macro or interval, or several cron expressions separated by ";" (the job fires at the times '
+'of each); NULL for an on-demand job that runs only when triggered.';
 COMMENT ON COLUMN jobs.scheduled_job.timezone IS 'Time zone in whose wall-clock time the schedule is evaluated.';
 COMMENT ON COLUMN jobs.scheduled_job.command IS
 'SQL to run (several statements run as one transaction); for HTTP jobs, the method and URL.';
