@@ -35,6 +35,7 @@ int jobs_min_schedule_interval = 10;      // seconds; read by jobs._check_schedu
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
+int jobs_alert_window = 10 * 1000;  // alerts: in ms
 int jobs_history_failed_max_age = -1;
 // The level of the log line of a run that ends badly (-1: none).
 int jobs_failed_run_log_level = LOG;
@@ -146,6 +147,12 @@ void define_gucs() {
                             "Runs counted by jobs.history_failed_max_age are not counted here.",
                             &jobs_history_per_job, 100, 0, INT_MAX, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
+    DefineCustomIntVariable("jobs.alert_window", "How often the launcher looks for alert events.",
+                            "What one alert finds within this window reaches its handler as one payload "
+                            "(a batch when it lists several jobs).",
+                            &jobs_alert_window, 10 * 1000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+                            nullptr, nullptr);
+
     DefineCustomIntVariable("jobs.history_max_age",
                             "Age after which a finished run is deleted from jobs.job_execution.",
                             "Counted from the run's end; 0 keeps runs of any age.", &jobs_history_max_age,
@@ -254,6 +261,10 @@ int max_timeout_s() {
 
 int history_per_job() {
     return jobs_history_per_job;
+}
+
+int alert_window_ms() {
+    return jobs_alert_window;
 }
 
 int history_max_age_s() {

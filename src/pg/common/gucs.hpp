@@ -52,6 +52,9 @@ int history_per_job();
 // jobs.history_max_age, in seconds: finished runs older than this are deleted (0: no limit).
 int history_max_age_s();
 
+// jobs.alert_window, in milliseconds: the launcher's alert pass runs this often while an alert exists.
+int alert_window_ms();
+
 // jobs.history_failed_max_age, in seconds: -1 treats failed, timed_out and
 // crashed runs like the others; otherwise they are kept this long (0:
 // forever) and not counted by jobs.history_per_job.

@@ -17,6 +17,7 @@
 #include "pg/launcher/memory_release.hpp"
 #include "pg/common/transaction.hpp"
 #include "pg/launcher/upkeep.hpp"
+#include "pg/launcher/alert_pass.hpp"
 #include "pg/common/prepared_wakes.hpp"
 #include "pg/common/shmem.hpp"
 #include "pg/launcher/worker_pool.hpp"
@@ -229,6 +230,7 @@ long iteration() {
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
     const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
+    const TimestampTz alert_at = alerts_if_due();   // alerts: events, deliveries
 
     // Retries waiting for their backoff: wake when the first may start.
     TimestampTz retry_due = 0;
@@ -247,6 +249,7 @@ long iteration() {
     }
     const long upkeep_ms = milliseconds_until(upkeep_at);
     sleep_ms = sleep_ms < 0 ? upkeep_ms : Min(sleep_ms, upkeep_ms);
+    sleep_ms = Min(sleep_ms, milliseconds_until(alert_at));
     if (!workers_ok && (sleep_ms < 0 || sleep_ms > kRetryMs)) {
         sleep_ms = kRetryMs;
     }
