@@ -3247,13 +3247,15 @@ BEGIN
                       HINT = 'jobs lists names of your jobs (NULL: all of them); see jobs.job_status.';
         END IF;
     END IF;
+    -- It watches runs that end from now on (clock_timestamp: not from the start of this transaction).
     INSERT INTO jobs.alert_definition AS d (alert_name, owner, handler_job_id, jobs, events, long_running_after,
-                                            repeat_after)
-    VALUES (alert_name, caller_id, handler_id, jobs, events, long_running_after, repeat_after)
+                                            repeat_after, created_at, updated_at)
+    VALUES (alert_name, caller_id, handler_id, jobs, events, long_running_after, repeat_after, clock_timestamp(),
+            clock_timestamp())
     ON CONFLICT ON CONSTRAINT alert_definition_owner_alert_name_key DO UPDATE
         SET handler_job_id = EXCLUDED.handler_job_id, jobs = EXCLUDED.jobs, events = EXCLUDED.events,
             long_running_after = EXCLUDED.long_running_after, repeat_after = EXCLUDED.repeat_after,
-            updated_at = now()
+            updated_at = clock_timestamp()
     RETURNING d.alert_id INTO result_id;
     PERFORM jobs._request_alert_pass();
     RETURN result_id;
