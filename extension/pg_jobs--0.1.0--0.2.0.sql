@@ -3256,8 +3256,11 @@ CREATE TABLE jobs._alert_event (
     alert_id     bigint NOT NULL REFERENCES jobs.alert_definition ON DELETE CASCADE,
     execution_id bigint NOT NULL,
     event        text NOT NULL,
+    -- missed: the run's skipped_count (a skipped row that counts another
+    -- skipped time is a new event); 0 otherwise
+    mark         integer NOT NULL DEFAULT 0,
     noted_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
-    PRIMARY KEY (alert_id, execution_id, event)
+    PRIMARY KEY (alert_id, execution_id, event, mark)
 );
 COMMENT ON TABLE jobs._alert_event IS 'Internal: the runs each alert has already looked at.';
 
@@ -3597,11 +3600,11 @@ BEGIN
         ), ended AS (
             -- Runs that ended since the last pass (less a margin for late commits).
             SELECT e.execution_id, e.job_id, e.job_name, e.owner, e.status, e.attempt,
-                   coalesce(e.finished_at, e.queued_at) AS at
+                   coalesce(e.finished_at, e.queued_at) AS at, coalesce(e.skipped_count, 0) AS mark
             FROM jobs.job_execution AS e
             WHERE coalesce(e.finished_at, e.queued_at) > since AND e.status NOT IN ('queued', 'running', 'cancelled')
         ), found AS (
-            SELECT a.alert_id, e.execution_id, e.job_id, e.at,
+            SELECT a.alert_id, e.execution_id, e.job_id, e.at, e.mark,
                    CASE e.status WHEN 'succeeded' THEN 'recovered' WHEN 'skipped' THEN 'missed' ELSE 'failed' END
                        AS event
             FROM a JOIN ended AS e
@@ -3624,20 +3627,20 @@ BEGIN
                   END
             UNION ALL
             -- Runs running longer than long_running_after.
-            SELECT a.alert_id, e.execution_id, e.job_id, e.started_at + a.long_running_after, 'long_running'
+            SELECT a.alert_id, e.execution_id, e.job_id, e.started_at + a.long_running_after, 0, 'long_running'
             FROM a JOIN jobs.job_execution AS e
               ON e.status = 'running' AND (a.sees_all OR e.owner = a.owner)
                  AND (a.jobs IS NULL OR e.job_name = ANY (a.jobs))
             WHERE 'long_running' = ANY (a.events) AND e.job_id <> a.handler_job_id
               AND t - e.started_at > a.long_running_after
         ), noted AS (
-            INSERT INTO jobs._alert_event (alert_id, execution_id, event)
-            SELECT f.alert_id, f.execution_id, f.event FROM found AS f
+            INSERT INTO jobs._alert_event (alert_id, execution_id, event, mark)
+            SELECT f.alert_id, f.execution_id, f.event, f.mark FROM found AS f
             ON CONFLICT DO NOTHING
-            RETURNING alert_id, execution_id, event
+            RETURNING alert_id, execution_id, event, mark
         )
         SELECT n.alert_id, n.event, f.job_id, f.at, n.execution_id
-        FROM noted AS n JOIN found AS f USING (alert_id, execution_id, event)
+        FROM noted AS n JOIN found AS f USING (alert_id, execution_id, event, mark)
         ORDER BY n.alert_id, f.at, n.execution_id
     LOOP
         IF alert.alert_id IS DISTINCT FROM ev.alert_id THEN

@@ -8,7 +8,7 @@
 -- Run from the repository root: pg_prove test/pgtap/alerts.sql
 \ir lib/begin.sql
 
-SELECT plan(65);
+SELECT plan(68);
 
 CREATE ROLE alice LOGIN;
 CREATE ROLE bob LOGIN;
@@ -195,6 +195,24 @@ SELECT is((SELECT count(*) FROM jobs._alert_state s JOIN jobs.alert_definition d
 SELECT is(jobs._alert_pass('0 seconds') IS NOT NULL, true, 'the pass runs while an alert exists');
 SELECT pg_temp.as_role('alice', $$SELECT jobs.drop_alert('work failed')$$);
 SELECT is(jobs._alert_pass('0 seconds'), NULL, 'with no alert left the pass says so (NULL)');
+
+-- missed: a skipped scheduled time; the same skipped row counting another time is another event.
+SELECT pg_temp.as_role('alice', $$SELECT jobs.alert('missed work', 'handler', ARRAY['work'], events => '{missed}')$$);
+INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, status, triggered_by,
+                                scheduled_for, finished_at, skipped_count, error)
+VALUES (:work_job, 'work', 'alice', 'alice', current_database(), 'SELECT 1 / 0', 'skipped', 'schedule',
+        date_trunc('second', clock_timestamp()), clock_timestamp(), 1,
+        'skipped: the run 1 started at ... was still running (overlap skip)')
+RETURNING execution_id AS skipped_run \gset
+SELECT jobs._alert_pass('0 seconds');
+SELECT is((SELECT payload ->> 'event' || ' ' || (payload -> 'run' ->> 'execution_id')
+           FROM jobs.job_execution WHERE job_id = :handler_job ORDER BY execution_id DESC LIMIT 1),
+          'missed ' || :skipped_run, 'a skipped scheduled time is reported as missed');
+UPDATE jobs.job_execution SET skipped_count = 2, finished_at = clock_timestamp() WHERE execution_id = :skipped_run;
+SELECT jobs._alert_pass('0 seconds');
+SELECT is((SELECT suppressed FROM jobs.alert_status WHERE alert_name = 'missed work'), 1,
+          'another skipped time within repeat_after is counted, not delivered');
+SELECT is((SELECT deliveries FROM jobs.alert_status WHERE alert_name = 'missed work'), 1, 'one delivery');
 
 SELECT * FROM finish();
 ROLLBACK;
