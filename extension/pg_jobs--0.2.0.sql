@@ -3038,6 +3038,22 @@ BEGIN
     END IF;
     RETURN NEXT;
 
+    -- alerts: the reader's alerts firing for this job (row level security of jobs.alert_status).
+    FOR run IN
+        SELECT s.alert_name, s.firing_since, s.last_delivered_at, s.deliveries, s.suppressed
+        FROM jobs.alert_status AS s WHERE s.job_id = job.job_id AND s.firing ORDER BY s.alert_name
+    LOOP
+        reason := format('alert firing: "%s" since %s, %s deliver%s (last at %s), %s repeat(s) held back',
+                         run.alert_name, run.firing_since, run.deliveries,
+                         CASE WHEN run.deliveries = 1 THEN 'y' ELSE 'ies' END,
+                         coalesce(run.last_delivered_at::text, 'none yet'), run.suppressed);
+        RETURN NEXT;
+    END LOOP;
+    IF NOT FOUND THEN
+        reason := 'alerts firing: none';
+        RETURN NEXT;
+    END IF;
+
     -- The scheduler itself.
     SELECT * INTO health FROM jobs.health();
     reason := format('scheduler: %s%s', health.status,
@@ -3049,8 +3065,8 @@ $$;
 COMMENT ON FUNCTION jobs.explain(bigint) IS
 'Why the job with this job_id will or will not run next, and when, one reason per row: enabled or why not, the '
 'schedule in words, its window and next fire times, a run that blocks it by overlap, max_runs left, the owner''s '
-'right to run it, queued runs and pending retries, the last run''s outcome and error, and the scheduler''s '
-'status. Non-superusers may explain their own jobs, members of jobs_admin every job; another role''s job is '
+'right to run it, queued runs and pending retries, the last run''s outcome and error, the caller''s alerts '
+'firing for it, and the scheduler''s status. Non-superusers may explain their own jobs, members of jobs_admin every job; another role''s job is '
 'reported as missing (42704).';
 GRANT EXECUTE ON FUNCTION jobs.explain(bigint) TO PUBLIC;
 

@@ -8,7 +8,7 @@
 -- Run from the repository root: pg_prove test/pgtap/alerts.sql
 \ir lib/begin.sql
 
-SELECT plan(68);
+SELECT plan(71);
 
 CREATE ROLE alice LOGIN;
 CREATE ROLE bob LOGIN;
@@ -136,6 +136,11 @@ SELECT pg_temp.ended(:work_job, 'work', 'alice', 'failed');
 SELECT jobs._alert_pass('0 seconds');
 SELECT is(pg_temp.handler_runs(:handler_job), 2::bigint, 'after repeat_after a failing job is reported again');
 
+SELECT ok(EXISTS (SELECT FROM jobs.explain(:work_job) WHERE reason LIKE 'alert firing: "work failed" since %'),
+          'jobs.explain shows the alert firing');
+SELECT is(pg_temp.as_role('alice', $$SELECT count(*) FROM jobs.explain('work') WHERE reason LIKE 'alert firing: %'$$),
+          '1', 'to alice too');
+
 -- A run with a retry left is no failure yet.
 SELECT pg_temp.ended(:work_job, 'work', 'alice', 'failed') AS retried_run \gset
 INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, triggered_by, attempt, retry_of)
@@ -154,6 +159,8 @@ SELECT is((SELECT firing FROM jobs.alert_status WHERE alert_name = 'work failed'
 SELECT pg_temp.ended(:work_job, 'work', 'alice', 'succeeded');
 SELECT jobs._alert_pass('0 seconds');
 SELECT is(pg_temp.handler_runs(:handler_job), 3::bigint, 'later successes are not reported');
+SELECT ok(EXISTS (SELECT FROM jobs.explain(:work_job) WHERE reason = 'alerts firing: none'),
+          'once recovered, jobs.explain shows no alert firing');
 
 -- Watching all of alice's jobs: other roles' jobs and the handler itself are not hers to watch.
 SELECT pg_temp.as_role('alice', $$SELECT jobs.alert('all mine', 'handler')$$);
