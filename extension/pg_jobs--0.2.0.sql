@@ -3107,6 +3107,7 @@ CREATE TABLE jobs.alert_definition (
     updated_at         timestamptz NOT NULL DEFAULT now(),
     UNIQUE (owner, alert_name)
 );
+COMMENT ON SEQUENCE jobs.alert_definition_alert_id_seq IS 'Numbers the alerts (alert_id).';
 COMMENT ON TABLE jobs.alert_definition IS
 'One row per alert, managed with jobs.alert and jobs.drop_alert. Roles other than superusers see only their own.';
 COMMENT ON COLUMN jobs.alert_definition.owner IS 'Role that defined the alert (by OID); its handler runs as this role.';
@@ -3166,6 +3167,7 @@ CREATE TABLE jobs._alert_pending (
     PRIMARY KEY (alert_id, seq)
 );
 COMMENT ON TABLE jobs._alert_pending IS 'Internal: alert events waiting for their batch to be delivered.';
+COMMENT ON SEQUENCE jobs._alert_pending_seq_seq IS 'Internal: orders the events of a batch.';
 
 -- Where the last pass stopped looking (one row).
 CREATE TABLE jobs._alert_pass_mark (
@@ -3479,8 +3481,10 @@ BEGIN
         DELETE FROM jobs._alert_pass_mark;
         RETURN NULL;
     END IF;
-    SELECT m.passed_at - interval '1 minute' INTO since FROM jobs._alert_pass_mark AS m;
-    since := greatest(coalesce(since, t - interval '1 minute'), t - interval '50 minutes');
+    -- Runs that ended since the last pass, less 30 seconds for finishes committed late
+    -- (the _alert_event marks keep a run from being seen twice).
+    SELECT m.passed_at - interval '30 seconds' INTO since FROM jobs._alert_pass_mark AS m;
+    since := greatest(coalesce(since, t - interval '30 seconds'), t - interval '50 minutes');
     INSERT INTO jobs._alert_pass_mark (passed_at) VALUES (t)
     ON CONFLICT (one) DO UPDATE SET passed_at = EXCLUDED.passed_at;
 
@@ -3504,12 +3508,13 @@ BEGIN
               AND CASE e.status
                   WHEN 'skipped' THEN 'missed' = ANY (a.events)
                   WHEN 'succeeded' THEN
+                      -- only successes of jobs firing, or failing in this scan (hashed: a burst of
+                      -- successes costs one lookup each)
                       a.events && '{failed,recovered}'
-                      AND (EXISTS (SELECT 1 FROM jobs._alert_state AS s
-                                   WHERE s.alert_id = a.alert_id AND s.job_id = e.job_id AND s.firing)
-                           OR EXISTS (SELECT 1 FROM ended AS f
-                                      WHERE f.job_id = e.job_id AND f.status IN ('failed', 'timed_out', 'crashed')
-                                        AND f.execution_id < e.execution_id))
+                      AND ((a.alert_id, e.job_id) IN (SELECT s.alert_id, s.job_id FROM jobs._alert_state AS s
+                                                      WHERE s.firing)
+                           OR e.job_id IN (SELECT f.job_id FROM ended AS f
+                                           WHERE f.status IN ('failed', 'timed_out', 'crashed')))
                   ELSE a.events && '{failed,recovered}'
                        -- no retry left: the retry is queued in the transaction that ends the run
                        AND NOT EXISTS (SELECT 1 FROM jobs.job_execution AS r
