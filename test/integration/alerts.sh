@@ -82,7 +82,8 @@ assert p["firing_since"] is not None, p
 PY
 pass "the failed alert names the job, its last attempt (2, no retry left) and the error: $(value "SELECT payload ->> 'summary' FROM public.received ORDER BY id LIMIT 1")"
 
-wait_for 60 test "$(http_deliveries)" -ge 1 || fail "the failed alert reached the HTTP handler"
+http_at_least() { (($(http_deliveries) >= $1)); }
+wait_for 60 http_at_least 1 || fail "the failed alert reached the HTTP handler"
 received | python3 -c 'import json, sys
 reqs = [r for r in json.load(sys.stdin) if r["path"] == "/record/alert"]
 body = json.loads(reqs[0]["body"])
@@ -111,7 +112,7 @@ pass "repeated after ${gap}s (repeat_after 3 s); the 1-hour alert stayed at one 
 value "DELETE FROM public.broken" >/dev/null
 wait_for 60 count_at_least 1 "SELECT count(*) FROM public.delivered WHERE event = 'recovered'" ||
     fail "a recovered alert reached the SQL handler"
-wait_for 30 test "$(http_deliveries)" -ge 2 || fail "a recovered alert reached the HTTP handler"
+wait_for 30 http_at_least 2 || fail "a recovered alert reached the HTTP handler"
 summary="$(value "SELECT item ->> 'summary' FROM public.delivered WHERE event = 'recovered'")"
 [[ "$summary" == 'job "nightly-report" recovered: run '* ]] || fail "the recovered summary ($summary)"
 # Later successes send nothing more: wait for two more passes and count.
