@@ -3189,3 +3189,81 @@ COMMENT ON COLUMN jobs.job_execution.not_before IS
 'fire time (then equal to scheduled_for).';
 COMMENT ON INDEX jobs.job_execution_retry_due IS
 'Queued runs that may not start before not_before (retries, runs queued ahead), earliest first, for the launcher''s sleep.';
+
+-------------------------------------------------------------------------------
+-- events: LISTEN/NOTIFY on channel jobs_events (issue 13). Payloads carry
+-- ids only (anyone may LISTEN): run_started and run_finished come from the
+-- run lifecycle in C (jobs._finish_runs and the claims), job_changed from
+-- the triggers below, alert from the alerts through jobs._notify_event.
+-- jobs.notify_events says which are sent; all are sent at commit only.
+-------------------------------------------------------------------------------
+CREATE FUNCTION jobs._notify_event(payload jsonb)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_notify_event';
+COMMENT ON FUNCTION jobs._notify_event(jsonb) IS
+'Internal: sends payload (a JSON object with an "event" string; ids only, never names or texts: any role may '
+'LISTEN) on channel jobs_events when the current transaction commits, if jobs.notify_events lets the event '
+'through (run_started and job_changed: all; run_finished, alert and others: finished or all). Returns whether '
+'it was queued. Runs with the caller''s rights; EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_event(jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs._pending_events()
+RETURNS text[]
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_pending_events';
+COMMENT ON FUNCTION jobs._pending_events() IS
+'Internal, for tests: the payloads the current transaction will send on channel jobs_events when it commits, '
+'in order. EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._pending_events() FROM PUBLIC;
+
+CREATE FUNCTION jobs._notify_jobs_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+                                                      'change', 'created'))
+        FROM new_jobs AS n ORDER BY n.job_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', o.job_id,
+                                                      'change', 'dropped'))
+        FROM old_jobs AS o ORDER BY o.job_id;
+    ELSE
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+            'change', CASE WHEN n.enabled AND NOT o.enabled THEN 'enabled'
+                           WHEN o.enabled AND NOT n.enabled THEN 'disabled'
+                           ELSE 'altered' END))
+        FROM old_jobs AS o JOIN new_jobs AS n ON n.job_id = o.job_id
+        WHERE to_jsonb(o) IS DISTINCT FROM to_jsonb(n)
+        ORDER BY n.job_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._notify_jobs_changed() IS
+'Internal: statement trigger that sends job_changed events (created, altered, enabled, disabled, dropped; ids '
+'only) on channel jobs_events, when jobs.notify_events is all.';
+
+-- Fired only when jobs.notify_events is all: otherwise they cost a
+-- comparison per statement (the transition tables are the audit's anyway).
+CREATE TRIGGER notify_jobs_created
+    AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_changed
+    AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_removed
+    AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+COMMENT ON TRIGGER notify_jobs_created ON jobs.scheduled_job IS
+'Sends job_changed (created) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_changed ON jobs.scheduled_job IS
+'Sends job_changed (altered, enabled, disabled) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_removed ON jobs.scheduled_job IS
+'Sends job_changed (dropped) on channel jobs_events when jobs.notify_events is all.';

@@ -2,6 +2,7 @@
 #include "core/run_status.hpp"
 #include "pg/store/http_store.hpp"
 
+#include "pg/common/run_events.hpp"
 #include "pg/store/store_call.hpp"
 
 #include "pg/store/run_lifecycle_sql.hpp"
@@ -60,7 +61,7 @@ constexpr const char* kClaimSql =
     "  sec.names, sec.secret_values, "
     // Runs recorded skipped or failed by the claim come back too, so the
     // worker knows the batch was full.
-    "  c.status = 'running' "
+    "  c.status = 'running', c.job_id, c.status, c.attempt "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
@@ -117,6 +118,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* en
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         bool is_null = false;
+        queue_run_event_of_row(tuple, desc, 1, 12, 13, 14);  // run_started, or run_finished
         if (!DatumGetBool(SPI_getbinval(tuple, desc, 11, &is_null))) {
             ++*ended;  // skipped or failed at its claim
             continue;
