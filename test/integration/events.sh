@@ -64,12 +64,15 @@ found = any(eval("(" + cond + ")", {}, {"p": json.loads(line)}) for line in sys.
 sys.exit(0 if found == (want == "some") else 1)' "$2" "${3:-some}"
 }
 wait_event() { wait_for 30 received_event "$1" "$2"; }
-# Sends a marker NOTIFY and waits until listener $1 has it: every event of a
-# transaction committed before it has arrived by then.
+# Sends a marker event through the relay (so after the events of every
+# transaction committed before: the launcher sends them in commit order)
+# and waits until listener $1 has it. The session's own setting lets it
+# through whatever the server's is.
 marker=0
 sync_listener() {
     marker=$((marker + 1))
-    value "SELECT pg_notify('jobs_events', '{\"event\": \"marker\", \"n\": $marker}')" >/dev/null
+    cluster_psql -o /dev/null -c "SET jobs.notify_events = finished" \
+        -c "SELECT jobs._notify_event('{\"event\": \"marker\", \"n\": $marker}')"
     wait_for 30 received_event "$1" "p.get('event') == 'marker' and p.get('n') == $marker" ||
         fail "the marker NOTIFY $marker reaches $1"
 }

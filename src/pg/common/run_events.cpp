@@ -1,11 +1,11 @@
 // The events of channel jobs_events, kept until commit; see run_events.hpp.
 #include "pg/common/run_events.hpp"
 
+#include "pg/common/event_relay.hpp"
 #include "pg/common/gucs.hpp"
 
 extern "C" {
 #include "access/xact.h"
-#include "commands/async.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
@@ -36,23 +36,19 @@ void forget_events() {
     queued_events = NIL;
 }
 
-// Hands the events to NOTIFY before the commit (PreCommit_Notify comes after
-// the pre-commit callbacks): they are sent when, and only when, it commits.
-// NOTIFY drops a payload sent twice in one transaction: these differ by id.
+const char* payload_of(const void* element) {
+    return static_cast<const QueuedEvent*>(element)->payload;
+}
+
+// Once the transaction has committed, its events go to the relay
+// (event_relay.hpp), which the launcher sends from. Nothing here may fail.
 void at_transaction_event(XactEvent event, void* /*arg*/) {
     switch (event) {
-        case XACT_EVENT_PRE_COMMIT: {
-            List* events = queued_events;
-            queued_events = NIL;
-            ListCell* cell = nullptr;
-            foreach (cell, events) {
-                const auto* queued = static_cast<const QueuedEvent*>(lfirst(cell));
-                Async_Notify(kEventChannel, queued->payload);
-            }
-            break;
-        }
-        case XACT_EVENT_PRE_PREPARE:  // NOTIFY cannot be prepared: the events are dropped
         case XACT_EVENT_COMMIT:
+            relay_committed_events(queued_events, payload_of);
+            forget_events();
+            break;
+        case XACT_EVENT_PRE_PREPARE:  // a prepared transaction's events are dropped
         case XACT_EVENT_ABORT:
         case XACT_EVENT_PREPARE:
         case XACT_EVENT_PARALLEL_COMMIT:

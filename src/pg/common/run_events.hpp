@@ -9,10 +9,11 @@
 // alert) or all.
 //
 // An event is sent when, and only when, the transaction that changed the
-// status commits: the payloads are kept here and handed to NOTIFY at
-// pre-commit, dropped at rollback (of the transaction or of the
-// subtransaction that queued them) and at PREPARE (NOTIFY cannot be
-// prepared; a two-phase commit sends nothing rather than fail the PREPARE).
+// status commits: the payloads are kept here until then, and handed to the
+// relay (event_relay.hpp: the launcher sends them, a moment later) once it
+// has committed; dropped at rollback (of the transaction or of the
+// subtransaction that queued them) and at PREPARE (a two-phase commit sends
+// nothing).
 #pragma once
 #include "pg/common/pg_headers.hpp"
 
