@@ -10,6 +10,7 @@
 
 #include "pg/store/execution_store.hpp"
 #include "pg/common/event_relay.hpp"
+#include "pg/store/store_call.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/common/job_change_log.hpp"
@@ -115,6 +116,7 @@ void reload_all_jobs() {
     (void)read_job_changes(scheduler_shared(), &state->job_changes, state->changed_jobs, &ignored);
     const TimestampTz started = GetCurrentTimestamp();
     load_jobs(state->agenda, started);
+    call_pg([] { forget_kept_plans(); });  // the tables may have grown since they were planned
     release_memory_after_load();
     ereport(DEBUG1, (errmsg("pg_jobs launcher: loaded %zu job(s) in %.3f ms", state->agenda.job_count(),
                             milliseconds_since(started))));

@@ -441,13 +441,15 @@ bool dispatch_queued_runs() {
     }
     Starved starved{0, 0, 0};
     const WorkerSupply supply = call_pg([&] { return provide_workers(queues, usable, &starved); });
+    bool all_served = supply == WorkerSupply::Enough;
     if (starved.pairs > 0 || starved.uncovered_runs > 0) {
         // Every slot is taken: free some, idle workers of pairs without
         // queued runs first, else from the owner holding the most (they exit,
-        // and wake us).
-        call_pg([&] { retire_workers(queues, usable, starved); });
+        // and wake us). Short of idle ones: look again soon (see retire_workers).
+        if (!call_pg([&] { return retire_workers(queues, usable, starved); })) {
+            all_served = false;
+        }
     }
-    bool all_served = supply == WorkerSupply::Enough;
     for (int k = 0; k < usable; ++k) {
         if (queues[k].database_oid != MyDatabaseId) {
             const QueuedRuns& runs = queued[sources[k]];

@@ -298,7 +298,7 @@ void ask_to_exit(WorkerSlot& slot) {
 
 }  // namespace
 
-void retire_workers(const RunQueue* queues, int queue_count, const Starved& starved) {
+bool retire_workers(const RunQueue* queues, int queue_count, const Starved& starved) {
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     int leaving = 0;
@@ -329,6 +329,7 @@ void retire_workers(const RunQueue* queues, int queue_count, const Starved& star
             ++leaving;
         }
     }
+    const bool covered = needed <= 0;
     // Then, for pairs without any worker (only an owner below its limit can
     // use a slot another owner gives up), busy workers too.
     needed = starved.under_limit - leaving;
@@ -364,6 +365,7 @@ void retire_workers(const RunQueue* queues, int queue_count, const Starved& star
         --needed;
     }
     LWLockRelease(shared->lock);
+    return covered;
 }
 
 }  // namespace pg_jobs::pg

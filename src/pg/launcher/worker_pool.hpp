@@ -53,8 +53,10 @@ WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved
 // as there are starved pairs or uncovered runs), then, for pairs without any
 // worker whose owner is below its limit, one of the owner holding the most
 // workers (idle, else busy: it exits after its run instead of claiming
-// another).
-void retire_workers(const RunQueue* queues, int queue_count, const Starved& starved);
+// another). Returns false when runs stay uncovered although no idle worker
+// could be asked: one may only have been between a claim and its sleep
+// (woken by the same commit), so the caller looks again shortly.
+bool retire_workers(const RunQueue* queues, int queue_count, const Starved& starved);
 
 // Wakes the idle workers connected to `database_oid` that claim runs
 // themselves (not those handed runs by the launcher), and the busy ones too

@@ -42,6 +42,13 @@ SPIPlanPtr plan_for(const char* sql, int nargs, Oid* types) {
 
 }  // namespace
 
+void forget_kept_plans() {
+    for (int i = 0; i < kept_plan_count; ++i) {
+        (void)SPI_freeplan(kept_plans[i].plan);
+    }
+    kept_plan_count = 0;
+}
+
 int begin_store_call() {
     const int nest_level = NewGUCNestLevel();
     (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,

@@ -24,4 +24,11 @@ void execute_stored(const char* sql, int nargs, Oid* types, Datum* values, const
 uint64 execute_counted(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
                        int expected);
 
+// Drops the plans kept so far: the next call of each plans it afresh. A kept
+// plan is re-planned when a table's definition changes, not when its size
+// does, so one made over a few rows (a seq scan) would stay after a load of
+// 100,000 jobs until an ANALYZE. The launcher calls this after a full reload
+// and at each upkeep pass.
+void forget_kept_plans();
+
 }  // namespace pg_jobs::pg
