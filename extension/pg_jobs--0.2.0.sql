@@ -3121,6 +3121,7 @@ $$;
 COMMENT ON FUNCTION jobs._notify_jobs_changed() IS
 'Internal: statement trigger that sends job_changed events (created, altered, enabled, disabled, dropped; ids '
 'only) on channel jobs_events, when jobs.notify_events is all.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_jobs_changed() FROM PUBLIC;
 
 -- Fired only when jobs.notify_events is all: otherwise they cost a
 -- comparison per statement (the transition tables are the audit's anyway).
