@@ -2491,6 +2491,14 @@ BEGIN
                                        'busy of %s)', queued_runs, date_trunc('second', oldest_queued_age),
                                        workers_busy, workers_max);
     END IF;
+    -- Said as a note, as at start in the server log: runs only wait when
+    -- every background worker slot is in use at once.
+    IF p.preloaded AND workers_max + 2 > current_setting('max_worker_processes')::integer THEN
+        notes := notes || format('jobs.max_workers (%s) needs more background workers than max_worker_processes '
+                                 '(%s) allows: the launcher, the HTTP worker and the SQL workers need %s, and runs '
+                                 'wait when none can start (raise max_worker_processes, a restart)',
+                                 workers_max, current_setting('max_worker_processes'), workers_max + 2);
+    END IF;
     status := CASE WHEN cardinality(down) > 0 THEN 'down' WHEN cardinality(degraded) > 0 THEN 'degraded'
                    ELSE 'ok' END;
     reasons := down || degraded || notes;

@@ -118,6 +118,10 @@ inline constexpr const char* overview =
     "             FROM jobs.job_execution WHERE status = 'queued' AND coalesce(not_before, queued_at) <= "
     "now()),"
     "  'jobs', jobs.n, 'jobs_disabled', jobs.disabled,"
+    // The scheduler's own verdict: ok / degraded / down with its reasons.
+    "  'health', (SELECT json_build_object('status', h.status, 'reasons', h.reasons,"
+    "      'workers_busy', h.workers_busy, 'workers_idle', h.workers_idle, 'workers_max', h.workers_max,"
+    "      'due_lag_ms', round(extract(epoch FROM h.due_lag) * 1000)) FROM jobs.health() AS h),"
     "  'day', (SELECT json_build_object('runs', count(*),"
     "            'succeeded', count(*) FILTER (WHERE status = 'succeeded'),"
     "            'failed', count(*) FILTER (WHERE status IN ('failed', 'timed_out', 'crashed')))"

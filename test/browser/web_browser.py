@@ -109,8 +109,9 @@ try:
     wait(lambda: "Live" in text("#live"), "the live indicator says Live")
     wait(lambda: "up" in text(".card.server .stat .badge"), "the overview says the scheduler is up")
     wait(lambda: find(".timeline svg"), "the overview shows the last hour's timeline")
+    wait(lambda: find(".card.server .badge[data-health='ok']"), "the overview shows jobs.health()'s status: ok")
     driver.save_screenshot(os.path.join(SHOTS, "overview.png"))
-    ok("boss signs in and sees the overview (scheduler up, live, timeline)")
+    ok("boss signs in and sees the overview (scheduler up, health ok, live, timeline)")
 
     # The jobs page lists the demo jobs.
     driver.get(URL + "/assets/index.html#/jobs")

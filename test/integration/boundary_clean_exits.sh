@@ -142,9 +142,12 @@ id="$(as_alice "SELECT jobs.trigger('works')")"
 [[ "$(wait_final "$id")" == succeeded ]] || fail "a job runs after the fast restart"
 wait_for 30 grep -q 'WARNING:  pg_jobs: skipping jobs with time zone "No/Such_Zone"' "$CLUSTER_LOG" ||
     fail "the launcher warns about the job whose time zone is unknown"
+wait_until 30 "SELECT NOT enabled AND disabled_reason LIKE 'the scheduler cannot run this job: its time zone \"No/Such_Zone\" is unusable: %'
+               FROM jobs.scheduled_job WHERE job_name = 'zoneless'" ||
+    fail "the job is disabled with the reason: $(value "SELECT row(enabled, disabled_reason) FROM jobs.scheduled_job WHERE job_name = 'zoneless'")"
 cluster_restart immediate || fail "an immediate restart succeeds"
 wait_for 30 launcher_running || fail "the launcher runs after an immediate restart"
-pass "the scheduler comes back after a fast and an immediate restart, warning about a job with an unknown zone"
+pass "the scheduler comes back after a fast and an immediate restart, warning about a job with an unknown zone and disabling it with the reason"
 
 # The log of every process of this cluster, from its first start.
 if grep -n "terminate called" "$CLUSTER_LOG" >&2; then

@@ -41,7 +41,11 @@ cluster_stop
 scheduler_start first_contact "jobs.max_workers = 100" "max_worker_processes = 64" "jobs.default_timeout = '1min'"
 grep -q "pg_jobs: jobs.max_workers (100) needs more background workers than max_worker_processes (64) allows" \
     "$CLUSTER_LOG" || fail "the server log says at start that jobs.max_workers does not fit max_worker_processes"
-pass "jobs.max_workers beyond max_worker_processes is logged at start"
+note="$(value "SELECT r FROM jobs.health(), unnest(reasons) AS r WHERE r LIKE 'jobs.max_workers (%'")"
+[[ "$note" == "jobs.max_workers (100) needs more background workers than max_worker_processes (64) allows: "*"need 102"* ]] ||
+    fail "jobs.health() says it among its reasons: '$note'"
+[[ "$(value "SELECT status FROM jobs.health()")" == ok ]] || fail "as a note: the status stays ok"
+pass "jobs.max_workers beyond max_worker_processes is logged at start, and noted by jobs.health() (status ok)"
 
 http_test_server_start
 

@@ -93,8 +93,13 @@ late_finish_case() {
 id="$(late_finish_case late_success crashed 'marked crashed by the test' postgres quick)"
 [[ "$(effects_of "$id")" == 0 ]] ||
     fail "the late success's effects roll back with it (the row says crashed)"
-cluster_log_tail 2000 | grep -q "execution $id is no longer running: its effects are rolled back" ||
-    fail "the worker logs why the late success was refused"
+late_logged() { # id outcome: the worker's line for a late finish, and no "ended" line of its own
+    cluster_log_tail 2000 | grep -qF "execution $1 had already ended when its command $2; the run keeps the status" ||
+        fail "the worker logs that execution $1's command $2 after the run had ended"
+    ! cluster_log_tail 2000 | grep -qE "pg_jobs: sql job \"[a-z_]+\" execution $1 ended " ||
+        fail "no 'ended' line for execution $1: its outcome was not recorded"
+}
+late_logged "$id" succeeded
 pass "a late success after a crash mark: the run stays crashed with its error, its effects rolled back, the worker goes on"
 
 # --- A late success after a cancel -----------------------------------------------------------------
@@ -103,7 +108,8 @@ id="$(late_finish_case late_success cancelled 'cancelled behind its back' postgr
 pass "a late success after a cancel: the run stays cancelled, its effects rolled back"
 
 # --- A late failure after a crash mark or a cancel -------------------------------------------------
-late_finish_case late_failure crashed 'marked crashed by the test' postgres quick >/dev/null
+id="$(late_finish_case late_failure crashed 'marked crashed by the test' postgres quick)"
+late_logged "$id" "failed: division by zero"
 pass "a late failure after a crash mark: the run stays crashed with the mark's error"
 late_finish_case late_failure cancelled 'cancelled behind its back' postgres quick >/dev/null
 pass "a late failure after a cancel: the run stays cancelled with the mark's error"

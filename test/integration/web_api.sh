@@ -158,7 +158,9 @@ pass "/api/runs and /api/run: alice never sees bob's run (404); boss does"
 overview="$(web_get "$A" /api/overview)"
 json_has "$overview" '"jobs" : 3' || fail "alice's overview counts her jobs only: $overview"
 json_has "$overview" '"scheduler_up":true' || fail "the overview says the scheduler is up: $overview"
-pass "/api/overview: scheduler up (through the dashboard's own connection), alice's counts only"
+json_has "$overview" '"health" : {"status" : "ok", "reasons" : ' ||
+    fail "the overview gives jobs.health()'s status and reasons: $overview"
+pass "/api/overview: scheduler up (through the dashboard's own connection), health ok, alice's counts only"
 
 bad="$(web_get "$A" "/api/validate?server=main&schedule=61+*+*+*+*")"
 expect_status 422 "a bad schedule"

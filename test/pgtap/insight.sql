@@ -7,7 +7,7 @@
 -- Run from the repository root: pg_prove test/pgtap/insight.sql
 \ir lib/begin.sql
 
-SELECT plan(97);
+SELECT plan(98);
 
 CREATE ROLE alice LOGIN;
 CREATE ROLE bob;
@@ -219,8 +219,14 @@ SELECT results_eq($$SELECT scheduler_running, launcher_pid, server_role, workers
                   'the launcher''s pid (as pg_stat_activity shows it), primary, SQL workers at most jobs.max_workers');
 SELECT ok((SELECT launcher_since <= clock_timestamp() AND launcher_since >= pg_postmaster_start_time() FROM jobs.health()),
           'the launcher runs since a time after the server started');
-SELECT results_eq($$SELECT status, reasons FROM jobs.health(queue_wait_limit => interval '1 hour')$$,
+-- The worker headroom note depends on the server's settings (first_contact.sh tests it).
+SELECT results_eq($$SELECT status, array(SELECT r FROM unnest(reasons) AS r WHERE r NOT LIKE 'jobs.max_workers (%')
+                    FROM jobs.health(queue_wait_limit => interval '1 hour')$$,
                   $$VALUES ('ok'::text, '{}'::text[])$$, 'status ok, no reasons');
+SELECT is((SELECT EXISTS (SELECT FROM unnest(reasons) AS r WHERE r LIKE 'jobs.max_workers (% needs more background workers%')
+           FROM jobs.health()),
+          current_setting('jobs.max_workers')::integer + 2 > current_setting('max_worker_processes')::integer,
+          'a note on the worker headroom exactly when jobs.max_workers + 2 exceeds max_worker_processes');
 SELECT ok((SELECT failures_last_hour >= 3 AND runs_last_hour >= 5 AND failures_last_minute >= 1 FROM jobs.health()),
           'runs and failures of every role in the last hour and minute (as the extension owner sees them)');
 SELECT is(pg_temp.as_role('bob', 'SELECT failures_last_hour >= 3 FROM jobs.health()'), 'true',

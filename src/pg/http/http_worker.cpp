@@ -24,6 +24,7 @@
 #include "pg/http/http_allowlist.hpp"
 #include "pg/store/http_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
+#include "pg/store/store_call.hpp"
 #include "pg/http/http_worker.hpp"
 #include "pg/common/shmem.hpp"
 #include "pg/common/transaction.hpp"
@@ -431,6 +432,7 @@ void run_loop() {
         }
         MemoryContextReset(loop_context);
         MemoryContextSwitchTo(loop_context);
+        call_pg([] { renew_kept_plans(); });  // between statements (store_call.hpp)
         if (sigterm_received) {
             const size_t aborted = engine->abort_all();
             record_finished();

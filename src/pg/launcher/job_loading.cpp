@@ -68,12 +68,16 @@ struct JobRow {
 };
 
 MissedRuns missed;  // see missed_runs()
+// Why resolve_schedule last refused a schedule or zone, for the job's
+// disabled_reason.
+std::string last_refusal;
 
 // Called by the agenda, with its C++ objects alive: the warnings go
 // through report (guard.hpp), after the catch block.
 std::optional<JobAgenda::Resolved> resolve_schedule(std::string_view text, std::string_view zone_name) {
     cron::ParseResult parsed = cron::parse_schedule(text, parse_pg_interval);
     if (!parsed.ok) {
+        last_refusal = "its schedule \"" + std::string(text) + "\" is invalid: " + parsed.error.message;
         report(WARNING,
                ("pg_jobs: skipping jobs with invalid schedule \"" + std::string(text) +
                 "\": " + parsed.error.message)
@@ -89,6 +93,7 @@ std::optional<JobAgenda::Resolved> resolve_schedule(std::string_view text, std::
     } catch (const UserError& error) {
         zone_problem = error.message();
     }
+    last_refusal = "its time zone \"" + zone + "\" is unusable: " + zone_problem;
     report(WARNING, ("pg_jobs: skipping jobs with time zone \"" + zone + "\": " + zone_problem).c_str(),
            "Fix the time zone with jobs.alter.");
     return std::nullopt;
@@ -230,6 +235,12 @@ void load_row(JobAgenda& agenda, const JobRow& row, Timestamp now, bool reload,
             : agenda.upsert_job(row.job_id, row.schedule_text(), row.zone_name(), resolver, now, row.window);
     if (usable && is_new) {
         note_catch_up(row, now);
+    }
+    if (!usable) {
+        // Disabled with the reason, as a job with broken times: else it
+        // would stay enabled, never run, and warn at every reload.
+        missed.broken_jobs.emplace_back(row.job_id, "the scheduler cannot run this job: " + last_refusal +
+                                                        " (fix it with jobs.alter, then enable the job)");
     }
 }
 

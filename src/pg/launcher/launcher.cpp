@@ -179,7 +179,8 @@ long iteration() {
     if (GetCurrentTimestamp() < state->retry_at) {
         return milliseconds_until(state->retry_at);
     }
-    forget_unknown_prepared_wakes();  // a no-op unless prepared transactions predate us
+    forget_unknown_prepared_wakes();      // a no-op unless prepared transactions predate us
+    call_pg([] { renew_kept_plans(); });  // between statements (store_call.hpp)
     if (!state->extension_ready) {
         char installed[NAMEDATALEN] = "";
         switch (check_extension(installed, sizeof(installed))) {

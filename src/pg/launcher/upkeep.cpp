@@ -4,8 +4,6 @@
 
 #include "pg/store/execution_store.hpp"
 #include "pg/launcher/history_retention.hpp"
-#include "pg/common/guard.hpp"
-#include "pg/store/store_call.hpp"
 #include "pg/common/shmem.hpp"
 
 extern "C" {
@@ -33,7 +31,6 @@ TimestampTz upkeep_if_due() {
     }
     // Not due again before the pass ends, even if it fails.
     next_pass_at = now + kPassIntervalUs;
-    call_pg([] { forget_kept_plans(); });  // re-planned for the tables' sizes now
     (void)recover_stuck_runs();
     const RetentionProgress retention = trim_history(GetCurrentTimestamp() + kRetentionBudgetUs);
     const TimestampTz ended = GetCurrentTimestamp();

@@ -4,49 +4,91 @@
 extern "C" {
 #include "executor/spi.h"
 #include "utils/guc.h"
+#include "utils/timestamp.h"
 }
 
 namespace pg_jobs::pg {
 namespace {
 
-// Plans kept for the life of the process, by the address of their SQL text.
-// The launcher and the workers run the same few statements all the time, and
-// planning the bigger ones (the queueing of due runs with its policies) costs
-// more than running them. PostgreSQL's plan cache re-plans a kept plan when a
-// table it uses changes, or when the extension is dropped and created again.
+// Plans kept by the address of their SQL text. The launcher and the workers
+// run the same few statements all the time, and planning the bigger ones
+// (the queueing of due runs with its policies) costs more than running them.
+// PostgreSQL's plan cache re-plans a kept plan when a table it uses changes
+// its definition, not its size: a plan made over an empty jobs.job_execution
+// (a seq scan) would stay while a burst queues 10,000 runs, each claim then
+// reading them all. So each plan is made again after twice as many uses as
+// when it was last made, and after a minute: a few plannings per burst, one
+// a minute at most when idle.
 struct KeptPlan {
     const char* sql;
-    SPIPlanPtr plan;
+    SPIPlanPtr plan;  // nullptr: made again at the next use
+    uint64 uses;
+    uint64 replan_at_uses;
+    TimestampTz made_at;
 };
 constexpr int kMaxKeptPlans = 64;
+constexpr uint64 kFirstReplanUses = 16;
+constexpr int64 kReplanAgeUs = 60 * USECS_PER_SEC;
 KeptPlan kept_plans[kMaxKeptPlans];
 int kept_plan_count = 0;
 
-SPIPlanPtr plan_for(const char* sql, int nargs, Oid* types) {
-    for (int i = 0; i < kept_plan_count; ++i) {
-        if (kept_plans[i].sql == sql) {
-            return kept_plans[i].plan;
-        }
-    }
+SPIPlanPtr prepare(const char* sql, int nargs, Oid* types) {
     // A generic plan, made once: with the default plan_cache_mode each call
     // would plan afresh whenever custom plans look cheaper.
     SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
     if (plan == nullptr) {
         elog(ERROR, "pg_jobs: could not prepare %s: %s", sql, SPI_result_code_string(SPI_result));
     }
-    if (kept_plan_count < kMaxKeptPlans && SPI_keepplan(plan) == 0) {
-        kept_plans[kept_plan_count++] = KeptPlan{sql, plan};
+    return plan;
+}
+
+SPIPlanPtr plan_for(const char* sql, int nargs, Oid* types) {
+    KeptPlan* kept = nullptr;
+    for (int i = 0; i < kept_plan_count && kept == nullptr; ++i) {
+        kept = kept_plans[i].sql == sql ? &kept_plans[i] : nullptr;
+    }
+    if (kept != nullptr && kept->plan != nullptr) {
+        ++kept->uses;
+        return kept->plan;
+    }
+    SPIPlanPtr plan = prepare(sql, nargs, types);
+    if (kept == nullptr && kept_plan_count < kMaxKeptPlans) {
+        kept = &kept_plans[kept_plan_count++];
+        *kept = KeptPlan{sql, nullptr, 0, kFirstReplanUses, 0};
+    }
+    if (kept != nullptr && SPI_keepplan(plan) == 0) {
+        kept->plan = plan;
+        kept->uses += 1;
+        kept->made_at = GetCurrentTimestamp();
     }
     return plan;
+}
+
+void drop_plan(KeptPlan& kept) {
+    if (kept.plan != nullptr) {
+        (void)SPI_freeplan(kept.plan);
+        kept.plan = nullptr;
+    }
 }
 
 }  // namespace
 
 void forget_kept_plans() {
     for (int i = 0; i < kept_plan_count; ++i) {
-        (void)SPI_freeplan(kept_plans[i].plan);
+        drop_plan(kept_plans[i]);
     }
-    kept_plan_count = 0;
+}
+
+void renew_kept_plans() {
+    const TimestampTz now = GetCurrentTimestamp();
+    for (int i = 0; i < kept_plan_count; ++i) {
+        KeptPlan& kept = kept_plans[i];
+        if (kept.plan != nullptr &&
+            (kept.uses >= kept.replan_at_uses || now - kept.made_at >= kReplanAgeUs)) {
+            drop_plan(kept);
+            kept.replan_at_uses = Max(kept.uses * 2, kFirstReplanUses);
+        }
+    }
 }
 
 int begin_store_call() {

@@ -24,11 +24,15 @@ void execute_stored(const char* sql, int nargs, Oid* types, Datum* values, const
 uint64 execute_counted(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
                        int expected);
 
-// Drops the plans kept so far: the next call of each plans it afresh. A kept
-// plan is re-planned when a table's definition changes, not when its size
-// does, so one made over a few rows (a seq scan) would stay after a load of
-// 100,000 jobs until an ANALYZE. The launcher calls this after a full reload
-// and at each upkeep pass.
+// Kept plans are made again as tables grow (see store_call.cpp). Both
+// functions below free plans, so they are called only between statements,
+// from a process's main loop, never while a store call runs.
+//
+// Drops every kept plan: the launcher after a full reload.
 void forget_kept_plans();
+
+// Drops the kept plans due to be made again (used twice as often as when
+// last made, or a minute old): the launcher and workers between their runs.
+void renew_kept_plans();
 
 }  // namespace pg_jobs::pg

@@ -36,6 +36,7 @@
 #include "core/duration_text.hpp"
 #include "pg/store/execution_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
+#include "pg/store/store_call.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/worker/job_context.hpp"
@@ -343,17 +344,38 @@ bool owner_may_still_run() {
 
 // --- Runs in jobs.database -------------------------------------------------------
 
-// Records how the run ended; a failure to record is logged (the launcher
-// will later mark the run 'crashed' if it stays 'running').
-void record_failure_in_new_transaction(const ClaimedRun& run, const ErrorData* error, RunInterruption why) {
+// Said instead of the ending when the run had already ended: marked
+// crashed or cancelled while its command ran, it keeps that status.
+void log_late_finish(const ClaimedRun& run, const ErrorData* failure, bool command_succeeded) {
+    ereport(LOG,
+            (errmsg("pg_jobs: sql job \"%s\" execution %lld had already ended when its command %s%s; the "
+                    "run keeps the status it was given and the command's effects are rolled back",
+                    run.job_name, static_cast<long long>(run.execution_id),
+                    command_succeeded ? "succeeded" : "failed: ", command_succeeded ? "" : failure->message),
+             errhidestmt(true), errhidecontext(true)));
+}
+
+// Records how the run ended and logs it, before the commit makes the status
+// visible (a reader of the status finds the log line written); a failure to
+// record is logged (the launcher will later mark the run 'crashed' if it
+// stays 'running'). A run no longer running is left as it is.
+void record_failure_in_new_transaction(const ClaimedRun& run, const ErrorData* error, RunInterruption why,
+                                       bool command_succeeded) {
     (void)in_worker_transaction_or_log("pg_jobs worker: could not record a failed run", [&] {
-        as_scheduler([&] { record_ending(describe_ending(run, error, why)); });
+        bool recorded = false;
+        as_scheduler([&] { recorded = record_ending(describe_ending(run, error, why)); });
+        if (recorded) {
+            log_failed_run(run, error, why);
+        } else {
+            log_late_finish(run, error, command_succeeded);
+        }
     });
 }
 
 // Returns false when the session could not be cleaned afterwards.
 bool execute_local_run(const ClaimedRun& run) {
     PendingError failure;
+    bool command_succeeded = false;  // then a failure came at its recording or commit
     open_run = OpenRun{&run, false, PG_SQL_ASCII, GetCurrentTimestamp()};
     begin_run(run.execution_id, run.timeout_ms);
     // A failure rolls back the command's effects and its settings.
@@ -361,6 +383,7 @@ bool execute_local_run(const ClaimedRun& run) {
         [&] {
             const uint64 rows = run_command_as_owner(run);
             check_run_not_stopped();
+            command_succeeded = true;
             as_scheduler([&] { record_success(run.execution_id, rows); });
             // The commit comes as the owner: what the job deferred to its
             // commit runs with the owner's rights, and commits with its
@@ -372,9 +395,7 @@ bool execute_local_run(const ClaimedRun& run) {
     clear_job_context();
     debug_query_string = nullptr;
     if (!succeeded) {
-        const ErrorData* error = failure_error_data(failure);
-        log_failed_run(run, error, why);
-        record_failure_in_new_transaction(run, error, why);
+        record_failure_in_new_transaction(run, failure_error_data(failure), why, command_succeeded);
     }
     withdraw_run();
     if (shutdown_requested()) {
@@ -443,6 +464,7 @@ void serve_local_runs() {
         }
         MemoryContextReset(run_context);
         MemoryContextSwitchTo(run_context);
+        call_pg([] { renew_kept_plans(); });  // between statements (store_call.hpp)
         TimestampTz next_start = 0;
         const Claim claim = work_once(&next_start);
         if (claim == Claim::Ran) {
@@ -557,7 +579,7 @@ struct PostedOutcome {
     TimestampTz finished_at;
     int64 rows_affected;
     const RunEnding* ending;  // how a run that did not succeed ended
-    int encoding;                      // of the launcher's database, for the text
+    int encoding;             // of the launcher's database, for the text
 };
 
 // Hands the outcome to the launcher and becomes idle (ready for the next run).
@@ -633,7 +655,8 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
         } catch (const PgError&) {  // psprintf is a pure input function (out of memory): no rollback
         }
         if (!described) {
-            ending = RunEnding{run.execution_id, RunStatus::Failed, error->message, error->sqlerrcode, nullptr};
+            ending =
+                RunEnding{run.execution_id, RunStatus::Failed, error->message, error->sqlerrcode, nullptr};
         }
         const bool timed_out = ending.status == RunStatus::TimedOut;
         const bool cancelled = ending.status == RunStatus::Cancelled;
@@ -683,6 +706,7 @@ void serve_handed_over_runs() {
         }
         MemoryContextReset(run_context);
         MemoryContextSwitchTo(run_context);
+        call_pg([] { renew_kept_plans(); });  // between statements (store_call.hpp)
         if (shutdown_requested() && leave_pool_if_unassigned()) {
             proc_exit(0);  // a run already handed over still runs (and is cancelled at once)
         }

@@ -312,16 +312,26 @@ function serverCard(result, live) {
   if (result.error) { card.append(errorBox({ body: result.error })); return card; }
   const d = result.data;
   const up = live.scheduler_up;
+  const health = d.health || {};
+  const healthClass = { ok: 's-succeeded', degraded: 's-timed_out', down: 's-failed' }[health.status] || 's-never';
+  const healthIcon = { ok: '✓', degraded: '!', down: '✕' }[health.status] || '?';
   card.append(h('div', { class: 'stats' },
     stat('scheduler', h('span', { class: 'badge ' + (up ? 's-succeeded' : 's-failed') },
       h('span', { class: 'icon', 'aria-hidden': 'true' }, up ? '✓' : '✕'), up ? 'up' : (live.live ? 'down' : 'unknown'))),
-    stat('workers', String(live.workers ?? '—')),
+    stat('health', h('span', { class: 'badge ' + healthClass, 'data-health': health.status || '' },
+      h('span', { class: 'icon', 'aria-hidden': 'true' }, healthIcon), health.status || 'unknown')),
+    health.workers_max === undefined ? stat('workers', String(live.workers ?? '—'))
+      : stat(`workers busy (${health.workers_idle} idle)`, `${health.workers_busy} / ${health.workers_max}`),
     stat('running', String(d.running)),
     stat('queued', String(d.queued)),
     stat('queue lag', d.lag_ms === null ? '—' : ms(d.lag_ms)),
     stat('jobs', d.jobs + (d.jobs_disabled ? ` (${d.jobs_disabled} disabled)` : '')),
     stat('runs in 24 h', String(d.day.runs)),
     stat('success in 24 h', rate(d.day.succeeded, d.day.failed), d.day.failed ? 'warn' : '')));
+  if (health.reasons && health.reasons.length) {
+    card.append(h('ul', { class: 'plain health-reasons', 'aria-label': 'health reasons' },
+      health.reasons.map((r) => h('li', {}, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚠ '), r))));
+  }
   const failing = h('div', { class: 'failing' }, h('h3', {}, 'Failing jobs'));
   if (!d.failing.length) failing.append(h('p', { class: 'muted' }, 'No job whose last run failed in the last 24 hours.'));
   else failing.append(h('ul', { class: 'plain' }, d.failing.map((f) => h('li', {},
