@@ -200,7 +200,8 @@ bool next_start_of_pair(const char* database, Oid owner, TimestampTz* out) {
 
 bool has_queued_http_runs() {
     return execute_counted(
-               "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'http' "
+               "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind IN ('http', "
+               "'email') "
                "AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " LIMIT 1",
                0, nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
 }
