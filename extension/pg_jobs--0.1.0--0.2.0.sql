@@ -2903,8 +2903,8 @@ $$;
 COMMENT ON FUNCTION jobs.explain(bigint) IS
 'Why the job with this job_id will or will not run next, and when, one reason per row: enabled or why not, the '
 'schedule in words, its window and next fire times, a run that blocks it by overlap, max_runs left, the owner''s '
-'right to run it, queued runs and pending retries, the last run''s outcome and error, the caller''s alerts '
-'firing for it, and the scheduler''s status. Non-superusers may explain their own jobs, members of jobs_admin every job; another role''s job is '
+'right to run it, queued runs and pending retries, the last run''s outcome and error, the caller''s alerts firing for it, and the scheduler''s '
+'status. Non-superusers may explain their own jobs, members of jobs_admin every job; another role''s job is '
 'reported as missing (42704).';
 GRANT EXECUTE ON FUNCTION jobs.explain(bigint) TO PUBLIC;
 
@@ -3213,6 +3213,860 @@ COMMENT ON COLUMN jobs.job_execution.not_before IS
 'fire time (then equal to scheduled_for).';
 COMMENT ON INDEX jobs.job_execution_retry_due IS
 'Queued runs that may not start before not_before (retries, runs queued ahead), earliest first, for the launcher''s sleep.';
+
+-------------------------------------------------------------------------------
+-- mail: HTTP jobs that send their body (send => 'body'), e-mail jobs
+-- (jobs.schedule_email), issue 13. New columns, the kinds, and the functions
+-- whose arguments changed (dropped and created again as the install script has
+-- them).
+-------------------------------------------------------------------------------
+ALTER TABLE jobs.scheduled_job DROP CONSTRAINT scheduled_job_kind_check;
+ALTER TABLE jobs.scheduled_job ADD CONSTRAINT scheduled_job_kind_check CHECK (kind IN ('sql', 'http', 'email'));
+ALTER TABLE jobs.scheduled_job
+    ADD COLUMN http_send text CHECK (http_send IN ('context', 'body')),
+    ADD COLUMN smtp_url text,
+    ADD COLUMN smtp_username text,
+    ADD COLUMN smtp_password text,
+    ADD COLUMN mail_from text,
+    ADD COLUMN mail_to text[],
+    ADD COLUMN mail_subject text,
+    ADD COLUMN mail_body text;
+ALTER TABLE jobs.scheduled_job
+    ADD CONSTRAINT scheduled_job_email_check CHECK ((kind = 'email') = (smtp_url IS NOT NULL AND mail_from IS NOT NULL
+                                                                    AND mail_to IS NOT NULL AND mail_subject IS NOT NULL
+                                                                    AND mail_body IS NOT NULL));
+ALTER TABLE jobs.job_execution DROP CONSTRAINT job_execution_kind_check;
+ALTER TABLE jobs.job_execution ADD CONSTRAINT job_execution_kind_check CHECK (kind IN ('sql', 'http', 'email'));
+
+COMMENT ON COLUMN jobs.scheduled_job.kind IS
+'sql (jobs.schedule: runs command), http (jobs.schedule_http: calls http_url) or email (jobs.schedule_email: '
+'sends an e-mail through smtp_url).';
+
+COMMENT ON COLUMN jobs.scheduled_job.http_body IS
+'HTTP jobs: sent as "config" in the JSON body of each request (http_send context), or the whole body with its '
+'{{placeholders}} filled (http_send body).';
+COMMENT ON COLUMN jobs.scheduled_job.http_send IS
+'HTTP jobs: context (the body is the run''s context, http_body its "config"; also when NULL, as for HTTP jobs '
+'defined before 0.2.0) or body (the body is http_body with each {{path}} replaced by that value of jobs.context(), '
+'JSON-escaped). NULL for other kinds of job.';
+COMMENT ON COLUMN jobs.scheduled_job.smtp_url IS 'E-mail jobs: the mail server, smtp://host[:port] or smtps://host[:port].';
+COMMENT ON COLUMN jobs.scheduled_job.smtp_username IS 'E-mail jobs: the login name (may be a {{secret:NAME}} reference); NULL: no login.';
+COMMENT ON COLUMN jobs.scheduled_job.smtp_password IS 'E-mail jobs: the login password, always a {{secret:NAME}} reference.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_from IS 'E-mail jobs: the sender address.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_to IS 'E-mail jobs: the recipient addresses.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_subject IS 'E-mail jobs: the subject, with {{placeholders}}.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_body IS 'E-mail jobs: the text, with {{placeholders}}.';
+
+COMMENT ON COLUMN jobs.job_execution.kind IS 'sql, http or email, as the job''s kind when the run was queued.';
+
+COMMENT ON COLUMN jobs.job_execution.http_status IS
+'HTTP runs: the response status (NULL if none arrived); e-mail runs: the last SMTP reply code.';
+
+
+CREATE OR REPLACE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
+                               timezone text, enabled boolean, timeout interval, max_retries integer,
+                               retry_backoff interval, retry_backoff_max interval, overlap text,
+                               max_concurrent integer, misfire text, starting_deadline interval,
+                               start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                               min_trigger_interval interval, description text, tags text[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    target name := coalesce(database, current_database());
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs._check_metadata(description, tags);
+    PERFORM jobs._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
+                                         max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
+                                         misfire, starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval, description, tags)
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'))
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
+            http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL, smtp_url = NULL,
+            smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL, mail_subject = NULL,
+            mail_body = NULL, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags
+    RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
+                            timezone text, enabled boolean, timeout interval, max_retries integer,
+                            retry_backoff interval, retry_backoff_max interval, overlap text,
+                            max_concurrent integer, misfire text, starting_deadline interval,
+                            start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                            min_trigger_interval interval, reset text[], description text, tags text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
+    resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
+                                        'min_trigger_interval', 'description', 'tags'];
+    given text[] := array_remove(ARRAY[
+        CASE WHEN timeout IS NOT NULL THEN 'timeout' END,
+        CASE WHEN starting_deadline IS NOT NULL THEN 'starting_deadline' END,
+        CASE WHEN start_at IS NOT NULL THEN 'start_at' END, CASE WHEN end_at IS NOT NULL THEN 'end_at' END,
+        CASE WHEN max_runs IS NOT NULL THEN 'max_runs' END, CASE WHEN run_at IS NOT NULL THEN 'run_at' END,
+        CASE WHEN min_trigger_interval IS NOT NULL THEN 'min_trigger_interval' END,
+        CASE WHEN description IS NOT NULL THEN 'description' END, CASE WHEN tags IS NOT NULL THEN 'tags' END], NULL);
+BEGIN
+    IF array_position(reset, NULL) IS NOT NULL OR NOT reset <@ resettable THEN
+        RAISE EXCEPTION 'reset may name %, not %', array_to_string(resettable, ', '),
+            (SELECT string_agg(coalesce('"' || r || '"', 'NULL'), ', ') FROM unnest(reset) AS r
+             WHERE r IS NULL OR r <> ALL (resettable))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Options not listed there are changed by passing a new value, for example '
+                         'overlap => ''skip''.';
+    END IF;
+    IF reset && given THEN
+        RAISE EXCEPTION 'an option cannot be both given and reset: %',
+            (SELECT string_agg(r, ', ') FROM unnest(reset) AS r WHERE r = ANY (given))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
+    END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
+    IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
+        RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its request with jobs.alter_http, or redefine it with jobs.schedule.';
+    END IF;
+    IF job.kind = 'email' AND (command IS NOT NULL OR database IS NOT NULL) THEN
+        RAISE EXCEPTION 'job "%" is an e-mail job: it has no command or database', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its message by redefining it with jobs.schedule_email.';
+    END IF;
+    job.schedule := coalesce(schedule, job.schedule);
+    job.command := coalesce(command, job.command);
+    job.database := coalesce(database, job.database);
+    job.timezone := coalesce(timezone, job.timezone);
+    job.enabled := coalesce(enabled, job.enabled);
+    job.timeout := coalesce(timeout, job.timeout);
+    job.max_retries := coalesce(max_retries, job.max_retries);
+    job.retry_backoff := coalesce(retry_backoff, job.retry_backoff);
+    job.retry_backoff_max := coalesce(retry_backoff_max, job.retry_backoff_max);
+    job.overlap := coalesce(overlap, job.overlap);
+    job.max_concurrent := coalesce(max_concurrent, job.max_concurrent);
+    job.misfire := coalesce(misfire, job.misfire);
+    job.starting_deadline := CASE WHEN 'starting_deadline' = ANY (reset) THEN NULL
+                                  ELSE coalesce(starting_deadline, job.starting_deadline) END;
+    job.start_at := CASE WHEN 'start_at' = ANY (reset) THEN NULL ELSE coalesce(start_at, job.start_at) END;
+    job.end_at := CASE WHEN 'end_at' = ANY (reset) THEN NULL ELSE coalesce(end_at, job.end_at) END;
+    job.max_runs := CASE WHEN 'max_runs' = ANY (reset) THEN NULL ELSE coalesce(max_runs, job.max_runs) END;
+    job.run_at := CASE WHEN 'run_at' = ANY (reset) THEN NULL ELSE coalesce(run_at, job.run_at) END;
+    job.min_trigger_interval := CASE WHEN 'min_trigger_interval' = ANY (reset) THEN NULL
+                                     ELSE coalesce(min_trigger_interval, job.min_trigger_interval) END;
+    IF 'timeout' = ANY (reset) THEN
+        job.timeout := NULL;
+    END IF;
+    job.description := CASE WHEN 'description' = ANY (reset) THEN NULL ELSE coalesce(description, job.description) END;
+    job.tags := CASE WHEN 'tags' = ANY (reset) THEN '{}' ELSE coalesce(tags, job.tags) END;
+    PERFORM jobs._check_metadata(job.description, job.tags);
+    IF enabled THEN
+        job.disabled_reason := NULL;  -- enabled by hand
+        PERFORM jobs._check_one_shot_enable(job);
+    END IF;
+    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+                                   pg_get_userbyid(job.owner));
+    PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+                                   job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
+                                   job.min_trigger_interval);
+    IF schedule IS NOT NULL THEN
+        PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
+    END IF;
+    IF job.kind IN ('http', 'email') THEN
+        PERFORM jobs._check_http_timeout(job.timeout);
+    END IF;
+    UPDATE jobs.scheduled_job AS j
+    SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
+        enabled = job.enabled, timeout = job.timeout, max_retries = job.max_retries,
+        retry_backoff = job.retry_backoff, retry_backoff_max = job.retry_backoff_max, overlap = job.overlap,
+        max_concurrent = job.max_concurrent, misfire = job.misfire, starting_deadline = job.starting_deadline,
+        start_at = job.start_at, end_at = job.end_at, max_runs = job.max_runs, run_at = job.run_at,
+        min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now(),
+        description = job.description, tags = job.tags
+    WHERE j.job_id = job.job_id;
+    PERFORM jobs._wake_scheduler(true, job.job_id);
+END
+$$;
+
+DROP FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, text, text[]);
+DROP FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval, text, text[]);
+DROP FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                 text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                 text, text[]);
+DROP FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval,
+                                  interval, text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz,
+                                  interval, text, text[]);
+DROP FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]);
+
+CREATE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, url text, method text,
+                                    headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
+                                    max_retries integer, retry_backoff interval, retry_backoff_max interval,
+                                    overlap text, max_concurrent integer, misfire text, starting_deadline interval,
+                                    start_at timestamptz, end_at timestamptz, max_runs integer,
+                                    run_at timestamptz, min_trigger_interval interval, description text, tags text[],
+                                    send text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    verb text := jobs._http_check(url, method, coalesce(headers, '{}'));
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs._check_payload_size(body, 'body');
+    PERFORM jobs._check_send(send, body);
+    PERFORM jobs._check_http_timeout(timeout);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs._check_metadata(description, tags);
+    PERFORM jobs._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         http_method, http_url, http_headers, http_body, timeout, max_retries,
+                                         retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
+                                         starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval, description, tags, http_send)
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+            jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'), send)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
+            http_method = excluded.http_method, http_url = excluded.http_url,
+            http_headers = excluded.http_headers, http_body = excluded.http_body, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags, http_send = excluded.http_send,
+            smtp_url = NULL, smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL,
+            mail_subject = NULL, mail_body = NULL
+    RETURNING j.job_id INTO result_id;
+    INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
+    ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
+    PERFORM jobs._note_missing_secrets(jobs._role_id(caller), headers);
+    PERFORM jobs._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+CREATE FUNCTION jobs._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
+                                 timeout interval, description text, tags text[], send text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    new_headers jsonb;
+    verb text;
+BEGIN
+    IF job.kind <> 'http' THEN
+        RAISE EXCEPTION 'job "%" is not an HTTP job', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
+    END IF;
+    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
+        CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END,
+        CASE WHEN send IS NOT NULL THEN 'send' END], NULL));
+    SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
+    new_headers := coalesce(headers, new_headers, '{}');
+    verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
+    PERFORM jobs._check_payload_size(body, 'body');
+    PERFORM jobs._check_send(coalesce(send, job.http_send, 'context'), coalesce(body, job.http_body));
+    PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
+    PERFORM jobs._check_metadata(coalesce(description, job.description), coalesce(tags, job.tags));
+    UPDATE jobs.scheduled_job AS j
+    SET http_url = coalesce(_alter_http.url, job.http_url), http_method = verb,
+        http_headers = jobs._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
+        timeout = coalesce(_alter_http.timeout, job.timeout),
+        command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now(),
+        description = coalesce(_alter_http.description, job.description), tags = coalesce(_alter_http.tags, job.tags),
+        http_send = coalesce(_alter_http.send, job.http_send, 'context')
+    WHERE j.job_id = job.job_id;
+    UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs._note_missing_secrets(job.owner, new_headers);
+    PERFORM jobs._wake_scheduler(true, job.job_id);
+END
+$$;
+
+COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                        text, text[], text) IS
+'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
+COMMENT ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) IS
+'Internal: the privileged part of jobs.alter_http; call jobs.alter_http.';
+REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                               text, text[], text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) FROM PUBLIC;
+
+CREATE FUNCTION jobs.schedule_http(
+    job_name text,
+    schedule text,
+    url text,
+    method text DEFAULT 'POST',
+    headers jsonb DEFAULT '{}',
+    body jsonb DEFAULT NULL,
+    timeout interval DEFAULT '30 seconds',
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds',
+    overlap text DEFAULT 'skip',
+    max_concurrent integer DEFAULT 1,
+    misfire text DEFAULT 'skip',
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    send text DEFAULT 'context')
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                       text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                       text, text[], text) IS
+'Creates an HTTP job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'Each run sends method to url with the headers and a JSON body holding the run''s context (jobName, jobId, '
+'executionId, triggeredBy, triggeredByUser, scheduledFor, attempt, config = body, payload), and an '
+'Idempotency-Key header equal to the execution_id. With send => ''body'' the body is instead the given body with '
+'each {{path}} (a key of jobs.context(), such as {{payload.summary}}) replaced by its value, JSON-escaped. '
+'A 2xx answer succeeds unless its JSON says "success": false.';
+
+CREATE FUNCTION jobs.alter_http(
+    job_id bigint,
+    url text DEFAULT NULL,
+    method text DEFAULT NULL,
+    headers jsonb DEFAULT NULL,
+    body jsonb DEFAULT NULL,
+    timeout interval DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    send text DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval, text, text[], text) IS
+'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
+'headers; send: context or body, as in jobs.schedule_http; description and tags as in jobs.alter). Schedule, time zone and enabled change with jobs.alter. Members '
+'of jobs_admin may change only the timeout, description and tags of another role''s job: url, method, headers and '
+'body are its owner''s (or a superuser''s).';
+
+CREATE FUNCTION jobs.alter_http(
+    job_name text,
+    url text DEFAULT NULL,
+    method text DEFAULT NULL,
+    headers jsonb DEFAULT NULL,
+    body jsonb DEFAULT NULL,
+    timeout interval DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    send text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.alter_http(jobs._own_job_id(job_name), url, method, headers, body, timeout, description, tags, send);
+END;
+COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, text, text[], text) IS
+'Changes the given request properties of the caller''s HTTP job of this name (NULL: unchanged; headers replace '
+'all headers; send: context or body).';
+
+-- mail: HTTP jobs that send their body, e-mail jobs (issue 13) --------------------------
+--
+-- send => 'body': an HTTP job's body is the request body, each {{path}}
+-- filled from the run's context (jobs.context()) by the HTTP worker. E-mail
+-- jobs are sent by the HTTP worker too (libcurl's SMTP), under the same host
+-- policy (jobs.http_allowed_hosts); their login comes from the owner's
+-- secrets ({{secret:NAME}}), put in by the worker right before sending.
+
+CREATE FUNCTION jobs._template_check(template text, what text)
+RETURNS void
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_template_check';
+COMMENT ON FUNCTION jobs._template_check(text, text) IS
+'Internal: raises 22023 naming the placeholder, where it is (what, and the character) and the keys allowed, when a '
+'{{placeholder}} is malformed or its path cannot exist in a run''s context.';
+
+CREATE FUNCTION jobs._check_send(send text, body jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF send IS NULL OR send NOT IN ('context', 'body') THEN
+        RAISE EXCEPTION 'send must be ''context'' or ''body'', not %', coalesce(quote_literal(send), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'context sends the run''s context as the JSON body (the default); body sends the job''s '
+                         'body with its {{placeholders}} filled.';
+    END IF;
+    IF send = 'body' THEN
+        IF body IS NULL THEN
+            RAISE EXCEPTION 'send => ''body'' needs a body'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Pass the request body, for example body => ''{"text": "{{payload.summary}}"}''.';
+        END IF;
+        PERFORM jobs._template_check(body::text, 'body');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_send(text, jsonb) IS
+'Internal: raises 22023 unless send is context or body, and, for body, the body is given and its placeholders are '
+'well formed.';
+
+CREATE FUNCTION jobs._email_check(smtp_url text, mail_from text, mail_to text[], subject text, body text,
+                                  username text, password text)
+RETURNS text
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_email_check';
+COMMENT ON FUNCTION jobs._email_check(text, text, text[], text, text, text, text) IS
+'Internal: raises 22023 (naming which) if the mail server URL (smtp or smtps, with a host allowed by '
+'jobs.http_allowed_hosts), an address, a placeholder of the subject or body, or the login is unusable; returns the '
+'job''s command as views show it (mail to ... via smtp://...).';
+
+CREATE FUNCTION jobs._schedule_email(caller name, job_name text, schedule text, smtp_url text, mail_from text,
+                                     mail_to text[], subject text, body text, username text, password text,
+                                     timeout interval, timezone text, enabled boolean, max_retries integer,
+                                     retry_backoff interval, retry_backoff_max interval, description text,
+                                     tags text[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    command text := jobs._email_check(smtp_url, mail_from, mail_to, subject, body, username, password);
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, command, current_database(), zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs._check_payload_size(to_jsonb(body), 'body');
+    PERFORM jobs._check_http_timeout(timeout);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs._check_metadata(description, tags);
+    PERFORM jobs._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         timeout, max_retries, retry_backoff, retry_backoff_max, description, tags,
+                                         smtp_url, smtp_username, smtp_password, mail_from, mail_to, mail_subject,
+                                         mail_body)
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, current_database(), enabled, 'email', timeout,
+            max_retries, retry_backoff, retry_backoff_max, description, coalesce(tags, '{}'), smtp_url, username,
+            password, mail_from, mail_to, subject, body)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
+            http_method = NULL, http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL,
+            timeout = excluded.timeout, max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = 'skip', max_concurrent = 1, misfire = 'skip',
+            starting_deadline = NULL, start_at = NULL, end_at = NULL, max_runs = NULL, run_at = NULL,
+            min_trigger_interval = NULL, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags, smtp_url = excluded.smtp_url,
+            smtp_username = excluded.smtp_username, smtp_password = excluded.smtp_password,
+            mail_from = excluded.mail_from, mail_to = excluded.mail_to, mail_subject = excluded.mail_subject,
+            mail_body = excluded.mail_body
+    RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs._note_missing_secrets(jobs._role_id(caller),
+                                       jsonb_strip_nulls(jsonb_build_object('username', username, 'password', password)));
+    PERFORM jobs._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+COMMENT ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text,
+                                         boolean, integer, interval, interval, text, text[]) IS
+'Internal: the privileged part of jobs.schedule_email; call jobs.schedule_email.';
+REVOKE EXECUTE ON FUNCTION jobs._template_check(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_send(text, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._email_check(text, text, text[], text, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval,
+                                                text, boolean, integer, interval, interval, text, text[]) FROM PUBLIC;
+
+CREATE FUNCTION jobs.schedule_email(
+    job_name text,
+    schedule text,
+    smtp_url text,
+    mail_from text,
+    mail_to text[],
+    subject text,
+    body text,
+    username text DEFAULT NULL,
+    password text DEFAULT NULL,
+    timeout interval DEFAULT '30 seconds',
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds',
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, text, text, text, interval, text, boolean,
+                                        integer, interval, interval, text, text[]) IS
+'Creates an e-mail job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'Each run sends a plain-text e-mail from mail_from to mail_to through smtp_url (smtp://host[:port], upgraded with '
+'STARTTLS when the server offers it, or smtps://host[:port]); {{path}} placeholders in subject and body are filled '
+'from jobs.context() (such as {{payload.summary}}). username and password (always a {{secret:NAME}} reference) log '
+'in; a login is only sent over TLS. Runs fail on an SMTP refusal; max_retries retries 4xx (transient) refusals and '
+'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts.';
+
+-- mail: jobs.explain describes e-mail jobs
+CREATE OR REPLACE FUNCTION jobs.explain(job_id bigint)
+RETURNS TABLE (reason text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+    owner_name name;
+    t timestamptz := clock_timestamp();
+    next_times timestamptz[];
+    described text;
+    running record;
+    run record;
+    health record;
+    can_login boolean;
+    is_super boolean;
+    so_far bigint;
+BEGIN
+    -- Row level security decides: another role's job is reported as a missing one.
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = explain.job_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job with ID % does not exist', explain.job_id
+            USING ERRCODE = 'undefined_object', HINT = 'List the jobs with SELECT job_id, job_name FROM jobs.job_status.';
+    END IF;
+    owner_name := pg_get_userbyid(job.owner);
+    reason := format('job "%s" (job_id %s) of role %s: %s', job.job_name, job.job_id, owner_name,
+                     CASE WHEN job.kind = 'http' THEN format('HTTP job, %s', job.command)
+                          WHEN job.kind = 'email' THEN format('e-mail job, %s', job.command)
+                          ELSE format('SQL job in database "%s"', job.database) END);
+    RETURN NEXT;
+
+    -- Enabled, or why not.
+    IF job.enabled AND job.schedule IS NULL AND job.run_at IS NULL THEN
+        reason := 'enabled: it has no schedule to fire, it runs when triggered';
+    ELSIF job.enabled THEN
+        reason := 'enabled: its schedule fires';
+    ELSIF job.disabled_reason IS NOT NULL THEN
+        reason := format('disabled: %s; jobs.enable(%s) enables it again (it can still be triggered)',
+                         job.disabled_reason, job.job_id);
+    ELSE
+        reason := format('disabled by hand: jobs.enable(%s) enables it again (it can still be triggered)', job.job_id);
+    END IF;
+    RETURN NEXT;
+
+    -- The schedule in words, and the next fire times within its window.
+    IF job.schedule IS NULL AND job.run_at IS NULL THEN
+        reason := 'schedule: none; it runs only when triggered (jobs.trigger)';
+        RETURN NEXT;
+    ELSIF job.schedule IS NULL THEN
+        reason := format('schedule: once, at %s', job.run_at);
+        RETURN NEXT;
+        IF job.run_at > t THEN
+            next_times := ARRAY[job.run_at];
+        END IF;
+    ELSE
+        BEGIN
+            described := jobs.describe(job.schedule, job.timezone);
+        EXCEPTION WHEN OTHERS THEN
+            described := format('"%s" cannot be read: %s', job.schedule, SQLERRM);
+        END;
+        reason := format('schedule: %s (%s, time zone %s)', described, job.schedule, job.timezone);
+        RETURN NEXT;
+        IF described NOT LIKE '%cannot be read%' AND job.schedule NOT ILIKE '@reboot' THEN
+            BEGIN
+                SELECT array_agg(r ORDER BY r) INTO next_times
+                FROM jobs.next_runs(job.schedule, 3,
+                                    CASE WHEN job.start_at > t THEN job.start_at - interval '1 microsecond' ELSE t END,
+                                    job.timezone) AS r
+                WHERE job.end_at IS NULL OR r <= job.end_at;
+            EXCEPTION WHEN OTHERS THEN
+                next_times := NULL;
+            END;
+        END IF;
+    END IF;
+    IF job.start_at > t THEN
+        reason := format('window: its schedule starts firing at %s (start_at)', job.start_at);
+        RETURN NEXT;
+    END IF;
+    IF job.end_at IS NOT NULL THEN
+        reason := CASE WHEN job.end_at < t THEN format('window: it ended at %s (end_at): no more fire times', job.end_at)
+                       ELSE format('window: it fires until %s (end_at)', job.end_at) END;
+        RETURN NEXT;
+    END IF;
+    IF job.schedule IS NOT NULL OR job.run_at IS NOT NULL THEN
+        IF cardinality(next_times) > 0 THEN
+            reason := format('%s: %s', CASE WHEN job.enabled THEN 'next fire times' ELSE 'next fire times if enabled' END,
+                             array_to_string(next_times, ', '));
+        ELSIF job.schedule ILIKE '@reboot' THEN
+            reason := 'next fire time: when the scheduler starts (the server starts)';
+        ELSE
+            reason := 'next fire times: none left within its window';
+        END IF;
+        RETURN NEXT;
+    END IF;
+
+    -- Runs in progress, and what the overlap policy does with the next fire time.
+    SELECT count(*) AS n, min(r.execution_id) AS first_id, min(r.started_at) AS since INTO running
+    FROM jobs.job_execution AS r WHERE r.job_id = job.job_id AND r.status = 'running';
+    IF running.n = 0 THEN
+        reason := format('overlap %s: no run in progress, nothing blocks the next one', job.overlap);
+    ELSIF job.overlap = 'skip' THEN
+        reason := format('overlap skip: run %s, running since %s, blocks it: a fire time due meanwhile is skipped',
+                         running.first_id, running.since);
+    ELSIF job.overlap = 'queue' THEN
+        reason := format('overlap queue: run %s, running since %s, makes the next one wait (one waits at most)',
+                         running.first_id, running.since);
+    ELSIF job.overlap = 'allow' THEN
+        reason := format('overlap allow: %s of at most %s run(s) in progress%s', running.n, job.max_concurrent,
+                         CASE WHEN running.n >= job.max_concurrent THEN ': a fire time due meanwhile is skipped'
+                              ELSE '' END);
+    ELSE
+        reason := format('overlap replace: run %s, running since %s, is cancelled when the next one is due',
+                         running.first_id, running.since);
+    END IF;
+    RETURN NEXT;
+
+    -- max_runs left (counted as the launcher does: scheduled runs since the job was last changed).
+    IF job.max_runs IS NOT NULL THEN
+        SELECT count(*) INTO so_far FROM jobs.job_execution AS r
+        WHERE r.job_id = job.job_id AND r.triggered_by = 'schedule' AND r.status <> 'skipped'
+          AND r.queued_at >= job.updated_at;
+        reason := format('max_runs %s: %s scheduled run(s) since it was last changed, %s left', job.max_runs, so_far,
+                         greatest(job.max_runs - so_far, 0));
+        RETURN NEXT;
+    END IF;
+
+    -- The owner's right to run it.
+    SELECT r.rolcanlogin, r.rolsuper INTO can_login, is_super FROM pg_catalog.pg_roles AS r WHERE r.oid = job.owner;
+    IF job.kind IN ('http', 'email') THEN
+        reason := format('owner %s: %s runs go through the HTTP worker; the host must be allowed by '
+                         'jobs.http_allowed_hosts', owner_name, CASE job.kind WHEN 'http' THEN 'HTTP' ELSE 'e-mail' END);
+    ELSIF NOT can_login AND NOT is_super THEN
+        reason := format('owner %s cannot run it: the role has no LOGIN (its runs fail with 28000); '
+                         'ALTER ROLE %I LOGIN', owner_name, owner_name);
+    ELSIF NOT has_database_privilege(job.owner, job.database, 'CONNECT') THEN
+        reason := format('owner %s cannot run it: no CONNECT on database "%s" (its runs fail with 42501)',
+                         owner_name, job.database);
+    ELSE
+        reason := format('owner %s may run it: %s CONNECT on database "%s"', owner_name,
+                         CASE WHEN is_super THEN 'superuser,' ELSE 'LOGIN and' END, job.database);
+    END IF;
+    RETURN NEXT;
+
+    -- Queued runs and retries pending.
+    FOR run IN
+        SELECT q.execution_id, q.triggered_by, q.attempt, q.queued_at, q.not_before, q.retry_of
+        FROM jobs.job_execution AS q
+        WHERE q.job_id = job.job_id AND q.status = 'queued' ORDER BY q.execution_id LIMIT 5
+    LOOP
+        reason := CASE WHEN run.triggered_by = 'retry' AND run.not_before > t
+                       THEN format('retry pending: run %s (attempt %s, retrying run %s) waits until %s', run.execution_id,
+                                   run.attempt, run.retry_of, run.not_before)
+                       WHEN run.triggered_by = 'retry'
+                       THEN format('retry pending: run %s (attempt %s, retrying run %s) is queued for a worker',
+                                   run.execution_id, run.attempt, run.retry_of)
+                       ELSE format('queued: run %s (%s), queued at %s, waits for a worker', run.execution_id,
+                                   run.triggered_by, run.queued_at) END;
+        RETURN NEXT;
+    END LOOP;
+    IF NOT FOUND THEN
+        reason := format('retries: none pending (max_retries %s)', job.max_retries);
+        RETURN NEXT;
+    END IF;
+
+    -- The last run's outcome and error.
+    SELECT e.execution_id, e.status, e.attempt, e.triggered_by, e.finished_at, e.duration, e.error, e.sqlstate,
+           e.http_status
+    INTO run
+    FROM jobs.job_execution AS e
+    WHERE e.job_id = job.job_id AND e.status NOT IN ('queued', 'running')
+    ORDER BY e.execution_id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        reason := 'last run: none yet';
+    ELSE
+        reason := format('last run: %s (attempt %s, %s) %s at %s%s%s', run.execution_id, run.attempt, run.triggered_by,
+                         run.status, run.finished_at,
+                         CASE WHEN run.duration IS NOT NULL THEN format(' after %s', run.duration) ELSE '' END,
+                         CASE WHEN run.error IS NOT NULL
+                              THEN format(': %s%s', run.error,
+                                          CASE WHEN run.sqlstate IS NOT NULL THEN format(' (SQLSTATE %s)', run.sqlstate)
+                                               WHEN run.http_status IS NOT NULL THEN format(' (HTTP %s)', run.http_status)
+                                               ELSE '' END)
+                              ELSE '' END);
+    END IF;
+    RETURN NEXT;
+
+    -- alerts: the reader's alerts firing for this job (row level security of jobs.alert_status).
+    FOR run IN
+        SELECT s.alert_name, s.firing_since, s.last_delivered_at, s.deliveries, s.suppressed
+        FROM jobs.alert_status AS s WHERE s.job_id = job.job_id AND s.firing ORDER BY s.alert_name
+    LOOP
+        reason := format('alert firing: "%s" since %s, %s deliver%s (last at %s), %s repeat(s) held back',
+                         run.alert_name, run.firing_since, run.deliveries,
+                         CASE WHEN run.deliveries = 1 THEN 'y' ELSE 'ies' END,
+                         coalesce(run.last_delivered_at::text, 'none yet'), run.suppressed);
+        RETURN NEXT;
+    END LOOP;
+    IF NOT FOUND THEN
+        reason := 'alerts firing: none';
+        RETURN NEXT;
+    END IF;
+
+    -- The scheduler itself.
+    SELECT * INTO health FROM jobs.health();
+    reason := format('scheduler: %s%s', health.status,
+                     CASE WHEN cardinality(health.reasons) > 0 THEN ': ' || array_to_string(health.reasons, '; ')
+                          ELSE '' END);
+    RETURN NEXT;
+END
+$$;
+-- sched: several cron expressions in one schedule, separated by ";" (issue 15):
+-- the comments say so.
+-------------------------------------------------------------------------------
+COMMENT ON FUNCTION jobs.next_runs(text, integer, timestamptz, text) IS
+'The next "count" (0 to 1000000) times the cron schedule fires strictly after "after", in ascending order, '
+'evaluated in the wall-clock time of "timezone" (default: the jobs.timezone setting). '
+'@reboot schedules return no rows. Several cron expressions separated by ";" give the times of each, a shared '
+'time once.';
+COMMENT ON FUNCTION jobs.describe(text, text) IS
+'The cron schedule in plain English, for example "at 02:30 on the last Friday of every month, '
+'Europe/Berlin time" (several expressions separated by ";": each one, joined by ";"); raises an error '
+'explaining what is wrong with an invalid schedule.';
+COMMENT ON COLUMN jobs.scheduled_job.schedule IS
+'Cron expression, macro or interval, or several cron expressions separated by ";" (the job fires at the times '
+'of each); NULL for an on-demand job that runs only when triggered.';
+
+-------------------------------------------------------------------------------
+-- events: LISTEN/NOTIFY on channel jobs_events (issue 13). Payloads carry
+-- ids only (anyone may LISTEN): run_started and run_finished come from the
+-- run lifecycle in C (jobs._finish_runs and the claims), job_changed from
+-- the triggers below, alert from the alerts through jobs._notify_event.
+-- jobs.notify_events says which are sent; all are sent at commit only.
+-------------------------------------------------------------------------------
+CREATE FUNCTION jobs._notify_event(payload jsonb)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_notify_event';
+COMMENT ON FUNCTION jobs._notify_event(jsonb) IS
+'Internal: sends payload (a JSON object with an "event" string; ids only, never names or texts: any role may '
+'LISTEN) on channel jobs_events when the current transaction commits, if jobs.notify_events lets the event '
+'through (run_started and job_changed: all; run_finished, alert and others: finished or all). Returns whether '
+'it was queued. Runs with the caller''s rights; EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_event(jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs._pending_events()
+RETURNS text[]
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_pending_events';
+COMMENT ON FUNCTION jobs._pending_events() IS
+'Internal, for tests: the payloads the current transaction will send on channel jobs_events when it commits, '
+'in order. EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._pending_events() FROM PUBLIC;
+
+CREATE FUNCTION jobs._notify_jobs_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+                                                      'change', 'created'))
+        FROM new_jobs AS n ORDER BY n.job_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', o.job_id,
+                                                      'change', 'dropped'))
+        FROM old_jobs AS o ORDER BY o.job_id;
+    ELSE
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+            'change', CASE WHEN n.enabled AND NOT o.enabled THEN 'enabled'
+                           WHEN o.enabled AND NOT n.enabled THEN 'disabled'
+                           ELSE 'altered' END))
+        FROM old_jobs AS o JOIN new_jobs AS n ON n.job_id = o.job_id
+        WHERE to_jsonb(o) IS DISTINCT FROM to_jsonb(n)
+        ORDER BY n.job_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._notify_jobs_changed() IS
+'Internal: statement trigger that sends job_changed events (created, altered, enabled, disabled, dropped; ids '
+'only) on channel jobs_events, when jobs.notify_events is all.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_jobs_changed() FROM PUBLIC;
+
+-- Fired only when jobs.notify_events is all: otherwise they cost a
+-- comparison per statement (the transition tables are the audit's anyway).
+CREATE TRIGGER notify_jobs_created
+    AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_changed
+    AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_removed
+    AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+COMMENT ON TRIGGER notify_jobs_created ON jobs.scheduled_job IS
+'Sends job_changed (created) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_changed ON jobs.scheduled_job IS
+'Sends job_changed (altered, enabled, disabled) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_removed ON jobs.scheduled_job IS
+'Sends job_changed (dropped) on channel jobs_events when jobs.notify_events is all.';
 
 -------------------------------------------------------------------------------
 -- alerts: jobs.alert, jobs.drop_alert, jobs.alert_status (issue 13, "Alerts")

@@ -27,7 +27,8 @@ AS 'MODULE_PATHNAME', 'pg_jobs_next_runs';
 COMMENT ON FUNCTION jobs.next_runs(text, integer, timestamptz, text) IS
 'The next "count" (0 to 1000000) times the cron schedule fires strictly after "after", in ascending order, '
 'evaluated in the wall-clock time of "timezone" (default: the jobs.timezone setting). '
-'@reboot schedules return no rows.';
+'@reboot schedules return no rows. Several cron expressions separated by ";" give the times of each, a shared '
+'time once.';
 
 CREATE FUNCTION jobs.describe(
     schedule text,
@@ -38,7 +39,8 @@ AS 'MODULE_PATHNAME', 'pg_jobs_describe';
 
 COMMENT ON FUNCTION jobs.describe(text, text) IS
 'The cron schedule in plain English, for example "at 02:30 on the last Friday of every month, '
-'Europe/Berlin time"; raises an error explaining what is wrong with an invalid schedule.';
+'Europe/Berlin time" (several expressions separated by ";": each one, joined by ";"); raises an error '
+'explaining what is wrong with an invalid schedule.';
 
 -------------------------------------------------------------------------------
 -- The scheduler: jobs, their runs, and the functions that manage them.
@@ -74,7 +76,7 @@ CREATE TABLE jobs.scheduled_job (
     enabled    boolean NOT NULL DEFAULT true,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
-    kind       text NOT NULL DEFAULT 'sql' CHECK (kind IN ('sql', 'http')),
+    kind       text NOT NULL DEFAULT 'sql' CHECK (kind IN ('sql', 'http', 'email')),
     http_method  text,
     http_url     text,
     http_headers jsonb,
@@ -95,8 +97,20 @@ CREATE TABLE jobs.scheduled_job (
     disabled_reason text,
     description  text,                         -- insight: job metadata
     tags         text[] NOT NULL DEFAULT '{}', -- insight: job metadata
+    -- mail: what an HTTP job sends; e-mail jobs
+    http_send    text CHECK (http_send IN ('context', 'body')),
+    smtp_url     text,
+    smtp_username text,
+    smtp_password text,
+    mail_from    text,
+    mail_to      text[],
+    mail_subject text,
+    mail_body    text,
     UNIQUE (owner, job_name),
-    CHECK ((kind = 'http') = (http_url IS NOT NULL AND http_method IS NOT NULL))
+    CHECK ((kind = 'http') = (http_url IS NOT NULL AND http_method IS NOT NULL)),
+    CONSTRAINT scheduled_job_email_check CHECK ((kind = 'email') = (smtp_url IS NOT NULL AND mail_from IS NOT NULL
+                                                                    AND mail_to IS NOT NULL AND mail_subject IS NOT NULL
+                                                                    AND mail_body IS NOT NULL))
 );
 
 COMMENT ON TABLE jobs.scheduled_job IS
@@ -108,7 +122,8 @@ COMMENT ON COLUMN jobs.scheduled_job.owner IS
 'Role that defined the job, by OID (shown as its current name): the job runs as this role, follows it through '
 'ALTER ROLE ... RENAME, moves with REASSIGN OWNED and goes with DROP OWNED; DROP ROLE is refused while it has jobs.';
 COMMENT ON COLUMN jobs.scheduled_job.schedule IS
-'Cron expression, macro or interval; NULL for an on-demand job that runs only when triggered.';
+'Cron expression, macro or interval, or several cron expressions separated by ";" (the job fires at the times '
+'of each); NULL for an on-demand job that runs only when triggered.';
 COMMENT ON COLUMN jobs.scheduled_job.timezone IS 'Time zone in whose wall-clock time the schedule is evaluated.';
 COMMENT ON COLUMN jobs.scheduled_job.command IS
 'SQL to run (several statements run as one transaction); for HTTP jobs, the method and URL.';
@@ -118,13 +133,28 @@ COMMENT ON COLUMN jobs.scheduled_job.enabled IS
 COMMENT ON COLUMN jobs.scheduled_job.created_at IS 'When the job was first defined.';
 COMMENT ON COLUMN jobs.scheduled_job.updated_at IS 'When the job was last defined or changed.';
 COMMENT ON COLUMN jobs.scheduled_job.kind IS
-'sql (jobs.schedule: runs command) or http (jobs.schedule_http: calls http_url).';
+'sql (jobs.schedule: runs command), http (jobs.schedule_http: calls http_url) or email (jobs.schedule_email: '
+'sends an e-mail through smtp_url).';
 COMMENT ON COLUMN jobs.scheduled_job.http_method IS 'HTTP jobs: the request method (GET, POST, ...).';
 COMMENT ON COLUMN jobs.scheduled_job.http_url IS 'HTTP jobs: the URL called.';
 COMMENT ON COLUMN jobs.scheduled_job.http_headers IS
 'HTTP jobs: request headers, with the values of secret-looking names (Authorization, Cookie, *token*, *key*, '
 '*secret*) shown as ***.';
-COMMENT ON COLUMN jobs.scheduled_job.http_body IS 'HTTP jobs: sent as "config" in the JSON body of each request.';
+COMMENT ON COLUMN jobs.scheduled_job.http_body IS
+'HTTP jobs: sent as "config" in the JSON body of each request (http_send context), or the whole body with its '
+'{{placeholders}} filled (http_send body).';
+-- mail: what an HTTP job sends; e-mail jobs
+COMMENT ON COLUMN jobs.scheduled_job.http_send IS
+'HTTP jobs: context (the body is the run''s context, http_body its "config"; also when NULL, as for HTTP jobs '
+'defined before 0.2.0) or body (the body is http_body with each {{path}} replaced by that value of jobs.context(), '
+'JSON-escaped). NULL for other kinds of job.';
+COMMENT ON COLUMN jobs.scheduled_job.smtp_url IS 'E-mail jobs: the mail server, smtp://host[:port] or smtps://host[:port].';
+COMMENT ON COLUMN jobs.scheduled_job.smtp_username IS 'E-mail jobs: the login name (may be a {{secret:NAME}} reference); NULL: no login.';
+COMMENT ON COLUMN jobs.scheduled_job.smtp_password IS 'E-mail jobs: the login password, always a {{secret:NAME}} reference.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_from IS 'E-mail jobs: the sender address.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_to IS 'E-mail jobs: the recipient addresses.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_subject IS 'E-mail jobs: the subject, with {{placeholders}}.';
+COMMENT ON COLUMN jobs.scheduled_job.mail_body IS 'E-mail jobs: the text, with {{placeholders}}.';
 COMMENT ON COLUMN jobs.scheduled_job.timeout IS
 'How long a run may take before it is cancelled as timed_out (HTTP jobs: the whole request); NULL: the '
 'jobs.default_timeout setting.';
@@ -180,7 +210,7 @@ CREATE TABLE jobs.job_execution (
     error_detail      text,
     rows_affected     bigint,
     worker_pid        integer,
-    kind              text NOT NULL DEFAULT 'sql' CHECK (kind IN ('sql', 'http')),
+    kind              text NOT NULL DEFAULT 'sql' CHECK (kind IN ('sql', 'http', 'email')),
     http_status       integer,
     http_timing       jsonb,
     retry_of          bigint,
@@ -258,11 +288,12 @@ COMMENT ON COLUMN jobs.job_execution.skipped_count IS
 COMMENT ON COLUMN jobs.job_execution.not_before IS
 'A queued run does not start before this time: a retry (its backoff), or a scheduled run queued ahead of its '
 'fire time (then equal to scheduled_for).';
-COMMENT ON COLUMN jobs.job_execution.kind IS 'sql or http, as the job''s kind when the run was queued.';
+COMMENT ON COLUMN jobs.job_execution.kind IS 'sql, http or email, as the job''s kind when the run was queued.';
 COMMENT ON COLUMN jobs.job_execution.error_kind IS
 'HTTP runs that got no response: connect_refused, dns, tls, timeout, connection_lost, refused_by_policy, '
 'invalid_request; NULL otherwise.';
-COMMENT ON COLUMN jobs.job_execution.http_status IS 'HTTP runs: the response status (NULL if none arrived).';
+COMMENT ON COLUMN jobs.job_execution.http_status IS
+'HTTP runs: the response status (NULL if none arrived); e-mail runs: the last SMTP reply code.';
 COMMENT ON COLUMN jobs.job_execution.http_timing IS
 'HTTP runs: milliseconds from the start to the end of DNS resolution, connect, TLS handshake, first byte, and '
 'in total (dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms).';
@@ -891,7 +922,9 @@ BEGIN
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
-            http_url = NULL, http_headers = NULL, http_body = NULL, timeout = excluded.timeout,
+            http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL, smtp_url = NULL,
+            smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL, mail_subject = NULL,
+            mail_body = NULL, timeout = excluded.timeout,
             max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
             retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
             max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
@@ -950,6 +983,11 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Change its request with jobs.alter_http, or redefine it with jobs.schedule.';
     END IF;
+    IF job.kind = 'email' AND (command IS NOT NULL OR database IS NOT NULL) THEN
+        RAISE EXCEPTION 'job "%" is an e-mail job: it has no command or database', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its message by redefining it with jobs.schedule_email.';
+    END IF;
     job.schedule := coalesce(schedule, job.schedule);
     job.command := coalesce(command, job.command);
     job.database := coalesce(database, job.database);
@@ -989,7 +1027,7 @@ BEGIN
     IF schedule IS NOT NULL THEN
         PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
     END IF;
-    IF job.kind = 'http' THEN
+    IF job.kind IN ('http', 'email') THEN
         PERFORM jobs._check_http_timeout(job.timeout);
     END IF;
     UPDATE jobs.scheduled_job AS j
@@ -1376,7 +1414,8 @@ CREATE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, u
                                     max_retries integer, retry_backoff interval, retry_backoff_max interval,
                                     overlap text, max_concurrent integer, misfire text, starting_deadline interval,
                                     start_at timestamptz, end_at timestamptz, max_runs integer,
-                                    run_at timestamptz, min_trigger_interval interval, description text, tags text[])
+                                    run_at timestamptz, min_trigger_interval interval, description text, tags text[],
+                                    send text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1389,6 +1428,7 @@ BEGIN
     PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
     PERFORM jobs._check_schedule_interval(schedule, zone, caller);
     PERFORM jobs._check_payload_size(body, 'body');
+    PERFORM jobs._check_send(send, body);
     PERFORM jobs._check_http_timeout(timeout);
     PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
     PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
@@ -1403,11 +1443,11 @@ BEGIN
                                          http_method, http_url, http_headers, http_body, timeout, max_retries,
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
-                                         min_trigger_interval, description, tags)
+                                         min_trigger_interval, description, tags, http_send)
     VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
             jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
-            run_at, min_trigger_interval, description, coalesce(tags, '{}'))
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'), send)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
@@ -1419,7 +1459,9 @@ BEGIN
             starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
             max_runs = excluded.max_runs, run_at = excluded.run_at,
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
-            description = excluded.description, tags = excluded.tags
+            description = excluded.description, tags = excluded.tags, http_send = excluded.http_send,
+            smtp_url = NULL, smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL,
+            mail_subject = NULL, mail_body = NULL
     RETURNING j.job_id INTO result_id;
     INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
@@ -1430,7 +1472,7 @@ END
 $$;
 
 CREATE FUNCTION jobs._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
-                                 timeout interval, description text, tags text[])
+                                 timeout interval, description text, tags text[], send text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1447,11 +1489,13 @@ BEGIN
     END IF;
     PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
-        CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END], NULL));
+        CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END,
+        CASE WHEN send IS NOT NULL THEN 'send' END], NULL));
     SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
     new_headers := coalesce(headers, new_headers, '{}');
     verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
     PERFORM jobs._check_payload_size(body, 'body');
+    PERFORM jobs._check_send(coalesce(send, job.http_send, 'context'), coalesce(body, job.http_body));
     PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
     PERFORM jobs._check_metadata(coalesce(description, job.description), coalesce(tags, job.tags));
     UPDATE jobs.scheduled_job AS j
@@ -1459,7 +1503,8 @@ BEGIN
         http_headers = jobs._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
         timeout = coalesce(_alter_http.timeout, job.timeout),
         command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now(),
-        description = coalesce(_alter_http.description, job.description), tags = coalesce(_alter_http.tags, job.tags)
+        description = coalesce(_alter_http.description, job.description), tags = coalesce(_alter_http.tags, job.tags),
+        http_send = coalesce(_alter_http.send, job.http_send, 'context')
     WHERE j.job_id = job.job_id;
     UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
     PERFORM jobs._note_missing_secrets(job.owner, new_headers);
@@ -1469,14 +1514,14 @@ $$;
 
 COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                         text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                        text, text[]) IS
+                                        text, text[], text) IS
 'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
-COMMENT ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]) IS
+COMMENT ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) IS
 'Internal: the privileged part of jobs.alter_http; call jobs.alter_http.';
 REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                               text, text[]) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]) FROM PUBLIC;
+                                               text, text[], text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._http_check(text, text, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._check_http_timeout(interval) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs._is_secret_header(text) FROM PUBLIC;
@@ -1711,17 +1756,20 @@ CREATE FUNCTION jobs.schedule_http(
     run_at timestamptz DEFAULT NULL,
     min_trigger_interval interval DEFAULT NULL,
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    send text DEFAULT 'context')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                       text, text[]) IS
+                                       text, text[], text) IS
 'Creates an HTTP job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'Each run sends method to url with the headers and a JSON body holding the run''s context (jobName, jobId, '
 'executionId, triggeredBy, triggeredByUser, scheduledFor, attempt, config = body, payload), and an '
-'Idempotency-Key header equal to the execution_id. A 2xx answer succeeds unless its JSON says "success": false.';
+'Idempotency-Key header equal to the execution_id. With send => ''body'' the body is instead the given body with '
+'each {{path}} (a key of jobs.context(), such as {{payload.summary}}) replaced by its value, JSON-escaped. '
+'A 2xx answer succeeds unless its JSON says "success": false.';
 
 CREATE FUNCTION jobs.alter_http(
     job_id bigint,
@@ -1731,13 +1779,14 @@ CREATE FUNCTION jobs.alter_http(
     body jsonb DEFAULT NULL,
     timeout interval DEFAULT NULL,
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    send text DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
-COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval, text, text[]) IS
+COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval, text, text[], text) IS
 'Changes the given request properties of the HTTP job with this job_id (NULL: unchanged; headers replace all '
-'headers; description and tags as in jobs.alter). Schedule, time zone and enabled change with jobs.alter. Members '
+'headers; send: context or body, as in jobs.schedule_http; description and tags as in jobs.alter). Schedule, time zone and enabled change with jobs.alter. Members '
 'of jobs_admin may change only the timeout, description and tags of another role''s job: url, method, headers and '
 'body are its owner''s (or a superuser''s).';
 
@@ -1749,15 +1798,158 @@ CREATE FUNCTION jobs.alter_http(
     body jsonb DEFAULT NULL,
     timeout interval DEFAULT NULL,
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    send text DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    SELECT jobs.alter_http(jobs._own_job_id(job_name), url, method, headers, body, timeout, description, tags);
+    SELECT jobs.alter_http(jobs._own_job_id(job_name), url, method, headers, body, timeout, description, tags, send);
 END;
-COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, text, text[]) IS
+COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, text, text[], text) IS
 'Changes the given request properties of the caller''s HTTP job of this name (NULL: unchanged; headers replace '
-'all headers).';
+'all headers; send: context or body).';
+
+-- mail: HTTP jobs that send their body, e-mail jobs (issue 13) --------------------------
+--
+-- send => 'body': an HTTP job's body is the request body, each {{path}}
+-- filled from the run's context (jobs.context()) by the HTTP worker. E-mail
+-- jobs are sent by the HTTP worker too (libcurl's SMTP), under the same host
+-- policy (jobs.http_allowed_hosts); their login comes from the owner's
+-- secrets ({{secret:NAME}}), put in by the worker right before sending.
+
+CREATE FUNCTION jobs._template_check(template text, what text)
+RETURNS void
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_template_check';
+COMMENT ON FUNCTION jobs._template_check(text, text) IS
+'Internal: raises 22023 naming the placeholder, where it is (what, and the character) and the keys allowed, when a '
+'{{placeholder}} is malformed or its path cannot exist in a run''s context.';
+
+CREATE FUNCTION jobs._check_send(send text, body jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF send IS NULL OR send NOT IN ('context', 'body') THEN
+        RAISE EXCEPTION 'send must be ''context'' or ''body'', not %', coalesce(quote_literal(send), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'context sends the run''s context as the JSON body (the default); body sends the job''s '
+                         'body with its {{placeholders}} filled.';
+    END IF;
+    IF send = 'body' THEN
+        IF body IS NULL THEN
+            RAISE EXCEPTION 'send => ''body'' needs a body'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Pass the request body, for example body => ''{"text": "{{payload.summary}}"}''.';
+        END IF;
+        PERFORM jobs._template_check(body::text, 'body');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._check_send(text, jsonb) IS
+'Internal: raises 22023 unless send is context or body, and, for body, the body is given and its placeholders are '
+'well formed.';
+
+CREATE FUNCTION jobs._email_check(smtp_url text, mail_from text, mail_to text[], subject text, body text,
+                                  username text, password text)
+RETURNS text
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pg_jobs_email_check';
+COMMENT ON FUNCTION jobs._email_check(text, text, text[], text, text, text, text) IS
+'Internal: raises 22023 (naming which) if the mail server URL (smtp or smtps, with a host allowed by '
+'jobs.http_allowed_hosts), an address, a placeholder of the subject or body, or the login is unusable; returns the '
+'job''s command as views show it (mail to ... via smtp://...).';
+
+CREATE FUNCTION jobs._schedule_email(caller name, job_name text, schedule text, smtp_url text, mail_from text,
+                                     mail_to text[], subject text, body text, username text, password text,
+                                     timeout interval, timezone text, enabled boolean, max_retries integer,
+                                     retry_backoff interval, retry_backoff_max interval, description text,
+                                     tags text[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    command text := jobs._email_check(smtp_url, mail_from, mail_to, subject, body, username, password);
+    result_id bigint;
+BEGIN
+    PERFORM jobs._check_definition(job_name, schedule, command, current_database(), zone, caller);
+    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs._check_payload_size(to_jsonb(body), 'body');
+    PERFORM jobs._check_http_timeout(timeout);
+    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs._check_metadata(description, tags);
+    PERFORM jobs._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         timeout, max_retries, retry_backoff, retry_backoff_max, description, tags,
+                                         smtp_url, smtp_username, smtp_password, mail_from, mail_to, mail_subject,
+                                         mail_body)
+    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, current_database(), enabled, 'email', timeout,
+            max_retries, retry_backoff, retry_backoff_max, description, coalesce(tags, '{}'), smtp_url, username,
+            password, mail_from, mail_to, subject, body)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
+            http_method = NULL, http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL,
+            timeout = excluded.timeout, max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = 'skip', max_concurrent = 1, misfire = 'skip',
+            starting_deadline = NULL, start_at = NULL, end_at = NULL, max_runs = NULL, run_at = NULL,
+            min_trigger_interval = NULL, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags, smtp_url = excluded.smtp_url,
+            smtp_username = excluded.smtp_username, smtp_password = excluded.smtp_password,
+            mail_from = excluded.mail_from, mail_to = excluded.mail_to, mail_subject = excluded.mail_subject,
+            mail_body = excluded.mail_body
+    RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs._note_missing_secrets(jobs._role_id(caller),
+                                       jsonb_strip_nulls(jsonb_build_object('username', username, 'password', password)));
+    PERFORM jobs._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+COMMENT ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text,
+                                         boolean, integer, interval, interval, text, text[]) IS
+'Internal: the privileged part of jobs.schedule_email; call jobs.schedule_email.';
+REVOKE EXECUTE ON FUNCTION jobs._template_check(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._check_send(text, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._email_check(text, text, text[], text, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval,
+                                                text, boolean, integer, interval, interval, text, text[]) FROM PUBLIC;
+
+CREATE FUNCTION jobs.schedule_email(
+    job_name text,
+    schedule text,
+    smtp_url text,
+    mail_from text,
+    mail_to text[],
+    subject text,
+    body text,
+    username text DEFAULT NULL,
+    password text DEFAULT NULL,
+    timeout interval DEFAULT '30 seconds',
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds',
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, text, text, text, interval, text, boolean,
+                                        integer, interval, interval, text, text[]) IS
+'Creates an e-mail job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'Each run sends a plain-text e-mail from mail_from to mail_to through smtp_url (smtp://host[:port], upgraded with '
+'STARTTLS when the server offers it, or smtps://host[:port]); {{path}} placeholders in subject and body are filled '
+'from jobs.context() (such as {{payload.summary}}). username and password (always a {{secret:NAME}} reference) log '
+'in; a login is only sent over TLS. Runs fail on an SMTP refusal; max_retries retries 4xx (transient) refusals and '
+'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts.';
 
 -- Security 11: secrets ------------------------------------------------------------------
 --
@@ -2888,6 +3080,7 @@ BEGIN
     owner_name := pg_get_userbyid(job.owner);
     reason := format('job "%s" (job_id %s) of role %s: %s', job.job_name, job.job_id, owner_name,
                      CASE WHEN job.kind = 'http' THEN format('HTTP job, %s', job.command)
+                          WHEN job.kind = 'email' THEN format('e-mail job, %s', job.command)
                           ELSE format('SQL job in database "%s"', job.database) END);
     RETURN NEXT;
 
@@ -2988,9 +3181,9 @@ BEGIN
 
     -- The owner's right to run it.
     SELECT r.rolcanlogin, r.rolsuper INTO can_login, is_super FROM pg_catalog.pg_roles AS r WHERE r.oid = job.owner;
-    IF job.kind = 'http' THEN
-        reason := format('owner %s: HTTP runs go through the HTTP worker; the host must be allowed by '
-                         'jobs.http_allowed_hosts', owner_name);
+    IF job.kind IN ('http', 'email') THEN
+        reason := format('owner %s: %s runs go through the HTTP worker; the host must be allowed by '
+                         'jobs.http_allowed_hosts', owner_name, CASE job.kind WHEN 'http' THEN 'HTTP' ELSE 'e-mail' END);
     ELSIF NOT can_login AND NOT is_super THEN
         reason := format('owner %s cannot run it: the role has no LOGIN (its runs fail with 28000); '
                          'ALTER ROLE %I LOGIN', owner_name, owner_name);
@@ -3073,8 +3266,8 @@ $$;
 COMMENT ON FUNCTION jobs.explain(bigint) IS
 'Why the job with this job_id will or will not run next, and when, one reason per row: enabled or why not, the '
 'schedule in words, its window and next fire times, a run that blocks it by overlap, max_runs left, the owner''s '
-'right to run it, queued runs and pending retries, the last run''s outcome and error, the caller''s alerts '
-'firing for it, and the scheduler''s status. Non-superusers may explain their own jobs, members of jobs_admin every job; another role''s job is '
+'right to run it, queued runs and pending retries, the last run''s outcome and error, the caller''s alerts firing for it, and the scheduler''s '
+'status. Non-superusers may explain their own jobs, members of jobs_admin every job; another role''s job is '
 'reported as missing (42704).';
 GRANT EXECUTE ON FUNCTION jobs.explain(bigint) TO PUBLIC;
 
@@ -3088,6 +3281,85 @@ COMMENT ON FUNCTION jobs.explain(text) IS
 'Why the caller''s job of this name will or will not run next, and when, one reason per row (see '
 'jobs.explain(bigint)).';
 GRANT EXECUTE ON FUNCTION jobs.explain(text) TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- events: LISTEN/NOTIFY on channel jobs_events (issue 13). Payloads carry
+-- ids only (anyone may LISTEN): run_started and run_finished come from the
+-- run lifecycle in C (jobs._finish_runs and the claims), job_changed from
+-- the triggers below, alert from the alerts through jobs._notify_event.
+-- jobs.notify_events says which are sent; all are sent at commit only.
+-------------------------------------------------------------------------------
+CREATE FUNCTION jobs._notify_event(payload jsonb)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_notify_event';
+COMMENT ON FUNCTION jobs._notify_event(jsonb) IS
+'Internal: sends payload (a JSON object with an "event" string; ids only, never names or texts: any role may '
+'LISTEN) on channel jobs_events when the current transaction commits, if jobs.notify_events lets the event '
+'through (run_started and job_changed: all; run_finished, alert and others: finished or all). Returns whether '
+'it was queued. Runs with the caller''s rights; EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_event(jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs._pending_events()
+RETURNS text[]
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_pending_events';
+COMMENT ON FUNCTION jobs._pending_events() IS
+'Internal, for tests: the payloads the current transaction will send on channel jobs_events when it commits, '
+'in order. EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._pending_events() FROM PUBLIC;
+
+CREATE FUNCTION jobs._notify_jobs_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+                                                      'change', 'created'))
+        FROM new_jobs AS n ORDER BY n.job_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', o.job_id,
+                                                      'change', 'dropped'))
+        FROM old_jobs AS o ORDER BY o.job_id;
+    ELSE
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+            'change', CASE WHEN n.enabled AND NOT o.enabled THEN 'enabled'
+                           WHEN o.enabled AND NOT n.enabled THEN 'disabled'
+                           ELSE 'altered' END))
+        FROM old_jobs AS o JOIN new_jobs AS n ON n.job_id = o.job_id
+        WHERE to_jsonb(o) IS DISTINCT FROM to_jsonb(n)
+        ORDER BY n.job_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._notify_jobs_changed() IS
+'Internal: statement trigger that sends job_changed events (created, altered, enabled, disabled, dropped; ids '
+'only) on channel jobs_events, when jobs.notify_events is all.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_jobs_changed() FROM PUBLIC;
+
+-- Fired only when jobs.notify_events is all: otherwise they cost a
+-- comparison per statement (the transition tables are the audit's anyway).
+CREATE TRIGGER notify_jobs_created
+    AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_changed
+    AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_removed
+    AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+COMMENT ON TRIGGER notify_jobs_created ON jobs.scheduled_job IS
+'Sends job_changed (created) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_changed ON jobs.scheduled_job IS
+'Sends job_changed (altered, enabled, disabled) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_removed ON jobs.scheduled_job IS
+'Sends job_changed (dropped) on channel jobs_events when jobs.notify_events is all.';
 
 -------------------------------------------------------------------------------
 -- alerts: jobs.alert, jobs.drop_alert, jobs.alert_status (issue 13, "Alerts")

@@ -124,7 +124,7 @@ int even_gap(const std::vector<int>& times) {
     return gap;
 }
 
-TimeOfDay describe_time_of_day(const CronSchedule& s) {
+TimeOfDay describe_time_of_day(const CronExpression& s) {
     const uint64_t second_mask = s.seconds & kSixtyBits;
     const uint64_t minute_mask = s.minutes & kSixtyBits;
     const TimeField second{english::classify(second_mask, 0, 59), "second", "seconds", false};
@@ -224,7 +224,7 @@ std::string months_of(const ValueSet& months) {
 
 // The day-of-month field without its month: "on day 1", "on days 1 through
 // 7", "on the last day", "2 days before the last day".
-std::string days_of_month(const CronSchedule& s) {
+std::string days_of_month(const CronExpression& s) {
     std::vector<std::string> items;
     const ValueSet days = english::classify(s.days_of_month, 1, 31);
     switch (days.shape) {
@@ -287,7 +287,7 @@ std::string plain_weekdays(uint8_t mask) {
 
 // "w#k" and "wL", grouped by weekday: "the first and third Monday and the
 // last Friday".
-std::string ordinal_weekdays(const CronSchedule& s) {
+std::string ordinal_weekdays(const CronExpression& s) {
     std::vector<std::string> groups;
     for (int w = 0; w < 7; ++w) {
         std::vector<std::string> ordinals;
@@ -308,7 +308,7 @@ std::string ordinal_weekdays(const CronSchedule& s) {
 
 // The day-of-week field. With `months` (the field alone picks the days) the
 // months are worked in; without, the caller adds them.
-std::string days_of_week(const CronSchedule& s, const ValueSet* months) {
+std::string days_of_week(const CronExpression& s, const ValueSet* months) {
     const std::string plain = plain_weekdays(s.days_of_week);
     const std::string ordinal = ordinal_weekdays(s);
     if (ordinal.empty()) {
@@ -329,7 +329,7 @@ std::string days_of_week(const CronSchedule& s, const ValueSet* months) {
 
 // The day-of-month field with its months: "on day 1 of every month",
 // "on January 1", "on the last day of February".
-std::string days_of_month_in(const CronSchedule& s, const ValueSet& months) {
+std::string days_of_month_in(const CronExpression& s, const ValueSet& months) {
     if (months.shape == Shape::Single && s.days_before_last == 0 &&
         __builtin_popcount(s.days_of_month) == 1) {
         return std::string("on ") + english::month_name(months.first) + " " +
@@ -340,7 +340,7 @@ std::string days_of_month_in(const CronSchedule& s, const ValueSet& months) {
 
 // The dates a schedule fires on, months included, or "" for every day
 // (the caller then says "every day" and the months itself).
-std::string describe_dates(const CronSchedule& s, const ValueSet& months) {
+std::string describe_dates(const CronExpression& s, const ValueSet& months) {
     const bool any_day_of_month = (s.days_of_month & kAllDaysOfMonth) == kAllDaysOfMonth;
     const bool any_day_of_week = (s.days_of_week & kAllWeekdays) == kAllWeekdays;
     // Vixie cron: when both day fields are restricted a day matching either
@@ -365,7 +365,7 @@ std::string describe_dates(const CronSchedule& s, const ValueSet& months) {
 
 // ---- Whole schedules ----------------------------------------------------
 
-std::string describe_calendar(const CronSchedule& s, std::string_view zone_name) {
+std::string describe_calendar(const CronExpression& s, std::string_view zone_name) {
     if (!can_ever_fire(s)) {
         return "never";
     }
@@ -428,9 +428,7 @@ std::string describe_every(int64_t period) {
     return every + ", counted from 1970-01-01 00:00:00 UTC";
 }
 
-}  // namespace
-
-std::string describe_schedule(const CronSchedule& schedule, std::string_view zone_name) {
+std::string describe_expression(const CronExpression& schedule, std::string_view zone_name) {
     switch (schedule.kind) {
         case ScheduleKind::Every:
             return describe_every(schedule.every_seconds);
@@ -440,6 +438,29 @@ std::string describe_schedule(const CronSchedule& schedule, std::string_view zon
             break;
     }
     return describe_calendar(schedule, zone_name);
+}
+
+}  // namespace
+
+std::string describe_schedule(const CronSchedule& schedule, std::string_view zone_name) {
+    if (schedule.extra_count == 0) {
+        return describe_expression(schedule, zone_name);
+    }
+    // "at 09:00 on day 15 of the month; and at 12:00 every day, Europe/Berlin time":
+    // only calendar expressions are combined, so the zone is said once.
+    std::string text;
+    for (int i = 0; i < schedule.expression_count(); ++i) {
+        if (i > 0) {
+            text += i + 1 == schedule.expression_count() ? "; and " : "; ";
+        }
+        text += describe_expression(schedule.expression(i), "");
+    }
+    if (!zone_name.empty()) {
+        text += ", ";
+        text += zone_name;
+        text += " time";
+    }
+    return text;
 }
 
 }  // namespace pg_jobs::cron

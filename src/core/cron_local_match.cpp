@@ -25,7 +25,7 @@ inline int next_bit(uint64_t mask, int from) {
 }
 
 // Days of month (bit d for day d) on which the schedule fires in (year, month).
-uint32_t day_mask(const CronSchedule& s, int64_t year, int month) {
+uint32_t day_mask(const CronExpression& s, int64_t year, int month) {
     const int length = civil::days_in_month(year, month);
     const uint32_t valid = ((UINT32_C(1) << length) - 1) << 1;
     const int first_weekday = civil::weekday_from_days(civil::days_from_date(year, month, 1));
@@ -69,7 +69,7 @@ uint32_t day_mask(const CronSchedule& s, int64_t year, int month) {
 }
 
 // Earliest matching time of day at or after h:m:s, as seconds of the day, or -1.
-int64_t next_time_of_day(const CronSchedule& s, int hour, int minute, int second) {
+int64_t next_time_of_day(const CronExpression& s, int hour, int minute, int second) {
     for (int h = next_bit(s.hours, hour); h >= 0; h = next_bit(s.hours, h + 1)) {
         const int first_minute = h == hour ? minute : 0;
         for (int m = next_bit(s.minutes, first_minute); m >= 0; m = next_bit(s.minutes, m + 1)) {
@@ -85,7 +85,7 @@ int64_t next_time_of_day(const CronSchedule& s, int hour, int minute, int second
 
 }  // namespace
 
-int64_t next_local_match(const CronSchedule& s, int64_t local_seconds) {
+int64_t next_local_match(const CronExpression& s, int64_t local_seconds) {
     if (s.kind != ScheduleKind::Calendar || local_seconds >= kLocalSecondsLimit) {
         return kNoLocalMatch;
     }
@@ -107,8 +107,8 @@ int64_t next_local_match(const CronSchedule& s, int64_t local_seconds) {
             uint32_t days = day_mask(s, year, month) & (~UINT32_C(0) << day);
             for (; days != 0; days &= days - 1) {
                 const int d = __builtin_ctz(days);
-                const int64_t time = d == day ? next_time_of_day(s, hour, minute, second)
-                                              : next_time_of_day(s, 0, 0, 0);
+                const int64_t time =
+                    d == day ? next_time_of_day(s, hour, minute, second) : next_time_of_day(s, 0, 0, 0);
                 if (time >= 0) {
                     const int64_t found = civil::days_from_date(year, month, d) * kSecondsPerDay + time;
                     return found < kLocalSecondsLimit ? found : kNoLocalMatch;
@@ -128,7 +128,7 @@ int64_t next_local_match(const CronSchedule& s, int64_t local_seconds) {
     return kNoLocalMatch;
 }
 
-bool can_ever_fire(const CronSchedule& s) {
+bool can_ever_fire(const CronExpression& s) {
     if (s.kind != ScheduleKind::Calendar) {
         return true;
     }

@@ -57,7 +57,7 @@ Span span_after(const TimeZone& zone, const Span& span) {
 // schedule crosses two DST spans a year), and those all share that answer.
 class LocalMatcher {
 public:
-    explicit LocalMatcher(const CronSchedule& s) : schedule_(s) {}
+    explicit LocalMatcher(const CronExpression& s) : schedule_(s) {}
 
     int64_t next(int64_t local) {
         if (local < asked_ || local > answer_) {
@@ -70,7 +70,7 @@ public:
     bool hour_star() const { return schedule_.hour_star; }
 
 private:
-    const CronSchedule& schedule_;
+    const CronExpression& schedule_;
     int64_t asked_ = kNoLocalMatch;
     int64_t answer_ = kNoLocalMatch;
 };
@@ -104,7 +104,7 @@ int64_t first_fire_in_span(LocalMatcher& matcher, const Span& span, int64_t t) {
     return best;
 }
 
-Timestamp next_every(const CronSchedule& s, int64_t t) {
+Timestamp next_every(const CronExpression& s, int64_t t) {
     const int64_t period = s.every_seconds;
     const int64_t periods = floor_div(t, period) + 1;
     if (periods > kLastUnixSecond / period) {
@@ -113,13 +113,7 @@ Timestamp next_every(const CronSchedule& s, int64_t t) {
     return from_unix_seconds(periods * period);
 }
 
-}  // namespace
-
-Timestamp next_fire_time(const CronSchedule& s, const TimeZone& zone, Timestamp after) {
-    const int64_t t = to_unix_seconds(std::max(after, kTimestampBegin));
-    if (t >= kLastUnixSecond) {
-        return kTimestampEnd;
-    }
+Timestamp next_expression_fire(const CronExpression& s, const TimeZone& zone, int64_t t) {
     switch (s.kind) {
         case ScheduleKind::Reboot:
             return kTimestampEnd;
@@ -142,6 +136,22 @@ Timestamp next_fire_time(const CronSchedule& s, const TimeZone& zone, Timestamp 
         span = span_after(zone, span);
     }
     return kTimestampEnd;
+}
+
+}  // namespace
+
+Timestamp next_fire_time(const CronSchedule& schedule, const TimeZone& zone, Timestamp after) {
+    const int64_t t = to_unix_seconds(std::max(after, kTimestampBegin));
+    if (t >= kLastUnixSecond) {
+        return kTimestampEnd;
+    }
+    // Each expression's next time is strictly after `t`; the earliest wins,
+    // so a time two expressions share comes out once.
+    Timestamp next = kTimestampEnd;
+    for (int i = 0; i < schedule.expression_count(); ++i) {
+        next = std::min(next, next_expression_fire(schedule.expression(i), zone, t));
+    }
+    return next;
 }
 
 }  // namespace pg_jobs::cron

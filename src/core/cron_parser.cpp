@@ -272,15 +272,8 @@ ParseResult parse_pg_cron_seconds(const std::vector<Token>& tokens) {
     return success(schedule);
 }
 
-}  // namespace
-
-ParseResult parse_schedule(std::string_view text, IntervalParser parse_interval) {
-    if (text.size() > kMaxScheduleBytes) {
-        return failure("schedule is too long (" + std::to_string(text.size()) + " bytes; the limit is " +
-                           std::to_string(kMaxScheduleBytes) + ")",
-                       "Write five fields such as \"0 3 * * *\", or a macro such as \"@daily\".",
-                       kMaxScheduleBytes);
-    }
+// One expression: the whole schedule, or one part of "a; b".
+ParseResult parse_expression(std::string_view text, IntervalParser parse_interval) {
     const std::vector<Token> tokens = split_on_whitespace(text);
     if (tokens.empty()) {
         return failure("schedule is empty", kFieldCountHint, 0);
@@ -300,6 +293,67 @@ ParseResult parse_schedule(std::string_view text, IntervalParser parse_interval)
             field_count_hint(tokens), count > 6 ? tokens[6].position : tokens[0].position);
     }
     return parse_calendar(tokens);
+}
+
+constexpr const char* kListHint =
+    "Separate cron expressions with \";\", for example \"0 9 * * 1#1; 0 9 15 * *\".";
+
+// "a; b; c": each part a calendar expression; positions stay those in the whole text.
+ParseResult parse_list(std::string_view text, IntervalParser parse_interval) {
+    ParseResult whole;
+    size_t start = 0;
+    for (int count = 0; start <= text.size(); ++count) {
+        const size_t semicolon = std::min(text.find(';', start), text.size());
+        const std::string_view part = text.substr(start, semicolon - start);
+        const size_t first = text::run_end(part, 0, text::is_space);
+        if (first == part.size()) {
+            return failure(
+                semicolon == text.size() ? "schedule ends with \";\"" : "empty expression before \";\"",
+                kListHint, semicolon == text.size() && start > 0 ? start - 1 : semicolon);
+        }
+        if (count == kMaxCronExpressions) {
+            return failure("schedule has more than " + std::to_string(kMaxCronExpressions) + " expressions",
+                           "Combine fields instead, for example \"0 9 1,15 * *\" for two days of the month.",
+                           start + first);
+        }
+        ParseResult one = parse_expression(part, parse_interval);
+        if (!one.ok) {
+            if (one.error.position >= 0) {
+                one.error.position += static_cast<int>(start);
+            }
+            return one;
+        }
+        if (one.schedule.kind != ScheduleKind::Calendar) {
+            return failure(
+                "only cron expressions can be combined with \";\"",
+                "Write @every, @reboot and \"N seconds\" schedules on their own; for a short period in a "
+                "list use six fields, for example \"*/30 * * * * *\".",
+                start + first);
+        }
+        if (count == 0) {
+            whole = one;
+        } else {
+            whole.schedule.extra[whole.schedule.extra_count++] =
+                static_cast<const CronExpression&>(one.schedule);
+        }
+        start = semicolon + 1;
+    }
+    return whole;
+}
+
+}  // namespace
+
+ParseResult parse_schedule(std::string_view text, IntervalParser parse_interval) {
+    if (text.size() > kMaxScheduleBytes) {
+        return failure("schedule is too long (" + std::to_string(text.size()) + " bytes; the limit is " +
+                           std::to_string(kMaxScheduleBytes) + ")",
+                       "Write five fields such as \"0 3 * * *\", or a macro such as \"@daily\".",
+                       kMaxScheduleBytes);
+    }
+    if (text.find(';') != std::string_view::npos) {
+        return parse_list(text, parse_interval);
+    }
+    return parse_expression(text, parse_interval);
 }
 
 }  // namespace pg_jobs::cron

@@ -16,6 +16,19 @@ bool is_retryable_http_failure(long http_status, http::ErrorKind kind) {
     return http::is_retryable(kind, 0);
 }
 
+// SMTP replies: 4xx transient, 5xx permanent (RFC 5321, 4.2.1). A failure
+// with no refusal (the last reply was a positive one, or none came) is
+// judged by how the connection failed.
+bool is_retryable_mail_failure(long smtp_reply, http::ErrorKind kind) {
+    if (smtp_reply >= 400 && smtp_reply <= 499) {
+        return true;
+    }
+    if (smtp_reply >= 500) {
+        return false;
+    }
+    return http::is_retryable(kind, 0);
+}
+
 }  // namespace
 
 http::ErrorKind parse_http_error_kind(std::string_view name) {
@@ -43,6 +56,9 @@ bool is_retryable_ending(const EndedRun& ending) {
         case RunStatus::Cancelled:
             return ending.sqlstate == kShutdownSqlState;
         case RunStatus::Failed:
+            if (ending.kind == "email") {
+                return is_retryable_mail_failure(ending.http_status, ending.error_kind);
+            }
             return ending.kind != "http" || is_retryable_http_failure(ending.http_status, ending.error_kind);
         case RunStatus::Queued:
         case RunStatus::Running:

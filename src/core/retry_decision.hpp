@@ -21,10 +21,10 @@ inline constexpr std::string_view kShutdownSqlState = "57P01";
 
 // How a run ended, as its execution row records it.
 struct EndedRun {
-    std::string_view kind;  // "sql" or "http"
+    std::string_view kind;  // "sql", "http" or "email"
     RunStatus status = RunStatus::Failed;
-    long http_status = 0;                                 // 0: no response arrived
-    std::string_view sqlstate;                            // "" when none
+    long http_status = 0;       // 0: no response arrived; for e-mail the last SMTP reply code
+    std::string_view sqlstate;  // "" when none
     http::ErrorKind error_kind = http::ErrorKind::Other;  // HTTP runs without a response
 };
 
@@ -39,6 +39,10 @@ struct EndedRun {
 //     answered 2xx with "success": false (the job itself failed, as a
 //     failing SQL command does). Not 4xx, TLS, policy refusals, invalid
 //     requests, or a job that no longer exists (error kind other).
+//   - failed e-mail runs refused with a transient SMTP reply (4xx: the
+//     server asks to come back later), or without a refusal after
+//     connect_refused, dns or connection_lost; not a permanent refusal
+//     (5xx), nor TLS, policy or invalid-request failures.
 // Everything else (succeeded, skipped, queued, running) is false.
 bool is_retryable_ending(const EndedRun& ending);
 

@@ -182,7 +182,8 @@ std::string scrub(std::string_view text, const std::vector<std::string>& values)
 }
 
 bool statement_may_carry_secrets(std::string_view statement) noexcept {
-    static constexpr std::string_view kCarriers[] = {"set_secret", "schedule_http", "alter_http"};
+    static constexpr std::string_view kCarriers[] = {"set_secret", "schedule_http", "alter_http",
+                                                     "schedule_email"};
     return std::any_of(std::begin(kCarriers), std::end(kCarriers),
                        [&](std::string_view carrier) { return contains_icase(statement, carrier); });
 }

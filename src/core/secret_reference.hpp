@@ -68,7 +68,8 @@ Expansion expand(std::string_view header_value, const Lookup& lookup);
 std::string scrub(std::string_view text, const std::vector<std::string>& values);
 
 // Whether a statement's text may hold a secret value: it mentions
-// set_secret, schedule_http or alter_http (any case). The server log leaves
+// set_secret, schedule_http, alter_http or schedule_email (a password
+// passed as itself, which it refuses) (any case). The server log leaves
 // out the STATEMENT line of such a statement when it fails.
 bool statement_may_carry_secrets(std::string_view statement) noexcept;
 

@@ -89,7 +89,8 @@ SELECT set_eq(
     ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger', '_schedule_http', '_alter_http',
           '_cancel', '_queue_retry', '_schedule_in', '_roles_dropped', '_reassign_owned', '_drop_owned',
           '_set_secret', '_drop_secret', '_audit_jobs_created', '_audit_jobs_changed', '_audit_jobs_removed',
-          '_audit_header_change', '_health', '_alert', '_drop_alert', '_alert_pass'],
+          '_audit_header_change', '_health', '_schedule_email', '_notify_jobs_changed', '_alert', '_drop_alert',
+          '_alert_pass'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
@@ -115,7 +116,9 @@ SELECT columns_are('jobs', 'scheduled_job',
     ARRAY['job_id', 'job_name', 'owner', 'schedule', 'timezone', 'command', 'database', 'enabled', 'created_at',
           'updated_at', 'kind', 'http_method', 'http_url', 'http_headers', 'http_body', 'timeout', 'max_retries',
           'retry_backoff', 'retry_backoff_max', 'overlap', 'max_concurrent', 'misfire', 'starting_deadline',
-          'start_at', 'end_at', 'max_runs', 'run_at', 'min_trigger_interval', 'disabled_reason', 'description', 'tags']);
+          'start_at', 'end_at', 'max_runs', 'run_at', 'min_trigger_interval', 'disabled_reason', 'description', 'tags',
+          'http_send', 'smtp_url', 'smtp_username', 'smtp_password', 'mail_from', 'mail_to', 'mail_subject',
+          'mail_body']);
 SELECT col_is_pk('jobs', 'scheduled_job', 'job_id', 'job_id is the primary key');
 SELECT col_is_unique('jobs', 'scheduled_job', ARRAY['owner', 'job_name']);
 SELECT col_is_null('jobs', 'scheduled_job', 'schedule', 'schedule may be NULL (on demand)');

@@ -98,6 +98,40 @@ TEST(RetryDecision, HttpNetworkErrorsFollowTheirKind) {
     EXPECT_FALSE(is_retryable_ending(http_no_answer(ErrorKind::Other)));
 }
 
+EndedRun email(long smtp_reply, http::ErrorKind kind, RunStatus status = RunStatus::Failed) {
+    EndedRun ending;
+    ending.kind = "email";
+    ending.status = status;
+    ending.http_status = smtp_reply;
+    ending.error_kind = kind;
+    return ending;
+}
+
+TEST(RetryDecision, EmailTransientRefusalsAreRetriedPermanentOnesNot) {
+    using http::ErrorKind;
+    // RCPT TO answered 451 / 421: come back later.
+    EXPECT_TRUE(is_retryable_ending(email(451, ErrorKind::ConnectionLost)));
+    EXPECT_TRUE(is_retryable_ending(email(421, ErrorKind::Other)));
+    // 550 user unknown, 554 refused: trying again only repeats it, whatever the libcurl error.
+    EXPECT_FALSE(is_retryable_ending(email(550, ErrorKind::ConnectionLost)));
+    EXPECT_FALSE(is_retryable_ending(email(554, ErrorKind::Other)));
+    // A 5xx HTTP status would be retried: the kind decides the rule.
+    EXPECT_TRUE(is_retryable_ending(http_answer(550)));
+}
+
+TEST(RetryDecision, EmailWithoutRefusalFollowsTheConnectionFailure) {
+    using http::ErrorKind;
+    EXPECT_TRUE(is_retryable_ending(email(0, ErrorKind::ConnectRefused)));
+    EXPECT_TRUE(is_retryable_ending(email(0, ErrorKind::Dns)));
+    EXPECT_TRUE(is_retryable_ending(email(250, ErrorKind::ConnectionLost)));  // lost after EHLO
+    EXPECT_FALSE(is_retryable_ending(email(0, ErrorKind::Tls)));
+    EXPECT_FALSE(is_retryable_ending(email(0, ErrorKind::RefusedByPolicy)));
+    EXPECT_FALSE(is_retryable_ending(email(0, ErrorKind::InvalidRequest)));
+    EXPECT_FALSE(is_retryable_ending(email(0, ErrorKind::Other)));
+    EXPECT_TRUE(is_retryable_ending(email(0, ErrorKind::Timeout, RunStatus::TimedOut)));
+    EXPECT_FALSE(is_retryable_ending(email(250, ErrorKind::None, RunStatus::Succeeded)));
+}
+
 TEST(RetryDecision, ErrorKindsParseBackFromTheirNames) {
     using http::ErrorKind;
     for (const ErrorKind kind : {ErrorKind::ConnectRefused, ErrorKind::Dns, ErrorKind::Tls,

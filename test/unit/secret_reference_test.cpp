@@ -131,6 +131,9 @@ TEST(SecretStatements, RecognisesTheFunctionsThatTakeSecrets) {
     EXPECT_TRUE(statement_may_carry_secrets("select JOBS.SCHEDULE_HTTP('x', null, 'http://h/')"));
     EXPECT_TRUE(statement_may_carry_secrets("SELECT jobs.alter_http(1, headers => '{}')"));
     EXPECT_TRUE(statement_may_carry_secrets("SELECT \"jobs\".\"Set_Secret\"('a', 'b')"));
+    // A password passed as itself is refused, and the statement not logged.
+    EXPECT_TRUE(
+        statement_may_carry_secrets("SELECT jobs.schedule_email('m', NULL, 'smtp://h', password => 'pw')"));
     EXPECT_FALSE(statement_may_carry_secrets("SELECT jobs.schedule('x', NULL, 'SELECT 1')"));
     EXPECT_FALSE(statement_may_carry_secrets("SELECT jobs.drop_secret('a')"));
     EXPECT_FALSE(statement_may_carry_secrets(""));

@@ -42,6 +42,10 @@ int jobs_failed_run_log_level = LOG;
 const struct config_enum_entry kFailedRunLogLevels[] = {
     {"off", -1, false},  {"debug1", DEBUG1, false},   {"info", INFO, false}, {"notice", NOTICE, false},
     {"log", LOG, false}, {"warning", WARNING, false}, {nullptr, 0, false}};
+// events: which events go to channel jobs_events (run_events.hpp).
+int jobs_notify_events = 1;
+const struct config_enum_entry kNotifyEvents[] = {
+    {"off", 0, false}, {"finished", 1, false}, {"all", 2, false}, {nullptr, 0, false}};
 int jobs_metrics_max_jobs = 500;  // read by jobs.metrics() through current_setting
 
 // Called by PostgreSQL for SET, ALTER SYSTEM and configuration reloads. Pure
@@ -206,6 +210,13 @@ void define_gucs() {
         "pg_jobs_metrics_jobs_omitted counts the others.",
         &jobs_metrics_max_jobs, 500, 0, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
+    // events
+    DefineCustomEnumVariable(
+        "jobs.notify_events", "Which run and job events are sent on the NOTIFY channel jobs_events.",
+        "off: none; finished: run_finished (and alert); all: also run_started and job_changed. "
+        "Payloads carry ids only.",
+        &jobs_notify_events, 1, kNotifyEvents, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
     MarkGUCPrefixReserved("jobs");
@@ -281,6 +292,10 @@ int history_failed_max_age_s() {
 
 int failed_run_log_level() {
     return jobs_failed_run_log_level;
+}
+
+int notify_events() {
+    return jobs_notify_events;
 }
 
 }  // namespace pg_jobs::pg

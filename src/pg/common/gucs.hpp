@@ -67,4 +67,8 @@ long max_payload_bytes();
 // run that does not succeed (-1: no line).
 int failed_run_log_level();
 
+// events: jobs.notify_events, which events go to channel jobs_events
+// (NotifyEvents of run_events.hpp: 0 off, 1 finished, 2 all).
+int notify_events();
+
 }  // namespace pg_jobs::pg

@@ -15,13 +15,16 @@
 // transaction.hpp, which rolls a failed one back and logs it after the catch
 // block, under call_pg as well. The engine and the lists live on the heap
 // for the life of the process.
+#include "core/body_template.hpp"
 #include "core/http_outcome.hpp"
+#include "core/mail_message.hpp"
 #include "core/retry_decision.hpp"
 #include "core/secret_reference.hpp"
 #include "http/engine.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/http/http_allowlist.hpp"
+#include "pg/http/run_message.hpp"
 #include "pg/store/http_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
 #include "pg/store/store_call.hpp"
@@ -31,10 +34,12 @@
 #include "pg/common/valid_text.hpp"
 #include "pg/common/worker_main.hpp"
 
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 extern "C" {
@@ -70,6 +75,8 @@ std::vector<HttpRunOutcome>* pending_outcomes = nullptr;  // runs that never bec
 // The secret values each request in flight carries, to scrub them from what
 // the service answers before anything is stored.
 std::unordered_map<int64_t, std::vector<std::string>>* secrets_in_flight = nullptr;
+// The e-mails in flight (their results read as SMTP replies).
+std::unordered_set<int64_t>* mails_in_flight = nullptr;
 
 void handle_sigterm(SIGNAL_ARGS) {
     (void)postgres_signal_arg;
@@ -233,6 +240,48 @@ HttpRunOutcome outcome_of(const http::Result& result) {
     return outcome;
 }
 
+// An e-mail run's outcome: http_status holds the last SMTP reply code, and a
+// refusal (4xx, 5xx) says so first; retries read the code (4xx transient,
+// 5xx permanent) and the error kind.
+HttpRunOutcome mail_outcome_of(const http::Result& result) {
+    HttpRunOutcome outcome{};
+    outcome.execution_id = result.id;
+    outcome.http_status = static_cast<int>(result.http_status);
+    outcome.timing_json = copy_string(timing_json(result.timings));
+    std::string error;
+    switch (result.error) {
+        case http::ErrorKind::None:
+            outcome.status = RunStatus::Succeeded;
+            break;
+        case http::ErrorKind::Timeout:
+            outcome.status = RunStatus::TimedOut;
+            outcome.error_kind = error_kind_text(result.error);
+            error = "the e-mail was not sent within the timeout: " + result.error_message;
+            break;
+        case http::ErrorKind::Aborted:
+            outcome.status = RunStatus::Cancelled;
+            outcome.sqlstate = "57014";
+            if (sigterm_received) {
+                error = "shutdown: the server stopped while the e-mail was being sent";
+                outcome.sqlstate = kShutdownSqlState.data();
+            }
+            break;
+        default:
+            outcome.status = RunStatus::Failed;
+            outcome.error_kind = error_kind_text(result.error);
+            if (result.http_status >= 400) {
+                error = "SMTP " + std::to_string(result.http_status) +
+                        (result.http_status < 500 ? " (transient)" : " (permanent)") + ": " +
+                        result.error_message;
+            } else {
+                error = std::string(http::error_kind_name(result.error)) + ": " + result.error_message;
+            }
+            break;
+    }
+    outcome.error = error.empty() ? nullptr : copy_string(valid_text(error));
+    return outcome;
+}
+
 // --- Secrets ------------------------------------------------------------------------
 
 // A service that echoes a secret back (in its body, an error or a redirect)
@@ -260,10 +309,9 @@ void fail_before_sending(int64 execution_id, const std::string& error, const cha
     pending_outcomes->push_back(outcome);
 }
 
-// Adds the run's headers to `request`, each {{secret:NAME}} replaced by the
-// owner's value. False (and the run failed) when a secret is missing.
-bool add_headers(const ClaimedHttpRun& run, http::Request& request, std::vector<std::string>& used) {
-    const secrets::Lookup lookup = [&run](std::string_view name) -> std::optional<std::string_view> {
+// The owner's secrets the run refers to, by name.
+secrets::Lookup secret_lookup(const ClaimedHttpRun& run) {
+    return [&run](std::string_view name) -> std::optional<std::string_view> {
         for (int i = 0; i < run.secret_count; ++i) {
             if (name == run.secret_names[i]) {
                 return std::string_view(run.secret_values[i]);
@@ -271,6 +319,12 @@ bool add_headers(const ClaimedHttpRun& run, http::Request& request, std::vector<
         }
         return std::nullopt;
     };
+}
+
+// Adds the run's headers to `request`, each {{secret:NAME}} replaced by the
+// owner's value. False (and the run failed) when a secret is missing.
+bool add_headers(const ClaimedHttpRun& run, http::Request& request, std::vector<std::string>& used) {
+    const secrets::Lookup lookup = secret_lookup(run);
     for (int h = 0; h < run.header_count; ++h) {
         const std::string_view value = run.header_values[h];
         if (value.find("{{") == std::string_view::npos) {
@@ -298,6 +352,98 @@ bool add_headers(const ClaimedHttpRun& run, http::Request& request, std::vector<
     return true;
 }
 
+// `value` with its secret references replaced; false (and the run failed)
+// when one is missing. `what` names the field in the error.
+bool expand_login_field(const ClaimedHttpRun& run, const char* value, const char* what, std::string* out,
+                        std::vector<std::string>& used) {
+    if (value == nullptr) {
+        out->clear();
+        return true;
+    }
+    secrets::Expansion expanded = secrets::expand(value, secret_lookup(run));
+    if (expanded.error) {
+        fail_before_sending(run.execution_id, std::string(what) + ": " + expanded.error->message, "22023");
+        return false;
+    }
+    if (!expanded.missing.empty()) {
+        fail_before_sending(run.execution_id,
+                            "secret \"" + expanded.missing + "\" does not exist (" + what +
+                                "); the job's owner creates it with jobs.set_secret",
+                            "42704");
+        return false;
+    }
+    *out = std::move(expanded.value);
+    used.insert(used.end(), expanded.used.begin(), expanded.used.end());
+    return true;
+}
+
+// The text of `field` filled from the run's context; false (and the run
+// failed) when it has a malformed placeholder.
+bool fill(const ClaimedHttpRun& run, const char* text, const char* field, templates::Escaping escaping,
+          std::string* out) {
+    std::string error;
+    std::optional<std::string> filled =
+        fill_placeholders(text != nullptr ? text : "", run.context_json, escaping, &error);
+    if (!filled) {
+        fail_before_sending(run.execution_id, std::string(field) + ": " + error, "22023");
+        return false;
+    }
+    *out = std::move(*filled);
+    return true;
+}
+
+// The domain of an address ("example.com" of "ops@example.com").
+std::string_view domain_of(std::string_view address) {
+    const size_t at = address.rfind('@');
+    return at == std::string_view::npos ? std::string_view("pg_jobs") : address.substr(at + 1);
+}
+
+// Submits an e-mail run: its subject and body filled, the message composed,
+// the login's secrets put in.
+void submit_mail(const ClaimedHttpRun& run) {
+    if (run.smtp_url == nullptr) {
+        HttpRunOutcome missing{};
+        missing.execution_id = run.execution_id;
+        missing.status = RunStatus::Failed;
+        missing.error = "the job no longer exists, or is no longer an e-mail job";
+        pending_outcomes->push_back(missing);
+        return;
+    }
+    mail::Message message;
+    message.from = run.mail_from;
+    for (int i = 0; i < run.mail_to_count; ++i) {
+        message.to.emplace_back(run.mail_to[i]);
+    }
+    if (!fill(run, run.mail_subject, "subject", templates::Escaping::one_line, &message.subject) ||
+        !fill(run, run.mail_body, "body", templates::Escaping::plain, &message.body)) {
+        return;
+    }
+    std::vector<std::string> used;
+    http::MailEnvelope envelope;
+    if (!expand_login_field(run, run.smtp_username, "username", &envelope.username, used) ||
+        !expand_login_field(run, run.smtp_password, "password", &envelope.password, used)) {
+        return;
+    }
+    envelope.from = message.from;
+    envelope.recipients = message.to;
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    const std::string message_id = "pg_jobs." + std::to_string(run.execution_id) + "." + std::to_string(now) +
+                                   "@" + std::string(domain_of(message.from));
+    http::Request request;
+    request.id = run.execution_id;
+    request.url = run.smtp_url;
+    request.body = mail::compose(message, now, message_id);
+    request.mail = std::move(envelope);
+    request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : 1;
+    request.max_response_bytes = static_cast<size_t>(http_max_response_size());
+    if (engine->submit(std::move(request))) {
+        mails_in_flight->insert(run.execution_id);
+        if (!used.empty()) {
+            (*secrets_in_flight)[run.execution_id] = std::move(used);
+        }
+    }
+}
+
 // --- The loop ---------------------------------------------------------------------
 
 // Claims up to `limit` runs and hands them to the engine; returns how many
@@ -313,6 +459,10 @@ int claim_and_submit(int limit) {
     const size_t max_response = static_cast<size_t>(http_max_response_size());
     for (int i = 0; i < claimed; ++i) {
         const ClaimedHttpRun& run = runs[i];
+        if (run.is_email) {
+            submit_mail(run);
+            continue;
+        }
         if (run.method == nullptr) {
             HttpRunOutcome missing{};
             missing.execution_id = run.execution_id;
@@ -325,7 +475,15 @@ int claim_and_submit(int limit) {
         request.id = run.execution_id;
         request.method = run.method;
         request.url = run.url;
-        request.body = std::string(run.body_json);
+        if (run.send_body) {
+            std::string body;
+            if (!fill(run, run.body_template, "body", templates::Escaping::json_string, &body)) {
+                continue;
+            }
+            request.body = std::move(body);
+        } else {
+            request.body = std::string(run.body_json);
+        }
         request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : 1;
         request.max_response_bytes = max_response;
         request.headers.push_back({"Content-Type", "application/json"});
@@ -383,7 +541,8 @@ void record_finished() {
     outcomes.swap(*pending_outcomes);
     for (http::Result& result : results) {
         scrub_echoed_secrets(result);
-        outcomes.push_back(outcome_of(result));
+        outcomes.push_back(mails_in_flight->erase(result.id) > 0 ? mail_outcome_of(result)
+                                                                 : outcome_of(result));
     }
     for (size_t start = 0; start < outcomes.size(); start += kBatch) {
         const int count = static_cast<int>(std::min<size_t>(kBatch, outcomes.size() - start));
@@ -418,6 +577,7 @@ void start_engine() {
     engine = new http::Engine(std::move(options));
     pending_outcomes = new std::vector<HttpRunOutcome>();
     secrets_in_flight = new std::unordered_map<int64_t, std::vector<std::string>>();
+    mails_in_flight = new std::unordered_set<int64_t>();
 }
 
 void run_loop() {

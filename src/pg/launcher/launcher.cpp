@@ -9,6 +9,7 @@
 #include "pg/launcher/launcher.hpp"
 
 #include "pg/store/execution_store.hpp"
+#include "pg/common/event_relay.hpp"
 #include "pg/store/store_call.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
@@ -278,6 +279,21 @@ long guarded_iteration() {
     return kRetryMs;
 }
 
+// events: sends the committed events the relay holds (event_relay.hpp); a
+// failed batch is logged and lost.
+void guarded_send_events() {
+    PendingError failure;
+    try {
+        send_relayed_events();
+        return;
+    } catch (...) {
+        capture_current_exception("sending events", &failure);
+    }
+    MemoryContextSwitchTo(iteration_context);
+    roll_back_any_transaction();
+    log_failure("pg_jobs launcher: sending events on channel jobs_events", failure);
+}
+
 }  // namespace
 
 void register_launcher() {
@@ -321,6 +337,7 @@ void run_launcher() {
         MemoryContextReset(iteration_context);
         MemoryContextSwitchTo(iteration_context);
         const long sleep_ms = guarded_iteration();
+        guarded_send_events();  // events
         pgstat_report_activity(STATE_IDLE, nullptr);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
                         PG_WAIT_EXTENSION);

@@ -102,9 +102,9 @@ Datum request_cancel(FunctionCallInfo fcinfo) {
     MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
     auto* request = static_cast<Request*>(palloc(sizeof(Request)));
     request->execution_id = PG_GETARG_INT64(0);
-    request->target = strcmp(kind, "sql") == 0    ? Target::Sql
-                      : strcmp(kind, "http") == 0 ? Target::Http
-                                                  : Target::Queued;
+    request->target = strcmp(kind, "sql") == 0                                  ? Target::Sql
+                      : strcmp(kind, "http") == 0 || strcmp(kind, "email") == 0 ? Target::Http
+                                                                                : Target::Queued;
     requests = lappend(requests, request);
     MemoryContextSwitchTo(old);
     PG_RETURN_VOID();

@@ -2,6 +2,7 @@
 #include "core/run_status.hpp"
 #include "pg/store/http_store.hpp"
 
+#include "pg/common/run_events.hpp"
 #include "pg/store/store_call.hpp"
 
 #include "pg/store/run_lifecycle_sql.hpp"
@@ -21,17 +22,23 @@ namespace {
 
 // The OID of the role that owns job `j` (secrets are keyed by role OID).
 #define PG_JOBS_JOB_OWNER_ID_SQL "j.owner::oid"
+// Where a run's secret references may be: an HTTP job's headers, an e-mail
+// job's login.
+#define PG_JOBS_SECRET_REFERENCES_SQL "concat_ws(' ', s.headers::text, j.smtp_username, j.smtp_password)"
 
-// The context is the body of every request: what the service needs to know
-// which run this is (camelCase, as JSON APIs spell it).
+// The context is the body of a request (send => 'context'): what the service
+// needs to know which run this is (camelCase, as JSON APIs spell it). With
+// send => 'body', and for e-mail runs, the worker fills the job's texts
+// from the run's context as jobs.context() shows it (snake_case).
 constexpr const char* kClaimSql =
     // Runs past their starting deadline are recorded skipped, and runs with a
     // payload or body beyond jobs.max_payload_size failed, not claimed.
     "WITH candidate AS ("
     "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL ", "
-    PG_JOBS_REFUSAL_COLUMN_SQL("(SELECT j.http_body FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id)")
+    PG_JOBS_REFUSAL_COLUMN_SQL(
+        "(SELECT coalesce(j.http_body, to_jsonb(j.mail_body)) FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id)")
     "  FROM jobs.job_execution AS q "
-    "  WHERE q.status = 'queued' AND q.kind = 'http' "
+    "  WHERE q.status = 'queued' AND q.kind IN ('http', 'email') "
     "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
     "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
     "claimed AS ("
@@ -40,7 +47,7 @@ constexpr const char* kClaimSql =
     "  RETURNING e.*) "
     "SELECT c.execution_id, j.http_method, j.http_url, "
     // Built only for a run that starts: a refused one's would not fit.
-    "  CASE WHEN c.status = 'running' THEN "
+    "  CASE WHEN c.status = 'running' AND j.http_send IS DISTINCT FROM 'body' THEN "
     "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
     "    'triggeredBy', c.triggered_by, 'triggeredByUser', c.triggered_by_user, "
     "    'scheduledFor', c.scheduled_for, 'attempt', c.attempt, 'config', j.http_body, "
@@ -60,17 +67,27 @@ constexpr const char* kClaimSql =
     "  sec.names, sec.secret_values, "
     // Runs recorded skipped or failed by the claim come back too, so the
     // worker knows the batch was full.
-    "  c.status = 'running' "
+    "  c.status = 'running', "
+    // mail: what send => 'body' and e-mail runs need (columns 12 to 21).
+    "  c.kind = 'email', j.http_send = 'body', "
+    "  CASE WHEN c.status = 'running' AND (c.kind = 'email' OR j.http_send = 'body') THEN "
+    "  jsonb_build_object('job_id', c.job_id, 'job_name', c.job_name, 'execution_id', c.execution_id, "
+    "    'triggered_by', c.triggered_by, 'triggered_by_user', c.triggered_by_user, "
+    "    'scheduled_for', c.scheduled_for, 'attempt', c.attempt, 'payload', c.payload)::text END, "
+    "  CASE WHEN j.http_send = 'body' THEN j.http_body::text END, "
+    "  j.smtp_url, j.mail_from, j.mail_to, j.mail_subject, j.mail_body, j.smtp_username, j.smtp_password, "
+    // events: columns 23 to 25.
+    "  c.job_id, c.status, c.attempt "
     "FROM claimed AS c "
-    "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = 'http' "
+    "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = c.kind "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
     // Only the job owner's secrets, only those its headers name; nothing is
     // read for headers without a reference (nor for a run that does not start).
     "LEFT JOIN LATERAL ("
     "  SELECT array_agg(x.name) AS names, array_agg(x.value) AS secret_values FROM jobs._secret AS x "
-    "  WHERE c.status = 'running' AND strpos(s.headers::text, '{{secret:') > 0 "
+    "  WHERE c.status = 'running' AND strpos(" PG_JOBS_SECRET_REFERENCES_SQL ", '{{secret:') > 0 "
     "    AND x.owner_id = " PG_JOBS_JOB_OWNER_ID_SQL
-    "    AND strpos(s.headers::text, '{{secret:' || x.name || '}}') > 0) AS sec ON true "
+    "    AND strpos(" PG_JOBS_SECRET_REFERENCES_SQL ", '{{secret:' || x.name || '}}') > 0) AS sec ON true "
     "ORDER BY c.execution_id";
 
 const char* copy_text(MemoryContext into, HeapTuple tuple, TupleDesc desc, int column) {
@@ -117,6 +134,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* en
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         bool is_null = false;
+        queue_run_event_of_row(tuple, desc, 1, 23, 24, 25);  // run_started, or run_finished
         if (!DatumGetBool(SPI_getbinval(tuple, desc, 11, &is_null))) {
             ++*ended;  // skipped or failed at its claim
             continue;
@@ -137,6 +155,18 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* en
         run.secret_names = copy_text_array(into, tuple, desc, 9, &run.secret_count);
         run.secret_values = copy_text_array(into, tuple, desc, 10, &secret_value_count);
         run.secret_count = Min(run.secret_count, secret_value_count);
+        run.is_email = DatumGetBool(SPI_getbinval(tuple, desc, 12, &is_null));
+        const Datum send_body = SPI_getbinval(tuple, desc, 13, &is_null);
+        run.send_body = !is_null && DatumGetBool(send_body);
+        run.context_json = copy_text(into, tuple, desc, 14);
+        run.body_template = copy_text(into, tuple, desc, 15);
+        run.smtp_url = copy_text(into, tuple, desc, 16);
+        run.mail_from = copy_text(into, tuple, desc, 17);
+        run.mail_to = copy_text_array(into, tuple, desc, 18, &run.mail_to_count);
+        run.mail_subject = copy_text(into, tuple, desc, 19);
+        run.mail_body = copy_text(into, tuple, desc, 20);
+        run.smtp_username = copy_text(into, tuple, desc, 21);
+        run.smtp_password = copy_text(into, tuple, desc, 22);
     }
     end_store_call(nest);
     *out = runs;
@@ -146,7 +176,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* en
 int cancelled_http_runs(MemoryContext into, int64** out) {
     const int nest = begin_store_call();
     const int rc = SPI_execute(
-        "SELECT execution_id FROM jobs.job_execution WHERE status = 'running' AND kind = 'http' "
+        "SELECT execution_id FROM jobs.job_execution WHERE status = 'running' AND kind IN ('http', 'email') "
         "AND worker_pid = pg_backend_pid() AND cancel_requested_by IS NOT NULL",
         true, 0);
     if (rc != SPI_OK_SELECT) {

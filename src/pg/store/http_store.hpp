@@ -14,7 +14,7 @@ struct ClaimedHttpRun {
     int64 execution_id;
     const char* method;  // nullptr when the job no longer exists
     const char* url;
-    const char* body_json;  // the job context sent as the request body
+    const char* body_json;  // the job context sent as the request body (send => 'context')
     int header_count;
     const char** header_names;
     const char** header_values;
@@ -25,6 +25,19 @@ struct ClaimedHttpRun {
     int secret_count;
     const char** secret_names;
     const char** secret_values;
+    // mail: send => 'body' and e-mail jobs.
+    bool is_email;             // an e-mail run (method is then nullptr; smtp_url says whether the job exists)
+    bool send_body;            // an HTTP run whose body is body_template filled from context_json
+    const char* context_json;  // jobs.context() of the run, when a text is to be filled
+    const char* body_template;  // the job's body as JSON text (send => 'body')
+    const char* smtp_url;
+    const char* mail_from;
+    int mail_to_count;
+    const char** mail_to;
+    const char* mail_subject;
+    const char* mail_body;
+    const char* smtp_username;  // nullptr: no login; may hold {{secret:NAME}}
+    const char* smtp_password;  // a {{secret:NAME}} reference
 };
 
 // Marks up to `limit` queued HTTP runs 'running' (oldest first, SKIP
