@@ -3239,6 +3239,22 @@ BEGIN
     END IF;
     RETURN NEXT;
 
+    -- alerts: the reader's alerts firing for this job (row level security of jobs.alert_status).
+    FOR run IN
+        SELECT s.alert_name, s.firing_since, s.last_delivered_at, s.deliveries, s.suppressed
+        FROM jobs.alert_status AS s WHERE s.job_id = job.job_id AND s.firing ORDER BY s.alert_name
+    LOOP
+        reason := format('alert firing: "%s" since %s, %s deliver%s (last at %s), %s repeat(s) held back',
+                         run.alert_name, run.firing_since, run.deliveries,
+                         CASE WHEN run.deliveries = 1 THEN 'y' ELSE 'ies' END,
+                         coalesce(run.last_delivered_at::text, 'none yet'), run.suppressed);
+        RETURN NEXT;
+    END LOOP;
+    IF NOT FOUND THEN
+        reason := 'alerts firing: none';
+        RETURN NEXT;
+    END IF;
+
     -- The scheduler itself.
     SELECT * INTO health FROM jobs.health();
     reason := format('scheduler: %s%s', health.status,
@@ -3250,7 +3266,7 @@ $$;
 COMMENT ON FUNCTION jobs.explain(bigint) IS
 'Why the job with this job_id will or will not run next, and when, one reason per row: enabled or why not, the '
 'schedule in words, its window and next fire times, a run that blocks it by overlap, max_runs left, the owner''s '
-'right to run it, queued runs and pending retries, the last run''s outcome and error, and the scheduler''s '
+'right to run it, queued runs and pending retries, the last run''s outcome and error, the caller''s alerts firing for it, and the scheduler''s '
 'status. Non-superusers may explain their own jobs, members of jobs_admin every job; another role''s job is '
 'reported as missing (42704).';
 GRANT EXECUTE ON FUNCTION jobs.explain(bigint) TO PUBLIC;
@@ -3265,6 +3281,656 @@ COMMENT ON FUNCTION jobs.explain(text) IS
 'Why the caller''s job of this name will or will not run next, and when, one reason per row (see '
 'jobs.explain(bigint)).';
 GRANT EXECUTE ON FUNCTION jobs.explain(text) TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- events: LISTEN/NOTIFY on channel jobs_events (issue 13). Payloads carry
+-- ids only (anyone may LISTEN): run_started and run_finished come from the
+-- run lifecycle in C (jobs._finish_runs and the claims), job_changed from
+-- the triggers below, alert from the alerts through jobs._notify_event.
+-- jobs.notify_events says which are sent; all are sent at commit only.
+-------------------------------------------------------------------------------
+CREATE FUNCTION jobs._notify_event(payload jsonb)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_notify_event';
+COMMENT ON FUNCTION jobs._notify_event(jsonb) IS
+'Internal: sends payload (a JSON object with an "event" string; ids only, never names or texts: any role may '
+'LISTEN) on channel jobs_events when the current transaction commits, if jobs.notify_events lets the event '
+'through (run_started and job_changed: all; run_finished, alert and others: finished or all). Returns whether '
+'it was queued. Runs with the caller''s rights; EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_event(jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs._pending_events()
+RETURNS text[]
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_pending_events';
+COMMENT ON FUNCTION jobs._pending_events() IS
+'Internal, for tests: the payloads the current transaction will send on channel jobs_events when it commits, '
+'in order. EXECUTE is revoked from PUBLIC.';
+REVOKE EXECUTE ON FUNCTION jobs._pending_events() FROM PUBLIC;
+
+CREATE FUNCTION jobs._notify_jobs_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+                                                      'change', 'created'))
+        FROM new_jobs AS n ORDER BY n.job_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', o.job_id,
+                                                      'change', 'dropped'))
+        FROM old_jobs AS o ORDER BY o.job_id;
+    ELSE
+        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+            'change', CASE WHEN n.enabled AND NOT o.enabled THEN 'enabled'
+                           WHEN o.enabled AND NOT n.enabled THEN 'disabled'
+                           ELSE 'altered' END))
+        FROM old_jobs AS o JOIN new_jobs AS n ON n.job_id = o.job_id
+        WHERE to_jsonb(o) IS DISTINCT FROM to_jsonb(n)
+        ORDER BY n.job_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._notify_jobs_changed() IS
+'Internal: statement trigger that sends job_changed events (created, altered, enabled, disabled, dropped; ids '
+'only) on channel jobs_events, when jobs.notify_events is all.';
+REVOKE EXECUTE ON FUNCTION jobs._notify_jobs_changed() FROM PUBLIC;
+
+-- Fired only when jobs.notify_events is all: otherwise they cost a
+-- comparison per statement (the transition tables are the audit's anyway).
+CREATE TRIGGER notify_jobs_created
+    AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_changed
+    AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+CREATE TRIGGER notify_jobs_removed
+    AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
+    FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
+    EXECUTE FUNCTION jobs._notify_jobs_changed();
+COMMENT ON TRIGGER notify_jobs_created ON jobs.scheduled_job IS
+'Sends job_changed (created) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_changed ON jobs.scheduled_job IS
+'Sends job_changed (altered, enabled, disabled) on channel jobs_events when jobs.notify_events is all.';
+COMMENT ON TRIGGER notify_jobs_removed ON jobs.scheduled_job IS
+'Sends job_changed (dropped) on channel jobs_events when jobs.notify_events is all.';
+
+-------------------------------------------------------------------------------
+-- alerts: jobs.alert, jobs.drop_alert, jobs.alert_status (issue 13, "Alerts")
+-------------------------------------------------------------------------------
+--
+-- An alert watches jobs for events (failed, recovered, long_running, missed)
+-- and triggers its handler, a job of the alert's owner, with the alert as
+-- the run's payload. Nothing happens where runs end: the launcher's alert
+-- pass (jobs._alert_pass, src/pg/launcher/alert_pass.cpp) looks at the runs
+-- that ended since its last pass and at the runs still running, every
+-- jobs.alert_window while an alert exists. What one pass finds for one
+-- alert is one delivery (a batch when it lists several jobs): a storm of
+-- failures reaches the handler as a few payloads, never one per job.
+
+CREATE TABLE jobs.alert_definition (
+    alert_id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    alert_name         text NOT NULL,
+    owner              regrole NOT NULL,
+    handler_job_id     bigint NOT NULL,
+    jobs               text[],
+    events             text[] NOT NULL,
+    long_running_after interval,
+    repeat_after       interval NOT NULL,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (owner, alert_name)
+);
+COMMENT ON SEQUENCE jobs.alert_definition_alert_id_seq IS 'Numbers the alerts (alert_id).';
+COMMENT ON TABLE jobs.alert_definition IS
+'One row per alert, managed with jobs.alert and jobs.drop_alert. Roles other than superusers see only their own.';
+COMMENT ON COLUMN jobs.alert_definition.owner IS 'Role that defined the alert (by OID); its handler runs as this role.';
+COMMENT ON COLUMN jobs.alert_definition.handler_job_id IS 'The owner''s job triggered with each delivery as payload.';
+COMMENT ON COLUMN jobs.alert_definition.jobs IS
+'Names of the watched jobs; NULL: every job of the owner (every job for superusers and members of jobs_admin).';
+COMMENT ON COLUMN jobs.alert_definition.events IS 'Watched events: failed, recovered, long_running, missed.';
+COMMENT ON COLUMN jobs.alert_definition.long_running_after IS 'long_running: a run still running after this.';
+COMMENT ON COLUMN jobs.alert_definition.repeat_after IS
+'A job that keeps failing (or missing its times) is reported again at most once per this interval.';
+
+-- Per alert and job: whether it is firing, and what was delivered.
+CREATE TABLE jobs._alert_state (
+    alert_id          bigint NOT NULL REFERENCES jobs.alert_definition ON DELETE CASCADE,
+    job_id            bigint NOT NULL,
+    alert_owner       regrole NOT NULL,
+    job_name          text NOT NULL,
+    firing            boolean NOT NULL DEFAULT false,
+    firing_since      timestamptz,
+    last_event        text,
+    last_event_at     timestamptz,
+    last_execution_id bigint,
+    last_failed_delivered_at timestamptz,
+    last_missed_delivered_at timestamptz,
+    last_delivered_at timestamptz,
+    deliveries        integer NOT NULL DEFAULT 0,
+    suppressed        integer NOT NULL DEFAULT 0,
+    handler_execution_ids bigint[] NOT NULL DEFAULT '{}',
+    last_error        text,
+    PRIMARY KEY (alert_id, job_id)
+);
+COMMENT ON TABLE jobs._alert_state IS
+'Internal: per alert and job, whether it fires and what was delivered; read it through jobs.alert_status.';
+
+-- The runs each alert has looked at (and the event it saw), so a run is
+-- reported once; kept for an hour (a long_running one while it runs).
+CREATE TABLE jobs._alert_event (
+    alert_id     bigint NOT NULL REFERENCES jobs.alert_definition ON DELETE CASCADE,
+    execution_id bigint NOT NULL,
+    event        text NOT NULL,
+    -- missed: the run's skipped_count (a skipped row that counts another
+    -- skipped time is a new event); 0 otherwise
+    mark         integer NOT NULL DEFAULT 0,
+    noted_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (alert_id, execution_id, event, mark)
+);
+COMMENT ON TABLE jobs._alert_event IS 'Internal: the runs each alert has already looked at.';
+
+-- Events found and not yet delivered: an alert's batch collects for
+-- jobs.alert_window from its first event, then goes out as one payload.
+CREATE TABLE jobs._alert_pending (
+    alert_id  bigint NOT NULL REFERENCES jobs.alert_definition ON DELETE CASCADE,
+    seq       bigint GENERATED ALWAYS AS IDENTITY,
+    job_id    bigint NOT NULL,
+    item      jsonb NOT NULL,
+    noted_at  timestamptz NOT NULL,
+    PRIMARY KEY (alert_id, seq)
+);
+COMMENT ON TABLE jobs._alert_pending IS 'Internal: alert events waiting for their batch to be delivered.';
+COMMENT ON SEQUENCE jobs._alert_pending_seq_seq IS 'Internal: orders the events of a batch.';
+
+-- Where the last pass stopped looking (one row).
+CREATE TABLE jobs._alert_pass_mark (
+    one       boolean PRIMARY KEY DEFAULT true CHECK (one),
+    passed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE jobs._alert_pass_mark IS 'Internal: when the last alert pass looked at the ended runs.';
+
+SELECT pg_catalog.pg_extension_config_dump('jobs.alert_definition', '');
+SELECT pg_catalog.pg_extension_config_dump('jobs._alert_state', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.alert_definition', 'alert_id'), '');
+
+ALTER TABLE jobs.alert_definition ENABLE ROW LEVEL SECURITY;
+ALTER TABLE jobs._alert_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_alerts ON jobs.alert_definition FOR SELECT
+    USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+CREATE POLICY own_alert_state ON jobs._alert_state FOR SELECT
+    USING (alert_owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
+REVOKE ALL ON jobs.alert_definition, jobs._alert_state, jobs._alert_event, jobs._alert_pending, jobs._alert_pass_mark
+    FROM PUBLIC;
+GRANT SELECT ON jobs.alert_definition, jobs._alert_state TO PUBLIC;
+
+-- Asks the launcher for an alert pass when the transaction commits (a new or
+-- changed alert starts watching at once).
+CREATE FUNCTION jobs._request_alert_pass()
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_request_alert_pass';
+COMMENT ON FUNCTION jobs._request_alert_pass() IS
+'Internal: when the current transaction commits, asks the launcher for an alert pass.';
+REVOKE EXECUTE ON FUNCTION jobs._request_alert_pass() FROM PUBLIC;
+
+-- The privileged part of jobs.alert: the caller's alert of this name,
+-- created or replaced. Checks everything before writing.
+CREATE FUNCTION jobs._alert(caller name, alert_name text, handler text, jobs text[], events text[],
+                            long_running_after interval, repeat_after interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    caller_id regrole := jobs._role_id(caller);
+    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);
+    handler_id bigint;
+    unknown text;
+    result_id bigint;
+BEGIN
+    IF alert_name IS NULL OR btrim(alert_name) = '' OR length(alert_name) > 200 THEN
+        RAISE EXCEPTION 'alert_name must be a non-empty name of at most 200 characters'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF events IS NULL OR cardinality(events) = 0 THEN
+        RAISE EXCEPTION 'events must list at least one event'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Events are failed, recovered, long_running and missed.';
+    END IF;
+    SELECT e INTO unknown FROM unnest(events) AS e
+    WHERE e IS NULL OR e NOT IN ('failed', 'recovered', 'long_running', 'missed') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'unknown alert event "%"', coalesce(unknown, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Events are failed, recovered, long_running and missed.';
+    END IF;
+    IF 'long_running' = ANY (events) AND long_running_after IS NULL THEN
+        RAISE EXCEPTION 'event long_running needs long_running_after'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass long_running_after => ''10 minutes'': a run still running after it is reported.';
+    END IF;
+    IF long_running_after IS NOT NULL AND NOT 'long_running' = ANY (events) THEN
+        RAISE EXCEPTION 'long_running_after is given but events do not list long_running'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Add long_running to events, or leave long_running_after out.';
+    END IF;
+    IF long_running_after IS NOT NULL THEN
+        PERFORM jobs._check_interval_option('long_running_after', long_running_after);
+    END IF;
+    IF repeat_after IS NULL THEN
+        RAISE EXCEPTION 'repeat_after must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass an interval such as ''1 hour''.';
+    END IF;
+    PERFORM jobs._check_interval_option('repeat_after', repeat_after);
+    SELECT j.job_id INTO handler_id FROM jobs.scheduled_job AS j
+    WHERE j.owner = caller_id AND j.job_name = handler;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'handler job "%" does not exist', coalesce(handler, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The handler is one of your own jobs (jobs.schedule, jobs.schedule_http with schedule => '
+                         'NULL): it is triggered with the alert as its payload.';
+    END IF;
+    IF jobs IS NOT NULL THEN
+        SELECT n INTO unknown FROM unnest(jobs) AS n
+        WHERE n IS NULL OR NOT EXISTS (SELECT 1 FROM jobs.scheduled_job AS j
+                                       WHERE j.job_name = n AND (sees_all OR j.owner = caller_id))
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'job "%" does not exist', coalesce(unknown, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'jobs lists names of your jobs (NULL: all of them); see jobs.job_status.';
+        END IF;
+    END IF;
+    -- It watches runs that end from now on (clock_timestamp: not from the start of this transaction).
+    INSERT INTO jobs.alert_definition AS d (alert_name, owner, handler_job_id, jobs, events, long_running_after,
+                                            repeat_after, created_at, updated_at)
+    VALUES (alert_name, caller_id, handler_id, jobs, events, long_running_after, repeat_after, clock_timestamp(),
+            clock_timestamp())
+    ON CONFLICT ON CONSTRAINT alert_definition_owner_alert_name_key DO UPDATE
+        SET handler_job_id = EXCLUDED.handler_job_id, jobs = EXCLUDED.jobs, events = EXCLUDED.events,
+            long_running_after = EXCLUDED.long_running_after, repeat_after = EXCLUDED.repeat_after,
+            updated_at = clock_timestamp()
+    RETURNING d.alert_id INTO result_id;
+    PERFORM jobs._request_alert_pass();
+    RETURN result_id;
+END
+$$;
+COMMENT ON FUNCTION jobs._alert(name, text, text, text[], text[], interval, interval) IS
+'Internal: the privileged part of jobs.alert; call jobs.alert.';
+REVOKE EXECUTE ON FUNCTION jobs._alert(name, text, text, text[], text[], interval, interval) FROM PUBLIC;
+
+CREATE FUNCTION jobs._drop_alert(caller name, alert_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM jobs.alert_definition AS d WHERE d.owner = jobs._role_id(caller) AND d.alert_name = _drop_alert.alert_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'alert "%" does not exist', alert_name
+            USING ERRCODE = 'undefined_object', HINT = 'List your alerts with SELECT * FROM jobs.alert_definition.';
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobs._drop_alert(name, text) IS 'Internal: the privileged part of jobs.drop_alert.';
+REVOKE EXECUTE ON FUNCTION jobs._drop_alert(name, text) FROM PUBLIC;
+
+CREATE FUNCTION jobs.alert(alert_name text, handler text, jobs text[] DEFAULT NULL,
+                           events text[] DEFAULT '{failed,recovered}', long_running_after interval DEFAULT NULL,
+                           repeat_after interval DEFAULT '1 hour')
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.alert(text, text, text[], text[], interval, interval) IS
+'Creates or replaces the caller''s alert of this name and returns its alert_id: when a watched job (jobs: names '
+'of the caller''s jobs; NULL: all of them, every job for jobs_admin) fails (no retry left), recovers, runs longer '
+'than long_running_after or misses a scheduled time, the handler (a job of the caller''s) is triggered with the '
+'alert as its payload. A job that keeps failing is reported again at most once per repeat_after; what one alert '
+'finds within jobs.alert_window (default 10 s) is delivered as one payload.';
+
+CREATE FUNCTION jobs.drop_alert(alert_name text)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.drop_alert(text) IS 'Removes the caller''s alert of this name (42704 if none); returns true.';
+
+-- The payload of one event: the job (as it is, or as the run recorded it
+-- once it is gone) and the run.
+CREATE FUNCTION jobs._alert_item(event text, run jobs.job_execution, firing_since timestamptz,
+                                 long_running_after interval)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+    summary text;
+    job_json jsonb;
+BEGIN
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = run.job_id;
+    IF FOUND THEN
+        job_json := jsonb_build_object('job_id', job.job_id, 'job_name', job.job_name,
+                                       'owner', pg_get_userbyid(job.owner), 'schedule', job.schedule,
+                                       'kind', job.kind, 'enabled', job.enabled, 'description', job.description,
+                                       'tags', to_jsonb(job.tags));
+    ELSE
+        job_json := jsonb_build_object('job_id', run.job_id, 'job_name', run.job_name,
+                                       'owner', coalesce(run.owner_name, pg_get_userbyid(run.owner)),
+                                       'schedule', NULL, 'kind', run.kind, 'removed', true);
+    END IF;
+    summary := CASE event
+        WHEN 'failed' THEN
+            format('job "%s" %s after %s attempt%s%s', run.job_name,
+                   CASE run.status WHEN 'timed_out' THEN 'timed out' ELSE run.status END,
+                   run.attempt, CASE WHEN run.attempt = 1 THEN '' ELSE 's' END,
+                   CASE WHEN run.error IS NOT NULL THEN ': ' || run.error ELSE '' END)
+        WHEN 'recovered' THEN
+            format('job "%s" recovered: run %s succeeded%s', run.job_name, run.execution_id,
+                   CASE WHEN firing_since IS NOT NULL THEN format(' (failing since %s)', firing_since) ELSE '' END)
+        WHEN 'long_running' THEN
+            format('job "%s" is still running after %s (run %s, started at %s; long_running_after %s)',
+                   run.job_name, date_trunc('second', clock_timestamp() - run.started_at), run.execution_id,
+                   run.started_at, long_running_after)
+        WHEN 'missed' THEN
+            format('job "%s" missed its scheduled time %s%s', run.job_name, run.scheduled_for,
+                   CASE WHEN run.error IS NOT NULL THEN ': ' || run.error ELSE '' END)
+    END;
+    RETURN jsonb_build_object(
+        'event', event,
+        'job', job_json,
+        'run', jsonb_build_object('execution_id', run.execution_id, 'status', run.status, 'attempt', run.attempt,
+                                  'triggered_by', run.triggered_by, 'scheduled_for', run.scheduled_for,
+                                  'started_at', run.started_at, 'finished_at', run.finished_at,
+                                  'duration', run.duration, 'error', run.error, 'sqlstate', run.sqlstate,
+                                  'http_status', run.http_status, 'skipped_count', run.skipped_count),
+        'summary', summary,
+        'firing_since', firing_since);
+END
+$$;
+COMMENT ON FUNCTION jobs._alert_item(text, jobs.job_execution, timestamptz, interval) IS
+'Internal: the payload of one alert event (job, run, summary, firing_since).';
+REVOKE EXECUTE ON FUNCTION jobs._alert_item(text, jobs.job_execution, timestamptz, interval) FROM PUBLIC;
+
+-- Triggers the alert's handler with `items` (one payload, or a batch) and
+-- records the delivery in the state of each job listed. The handler runs
+-- as its owner, who must still be the alert's owner.
+CREATE FUNCTION jobs._alert_deliver(alert jobs.alert_definition, items jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    handler jobs.scheduled_job;
+    payload jsonb;
+    n_items integer := jsonb_array_length(items);
+    run_id bigint;
+    problem text;
+    job_ids bigint[];
+BEGIN
+    SELECT array_agg(DISTINCT (i -> 'job' ->> 'job_id')::bigint) INTO job_ids FROM jsonb_array_elements(items) AS i;
+    IF n_items = 1 THEN
+        payload := jsonb_build_object('alert', alert.alert_name) || (items -> 0);
+    ELSE
+        SELECT jsonb_build_object(
+                   'alert', alert.alert_name,
+                   'event', CASE WHEN count(DISTINCT i ->> 'event') = 1 THEN min(i ->> 'event') ELSE 'several' END,
+                   'batched', true,
+                   'count', n_items,
+                   'jobs', jsonb_agg(DISTINCT i -> 'job' ->> 'job_name'),
+                   'summary', format('%s events of alert "%s": %s', n_items, alert.alert_name,
+                                     (SELECT string_agg(x.n || ' ' || x.e, ', ' ORDER BY x.e)
+                                      FROM (SELECT count(*) AS n, i2 ->> 'event' AS e
+                                            FROM jsonb_array_elements(items) AS i2 GROUP BY 2) AS x))
+                          || ' (' || (SELECT string_agg(format('"%s"', s.n), ', ')
+                                      FROM (SELECT DISTINCT i3 -> 'job' ->> 'job_name' AS n
+                                            FROM jsonb_array_elements(items) AS i3 ORDER BY 1 LIMIT 10) AS s)
+                          || CASE WHEN cardinality(job_ids) > 10
+                                  THEN format(' and %s more', cardinality(job_ids) - 10) ELSE '' END || ')',
+                   'firing_since', min(i ->> 'firing_since'),
+                   'items', items)
+        INTO payload
+        FROM jsonb_array_elements(items) AS i;
+    END IF;
+    SELECT * INTO handler FROM jobs.scheduled_job AS j WHERE j.job_id = alert.handler_job_id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        problem := 'the handler job no longer exists';
+    ELSIF handler.owner <> alert.owner THEN
+        problem := format('the handler job "%s" now belongs to %s, not to the alert''s owner', handler.job_name,
+                          pg_get_userbyid(handler.owner));
+    ELSE
+        BEGIN
+            PERFORM jobs._check_payload_size(payload, 'alert payload');
+            INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind,
+                                            triggered_by, triggered_by_user, payload)
+            VALUES (handler.job_id, handler.job_name, handler.owner, pg_get_userbyid(handler.owner), handler.database,
+                    handler.command, handler.kind, 'manual', pg_get_userbyid(alert.owner), payload)
+            RETURNING execution_id INTO run_id;
+            PERFORM jobs._wake_scheduler(false);
+        EXCEPTION WHEN OTHERS THEN
+            problem := SQLERRM;
+        END;
+    END IF;
+    UPDATE jobs._alert_state AS s
+    SET deliveries = s.deliveries + CASE WHEN run_id IS NULL THEN 0 ELSE 1 END,
+        last_delivered_at = CASE WHEN run_id IS NULL THEN s.last_delivered_at ELSE clock_timestamp() END,
+        handler_execution_ids = CASE WHEN run_id IS NULL THEN s.handler_execution_ids
+                                     ELSE (s.handler_execution_ids || run_id)[greatest(1, cardinality(s.handler_execution_ids) - 8):]
+                                END,
+        last_error = problem
+    WHERE s.alert_id = alert.alert_id AND s.job_id = ANY (job_ids);
+    IF problem IS NOT NULL THEN
+        RAISE LOG 'pg_jobs: alert "%" of role % was not delivered: %', alert.alert_name,
+            pg_get_userbyid(alert.owner), problem;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs._alert_deliver(jobs.alert_definition, jsonb) IS
+'Internal: triggers the alert''s handler with these events (one payload, or a batched one) and records it.';
+REVOKE EXECUTE ON FUNCTION jobs._alert_deliver(jobs.alert_definition, jsonb) FROM PUBLIC;
+
+-- The launcher's alert pass: finds the events since the last pass, applies
+-- noise control, delivers the batches whose window has passed, and returns when the next pass is due (NULL: no alert
+-- exists; the launcher then looks again at its next upkeep, or when an
+-- alert is defined). `alert_window` is jobs.alert_window.
+CREATE FUNCTION jobs._alert_pass(alert_window interval)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t timestamptz := clock_timestamp();
+    since timestamptz;
+    ev record;
+    alert jobs.alert_definition;
+    state jobs._alert_state;
+    deliver boolean;
+    items jsonb;
+    k text;
+    chunk integer;
+BEGIN
+    -- Alerts of dropped roles go with them.
+    DELETE FROM jobs.alert_definition AS d
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.oid = d.owner);
+    IF NOT EXISTS (SELECT 1 FROM jobs.alert_definition) THEN
+        DELETE FROM jobs._alert_pass_mark;
+        RETURN NULL;
+    END IF;
+    -- Runs that ended since the last pass, less 30 seconds for finishes committed late
+    -- (the _alert_event marks keep a run from being seen twice).
+    SELECT m.passed_at - interval '30 seconds' INTO since FROM jobs._alert_pass_mark AS m;
+    since := greatest(coalesce(since, t - interval '30 seconds'), t - interval '50 minutes');
+    INSERT INTO jobs._alert_pass_mark (passed_at) VALUES (t)
+    ON CONFLICT (one) DO UPDATE SET passed_at = EXCLUDED.passed_at;
+
+    FOR ev IN
+        WITH a AS (
+            SELECT d.*, coalesce(jobs._administers_jobs(pg_get_userbyid(d.owner)), false) AS sees_all
+            FROM jobs.alert_definition AS d
+        ), ended AS (
+            -- Runs that ended since the last pass (less a margin for late commits).
+            SELECT e.execution_id, e.job_id, e.job_name, e.owner, e.status, e.attempt,
+                   coalesce(e.finished_at, e.queued_at) AS at, coalesce(e.skipped_count, 0) AS mark
+            FROM jobs.job_execution AS e
+            WHERE coalesce(e.finished_at, e.queued_at) > since AND e.status NOT IN ('queued', 'running', 'cancelled')
+        ), found AS (
+            SELECT a.alert_id, e.execution_id, e.job_id, e.at, e.mark,
+                   CASE e.status WHEN 'succeeded' THEN 'recovered' WHEN 'skipped' THEN 'missed' ELSE 'failed' END
+                       AS event
+            FROM a JOIN ended AS e
+              ON (a.sees_all OR e.owner = a.owner) AND (a.jobs IS NULL OR e.job_name = ANY (a.jobs))
+            WHERE e.job_id <> a.handler_job_id AND e.at >= a.created_at
+              AND CASE e.status
+                  WHEN 'skipped' THEN 'missed' = ANY (a.events)
+                  WHEN 'succeeded' THEN
+                      -- only successes of jobs firing, or failing in this scan (hashed: a burst of
+                      -- successes costs one lookup each)
+                      a.events && '{failed,recovered}'
+                      AND ((a.alert_id, e.job_id) IN (SELECT s.alert_id, s.job_id FROM jobs._alert_state AS s
+                                                      WHERE s.firing)
+                           OR e.job_id IN (SELECT f.job_id FROM ended AS f
+                                           WHERE f.status IN ('failed', 'timed_out', 'crashed')))
+                  ELSE a.events && '{failed,recovered}'
+                       -- no retry left: the retry is queued in the transaction that ends the run
+                       AND NOT EXISTS (SELECT 1 FROM jobs.job_execution AS r
+                                       WHERE r.job_id = e.job_id AND r.execution_id > e.execution_id
+                                         AND r.retry_of = e.execution_id)
+                  END
+            UNION ALL
+            -- Runs running longer than long_running_after.
+            SELECT a.alert_id, e.execution_id, e.job_id, e.started_at + a.long_running_after, 0, 'long_running'
+            FROM a JOIN jobs.job_execution AS e
+              ON e.status = 'running' AND (a.sees_all OR e.owner = a.owner)
+                 AND (a.jobs IS NULL OR e.job_name = ANY (a.jobs))
+            WHERE 'long_running' = ANY (a.events) AND e.job_id <> a.handler_job_id
+              AND t - e.started_at > a.long_running_after
+        ), noted AS (
+            INSERT INTO jobs._alert_event (alert_id, execution_id, event, mark)
+            SELECT f.alert_id, f.execution_id, f.event, f.mark FROM found AS f
+            ON CONFLICT DO NOTHING
+            RETURNING alert_id, execution_id, event, mark
+        )
+        SELECT n.alert_id, n.event, f.job_id, f.at, n.execution_id
+        FROM noted AS n JOIN found AS f USING (alert_id, execution_id, event, mark)
+        ORDER BY n.alert_id, f.at, n.execution_id
+    LOOP
+        IF alert.alert_id IS DISTINCT FROM ev.alert_id THEN
+            SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = ev.alert_id;
+        END IF;
+        IF ev.event = 'recovered' AND NOT EXISTS (SELECT 1 FROM jobs._alert_state AS s
+                                                  WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id
+                                                    AND s.firing) THEN
+            CONTINUE;  -- a success of a job that was not failing
+        END IF;
+        INSERT INTO jobs._alert_state AS s (alert_id, job_id, alert_owner, job_name)
+        SELECT ev.alert_id, ev.job_id, alert.owner, e.job_name FROM jobs.job_execution AS e
+        WHERE e.execution_id = ev.execution_id
+        ON CONFLICT (alert_id, job_id) DO UPDATE SET job_name = EXCLUDED.job_name
+        RETURNING * INTO state;
+        deliver := false;
+        IF ev.event = 'failed' THEN
+            deliver := 'failed' = ANY (alert.events)
+                       AND (NOT state.firing OR state.last_failed_delivered_at IS NULL
+                            OR t - state.last_failed_delivered_at >= alert.repeat_after);
+            state.firing_since := CASE WHEN state.firing THEN state.firing_since ELSE ev.at END;
+            state.firing := true;
+            IF deliver THEN
+                state.last_failed_delivered_at := t;
+            END IF;
+        ELSIF ev.event = 'recovered' THEN
+            deliver := 'recovered' = ANY (alert.events);
+            state.firing := false;
+        ELSIF ev.event = 'missed' THEN
+            deliver := state.last_missed_delivered_at IS NULL OR t - state.last_missed_delivered_at >= alert.repeat_after;
+            IF deliver THEN
+                state.last_missed_delivered_at := t;
+            END IF;
+        ELSE
+            deliver := true;  -- long_running: once per run
+        END IF;
+        UPDATE jobs._alert_state AS s
+        SET firing = state.firing,
+            firing_since = CASE WHEN state.firing THEN state.firing_since END,
+            last_event = ev.event, last_event_at = ev.at, last_execution_id = ev.execution_id,
+            last_failed_delivered_at = state.last_failed_delivered_at,
+            last_missed_delivered_at = state.last_missed_delivered_at,
+            suppressed = s.suppressed + CASE WHEN deliver THEN 0 ELSE 1 END
+        WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id;
+        IF deliver THEN
+            INSERT INTO jobs._alert_pending (alert_id, job_id, item, noted_at)
+            VALUES (ev.alert_id, ev.job_id,
+                    jobs._alert_item(ev.event, (SELECT e FROM jobs.job_execution AS e WHERE e.execution_id = ev.execution_id),
+                                     state.firing_since, alert.long_running_after),
+                    t);
+        END IF;
+    END LOOP;
+
+    -- An alert's batch goes out a window after its first event: one payload
+    -- (of at most 200 events; more make more payloads).
+    FOR k IN SELECT p.alert_id FROM jobs._alert_pending AS p GROUP BY p.alert_id
+             HAVING min(p.noted_at) <= t - alert_window LOOP
+        SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = k::bigint;
+        chunk := 0;
+        WITH taken AS (DELETE FROM jobs._alert_pending AS p WHERE p.alert_id = k::bigint RETURNING p.seq, p.item)
+        SELECT jsonb_agg(taken.item ORDER BY taken.seq) INTO items FROM taken;
+        WHILE chunk * 200 < jsonb_array_length(items) LOOP
+            PERFORM jobs._alert_deliver(alert,
+                                        (SELECT jsonb_agg(x.v ORDER BY x.o) FROM jsonb_array_elements(items)
+                                             WITH ORDINALITY AS x(v, o)
+                                         WHERE x.o > chunk * 200 AND x.o <= (chunk + 1) * 200));
+            chunk := chunk + 1;
+        END LOOP;
+    END LOOP;
+
+    -- What was looked at stays an hour (past the scan's reach); a
+    -- long_running mark while its run still runs.
+    DELETE FROM jobs._alert_event AS v
+    WHERE v.noted_at < t - interval '1 hour'
+      AND (v.event <> 'long_running'
+           OR NOT EXISTS (SELECT 1 FROM jobs.job_execution AS e
+                          WHERE e.execution_id = v.execution_id AND e.status = 'running'));
+    -- Looks four times per window: a batch leaves about a window after its first event.
+    RETURN least(t + alert_window / 4,
+                 (SELECT min(p.noted_at) + alert_window FROM jobs._alert_pending AS p));
+END
+$$;
+COMMENT ON FUNCTION jobs._alert_pass(interval) IS
+'Internal: the launcher''s alert pass; returns when the next one is due (NULL: no alert exists).';
+REVOKE EXECUTE ON FUNCTION jobs._alert_pass(interval) FROM PUBLIC;
+
+CREATE VIEW jobs.alert_status WITH (security_invoker = true) AS
+SELECT d.alert_id,
+       d.alert_name,
+       pg_catalog.pg_get_userbyid(d.owner) AS owner,
+       h.job_name AS handler,
+       d.events,
+       s.job_id,
+       s.job_name,
+       coalesce(s.firing, false) AS firing,
+       s.firing_since,
+       s.last_event,
+       s.last_event_at,
+       s.last_execution_id,
+       s.last_delivered_at,
+       coalesce(s.deliveries, 0) AS deliveries,
+       coalesce(s.suppressed, 0) AS suppressed,
+       s.handler_execution_ids[cardinality(s.handler_execution_ids)] AS last_handler_execution_id,
+       s.handler_execution_ids,
+       s.last_error
+FROM jobs.alert_definition AS d
+LEFT JOIN jobs._alert_state AS s ON s.alert_id = d.alert_id
+LEFT JOIN jobs.scheduled_job AS h ON h.job_id = d.handler_job_id;
+COMMENT ON VIEW jobs.alert_status IS
+'Per alert and job it has seen: whether it is firing (the job failed and has not succeeded since) and since when, '
+'the last event, the last delivery, how many deliveries and suppressed repeats, and the handler runs of the last '
+'10 deliveries (handler_execution_ids, oldest first). An alert that has seen nothing yet has one row with '
+'job_id NULL. Roles see only their own alerts.';
+GRANT SELECT ON jobs.alert_status TO PUBLIC;
 
 -------------------------------------------------------------------------------
 -- import: jobs.import_pg_cron (issue 15, "A way in from pg_cron"): copies the

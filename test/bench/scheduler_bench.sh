@@ -23,6 +23,9 @@
 #       waiting for pg_cron's minute boundary). Default: N = 1,000 and
 #       10,000, 3 runs each (medians), 60 s of the seconds job, 3 x 10 s of
 #       pgbench, idle launchers over 30 s (about 15 minutes in all).
+#   ALERTS=1: one alert watching every job (jobs.alert with its default
+#       events, an SQL handler) is defined first: the bursts then show what
+#       the launcher's alert pass costs (issue 13). Default 0: no alert.
 #   CRON_MODE=libpq (default) or bgw: how pg_cron runs its jobs. libpq is its
 #       default (a new connection per run, at most cron.max_running_jobs = 32
 #       at a time); bgw sets cron.use_background_workers = on (a background
@@ -100,6 +103,11 @@ CREATE TABLE public.bench_result (metric text NOT NULL, n int, system text NOT N
 SQL
 if step pg_jobs_burst || step trigger || step lag || step idle; then
     wait_for 30 launcher_running || error "the pg_jobs launcher did not start"
+fi
+if [[ "${ALERTS:-0}" == 1 ]]; then
+    value "SELECT jobs.schedule('bench alert handler', NULL, 'SELECT 1')" >/dev/null
+    value "SELECT jobs.alert('bench alert', 'bench alert handler')" >/dev/null
+    log "an alert watches every job (ALERTS=1)"
 fi
 record() { # metric n system run SQL-expression
     value "INSERT INTO public.bench_result VALUES ('$1', $2, '$3', $4, ($5))" >/dev/null

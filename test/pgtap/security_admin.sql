@@ -54,8 +54,9 @@ SELECT is(pg_temp.as_role('dave', 'SELECT count(*) FROM jobs.job_history'), '0',
 SELECT is(pg_temp.as_role('alice', 'SELECT count(*) FROM jobs.job_status'), '2', 'alice sees her own two jobs only');
 SELECT is((SELECT array_agg(c.oid::regclass::text ORDER BY c.relname) FROM pg_class AS c
            WHERE c.relnamespace = 'jobs'::regnamespace AND c.relkind = 'v'),
-          ARRAY['jobs.job_history', 'jobs.job_stats', 'jobs.job_status', 'jobs.secrets'],
-          'the views shown to carol above are every view of jobs and runs (jobs.secrets lists the caller''s own)');
+          ARRAY['jobs.alert_status', 'jobs.job_history', 'jobs.job_stats', 'jobs.job_status', 'jobs.secrets'],
+          'the views shown to carol above are every view of jobs and runs (jobs.secrets lists the caller''s own, '
+          'jobs.alert_status the caller''s own alerts)');
 
 -- What carol may do to alice's jobs -------------------------------------------------------
 SELECT lives_ok(format('SELECT pg_temp.as_role(%L, %L)', 'carol', 'SELECT jobs.disable(' || :sql_job || ')'),

@@ -35,12 +35,17 @@ int jobs_min_schedule_interval = 10;      // seconds; read by jobs._check_schedu
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
+int jobs_alert_window = 10 * 1000;  // alerts: in ms
 int jobs_history_failed_max_age = -1;
 // The level of the log line of a run that ends badly (-1: none).
 int jobs_failed_run_log_level = LOG;
 const struct config_enum_entry kFailedRunLogLevels[] = {
     {"off", -1, false},  {"debug1", DEBUG1, false},   {"info", INFO, false}, {"notice", NOTICE, false},
     {"log", LOG, false}, {"warning", WARNING, false}, {nullptr, 0, false}};
+// events: which events go to channel jobs_events (run_events.hpp).
+int jobs_notify_events = 1;
+const struct config_enum_entry kNotifyEvents[] = {
+    {"off", 0, false}, {"finished", 1, false}, {"all", 2, false}, {nullptr, 0, false}};
 int jobs_metrics_max_jobs = 500;  // read by jobs.metrics() through current_setting
 
 // Called by PostgreSQL for SET, ALTER SYSTEM and configuration reloads. Pure
@@ -146,6 +151,12 @@ void define_gucs() {
                             "Runs counted by jobs.history_failed_max_age are not counted here.",
                             &jobs_history_per_job, 100, 0, INT_MAX, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
+    DefineCustomIntVariable("jobs.alert_window", "How often the launcher looks for alert events.",
+                            "What one alert finds within this window reaches its handler as one payload "
+                            "(a batch when it lists several jobs).",
+                            &jobs_alert_window, 10 * 1000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+                            nullptr, nullptr);
+
     DefineCustomIntVariable("jobs.history_max_age",
                             "Age after which a finished run is deleted from jobs.job_execution.",
                             "Counted from the run's end; 0 keeps runs of any age.", &jobs_history_max_age,
@@ -198,6 +209,13 @@ void define_gucs() {
         "The reader's visible jobs with the lowest job_id, so the set of series stays stable; "
         "pg_jobs_metrics_jobs_omitted counts the others.",
         &jobs_metrics_max_jobs, 500, 0, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+
+    // events
+    DefineCustomEnumVariable(
+        "jobs.notify_events", "Which run and job events are sent on the NOTIFY channel jobs_events.",
+        "off: none; finished: run_finished (and alert); all: also run_started and job_changed. "
+        "Payloads carry ids only.",
+        &jobs_notify_events, 1, kNotifyEvents, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 
     // Last: deletes placeholders for unknown jobs.* names (with a warning),
     // so it must come after every parameter is defined.
@@ -256,6 +274,10 @@ int history_per_job() {
     return jobs_history_per_job;
 }
 
+int alert_window_ms() {
+    return jobs_alert_window;
+}
+
 int history_max_age_s() {
     return jobs_history_max_age;
 }
@@ -270,6 +292,10 @@ int history_failed_max_age_s() {
 
 int failed_run_log_level() {
     return jobs_failed_run_log_level;
+}
+
+int notify_events() {
+    return jobs_notify_events;
 }
 
 }  // namespace pg_jobs::pg

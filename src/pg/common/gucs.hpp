@@ -52,6 +52,9 @@ int history_per_job();
 // jobs.history_max_age, in seconds: finished runs older than this are deleted (0: no limit).
 int history_max_age_s();
 
+// jobs.alert_window, in milliseconds: the launcher's alert pass runs this often while an alert exists.
+int alert_window_ms();
+
 // jobs.history_failed_max_age, in seconds: -1 treats failed, timed_out and
 // crashed runs like the others; otherwise they are kept this long (0:
 // forever) and not counted by jobs.history_per_job.
@@ -63,5 +66,9 @@ long max_payload_bytes();
 // jobs.failed_run_log_level: the elevel of the one server log line of a
 // run that does not succeed (-1: no line).
 int failed_run_log_level();
+
+// events: jobs.notify_events, which events go to channel jobs_events
+// (NotifyEvents of run_events.hpp: 0 off, 1 finished, 2 all).
+int notify_events();
 
 }  // namespace pg_jobs::pg

@@ -1,6 +1,7 @@
 // Sizing and initialisation of the scheduler's shared memory.
 #include "pg/common/shmem.hpp"
 
+#include "pg/common/event_relay.hpp"
 #include "pg/common/gucs.hpp"
 
 extern "C" {
@@ -29,6 +30,7 @@ void request_shmem() {
     }
     RequestAddinShmemSpace(shared_size());
     RequestNamedLWLockTranche(kTrancheName, 1);
+    request_event_relay();  // events
 }
 
 void startup_shmem() {
@@ -52,6 +54,7 @@ void startup_shmem() {
             state->slots[i].state = SlotState::Free;
         }
     }
+    init_event_relay();  // events
     LWLockRelease(AddinShmemInitLock);
     shared_state = state;
 }

@@ -26,7 +26,8 @@ constexpr int kMaxChangedJobs = 1000;
 static_assert(kMaxChangedJobs <= JobChangeLog::kCapacity);
 
 bool callback_registered = false;
-bool wake_pending = false;  // this transaction asked for a wake
+bool wake_pending = false;        // this transaction asked for a wake
+bool alert_pass_pending = false;  // alerts: this transaction defined or changed an alert
 // The jobs this transaction changed (distinct), or all_jobs_changed. Plain
 // static storage: recording one cannot fail, and commit has nothing to free.
 int64 changed_jobs[kMaxChangedJobs];
@@ -51,6 +52,7 @@ void note_job_change(bool known, int64 job_id) {
 
 void forget_transaction() {
     wake_pending = false;
+    alert_pass_pending = false;
     changed_job_count = 0;
     all_jobs_changed = false;
 }
@@ -87,6 +89,11 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
     switch (event) {
         case XACT_EVENT_COMMIT: {
             SchedulerShared* shared = scheduler_shared();
+            if (alert_pass_pending && shared != nullptr) {
+                LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+                shared->alert_pass_requested = true;
+                LWLockRelease(shared->lock);
+            }
             if (wake_pending && shared != nullptr) {
                 wake_for_commit(shared, changed_jobs, changed_job_count, all_jobs_changed);
             }
@@ -94,6 +101,8 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
             break;
         }
         case XACT_EVENT_PREPARE: {
+            // alerts: a prepared alert change is seen at the next alert pass (its
+            // period, or the upkeep's minute), not at COMMIT PREPARED.
             // Prepared, not committed: the xid still identifies it here.
             SchedulerShared* shared = scheduler_shared();
             if (wake_pending && shared != nullptr) {
@@ -149,7 +158,25 @@ Datum wake_scheduler(FunctionCallInfo fcinfo) {
     PG_RETURN_VOID();
 }
 
+// alerts: jobs._request_alert_pass(): at commit, asks the launcher for an
+// alert pass (and wakes it).
+Datum request_alert_pass(FunctionCallInfo /*fcinfo*/) {
+    if (!callback_registered) {
+        RegisterXactCallback(at_transaction_end, nullptr);
+        callback_registered = true;
+    }
+    wake_pending = true;
+    alert_pass_pending = true;
+    PG_RETURN_VOID();
+}
+
 }  // namespace pg_jobs::pg
+
+PG_JOBS_SQL_FUNCTION(pg_jobs_request_alert_pass);
+Datum pg_jobs_request_alert_pass(PG_FUNCTION_ARGS) {
+    return pg_jobs::pg::run_guarded("jobs._request_alert_pass",
+                                    [&] { return pg_jobs::pg::request_alert_pass(fcinfo); });
+}
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_wake_scheduler);
 Datum pg_jobs_wake_scheduler(PG_FUNCTION_ARGS) {

@@ -9,6 +9,7 @@
 #include "pg/launcher/launcher.hpp"
 
 #include "pg/store/execution_store.hpp"
+#include "pg/common/event_relay.hpp"
 #include "pg/store/store_call.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
@@ -18,6 +19,7 @@
 #include "pg/launcher/memory_release.hpp"
 #include "pg/common/transaction.hpp"
 #include "pg/launcher/upkeep.hpp"
+#include "pg/launcher/alert_pass.hpp"
 #include "pg/common/prepared_wakes.hpp"
 #include "pg/common/shmem.hpp"
 #include "pg/launcher/worker_pool.hpp"
@@ -232,6 +234,7 @@ long iteration() {
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
     const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
+    const TimestampTz alert_at = alerts_if_due();   // alerts: events, deliveries
 
     // Retries waiting for their backoff: wake when the first may start.
     TimestampTz retry_due = 0;
@@ -250,6 +253,7 @@ long iteration() {
     }
     const long upkeep_ms = milliseconds_until(upkeep_at);
     sleep_ms = sleep_ms < 0 ? upkeep_ms : Min(sleep_ms, upkeep_ms);
+    sleep_ms = Min(sleep_ms, milliseconds_until(alert_at));
     if (!workers_ok && (sleep_ms < 0 || sleep_ms > kRetryMs)) {
         sleep_ms = kRetryMs;
     }
@@ -273,6 +277,21 @@ long guarded_iteration() {
     state->extension_ready = false;  // maybe dropped: check again, reload everything
     state->retry_at = GetCurrentTimestamp() + kRetryMs * 1000;
     return kRetryMs;
+}
+
+// events: sends the committed events the relay holds (event_relay.hpp); a
+// failed batch is logged and lost.
+void guarded_send_events() {
+    PendingError failure;
+    try {
+        send_relayed_events();
+        return;
+    } catch (...) {
+        capture_current_exception("sending events", &failure);
+    }
+    MemoryContextSwitchTo(iteration_context);
+    roll_back_any_transaction();
+    log_failure("pg_jobs launcher: sending events on channel jobs_events", failure);
 }
 
 }  // namespace
@@ -318,6 +337,7 @@ void run_launcher() {
         MemoryContextReset(iteration_context);
         MemoryContextSwitchTo(iteration_context);
         const long sleep_ms = guarded_iteration();
+        guarded_send_events();  // events
         pgstat_report_activity(STATE_IDLE, nullptr);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
                         PG_WAIT_EXTENSION);

@@ -18,7 +18,9 @@ namespace pg_jobs::pg {
 namespace {
 
 std::string_view text_argument(FunctionCallInfo fcinfo, int index) {
-    if (PG_ARGISNULL(index)) {
+    // An argument the SQL declaration lacks (0.1.0's jobs._is_retryable had
+    // four, before ALTER EXTENSION UPDATE) reads as NULL, never past the call.
+    if (index >= PG_NARGS() || PG_ARGISNULL(index)) {
         return {};
     }
     // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer

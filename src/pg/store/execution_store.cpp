@@ -2,6 +2,7 @@
 #include "core/run_status.hpp"
 #include "pg/store/execution_store.hpp"
 
+#include "pg/common/run_events.hpp"
 #include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/run_policy_sql.hpp"
 #include "pg/store/store_call.hpp"
@@ -66,8 +67,11 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
             "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text END, "
             "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
             "   WHERE j.job_id = e.job_id), "
-            "  e.status <> 'running'",
+            "  e.status <> 'running', e.job_id, e.status, e.attempt",
             3, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
+        if (SPI_processed > 0) {  // run_started, or run_finished when skipped or failed
+            queue_run_event_of_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 7, 8, 9);
+        }
         bool is_null = false;
         skipped = SPI_processed > 0 &&
                   DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &is_null));

@@ -2,6 +2,7 @@
 #include "core/run_status.hpp"
 #include "pg/store/http_store.hpp"
 
+#include "pg/common/run_events.hpp"
 #include "pg/store/store_call.hpp"
 
 #include "pg/store/run_lifecycle_sql.hpp"
@@ -74,7 +75,9 @@ constexpr const char* kClaimSql =
     "    'triggered_by', c.triggered_by, 'triggered_by_user', c.triggered_by_user, "
     "    'scheduled_for', c.scheduled_for, 'attempt', c.attempt, 'payload', c.payload)::text END, "
     "  CASE WHEN j.http_send = 'body' THEN j.http_body::text END, "
-    "  j.smtp_url, j.mail_from, j.mail_to, j.mail_subject, j.mail_body, j.smtp_username, j.smtp_password "
+    "  j.smtp_url, j.mail_from, j.mail_to, j.mail_subject, j.mail_body, j.smtp_username, j.smtp_password, "
+    // events: columns 23 to 25.
+    "  c.job_id, c.status, c.attempt "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = c.kind "
     "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
@@ -131,6 +134,7 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* en
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         bool is_null = false;
+        queue_run_event_of_row(tuple, desc, 1, 23, 24, 25);  // run_started, or run_finished
         if (!DatumGetBool(SPI_getbinval(tuple, desc, 11, &is_null))) {
             ++*ended;  // skipped or failed at its claim
             continue;

@@ -2,6 +2,7 @@
 #include "core/run_status.hpp"
 #include "pg/store/run_lifecycle.hpp"
 
+#include "pg/common/run_events.hpp"
 #include "pg/common/run_log.hpp"
 #include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/store_call.hpp"
@@ -111,7 +112,7 @@ constexpr const char* kFinishRunsSql =
     "         http_timing, started_at, finished_at, cancelled_by) "
     "  WHERE u.id IS NOT NULL) AS f "
     "WHERE e.execution_id = f.id AND e.status = $1 "
-    "RETURNING e.kind, e.job_name, e.execution_id, e.status, e.error";
+    "RETURNING e.kind, e.job_name, e.execution_id, e.status, e.error, e.job_id, e.attempt";
 
 // Raises XX000 unless every status of the text[] `statuses` is a final
 // status core/run_status.hpp lets a run reach from `from`.
@@ -211,6 +212,10 @@ uint64 finish_runs(const Datum* values, const bool* nulls, bool log_endings) {
     const int nest = begin_store_call();
     execute_stored(kFinishRunsSql, kFinishRunsArgs, types, spi_values, spi_nulls, SPI_OK_UPDATE_RETURNING);
     const uint64 moved = SPI_processed;
+    // run_finished of each run moved, sent at commit (run_events.hpp).
+    for (uint64 row = 0; row < moved && notify_finished_runs(); ++row) {
+        queue_run_finished(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 3, 6, 4, 7);
+    }
     for (uint64 row = 0; log_endings && row < moved; ++row) {
         HeapTuple tuple = SPI_tuptable->vals[row];
         TupleDesc desc = SPI_tuptable->tupdesc;
