@@ -4419,6 +4419,10 @@ BEGIN
                     handler.command, handler.kind, 'manual', pg_get_userbyid(alert.owner), payload)
             RETURNING execution_id INTO run_id;
             PERFORM jobs._wake_scheduler(false);
+            -- On channel jobs_events: ids only (the payload above stays with the handler's run).
+            PERFORM jobs._notify_event(jsonb_build_object(
+                'event', 'alert', 'alert_id', alert.alert_id, 'kind', payload ->> 'event',
+                'execution_id', run_id, 'job_ids', to_jsonb(job_ids[1:100]), 'count', n_items));
         EXCEPTION WHEN OTHERS THEN
             problem := SQLERRM;
         END;

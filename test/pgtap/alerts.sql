@@ -8,7 +8,7 @@
 -- Run from the repository root: pg_prove test/pgtap/alerts.sql
 \ir lib/begin.sql
 
-SELECT plan(71);
+SELECT plan(72);
 
 CREATE ROLE alice LOGIN;
 CREATE ROLE bob LOGIN;
@@ -104,7 +104,13 @@ CREATE FUNCTION pg_temp.handler_runs(job bigint) RETURNS bigint LANGUAGE sql AS 
     SELECT count(*) FROM jobs.job_execution WHERE job_id = job AND status = 'queued'
 $$;
 SELECT pg_temp.ended(:work_job, 'work', 'alice', 'failed') AS failed_run \gset
+SELECT cardinality(jobs._pending_events()) AS events_before \gset
 SELECT jobs._alert_pass('0 seconds');
+SELECT is((SELECT e::jsonb - 'alert_id' - 'execution_id'
+           FROM unnest(jobs._pending_events()) WITH ORDINALITY AS u(e, i)
+           WHERE i > :events_before AND e::jsonb ->> 'event' = 'alert'),
+          jsonb_build_object('event', 'alert', 'kind', 'failed', 'job_ids', jsonb_build_array(:work_job), 'count', 1),
+          'the delivery is an alert event on jobs_events: ids, the kind and the count, never a name');
 SELECT is(pg_temp.handler_runs(:handler_job), 1::bigint, 'a failed run with no retry left triggers the handler once');
 SELECT is((SELECT concat_ws('|', payload ->> 'alert', payload ->> 'event', payload -> 'job' ->> 'job_name',
                               payload -> 'job' ->> 'owner', payload -> 'run' ->> 'execution_id',
