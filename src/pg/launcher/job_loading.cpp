@@ -1,5 +1,6 @@
 // Reading job definitions into the launcher's agenda; see
 // job_loading.hpp.
+#include "core/cron_next.hpp"
 #include "core/cron_parser.hpp"
 #include "core/run_policies.hpp"
 #include "pg/launcher/job_loading.hpp"
@@ -38,12 +39,17 @@ constexpr long kLoadBatch = 10000;
 // has a scheduled run for, else when it was last defined or enabled. The
 // last column says why the job's stored times or intervals are out of
 // bounds (NULL: they are fine).
-#define JOB_COLUMNS                                                                                        \
-    "job_id, schedule, timezone, start_at, end_at, run_at, misfire, "                                      \
-    "CASE WHEN misfire <> 'skip' THEN coalesce((SELECT max(e.scheduled_for) FROM jobs.job_execution AS e " \
-    "  WHERE e.job_id = j.job_id AND e.triggered_by = 'schedule'), updated_at) END, updated_at, "          \
-    "jobs._time_limits_problem(run_at, start_at, end_at, timeout, retry_backoff, retry_backoff_max, "      \
+#define JOB_COLUMNS_READING_LAST_FIRE_IF(condition)                                                   \
+    "job_id, schedule, timezone, start_at, end_at, run_at, misfire, "                                 \
+    "CASE WHEN " condition                                                                            \
+    " THEN coalesce((SELECT max(e.scheduled_for) FROM jobs.job_execution AS e "                       \
+    "  WHERE e.job_id = j.job_id AND e.triggered_by = 'schedule'), updated_at) END, updated_at, "     \
+    "jobs._time_limits_problem(run_at, start_at, end_at, timeout, retry_backoff, retry_backoff_max, " \
     "  starting_deadline, min_trigger_interval)"
+#define JOB_COLUMNS JOB_COLUMNS_READING_LAST_FIRE_IF("misfire <> 'skip'")
+// At the launcher's start every scheduled job's last fire time: the times
+// a 'skip' job missed while no scheduler ran are recorded (skipped rows).
+#define JOB_COLUMNS_AT_START JOB_COLUMNS_READING_LAST_FIRE_IF("schedule IS NOT NULL")
 // Scheduled jobs, and one-shot jobs (no schedule, a run_at).
 #define SCHEDULED_JOBS \
     "jobs.scheduled_job AS j WHERE enabled AND (schedule IS NOT NULL OR run_at IS NOT NULL)"
@@ -109,10 +115,12 @@ void connect_spi() {
 // No ORDER BY on purpose: a sequential scan of a big table reads through a
 // small ring of shared buffers, where an index scan would pull the whole
 // table into the launcher's resident memory (JobAgenda sorts).
-Portal open_job_cursor() {
+Portal open_job_cursor(bool at_start) {
     connect_spi();
-    return SPI_cursor_open_with_args(nullptr, "SELECT " JOB_COLUMNS " FROM " SCHEDULED_JOBS, 0, nullptr,
-                                     nullptr, nullptr, true, 0);
+    return SPI_cursor_open_with_args(nullptr,
+                                     at_start ? "SELECT " JOB_COLUMNS_AT_START " FROM " SCHEDULED_JOBS
+                                              : "SELECT " JOB_COLUMNS " FROM " SCHEDULED_JOBS,
+                                     0, nullptr, nullptr, nullptr, true, 0);
 }
 
 // The text of a non-null text column, without copying when it is not toasted.
@@ -183,6 +191,35 @@ void note_catch_up(const JobRow& row, Timestamp now) {
     }
 }
 
+// At the launcher's start, a 'skip' job: the fire times in its window since
+// its last scheduled run (or since it was last defined or enabled) that no
+// scheduler was running to queue. They are recorded as one skipped row (an
+// alert's 'missed'), not run.
+void note_missed_while_down(const JobRow& row, Timestamp now) {
+    if (row.misfire != MisfirePolicy::Skip || !row.last_fire || row.schedule == nullptr) {
+        return;
+    }
+    const std::optional<JobAgenda::Resolved> resolved =
+        resolve_schedule(row.schedule_text(), row.zone_name());
+    if (!resolved) {
+        return;
+    }
+    const Timestamp from = std::max(*row.last_fire, row.updated_at);
+    std::vector<Timestamp> times =
+        missed_fire_times(MisfirePolicy::RunAll, resolved->schedule, *resolved->zone, from, now);
+    const bool at_least = times.size() >= kMaxCatchUpRuns;  // the latest ones only
+    times.erase(
+        std::remove_if(times.begin(), times.end(), [&](Timestamp t) { return !inside(row.window, t); }),
+        times.end());
+    if (times.empty()) {
+        return;
+    }
+    const Timestamp first =
+        at_least ? cron::next_fire_time(resolved->schedule, *resolved->zone, from) : times.front();
+    missed.while_down.push_back(
+        MissedWhileDown{row.job_id, first, times.back(), static_cast<int>(times.size()), at_least});
+}
+
 // A one-shot job: it fires at run_at. A run_at that passed (and is not
 // pending in the agenda, due right now) before the job was last defined or
 // enabled, or before this launcher started, was missed: caught up once
@@ -209,7 +246,7 @@ void load_one_shot(JobAgenda& agenda, const JobRow& row, Timestamp now, bool rel
 
 // Adds (reload) or upserts one job row.
 void load_row(JobAgenda& agenda, const JobRow& row, Timestamp now, bool reload,
-              const JobAgenda::Resolver& resolver) {
+              const JobAgenda::Resolver& resolver, bool at_start = false) {
     if (row.problem != nullptr) {
         // Never scheduled: its times could make the fire-time computations
         // or the queueing statement fail. The launcher disables it.
@@ -235,6 +272,9 @@ void load_row(JobAgenda& agenda, const JobRow& row, Timestamp now, bool reload,
             : agenda.upsert_job(row.job_id, row.schedule_text(), row.zone_name(), resolver, now, row.window);
     if (usable && is_new) {
         note_catch_up(row, now);
+    }
+    if (usable && at_start) {
+        note_missed_while_down(row, now);
     }
     if (!usable) {
         // Disabled with the reason, as a job with broken times: else it
@@ -275,8 +315,8 @@ int read_changed_jobs(const int64* job_ids, int count, JobRow* rows) {
 
 // Reads every job into the agenda, in the load transaction. C++ code: its
 // PostgreSQL calls go through call_pg.
-void read_all_jobs(JobAgenda& agenda, Timestamp now) {
-    Portal portal = call_pg([] { return open_job_cursor(); });
+void read_all_jobs(JobAgenda& agenda, Timestamp now, bool at_start) {
+    Portal portal = call_pg([&] { return open_job_cursor(at_start); });
     auto* rows = static_cast<JobRow*>(call_pg([&] { return palloc(sizeof(JobRow) * kLoadBatch); }));
     const JobAgenda::Resolver resolver = resolve_schedule;
     agenda.begin_reload();
@@ -286,7 +326,7 @@ void read_all_jobs(JobAgenda& agenda, Timestamp now) {
             break;
         }
         for (int i = 0; i < count; ++i) {
-            load_row(agenda, rows[i], now, true, resolver);
+            load_row(agenda, rows[i], now, true, resolver, at_start);
         }
         call_pg([&] { SPI_freetuptable(SPI_tuptable); });
     }
@@ -318,9 +358,9 @@ MissedRuns& missed_runs() {
     return missed;
 }
 
-void load_jobs(JobAgenda& agenda, Timestamp now) {
+void load_jobs(JobAgenda& agenda, Timestamp now, bool at_start) {
     // The transaction stays open across the cursor's fetches.
-    run_in_transaction([&] { read_all_jobs(agenda, now); });
+    run_in_transaction([&] { read_all_jobs(agenda, now, at_start); });
 }
 
 void apply_job_changes(JobAgenda& agenda, const int64* job_ids, int count, Timestamp now) {

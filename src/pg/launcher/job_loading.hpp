@@ -13,6 +13,15 @@
 
 namespace pg_jobs::pg {
 
+// Fire times a job with misfire 'skip' missed while no scheduler ran.
+struct MissedWhileDown {
+    int64 job_id;
+    Timestamp first;
+    Timestamp last;
+    int count;
+    bool at_least;  // count is the latest ones only: there were more
+};
+
 // What loading found besides the agenda, for the launcher to queue next:
 // misfire catch-up runs of jobs the agenda did not have yet (the launcher
 // started, or the job was enabled) and missed one-shot runs (misfire
@@ -24,13 +33,16 @@ namespace pg_jobs::pg {
 // instead of scheduling them (issue 10, points 13-14).
 struct MissedRuns {
     std::vector<JobAgenda::Due> catch_up;
+    std::vector<MissedWhileDown> while_down;
     std::vector<int64> missed_one_shots;
     std::vector<std::pair<int64, std::string>> broken_jobs;
 };
 MissedRuns& missed_runs();
 
 // Rebuilds `agenda` from the enabled scheduled jobs (see JobAgenda).
-void load_jobs(JobAgenda& agenda, Timestamp now);
+// At the launcher's start (at_start) it also notes the fire times missed
+// while no scheduler ran (MissedRuns::while_down).
+void load_jobs(JobAgenda& agenda, Timestamp now, bool at_start = false);
 
 // Re-reads the rows of the `count` jobs in `job_ids` (repeats allowed):
 // each one enabled and scheduled is upserted (a new or changed schedule

@@ -112,11 +112,11 @@ double milliseconds_since(TimestampTz start) {
 
 // Loads every job. The change log is read first: a change committed during
 // the load shows up there and is applied next time.
-void reload_all_jobs() {
+void reload_all_jobs(bool at_start = false) {
     int ignored = 0;
     (void)read_job_changes(scheduler_shared(), &state->job_changes, state->changed_jobs, &ignored);
     const TimestampTz started = GetCurrentTimestamp();
-    load_jobs(state->agenda, started);
+    load_jobs(state->agenda, started, at_start);
     call_pg([] { forget_kept_plans(); });  // the tables may have grown since they were planned
     release_memory_after_load();
     ereport(DEBUG1, (errmsg("pg_jobs launcher: loaded %zu job(s) in %.3f ms", state->agenda.job_count(),
@@ -148,7 +148,7 @@ void refresh_jobs() {
 // the jobs, then @reboot runs (once per server start, not per launcher start).
 void start_scheduling() {
     recover_lost_runs();
-    reload_all_jobs();
+    reload_all_jobs(true);
     SchedulerShared* shared = scheduler_shared();
     if (!shared->reboot_jobs_queued) {
         const uint64 queued = queue_reboot_runs(state->agenda);

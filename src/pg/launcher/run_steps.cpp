@@ -15,6 +15,7 @@
 #include "pg/launcher/worker_pool.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -228,6 +229,34 @@ uint64 queue_missed_runs() {
         queued = queue_isolating_failures(job_ids, fire_times, true);
         report(LOG, ("pg_jobs: queued " + std::to_string(queued) + " misfire catch-up run(s)").c_str());
         missed.catch_up.clear();
+    }
+    if (!missed.while_down.empty()) {
+        std::vector<int64> job_ids;
+        std::vector<TimestampTz> firsts;
+        std::vector<TimestampTz> lasts;
+        std::vector<int32> counts;
+        std::unique_ptr<bool[]> at_least(new bool[missed.while_down.size()]);
+        for (size_t i = 0; i < missed.while_down.size(); ++i) {
+            const MissedWhileDown& m = missed.while_down[i];
+            job_ids.push_back(m.job_id);
+            firsts.push_back(m.first);
+            lasts.push_back(m.last);
+            counts.push_back(m.count);
+            at_least[i] = m.at_least;
+        }
+        uint64 recorded = 0;
+        run_in_transaction([&] {
+            recorded = record_missed_while_down(job_ids.data(), firsts.data(), lasts.data(), counts.data(),
+                                                at_least.get(), static_cast<int>(job_ids.size()));
+        });
+        if (recorded > 0) {
+            report(
+                LOG,
+                ("pg_jobs: " + std::to_string(recorded) +
+                 " job(s) missed fire times while no scheduler ran (misfire skip): recorded as skipped runs")
+                    .c_str());
+        }
+        missed.while_down.clear();
     }
     if (!missed.missed_one_shots.empty()) {
         run_in_transaction([&] {

@@ -130,6 +130,40 @@ uint64 end_job_windows(const int64* job_ids, const TimestampTz* end_ats, int cou
     return execute_counted(kEndJobWindowsSql, 2, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
 }
 
+uint64 record_missed_while_down(const int64* job_ids, const TimestampTz* firsts, const TimestampTz* lasts,
+                                const int32* counts, const bool* at_least, int count) {
+    auto* count_datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
+    auto* flag_datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(count, 1)));
+    for (int i = 0; i < count; ++i) {
+        count_datums[i] = Int32GetDatum(counts[i]);
+        flag_datums[i] = BoolGetDatum(at_least[i]);
+    }
+    Oid types[5] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, BOOLARRAYOID};
+    Datum values[5] = {int8_like_array(job_ids, count, INT8OID),
+                       int8_like_array(firsts, count, TIMESTAMPTZOID),
+                       int8_like_array(lasts, count, TIMESTAMPTZOID),
+                       PointerGetDatum(construct_array(count_datums, count, INT4OID, 4, true, TYPALIGN_INT)),
+                       PointerGetDatum(construct_array(flag_datums, count, BOOLOID, 1, true, TYPALIGN_CHAR))};
+    // One row per job, as consecutive skipped fire times share one
+    // (skipped_count); a time recorded already (a second start) is left.
+    return execute_counted(
+        "INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, "
+        "  triggered_by, scheduled_for, status, finished_at, error, skipped_count) "
+        "SELECT j.job_id, j.job_name, j.owner, pg_get_userbyid(j.owner), j.database, j.command, j.kind, "
+        "  'schedule', d.last_time, 'skipped', clock_timestamp(), "
+        "  CASE WHEN d.n = 1 AND NOT d.at_least "
+        "    THEN format('skipped: the scheduler was not running at %s (misfire skip)', d.last_time) "
+        "    ELSE format('skipped: the scheduler was not running at %s%s fire times, from %s to %s (misfire "
+        "skip)', "
+        "      CASE WHEN d.at_least THEN 'more than ' ELSE '' END, d.n, d.first_time, d.last_time) END, d.n "
+        "FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::integer[], $5::boolean[]) "
+        "  AS d(job_id, first_time, last_time, n, at_least) "
+        "JOIN jobs.scheduled_job AS j ON j.job_id = d.job_id "
+        "WHERE j.enabled "
+        "ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING",
+        5, types, values, nullptr, SPI_OK_INSERT);
+}
+
 uint64 expire_one_shots(const int64* job_ids, int count) {
     Oid types[1] = {INT8ARRAYOID};
     Datum values[1] = {int8_like_array(job_ids, count, INT8OID)};

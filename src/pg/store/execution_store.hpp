@@ -41,6 +41,13 @@ uint64 queue_scheduled_runs(const int64* job_ids, const TimestampTz* fire_times,
 // disabled_reason saying so; returns how many.
 uint64 end_job_windows(const int64* job_ids, const TimestampTz* end_ats, int count);
 
+// Records, for each enabled job among `job_ids`, the count[i] fire times
+// from first[i] to last[i] it missed while no scheduler ran, as one
+// 'skipped' run at last[i] (at_least[i]: there were more than counted);
+// returns how many were recorded.
+uint64 record_missed_while_down(const int64* job_ids, const TimestampTz* firsts, const TimestampTz* lasts,
+                                const int32* counts, const bool* at_least, int count);
+
 // Disables one-shot jobs whose run_at was missed (misfire skip); returns how many.
 uint64 expire_one_shots(const int64* job_ids, int count);
 
