@@ -256,8 +256,14 @@ holds "SELECT array_agg(extract(epoch FROM scheduled_for)::bigint ORDER BY execu
 [[ "$(max_at_once mf_run_all)" == 1 ]] || fail "misfire run_all: the catch-up runs run one after the other (overlap skip)"
 holds "SELECT extract(epoch FROM scheduled_for)::bigint = $base + 2 FROM jobs.job_execution WHERE job_name = 'mf_run_once'" ||
     fail "misfire run_once: the run is for the latest missed time"
-holds "SELECT count(*) = 0 FROM jobs.job_execution WHERE job_name = 'mf_skip' AND scheduled_for < to_timestamp($base + 60)" ||
+holds "SELECT count(*) = 0 FROM jobs.job_execution WHERE job_name = 'mf_skip' AND scheduled_for < to_timestamp($base + 60)
+         AND status <> 'skipped'" ||
     fail "misfire skip: no missed time runs"
+holds "SELECT skipped_count = 3 AND extract(epoch FROM scheduled_for)::bigint = $base + 2
+              AND error LIKE 'skipped: the scheduler was not running at 3 fire times, from % (misfire skip)'
+       FROM jobs.job_execution WHERE job_name = 'mf_skip' AND status = 'skipped'" ||
+    fail "misfire skip: the 3 missed times are one skipped run: $(value "SELECT string_agg(row(status, skipped_count,
+          extract(epoch FROM scheduled_for)::bigint - $base, error)::text, ', ') FROM jobs.job_execution WHERE job_name = 'mf_skip'")"
 holds "SELECT count(*) = 1 AND bool_and(status = 'succeeded') FROM jobs.job_execution WHERE job_name = 'once_missed_run'" ||
     fail "a missed one-shot with misfire run_once runs once"
 [[ "$(value "SELECT disabled_reason FROM jobs.scheduled_job WHERE job_name = 'once_missed_run'")" == "one-shot run done" ]] ||
@@ -265,6 +271,6 @@ holds "SELECT count(*) = 1 AND bool_and(status = 'succeeded') FROM jobs.job_exec
 [[ "$(runs once_missed_skip)" == 0 ]] || fail "a missed one-shot with misfire skip does not run"
 [[ "$(value "SELECT disabled_reason FROM jobs.scheduled_job WHERE job_name = 'once_missed_skip'")" == *missed* ]] ||
     fail "the missed one-shot says it was missed"
-pass "misfire across a server stop: skip 0 runs, run_once 1 (the latest time), run_all 3 (oldest first, one at a time); \
+pass "misfire across a server stop: skip 0 runs (one skipped row counting the 3 times), run_once 1 (the latest time), run_all 3 (oldest first, one at a time); \
 missed one-shot: run_once runs it once, skip disables it ('$(value "SELECT disabled_reason FROM jobs.scheduled_job
 WHERE job_name = 'once_missed_skip'")')"
