@@ -12,7 +12,9 @@
 #     when the run connects, not only when the job is defined;
 #   - an HTTP job with send => 'body' posts its body with the placeholders
 #     filled, JSON-escaped, to the recording HTTP server (a Slack-style
-#     webhook); a path absent from the payload becomes "".
+#     webhook); a path absent from the payload becomes "";
+#   - an alert whose handler is an e-mail job mails the summary of a failure
+#     once (and not again within repeat_after).
 #
 #   test/integration/email_jobs.sh      (needs pg_jobs installed: make install)
 #
@@ -38,7 +40,7 @@ mail_port="$(head -n 1 "$mail_dir/out")"
 smtp="smtp://127.0.0.1:$mail_port"
 messages() { find "$mail_dir" -name '*.json' | wc -l; }
 
-scheduler_start email_jobs
+scheduler_start email_jobs "jobs.alert_window = '1s'"
 cluster_psql -o /dev/null <<SQL
 CREATE ROLE mailer LOGIN;
 GRANT USAGE ON SCHEMA jobs TO mailer;
@@ -129,3 +131,31 @@ body = json.loads(r["body"])
 assert body == {"text": 'job "x" failed:\n\\ done', "run": sys.argv[1], "missing": "", "n": "3"}, body
 PY
 pass "send => 'body' posts the body with its placeholders filled and JSON-escaped; an absent path gives \"\""
+
+# --- An alert delivered by e-mail -----------------------------------------------------------------
+as_mailer "SELECT jobs.schedule('breaks', NULL, 'SELECT 1 / 0')" >/dev/null
+as_mailer "SELECT jobs.schedule_email('page_me', NULL, '$smtp', 'pg_jobs@example.com', ARRAY['oncall@example.com'],
+                                      '[{{payload.event}}] {{payload.job.job_name}}', '{{payload.summary}}')" >/dev/null
+as_mailer "SELECT jobs.alert('breaks by mail', 'page_me', jobs => ARRAY['breaks'])" >/dev/null
+before="$(messages)"
+id="$(as_mailer "SELECT jobs.trigger('breaks')" | tail -n 1)"
+[[ "$(wait_final "$id")" == failed ]] || fail "the watched job fails: $(show_executions)"
+more_messages() { (($(messages) > before)); }
+wait_for 60 more_messages || fail "the alert's e-mail arrives: $(show_executions "job_name = 'page_me'")"
+newest="$(find "$mail_dir" -name '*.json' -newer "$mail_dir/out" -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2)"
+MESSAGE="$(cat "$newest")" python3 - <<'PY' || fail "the alert mail names the event, the job and the error: $(cat "$newest")"
+import json, os
+m = json.loads(os.environ["MESSAGE"])
+assert m["rcpt_tos"] == ["oncall@example.com"], m["rcpt_tos"]
+head, _, body = m["data"].partition("\r\n\r\n")
+assert "Subject: [failed] breaks" in head.split("\r\n"), head
+assert body.startswith('job "breaks" failed after 1 attempt: division by zero'), repr(body)
+PY
+# Failing again within repeat_after (1 hour): counted, not mailed.
+id="$(as_mailer "SELECT jobs.trigger('breaks')" | tail -n 1)"
+[[ "$(wait_final "$id")" == failed ]] || fail "the watched job fails again"
+wait_until 30 "SELECT suppressed = 1 FROM jobs.alert_status WHERE alert_name = 'breaks by mail'" ||
+    fail "the repeat is suppressed: $(value "SELECT row(deliveries, suppressed) FROM jobs.alert_status")"
+[[ "$(value "SELECT count(*) FROM jobs.job_execution WHERE job_name = 'page_me'")" == 1 ]] ||
+    fail "one e-mail for the alert, not one per failure: $(show_executions "job_name = 'page_me'")"
+pass "an alert with an e-mail handler mails the failure's summary once; a repeat within repeat_after is suppressed"
