@@ -442,6 +442,12 @@ void Dashboard::routes(httplib::Server& server) {
                       send_json(out, 200, on_servers(session, r, statement, params));
                   });
     });
+    server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
+        signed_in(req, res, false,
+                  [this](Session& session, const httplib::Request& r, httplib::Response& out) {
+                      send_json(out, 200, on_servers(session, r, sql::alerts, {}));
+                  });
+    });
     server.Get("/api/runs", [this](const httplib::Request& req, httplib::Response& res) {
         signed_in(
             req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {

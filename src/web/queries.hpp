@@ -171,6 +171,24 @@ inline constexpr const char* alter_schedule =
     "SELECT json_build_object('done', true)"
     " FROM jobs.alter($1::bigint, schedule => $2, timezone => $3)";
 
+// The signed-in role's alerts (jobs.alert_status shows each role its own),
+// each with the jobs it has seen: firing or not, deliveries, handler runs.
+inline constexpr const char* alerts =
+    "SELECT coalesce(json_agg(a ORDER BY a.alert_name), '[]') FROM ("
+    "  SELECT s.alert_id, s.alert_name, s.owner, s.handler, s.events, d.jobs AS watched_jobs,"
+    "    d.long_running_after::text AS long_running_after, d.repeat_after::text AS repeat_after,"
+    "    bool_or(s.firing) AS firing, sum(s.deliveries)::bigint AS deliveries,"
+    "    sum(s.suppressed)::bigint AS suppressed, max(s.last_delivered_at) AS last_delivered_at,"
+    "    coalesce(json_agg(json_build_object('job_id', s.job_id, 'job_name', s.job_name, 'firing', s.firing,"
+    "        'firing_since', s.firing_since, 'last_event', s.last_event, 'last_event_at', s.last_event_at,"
+    "        'last_delivered_at', s.last_delivered_at, 'deliveries', s.deliveries, 'suppressed', "
+    "s.suppressed,"
+    "        'last_handler_execution_id', s.last_handler_execution_id, 'last_error', s.last_error)"
+    "      ORDER BY s.firing DESC, s.job_name) FILTER (WHERE s.job_id IS NOT NULL), '[]') AS jobs"
+    "  FROM jobs.alert_status AS s JOIN jobs.alert_definition AS d ON d.alert_id = s.alert_id"
+    "  GROUP BY s.alert_id, s.alert_name, s.owner, s.handler, s.events, d.jobs, d.long_running_after,"
+    "    d.repeat_after) AS a";
+
 inline constexpr const char* whoami =
     "SELECT json_build_object('role', current_user, 'superuser', (SELECT rolsuper FROM pg_catalog.pg_roles"
     " WHERE rolname = current_user), 'jobs_admin', pg_catalog.pg_has_role(current_user, 'jobs_admin', "

@@ -183,6 +183,12 @@ try:
     driver.get(URL + "/assets/index.html#/jobs")
     wait(lambda: job_names() == ["alice_fail", "alice_report"], "alice sees exactly her own jobs")
     ok("alice (a plain role) sees only her jobs: " + ", ".join(job_names()))
+    driver.find_element(By.CSS_SELECTOR, "a[data-nav='alerts']").click()
+    wait(lambda: find(".card.alert[data-alert='alice watch']"), "the alerts page shows alice's alert")
+    if "of alice_fail" not in text(".card.alert[data-alert='alice watch']"):
+        fail("the alert card says which jobs it watches: " + text(".card.alert"))
+    driver.save_screenshot(os.path.join(SHOTS, "alerts.png"))
+    ok("the alerts page shows alice's alert: its rule and state")
 
     # A read-only session: the action buttons are off.
     sign_out()

@@ -28,6 +28,7 @@ SET ROLE alice;
 SELECT jobs.schedule('alice_report', '0 3 * * *', 'SELECT 1', tags => ARRAY['billing', 'nightly']);
 SELECT jobs.schedule('alice_adhoc', NULL, 'SELECT pg_sleep(0.2)');
 SELECT jobs.schedule('alice_slow', NULL, 'SELECT pg_sleep(60)');
+SELECT jobs.alert('alice watch', 'alice_adhoc', jobs => ARRAY['alice_report']);
 RESET ROLE;
 SET ROLE bob;
 SELECT jobs.schedule('bob_private', '@hourly', 'SELECT 2');
@@ -160,6 +161,17 @@ json_has "$overview" '"jobs" : 3' || fail "alice's overview counts her jobs only
 json_has "$overview" '"scheduler_up":true' || fail "the overview says the scheduler is up: $overview"
 json_has "$overview" '"health" : {"status" : "ok", "reasons" : ' ||
     fail "the overview gives jobs.health()'s status and reasons: $overview"
+alerts="$(web_get "$A" /api/alerts)"
+python3 - "$alerts" <<'PY' || fail "alice's alerts page lists her alert: $alerts"
+import json, sys
+results = json.loads(sys.argv[1])["results"]
+alerts = results[0]["data"]
+assert [a["alert_name"] for a in alerts] == ["alice watch"], alerts
+a = alerts[0]
+assert a["handler"] == "alice_adhoc" and a["watched_jobs"] == ["alice_report"], a
+assert a["events"] == ["failed", "recovered"] and a["firing"] in (None, False) and a["jobs"] == [], a
+PY
+pass "/api/alerts: the signed-in role's alerts, their rule and state"
 pass "/api/overview: scheduler up (through the dashboard's own connection), health ok, alice's counts only"
 
 bad="$(web_get "$A" "/api/validate?server=main&schedule=61+*+*+*+*")"

@@ -33,6 +33,7 @@ GRANT INSERT ON public.greetings TO alice;
 SET ROLE alice;
 SELECT jobs.schedule('alice_report', '*/10 * * * * *', 'SELECT count(*) FROM pg_class');
 SELECT jobs.schedule('alice_fail', '0 3 * * *', 'SELECT 1 / 0');
+SELECT jobs.alert('alice watch', 'alice_report', jobs => ARRAY['alice_fail']);
 RESET ROLE;
 SET ROLE bob;
 SELECT jobs.schedule('bob_secret_job', '@hourly', 'SELECT 2');

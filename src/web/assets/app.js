@@ -278,7 +278,7 @@ function route() {
     if (a.dataset.nav === (page === 'job' ? 'jobs' : page)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  const views = { overview: overviewView, jobs: jobsView, job: jobView, runs: runsView };
+  const views = { overview: overviewView, jobs: jobsView, job: jobView, runs: runsView, alerts: alertsView };
   const make = views[page] || overviewView;
   state.view = make(...rest);
   const main = document.getElementById('main');
@@ -730,4 +730,54 @@ function runsView() {
       h('button', { type: 'button', disabled: f.page >= pages, onclick: () => { f.page++; refresh(); } }, 'Older ›'));
   }
   return { el, refresh };
+}
+
+// Alerts: each rule, whether it is firing, and its deliveries (jobs.alert_status).
+function alertsView() {
+  const el = h('section', { class: 'page' }, h('h1', {}, 'Alerts'));
+  const body = h('div', { id: 'alerts' });
+  el.append(body);
+  async function refresh() {
+    let data;
+    try { data = await api('alerts'); } catch (err) { put(body, errorBox(err)); return; }
+    const parts = [];
+    for (const r of data.results) {
+      if (multi()) parts.push(h('h2', {}, h('span', { class: 'tag' }, r.server)));
+      if (r.error) { parts.push(errorBox({ body: r.error })); continue; }
+      if (!r.data.length) {
+        parts.push(h('p', { class: 'muted' }, 'No alert. Define one in SQL: ',
+          h('code', {}, "SELECT jobs.alert('nightly failed', 'notify-ops', jobs => ARRAY['nightly-report'])")));
+        continue;
+      }
+      for (const a of r.data) parts.push(alertCard(a, r.server));
+    }
+    put(body, ...parts);
+  }
+  return { el, refresh };
+}
+
+function alertCard(a, server) {
+  const state = a.firing ? badge('failed') : badge('succeeded');
+  state.lastChild.textContent = a.firing ? 'firing' : 'quiet';
+  state.setAttribute('data-alert-state', a.firing ? 'firing' : 'quiet');
+  const rule = [`on ${a.events.join(', ')}`, a.watched_jobs ? `of ${a.watched_jobs.join(', ')}` : 'of every job',
+    `handler ${a.handler || '(removed)'}`, `repeat after ${a.repeat_after}`]
+    .concat(a.long_running_after ? [`long running after ${a.long_running_after}`] : []).join(' · ');
+  const rows = a.jobs.map((j) => h('tr', {},
+    h('td', {}, j.firing ? badge('failed') : badge('succeeded')),
+    h('td', {}, h('a', { href: `#/job/${encodeURIComponent(server)}/${j.job_id}` }, j.job_name)),
+    h('td', {}, j.last_event || '—', ' ', h('span', { class: 'muted' }, when(j.last_event_at))),
+    h('td', {}, j.firing_since ? when(j.firing_since) : '—'),
+    h('td', { class: 'num' }, String(j.deliveries)),
+    h('td', { class: 'num' }, String(j.suppressed)),
+    h('td', {}, j.last_delivered_at ? when(j.last_delivered_at) : '—',
+      j.last_handler_execution_id ? h('span', { class: 'muted' }, ` (run ${j.last_handler_execution_id})`) : null),
+    h('td', { class: 'err-line' }, j.last_error || '')));
+  return h('article', { class: 'card alert', 'data-alert': a.alert_name },
+    h('h2', {}, state, ' ', a.alert_name, ' ', h('span', { class: 'muted small' }, `${a.deliveries} deliveries, ${a.suppressed} suppressed`)),
+    h('p', { class: 'muted' }, rule),
+    rows.length ? h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['', 'job', 'last event', 'firing since', 'deliveries', 'suppressed', 'last delivered', 'error'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows)))
+      : h('p', { class: 'muted' }, 'No event seen yet.'));
 }
