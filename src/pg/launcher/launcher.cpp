@@ -148,7 +148,12 @@ void refresh_jobs() {
 // the jobs, then @reboot runs (once per server start, not per launcher start).
 void start_scheduling() {
     recover_lost_runs();
-    reload_all_jobs(true);
+    // The times missed while no scheduler ran are looked for once per
+    // launcher process: after a failed iteration this launcher starts over,
+    // and a due time it could not queue yet stays pending in its agenda.
+    static bool first_load_done = false;
+    reload_all_jobs(!first_load_done);
+    first_load_done = true;
     SchedulerShared* shared = scheduler_shared();
     if (!shared->reboot_jobs_queued) {
         const uint64 queued = queue_reboot_runs(state->agenda);
