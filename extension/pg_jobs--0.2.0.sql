@@ -4171,3 +4171,90 @@ COMMENT ON FUNCTION jobs.import_pg_cron(boolean) IS
 'pg_cron job inactive in the same transaction. A schedule pg_jobs cannot run is imported disabled and without a '
 'schedule, its pg_cron job left as it was. One row per pg_cron job, with a note saying what happened; a second '
 'call changes nothing.';
+
+-- last: jobs.job_last_run, each job's latest finished run ---------------------
+-- (the dashboard's filter and sort by last status at 100,000 jobs). Kept by
+-- the one statement that ends runs (jobs._finish_runs: a run's end, a crash
+-- mark, a cancel, a timeout, a retry's failed attempt), by history deletes
+-- (retention, or by hand) and by job removal; a run that never started
+-- (queued then cancelled, skipped, refused at its claim) does not count, as
+-- in jobs.job_status.
+CREATE TABLE jobs.job_last_run (
+    job_id       bigint PRIMARY KEY,
+    execution_id bigint NOT NULL,
+    status       text NOT NULL,
+    started_at   timestamptz NOT NULL,
+    finished_at  timestamptz,
+    duration     interval
+) WITH (fillfactor = 80);  -- room for HOT updates: a run that ends as the last one did changes no index
+CREATE INDEX job_last_run_by_status ON jobs.job_last_run (status, job_id);
+COMMENT ON TABLE jobs.job_last_run IS
+'One row per job that has finished a started run: its latest one (the highest execution_id among its finished runs '
+'that started). Kept by the scheduler as runs end; read-only. A job whose row says X and that has no running run '
+'with a higher execution_id has last_status X in jobs.job_status. Roles see the rows of the jobs they see.';
+COMMENT ON COLUMN jobs.job_last_run.job_id IS 'The job (jobs.scheduled_job.job_id).';
+COMMENT ON COLUMN jobs.job_last_run.execution_id IS 'The run (jobs.job_execution.execution_id).';
+COMMENT ON COLUMN jobs.job_last_run.status IS 'How it ended: succeeded, failed, timed_out, cancelled or crashed.';
+COMMENT ON COLUMN jobs.job_last_run.started_at IS 'When it started.';
+COMMENT ON COLUMN jobs.job_last_run.finished_at IS 'When it ended.';
+COMMENT ON COLUMN jobs.job_last_run.duration IS 'How long it ran (finished_at - started_at).';
+COMMENT ON INDEX jobs.job_last_run_by_status IS 'Jobs by how their latest finished run ended (the dashboard''s filter).';
+ALTER TABLE jobs.job_last_run ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_last_runs ON jobs.job_last_run FOR SELECT
+    USING (EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = job_last_run.job_id));
+CREATE POLICY admin_last_runs ON jobs.job_last_run FOR SELECT TO jobs_admin USING (true);
+COMMENT ON POLICY own_last_runs ON jobs.job_last_run IS 'Roles see the rows of the jobs they see (jobs.scheduled_job).';
+COMMENT ON POLICY admin_last_runs ON jobs.job_last_run IS 'Members of jobs_admin see every row.';
+REVOKE ALL ON jobs.job_last_run FROM PUBLIC;
+GRANT SELECT ON jobs.job_last_run TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('jobs.job_last_run', '');
+
+-- Runs deleted (retention, by hand): a job whose latest finished run is gone
+-- gets its latest remaining one, or no row.
+CREATE FUNCTION jobs._forget_deleted_runs() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    forgotten bigint[];
+BEGIN
+    WITH d AS (DELETE FROM jobs.job_last_run AS l USING gone AS g WHERE l.execution_id = g.execution_id
+               RETURNING l.job_id)
+    SELECT array_agg(d.job_id ORDER BY d.job_id) INTO forgotten FROM d;
+    IF forgotten IS NOT NULL THEN
+        INSERT INTO jobs.job_last_run AS l (job_id, execution_id, status, started_at, finished_at, duration)
+        SELECT DISTINCT ON (e.job_id) e.job_id, e.execution_id, e.status, e.started_at, e.finished_at, e.duration
+        FROM jobs.job_execution AS e
+        WHERE e.job_id = ANY (forgotten) AND e.started_at IS NOT NULL AND e.status NOT IN ('queued', 'running')
+          AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id)
+        ORDER BY e.job_id, e.execution_id DESC
+        ON CONFLICT (job_id) DO UPDATE
+            SET execution_id = excluded.execution_id, status = excluded.status, started_at = excluded.started_at,
+                finished_at = excluded.finished_at, duration = excluded.duration
+            WHERE l.execution_id < excluded.execution_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._forget_deleted_runs() IS
+'Internal (trigger): after runs are deleted, jobs.job_last_run no longer names them.';
+REVOKE EXECUTE ON FUNCTION jobs._forget_deleted_runs() FROM PUBLIC;
+CREATE TRIGGER forget_deleted_runs AFTER DELETE ON jobs.job_execution REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._forget_deleted_runs();
+COMMENT ON TRIGGER forget_deleted_runs ON jobs.job_execution IS
+'jobs.job_last_run follows history deletes (retention).';
+
+-- Jobs removed: their row goes (their history stays).
+CREATE FUNCTION jobs._forget_removed_jobs() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM jobs.job_last_run AS l USING removed AS r WHERE l.job_id = r.job_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs._forget_removed_jobs() IS
+'Internal (trigger): the jobs.job_last_run rows of removed jobs go with them.';
+REVOKE EXECUTE ON FUNCTION jobs._forget_removed_jobs() FROM PUBLIC;
+CREATE TRIGGER forget_removed_jobs AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs._forget_removed_jobs();
+COMMENT ON TRIGGER forget_removed_jobs ON jobs.scheduled_job IS 'Removes the jobs.job_last_run rows of removed jobs.';

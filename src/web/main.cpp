@@ -388,9 +388,14 @@ void Dashboard::routes(httplib::Server& server) {
         signed_in(req, res, false,
                   [this](Session& session, const httplib::Request& r, httplib::Response& out) {
                       static const std::map<std::string, std::string> orders = {
-                          {"name", "j.job_name"}, {"owner", "pg_catalog.pg_get_userbyid(j.owner)::text"},
-                          {"kind", "j.kind"},     {"schedule", "j.schedule"},
-                          {"id", "j.job_id"},     {"updated", "j.updated_at"},
+                          {"name", "j.job_name"},
+                          {"owner", "pg_catalog.pg_get_userbyid(j.owner)::text"},
+                          {"kind", "j.kind"},
+                          {"schedule", "j.schedule"},
+                          {"id", "j.job_id"},
+                          {"updated", "j.updated_at"},
+                          {"last_status", "lr.last_status"},
+                          {"last_duration", "lr.last_duration"},
                       };
                       const auto order = orders.find(r.get_param_value("sort"));
                       const std::string direction = r.get_param_value("dir") == "desc" ? " DESC" : "";
@@ -435,6 +440,8 @@ void Dashboard::routes(httplib::Server& server) {
                           filter(sql::jobs_filter_last_status, status);
                       }
                       std::string statement = replace_all(sql::jobs_page, "{WHERE}", where);
+                      const bool by_last = order != orders.end() && order->second.rfind("lr.", 0) == 0;
+                      statement = replace_all(statement, "{JOIN}", by_last ? sql::jobs_join_last : "");
                       statement = replace_all(statement, "{ORDER}", order_by);
                       statement = replace_all(statement, "{LIMIT}", std::to_string(per_page));
                       statement = replace_all(statement, "{OFFSET}",

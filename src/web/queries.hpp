@@ -19,20 +19,33 @@ inline constexpr const char* jobs_filter_running =
     "EXISTS (SELECT FROM jobs.job_execution AS e WHERE e.job_id = j.job_id AND e.status = 'running')";
 inline constexpr const char* jobs_filter_never =
     "NOT EXISTS (SELECT FROM jobs.job_execution AS e WHERE e.job_id = j.job_id AND e.started_at IS NOT NULL)";
-// The status of each job's latest started run: one pass over the
-// (job_id, execution_id DESC) index, then a hash join.
+// The status of each job's latest started run, as jobs.job_status says it:
+// its latest finished run (jobs.job_last_run, kept as runs end, through its
+// status index), unless a run with a higher execution_id is running.
+#define PG_JOBS_WEB_RUNNING_JOBS                                                       \
+    "(SELECT r.job_id, max(r.execution_id) AS running_id FROM jobs.job_execution AS r" \
+    " WHERE r.status = 'running' GROUP BY r.job_id)"
 inline constexpr const char* jobs_filter_last_status =
-    "j.job_id IN (SELECT l.job_id FROM (SELECT DISTINCT ON (e.job_id) e.job_id, e.status"
-    " FROM jobs.job_execution AS e WHERE e.started_at IS NOT NULL ORDER BY e.job_id, e.execution_id DESC) AS "
-    "l"
-    " WHERE l.status = ?)";
+    "j.job_id IN (SELECT l.job_id FROM jobs.job_last_run AS l LEFT JOIN " PG_JOBS_WEB_RUNNING_JOBS
+    " AS r ON r.job_id = l.job_id WHERE l.status = ? AND (r.running_id IS NULL OR r.running_id < "
+    "l.execution_id))";
+// For the sorts by last status and last duration (lr.last_status,
+// lr.last_duration): every job's, in one join.
+inline constexpr const char* jobs_join_last =
+    " LEFT JOIN (SELECT coalesce(l.job_id, r.job_id) AS job_id,"
+    " CASE WHEN r.running_id > coalesce(l.execution_id, 0) THEN 'running' ELSE l.status END AS last_status,"
+    " CASE WHEN r.running_id > coalesce(l.execution_id, 0) THEN NULL ELSE l.duration END AS last_duration"
+    " FROM jobs.job_last_run AS l FULL JOIN " PG_JOBS_WEB_RUNNING_JOBS
+    " AS r ON r.job_id = l.job_id) AS lr ON lr.job_id = j.job_id";
+#undef PG_JOBS_WEB_RUNNING_JOBS
 
-// {WHERE}, {ORDER} (a whitelisted column list), {LIMIT} and {OFFSET} (numbers).
+// {WHERE}, {JOIN} (empty or jobs_join_last), {ORDER} (a whitelisted column
+// list), {LIMIT} and {OFFSET} (numbers).
 inline constexpr const char* jobs_page =
     "WITH page AS MATERIALIZED ("
     "  SELECT j.job_id, j.job_name, j.owner, j.kind, j.schedule, j.timezone, j.enabled, j.database,"
     "         j.http_url, j.updated_at, j.tags, j.description"
-    "  FROM jobs.scheduled_job AS j WHERE {WHERE}"
+    "  FROM jobs.scheduled_job AS j{JOIN} WHERE {WHERE}"
     "  ORDER BY {ORDER} LIMIT {LIMIT} OFFSET {OFFSET})"
     " SELECT json_build_object("
     "  'total', (SELECT count(*) FROM jobs.scheduled_job AS j WHERE {WHERE}),"

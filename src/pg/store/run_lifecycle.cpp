@@ -90,8 +90,12 @@ struct Finish {
 // it has (overlap replace), else says who cancelled it.
 #define PG_JOBS_ONE_FOR_ALL_SQL(array, column) \
     "CASE WHEN cardinality(" array ") = 1 THEN (" array ")[1] ELSE u." column " END"
+//
+// The same statement keeps jobs.job_last_run: each job's latest finished run
+// that started (the highest execution_id wins, whatever order runs end in;
+// rows upserted in job_id order, so two finishes lock them in one order).
 constexpr const char* kFinishRunsSql =
-    "UPDATE jobs.job_execution AS e "
+    "WITH moved AS (UPDATE jobs.job_execution AS e "
     "SET status = f.status, started_at = coalesce(f.started_at, e.started_at), "
     "  finished_at = coalesce(f.finished_at, clock_timestamp()), "
     "  error = CASE WHEN f.status = 'cancelled' "
@@ -112,7 +116,17 @@ constexpr const char* kFinishRunsSql =
     "         http_timing, started_at, finished_at, cancelled_by) "
     "  WHERE u.id IS NOT NULL) AS f "
     "WHERE e.execution_id = f.id AND e.status = $1 "
-    "RETURNING e.kind, e.job_name, e.execution_id, e.status, e.error, e.job_id, e.attempt";
+    "RETURNING e.kind, e.job_name, e.execution_id, e.status, e.error, e.job_id, e.attempt, e.started_at, "
+    "  e.finished_at, e.duration), "
+    "noted AS (INSERT INTO jobs.job_last_run AS l (job_id, execution_id, status, started_at, finished_at, duration) "
+    "  SELECT DISTINCT ON (m.job_id) m.job_id, m.execution_id, m.status, m.started_at, m.finished_at, m.duration "
+    "  FROM moved AS m WHERE m.started_at IS NOT NULL "
+    "    AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = m.job_id) "
+    "  ORDER BY m.job_id, m.execution_id DESC "
+    "  ON CONFLICT (job_id) DO UPDATE SET execution_id = excluded.execution_id, status = excluded.status, "
+    "    started_at = excluded.started_at, finished_at = excluded.finished_at, duration = excluded.duration "
+    "  WHERE l.execution_id < excluded.execution_id) "
+    "SELECT m.kind, m.job_name, m.execution_id, m.status, m.error, m.job_id, m.attempt FROM moved AS m";
 
 // Raises XX000 unless every status of the text[] `statuses` is a final
 // status core/run_status.hpp lets a run reach from `from`.
@@ -210,7 +224,7 @@ uint64 finish_runs(const Datum* values, const bool* nulls, bool log_endings) {
         spi_values[i] = values[i];
     }
     const int nest = begin_store_call();
-    execute_stored(kFinishRunsSql, kFinishRunsArgs, types, spi_values, spi_nulls, SPI_OK_UPDATE_RETURNING);
+    execute_stored(kFinishRunsSql, kFinishRunsArgs, types, spi_values, spi_nulls, SPI_OK_SELECT);
     const uint64 moved = SPI_processed;
     // run_finished of each run moved, sent at commit (run_events.hpp).
     for (uint64 row = 0; row < moved && notify_finished_runs(); ++row) {
