@@ -399,9 +399,11 @@ void Dashboard::routes(httplib::Server& server) {
                       };
                       const auto order = orders.find(r.get_param_value("sort"));
                       const std::string direction = r.get_param_value("dir") == "desc" ? " DESC" : "";
+                      // Jobs without a last run (lr.*: NULL) come last either way.
+                      const bool by_last = order != orders.end() && order->second.rfind("lr.", 0) == 0;
                       const std::string order_by =
                           (order == orders.end() ? std::string("j.job_name") : order->second) + direction +
-                          ", j.job_id";
+                          (by_last ? " NULLS LAST" : "") + ", j.job_id";
                       const int per_page = int_param(r, "per_page", 50, 1, 500);
                       const int page = int_param(r, "page", 1, 1, 1000000);
                       // Only the filters asked for, each with its parameter.
@@ -440,7 +442,6 @@ void Dashboard::routes(httplib::Server& server) {
                           filter(sql::jobs_filter_last_status, status);
                       }
                       std::string statement = replace_all(sql::jobs_page, "{WHERE}", where);
-                      const bool by_last = order != orders.end() && order->second.rfind("lr.", 0) == 0;
                       statement = replace_all(statement, "{JOIN}", by_last ? sql::jobs_join_last : "");
                       statement = replace_all(statement, "{ORDER}", order_by);
                       statement = replace_all(statement, "{LIMIT}", std::to_string(per_page));

@@ -16,7 +16,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 URL, SHOTS = sys.argv[1], sys.argv[2]
 os.makedirs(SHOTS, exist_ok=True)
@@ -125,6 +125,23 @@ try:
     search.send_keys(Keys.DELETE)
     wait(lambda: "greet" in job_names(), "clearing the search shows every job again")
     ok("search filters the jobs table")
+
+    # Last status: alice_fail's run failed (the filter and the sort read jobs.job_last_run).
+    Select(find("#job-status")).select_by_value("failed")
+    wait(lambda: job_names() == ["alice_fail"], "the filter by last status 'failed' shows alice_fail", 30)
+    Select(find("#job-status")).select_by_value("")
+    wait(lambda: "greet" in job_names(), "any status shows every job again")
+
+    def first_job():
+        return driver.execute_script("const a = document.querySelector('#jobs-table .job-name'); return a && a.textContent;")
+    for direction in ("ascending", "descending"):
+        driver.find_element(By.XPATH, "//th/button[contains(., 'Last run')]").click()
+        wait(lambda: find(f"th[aria-sort='{direction}'] button") is not None and first_job() == "alice_fail",
+             f"sorted by last run ({direction}), the job that ran comes before those that never did")
+    driver.find_element(By.XPATH, "//th/button[contains(., 'Job')]").click()
+    wait(lambda: find("th[aria-sort='ascending']") is not None and "Job" in text("th[aria-sort='ascending']"),
+         "sorted by name again")
+    ok("the jobs table filters by last status (failed: alice_fail) and sorts by last run both ways")
 
     # Trigger greet and watch its badge turn succeeded without a reload.
     driver.find_element(By.LINK_TEXT, "greet").click()

@@ -122,6 +122,16 @@ json_has "$(web_get "$A" "/api/jobs?q=adhoc")" '"total" : 1' || fail "search q=a
 json_has "$(web_get "$B" "/api/jobs?owner=bob")" '"total" : 2' || fail "owner=bob finds bob's 2 jobs for boss"
 json_has "$(web_get "$B" "/api/jobs?status=succeeded")" '"job_name" : "bob_adhoc"' || fail "status=succeeded"
 json_has "$(web_get "$B" "/api/jobs?status=never")" '"total" : 4' || fail "status=never: the 4 jobs never run"
+# Last status (jobs.job_last_run, kept as runs end): bob_adhoc's run succeeded.
+json_has "$(web_get "$B" "/api/jobs?status=succeeded")" '"total" : 1' || fail "status=succeeded: bob_adhoc only"
+json_has "$(web_get "$B" "/api/jobs?status=failed")" '"total" : 0' || fail "status=failed: none"
+for dir in asc desc; do
+    first="$(web_get "$B" "/api/jobs?sort=last_status&dir=$dir&per_page=1")"
+    json_has "$first" '"job_name" : "bob_adhoc"' && json_has "$first" '"last_status" : "succeeded"' ||
+        fail "sort=last_status&dir=$dir: the job that ran first, the jobs never run last: $first"
+    first="$(web_get "$B" "/api/jobs?sort=last_duration&dir=$dir&per_page=1")"
+    json_has "$first" '"job_name" : "bob_adhoc"' || fail "sort=last_duration&dir=$dir: bob_adhoc first: $first"
+done
 json_has "$(web_get "$B" "/api/jobs?kind=http")" '"total" : 0' || fail "kind=http: none"
 page2="$(web_get "$B" "/api/jobs?sort=name&dir=desc&per_page=2&page=2")"
 json_has "$page2" '"total" : 5' || fail "pagination keeps the total: $page2"
@@ -132,7 +142,7 @@ expect_status 200 "an unknown sort column is ignored"
 json_has "$(web_get "$A" "/api/jobs?tag=billing")" '"total" : 1' || fail "tag=billing finds alice_report"
 json_has "$(web_get "$A" "/api/jobs?tag=billing")" '"tags" : \["billing","nightly"\]' || fail "the jobs page shows tags"
 json_has "$(web_get "$A" "/api/jobs?tag=other")" '"total" : 0' || fail "tag=other finds nothing"
-pass "/api/jobs: search, owner, status, kind and tag filters, sort and pagination (an unknown sort column is ignored)"
+pass "/api/jobs: search, owner, status (last status too), kind and tag filters, sort (by last status and last duration too) and pagination (an unknown sort column is ignored)"
 
 job="$(web_get "$A" "/api/job?server=main&id=$alice_report")"
 json_has "$job" '"describe" : "at 03:00 every day, UTC time"' || fail "the job's schedule in words: $job"
