@@ -165,3 +165,6 @@ pass "runs expected = runs recorded: $(value "SELECT count(*) FROM public.expect
 
 summary="$(check_effects_once "$tick_job")"
 pass "across both crashes: effects = succeeded runs, none twice, no scheduled time twice ($summary)"
+
+with_last_run="$(check_last_runs)"
+pass "jobs.job_last_run agrees with jobs.job_status after crash recovery (workers and the launcher killed mid-run) ($with_last_run jobs with a last run)"

@@ -274,3 +274,6 @@ holds "SELECT count(*) = 1 AND bool_and(status = 'succeeded') FROM jobs.job_exec
 pass "misfire across a server stop: skip 0 runs (one skipped row counting the 3 times), run_once 1 (the latest time), run_all 3 (oldest first, one at a time); \
 missed one-shot: run_once runs it once, skip disables it ('$(value "SELECT disabled_reason FROM jobs.scheduled_job
 WHERE job_name = 'once_missed_skip'")')"
+
+with_last_run="$(check_last_runs)"
+pass "jobs.job_last_run agrees with jobs.job_status after skipped runs, overlap replace (cancels) and misfires ($with_last_run jobs with a last run)"

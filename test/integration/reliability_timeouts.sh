@@ -161,3 +161,6 @@ mismatch="$(value "SELECT count(*) FROM jobs.job_execution AS e
 [[ "$(value "SELECT count(*) FROM (SELECT execution_id FROM public.effects GROUP BY 1 HAVING count(*) > 1) d")" == 0 ]] ||
     fail "no effect twice"
 pass "effects = succeeded runs, none twice"
+
+with_last_run="$(check_last_runs)"
+pass "jobs.job_last_run agrees with jobs.job_status after timeouts, cancels and retries ($with_last_run jobs with a last run)"

@@ -193,3 +193,6 @@ pass "in another database, pg_terminate_backend: true; the run is cancelled (shu
 leftover="$(value "SELECT count(*) FROM jobs.job_execution WHERE status IN ('queued', 'running')")"
 [[ "$leftover" == 0 ]] || fail "no run is left queued or running: $(show_executions)"
 pass "no run is left queued or running"
+
+with_last_run="$(check_last_runs)"
+pass "jobs.job_last_run agrees with jobs.job_status after runs stopped past their grace period ($with_last_run jobs with a last run)"

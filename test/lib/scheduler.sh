@@ -11,6 +11,9 @@
 #   wait_until SECONDS SQL                wait_for SQL to return 't'
 #   wait_final ID [SECONDS]               jobs.wait(ID); prints the final status
 #   show_executions [WHERE]               executions summary (for failure messages)
+#   check_last_runs [DB]                  jobs.job_last_run agrees with
+#                                         jobs.job_status for every job (fails
+#                                         if not); prints how many jobs have a row
 #   fail MESSAGE / pass MESSAGE           TAP-like lines; fail exits 1
 #
 # On failure the EXIT hook prints a summary of jobs.job_execution, so a red
@@ -24,6 +27,27 @@ pass() { echo "ok - $*"; }
 note() { echo "# $*"; }
 
 value() { cluster_psql -At -c "$1"; }
+
+# jobs.job_last_run (kept as runs end) gives every job the last_status
+# jobs.job_status reads from the history: its row's status, unless a run with
+# a higher execution_id is running. One statement, so one snapshot.
+check_last_runs() {
+    local db="${1:-postgres}" answer
+    answer="$(cluster_psql -d "$db" -At -c "
+        SELECT count(*) FILTER (WHERE d.derived IS DISTINCT FROM d.last_status) || ' ' || count(d.execution_id) || ' '
+               || coalesce(string_agg(d.job_name || ': ' || coalesce(d.derived, 'none') || ' <> '
+                                      || coalesce(d.last_status, 'none'), ', ')
+                           FILTER (WHERE d.derived IS DISTINCT FROM d.last_status), '')
+        FROM (SELECT s.job_name, s.last_status, l.execution_id,
+                     CASE WHEN r.running_id > coalesce(l.execution_id, 0) THEN 'running' ELSE l.status END AS derived
+              FROM jobs.job_status AS s
+              LEFT JOIN jobs.job_last_run AS l ON l.job_id = s.job_id
+              LEFT JOIN (SELECT e.job_id, max(e.execution_id) AS running_id FROM jobs.job_execution AS e
+                         WHERE e.status = 'running' GROUP BY e.job_id) AS r ON r.job_id = s.job_id) AS d")"
+    [[ "$answer" == "0 "* ]] || fail "jobs.job_last_run agrees with jobs.job_status: wrong, right, which: $answer"
+    read -r _ answer _ <<<"$answer"
+    echo "$answer"
+}
 holds() { [[ "$(value "$1" 2>/dev/null)" == t ]]; }
 count_at_least() {
     local got
