@@ -90,7 +90,7 @@ SELECT set_eq(
           '_cancel', '_queue_retry', '_schedule_in', '_roles_dropped', '_reassign_owned', '_drop_owned',
           '_set_secret', '_drop_secret', '_audit_jobs_created', '_audit_jobs_changed', '_audit_jobs_removed',
           '_audit_header_change', '_health', '_schedule_email', '_notify_jobs_changed', '_alert', '_drop_alert',
-          '_alert_pass'],
+          '_alert_pass', '_forget_deleted_runs', '_forget_removed_jobs'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
@@ -151,9 +151,9 @@ SELECT set_eq($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE
               ARRAY['jobs.scheduled_job', 'jobs.job_execution', 'jobs.scheduled_job_job_id_seq',
                     'jobs.job_execution_execution_id_seq', 'jobs._http_secret', 'jobs.job_audit',
                     'jobs.job_audit_audit_id_seq', 'jobs.alert_definition', 'jobs._alert_state',
-                    'jobs.alert_definition_alert_id_seq', 'jobs._pg_cron_import'],
-              'jobs, runs, HTTP headers, the audit trail, alerts, the sequences and the record of pg_cron imports are '
-              'dumped by pg_dump');
+                    'jobs.alert_definition_alert_id_seq', 'jobs._pg_cron_import', 'jobs.job_last_run'],
+              'jobs, runs, each job''s last run, HTTP headers, the audit trail, alerts, the sequences and the record of '
+              'pg_cron imports are dumped by pg_dump');
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, status, triggered_by)
                    VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'done', 'manual')$$,
                  '23514', NULL, 'status is checked');
