@@ -385,70 +385,70 @@ void Dashboard::routes(httplib::Server& server) {
                   });
     });
     server.Get("/api/jobs", [this](const httplib::Request& req, httplib::Response& res) {
-        signed_in(req, res, false,
-                  [this](Session& session, const httplib::Request& r, httplib::Response& out) {
-                      static const std::map<std::string, std::string> orders = {
-                          {"name", "j.job_name"},
-                          {"owner", "pg_catalog.pg_get_userbyid(j.owner)::text"},
-                          {"kind", "j.kind"},
-                          {"schedule", "j.schedule"},
-                          {"id", "j.job_id"},
-                          {"updated", "j.updated_at"},
-                          {"last_status", "lr.last_status"},
-                          {"last_duration", "lr.last_duration"},
-                      };
-                      const auto order = orders.find(r.get_param_value("sort"));
-                      const std::string direction = r.get_param_value("dir") == "desc" ? " DESC" : "";
-                      // Jobs without a last run (lr.*: NULL) come last either way.
-                      const bool by_last = order != orders.end() && order->second.rfind("lr.", 0) == 0;
-                      const std::string order_by =
-                          (order == orders.end() ? std::string("j.job_name") : order->second) + direction +
-                          (by_last ? " NULLS LAST" : "") + ", j.job_id";
-                      const int per_page = int_param(r, "per_page", 50, 1, 500);
-                      const int page = int_param(r, "page", 1, 1, 1000000);
-                      // Only the filters asked for, each with its parameter.
-                      std::string where = "true";
-                      std::vector<Param> params;
-                      auto filter = [&where, &params](const std::string& clause, const std::string& value) {
-                          std::string text = clause;
-                          if (!value.empty()) {
-                              params.push_back(param(value));
-                              text = replace_all(text, "?", "$" + std::to_string(params.size()));
-                          }
-                          where += " AND " + text;
-                      };
-                      if (!r.get_param_value("q").empty()) {
-                          filter(sql::jobs_filter_q, r.get_param_value("q"));
-                      }
-                      if (!r.get_param_value("owner").empty()) {
-                          filter(sql::jobs_filter_owner, r.get_param_value("owner"));
-                      }
-                      if (!r.get_param_value("kind").empty()) {
-                          filter(sql::jobs_filter_kind, r.get_param_value("kind"));
-                      }
-                      if (!r.get_param_value("tag").empty()) {
-                          filter(sql::jobs_filter_tag, r.get_param_value("tag"));
-                      }
-                      const std::string status = r.get_param_value("status");
-                      if (status == "enabled") {
-                          filter(sql::jobs_filter_enabled, "");
-                      } else if (status == "disabled") {
-                          filter(sql::jobs_filter_disabled, "");
-                      } else if (status == "running") {
-                          filter(sql::jobs_filter_running, "");
-                      } else if (status == "never") {
-                          filter(sql::jobs_filter_never, "");
-                      } else if (!status.empty()) {
-                          filter(sql::jobs_filter_last_status, status);
-                      }
-                      std::string statement = replace_all(sql::jobs_page, "{WHERE}", where);
-                      statement = replace_all(statement, "{JOIN}", by_last ? sql::jobs_join_last : "");
-                      statement = replace_all(statement, "{ORDER}", order_by);
-                      statement = replace_all(statement, "{LIMIT}", std::to_string(per_page));
-                      statement = replace_all(statement, "{OFFSET}",
-                                              std::to_string(static_cast<long long>(page - 1) * per_page));
-                      send_json(out, 200, on_servers(session, r, statement, params));
-                  });
+        signed_in(
+            req, res, false, [this](Session& session, const httplib::Request& r, httplib::Response& out) {
+                static const std::map<std::string, std::string> orders = {
+                    {"name", "j.job_name"}, {"owner", "pg_catalog.pg_get_userbyid(j.owner)::text"},
+                    {"kind", "j.kind"},     {"schedule", "j.schedule"},
+                    {"id", "j.job_id"},     {"updated", "j.updated_at"},
+                };
+                const std::string sort = r.get_param_value("sort");
+                const auto order = orders.find(sort);
+                const std::string direction = r.get_param_value("dir") == "desc" ? " DESC" : "";
+                const std::string order_by =
+                    (order == orders.end() ? std::string("j.job_name") : order->second) + direction +
+                    ", j.job_id";
+                const int per_page = int_param(r, "per_page", 50, 1, 500);
+                const int page = int_param(r, "page", 1, 1, 1000000);
+                // Only the filters asked for, each with its parameter.
+                std::string where = "true";
+                std::vector<Param> params;
+                auto filter = [&where, &params](const std::string& clause, const std::string& value) {
+                    std::string text = clause;
+                    if (!value.empty()) {
+                        params.push_back(param(value));
+                        text = replace_all(text, "?", "$" + std::to_string(params.size()));
+                    }
+                    where += " AND " + text;
+                };
+                if (!r.get_param_value("q").empty()) {
+                    filter(sql::jobs_filter_q, r.get_param_value("q"));
+                }
+                if (!r.get_param_value("owner").empty()) {
+                    filter(sql::jobs_filter_owner, r.get_param_value("owner"));
+                }
+                if (!r.get_param_value("kind").empty()) {
+                    filter(sql::jobs_filter_kind, r.get_param_value("kind"));
+                }
+                if (!r.get_param_value("tag").empty()) {
+                    filter(sql::jobs_filter_tag, r.get_param_value("tag"));
+                }
+                const std::string status = r.get_param_value("status");
+                if (status == "enabled") {
+                    filter(sql::jobs_filter_enabled, "");
+                } else if (status == "disabled") {
+                    filter(sql::jobs_filter_disabled, "");
+                } else if (status == "running") {
+                    filter(sql::jobs_filter_running, "");
+                } else if (status == "never") {
+                    filter(sql::jobs_filter_never, "");
+                } else if (!status.empty()) {
+                    filter(sql::jobs_filter_last_status, status);
+                }
+                // By last status: its own shape (jobs.job_last_run's status index).
+                const bool by_last_status = sort == "last_status";
+                std::string statement =
+                    replace_all(sql::jobs_page, "{PAGE}",
+                                by_last_status ? sql::jobs_page_rows_by_last_status : sql::jobs_page_rows);
+                statement = replace_all(statement, "{WHERE}", where);
+                statement = replace_all(statement, "{ORDER}", order_by);
+                statement = replace_all(statement, "{DIR}", direction);
+                const long long offset = static_cast<long long>(page - 1) * per_page;
+                statement = replace_all(statement, "{N}", std::to_string(offset + per_page));
+                statement = replace_all(statement, "{LIMIT}", std::to_string(per_page));
+                statement = replace_all(statement, "{OFFSET}", std::to_string(offset));
+                send_json(out, 200, on_servers(session, r, statement, params));
+            });
     });
     server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
         signed_in(req, res, false,

@@ -29,24 +29,54 @@ inline constexpr const char* jobs_filter_last_status =
     "j.job_id IN (SELECT l.job_id FROM jobs.job_last_run AS l LEFT JOIN " PG_JOBS_WEB_RUNNING_JOBS
     " AS r ON r.job_id = l.job_id WHERE l.status = ? AND (r.running_id IS NULL OR r.running_id < "
     "l.execution_id))";
-// For the sorts by last status and last duration (lr.last_status,
-// lr.last_duration): every job's, in one join.
-inline constexpr const char* jobs_join_last =
-    " LEFT JOIN (SELECT coalesce(l.job_id, r.job_id) AS job_id,"
-    " CASE WHEN r.running_id > coalesce(l.execution_id, 0) THEN 'running' ELSE l.status END AS last_status,"
-    " CASE WHEN r.running_id > coalesce(l.execution_id, 0) THEN NULL ELSE l.duration END AS last_duration"
-    " FROM jobs.job_last_run AS l FULL JOIN " PG_JOBS_WEB_RUNNING_JOBS
-    " AS r ON r.job_id = l.job_id) AS lr ON lr.job_id = j.job_id";
 #undef PG_JOBS_WEB_RUNNING_JOBS
+// The jobs of one page ({PAGE} of jobs_page), with their columns.
+#define PG_JOBS_WEB_PAGE_COLUMNS                                                                         \
+    " j.job_id, j.job_name, j.owner, j.kind, j.schedule, j.timezone, j.enabled, j.database, j.http_url," \
+    " j.updated_at, j.tags, j.description"
+// {WHERE}, {ORDER} (a whitelisted column list), {LIMIT} and {OFFSET} (numbers).
+inline constexpr const char* jobs_page_rows = "SELECT" PG_JOBS_WEB_PAGE_COLUMNS
+                                              " FROM jobs.scheduled_job AS j WHERE {WHERE}"
+                                              " ORDER BY {ORDER} LIMIT {LIMIT} OFFSET {OFFSET}";
+// Sorted by last status ({DIR}: empty or " DESC"; jobs never run last), as
+// jobs.job_status says it, without reading every job's: the first {N}
+// (LIMIT + OFFSET) of the jobs whose latest finished run is their latest
+// started one, through the status index of jobs.job_last_run; the jobs whose
+// latest started run is running (few); and the jobs never run, looked for
+// only when the others are fewer than {N} (the last pages).
+#define PG_JOBS_WEB_NEWER_RUNNING(job, after)                           \
+    "EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.job_id = " job \
+    " AND r.status = 'running'"                                         \
+    " AND r.execution_id > " after ")"
+#define PG_JOBS_WEB_FINISHED_LAST                                                      \
+    " FROM jobs.job_last_run AS l JOIN jobs.scheduled_job AS j ON j.job_id = l.job_id" \
+    " WHERE {WHERE} AND NOT " PG_JOBS_WEB_NEWER_RUNNING(                               \
+        "l.job_id", "l.execution_id") " ORDER BY l.status{DIR}, l.job_id{DIR} LIMIT {N}"
+#define PG_JOBS_WEB_RUNNING_LAST                                                                           \
+    " FROM jobs.scheduled_job AS j WHERE {WHERE} AND j.job_id IN (SELECT r.job_id FROM jobs.job_execution" \
+    " AS r LEFT JOIN jobs.job_last_run AS l ON l.job_id = r.job_id"                                        \
+    " WHERE r.status = 'running' AND r.execution_id > coalesce(l.execution_id, 0))"
+inline constexpr const char* jobs_page_rows_by_last_status =
+    "SELECT" PG_JOBS_WEB_PAGE_COLUMNS " FROM ("
+    " (SELECT l.status AS last_status," PG_JOBS_WEB_PAGE_COLUMNS PG_JOBS_WEB_FINISHED_LAST ")"
+    " UNION ALL"
+    " (SELECT 'running'," PG_JOBS_WEB_PAGE_COLUMNS PG_JOBS_WEB_RUNNING_LAST ")"
+    " UNION ALL"
+    " (SELECT NULL," PG_JOBS_WEB_PAGE_COLUMNS " FROM jobs.scheduled_job AS j WHERE {WHERE}"
+    "  AND NOT EXISTS (SELECT FROM jobs.job_last_run AS l WHERE l.job_id = j.job_id)"
+    "  AND NOT " PG_JOBS_WEB_NEWER_RUNNING("j.job_id", "0") " ORDER BY j.job_id{DIR}"
+    "  LIMIT greatest(0, {N} - (SELECT count(*) FROM (SELECT" PG_JOBS_WEB_FINISHED_LAST ") AS f)"
+    "                       - (SELECT count(*)" PG_JOBS_WEB_RUNNING_LAST ")))"
+    ") AS j ORDER BY j.last_status{DIR} NULLS LAST, j.job_id{DIR} LIMIT {LIMIT} OFFSET {OFFSET}";
+#undef PG_JOBS_WEB_NEWER_RUNNING
+#undef PG_JOBS_WEB_FINISHED_LAST
+#undef PG_JOBS_WEB_RUNNING_LAST
+#undef PG_JOBS_WEB_PAGE_COLUMNS
 
-// {WHERE}, {JOIN} (empty or jobs_join_last), {ORDER} (a whitelisted column
-// list), {LIMIT} and {OFFSET} (numbers).
+// {PAGE}: jobs_page_rows or jobs_page_rows_by_last_status; {WHERE}: the
+// filters.
 inline constexpr const char* jobs_page =
-    "WITH page AS MATERIALIZED ("
-    "  SELECT j.job_id, j.job_name, j.owner, j.kind, j.schedule, j.timezone, j.enabled, j.database,"
-    "         j.http_url, j.updated_at, j.tags, j.description"
-    "  FROM jobs.scheduled_job AS j{JOIN} WHERE {WHERE}"
-    "  ORDER BY {ORDER} LIMIT {LIMIT} OFFSET {OFFSET})"
+    "WITH page AS MATERIALIZED ({PAGE})"
     " SELECT json_build_object("
     "  'total', (SELECT count(*) FROM jobs.scheduled_job AS j WHERE {WHERE}),"
     "  'rows', coalesce((SELECT json_agg(row ORDER BY ord) FROM ("

@@ -86,7 +86,7 @@ worst=0
 for path in "/api/jobs?sort=name" "/api/jobs?sort=name&page=1000" "/api/jobs?sort=owner&dir=desc" \
     "/api/jobs?q=job_4242" "/api/jobs?owner=owner_3" "/api/jobs?status=failed" "/api/jobs?status=succeeded" \
     "/api/jobs?status=crashed" "/api/jobs?status=disabled" "/api/jobs?sort=last_status" \
-    "/api/jobs?sort=last_duration&dir=desc" "/api/jobs?status=failed&sort=last_duration&dir=desc" \
+    "/api/jobs?sort=last_status&dir=desc&page=100" "/api/jobs?status=failed&sort=last_status" \
     "/api/overview" "/api/runs"; do
     t="$(time_api "$path")"
     printf '%-44s %10s %9sx\n' "$path" "$t" "$(awk -v a="$t" -v b="$baseline" 'BEGIN { printf "%.2f", a / b }')"

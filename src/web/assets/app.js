@@ -402,7 +402,7 @@ function jobsView() {
   for (const select of [status, kind, server]) if (select) select.addEventListener('change', changed);
 
   const columns = [['name', 'Job'], ['owner', 'Owner'], ['kind', 'Kind'], ['schedule', 'Schedule'], [null, 'Next run'],
-    ['last_status', 'Last run'], ['last_duration', 'Last duration'], [null, 'Success'], [null, 'p95'], [null, 'Recent runs']];
+    ['last_status', 'Last run'], [null, 'Last duration'], [null, 'Success'], [null, 'p95'], [null, 'Recent runs']];
 
   async function refresh() {
     sessionStorage.setItem('jobs-filter', JSON.stringify(f));
