@@ -4897,3 +4897,45 @@ COMMENT ON FUNCTION jobs.import_pg_cron(boolean) IS
 'pg_cron job inactive in the same transaction. A schedule pg_jobs cannot run is imported disabled and without a '
 'schedule, its pg_cron job left as it was. One row per pg_cron job, with a note saying what happened; a second '
 'call changes nothing.';
+
+-------------------------------------------------------------------------------
+-- checks: the CHECK constraints on kind, status and triggered_by call C
+-- functions instead of holding IN lists (cheaper for every claim and end of
+-- a run to read and compile).
+-------------------------------------------------------------------------------
+-- The CHECK constraints on kind, status and triggered_by call these instead
+-- of holding IN lists: PostgreSQL reads and compiles a table's CHECK
+-- expressions for every statement that writes a row (each claim and each
+-- recorded end of a run), and a call is far shorter to read.
+CREATE FUNCTION jobs_internal._is_job_kind(kind text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_job_kind';
+COMMENT ON FUNCTION jobs_internal._is_job_kind(text) IS
+'Internal: whether kind is sql, http or email (the CHECK of the kind columns).';
+CREATE FUNCTION jobs_internal._is_run_status(status text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_run_status';
+COMMENT ON FUNCTION jobs_internal._is_run_status(text) IS
+'Internal: whether status is queued, running, succeeded, failed, timed_out, cancelled, skipped or crashed '
+'(the CHECK of jobs.job_execution.status).';
+CREATE FUNCTION jobs_internal._is_run_trigger(triggered_by text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_run_trigger';
+COMMENT ON FUNCTION jobs_internal._is_run_trigger(text) IS
+'Internal: whether triggered_by is schedule, manual, reboot or retry (the CHECK of jobs.job_execution.triggered_by).';
+REVOKE EXECUTE ON FUNCTION jobs_internal._is_job_kind(text), jobs_internal._is_run_status(text),
+    jobs_internal._is_run_trigger(text) FROM PUBLIC;
+
+ALTER TABLE jobs.scheduled_job
+    DROP CONSTRAINT scheduled_job_kind_check,
+    ADD CONSTRAINT scheduled_job_kind_check CHECK (jobs_internal._is_job_kind(kind));
+ALTER TABLE jobs.job_execution
+    DROP CONSTRAINT job_execution_kind_check,
+    ADD CONSTRAINT job_execution_kind_check CHECK (jobs_internal._is_job_kind(kind)),
+    DROP CONSTRAINT job_execution_status_check,
+    ADD CONSTRAINT job_execution_status_check CHECK (jobs_internal._is_run_status(status)),
+    DROP CONSTRAINT job_execution_triggered_by_check,
+    ADD CONSTRAINT job_execution_triggered_by_check CHECK (jobs_internal._is_run_trigger(triggered_by));

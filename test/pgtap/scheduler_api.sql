@@ -4,7 +4,7 @@
 -- Run from the repository root: pg_prove test/pgtap/scheduler_api.sql
 \ir lib/begin.sql
 
-SELECT plan(101);
+SELECT plan(103);
 
 CREATE ROLE pgtap_jobs_owner;
 CREATE ROLE pgtap_jobs_other;
@@ -173,6 +173,9 @@ SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, data
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by)
                    VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'cron')$$,
                  '23514', NULL, 'triggered_by is checked');
+SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by, kind)
+                   VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'manual', 'SQL')$$,
+                 '23514', NULL, 'a run''s kind is checked');
 
 -- Views -------------------------------------------------------------------------
 SELECT columns_are('jobs', 'job_status',
@@ -189,6 +192,8 @@ SELECT isnt(obj_description('jobs.job_history'::regclass, 'pg_class'), NULL, 'jo
 
 -- Behaviour: defining -----------------------------------------------------------
 SELECT jobs.schedule('pgtap job', '*/15 * * * *', 'SELECT 1') AS su_job \gset
+SELECT throws_ok(format('UPDATE jobs.scheduled_job SET kind = %L WHERE job_id = %s', 'ftp', :su_job),
+                 '23514', NULL, 'a job''s kind is checked');
 SELECT results_eq($$SELECT pg_get_userbyid(owner)::text, schedule, timezone, command, database::text, enabled
                     FROM jobs.scheduled_job WHERE job_id = $$ || :su_job,
                   $$VALUES (current_user::text, '*/15 * * * *', 'UTC', 'SELECT 1', current_database()::text, true)$$,
