@@ -37,6 +37,18 @@ if [[ "${1:-}" == --finish-loop ]]; then
 -- Runs made and finished in transactions of 100 (100 jobs, one run each):
 -- the launcher never sees them running (it would take them for crashed
 -- ones: no pg_jobs worker runs them).
+-- The finish function where the install has it (jobs_internal since 0.2.0's
+-- schema move, jobs before), called the same way for both.
+CREATE FUNCTION pg_temp.finish_runs(from_status text, ids bigint[], statuses text[]) RETURNS bigint
+LANGUAGE plpgsql AS $f$
+DECLARE
+    moved bigint;
+BEGIN
+    EXECUTE format('SELECT %s($1, $2, $3)', coalesce(to_regproc('jobs_internal._finish_runs')::text,
+                                                      'jobs._finish_runs')) INTO moved USING from_status, ids, statuses;
+    RETURN moved;
+END
+$f$;
 DO $$
 DECLARE
     ids bigint[];
@@ -55,7 +67,7 @@ BEGIN
         SELECT array_agg(execution_id ORDER BY execution_id) INTO ids FROM made;
         started := clock_timestamp();
         FOR i IN 1 .. cardinality(ids) LOOP
-            moved := moved + jobs._finish_runs('running', ARRAY[ids[i]], '{succeeded}');
+            moved := moved + pg_temp.finish_runs('running', ARRAY[ids[i]], '{succeeded}');
         END LOOP;
         total := total + (clock_timestamp() - started);
         COMMIT;

@@ -1,5 +1,5 @@
 -- pgTAP: jobs.job_last_run, each job's latest finished run that started,
--- kept by jobs._finish_runs (every run's end: success, failure, timeout,
+-- kept by jobs_internal._finish_runs (every run's end: success, failure, timeout,
 -- crash mark, cancel), by history deletes and by job removal; it agrees
 -- with jobs.job_status; who sees which rows. Rows are made by hand as the
 -- scheduler would leave them; everything rolls back.
@@ -53,7 +53,7 @@ SELECT is(pg_temp.last_of(:job_a), NULL, 'a job that never ran has no row');
 SELECT pg_temp.run_of(:job_a, 'running') AS a1 \gset
 SELECT is(pg_temp.derived(:job_a), 'running', 'a job whose first run is running: running');
 SELECT ok(pg_temp.agrees(:job_a), 'as jobs.job_status says');
-SELECT jobs._finish_runs('running', ARRAY[:a1]::bigint[], '{failed}', errors => '{boom}') AS moved \gset
+SELECT jobs_internal._finish_runs('running', ARRAY[:a1]::bigint[], '{failed}', errors => '{boom}') AS moved \gset
 SELECT is(pg_temp.last_of(:job_a), :a1 || ' failed', 'its end is recorded: failed');
 SELECT is((SELECT duration IS NOT NULL AND finished_at IS NOT NULL FROM jobs.job_last_run WHERE job_id = :job_a), true,
           'with its finish time and duration');
@@ -62,24 +62,24 @@ SELECT is((SELECT duration IS NOT NULL AND finished_at IS NOT NULL FROM jobs.job
 SELECT pg_temp.run_of(:job_a, 'running') AS a2 \gset
 SELECT pg_temp.run_of(:job_a, 'running') AS a3 \gset
 SELECT is(pg_temp.derived(:job_a), 'running', 'a newer run is running: running');
-SELECT jobs._finish_runs('running', ARRAY[:a3]::bigint[], '{timed_out}', errors => '{slow}') AS moved \gset
+SELECT jobs_internal._finish_runs('running', ARRAY[:a3]::bigint[], '{timed_out}', errors => '{slow}') AS moved \gset
 SELECT is(pg_temp.last_of(:job_a), :a3 || ' timed_out', 'the newer run times out first');
 SELECT is(pg_temp.derived(:job_a), 'timed_out', 'an older run still running does not count (as in jobs.job_status)');
 SELECT ok(pg_temp.agrees(:job_a), 'as jobs.job_status says');
-SELECT jobs._finish_runs('running', ARRAY[:a2]::bigint[], '{succeeded}') AS moved \gset
+SELECT jobs_internal._finish_runs('running', ARRAY[:a2]::bigint[], '{succeeded}') AS moved \gset
 SELECT is(pg_temp.last_of(:job_a), :a3 || ' timed_out', 'the older run ending later changes nothing');
 
 -- A crash mark, a cancel of a running run, several runs in one statement.
 SELECT pg_temp.run_of(:job_a, 'running') AS a4 \gset
 SELECT pg_temp.run_of(:job_b, 'running') AS b1 \gset
-SELECT is(jobs._finish_runs('running', ARRAY[:a4, :b1]::bigint[], '{crashed}', errors => '{the worker ended}'),
+SELECT is(jobs_internal._finish_runs('running', ARRAY[:a4, :b1]::bigint[], '{crashed}', errors => '{the worker ended}'),
           2::bigint, 'two runs marked crashed in one call');
 SELECT is(pg_temp.last_of(:job_a) || ', ' || pg_temp.last_of(:job_b), :a4 || ' crashed, ' || :b1 || ' crashed',
           'both recorded');
 SELECT pg_temp.run_of(:job_b, 'running') AS b2 \gset
 UPDATE jobs.job_execution SET cancel_requested_by = 'last_bob' WHERE execution_id = :b2;  -- as jobs.cancel asks
 SELECT ok(true, 'a running run is asked to stop');
-SELECT is(jobs._finish_runs('running', ARRAY[:b2]::bigint[], '{cancelled}', sqlstates => '{57014}'), 1::bigint,
+SELECT is(jobs_internal._finish_runs('running', ARRAY[:b2]::bigint[], '{cancelled}', sqlstates => '{57014}'), 1::bigint,
           'its worker records the cancel');
 SELECT is(pg_temp.last_of(:job_b), :b2 || ' cancelled', 'recorded cancelled');
 
