@@ -72,6 +72,14 @@ def text(css):
         "const el = document.querySelector(arguments[0]); return el ? el.innerText : '';", css)
 
 
+def click(by, what):
+    """Clicks what `by` finds, finding it anew until a click lands (live updates draw tables again)."""
+    def attempt():
+        driver.find_element(by, what).click()
+        return True
+    wait(attempt, f"{what} can be clicked")
+
+
 def sign_in(role, password, read_only=False):
     driver.get(URL + "/")
     wait(lambda: find("#login-form"), "the sign-in form is shown")
@@ -132,13 +140,24 @@ try:
     Select(find("#job-status")).select_by_value("")
     wait(lambda: "greet" in job_names(), "any status shows every job again")
 
-    def first_job():
-        return driver.execute_script("const a = document.querySelector('#jobs-table .job-name'); return a && a.textContent;")
+    def click_header(label):
+        click(By.XPATH, f"//th/button[contains(., '{label}')]")
+
+    def row_statuses():
+        return driver.execute_script(
+            "return [...document.querySelectorAll('#jobs-table td.last-status .badge')].map((b) => b.dataset.status);")
+
+    def in_last_run_order(descending):
+        statuses = row_statuses()
+        ran = [st for st in statuses if st != "never"]
+        return (len(ran) >= 1 and statuses == ran + ["never"] * (len(statuses) - len(ran))
+                and ran == sorted(ran, reverse=descending))
     for direction in ("ascending", "descending"):
-        driver.find_element(By.XPATH, "//th/button[contains(., 'Last run')]").click()
-        wait(lambda: find(f"th[aria-sort='{direction}'] button") is not None and first_job() == "alice_fail",
-             f"sorted by last run ({direction}), the job that ran comes before those that never did")
-    driver.find_element(By.XPATH, "//th/button[contains(., 'Job')]").click()
+        click_header("Last run")
+        # Drawn with the rows: the header says which sort they are in.
+        wait(lambda: "Last run" in text(f"th[aria-sort='{direction}']") and in_last_run_order(direction == "descending"),
+             f"sorted by last run ({direction}): the jobs that ran in that order, then those that never did")
+    click_header("Job")
     wait(lambda: find("th[aria-sort='ascending']") is not None and "Job" in text("th[aria-sort='ascending']"),
          "sorted by name again")
     ok("the jobs table filters by last status (failed: alice_fail) and sorts by last run both ways")
@@ -213,7 +232,7 @@ try:
     wait(lambda: find(".card.server"), "alice signs in read-only")
     driver.find_element(By.CSS_SELECTOR, "a[data-nav='jobs']").click()
     wait(lambda: "alice_report" in job_names(), "the jobs page in a read-only session")
-    driver.find_element(By.LINK_TEXT, "alice_report").click()
+    click(By.LINK_TEXT, "alice_report")
     wait(lambda: find("#act-disable") or find("#act-enable"), "the job page in a read-only session")
     if find("#trigger-run").is_enabled() or (find("#act-disable") or find("#act-enable")).is_enabled():
         fail("a read-only session offers actions")
