@@ -1342,7 +1342,10 @@ COMMENT ON FUNCTION jobs_internal._retry_at(timestamptz, integer, interval, inte
 -- failed one, same command, payload and scheduled_for (the unique index on
 -- scheduled_for covers triggered_by = 'schedule' only), not before its
 -- backoff. Runs that never started (cancelled or failed while queued) are
--- not retried.
+-- not retried. The trigger's WHEN is kept short (PostgreSQL reads it again
+-- for every statement that changes a status: each claim and end of a run);
+-- a run put back in the queue (running -> queued) fires it too, and
+-- _is_retryable turns it down.
 CREATE FUNCTION jobs_internal._queue_retry()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -1374,7 +1377,7 @@ COMMENT ON FUNCTION jobs_internal._queue_retry() IS
 CREATE TRIGGER queue_retry
     AFTER UPDATE OF status ON jobs.job_execution
     FOR EACH ROW
-    WHEN (OLD.status = 'running' AND NEW.status IN ('failed', 'timed_out', 'crashed', 'cancelled'))
+    WHEN (OLD.status = 'running' AND NEW.status <> 'succeeded')
     EXECUTE FUNCTION jobs_internal._queue_retry();
 COMMENT ON TRIGGER queue_retry ON jobs.job_execution IS
 'Queues the retry of a run that ended failed, timed_out, crashed or cancelled by a shutdown (jobs_internal._queue_retry).';
