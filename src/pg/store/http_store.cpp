@@ -40,7 +40,7 @@ constexpr const char* kClaimSql =
     "  FROM jobs.job_execution AS q "
     "  WHERE q.status = 'queued' AND q.kind IN ('http', 'email') "
     "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
-    "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
+    "  ORDER BY q.priority DESC, q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
     "claimed AS ("
     "  UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("pg_backend_pid()")
     "  FROM candidate AS c WHERE e.execution_id = c.execution_id "
