@@ -4908,8 +4908,9 @@ CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner,
 COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, highest priority first, then oldest first, for the workers.';
 
 COMMENT ON COLUMN jobs.scheduled_job.run_if IS
-'SQL jobs: a boolean SQL expression checked as the owner, in the job''s database, just before each run starts; '
-'false or NULL: the run is recorded skipped ("run_if was false"), an error: failed. NULL: always run.';
+'A boolean SQL expression checked as the owner, in the job''s database, just before each run starts (SQL jobs: by '
+'their worker; HTTP and e-mail jobs: by the HTTP worker); false or NULL: the run is recorded skipped ("run_if was '
+'false"), an error: failed. NULL: always run.';
 COMMENT ON COLUMN jobs.scheduled_job.priority IS
 '-100 to 100 (default 0): when runs of the same owner wait for a worker, higher priorities are claimed first '
 '(then the oldest first).';
@@ -5137,11 +5138,6 @@ BEGIN
     job.blackout_policy := coalesce(blackout_policy, job.blackout_policy);
     PERFORM jobs._check_metadata(job.description, job.tags);
     PERFORM jobs._check_job_options(run_if, job.priority, job.blackout, job.blackout_policy, job.timezone);
-    IF job.kind <> 'sql' AND job.run_if IS NOT NULL THEN
-        RAISE EXCEPTION 'run_if is not supported for % jobs yet', CASE job.kind WHEN 'http' THEN 'HTTP' ELSE 'e-mail' END
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Give the condition to a SQL job that calls jobs.trigger for this one.';
-    END IF;
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
         PERFORM jobs._check_one_shot_enable(job);
@@ -5261,7 +5257,7 @@ CREATE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, u
                                     overlap text, max_concurrent integer, misfire text, starting_deadline interval,
                                     start_at timestamptz, end_at timestamptz, max_runs integer,
                                     run_at timestamptz, min_trigger_interval interval, description text, tags text[],
-                                    send text, priority integer, blackout text, blackout_policy text)
+                                    send text, run_if text, priority integer, blackout text, blackout_policy text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -5284,18 +5280,18 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
     PERFORM jobs._check_metadata(description, tags);
-    PERFORM jobs._check_job_options(NULL, priority, blackout, blackout_policy, zone);
+    PERFORM jobs._check_job_options(run_if, priority, blackout, blackout_policy, zone);
     PERFORM jobs._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          http_method, http_url, http_headers, http_body, timeout, max_retries,
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
-                                         min_trigger_interval, description, tags, http_send, priority, blackout,
-                                         blackout_policy)
+                                         min_trigger_interval, description, tags, http_send, run_if, priority,
+                                         blackout, blackout_policy)
     VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
             jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
-            run_at, min_trigger_interval, description, coalesce(tags, '{}'), send, priority, blackout,
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'), send, run_if, priority, blackout,
             blackout_policy)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
@@ -5310,7 +5306,7 @@ BEGIN
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
             description = excluded.description, tags = excluded.tags, http_send = excluded.http_send,
             smtp_url = NULL, smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL,
-            mail_subject = NULL, mail_body = NULL, run_if = NULL, priority = excluded.priority,
+            mail_subject = NULL, mail_body = NULL, run_if = excluded.run_if, priority = excluded.priority,
             blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
     RETURNING j.job_id INTO result_id;
     INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
@@ -5323,17 +5319,17 @@ $$;
 
 COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                         text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                        text, text[], text, integer, text, text) IS
+                                        text, text[], text, text, integer, text, text) IS
 'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
 REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                               text, text[], text, integer, text, text) FROM PUBLIC;
+                                               text, text[], text, text, integer, text, text) FROM PUBLIC;
 
 CREATE FUNCTION jobs._schedule_email(caller name, job_name text, schedule text, smtp_url text, mail_from text,
                                      mail_to text[], subject text, body text, username text, password text,
                                      timeout interval, timezone text, enabled boolean, max_retries integer,
                                      retry_backoff interval, retry_backoff_max interval, description text,
-                                     tags text[], priority integer, blackout text, blackout_policy text)
+                                     tags text[], run_if text, priority integer, blackout text, blackout_policy text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -5353,15 +5349,15 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
     PERFORM jobs._check_metadata(description, tags);
-    PERFORM jobs._check_job_options(NULL, priority, blackout, blackout_policy, zone);
+    PERFORM jobs._check_job_options(run_if, priority, blackout, blackout_policy, zone);
     PERFORM jobs._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          timeout, max_retries, retry_backoff, retry_backoff_max, description, tags,
                                          smtp_url, smtp_username, smtp_password, mail_from, mail_to, mail_subject,
-                                         mail_body, priority, blackout, blackout_policy)
+                                         mail_body, run_if, priority, blackout, blackout_policy)
     VALUES (job_name, jobs._role_id(caller), schedule, zone, command, current_database(), enabled, 'email', timeout,
             max_retries, retry_backoff, retry_backoff_max, description, coalesce(tags, '{}'), smtp_url, username,
-            password, mail_from, mail_to, subject, body, priority, blackout, blackout_policy)
+            password, mail_from, mail_to, subject, body, run_if, priority, blackout, blackout_policy)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
@@ -5373,7 +5369,7 @@ BEGIN
             description = excluded.description, tags = excluded.tags, smtp_url = excluded.smtp_url,
             smtp_username = excluded.smtp_username, smtp_password = excluded.smtp_password,
             mail_from = excluded.mail_from, mail_to = excluded.mail_to, mail_subject = excluded.mail_subject,
-            mail_body = excluded.mail_body, run_if = NULL, priority = excluded.priority,
+            mail_body = excluded.mail_body, run_if = excluded.run_if, priority = excluded.priority,
             blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
     RETURNING j.job_id INTO result_id;
     DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
@@ -5385,11 +5381,11 @@ END
 $$;
 
 COMMENT ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text,
-                                         boolean, integer, interval, interval, text, text[], integer, text, text) IS
+                                         boolean, integer, interval, interval, text, text[], text, integer, text, text) IS
 'Internal: the privileged part of jobs.schedule_email; call jobs.schedule_email.';
 REVOKE EXECUTE ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval,
-                                                text, boolean, integer, interval, interval, text, text[], integer, text,
-                                                text) FROM PUBLIC;
+                                                text, boolean, integer, interval, interval, text, text[], text, integer,
+                                                text, text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION jobs._alert_deliver(alert jobs.alert_definition, items jsonb)
 RETURNS void
@@ -5543,7 +5539,7 @@ COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval
                                text, text[], text, integer, text, text) IS
 'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
 'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, run_if, '
-'blackout; tags: back to empty; run_if only for SQL jobs). For '
+'blackout; tags: back to empty). For '
 'administrators: superusers may change any job; members of jobs_admin any job''s schedule, time zone, enabled and '
 'run options, but not its command or database (42501); other roles only their own.';
 
@@ -5615,6 +5611,7 @@ CREATE FUNCTION jobs.schedule_http(
     description text DEFAULT NULL,
     tags text[] DEFAULT NULL,
     send text DEFAULT 'context',
+    run_if text DEFAULT NULL,
     priority integer DEFAULT 0,
     blackout text DEFAULT NULL,
     blackout_policy text DEFAULT 'skip')
@@ -5623,13 +5620,14 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                       text, text[], text, integer, text, text) IS
+                                       text, text[], text, text, integer, text, text) IS
 'Creates an HTTP job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'Each run sends method to url with the headers and a JSON body holding the run''s context (jobName, jobId, '
 'executionId, triggeredBy, triggeredByUser, scheduledFor, attempt, config = body, payload), and an '
 'Idempotency-Key header equal to the execution_id. With send => ''body'' the body is instead the given body with '
 'each {{path}} (a key of jobs.context(), such as {{payload.summary}}) replaced by its value, JSON-escaped. '
-'A 2xx answer succeeds unless its JSON says "success": false. priority, blackout, blackout_policy: as for jobs.schedule.';
+'A 2xx answer succeeds unless its JSON says "success": false. run_if, priority, blackout, blackout_policy: as for '
+'jobs.schedule (run_if is checked by the HTTP worker, as the owner, before the request).';
 
 CREATE FUNCTION jobs.schedule_email(
     job_name text,
@@ -5649,6 +5647,7 @@ CREATE FUNCTION jobs.schedule_email(
     retry_backoff_max interval DEFAULT '30 seconds',
     description text DEFAULT NULL,
     tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
     priority integer DEFAULT 0,
     blackout text DEFAULT NULL,
     blackout_policy text DEFAULT 'skip')
@@ -5656,11 +5655,11 @@ RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, text, text, text, interval, text, boolean,
-                                        integer, interval, interval, text, text[], integer, text, text) IS
+                                        integer, interval, interval, text, text[], text, integer, text, text) IS
 'Creates an e-mail job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'Each run sends a plain-text e-mail from mail_from to mail_to through smtp_url (smtp://host[:port], upgraded with '
 'STARTTLS when the server offers it, or smtps://host[:port]); {{path}} placeholders in subject and body are filled '
 'from jobs.context() (such as {{payload.summary}}). username and password (always a {{secret:NAME}} reference) log '
 'in; a login is only sent over TLS. Runs fail on an SMTP refusal; max_retries retries 4xx (transient) refusals and '
-'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts. priority, blackout, '
-'blackout_policy: as for jobs.schedule.';
+'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts. run_if, priority, blackout, '
+'blackout_policy: as for jobs.schedule (run_if is checked by the HTTP worker, as the owner, before sending).';

@@ -80,6 +80,42 @@ plain_run="$(as_alice "SELECT jobs.trigger('gated')")"
 [[ "$(wait_final "$plain_run")" == succeeded ]] || fail "after reset => '{run_if}' the job runs unconditionally"
 pass "reset => '{run_if}' removes the condition"
 
+# HTTP jobs: run_if is checked by the HTTP worker, as the owner. Port 9 of
+# the loopback refuses connections: a run that gets past run_if fails with
+# connect_refused, one stopped by it never tries.
+as_alice "SELECT jobs.schedule_http('hook-gated', NULL, 'http://127.0.0.1:9/hook', max_retries => 0,
+                                    run_if => 'EXISTS (SELECT FROM public.gate WHERE NOT open)')" >/dev/null
+http_false="$(as_alice "SELECT jobs.trigger('hook-gated')")"
+[[ "$(wait_final "$http_false")" == skipped ]] || fail "an HTTP run whose run_if is false ends skipped"
+[[ "$(value "SELECT error || ' ' || (error_kind IS NULL) FROM jobs.job_execution WHERE execution_id = $http_false")" == \
+    "run_if was false true" ]] || fail "the skipped HTTP run says run_if was false and sent nothing"
+as_alice "SELECT jobs.alter('hook-gated', run_if => '1 / 0 = 1')" >/dev/null
+http_error="$(as_alice "SELECT jobs.trigger('hook-gated')")"
+[[ "$(wait_final "$http_error")" == failed ]] || fail "an HTTP run whose run_if raises an error fails"
+[[ "$(value "SELECT sqlstate || ' ' || error FROM jobs.job_execution WHERE execution_id = $http_error")" == \
+    "22012 run_if: division by zero" ]] || fail "the failed HTTP run records run_if's error and SQLSTATE"
+as_alice "SELECT jobs.alter('hook-gated', run_if => 'EXISTS (SELECT FROM public.secret_gate)')" >/dev/null
+http_denied="$(as_alice "SELECT jobs.trigger('hook-gated')")"
+[[ "$(wait_final "$http_denied")" == failed ]] || fail "an HTTP run_if reading a table the owner may not read fails"
+[[ "$(value "SELECT sqlstate FROM jobs.job_execution WHERE execution_id = $http_denied")" == 42501 ]] ||
+    fail "the HTTP worker checks run_if with the owner's rights (42501)"
+as_alice "SELECT jobs.alter('hook-gated', run_if => 'current_user = ''cond_alice''')" >/dev/null
+http_true="$(as_alice "SELECT jobs.trigger('hook-gated')")"
+[[ "$(wait_final "$http_true")" == failed ]] || fail "an HTTP run whose run_if is true is sent"
+[[ "$(value "SELECT error_kind FROM jobs.job_execution WHERE execution_id = $http_true")" == connect_refused ]] ||
+    fail "the HTTP run whose run_if is true tried to connect (connect_refused)"
+pass "HTTP run_if (checked by the HTTP worker as the owner): false skips, an error fails (22012, 42501), true sends"
+
+# The HTTP worker serves every role: a run_if that takes too long is cut off.
+as_alice "SELECT jobs.alter('hook-gated', run_if => 'pg_sleep(30) IS NOT NULL')" >/dev/null
+http_slow="$(as_alice "SELECT jobs.trigger('hook-gated')")"
+[[ "$(wait_final "$http_slow")" == failed ]] || fail "an HTTP run_if that takes too long fails"
+[[ "$(value "SELECT sqlstate FROM jobs.job_execution WHERE execution_id = $http_slow")" == 57014 ]] ||
+    fail "the slow HTTP run_if is cancelled after 5 seconds (57014)"
+holds "SELECT finished_at - started_at < interval '20 seconds' FROM jobs.job_execution WHERE execution_id = $http_slow" ||
+    fail "the slow HTTP run_if did not hold the HTTP worker for its 30 seconds"
+pass "an HTTP run_if is cut off after 5 seconds (57014): it cannot hold the HTTP worker"
+
 # --- priority with one worker --------------------------------------------------------
 as_alice "SELECT jobs.schedule('blocker', NULL, 'SELECT pg_sleep(6)')" >/dev/null
 as_alice "SELECT jobs.schedule('low', NULL, \$\$INSERT INTO public.cond_runs VALUES ('low')\$\$, priority => -10)" \
