@@ -80,6 +80,19 @@ plain_run="$(as_alice "SELECT jobs.trigger('gated')")"
 [[ "$(wait_final "$plain_run")" == succeeded ]] || fail "after reset => '{run_if}' the job runs unconditionally"
 pass "reset => '{run_if}' removes the condition"
 
+# In another database the launcher hands the run to a worker there, which
+# checks run_if and posts the outcome; the launcher records it.
+value "CREATE DATABASE cond_other" >/dev/null
+as_alice "SELECT jobs.schedule('remote-gated', NULL, 'SELECT 1', database => 'cond_other', run_if => 'false')" >/dev/null
+remote_false="$(as_alice "SELECT jobs.trigger('remote-gated')")"
+[[ "$(wait_final "$remote_false")" == skipped ]] || fail "a run in another database whose run_if is false ends skipped"
+[[ "$(value "SELECT error || ' ' || coalesce(sqlstate, '-') FROM jobs.job_execution WHERE execution_id = $remote_false")" == \
+    "run_if was false -" ]] || fail "the launcher records it as the worker said: run_if was false, no SQLSTATE"
+as_alice "SELECT jobs.alter('remote-gated', run_if => 'current_database() = ''cond_other''')" >/dev/null
+remote_true="$(as_alice "SELECT jobs.trigger('remote-gated')")"
+[[ "$(wait_final "$remote_true")" == succeeded ]] || fail "run_if is checked in the job's database"
+pass "run_if in another database: checked there (current_database()), false recorded skipped by the launcher"
+
 # HTTP jobs: run_if is checked by the HTTP worker, as the owner. Port 9 of
 # the loopback refuses connections: a run that gets past run_if fails with
 # connect_refused, one stopped by it never tries.
