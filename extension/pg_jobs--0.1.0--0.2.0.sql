@@ -5461,6 +5461,171 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION jobs._alert_pass(alert_window interval)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t timestamptz := clock_timestamp();
+    since timestamptz;
+    ev record;
+    alert jobs.alert_definition;
+    state jobs._alert_state;
+    deliver boolean;
+    items jsonb;
+    k text;
+    chunk integer;
+BEGIN
+    -- Alerts of dropped roles go with them.
+    DELETE FROM jobs.alert_definition AS d
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.oid = d.owner);
+    IF NOT EXISTS (SELECT 1 FROM jobs.alert_definition) THEN
+        DELETE FROM jobs._alert_pass_mark;
+        RETURN NULL;
+    END IF;
+    -- Runs that ended since the last pass, less 30 seconds for finishes committed late
+    -- (the _alert_event marks keep a run from being seen twice).
+    SELECT m.passed_at - interval '30 seconds' INTO since FROM jobs._alert_pass_mark AS m;
+    since := greatest(coalesce(since, t - interval '30 seconds'), t - interval '50 minutes');
+    INSERT INTO jobs._alert_pass_mark (passed_at) VALUES (t)
+    ON CONFLICT (one) DO UPDATE SET passed_at = EXCLUDED.passed_at;
+
+    FOR ev IN
+        WITH a AS (
+            SELECT d.*, coalesce(jobs._administers_jobs(pg_get_userbyid(d.owner)), false) AS sees_all
+            FROM jobs.alert_definition AS d
+        ), ended AS (
+            -- Runs that ended since the last pass (less a margin for late commits).
+            SELECT e.execution_id, e.job_id, e.job_name, e.owner, e.status, e.attempt,
+                   coalesce(e.finished_at, e.queued_at) AS at, coalesce(e.skipped_count, 0) AS mark
+            FROM jobs.job_execution AS e
+            WHERE coalesce(e.finished_at, e.queued_at) > since AND e.status NOT IN ('queued', 'running', 'cancelled')
+              -- opts: a run skipped on purpose (its run_if, its blackout) was not missed
+              AND NOT (e.status = 'skipped' AND (e.error = 'run_if was false'
+                                                 OR e.error LIKE 'skipped: % is in the blackout %'))
+        ), found AS (
+            SELECT a.alert_id, e.execution_id, e.job_id, e.at, e.mark,
+                   CASE e.status WHEN 'succeeded' THEN 'recovered' WHEN 'skipped' THEN 'missed' ELSE 'failed' END
+                       AS event
+            FROM a JOIN ended AS e
+              ON (a.sees_all OR e.owner = a.owner) AND (a.jobs IS NULL OR e.job_name = ANY (a.jobs))
+            WHERE e.job_id <> a.handler_job_id AND e.at >= a.created_at
+              AND CASE e.status
+                  WHEN 'skipped' THEN 'missed' = ANY (a.events)
+                  WHEN 'succeeded' THEN
+                      -- only successes of jobs firing, or failing in this scan (hashed: a burst of
+                      -- successes costs one lookup each)
+                      a.events && '{failed,recovered}'
+                      AND ((a.alert_id, e.job_id) IN (SELECT s.alert_id, s.job_id FROM jobs._alert_state AS s
+                                                      WHERE s.firing)
+                           OR e.job_id IN (SELECT f.job_id FROM ended AS f
+                                           WHERE f.status IN ('failed', 'timed_out', 'crashed')))
+                  ELSE a.events && '{failed,recovered}'
+                       -- no retry left: the retry is queued in the transaction that ends the run
+                       AND NOT EXISTS (SELECT 1 FROM jobs.job_execution AS r
+                                       WHERE r.job_id = e.job_id AND r.execution_id > e.execution_id
+                                         AND r.retry_of = e.execution_id)
+                  END
+            UNION ALL
+            -- Runs running longer than long_running_after.
+            SELECT a.alert_id, e.execution_id, e.job_id, e.started_at + a.long_running_after, 0, 'long_running'
+            FROM a JOIN jobs.job_execution AS e
+              ON e.status = 'running' AND (a.sees_all OR e.owner = a.owner)
+                 AND (a.jobs IS NULL OR e.job_name = ANY (a.jobs))
+            WHERE 'long_running' = ANY (a.events) AND e.job_id <> a.handler_job_id
+              AND t - e.started_at > a.long_running_after
+        ), noted AS (
+            INSERT INTO jobs._alert_event (alert_id, execution_id, event, mark)
+            SELECT f.alert_id, f.execution_id, f.event, f.mark FROM found AS f
+            ON CONFLICT DO NOTHING
+            RETURNING alert_id, execution_id, event, mark
+        )
+        SELECT n.alert_id, n.event, f.job_id, f.at, n.execution_id
+        FROM noted AS n JOIN found AS f USING (alert_id, execution_id, event, mark)
+        ORDER BY n.alert_id, f.at, n.execution_id
+    LOOP
+        IF alert.alert_id IS DISTINCT FROM ev.alert_id THEN
+            SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = ev.alert_id;
+        END IF;
+        IF ev.event = 'recovered' AND NOT EXISTS (SELECT 1 FROM jobs._alert_state AS s
+                                                  WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id
+                                                    AND s.firing) THEN
+            CONTINUE;  -- a success of a job that was not failing
+        END IF;
+        INSERT INTO jobs._alert_state AS s (alert_id, job_id, alert_owner, job_name)
+        SELECT ev.alert_id, ev.job_id, alert.owner, e.job_name FROM jobs.job_execution AS e
+        WHERE e.execution_id = ev.execution_id
+        ON CONFLICT (alert_id, job_id) DO UPDATE SET job_name = EXCLUDED.job_name
+        RETURNING * INTO state;
+        deliver := false;
+        IF ev.event = 'failed' THEN
+            deliver := 'failed' = ANY (alert.events)
+                       AND (NOT state.firing OR state.last_failed_delivered_at IS NULL
+                            OR t - state.last_failed_delivered_at >= alert.repeat_after);
+            state.firing_since := CASE WHEN state.firing THEN state.firing_since ELSE ev.at END;
+            state.firing := true;
+            IF deliver THEN
+                state.last_failed_delivered_at := t;
+            END IF;
+        ELSIF ev.event = 'recovered' THEN
+            deliver := 'recovered' = ANY (alert.events);
+            state.firing := false;
+        ELSIF ev.event = 'missed' THEN
+            deliver := state.last_missed_delivered_at IS NULL OR t - state.last_missed_delivered_at >= alert.repeat_after;
+            IF deliver THEN
+                state.last_missed_delivered_at := t;
+            END IF;
+        ELSE
+            deliver := true;  -- long_running: once per run
+        END IF;
+        UPDATE jobs._alert_state AS s
+        SET firing = state.firing,
+            firing_since = CASE WHEN state.firing THEN state.firing_since END,
+            last_event = ev.event, last_event_at = ev.at, last_execution_id = ev.execution_id,
+            last_failed_delivered_at = state.last_failed_delivered_at,
+            last_missed_delivered_at = state.last_missed_delivered_at,
+            suppressed = s.suppressed + CASE WHEN deliver THEN 0 ELSE 1 END
+        WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id;
+        IF deliver THEN
+            INSERT INTO jobs._alert_pending (alert_id, job_id, item, noted_at)
+            VALUES (ev.alert_id, ev.job_id,
+                    jobs._alert_item(ev.event, (SELECT e FROM jobs.job_execution AS e WHERE e.execution_id = ev.execution_id),
+                                     state.firing_since, alert.long_running_after),
+                    t);
+        END IF;
+    END LOOP;
+
+    -- An alert's batch goes out a window after its first event: one payload
+    -- (of at most 200 events; more make more payloads).
+    FOR k IN SELECT p.alert_id FROM jobs._alert_pending AS p GROUP BY p.alert_id
+             HAVING min(p.noted_at) <= t - alert_window LOOP
+        SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = k::bigint;
+        chunk := 0;
+        WITH taken AS (DELETE FROM jobs._alert_pending AS p WHERE p.alert_id = k::bigint RETURNING p.seq, p.item)
+        SELECT jsonb_agg(taken.item ORDER BY taken.seq) INTO items FROM taken;
+        WHILE chunk * 200 < jsonb_array_length(items) LOOP
+            PERFORM jobs._alert_deliver(alert,
+                                        (SELECT jsonb_agg(x.v ORDER BY x.o) FROM jsonb_array_elements(items)
+                                             WITH ORDINALITY AS x(v, o)
+                                         WHERE x.o > chunk * 200 AND x.o <= (chunk + 1) * 200));
+            chunk := chunk + 1;
+        END LOOP;
+    END LOOP;
+
+    -- What was looked at stays an hour (past the scan's reach); a
+    -- long_running mark while its run still runs.
+    DELETE FROM jobs._alert_event AS v
+    WHERE v.noted_at < t - interval '1 hour'
+      AND (v.event <> 'long_running'
+           OR NOT EXISTS (SELECT 1 FROM jobs.job_execution AS e
+                          WHERE e.execution_id = v.execution_id AND e.status = 'running'));
+    -- Looks four times per window: a batch leaves about a window after its first event.
+    RETURN least(t + alert_window / 4,
+                 (SELECT min(p.noted_at) + alert_window FROM jobs._alert_pending AS p));
+END
+$$;
+
 CREATE FUNCTION jobs.schedule(
     job_name text,
     schedule text,

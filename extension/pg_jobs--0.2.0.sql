@@ -3908,6 +3908,9 @@ BEGIN
                    coalesce(e.finished_at, e.queued_at) AS at, coalesce(e.skipped_count, 0) AS mark
             FROM jobs.job_execution AS e
             WHERE coalesce(e.finished_at, e.queued_at) > since AND e.status NOT IN ('queued', 'running', 'cancelled')
+              -- opts: a run skipped on purpose (its run_if, its blackout) was not missed
+              AND NOT (e.status = 'skipped' AND (e.error = 'run_if was false'
+                                                 OR e.error LIKE 'skipped: % is in the blackout %'))
         ), found AS (
             SELECT a.alert_id, e.execution_id, e.job_id, e.at, e.mark,
                    CASE e.status WHEN 'succeeded' THEN 'recovered' WHEN 'skipped' THEN 'missed' ELSE 'failed' END

@@ -20,7 +20,7 @@ source test/lib/cluster.sh
 source test/lib/scheduler.sh
 
 scheduler_start scheduler_conditions "jobs.max_workers = 1" "jobs.min_schedule_interval = 0" \
-    "jobs.history_per_job = 0"
+    "jobs.history_per_job = 0" "jobs.alert_window = '1s'"
 cluster_psql -o /dev/null <<'SQL'
 CREATE ROLE cond_alice LOGIN;
 GRANT USAGE ON SCHEMA jobs TO cond_alice;
@@ -33,6 +33,12 @@ GRANT INSERT ON public.cond_runs TO cond_alice;
 SQL
 as_alice() { cluster_psql -At -U cond_alice -c "$1"; }
 runs_of() { value "SELECT count(*) FROM public.cond_runs WHERE job = '$1'"; }
+
+# An alert on missed times of cond_alice's jobs: runs skipped on purpose (run_if,
+# blackout) must not raise it; a time skipped by overlap (at the end) does.
+as_alice "SELECT jobs.schedule('alert-handler', NULL, \$\$INSERT INTO public.cond_runs VALUES ('alert')\$\$,
+                               priority => 100)" >/dev/null
+as_alice "SELECT jobs.alert('watch', 'alert-handler', events => '{missed}')" >/dev/null
 
 # --- run_if -------------------------------------------------------------------------
 as_alice "SELECT jobs.schedule('gated', NULL, \$\$INSERT INTO public.cond_runs VALUES ('gated')\$\$,
@@ -200,3 +206,14 @@ holds "SELECT started_at >= '$defer_end' FROM jobs.job_execution WHERE job_id = 
              AND scheduled_for < '$defer_end'")" == 0 ]] || fail "no run was queued for a time inside the blackout"
 as_alice "SELECT jobs.unschedule('dark-defer')" >/dev/null
 pass "blackout defer: one run starts at the end of the blackout, however many fire times fell in it"
+
+# --- alerts ----------------------------------------------------------------------------------
+as_alice "SELECT jobs.schedule('overlapper', '* * * * * *', 'SELECT pg_sleep(3)')" >/dev/null
+wait_until 60 "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_name = 'alert-handler' AND status = 'succeeded'
+               AND payload::text LIKE '%overlapper%'" ||
+    fail "a time skipped by overlap raises the missed alert (the alert works)"
+as_alice "SELECT jobs.unschedule('overlapper')" >/dev/null
+[[ "$(value "SELECT count(*) FROM jobs.job_execution WHERE job_name = 'alert-handler'
+             AND payload::text ~ '\"(gated|hook-gated|remote-gated|dark-skip|dark-defer)\"'")" == 0 ]] ||
+    fail "runs skipped by run_if or a blackout raise no missed alert"
+pass "runs skipped by run_if or a blackout raise no missed alert (a time skipped by overlap does)"
