@@ -2,7 +2,7 @@
 // minutes in which it must not start ('* 1-4 * * *': 01:00 to 04:59 in the
 // job's zone). These answer, without PostgreSQL, whether an instant falls
 // in a blackout and when that blackout ends; the launcher's queueing SQL
-// asks them through jobs._blackout_end.
+// asks them through jobs_internal._blackout_end.
 #pragma once
 #include "core/no_postgres.hpp"
 

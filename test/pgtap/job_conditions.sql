@@ -1,7 +1,7 @@
 -- pgTAP: issue 15's run_if, priority and blackout options at definition, as
 -- an unprivileged role granted only USAGE ON SCHEMA jobs: what is stored,
 -- every refusal (SQLSTATE and message), reset, bulk creation, the queued
--- run's priority, and the blackout arithmetic of jobs._blackout_end. What
+-- run's priority, and the blackout arithmetic of jobs_internal._blackout_end. What
 -- the workers and the launcher do with them: test/integration/
 -- scheduler_conditions.sh. Everything rolls back.
 -- Run from the repository root: pg_prove test/pgtap/job_conditions.sql
@@ -116,16 +116,16 @@ SELECT lives_ok($$ SELECT pg_temp.alice($q$SELECT jobs.alter('dark', reset => '{
                 'reset => ''{blackout}'' removes the blackout');
 SELECT is(pg_temp.alice($q$SELECT coalesce(blackout, '-') || ' ' || blackout_policy FROM jobs.scheduled_job
                            WHERE job_name = 'dark'$q$), '- defer', 'no blackout after the reset');
-SELECT throws_ok($$ SELECT pg_temp.alice($q$SELECT jobs._blackout_end('* 1 * * *', 'UTC', now())$q$) $$,
-                 '42501', NULL, 'an unprivileged role cannot call the internal jobs._blackout_end');
+SELECT throws_ok($$ SELECT pg_temp.alice($q$SELECT jobs_internal._blackout_end('* 1 * * *', 'UTC', now())$q$) $$,
+                 '42501', NULL, 'an unprivileged role cannot call the internal jobs_internal._blackout_end');
 
--- jobs._blackout_end (as the superuser): the launcher's question for each fire time.
-SELECT is(jobs._blackout_end('* 1-4 * * *', 'UTC', '2026-03-02 02:30:15+00'), '2026-03-02 05:00+00'::timestamptz,
+-- jobs_internal._blackout_end (as the superuser): the launcher's question for each fire time.
+SELECT is(jobs_internal._blackout_end('* 1-4 * * *', 'UTC', '2026-03-02 02:30:15+00'), '2026-03-02 05:00+00'::timestamptz,
           'inside 01:00-04:59: it ends at 05:00');
-SELECT is(jobs._blackout_end('* 1-4 * * *', 'UTC', '2026-03-02 05:00+00'), NULL, 'outside: NULL');
-SELECT is(jobs._blackout_end('* 1-4 * * *', 'Europe/Berlin', '2026-03-02 02:30+00'), '2026-03-02 04:00+00'::timestamptz,
+SELECT is(jobs_internal._blackout_end('* 1-4 * * *', 'UTC', '2026-03-02 05:00+00'), NULL, 'outside: NULL');
+SELECT is(jobs_internal._blackout_end('* 1-4 * * *', 'Europe/Berlin', '2026-03-02 02:30+00'), '2026-03-02 04:00+00'::timestamptz,
           'in the job''s zone: 01:00-04:59 Berlin ends at 04:00 UTC in winter');
-SELECT is(jobs._blackout_end('* 23 * * *; * 0 * * *', 'UTC', '2026-03-02 23:59+00'), '2026-03-03 01:00+00'::timestamptz,
+SELECT is(jobs_internal._blackout_end('* 23 * * *; * 0 * * *', 'UTC', '2026-03-02 23:59+00'), '2026-03-03 01:00+00'::timestamptz,
           'a blackout of two expressions over midnight ends at the end of both');
 
 SELECT * FROM finish();

@@ -1,4 +1,4 @@
-// jobs._check_blackout and jobs._blackout_end (issue 15): the glue of the
+// jobs_internal._check_blackout and jobs_internal._blackout_end (issue 15): the glue of the
 // blackout logic in core/blackout.hpp. The first refuses a blackout when a
 // job is defined; the second is called by the launcher's queueing
 // statement (run_policy_sql.hpp) for the fire times of jobs that have one.
@@ -86,11 +86,12 @@ Datum blackout_end(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_check_blackout);
 Datum pg_jobs_check_blackout(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._check_blackout",
+    return pg_jobs::pg::run_guarded("jobs_internal._check_blackout",
                                     [&] { return pg_jobs::pg::check_blackout(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_blackout_end);
 Datum pg_jobs_blackout_end(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._blackout_end", [&] { return pg_jobs::pg::blackout_end(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._blackout_end",
+                                    [&] { return pg_jobs::pg::blackout_end(fcinfo); });
 }
