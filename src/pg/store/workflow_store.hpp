@@ -7,6 +7,14 @@
 #pragma once
 #include "pg/common/pg_headers.hpp"
 
+// Whether run `alias` is a step's run of a workflow run not ended yet:
+// history retention keeps it, since the workflow run's advance reads it
+// (a step without its run would be decided, and run, again).
+#define PG_JOBS_STEP_OF_UNFINISHED_WORKFLOW_SQL(alias)                                    \
+    "(" alias                                                                             \
+    ".workflow_execution_id IS NOT NULL AND EXISTS (SELECT FROM jobs.job_execution AS w " \
+    "WHERE w.execution_id = " alias ".workflow_execution_id AND w.status IN ('queued', 'running')))"
+
 namespace pg_jobs::pg {
 
 // Whether a queued workflow run may be due: one probe of the pending index,
