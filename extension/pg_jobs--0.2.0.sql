@@ -4224,12 +4224,16 @@ ALTER TABLE jobs.job_execution ADD COLUMN workflow_context jsonb;
 -- A workflow run's step runs, each step's latest attempt first.
 CREATE INDEX job_execution_by_workflow ON jobs.job_execution (workflow_execution_id, step, execution_id DESC)
     WHERE workflow_execution_id IS NOT NULL;
+-- Whether a workflow run still has a step queued or running: one probe.
+CREATE INDEX job_execution_workflow_active ON jobs.job_execution (workflow_execution_id)
+    WHERE workflow_execution_id IS NOT NULL AND status IN ('queued', 'running');
 COMMENT ON COLUMN jobs.job_execution.workflow_execution_id IS
 'Runs of a workflow''s steps: the workflow run (its execution_id) they belong to; NULL otherwise.';
 COMMENT ON COLUMN jobs.job_execution.step IS 'Runs of a workflow''s steps: the name of the step.';
 COMMENT ON COLUMN jobs.job_execution.workflow_context IS
 'Runs of a workflow''s steps: what jobs.context() adds, {workflow: {execution_id, name, step}, upstream: {<step>: '
-'{status, result}}} for each direct upstream step as it ended.';
+'{status, result}}} for each direct upstream step as it ended. Workflow runs: their plan once started, {steps: '
+'{<step>: {job, after, when, downstream}}}.';
 
 -- The first cycle of a workflow's graph ("a -> b -> a"), NULL if none:
 -- src/core/workflow_graph.cpp.
@@ -4496,7 +4500,7 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    definition jsonb := run.command::jsonb;
+    plan jsonb := run.workflow_context -> 'steps';
     worklist text[] := candidates;
     current text;
     step_def jsonb;
@@ -4515,7 +4519,7 @@ BEGIN
         WHILE cardinality(worklist) > 0 LOOP
             current := worklist[1];
             worklist := worklist[2:];
-            SELECT s INTO step_def FROM jsonb_array_elements(definition) AS s WHERE s ->> 'step' = current;
+            step_def := plan -> current;
             IF step_def IS NULL OR EXISTS (SELECT FROM jobs.job_execution AS e
                                            WHERE e.workflow_execution_id = run.execution_id AND e.step = current) THEN
                 CONTINUE;
@@ -4539,12 +4543,12 @@ BEGIN
                 WHEN 'failure' THEN CASE WHEN NOT any_failed THEN
                     'skipped: no upstream step failed (when failure)' END
             END;
-            outcome := jobs._workflow_queue_step(run, step_def, upstream, reason);
+            outcome := jobs._workflow_queue_step(run, step_def || jsonb_build_object('step', current), upstream,
+                                                 reason);
             IF outcome = 'queued' THEN
                 queued := queued + 1;
             ELSE
-                worklist := worklist || array(SELECT s ->> 'step' FROM jsonb_array_elements(definition) AS s
-                                              WHERE s -> 'after' ? current);
+                worklist := worklist || array(SELECT jsonb_array_elements_text(step_def -> 'downstream'));
             END IF;
         END LOOP;
         IF EXISTS (SELECT FROM jobs.job_execution AS e
@@ -4553,12 +4557,11 @@ BEGIN
         END IF;
         -- Nothing left running: every step must have its run. Any without
         -- (none, but for history removed meanwhile) is decided now.
-        missing := array(SELECT s ->> 'step' FROM jsonb_array_elements(definition) AS s
+        missing := array(SELECT k FROM jsonb_object_keys(plan) AS k
                          WHERE NOT EXISTS (SELECT FROM jobs.job_execution AS e
-                                           WHERE e.workflow_execution_id = run.execution_id
-                                             AND e.step = s ->> 'step'));
+                                           WHERE e.workflow_execution_id = run.execution_id AND e.step = k));
         rounds := rounds + 1;
-        EXIT WHEN cardinality(missing) = 0 OR rounds > jsonb_array_length(definition) + 1;
+        EXIT WHEN cardinality(missing) = 0 OR rounds > cardinality(missing) + 1;
         worklist := missing;
     END LOOP;
     IF queued > 0 THEN
@@ -4596,6 +4599,7 @@ AS $$
 DECLARE
     run jobs.job_execution;
     started integer := 0;
+    queued integer;
 BEGIN
     FOR run IN
         SELECT q.* FROM jobs.job_execution AS q
@@ -4608,11 +4612,39 @@ BEGIN
         ORDER BY q.execution_id
         FOR UPDATE OF q SKIP LOCKED
     LOOP
-        UPDATE jobs.job_execution AS e SET status = 'running', started_at = clock_timestamp()
+        -- The plan: each step with the steps after it (so a step's end
+        -- finds what it may make ready without reading every step).
+        UPDATE jobs.job_execution AS e SET status = 'running', started_at = clock_timestamp(),
+            workflow_context = jsonb_build_object('steps', (
+                WITH def AS (SELECT d FROM jsonb_array_elements(e.command::jsonb) AS d),
+                     edges AS (SELECT a AS up, jsonb_agg(def.d ->> 'step') AS downs
+                               FROM def, jsonb_array_elements_text(def.d -> 'after') AS a GROUP BY a)
+                SELECT jsonb_object_agg(def.d ->> 'step', (def.d - 'step')
+                                        || jsonb_build_object('downstream', coalesce(edges.downs, '[]')))
+                FROM def LEFT JOIN edges ON edges.up = def.d ->> 'step'))
         WHERE e.execution_id = run.execution_id AND e.status = 'queued'
         RETURNING e.* INTO run;
-        PERFORM jobs._workflow_advance(run, array(SELECT s ->> 'step' FROM jsonb_array_elements(run.command::jsonb) AS s
-                                                  WHERE jsonb_array_length(s -> 'after') = 0));
+        -- The root steps, at once (those whose job is gone, or that run
+        -- only on an upstream failure, are decided one by one below).
+        INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                        triggered_by_user, payload, workflow_execution_id, step, workflow_context)
+        SELECT j.job_id, j.job_name, j.owner, pg_get_userbyid(j.owner), j.database, j.command, j.kind, 'workflow',
+               run.triggered_by_user, run.payload, run.execution_id, p.key,
+               jsonb_build_object('workflow', jsonb_build_object('execution_id', run.execution_id, 'name',
+                                                                 run.job_name, 'step', p.key),
+                                  'upstream', '{}'::jsonb)
+        FROM jsonb_each(run.workflow_context -> 'steps') AS p
+        JOIN jobs.scheduled_job AS j ON j.owner = run.owner AND j.job_name = p.value ->> 'job' AND j.kind <> 'workflow'
+        WHERE jsonb_array_length(p.value -> 'after') = 0 AND p.value ->> 'when' <> 'failure';
+        GET DIAGNOSTICS queued = ROW_COUNT;
+        IF queued > 0 THEN
+            PERFORM jobs._wake_scheduler(false);
+        END IF;
+        PERFORM jobs._workflow_advance(run, array(
+            SELECT p.key FROM jsonb_each(run.workflow_context -> 'steps') AS p
+            WHERE jsonb_array_length(p.value -> 'after') = 0
+              AND NOT EXISTS (SELECT FROM jobs.job_execution AS e
+                              WHERE e.workflow_execution_id = run.execution_id AND e.step = p.key)));
         started := started + 1;
     END LOOP;
     RETURN started;
@@ -4641,8 +4673,8 @@ BEGIN
     IF NOT FOUND OR run.status <> 'running' THEN
         RETURN NULL;
     END IF;
-    PERFORM jobs._workflow_advance(run, array(SELECT s ->> 'step' FROM jsonb_array_elements(run.command::jsonb) AS s
-                                              WHERE s -> 'after' ? NEW.step));
+    PERFORM jobs._workflow_advance(run, array(SELECT jsonb_array_elements_text(
+                                                  run.workflow_context -> 'steps' -> NEW.step -> 'downstream')));
     RETURN NULL;
 END
 $$;
