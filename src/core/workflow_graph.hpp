@@ -1,7 +1,7 @@
 // flow: the shape of a workflow (issue 15): its steps and the "after"
 // edges between them must form a DAG. jobs.schedule_workflow checks the
 // names itself (a step listed twice, an "after" naming no step) and asks
-// this, through jobs._workflow_cycle, for a cycle to name in its error.
+// this, through jobs_internal._workflow_cycle, for a cycle to name in its error.
 #pragma once
 #include "core/no_postgres.hpp"
 

@@ -123,6 +123,25 @@ wait_until 30 "SELECT count(*) = 2 FROM jobs.job_execution WHERE workflow_execut
     fail "the step that never started is recorded skipped, the cancelled ones left no effect"
 pass "jobs.cancel on a running workflow run: cancelled at once, its running steps interrupted, the rest skipped"
 
+# --- An unprivileged owner -------------------------------------------------------------------------
+# A role with only USAGE ON SCHEMA jobs defines, triggers and waits for a
+# workflow; its steps run as it, and the advance (in its steps' transactions)
+# needs nothing more from it.
+cluster_psql -o /dev/null <<'SQL'
+CREATE ROLE wf_user LOGIN;
+GRANT USAGE ON SCHEMA jobs TO wf_user;
+SET ROLE wf_user;
+SELECT jobs.schedule('mine', NULL, 'SELECT public.record_step(0)');
+SELECT jobs.schedule_workflow('user_flow', NULL, '[{"step": "one", "job": "mine"},
+                                                  {"step": "two", "job": "mine", "after": ["one"]}]');
+SQL
+run="$(cluster_psql -At -c "SET ROLE wf_user" -c "SELECT jobs.trigger('user_flow')")"
+[[ "$(cluster_psql -At -c "SET ROLE wf_user" -c "SELECT status FROM jobs.wait($run, interval '60 seconds')")" == succeeded ]] ||
+    fail "a role with only USAGE ON SCHEMA jobs runs its workflow: $(show_executions "workflow_execution_id = $run")"
+holds "SELECT count(*) = 2 AND bool_and(pg_get_userbyid(owner) = 'wf_user') FROM jobs.job_execution
+       WHERE workflow_execution_id = $run AND status = 'succeeded'" || fail "both steps ran as wf_user"
+pass "a role granted only USAGE ON SCHEMA jobs defines, triggers and waits for its workflow; the steps run as it"
+
 # --- A step's retry inside the run, and a kill -9 of the postmaster mid-run --------------------------
 cluster_psql -o /dev/null <<'SQL'
 SELECT jobs.schedule('crashable', NULL, 'SELECT public.record_step(4)', max_retries => 1, retry_backoff => '1 second');

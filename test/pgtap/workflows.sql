@@ -125,11 +125,11 @@ SELECT is(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs.alter('etl', max_retr
 SELECT is((SELECT count(*) FROM jobs.scheduled_job WHERE job_name = 'w'), 0::bigint, 'no refused workflow was stored');
 
 -- Privileges: the privileged part and the internals are not the caller's.
-SELECT is(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs._schedule_workflow('pgtap_wf_bob', 'x', NULL,
+SELECT is(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs_internal._schedule_workflow('pgtap_wf_bob', 'x', NULL,
               '[{"step": "a", "job": "bobs"}]', NULL, true, 'skip', 1, 'skip', NULL, NULL, NULL, NULL, NULL, NULL)$$)
-          LIKE '42501 %', true, 'jobs._schedule_workflow cannot be called directly');
-SELECT is(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs._start_workflow_runs()$$) LIKE '42501 %', true,
-          'jobs._start_workflow_runs is not for callers');
+          LIKE '42501 %', true, 'jobs_internal._schedule_workflow cannot be called directly');
+SELECT is(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs_internal._start_workflow_runs()$$) LIKE '42501 %', true,
+          'jobs_internal._start_workflow_runs is not for callers');
 SELECT is(pg_temp.as_role('pgtap_wf_bob', $$SELECT count(*) FROM jobs.scheduled_job WHERE kind = 'workflow'$$), '0',
           'bob does not see alice''s workflow');
 
@@ -174,11 +174,11 @@ CREATE FUNCTION pg_temp.finish(run bigint, name text, status text, result text D
 LANGUAGE sql AS $$
     UPDATE jobs.job_execution SET status = 'running', started_at = clock_timestamp(), worker_pid = pg_backend_pid()
     WHERE execution_id = pg_temp.step_run(run, name);
-    SELECT jobs._finish_runs('running', ARRAY[pg_temp.step_run(run, name)], ARRAY[status],
+    SELECT jobs_internal._finish_runs('running', ARRAY[pg_temp.step_run(run, name)], ARRAY[status],
                              results => ARRAY[result]);
 $$;
 
-SELECT is(jobs._start_workflow_runs(), 1, 'the launcher''s start takes the queued workflow run');
+SELECT is(jobs_internal._start_workflow_runs(), 1, 'the launcher''s start takes the queued workflow run');
 SELECT is((SELECT status FROM jobs.job_execution WHERE execution_id = :run), 'running', 'the workflow run is running');
 SELECT is(pg_temp.steps(:run), 'a:queued', 'its root step is queued, nothing else');
 SELECT is((SELECT job_name || ' ' || kind || ' ' || triggered_by || ' ' || pg_get_userbyid(owner) || ' ' || payload::text
@@ -225,7 +225,7 @@ SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.schedule_workflow('onfail
     {"step": "rescue", "job": "transform", "after": ["try"], "when": "failure"},
     {"step": "next", "job": "report", "after": ["try"]}]')$$);
 SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.trigger('onfail')$$)::bigint AS run2 \gset
-SELECT jobs._start_workflow_runs();
+SELECT jobs_internal._start_workflow_runs();
 SELECT pg_temp.finish(:run2, 'try', 'timed_out');
 SELECT is(pg_temp.steps(:run2), 'next:skipped rescue:queued try:timed_out',
           'when failure: the rescue step runs after a timed out step, the success branch is skipped');
@@ -233,7 +233,7 @@ SELECT pg_temp.finish(:run2, 'rescue', 'succeeded');
 SELECT is((SELECT status FROM jobs.job_execution WHERE execution_id = :run2), 'failed',
           'the run still fails: the step that timed out ran');
 SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.trigger('onfail')$$)::bigint AS run3 \gset
-SELECT jobs._start_workflow_runs();
+SELECT jobs_internal._start_workflow_runs();
 SELECT pg_temp.finish(:run3, 'try', 'succeeded');
 SELECT pg_temp.finish(:run3, 'next', 'succeeded');
 SELECT is(pg_temp.steps(:run3) || ' ' || (SELECT status FROM jobs.job_execution WHERE execution_id = :run3),
@@ -242,7 +242,7 @@ SELECT is(pg_temp.steps(:run3) || ' ' || (SELECT status FROM jobs.job_execution 
 
 -- jobs.cancel on a running workflow run.
 SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.trigger('dag')$$)::bigint AS run4 \gset
-SELECT jobs._start_workflow_runs();
+SELECT jobs_internal._start_workflow_runs();
 SELECT pg_temp.finish(:run4, 'a', 'succeeded');
 UPDATE jobs.job_execution SET status = 'running', started_at = clock_timestamp()
 WHERE execution_id = pg_temp.step_run(:run4, 'b');
@@ -260,7 +260,7 @@ SELECT is((SELECT status FROM jobs.job_execution WHERE execution_id = :run4), 'c
 
 -- A step whose job was unscheduled meanwhile fails without starting.
 SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.trigger('dag')$$)::bigint AS run5 \gset
-SELECT jobs._start_workflow_runs();
+SELECT jobs_internal._start_workflow_runs();
 SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.unschedule('transform')$$);
 SELECT pg_temp.finish(:run5, 'a', 'succeeded');
 SELECT is((SELECT status || ' | ' || error FROM jobs.job_execution WHERE execution_id = pg_temp.step_run(:run5, 'b')),

@@ -1,4 +1,4 @@
-// flow: jobs._workflow_cycle(steps, ups, downs), the cycle search of
+// flow: jobs_internal._workflow_cycle(steps, ups, downs), the cycle search of
 // jobs.schedule_workflow (core/workflow_graph.hpp): the workflow's step
 // names in definition order and its "after" edges (ups[i] -> downs[i]);
 // returns the first cycle as "a -> b -> a", or NULL. IMMUTABLE, no table
@@ -72,6 +72,6 @@ Datum workflow_cycle(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_workflow_cycle);
 Datum pg_jobs_workflow_cycle(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._workflow_cycle",
+    return pg_jobs::pg::run_guarded("jobs_internal._workflow_cycle",
                                     [&] { return pg_jobs::pg::workflow_cycle(fcinfo); });
 }

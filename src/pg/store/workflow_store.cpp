@@ -20,7 +20,7 @@ bool has_queued_workflow_runs() {
 
 uint64 start_workflow_runs() {
     const int nest = begin_store_call();
-    execute_stored("SELECT jobs._start_workflow_runs()", 0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
+    execute_stored("SELECT jobs_internal._start_workflow_runs()", 0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
     bool is_null = true;
     const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
     end_store_call(nest);

@@ -1,5 +1,5 @@
 // flow: the launcher's part of workflows (issue 15), as the SQL function
-// jobs._start_workflow_runs (extension/pg_jobs--0.2.0.sql): the due queued
+// jobs_internal._start_workflow_runs (extension/pg_jobs--0.2.0.sql): the due queued
 // workflow runs become 'running' with their root steps queued, each in the
 // one transaction. Everything after that happens in the transactions that
 // record each step's end (the trigger workflow_advance). Call inside a
