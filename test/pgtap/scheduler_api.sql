@@ -90,7 +90,9 @@ SELECT set_eq(
           '_cancel', '_queue_retry', '_schedule_in', '_roles_dropped', '_reassign_owned', '_drop_owned',
           '_set_secret', '_drop_secret', '_audit_jobs_created', '_audit_jobs_changed', '_audit_jobs_removed',
           '_audit_header_change', '_health', '_schedule_email', '_notify_jobs_changed', '_alert', '_drop_alert',
-          '_alert_pass'],
+          '_alert_pass',
+          -- flow: workflows
+          '_schedule_workflow', '_start_workflow_runs', '_workflow_step_ended', '_workflow_run_ended'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
