@@ -144,7 +144,8 @@ SELECT columns_are('jobs', 'job_execution',
           'triggered_by_user', 'scheduled_for', 'queued_at', 'started_at', 'finished_at', 'duration', 'attempt',
           'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid', 'kind',
           'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by', 'owner_name',
-          'skipped_count', 'error_kind']);
+          'skipped_count', 'error_kind',
+          'workflow_execution_id', 'step', 'workflow_context']);  -- flow: workflows
 SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the primary key');
 SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
