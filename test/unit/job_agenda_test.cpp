@@ -41,6 +41,14 @@ std::vector<JobAgenda::Due> take_all(JobAgenda& agenda, Timestamp now) {
     return out;
 }
 
+// When the schedule the agenda holds for (text, UTC) fires next after
+// `after`; "not held" when it holds none.
+std::string held_fires_after(const JobAgenda& agenda, std::string_view text, Timestamp after) {
+    const JobAgenda::Resolved* resolved = agenda.find_resolved(text, "UTC");
+    return resolved == nullptr ? "not held"
+                               : utc_text(cron::next_fire_time(resolved->schedule, *resolved->zone, after));
+}
+
 TEST(JobAgenda, EmptyAgendaNeverFires) {
     JobAgenda agenda;
     agenda.begin_reload();
@@ -222,19 +230,13 @@ TEST(JobAgenda, FindResolvedGivesTheScheduleAddJobResolvedWithoutResolvingAgain)
     EXPECT_FALSE(agenda.add_job(3, "61 * * * *", "UTC", resolver.get()));
     EXPECT_EQ(resolver.calls, 2);
     // In the reload in progress.
-    const JobAgenda::Resolved* resolved = agenda.find_resolved("*/15 * * * *", "UTC");
-    ASSERT_NE(resolved, nullptr);
-    EXPECT_EQ(utc_text(cron::next_fire_time(resolved->schedule, *resolved->zone, utc("2026-01-01 10:16:00"))),
-              "2026-01-01 10:30:00");
+    EXPECT_EQ(held_fires_after(agenda, "*/15 * * * *", utc("2026-01-01 10:16:00")), "2026-01-01 10:30:00");
     EXPECT_EQ(agenda.find_resolved("*/15 * * * *", "Europe/Berlin"), nullptr);  // the key holds the zone
-    EXPECT_EQ(agenda.find_resolved("@hourly", "UTC"), nullptr);
-    EXPECT_EQ(agenda.find_resolved("61 * * * *", "UTC"), nullptr);  // refused: not held
+    EXPECT_EQ(held_fires_after(agenda, "@hourly", 0), "not held");
+    EXPECT_EQ(held_fires_after(agenda, "61 * * * *", 0), "not held");  // refused
     // In the current set, once the reload is done.
     agenda.finish_reload(utc("2026-01-01 10:16:00"));
-    resolved = agenda.find_resolved("*/15 * * * *", "UTC");
-    ASSERT_NE(resolved, nullptr);
-    EXPECT_EQ(utc_text(cron::next_fire_time(resolved->schedule, *resolved->zone, utc("2026-01-01 10:31:00"))),
-              "2026-01-01 10:45:00");
+    EXPECT_EQ(held_fires_after(agenda, "*/15 * * * *", utc("2026-01-01 10:31:00")), "2026-01-01 10:45:00");
     EXPECT_EQ(resolver.calls, 2);
 }
 
@@ -396,16 +398,13 @@ TEST(JobAgendaChanges, FindResolvedFollowsUpsertAndRemove) {
     const Timestamp now = utc("2026-01-01 00:30:00");
     ASSERT_TRUE(agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), now));
     ASSERT_TRUE(agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), now));  // unchanged
-    const JobAgenda::Resolved* resolved = agenda.find_resolved("0 * * * *", "UTC");
-    ASSERT_NE(resolved, nullptr);
-    EXPECT_EQ(utc_text(cron::next_fire_time(resolved->schedule, *resolved->zone, now)),
-              "2026-01-01 01:00:00");
+    EXPECT_EQ(held_fires_after(agenda, "0 * * * *", now), "2026-01-01 01:00:00");
     EXPECT_EQ(resolver.calls, 1);
     ASSERT_TRUE(agenda.upsert_job(1, "30 * * * *", "UTC", resolver.get(), now));
-    EXPECT_EQ(agenda.find_resolved("0 * * * *", "UTC"), nullptr);  // no job uses it any more
-    EXPECT_NE(agenda.find_resolved("30 * * * *", "UTC"), nullptr);
+    EXPECT_EQ(held_fires_after(agenda, "0 * * * *", now), "not held");  // no job uses it any more
+    EXPECT_EQ(held_fires_after(agenda, "30 * * * *", now), "2026-01-01 01:30:00");
     agenda.remove_job(1);
-    EXPECT_EQ(agenda.find_resolved("30 * * * *", "UTC"), nullptr);
+    EXPECT_EQ(held_fires_after(agenda, "30 * * * *", now), "not held");
 }
 
 TEST(JobAgendaChanges, UpsertAndRemoveKeepRebootJobsListed) {
