@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# What the SQL benchmarks (test/bench/*_bench.sh) share: the command line,
+# What the benchmarks (test/bench/*.sh) share: the command line,
 # their messages, the throwaway cluster, and the burst of N jobs due at the
-# same instant. Source after test/lib/cluster.sh and test/lib/scheduler.sh.
+# same instant. bench_cluster_start and the burst helpers need
+# test/lib/cluster.sh and test/lib/scheduler.sh sourced too.
 #
 #   bench_args "$@"
 #       reads [--quick] (or PG_JOBS_BENCH_QUICK=1, as test/bench/run.sh
