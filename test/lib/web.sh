@@ -15,8 +15,8 @@
 #       --dsn "$(web_dsn west web_west)" --dsn "$(web_dsn east web_east)");
 #       with none, the current cluster as server "main". With --tls-cert (and
 #       --tls-key) WEB_URL is https: curl needs -k. The log (one file per
-#       script, appended to by each web_start) outlives the clusters. Stopped
-#       (by _web_stop, or when the script exits) before the next web_start.
+#       script, appended to by each web_start) outlives the clusters.
+#       Stopped when the script exits; _web_stop it before another web_start.
 #   web_login JAR ROLE PASSWORD [read_only]
 #       signs in with curl, keeping the cookie in JAR; prints the CSRF token.
 #   web_get JAR PATH / web_post JAR TOKEN PATH [curl args...]
