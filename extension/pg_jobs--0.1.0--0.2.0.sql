@@ -10,6 +10,44 @@
 -- Append a later change at the end, in a block headed "-- <who>: <what>".
 
 -------------------------------------------------------------------------------
+-- move: the internals (names starting with "_") leave schema jobs for
+-- jobs_internal, first, so that every later statement of this script names
+-- them where they end up. Bodies that name them are created again below.
+-------------------------------------------------------------------------------
+CREATE SCHEMA jobs_internal;
+COMMENT ON SCHEMA jobs_internal IS
+'pg_jobs internals: not an API, may change in any release; not usable by ordinary roles.';
+DO $move$
+DECLARE
+    member record;
+BEGIN
+    FOR member IN
+        SELECT format('ALTER %s %s SET SCHEMA jobs_internal',
+                      CASE d.classid WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'FUNCTION' ELSE 'TABLE' END,
+                      CASE d.classid WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass
+                           THEN d.objid::pg_catalog.regprocedure::text
+                           ELSE d.objid::pg_catalog.regclass::text END) AS statement
+        FROM pg_catalog.pg_depend AS d
+        LEFT JOIN pg_catalog.pg_proc AS p ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = d.objid
+        LEFT JOIN pg_catalog.pg_class AS c ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = d.objid
+        WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+          AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_jobs')
+          AND d.deptype = 'e'
+          AND ((p.pronamespace = 'jobs'::pg_catalog.regnamespace AND p.proname LIKE '\_%')
+               OR (c.relnamespace = 'jobs'::pg_catalog.regnamespace AND c.relkind = 'r' AND c.relname LIKE '\_%'))
+        ORDER BY 1
+    LOOP
+        EXECUTE member.statement;
+    END LOOP;
+END
+$move$;
+-- 0.1.0's comments that name the internals where they were.
+COMMENT ON FUNCTION jobs_internal._set_enabled(name, bigint, boolean) IS
+'Internal: what jobs_internal._enable and jobs_internal._disable share.';
+COMMENT ON TRIGGER queue_retry ON jobs.job_execution IS
+'Queues the retry of a run that ended failed, timed_out, crashed or cancelled by a shutdown (jobs_internal._queue_retry).';
+
+-------------------------------------------------------------------------------
 -- up: the security work of issue 10 (owners by OID, jobs_admin, the audit
 -- trail, secrets, limits) and the first changes of issue 11.
 -------------------------------------------------------------------------------
@@ -98,20 +136,20 @@ COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs
 -- Security 6: jobs belong to a role's OID. The privileged parts get the
 -- caller's name from pg_jobs_privileged_call (taken from GetUserId in the
 -- same statement) and compare owners by this OID.
-CREATE FUNCTION jobs._role_id(role_name name)
+CREATE FUNCTION jobs_internal._role_id(role_name name)
 RETURNS regrole
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT r.oid::regrole FROM pg_catalog.pg_roles AS r WHERE r.rolname = role_name;
 END;
-COMMENT ON FUNCTION jobs._role_id(name) IS 'Internal: the OID of the role of this name (NULL if there is none).';
-REVOKE EXECUTE ON FUNCTION jobs._role_id(name) FROM PUBLIC;
+COMMENT ON FUNCTION jobs_internal._role_id(name) IS 'Internal: the OID of the role of this name (NULL if there is none).';
+REVOKE EXECUTE ON FUNCTION jobs_internal._role_id(name) FROM PUBLIC;
 
 -- The id of the caller's own job of that name (job names are per owner).
 -- Runs as the caller (GetUserId is the caller). In C so that a missing name
 -- is reported without a CONTEXT line naming this internal function (issue 11,
 -- point 4: src/pg/own_job_id.cpp).
-CREATE OR REPLACE FUNCTION jobs._own_job_id(job_name text)
+CREATE OR REPLACE FUNCTION jobs_internal._own_job_id(job_name text)
 RETURNS bigint
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'pg_jobs_own_job_id';
@@ -122,14 +160,14 @@ AS 'MODULE_PATHNAME', 'pg_jobs_own_job_id';
 -- behind each other. Another role's job answers exactly as a job that does
 -- not exist (Security 7), and is not even locked, so neither the error nor a
 -- lock wait tells a role which ids are taken.
-CREATE OR REPLACE FUNCTION jobs._job_for_caller(job_id bigint, caller name, for_change boolean)
+CREATE OR REPLACE FUNCTION jobs_internal._job_for_caller(job_id bigint, caller name, for_change boolean)
 RETURNS jobs.scheduled_job
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     job jobs.scheduled_job;
-    caller_id regrole := jobs._role_id(caller);
-    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
+    caller_id regrole := jobs_internal._role_id(caller);
+    sees_all boolean := coalesce(jobs_internal._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
 BEGIN
     IF for_change THEN
         SELECT * INTO job FROM jobs.scheduled_job AS j
@@ -146,14 +184,14 @@ BEGIN
     RETURN job;
 END
 $$;
-COMMENT ON FUNCTION jobs._job_for_caller(bigint, name, boolean) IS
+COMMENT ON FUNCTION jobs_internal._job_for_caller(bigint, name, boolean) IS
 'Internal: the job, locked, if the role may change it (its owner, a superuser or a member of jobs_admin); error '
 '42704 otherwise, the same for another role''s job as for a missing one. What the job runs is guarded further by '
-'jobs._check_changes_what_runs.';
+'jobs_internal._check_changes_what_runs.';
 
 -- Refuses a definition the scheduler could not run, with the cron engine's
 -- own errors for the schedule and the time zone.
-CREATE OR REPLACE FUNCTION jobs._check_definition(job_name text, schedule text, command text, database name,
+CREATE OR REPLACE FUNCTION jobs_internal._check_definition(job_name text, schedule text, command text, database name,
                                        timezone text, owner name)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -201,12 +239,12 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_definition(text, text, text, name, text, name) IS
+COMMENT ON FUNCTION jobs_internal._check_definition(text, text, text, name, text, name) IS
 'Internal: raises a clear error if a job definition is unusable (empty name or command, bad schedule or time '
 'zone, missing, template or forbidden database).';
 
 -- Security 4: jobs.max_timeout, the superuser's cap on any job's timeout.
-CREATE FUNCTION jobs._check_max_timeout(timeout interval)
+CREATE FUNCTION jobs_internal._check_max_timeout(timeout interval)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
@@ -220,9 +258,9 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_max_timeout(interval) IS
+COMMENT ON FUNCTION jobs_internal._check_max_timeout(interval) IS
 'Internal: raises 22023 for a timeout longer than the jobs.max_timeout setting (0: no limit).';
-REVOKE EXECUTE ON FUNCTION jobs._check_max_timeout(interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_max_timeout(interval) FROM PUBLIC;
 
 -- Security 13/14: limits on times and intervals ----------------------------------
 --
@@ -235,17 +273,17 @@ REVOKE EXECUTE ON FUNCTION jobs._check_max_timeout(interval) FROM PUBLIC;
 -- a job: a row that breaks them (written into the table directly) is
 -- disabled with the reason instead of being scheduled.
 
-CREATE FUNCTION jobs._time_option_problem(name text, value timestamptz)
+CREATE FUNCTION jobs_internal._time_option_problem(name text, value timestamptz)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN CASE WHEN value < timestamptz '1970-01-01 00:00:00+00' OR value >= timestamptz '10000-01-01 00:00:00+00'
             THEN format('%s must be between 1970-01-01 00:00:00+00 and 9999-12-31 23:59:59+00, not %s', name,
                         value) END;
-COMMENT ON FUNCTION jobs._time_option_problem(text, timestamptz) IS
+COMMENT ON FUNCTION jobs_internal._time_option_problem(text, timestamptz) IS
 'Internal: why a time option (run_at, start_at, end_at) is out of bounds (not finite, before 1970-01-01 or after '
 '9999-12-31, UTC); NULL when it is fine or NULL.';
 
-CREATE FUNCTION jobs._interval_option_problem(name text, value interval)
+CREATE FUNCTION jobs_internal._interval_option_problem(name text, value interval)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN CASE
@@ -255,13 +293,13 @@ RETURN CASE
          OR extract(hour FROM value) < 0 OR extract(minute FROM value) < 0 OR extract(second FROM value) < 0
         THEN format('%s must not have a negative part, not %s', name, value)
     END;
-COMMENT ON FUNCTION jobs._interval_option_problem(text, interval) IS
+COMMENT ON FUNCTION jobs_internal._interval_option_problem(text, interval) IS
 'Internal: why an interval option is out of bounds (not positive, longer than 100 years, or with a negative '
 'part such as ''1 day -1 hour''); NULL when it is fine or NULL.';
 
 -- The first problem of a stored job's times and intervals, or NULL; what the
 -- launcher checks each job it loads against.
-CREATE FUNCTION jobs._time_limits_problem(run_at timestamptz, start_at timestamptz, end_at timestamptz,
+CREATE FUNCTION jobs_internal._time_limits_problem(run_at timestamptz, start_at timestamptz, end_at timestamptz,
                                           timeout interval, retry_backoff interval, retry_backoff_max interval,
                                           starting_deadline interval, min_trigger_interval interval)
 RETURNS text
@@ -271,22 +309,22 @@ LANGUAGE sql STABLE PARALLEL SAFE
 RETURN CASE WHEN run_at IS NULL AND start_at IS NULL AND end_at IS NULL AND timeout IS NULL
                  AND starting_deadline IS NULL AND min_trigger_interval IS NULL
                  AND retry_backoff = interval '1 second' AND retry_backoff_max = interval '30 seconds' THEN NULL
-            ELSE coalesce(jobs._time_option_problem('run_at', run_at), jobs._time_option_problem('start_at', start_at),
-                jobs._time_option_problem('end_at', end_at), jobs._interval_option_problem('timeout', timeout),
-                jobs._interval_option_problem('retry_backoff', retry_backoff),
-                jobs._interval_option_problem('retry_backoff_max', retry_backoff_max),
-                jobs._interval_option_problem('starting_deadline', starting_deadline),
-                jobs._interval_option_problem('min_trigger_interval', min_trigger_interval)) END;
-COMMENT ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval, interval,
+            ELSE coalesce(jobs_internal._time_option_problem('run_at', run_at), jobs_internal._time_option_problem('start_at', start_at),
+                jobs_internal._time_option_problem('end_at', end_at), jobs_internal._interval_option_problem('timeout', timeout),
+                jobs_internal._interval_option_problem('retry_backoff', retry_backoff),
+                jobs_internal._interval_option_problem('retry_backoff_max', retry_backoff_max),
+                jobs_internal._interval_option_problem('starting_deadline', starting_deadline),
+                jobs_internal._interval_option_problem('min_trigger_interval', min_trigger_interval)) END;
+COMMENT ON FUNCTION jobs_internal._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval, interval,
                                               interval, interval) IS
 'Internal: the first time or interval option of a job that is out of bounds, as a message; NULL if none.';
 
-CREATE FUNCTION jobs._check_time_option(name text, value timestamptz)
+CREATE FUNCTION jobs_internal._check_time_option(name text, value timestamptz)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    problem text := jobs._time_option_problem(name, value);
+    problem text := jobs_internal._time_option_problem(name, value);
 BEGIN
     IF problem IS NOT NULL THEN
         RAISE EXCEPTION '%', problem
@@ -297,15 +335,15 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_time_option(text, timestamptz) IS
+COMMENT ON FUNCTION jobs_internal._check_time_option(text, timestamptz) IS
 'Internal: raises 22023 if a time option is not finite or outside 1970-01-01 .. 9999-12-31 (UTC).';
 
-CREATE FUNCTION jobs._check_interval_option(name text, value interval)
+CREATE FUNCTION jobs_internal._check_interval_option(name text, value interval)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    problem text := jobs._interval_option_problem(name, value);
+    problem text := jobs_internal._interval_option_problem(name, value);
 BEGIN
     IF problem IS NOT NULL THEN
         RAISE EXCEPTION '%', problem
@@ -315,17 +353,17 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_interval_option(text, interval) IS
+COMMENT ON FUNCTION jobs_internal._check_interval_option(text, interval) IS
 'Internal: raises 22023 if an interval option is not positive, longer than 100 years or has a negative part.';
-REVOKE EXECUTE ON FUNCTION jobs._time_option_problem(text, timestamptz) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._interval_option_problem(text, interval) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval,
+REVOKE EXECUTE ON FUNCTION jobs_internal._time_option_problem(text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._interval_option_problem(text, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._time_limits_problem(timestamptz, timestamptz, timestamptz, interval, interval,
                                                      interval, interval, interval) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._check_time_option(text, timestamptz) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._check_interval_option(text, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_time_option(text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_interval_option(text, interval) FROM PUBLIC;
 
 -- Refuses run options the scheduler could not honour.
-CREATE OR REPLACE FUNCTION jobs._check_run_options(timeout interval, max_retries integer, retry_backoff interval,
+CREATE OR REPLACE FUNCTION jobs_internal._check_run_options(timeout interval, max_retries integer, retry_backoff interval,
                                         retry_backoff_max interval)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -350,19 +388,19 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval at least as long as retry_backoff, such as ''30 seconds'' (the default).';
     END IF;
-    PERFORM jobs._check_interval_option('timeout', timeout);  -- Security 14: bounded intervals
-    PERFORM jobs._check_interval_option('retry_backoff', retry_backoff);
-    PERFORM jobs._check_interval_option('retry_backoff_max', retry_backoff_max);
-    PERFORM jobs._check_max_timeout(timeout);  -- Security 4: after the bounds, within them
+    PERFORM jobs_internal._check_interval_option('timeout', timeout);  -- Security 14: bounded intervals
+    PERFORM jobs_internal._check_interval_option('retry_backoff', retry_backoff);
+    PERFORM jobs_internal._check_interval_option('retry_backoff_max', retry_backoff_max);
+    PERFORM jobs_internal._check_max_timeout(timeout);  -- Security 4: after the bounds, within them
 END
 $$;
-COMMENT ON FUNCTION jobs._check_run_options(interval, integer, interval, interval) IS
+COMMENT ON FUNCTION jobs_internal._check_run_options(interval, integer, interval, interval) IS
 'Internal: raises 22023 for a non-positive timeout or one past jobs.max_timeout, max_retries outside 0..1000, or a '
 'bad retry backoff, and for a timeout or backoff longer than 100 years or with a negative part.';
 
 -- Refuses run policies the launcher could not follow (see the columns'
 -- comments for what each one means).
-CREATE OR REPLACE FUNCTION jobs._check_run_policy(schedule text, overlap text, max_concurrent integer, misfire text,
+CREATE OR REPLACE FUNCTION jobs_internal._check_run_policy(schedule text, overlap text, max_concurrent integer, misfire text,
                                        starting_deadline interval, start_at timestamptz, end_at timestamptz,
                                        max_runs integer, run_at timestamptz, min_trigger_interval interval)
 RETURNS void
@@ -370,9 +408,9 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     -- Security 13: finite times in a sane range.
-    PERFORM jobs._check_time_option('run_at', run_at);
-    PERFORM jobs._check_time_option('start_at', start_at);
-    PERFORM jobs._check_time_option('end_at', end_at);
+    PERFORM jobs_internal._check_time_option('run_at', run_at);
+    PERFORM jobs_internal._check_time_option('start_at', start_at);
+    PERFORM jobs_internal._check_time_option('end_at', end_at);
     IF overlap IS NULL OR overlap NOT IN ('skip', 'queue', 'allow', 'replace') THEN
         RAISE EXCEPTION 'overlap must be skip, queue, allow or replace, not %', coalesce('"' || overlap || '"', 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
@@ -414,11 +452,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''1 minute'', or leave it out for no limit.';
     END IF;
-    PERFORM jobs._check_interval_option('starting_deadline', starting_deadline);  -- Security 14
-    PERFORM jobs._check_interval_option('min_trigger_interval', min_trigger_interval);
+    PERFORM jobs_internal._check_interval_option('starting_deadline', starting_deadline);  -- Security 14
+    PERFORM jobs_internal._check_interval_option('min_trigger_interval', min_trigger_interval);
 END
 $$;
-COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz, integer,
+COMMENT ON FUNCTION jobs_internal._check_run_policy(text, text, integer, text, interval, timestamptz, timestamptz, integer,
                                            timestamptz, interval) IS
 'Internal: raises 22023 for an unknown overlap or misfire, max_concurrent outside 1..1000, a non-positive '
 'starting_deadline or min_trigger_interval, max_runs below 1, end_at not after start_at, or run_at with a '
@@ -429,29 +467,29 @@ COMMENT ON FUNCTION jobs._check_run_policy(text, text, integer, text, interval, 
 -- owner's row here until they commit, so each counts the jobs the others
 -- created. Only the extension's functions can lock these rows (an advisory
 -- key could be taken by any role, blocking the owner's jobs.schedule).
-CREATE TABLE jobs._owner_lock (
+CREATE TABLE jobs_internal._owner_lock (
     owner_oid oid PRIMARY KEY
 );
-COMMENT ON TABLE jobs._owner_lock IS
+COMMENT ON TABLE jobs_internal._owner_lock IS
 'Internal: one row per role that created a job, locked while its job quota is checked; readable by nobody.';
-REVOKE ALL ON jobs._owner_lock FROM PUBLIC;
+REVOKE ALL ON jobs_internal._owner_lock FROM PUBLIC;
 
 -- Refuses a new job beyond jobs.max_jobs_per_owner (redefining one is fine).
 -- Superusers are not limited.
-CREATE OR REPLACE FUNCTION jobs._check_job_quota(owner name, job_name text)
+CREATE OR REPLACE FUNCTION jobs_internal._check_job_quota(owner name, job_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     job_limit integer := coalesce(current_setting('jobs.max_jobs_per_owner', true)::integer, 0);
-    owner_id regrole := jobs._role_id(_check_job_quota.owner);
+    owner_id regrole := jobs_internal._role_id(_check_job_quota.owner);
     owned bigint;
 BEGIN
     IF job_limit <= 0 OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = owner_id) THEN
         RETURN;
     END IF;
-    INSERT INTO jobs._owner_lock AS l (owner_oid) VALUES (owner_id) ON CONFLICT (owner_oid) DO NOTHING;
-    PERFORM FROM jobs._owner_lock AS l WHERE l.owner_oid = owner_id FOR UPDATE;
+    INSERT INTO jobs_internal._owner_lock AS l (owner_oid) VALUES (owner_id) ON CONFLICT (owner_oid) DO NOTHING;
+    PERFORM FROM jobs_internal._owner_lock AS l WHERE l.owner_oid = owner_id FOR UPDATE;
     IF EXISTS (SELECT FROM jobs.scheduled_job AS j
                WHERE j.owner = owner_id AND j.job_name = _check_job_quota.job_name) THEN
         RETURN;
@@ -465,35 +503,35 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_job_quota(name, text) IS
+COMMENT ON FUNCTION jobs_internal._check_job_quota(name, text) IS
 'Internal: raises 53400 if creating this job would give the owner (not a superuser) more jobs than '
 'jobs.max_jobs_per_owner (0: no limit); redefining an existing job passes.';
 
 -- Security 15: payloads (jobs.trigger) and HTTP bodies are at most
 -- jobs.max_payload_size, as jsonb and as JSON text, measured without
 -- printing them (src/pg/payload_limit.cpp).
-CREATE FUNCTION jobs._check_payload_size(value jsonb, what text DEFAULT 'payload')
+CREATE FUNCTION jobs_internal._check_payload_size(value jsonb, what text DEFAULT 'payload')
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_payload_size';
-COMMENT ON FUNCTION jobs._check_payload_size(jsonb, text) IS
+COMMENT ON FUNCTION jobs_internal._check_payload_size(jsonb, text) IS
 'Internal: raises 54000 if the jsonb value, or its JSON text, is larger than jobs.max_payload_size; "what" '
 'names it in the error.';
-REVOKE EXECUTE ON FUNCTION jobs._check_payload_size(jsonb, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_payload_size(jsonb, text) FROM PUBLIC;
 
-CREATE FUNCTION jobs._payload_refusal(payload jsonb, config jsonb)
+CREATE FUNCTION jobs_internal._payload_refusal(payload jsonb, config jsonb)
 RETURNS text
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pg_jobs_payload_refusal';
-COMMENT ON FUNCTION jobs._payload_refusal(jsonb, jsonb) IS
+COMMENT ON FUNCTION jobs_internal._payload_refusal(jsonb, jsonb) IS
 'Internal: NULL, or why a queued run cannot start: its payload or HTTP body is larger than '
 'jobs.max_payload_size (rows written directly, or the setting lowered since). Used by the claims.';
-REVOKE EXECUTE ON FUNCTION jobs._payload_refusal(jsonb, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._payload_refusal(jsonb, jsonb) FROM PUBLIC;
 
 -- Security 18: roles other than superusers may not define a schedule that
 -- fires more often than jobs.min_schedule_interval. The shortest gap is
 -- measured on its next 1000 fire times.
-CREATE FUNCTION jobs._check_schedule_interval(schedule text, timezone text, caller name)
+CREATE FUNCTION jobs_internal._check_schedule_interval(schedule text, timezone text, caller name)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
@@ -518,16 +556,16 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_schedule_interval(text, text, name) IS
+COMMENT ON FUNCTION jobs_internal._check_schedule_interval(text, text, name) IS
 'Internal: raises 22023 if a role other than a superuser defines a schedule with two fire times closer than '
 'jobs.min_schedule_interval (0: no limit).';
-REVOKE EXECUTE ON FUNCTION jobs._check_schedule_interval(text, text, name) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_schedule_interval(text, text, name) FROM PUBLIC;
 
 -- The privileged parts of the public functions: SECURITY DEFINER, executable
 -- only by the extension's owner; pg_jobs_privileged_call calls them with the
 -- caller's role as first argument.
 
-CREATE OR REPLACE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
+CREATE OR REPLACE FUNCTION jobs_internal._schedule(caller name, job_name text, schedule text, command text, database text,
                                timezone text, enabled boolean, timeout interval, max_retries integer,
                                retry_backoff interval, retry_backoff_max interval, overlap text,
                                max_concurrent integer, misfire text, starting_deadline interval,
@@ -542,21 +580,21 @@ DECLARE
     target name := coalesce(database, current_database());
     result_id bigint;
 BEGIN
-    PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
-    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
-    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
-    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+    PERFORM jobs_internal._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
                                    max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    PERFORM jobs._check_job_quota(caller, job_name);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
                                          max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
                                          misfire, starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval)
-    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -570,13 +608,13 @@ BEGIN
             max_runs = excluded.max_runs, run_at = excluded.run_at,
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now()
     RETURNING j.job_id INTO result_id;
-    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
-    PERFORM jobs._wake_scheduler(true, result_id);
+    DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
+CREATE OR REPLACE FUNCTION jobs_internal._alter(caller name, job_id bigint, schedule text, command text, database text,
                             timezone text, enabled boolean, timeout interval, max_retries integer,
                             retry_backoff interval, retry_backoff_max interval, overlap text,
                             max_concurrent integer, misfire text, starting_deadline interval,
@@ -587,7 +625,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
     resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
                                         'min_trigger_interval'];
@@ -612,7 +650,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
     END IF;
-    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
     IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
         RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
@@ -645,17 +683,17 @@ BEGIN
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
     END IF;
-    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+    PERFORM jobs_internal._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
                                    pg_get_userbyid(job.owner));
-    PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
-    PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+    PERFORM jobs_internal._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
                                    job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
                                    job.min_trigger_interval);
     IF schedule IS NOT NULL THEN
-        PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
+        PERFORM jobs_internal._check_schedule_interval(job.schedule, job.timezone, caller);
     END IF;
     IF job.kind = 'http' THEN
-        PERFORM jobs._check_http_timeout(job.timeout);
+        PERFORM jobs_internal._check_http_timeout(job.timeout);
     END IF;
     UPDATE jobs.scheduled_job AS j
     SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
@@ -665,21 +703,21 @@ BEGIN
         start_at = job.start_at, end_at = job.end_at, max_runs = job.max_runs, run_at = job.run_at,
         min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now()
     WHERE j.job_id = job.job_id;
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._trigger(caller name, job_id bigint, payload jsonb)
+CREATE OR REPLACE FUNCTION jobs_internal._trigger(caller name, job_id bigint, payload jsonb)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, false);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, false);
     result_id bigint;
     last_trigger timestamptz;
 BEGIN
-    PERFORM jobs._check_payload_size(payload, 'payload');
+    PERFORM jobs_internal._check_payload_size(payload, 'payload');
     IF job.min_trigger_interval IS NOT NULL THEN
         -- Triggers of this job take turns on its row until they commit, so
         -- each one sees the run the one before it queued.
@@ -693,7 +731,7 @@ BEGIN
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = format('Its last manual trigger was queued at %s; its min_trigger_interval is %s.',
                                       last_trigger, job.min_trigger_interval),
-                      HINT = CASE WHEN jobs._interval_option_problem('', job.min_trigger_interval) IS NULL
+                      HINT = CASE WHEN jobs_internal._interval_option_problem('', job.min_trigger_interval) IS NULL
                                   THEN format('Trigger it again from %s on.', last_trigger + job.min_trigger_interval)
                                   ELSE 'Shorten its min_trigger_interval with jobs.alter.' END;
         END IF;
@@ -707,13 +745,13 @@ BEGIN
     VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
             'manual', caller, payload)
     RETURNING execution_id INTO result_id;
-    PERFORM jobs._wake_scheduler(false);
+    PERFORM jobs_internal._wake_scheduler(false);
     RETURN result_id;
 END
 $$;
 
--- A one-shot job now() + delay from now: jobs._schedule with run_at.
-CREATE OR REPLACE FUNCTION jobs._schedule_in(caller name, job_name text, delay interval, command text)
+-- A one-shot job now() + delay from now: jobs_internal._schedule with run_at.
+CREATE OR REPLACE FUNCTION jobs_internal._schedule_in(caller name, job_name text, delay interval, command text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -724,8 +762,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''10 minutes''; to run a job now, use jobs.trigger.';
     END IF;
-    PERFORM jobs._check_interval_option('delay', delay);  -- Security 14: at most 100 years
-    RETURN jobs._schedule(caller, job_name, NULL, command, NULL, NULL, true, NULL, 0, interval '1 second',
+    PERFORM jobs_internal._check_interval_option('delay', delay);  -- Security 14: at most 100 years
+    RETURN jobs_internal._schedule(caller, job_name, NULL, command, NULL, NULL, true, NULL, 0, interval '1 second',
                           interval '30 seconds', 'skip', 1, 'skip', NULL, NULL, NULL, NULL, now() + delay, NULL);
 END
 $$;
@@ -733,15 +771,15 @@ $$;
 -- A queued run ends at once; a running one is interrupted once this
 -- transaction commits (its worker then records it 'cancelled', by the role in
 -- cancel_requested_by). The row lock keeps the run from finishing meanwhile.
-CREATE OR REPLACE FUNCTION jobs._cancel(caller name, execution_id bigint)
+CREATE OR REPLACE FUNCTION jobs_internal._cancel(caller name, execution_id bigint)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     run jobs.job_execution;
-    caller_id regrole := jobs._role_id(caller);
-    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
+    caller_id regrole := jobs_internal._role_id(caller);
+    sees_all boolean := coalesce(jobs_internal._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
 BEGIN
     -- Another role's run answers as a missing one (Security 7), unlocked.
     SELECT * INTO run FROM jobs.job_execution AS e
@@ -756,11 +794,11 @@ BEGIN
         SET status = 'cancelled', finished_at = clock_timestamp(), cancel_requested_by = caller,
             error = format('cancelled by %s', caller), sqlstate = '57014'
         WHERE e.execution_id = run.execution_id;
-        PERFORM jobs._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
+        PERFORM jobs_internal._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
         RETURN true;
     ELSIF run.status = 'running' THEN
         UPDATE jobs.job_execution AS e SET cancel_requested_by = caller WHERE e.execution_id = run.execution_id;
-        PERFORM jobs._request_cancel(run.execution_id, run.kind);
+        PERFORM jobs_internal._request_cancel(run.execution_id, run.kind);
         RETURN true;
     END IF;
     RETURN false;
@@ -773,7 +811,7 @@ $$;
 -- scheduled_for covers triggered_by = 'schedule' only), not before its
 -- backoff. Runs that never started (cancelled or failed while queued) are
 -- not retried.
-CREATE OR REPLACE FUNCTION jobs._queue_retry()
+CREATE OR REPLACE FUNCTION jobs_internal._queue_retry()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -783,7 +821,7 @@ DECLARE
 BEGIN
     SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
     IF NOT FOUND OR NEW.attempt > job.max_retries
-       OR NOT jobs._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.error) THEN
+       OR NOT jobs_internal._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.error) THEN
         RETURN NULL;
     END IF;
     -- As the job's owner now (REASSIGN OWNED may have given it to another role).
@@ -791,14 +829,14 @@ BEGIN
                                     triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before)
     VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
             'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
-            jobs._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
+            jobs_internal._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
                            NEW.execution_id));
-    PERFORM jobs._wake_scheduler(false);  -- the launcher then sleeps until not_before
+    PERFORM jobs_internal._wake_scheduler(false);  -- the launcher then sleeps until not_before
     RETURN NULL;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._check_http_timeout(timeout interval)
+CREATE OR REPLACE FUNCTION jobs_internal._check_http_timeout(timeout interval)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
@@ -808,11 +846,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''30 seconds'' or ''5 minutes''.';
     END IF;
-    PERFORM jobs._check_max_timeout(timeout);
+    PERFORM jobs_internal._check_max_timeout(timeout);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, url text, method text,
+CREATE OR REPLACE FUNCTION jobs_internal._schedule_http(caller name, job_name text, schedule text, url text, method text,
                                     headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
                                     max_retries integer, retry_backoff interval, retry_backoff_max interval,
                                     overlap text, max_concurrent integer, misfire text, starting_deadline interval,
@@ -824,28 +862,28 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     zone text := coalesce(timezone, current_setting('jobs.timezone'));
-    verb text := jobs._http_check(url, method, coalesce(headers, '{}'));
+    verb text := jobs_internal._http_check(url, method, coalesce(headers, '{}'));
     result_id bigint;
 BEGIN
-    PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
-    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
-    PERFORM jobs._check_payload_size(body, 'body');
-    PERFORM jobs._check_http_timeout(timeout);
-    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
-    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+    PERFORM jobs_internal._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_payload_size(body, 'body');
+    PERFORM jobs_internal._check_http_timeout(timeout);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
                                    max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    PERFORM jobs._check_job_quota(caller, job_name);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          http_method, http_url, http_headers, http_body, timeout, max_retries,
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval)
-    VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
-            jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+            jobs_internal._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -860,22 +898,22 @@ BEGIN
             max_runs = excluded.max_runs, run_at = excluded.run_at,
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now()
     RETURNING j.job_id INTO result_id;
-    INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
+    INSERT INTO jobs_internal._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
-    PERFORM jobs._note_missing_secrets(jobs._role_id(caller), headers);
-    PERFORM jobs._wake_scheduler(true, result_id);
+    PERFORM jobs_internal._note_missing_secrets(jobs_internal._role_id(caller), headers);
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION jobs_internal._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
                                  timeout interval)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     new_headers jsonb;
     verb text;
 BEGIN
@@ -884,23 +922,23 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
     END IF;
-    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
         CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END], NULL));
-    SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
+    SELECT s.headers INTO new_headers FROM jobs_internal._http_secret AS s WHERE s.job_id = job.job_id;
     new_headers := coalesce(headers, new_headers, '{}');
-    verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
-    PERFORM jobs._check_payload_size(body, 'body');
-    PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
+    verb := jobs_internal._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
+    PERFORM jobs_internal._check_payload_size(body, 'body');
+    PERFORM jobs_internal._check_http_timeout(coalesce(timeout, job.timeout));
     UPDATE jobs.scheduled_job AS j
     SET http_url = coalesce(_alter_http.url, job.http_url), http_method = verb,
-        http_headers = jobs._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
+        http_headers = jobs_internal._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
         timeout = coalesce(_alter_http.timeout, job.timeout),
         command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now()
     WHERE j.job_id = job.job_id;
-    UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
-    PERFORM jobs._note_missing_secrets(job.owner, new_headers);
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    UPDATE jobs_internal._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs_internal._note_missing_secrets(job.owner, new_headers);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
 $$;
 COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval,
@@ -938,11 +976,11 @@ COMMENT ON FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval) 
 -- caller's own namespace (keyed by the role's OID); a header value of an
 -- HTTP job refers to it as {{secret:NAME}}, stored as written. Only the HTTP
 -- worker puts the value in, right before the request, from the secrets of
--- the job's owner (src/pg/http_store.cpp). jobs._secret is readable by the
+-- the job's owner (src/pg/http_store.cpp). jobs_internal._secret is readable by the
 -- extension's owner only, and not dumped by pg_dump: role OIDs do not survive
 -- a restore, and a secret must never end up with another role.
 
-CREATE TABLE jobs._secret (
+CREATE TABLE jobs_internal._secret (
     owner_id   oid NOT NULL,
     name       text NOT NULL,
     value      text NOT NULL,
@@ -950,50 +988,50 @@ CREATE TABLE jobs._secret (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (owner_id, name)
 );
-COMMENT ON TABLE jobs._secret IS
+COMMENT ON TABLE jobs_internal._secret IS
 'Internal: the secrets of HTTP jobs, per role (owner_id: the role''s OID); readable by the extension''s owner only.';
-REVOKE ALL ON jobs._secret FROM PUBLIC;
+REVOKE ALL ON jobs_internal._secret FROM PUBLIC;
 
-CREATE FUNCTION jobs._check_secret_name(name text)
+CREATE FUNCTION jobs_internal._check_secret_name(name text)
 RETURNS void
 LANGUAGE C IMMUTABLE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_name';
-COMMENT ON FUNCTION jobs._check_secret_name(text) IS
+COMMENT ON FUNCTION jobs_internal._check_secret_name(text) IS
 'Internal: raises 22023 unless name is 1 to 63 letters, digits, underscores, dots or hyphens (22004 if NULL).';
 
-CREATE FUNCTION jobs._check_secret_value(value text)
+CREATE FUNCTION jobs_internal._check_secret_value(value text)
 RETURNS void
 LANGUAGE C IMMUTABLE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_secret_value';
-COMMENT ON FUNCTION jobs._check_secret_value(text) IS
+COMMENT ON FUNCTION jobs_internal._check_secret_value(text) IS
 'Internal: raises 22023 unless value is 1 to 8192 bytes without control characters other than tab (22004 if '
 'NULL). The message never repeats the value.';
 
-CREATE FUNCTION jobs._set_secret(caller name, name text, value text)
+CREATE FUNCTION jobs_internal._set_secret(caller name, name text, value text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- Both checked before the INSERT: a constraint violation would show the row.
-    PERFORM jobs._check_secret_name(name);
-    PERFORM jobs._check_secret_value(value);
-    INSERT INTO jobs._secret AS s (owner_id, name, value)
-    VALUES (jobs._role_id(caller), _set_secret.name, _set_secret.value)
+    PERFORM jobs_internal._check_secret_name(name);
+    PERFORM jobs_internal._check_secret_value(value);
+    INSERT INTO jobs_internal._secret AS s (owner_id, name, value)
+    VALUES (jobs_internal._role_id(caller), _set_secret.name, _set_secret.value)
     ON CONFLICT ON CONSTRAINT _secret_pkey DO UPDATE SET value = excluded.value, updated_at = now();
 END
 $$;
-COMMENT ON FUNCTION jobs._set_secret(name, text, text) IS
+COMMENT ON FUNCTION jobs_internal._set_secret(name, text, text) IS
 'Internal: the privileged part of jobs.set_secret; call jobs.set_secret.';
 
-CREATE FUNCTION jobs._drop_secret(caller name, name text)
+CREATE FUNCTION jobs_internal._drop_secret(caller name, name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM jobs._check_secret_name(name);
-    DELETE FROM jobs._secret AS s WHERE s.owner_id = jobs._role_id(caller) AND s.name = _drop_secret.name;
+    PERFORM jobs_internal._check_secret_name(name);
+    DELETE FROM jobs_internal._secret AS s WHERE s.owner_id = jobs_internal._role_id(caller) AND s.name = _drop_secret.name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'secret "%" does not exist', name
             USING ERRCODE = 'undefined_object',
@@ -1001,10 +1039,10 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._drop_secret(name, text) IS
+COMMENT ON FUNCTION jobs_internal._drop_secret(name, text) IS
 'Internal: the privileged part of jobs.drop_secret; call jobs.drop_secret.';
 
-CREATE FUNCTION jobs._note_missing_secrets(owner regrole, headers jsonb)
+CREATE FUNCTION jobs_internal._note_missing_secrets(owner regrole, headers jsonb)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1016,7 +1054,7 @@ BEGIN
         SELECT DISTINCT m.ref[1]
         FROM jsonb_each_text(headers) AS h,
              regexp_matches(h.value, '\{\{secret:([A-Za-z0-9_.-]+)\}\}', 'g') AS m(ref)
-        WHERE NOT EXISTS (SELECT FROM jobs._secret AS s
+        WHERE NOT EXISTS (SELECT FROM jobs_internal._secret AS s
                           WHERE s.owner_id = owner AND s.name = m.ref[1])
         ORDER BY 1
     LOOP
@@ -1027,13 +1065,13 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) IS
+COMMENT ON FUNCTION jobs_internal._note_missing_secrets(regrole, jsonb) IS
 'Internal: a notice for each {{secret:NAME}} in the headers that the owner has no secret for (yet).';
-REVOKE EXECUTE ON FUNCTION jobs._check_secret_name(text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._check_secret_value(text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._set_secret(name, text, text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._drop_secret(name, text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._note_missing_secrets(regrole, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_secret_name(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_secret_value(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._set_secret(name, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._drop_secret(name, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._note_missing_secrets(regrole, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION jobs.set_secret(name text, value text)
 RETURNS void
@@ -1053,7 +1091,7 @@ COMMENT ON FUNCTION jobs.drop_secret(text) IS
 
 CREATE VIEW jobs.secrets WITH (security_barrier = true) AS
 SELECT s.name, s.created_at, s.updated_at
-FROM jobs._secret AS s
+FROM jobs_internal._secret AS s
 WHERE s.owner_id = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user);
 COMMENT ON VIEW jobs.secrets IS
 'The calling role''s secrets: name and when each was created and last set; never the value.';
@@ -1064,7 +1102,7 @@ GRANT SELECT ON jobs.secrets TO PUBLIC;
 -- security_invoker: the tables' row level security applies to the reader.
 
 -- The next time a schedule fires after now; NULL for on-demand and @reboot.
-CREATE OR REPLACE FUNCTION jobs._next_run_at(schedule text, timezone text, start_at timestamptz, end_at timestamptz,
+CREATE OR REPLACE FUNCTION jobs_internal._next_run_at(schedule text, timezone text, start_at timestamptz, end_at timestamptz,
                                    run_at timestamptz)
 RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -1090,7 +1128,7 @@ SELECT j.job_id,
        last_run.started_at AS last_started_at,
        last_run.status AS last_status,
        last_run.duration AS last_duration,
-       CASE WHEN j.enabled THEN jobs._next_run_at(j.schedule, j.timezone, j.start_at, j.end_at, j.run_at)
+       CASE WHEN j.enabled THEN jobs_internal._next_run_at(j.schedule, j.timezone, j.start_at, j.end_at, j.run_at)
        END AS next_run_at,
        coalesce(runs.running, false) AS running,
        runs.total_runs,
@@ -1154,7 +1192,7 @@ COMMENT ON VIEW jobs.job_history IS
 -- DROP ROLE: refused while a dropped role owns jobs. The history of its runs
 -- stays, owned by no role (0, shown as -) and under owner_name, so a role
 -- that later gets the same OID sees none of it.
-CREATE FUNCTION jobs._roles_dropped(roles oid[], role_names name[])
+CREATE FUNCTION jobs_internal._roles_dropped(roles oid[], role_names name[])
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1178,18 +1216,18 @@ BEGIN
     UPDATE jobs.job_execution AS e SET owner = 0 WHERE e.owner = ANY (roles);
     UPDATE jobs.job_audit AS a SET owner = 0 WHERE a.owner = ANY (roles);  -- Security 20: owner_name stays
     -- A secret belongs to its role and goes with it.
-    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
+    DELETE FROM jobs_internal._secret AS s WHERE s.owner_id = ANY (roles);
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION jobs._roles_dropped(oid[], name[]) IS
+COMMENT ON FUNCTION jobs_internal._roles_dropped(oid[], name[]) IS
 'Internal: after DROP ROLE, raises 2BP01 if a dropped role owns jobs; else its runs'' history is owned by no role.';
 
 -- REASSIGN OWNED BY old TO new: the jobs move, and so do their runs that
 -- have not started (they run as the job's owner). Runs that started stay in
 -- the history of the role that ran them. Two jobs of one name cannot belong
 -- to one role: a clash is refused (23505) before anything moves.
-CREATE FUNCTION jobs._reassign_owned(roles oid[], new_owner oid)
+CREATE FUNCTION jobs_internal._reassign_owned(roles oid[], new_owner oid)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1218,22 +1256,22 @@ BEGIN
     IF FOUND THEN
         UPDATE jobs.job_execution AS e SET owner = new_owner, owner_name = pg_get_userbyid(new_owner)
         WHERE e.status = 'queued' AND e.owner = ANY (moving);
-        PERFORM jobs._wake_scheduler(true);
+        PERFORM jobs_internal._wake_scheduler(true);
     END IF;
     -- The jobs' secrets follow them, unless the new owner has one of that name.
-    UPDATE jobs._secret AS s SET owner_id = new_owner
+    UPDATE jobs_internal._secret AS s SET owner_id = new_owner
     WHERE s.owner_id = ANY (moving)
-      AND NOT EXISTS (SELECT FROM jobs._secret AS t WHERE t.owner_id = new_owner AND t.name = s.name);
+      AND NOT EXISTS (SELECT FROM jobs_internal._secret AS t WHERE t.owner_id = new_owner AND t.name = s.name);
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION jobs._reassign_owned(oid[], oid) IS
+COMMENT ON FUNCTION jobs_internal._reassign_owned(oid[], oid) IS
 'Internal: after REASSIGN OWNED, gives the roles'' jobs and their queued runs to new_owner; 23505 if it would then '
 'own two jobs of one name.';
 
 -- DROP OWNED BY role: its jobs are removed as jobs.unschedule removes them
 -- (queued runs cancelled, history kept).
-CREATE FUNCTION jobs._drop_owned(roles oid[])
+CREATE FUNCTION jobs_internal._drop_owned(roles oid[])
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1241,7 +1279,7 @@ AS $$
 DECLARE
     gone bigint[];
 BEGIN
-    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
+    DELETE FROM jobs_internal._secret AS s WHERE s.owner_id = ANY (roles);
     WITH d AS (DELETE FROM jobs.scheduled_job AS j WHERE j.owner = ANY (roles) RETURNING j.job_id)
     SELECT array_agg(d.job_id) INTO gone FROM d;
     UPDATE jobs.job_execution AS e
@@ -1249,16 +1287,16 @@ BEGIN
         error = 'the job was removed by DROP OWNED before this run started'
     WHERE e.status = 'queued' AND (e.owner = ANY (roles) OR e.job_id = ANY (gone));
     IF gone IS NOT NULL THEN
-        PERFORM jobs._wake_scheduler(true);
+        PERFORM jobs_internal._wake_scheduler(true);
     END IF;
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION jobs._drop_owned(oid[]) IS
+COMMENT ON FUNCTION jobs_internal._drop_owned(oid[]) IS
 'Internal: after DROP OWNED, removes the roles'' jobs and cancels their queued runs; the history stays.';
-REVOKE EXECUTE ON FUNCTION jobs._roles_dropped(oid[], name[]) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._reassign_owned(oid[], oid) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._drop_owned(oid[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._roles_dropped(oid[], name[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._reassign_owned(oid[], oid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._drop_owned(oid[]) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
 -- Security 20: the jobs_admin role and the audit trail
@@ -1311,23 +1349,23 @@ COMMENT ON POLICY admin_runs ON jobs.job_execution IS 'Members of jobs_admin see
 -- Superusers and roles with the privileges of jobs_admin (pg_has_role USAGE:
 -- members that inherit, or that SET ROLE jobs_admin), as PostgreSQL checks
 -- its own predefined roles such as pg_signal_backend.
-CREATE FUNCTION jobs._administers_jobs(role name)
+CREATE FUNCTION jobs_internal._administers_jobs(role name)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
 BEGIN ATOMIC
     SELECT pg_catalog.pg_has_role(role, 'jobs_admin', 'USAGE');
 END;
-COMMENT ON FUNCTION jobs._administers_jobs(name) IS
+COMMENT ON FUNCTION jobs_internal._administers_jobs(name) IS
 'Internal: whether the role may operate every job: a superuser or a role with the privileges of jobs_admin.';
-REVOKE EXECUTE ON FUNCTION jobs._administers_jobs(name) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._administers_jobs(name) FROM PUBLIC;
 
 -- What a job runs is its owner's: others (jobs_admin) may not change it.
-CREATE FUNCTION jobs._check_changes_what_runs(job jobs.scheduled_job, caller name, fields text[])
+CREATE FUNCTION jobs_internal._check_changes_what_runs(job jobs.scheduled_job, caller name, fields text[])
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-    IF cardinality(fields) = 0 OR job.owner = jobs._role_id(caller)
+    IF cardinality(fields) = 0 OR job.owner = jobs_internal._role_id(caller)
        OR (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = caller) THEN
         RETURN;
     END IF;
@@ -1339,15 +1377,15 @@ BEGIN
                      'trigger, cancel and unschedule it; ask its owner to change the rest.';
 END
 $$;
-COMMENT ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) IS
+COMMENT ON FUNCTION jobs_internal._check_changes_what_runs(jobs.scheduled_job, name, text[]) IS
 'Internal: raises 42501 if the caller, neither the job''s owner nor a superuser, asks to change any of these '
 'fields of what the job runs (command, database, url, method, headers, body).';
-REVOKE EXECUTE ON FUNCTION jobs._check_changes_what_runs(jobs.scheduled_job, name, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_changes_what_runs(jobs.scheduled_job, name, text[]) FROM PUBLIC;
 
 -- The audit trail ------------------------------------------------------------------
 --
 -- Triggers on jobs.scheduled_job (and on the headers' values in
--- jobs._http_secret) record every change, whichever path made it: the
+-- jobs_internal._http_secret) record every change, whichever path made it: the
 -- functions above, the scheduler disabling a job, a superuser's own UPDATE.
 -- Header values are never recorded, only the header names.
 
@@ -1406,58 +1444,58 @@ REVOKE ALL ON jobs.job_audit FROM PUBLIC;
 
 GRANT SELECT ON jobs.job_audit TO PUBLIC;
 
-CREATE FUNCTION jobs._change_author()
+CREATE FUNCTION jobs_internal._change_author()
 RETURNS oid
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_change_author';
-COMMENT ON FUNCTION jobs._change_author() IS
+COMMENT ON FUNCTION jobs_internal._change_author() IS
 'Internal: the role making a change: inside jobs.schedule, jobs.alter, ... their caller (the role passed to the '
 'privileged part), elsewhere the session''s role outside SECURITY DEFINER functions (SET ROLE counts).';
-REVOKE EXECUTE ON FUNCTION jobs._change_author() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._change_author() FROM PUBLIC;
 
 -- A job row as the trail shows it: no timestamps (the trail has its own),
 -- header names with *** for every value.
-CREATE FUNCTION jobs._audit_header_names(headers jsonb)
+CREATE FUNCTION jobs_internal._audit_header_names(headers jsonb)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT
 BEGIN ATOMIC
     SELECT coalesce((SELECT jsonb_object_agg(h.key, '***'::text) FROM jsonb_each(headers) AS h), '{}');
 END;
-COMMENT ON FUNCTION jobs._audit_header_names(jsonb) IS
+COMMENT ON FUNCTION jobs_internal._audit_header_names(jsonb) IS
 'Internal: the headers with every value replaced by ***, as jobs.job_audit shows them.';
-REVOKE EXECUTE ON FUNCTION jobs._audit_header_names(jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_header_names(jsonb) FROM PUBLIC;
 
 -- One expression, so that the planner can inline it.
-CREATE FUNCTION jobs._audit_values(job jsonb)
+CREATE FUNCTION jobs_internal._audit_values(job jsonb)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT
 BEGIN ATOMIC
     SELECT CASE WHEN jsonb_typeof(job -> 'http_headers') = 'object'
                 THEN job - 'created_at' - 'updated_at'
-                     || jsonb_build_object('http_headers', jobs._audit_header_names(job -> 'http_headers'))
+                     || jsonb_build_object('http_headers', jobs_internal._audit_header_names(job -> 'http_headers'))
                 ELSE job - 'created_at' - 'updated_at' END;
 END;
-COMMENT ON FUNCTION jobs._audit_values(jsonb) IS
+COMMENT ON FUNCTION jobs_internal._audit_values(jsonb) IS
 'Internal: a jobs.scheduled_job row (as jsonb) as the audit trail records it: without created_at and updated_at, '
 'header values replaced by ***.';
-REVOKE EXECUTE ON FUNCTION jobs._audit_values(jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_values(jsonb) FROM PUBLIC;
 
--- The role jobs._change_author() names, and its name at the change.
-CREATE FUNCTION jobs._audit_author(OUT role_oid oid, OUT role_name name)
+-- The role jobs_internal._change_author() names, and its name at the change.
+CREATE FUNCTION jobs_internal._audit_author(OUT role_oid oid, OUT role_name name)
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
     SELECT a.author, coalesce(r.rolname, a.author::text)
-    FROM (SELECT jobs._change_author() AS author) AS a
+    FROM (SELECT jobs_internal._change_author() AS author) AS a
     LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.author;
 END;
-COMMENT ON FUNCTION jobs._audit_author() IS
-'Internal: the OID and name of the role making a change, for jobs.job_audit (see jobs._change_author).';
-REVOKE EXECUTE ON FUNCTION jobs._audit_author() FROM PUBLIC;
+COMMENT ON FUNCTION jobs_internal._audit_author() IS
+'Internal: the OID and name of the role making a change, for jobs.job_audit (see jobs_internal._change_author).';
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_author() FROM PUBLIC;
 
 -- Statement triggers with transition tables: one INSERT per statement, so
 -- a bulk change (a superuser loading a million jobs) costs microseconds a
 -- row, not a function call each.
-CREATE FUNCTION jobs._audit_jobs_created()
+CREATE FUNCTION jobs_internal._audit_jobs_created()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1472,25 +1510,25 @@ BEGIN
     -- The restore created the extension first, so the scheduler may have
     -- loaded no jobs yet: it loads them all once this commits.
     IF pg_catalog.current_query() ~* '^\s*COPY\s' THEN
-        PERFORM jobs._wake_scheduler(true);
+        PERFORM jobs_internal._wake_scheduler(true);
         RETURN NULL;
     END IF;
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
                                 old_values, new_values)
     WITH created AS MATERIALIZED (  -- each value computed once a row
-        SELECT n.job_id, n.job_name, n.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(n))) AS definition
+        SELECT n.job_id, n.job_name, n.owner, jsonb_strip_nulls(jobs_internal._audit_values(to_jsonb(n))) AS definition
         FROM new_jobs AS n)
     SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text, 'created',
            ARRAY(SELECT k FROM jsonb_object_keys(c.definition) AS k ORDER BY k), NULL, c.definition
-    FROM jobs._audit_author() AS a, created AS c
+    FROM jobs_internal._audit_author() AS a, created AS c
     ORDER BY c.job_id;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobs._audit_jobs_created() IS
+COMMENT ON FUNCTION jobs_internal._audit_jobs_created() IS
 'Internal: statement trigger that records created jobs in jobs.job_audit, with their whole definition.';
 
-CREATE FUNCTION jobs._audit_jobs_changed()
+CREATE FUNCTION jobs_internal._audit_jobs_changed()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1516,18 +1554,18 @@ BEGIN
                 THEN CASE WHEN c.enabled THEN 'enabled' ELSE 'disabled' END
                 ELSE 'altered' END,
            c.changed,
-           jobs._audit_values((SELECT jsonb_object_agg(k, c.before -> k) FROM unnest(c.changed) AS k)),
-           jobs._audit_values((SELECT jsonb_object_agg(k, c.after -> k) FROM unnest(c.changed) AS k))
-    FROM jobs._audit_author() AS a, changes AS c
+           jobs_internal._audit_values((SELECT jsonb_object_agg(k, c.before -> k) FROM unnest(c.changed) AS k)),
+           jobs_internal._audit_values((SELECT jsonb_object_agg(k, c.after -> k) FROM unnest(c.changed) AS k))
+    FROM jobs_internal._audit_author() AS a, changes AS c
     WHERE cardinality(c.changed) > 0
     ORDER BY c.job_id;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobs._audit_jobs_changed() IS
+COMMENT ON FUNCTION jobs_internal._audit_jobs_changed() IS
 'Internal: statement trigger that records changed jobs in jobs.job_audit: the changed fields, old and new.';
 
-CREATE FUNCTION jobs._audit_jobs_removed()
+CREATE FUNCTION jobs_internal._audit_jobs_removed()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1539,85 +1577,85 @@ BEGIN
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
                                 old_values, new_values)
     WITH removed AS MATERIALIZED (  -- each value computed once a row
-        SELECT o.job_id, o.job_name, o.owner, jsonb_strip_nulls(jobs._audit_values(to_jsonb(o))) AS definition
+        SELECT o.job_id, o.job_name, o.owner, jsonb_strip_nulls(jobs_internal._audit_values(to_jsonb(o))) AS definition
         FROM old_jobs AS o)
     SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, r.owner::text, 'unscheduled',
            ARRAY(SELECT k FROM jsonb_object_keys(r.definition) AS k ORDER BY k), r.definition, NULL
-    FROM jobs._audit_author() AS a, removed AS r
+    FROM jobs_internal._audit_author() AS a, removed AS r
     ORDER BY r.job_id;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobs._audit_jobs_removed() IS
+COMMENT ON FUNCTION jobs_internal._audit_jobs_removed() IS
 'Internal: statement trigger that records removed jobs in jobs.job_audit, with the definition they had.';
 
 CREATE TRIGGER audit_jobs_created
     AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_created();
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs_internal._audit_jobs_created();
 
 CREATE TRIGGER audit_jobs_changed
     AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs_internal._audit_jobs_changed();
 
 CREATE TRIGGER audit_jobs_removed
     AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs._audit_jobs_removed();
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs_internal._audit_jobs_removed();
 COMMENT ON TRIGGER audit_jobs_created ON jobs.scheduled_job IS
-'Records created jobs in jobs.job_audit (jobs._audit_jobs_created).';
+'Records created jobs in jobs.job_audit (jobs_internal._audit_jobs_created).';
 COMMENT ON TRIGGER audit_jobs_changed ON jobs.scheduled_job IS
-'Records changed jobs in jobs.job_audit (jobs._audit_jobs_changed).';
+'Records changed jobs in jobs.job_audit (jobs_internal._audit_jobs_changed).';
 COMMENT ON TRIGGER audit_jobs_removed ON jobs.scheduled_job IS
-'Records removed jobs in jobs.job_audit (jobs._audit_jobs_removed).';
+'Records removed jobs in jobs.job_audit (jobs_internal._audit_jobs_removed).';
 
 -- A header value that is masked in jobs.scheduled_job (Authorization, ...)
 -- changes only here: recorded as a change of http_headers, values hidden.
-CREATE FUNCTION jobs._audit_header_change()
+CREATE FUNCTION jobs_internal._audit_header_change()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    masked jsonb := jobs._audit_values(jsonb_build_object('http_headers', NEW.headers));
+    masked jsonb := jobs_internal._audit_values(jsonb_build_object('http_headers', NEW.headers));
 BEGIN
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
                                 old_values, new_values)
     SELECT a.role_name, a.role_oid, j.job_id, j.job_name, j.owner, j.owner::text, 'altered', ARRAY['http_headers'],
            masked, masked
-    FROM jobs._audit_author() AS a, jobs.scheduled_job AS j
+    FROM jobs_internal._audit_author() AS a, jobs.scheduled_job AS j
     WHERE j.job_id = NEW.job_id;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobs._audit_header_change() IS
+COMMENT ON FUNCTION jobs_internal._audit_header_change() IS
 'Internal: trigger that records a change of secret header values (names only) in jobs.job_audit.';
 
 CREATE TRIGGER audit_header_change
-    AFTER UPDATE ON jobs._http_secret
+    AFTER UPDATE ON jobs_internal._http_secret
     FOR EACH ROW
     WHEN (OLD.headers IS DISTINCT FROM NEW.headers
-          AND jobs._mask_secret_headers(OLD.headers) = jobs._mask_secret_headers(NEW.headers))
-    EXECUTE FUNCTION jobs._audit_header_change();
-COMMENT ON TRIGGER audit_header_change ON jobs._http_secret IS
+          AND jobs_internal._mask_secret_headers(OLD.headers) = jobs_internal._mask_secret_headers(NEW.headers))
+    EXECUTE FUNCTION jobs_internal._audit_header_change();
+COMMENT ON TRIGGER audit_header_change ON jobs_internal._http_secret IS
 'Records a change of secret header values, invisible in jobs.scheduled_job, in jobs.job_audit '
-'(jobs._audit_header_change).';
-REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_created() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_changed() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._audit_jobs_removed() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._audit_header_change() FROM PUBLIC;
+'(jobs_internal._audit_header_change).';
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_jobs_created() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_jobs_changed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_jobs_removed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_header_change() FROM PUBLIC;
 
 -- A launcher waiting for this update (the library is 0.2.0, the SQL objects
 -- were 0.1.0) starts scheduling as soon as it commits.
-SELECT jobs._wake_scheduler(true);
+SELECT jobs_internal._wake_scheduler(true);
 
 -- first: refuse a server without pg_jobs in shared_preload_libraries with an ERROR
-CREATE FUNCTION jobs._require_preload()
+CREATE FUNCTION jobs_internal._require_preload()
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_require_preload';
-REVOKE EXECUTE ON FUNCTION jobs._require_preload() FROM PUBLIC;
-COMMENT ON FUNCTION jobs._require_preload() IS
+REVOKE EXECUTE ON FUNCTION jobs_internal._require_preload() FROM PUBLIC;
+COMMENT ON FUNCTION jobs_internal._require_preload() IS
 'Raises an error unless pg_jobs was loaded at server start (shared_preload_libraries); called by the extension scripts.';
-SELECT jobs._require_preload();
+SELECT jobs_internal._require_preload();
 
 -- first: jobs.context() lists attempt among its keys
 COMMENT ON FUNCTION jobs.context() IS
@@ -1626,7 +1664,7 @@ COMMENT ON FUNCTION jobs.context() IS
 'so the command can read the payload given to jobs.trigger. NULL outside a job.';
 
 -- first: enabling a one-shot job whose run_at has passed is refused with a hint naming run_at
-CREATE FUNCTION jobs._check_one_shot_enable(job jobs.scheduled_job)
+CREATE FUNCTION jobs_internal._check_one_shot_enable(job jobs.scheduled_job)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
@@ -1650,19 +1688,19 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) FROM PUBLIC;
-COMMENT ON FUNCTION jobs._check_one_shot_enable(jobs.scheduled_job) IS
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_one_shot_enable(jobs.scheduled_job) FROM PUBLIC;
+COMMENT ON FUNCTION jobs_internal._check_one_shot_enable(jobs.scheduled_job) IS
 'Internal: refuses enabling a one-shot job whose run_at has passed (it ran, or misfire skip skips it).';
 
-CREATE OR REPLACE FUNCTION jobs._set_enabled(caller name, job_id bigint, enabled boolean)
+CREATE OR REPLACE FUNCTION jobs_internal._set_enabled(caller name, job_id bigint, enabled boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
 BEGIN
     IF enabled THEN
-        PERFORM jobs._check_one_shot_enable(job);
+        PERFORM jobs_internal._check_one_shot_enable(job);
     END IF;
     -- Enabling by hand also forgets why the job disabled itself.
     IF job.enabled IS DISTINCT FROM enabled OR (enabled AND job.disabled_reason IS NOT NULL) THEN
@@ -1670,12 +1708,12 @@ BEGIN
         SET enabled = _set_enabled.enabled,
             disabled_reason = CASE WHEN _set_enabled.enabled THEN NULL ELSE j.disabled_reason END, updated_at = now()
         WHERE j.job_id = job.job_id;
-        PERFORM jobs._wake_scheduler(true, job.job_id);
+        PERFORM jobs_internal._wake_scheduler(true, job.job_id);
     END IF;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
+CREATE OR REPLACE FUNCTION jobs_internal._alter(caller name, job_id bigint, schedule text, command text, database text,
                             timezone text, enabled boolean, timeout interval, max_retries integer,
                             retry_backoff interval, retry_backoff_max interval, overlap text,
                             max_concurrent integer, misfire text, starting_deadline interval,
@@ -1686,7 +1724,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
     resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
                                         'min_trigger_interval'];
@@ -1711,7 +1749,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
     END IF;
-    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
     IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
         RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
@@ -1743,19 +1781,19 @@ BEGIN
     END IF;
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
-        PERFORM jobs._check_one_shot_enable(job);
+        PERFORM jobs_internal._check_one_shot_enable(job);
     END IF;
-    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+    PERFORM jobs_internal._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
                                    pg_get_userbyid(job.owner));
-    PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
-    PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+    PERFORM jobs_internal._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
                                    job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
                                    job.min_trigger_interval);
     IF schedule IS NOT NULL THEN
-        PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
+        PERFORM jobs_internal._check_schedule_interval(job.schedule, job.timezone, caller);
     END IF;
     IF job.kind = 'http' THEN
-        PERFORM jobs._check_http_timeout(job.timeout);
+        PERFORM jobs_internal._check_http_timeout(job.timeout);
     END IF;
     UPDATE jobs.scheduled_job AS j
     SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
@@ -1765,7 +1803,7 @@ BEGIN
         start_at = job.start_at, end_at = job.end_at, max_runs = job.max_runs, run_at = job.run_at,
         min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now()
     WHERE j.job_id = job.job_id;
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
 $$;
 
@@ -1790,15 +1828,15 @@ DROP FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval);
 DROP FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval);
 DROP FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                  text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval);
-DROP FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval, text,
+DROP FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval, text,
                              integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval);
-DROP FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval, text,
+DROP FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval, text,
                           integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[]);
-DROP FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval,
+DROP FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval,
                                   interval, text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz,
                                   interval);
-DROP FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval);
-CREATE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
+DROP FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval);
+CREATE FUNCTION jobs_internal._schedule(caller name, job_name text, schedule text, command text, database text,
                                timezone text, enabled boolean, timeout interval, max_retries integer,
                                retry_backoff interval, retry_backoff_max interval, overlap text,
                                max_concurrent integer, misfire text, starting_deadline interval,
@@ -1813,22 +1851,22 @@ DECLARE
     target name := coalesce(database, current_database());
     result_id bigint;
 BEGIN
-    PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
-    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
-    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
-    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+    PERFORM jobs_internal._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
                                    max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    PERFORM jobs._check_metadata(description, tags);
-    PERFORM jobs._check_job_quota(caller, job_name);
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
                                          max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
                                          misfire, starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval, description, tags)
-    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval, description, coalesce(tags, '{}'))
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -1843,12 +1881,12 @@ BEGIN
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
             description = excluded.description, tags = excluded.tags
     RETURNING j.job_id INTO result_id;
-    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
-    PERFORM jobs._wake_scheduler(true, result_id);
+    DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
-CREATE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
+CREATE FUNCTION jobs_internal._alter(caller name, job_id bigint, schedule text, command text, database text,
                             timezone text, enabled boolean, timeout interval, max_retries integer,
                             retry_backoff interval, retry_backoff_max interval, overlap text,
                             max_concurrent integer, misfire text, starting_deadline interval,
@@ -1859,7 +1897,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
     resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
                                         'min_trigger_interval', 'description', 'tags'];
@@ -1885,7 +1923,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
     END IF;
-    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
     IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
         RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
@@ -1917,22 +1955,22 @@ BEGIN
     END IF;
     job.description := CASE WHEN 'description' = ANY (reset) THEN NULL ELSE coalesce(description, job.description) END;
     job.tags := CASE WHEN 'tags' = ANY (reset) THEN '{}' ELSE coalesce(tags, job.tags) END;
-    PERFORM jobs._check_metadata(job.description, job.tags);
+    PERFORM jobs_internal._check_metadata(job.description, job.tags);
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
-        PERFORM jobs._check_one_shot_enable(job);
+        PERFORM jobs_internal._check_one_shot_enable(job);
     END IF;
-    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+    PERFORM jobs_internal._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
                                    pg_get_userbyid(job.owner));
-    PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
-    PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+    PERFORM jobs_internal._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
                                    job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
                                    job.min_trigger_interval);
     IF schedule IS NOT NULL THEN
-        PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
+        PERFORM jobs_internal._check_schedule_interval(job.schedule, job.timezone, caller);
     END IF;
     IF job.kind = 'http' THEN
-        PERFORM jobs._check_http_timeout(job.timeout);
+        PERFORM jobs_internal._check_http_timeout(job.timeout);
     END IF;
     UPDATE jobs.scheduled_job AS j
     SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
@@ -1943,24 +1981,24 @@ BEGIN
         min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now(),
         description = job.description, tags = job.tags
     WHERE j.job_id = job.job_id;
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
 $$;
-COMMENT ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
+COMMENT ON FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
                                    text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
                                    text, text[]) IS
 'Internal: the privileged part of jobs.schedule; call jobs.schedule.';
-COMMENT ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+COMMENT ON FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
                                 text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
                                 text, text[]) IS
 'Internal: the privileged part of jobs.alter; call jobs.alter.';
-REVOKE EXECUTE ON FUNCTION jobs._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
                                           text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
                                           text, text[]) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+REVOKE EXECUTE ON FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
                                        text, text[]) FROM PUBLIC;
-CREATE OR REPLACE FUNCTION jobs._schedule_in(caller name, job_name text, delay interval, command text)
+CREATE OR REPLACE FUNCTION jobs_internal._schedule_in(caller name, job_name text, delay interval, command text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1971,13 +2009,13 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass an interval such as ''10 minutes''; to run a job now, use jobs.trigger.';
     END IF;
-    PERFORM jobs._check_interval_option('delay', delay);  -- Security 14: at most 100 years
-    RETURN jobs._schedule(caller, job_name, NULL, command, NULL, NULL, true, NULL, 0, interval '1 second',
+    PERFORM jobs_internal._check_interval_option('delay', delay);  -- Security 14: at most 100 years
+    RETURN jobs_internal._schedule(caller, job_name, NULL, command, NULL, NULL, true, NULL, 0, interval '1 second',
                           interval '30 seconds', 'skip', 1, 'skip', NULL, NULL, NULL, NULL, now() + delay, NULL,
                           NULL, NULL);
 END
 $$;
-CREATE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, url text, method text,
+CREATE FUNCTION jobs_internal._schedule_http(caller name, job_name text, schedule text, url text, method text,
                                     headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
                                     max_retries integer, retry_backoff interval, retry_backoff_max interval,
                                     overlap text, max_concurrent integer, misfire text, starting_deadline interval,
@@ -1989,29 +2027,29 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     zone text := coalesce(timezone, current_setting('jobs.timezone'));
-    verb text := jobs._http_check(url, method, coalesce(headers, '{}'));
+    verb text := jobs_internal._http_check(url, method, coalesce(headers, '{}'));
     result_id bigint;
 BEGIN
-    PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
-    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
-    PERFORM jobs._check_payload_size(body, 'body');
-    PERFORM jobs._check_http_timeout(timeout);
-    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
-    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+    PERFORM jobs_internal._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_payload_size(body, 'body');
+    PERFORM jobs_internal._check_http_timeout(timeout);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
                                    max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    PERFORM jobs._check_metadata(description, tags);
-    PERFORM jobs._check_job_quota(caller, job_name);
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          http_method, http_url, http_headers, http_body, timeout, max_retries,
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval, description, tags)
-    VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
-            jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+            jobs_internal._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval, description, coalesce(tags, '{}'))
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -2027,21 +2065,21 @@ BEGIN
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
             description = excluded.description, tags = excluded.tags
     RETURNING j.job_id INTO result_id;
-    INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
+    INSERT INTO jobs_internal._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
-    PERFORM jobs._note_missing_secrets(jobs._role_id(caller), headers);
-    PERFORM jobs._wake_scheduler(true, result_id);
+    PERFORM jobs_internal._note_missing_secrets(jobs_internal._role_id(caller), headers);
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
-CREATE FUNCTION jobs._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
+CREATE FUNCTION jobs_internal._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
                                  timeout interval, description text, tags text[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     new_headers jsonb;
     verb text;
 BEGIN
@@ -2050,37 +2088,37 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
     END IF;
-    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
         CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END], NULL));
-    SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
+    SELECT s.headers INTO new_headers FROM jobs_internal._http_secret AS s WHERE s.job_id = job.job_id;
     new_headers := coalesce(headers, new_headers, '{}');
-    verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
-    PERFORM jobs._check_payload_size(body, 'body');
-    PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
-    PERFORM jobs._check_metadata(coalesce(description, job.description), coalesce(tags, job.tags));
+    verb := jobs_internal._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
+    PERFORM jobs_internal._check_payload_size(body, 'body');
+    PERFORM jobs_internal._check_http_timeout(coalesce(timeout, job.timeout));
+    PERFORM jobs_internal._check_metadata(coalesce(description, job.description), coalesce(tags, job.tags));
     UPDATE jobs.scheduled_job AS j
     SET http_url = coalesce(_alter_http.url, job.http_url), http_method = verb,
-        http_headers = jobs._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
+        http_headers = jobs_internal._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
         timeout = coalesce(_alter_http.timeout, job.timeout),
         command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now(),
         description = coalesce(_alter_http.description, job.description), tags = coalesce(_alter_http.tags, job.tags)
     WHERE j.job_id = job.job_id;
-    UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
-    PERFORM jobs._note_missing_secrets(job.owner, new_headers);
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    UPDATE jobs_internal._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs_internal._note_missing_secrets(job.owner, new_headers);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
 $$;
-COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+COMMENT ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                         text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
                                         text, text[]) IS
 'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
-COMMENT ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]) IS
+COMMENT ON FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]) IS
 'Internal: the privileged part of jobs.alter_http; call jobs.alter_http.';
-REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
                                                text, text[]) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]) FROM PUBLIC;
 CREATE FUNCTION jobs.schedule(
     job_name text,
     schedule text,
@@ -2177,7 +2215,7 @@ CREATE FUNCTION jobs.alter(
 RETURNS void
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    SELECT jobs.alter(jobs._own_job_id(job_name), schedule, command, database, timezone, enabled, timeout,
+    SELECT jobs.alter(jobs_internal._own_job_id(job_name), schedule, command, database, timezone, enabled, timeout,
                       max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                       starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, reset,
                       description, tags);
@@ -2252,7 +2290,7 @@ CREATE FUNCTION jobs.alter_http(
 RETURNS void
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    SELECT jobs.alter_http(jobs._own_job_id(job_name), url, method, headers, body, timeout, description, tags);
+    SELECT jobs.alter_http(jobs_internal._own_job_id(job_name), url, method, headers, body, timeout, description, tags);
 END;
 COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, text, text[]) IS
 'Changes the given request properties of the caller''s HTTP job of this name (NULL: unchanged; headers replace '
@@ -2267,7 +2305,7 @@ SELECT j.job_id,
        last_run.started_at AS last_started_at,
        last_run.status AS last_status,
        last_run.duration AS last_duration,
-       CASE WHEN j.enabled THEN jobs._next_run_at(j.schedule, j.timezone, j.start_at, j.end_at, j.run_at)
+       CASE WHEN j.enabled THEN jobs_internal._next_run_at(j.schedule, j.timezone, j.start_at, j.end_at, j.run_at)
        END AS next_run_at,
        coalesce(runs.running, false) AS running,
        runs.total_runs,
@@ -2303,12 +2341,12 @@ COMMENT ON VIEW jobs.job_status IS
 -- see (its own; jobs_admin members and superusers all) in job_stats,
 -- metrics and explain, which run as the caller (security_invoker views,
 -- SECURITY INVOKER functions) and leave nothing behind. jobs.health() is a
--- privileged call (its part jobs._health is SECURITY DEFINER) and shows the
+-- privileged call (its part jobs_internal._health is SECURITY DEFINER) and shows the
 -- scheduler as a whole: pids, times and counts, never a job's name, command
 -- or owner.
 
 -- description and tags of jobs.schedule, jobs.schedule_http, jobs.alter and jobs.alter_http.
-CREATE FUNCTION jobs._check_metadata(description text, tags text[])
+CREATE FUNCTION jobs_internal._check_metadata(description text, tags text[])
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -2339,10 +2377,10 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_metadata(text, text[]) IS
+COMMENT ON FUNCTION jobs_internal._check_metadata(text, text[]) IS
 'Internal: raises 22023 unless description has at most 10000 characters and tags at most 100 tags of 1 to 100 '
 'characters (no NULL: 22004).';
-REVOKE EXECUTE ON FUNCTION jobs._check_metadata(text, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_metadata(text, text[]) FROM PUBLIC;
 
 -- A run "failed" when it ended failed, timed_out or crashed (as in
 -- jobs.job_status). "Runs" are finished runs that were not skipped.
@@ -2409,21 +2447,21 @@ COMMENT ON VIEW jobs.job_stats IS
 GRANT SELECT ON jobs.job_stats TO PUBLIC;
 
 -- The scheduler's processes, from shared memory (src/pg/sql_api/scheduler_state.cpp).
-CREATE FUNCTION jobs._scheduler_state(
+CREATE FUNCTION jobs_internal._scheduler_state(
     OUT preloaded boolean, OUT launcher_pid integer, OUT launcher_started_at timestamptz,
     OUT next_fire_at timestamptz, OUT last_retention_at timestamptz, OUT workers_busy integer,
     OUT workers_idle integer, OUT workers_starting integer, OUT workers_max integer, OUT http_worker_pid integer)
 RETURNS record
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_scheduler_state';
-COMMENT ON FUNCTION jobs._scheduler_state() IS
+COMMENT ON FUNCTION jobs_internal._scheduler_state() IS
 'Internal: the launcher (pid, start, earliest fire time not queued yet, last retention pass), SQL worker slots '
 'and HTTP worker, from shared memory; for jobs.health().';
-REVOKE EXECUTE ON FUNCTION jobs._scheduler_state() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._scheduler_state() FROM PUBLIC;
 
 -- The privileged part of jobs.health() (see "Who is calling"): it counts
 -- the runs of every role, which the caller's row level security would hide.
-CREATE FUNCTION jobs._health(caller name, queue_wait_limit interval, lag_limit interval,
+CREATE FUNCTION jobs_internal._health(caller name, queue_wait_limit interval, lag_limit interval,
     OUT status text, OUT reasons text[], OUT scheduler_running boolean, OUT launcher_pid integer,
     OUT launcher_since timestamptz, OUT server_role text, OUT workers_busy integer, OUT workers_idle integer,
     OUT workers_starting integer, OUT workers_max integer, OUT http_worker_pid integer, OUT http_in_flight bigint,
@@ -2441,7 +2479,7 @@ DECLARE
     degraded text[] := '{}';
     notes text[] := '{}';
 BEGIN
-    p := jobs._scheduler_state();
+    p := jobs_internal._scheduler_state();
     scheduler_running := p.launcher_pid IS NOT NULL;
     launcher_pid := p.launcher_pid;
     launcher_since := p.launcher_started_at;
@@ -2504,9 +2542,9 @@ BEGIN
     reasons := down || degraded || notes;
 END
 $$;
-COMMENT ON FUNCTION jobs._health(name, interval, interval) IS
+COMMENT ON FUNCTION jobs_internal._health(name, interval, interval) IS
 'Internal: the privileged part of jobs.health; call jobs.health.';
-REVOKE EXECUTE ON FUNCTION jobs._health(name, interval, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._health(name, interval, interval) FROM PUBLIC;
 
 CREATE FUNCTION jobs.health(queue_wait_limit interval DEFAULT '1 minute', lag_limit interval DEFAULT '30 seconds',
     OUT status text, OUT reasons text[], OUT scheduler_running boolean, OUT launcher_pid integer,
@@ -2525,30 +2563,11 @@ COMMENT ON FUNCTION jobs.health(interval, interval) IS
 'fire time not queued yet is; runs and failures (failed, timed_out, crashed) that finished in the last minute '
 'and hour; the last history retention pass. down: no launcher on a primary, or pg_jobs not preloaded; degraded: '
 'a due fire time later than lag_limit, or a queued run waiting longer than queue_wait_limit. Any role may call '
-'it: it shows counts, pids and times, no job of any role (its privileged part, jobs._health, counts every '
+'it: it shows counts, pids and times, no job of any role (its privileged part, jobs_internal._health, counts every '
 'role''s runs). In jobs.database only.';
 GRANT EXECUTE ON FUNCTION jobs.health(interval, interval) TO PUBLIC;
 
--- Prometheus label values: backslash, double quote and line feed escaped.
-CREATE FUNCTION jobs._prometheus_label(value text)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT '"' || replace(replace(replace(value, E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n') || '"';
-END;
-COMMENT ON FUNCTION jobs._prometheus_label(text) IS 'Internal: a label value in the Prometheus text format, quoted.';
-
--- A number in the Prometheus text format.
-CREATE FUNCTION jobs._prometheus_value(value double precision)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT CASE WHEN value IS NULL THEN 'NaN' WHEN value = 'infinity' THEN '+Inf' WHEN value = '-infinity' THEN '-Inf'
-                ELSE value::text END;
-END;
-COMMENT ON FUNCTION jobs._prometheus_value(double precision) IS
-'Internal: a sample value in the Prometheus text format (NULL: NaN).';
-
+-- Samples are finite (durations and times of recorded runs); a missing one is NaN.
 CREATE FUNCTION jobs.metrics()
 RETURNS text
 LANGUAGE plpgsql VOLATILE
@@ -2588,11 +2607,11 @@ BEGIN
         || E'# HELP pg_jobs_queue_oldest_age_seconds How long the oldest queued run free to start has waited.\n'
         || E'# TYPE pg_jobs_queue_oldest_age_seconds gauge\n'
         || format(E'pg_jobs_queue_oldest_age_seconds %s\n',
-                  jobs._prometheus_value(coalesce(extract(epoch FROM h.oldest_queued_age), 0)::double precision))
+                  coalesce(extract(epoch FROM h.oldest_queued_age), 0)::double precision::text)
         || E'# HELP pg_jobs_due_lag_seconds How late the earliest due fire time not queued yet is.\n'
         || E'# TYPE pg_jobs_due_lag_seconds gauge\n'
         || format(E'pg_jobs_due_lag_seconds %s\n',
-                  jobs._prometheus_value(extract(epoch FROM h.due_lag)::double precision))
+                  coalesce(extract(epoch FROM h.due_lag)::double precision::text, 'NaN'))
         || E'# HELP pg_jobs_jobs Jobs the reader may see, by whether they are enabled.\n'
         || E'# TYPE pg_jobs_jobs gauge\n'
         || (SELECT format(E'pg_jobs_jobs{state="enabled"} %s\npg_jobs_jobs{state="disabled"} %s\n',
@@ -2605,8 +2624,8 @@ BEGIN
     -- Per job (the first jobs.metrics_max_jobs by job_id: a stable set of
     -- series), over the retained history of its runs.
     WITH shown AS (
-        SELECT j.job_id, format('job=%s,owner=%s', jobs._prometheus_label(j.job_name),
-                                jobs._prometheus_label(pg_catalog.pg_get_userbyid(j.owner))) AS labels
+        SELECT j.job_id, format('job=%s,owner=%s', '"' || replace(replace(replace(j.job_name, E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n') || '"',
+                                '"' || replace(replace(replace(pg_catalog.pg_get_userbyid(j.owner), E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n') || '"') AS labels
         FROM jobs.scheduled_job AS j ORDER BY j.job_id LIMIT cap),
     per AS (
         SELECT shown.job_id, shown.labels, a.*
@@ -2654,15 +2673,15 @@ BEGIN
                 FROM unnest(ARRAY['0.01', '0.05', '0.1', '0.5', '1', '5', '10', '30', '60', '300', '900', '3600',
                                   '+Inf']) WITH ORDINALITY AS b(le, o))
                || format(E'pg_jobs_run_duration_seconds_sum{%s} %s\npg_jobs_run_duration_seconds_count{%s} %s\n',
-                         labels, jobs._prometheus_value(duration_sum), labels, buckets[13]),
+                         labels, coalesce(duration_sum::text, 'NaN'), labels, buckets[13]),
                '' ORDER BY job_id), '')
         || E'# HELP pg_jobs_start_lag_seconds How late scheduled runs started (started_at - scheduled_for).\n'
         || E'# TYPE pg_jobs_start_lag_seconds summary\n'
         || coalesce(string_agg(
                format(E'pg_jobs_start_lag_seconds{%s,quantile="0.5"} %s\npg_jobs_start_lag_seconds{%s,quantile="0.95"} %s\n'
                       || E'pg_jobs_start_lag_seconds_sum{%s} %s\npg_jobs_start_lag_seconds_count{%s} %s\n',
-                      labels, jobs._prometheus_value(lags[1]), labels, jobs._prometheus_value(lags[2]),
-                      labels, jobs._prometheus_value(lag_sum), labels, lag_count),
+                      labels, coalesce(lags[1]::text, 'NaN'), labels, coalesce(lags[2]::text, 'NaN'),
+                      labels, coalesce(lag_sum::text, 'NaN'), labels, lag_count),
                '' ORDER BY job_id), '')
         || E'# HELP pg_jobs_consecutive_failures Failed runs (failed, timed_out, crashed) since the last success.\n'
         || E'# TYPE pg_jobs_consecutive_failures gauge\n'
@@ -2675,7 +2694,7 @@ BEGIN
         || E'# HELP pg_jobs_last_success_timestamp_seconds When the last successful run finished (Unix time).\n'
         || E'# TYPE pg_jobs_last_success_timestamp_seconds gauge\n'
         || coalesce(string_agg(format(E'pg_jobs_last_success_timestamp_seconds{%s} %s\n', labels,
-                                      jobs._prometheus_value(last_success::double precision)), '' ORDER BY job_id)
+                                      last_success::double precision::text), '' ORDER BY job_id)
                     FILTER (WHERE last_success IS NOT NULL), '')
     INTO per_job
     FROM per;
@@ -2912,7 +2931,7 @@ CREATE FUNCTION jobs.explain(job_name text)
 RETURNS TABLE (reason text)
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    SELECT e.reason FROM jobs.explain(jobs._own_job_id(job_name)) AS e;
+    SELECT e.reason FROM jobs.explain(jobs_internal._own_job_id(job_name)) AS e;
 END;
 COMMENT ON FUNCTION jobs.explain(text) IS
 'Why the caller''s job of this name will or will not run next, and when, one reason per row (see '
@@ -2921,7 +2940,7 @@ GRANT EXECUTE ON FUNCTION jobs.explain(text) TO PUBLIC;
 
 -------------------------------------------------------------------------------
 -- life: the run lifecycle in one place (issue 11, section 1): every move of
--- a run to a final status through jobs._finish_runs (which the workers,
+-- a run to a final status through jobs_internal._finish_runs (which the workers,
 -- the launcher, the HTTP worker, jobs.cancel, jobs.unschedule and DROP OWNED
 -- share), the overlap and starting-deadline policies as SQL functions, and
 -- retries decided from the SQLSTATE and the stored HTTP error kind.
@@ -2939,7 +2958,7 @@ COMMENT ON COLUMN jobs.job_execution.error_kind IS
 -- and a final status never changes again. Every move to a final status but
 -- a claim's refusal (skipped past its starting deadline, failed when its
 -- owner is gone or its payload too large: part of the claim statement) goes
--- through jobs._finish_runs, whichever process or function makes it (the
+-- through jobs_internal._finish_runs, whichever process or function makes it (the
 -- SQL workers, the launcher, the HTTP worker, jobs.cancel, jobs.unschedule,
 -- DROP OWNED, overlap replace): it moves only runs still in the status the
 -- caller expects, so a late finish after a cancel or a crash mark changes
@@ -2957,7 +2976,7 @@ COMMENT ON COLUMN jobs.job_execution.error_kind IS
 -- finish runs with (src/pg/store/run_lifecycle.cpp); it runs with the
 -- caller's rights, and only the scheduler and the functions of this
 -- extension may call it.
-CREATE FUNCTION jobs._finish_runs(from_status text, ids bigint[], statuses text[],
+CREATE FUNCTION jobs_internal._finish_runs(from_status text, ids bigint[], statuses text[],
                                   errors text[] DEFAULT NULL, sqlstates text[] DEFAULT NULL,
                                   error_details text[] DEFAULT NULL, error_kinds text[] DEFAULT NULL,
                                   rows_affected bigint[] DEFAULT NULL, http_statuses integer[] DEFAULT NULL,
@@ -2967,11 +2986,11 @@ CREATE FUNCTION jobs._finish_runs(from_status text, ids bigint[], statuses text[
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_finish_runs';
-COMMENT ON FUNCTION jobs._finish_runs(text, bigint[], text[], text[], text[], text[], text[], bigint[], integer[],
+COMMENT ON FUNCTION jobs_internal._finish_runs(text, bigint[], text[], text[], text[], text[], text[], bigint[], integer[],
                                       text[], text[], timestamptz[], timestamptz[], name[]) IS
 'Internal: moves the runs that are still from_status (queued or running) to their final status; every status '
 'change to a final one goes through it. Returns how many runs moved.';
-REVOKE EXECUTE ON FUNCTION jobs._finish_runs(text, bigint[], text[], text[], text[], text[], text[], bigint[],
+REVOKE EXECUTE ON FUNCTION jobs_internal._finish_runs(text, bigint[], text[], text[], text[], text[], text[], bigint[],
                                              integer[], text[], text[], timestamptz[], timestamptz[], name[])
     FROM PUBLIC;
 
@@ -2982,18 +3001,18 @@ REVOKE EXECUTE ON FUNCTION jobs._finish_runs(text, bigint[], text[], text[], tex
 -- starting_deadline: whether a run scheduled for scheduled_for may no
 -- longer start at `at` (a difference of times: scheduled_for + a huge
 -- deadline would overflow; an infinite scheduled_for is always late).
-CREATE FUNCTION jobs._missed_starting_deadline(scheduled_for timestamptz, deadline interval, at timestamptz)
+CREATE FUNCTION jobs_internal._missed_starting_deadline(scheduled_for timestamptz, deadline interval, at timestamptz)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN deadline IS NOT NULL AND (NOT isfinite(scheduled_for) OR at - scheduled_for > deadline);
-COMMENT ON FUNCTION jobs._missed_starting_deadline(timestamptz, interval, timestamptz) IS
+COMMENT ON FUNCTION jobs_internal._missed_starting_deadline(timestamptz, interval, timestamptz) IS
 'Internal: whether a run scheduled for scheduled_for is past its starting deadline at `at` (NULL deadline: never).';
 
 -- overlap: why a scheduled run due while the job has `running` runs started
 -- and `waiting` runs queued is skipped; NULL: it is queued (overlap queue
 -- then makes it wait for the running one at its claim; overlap replace
 -- cancels the unfinished ones).
-CREATE FUNCTION jobs._overlap_skip_reason(overlap text, max_concurrent integer, running bigint, waiting bigint,
+CREATE FUNCTION jobs_internal._overlap_skip_reason(overlap text, max_concurrent integer, running bigint, waiting bigint,
                                           running_id bigint, running_since timestamptz, waiting_id bigint)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -3008,40 +3027,40 @@ RETURN CASE
         format('skipped: %s run(s) of the job were still active, max_concurrent is %s (overlap allow)',
                running + waiting, max_concurrent)
 END;
-COMMENT ON FUNCTION jobs._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint) IS
+COMMENT ON FUNCTION jobs_internal._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint) IS
 'Internal: why the overlap policy skips a scheduled run due while the job has runs running and waiting; NULL if '
 'it is queued.';
-REVOKE EXECUTE ON FUNCTION jobs._missed_starting_deadline(timestamptz, interval, timestamptz) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint)
+REVOKE EXECUTE ON FUNCTION jobs_internal._missed_starting_deadline(timestamptz, interval, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint)
     FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION jobs._unschedule(caller name, job_id bigint)
+CREATE OR REPLACE FUNCTION jobs_internal._unschedule(caller name, job_id bigint)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
 BEGIN
     DELETE FROM jobs.scheduled_job AS j WHERE j.job_id = job.job_id;
     -- Runs not started yet would run a job that no longer exists.
-    PERFORM jobs._finish_runs('queued', array(SELECT e.execution_id FROM jobs.job_execution AS e
+    PERFORM jobs_internal._finish_runs('queued', array(SELECT e.execution_id FROM jobs.job_execution AS e
                                               WHERE e.job_id = job.job_id AND e.status = 'queued'),
                               '{cancelled}', ARRAY['the job was unscheduled before this run started']);
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
     RETURN true;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._cancel(caller name, execution_id bigint)
+CREATE OR REPLACE FUNCTION jobs_internal._cancel(caller name, execution_id bigint)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     run jobs.job_execution;
-    caller_id regrole := jobs._role_id(caller);
-    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
+    caller_id regrole := jobs_internal._role_id(caller);
+    sees_all boolean := coalesce(jobs_internal._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
 BEGIN
     -- Another role's run answers as a missing one (Security 7), unlocked.
     SELECT * INTO run FROM jobs.job_execution AS e
@@ -3052,20 +3071,20 @@ BEGIN
                   HINT = 'List runs with SELECT execution_id, job_name, status FROM jobs.job_history.';
     END IF;
     IF run.status = 'queued' THEN
-        PERFORM jobs._finish_runs('queued', ARRAY[run.execution_id], '{cancelled}', sqlstates => '{57014}',
+        PERFORM jobs_internal._finish_runs('queued', ARRAY[run.execution_id], '{cancelled}', sqlstates => '{57014}',
                                   cancelled_by => ARRAY[caller]);
-        PERFORM jobs._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
+        PERFORM jobs_internal._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
         RETURN true;
     ELSIF run.status = 'running' THEN
         UPDATE jobs.job_execution AS e SET cancel_requested_by = caller WHERE e.execution_id = run.execution_id;
-        PERFORM jobs._request_cancel(run.execution_id, run.kind);
+        PERFORM jobs_internal._request_cancel(run.execution_id, run.kind);
         RETURN true;
     END IF;
     RETURN false;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._drop_owned(roles oid[])
+CREATE OR REPLACE FUNCTION jobs_internal._drop_owned(roles oid[])
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -3073,33 +3092,33 @@ AS $$
 DECLARE
     gone bigint[];
 BEGIN
-    DELETE FROM jobs._secret AS s WHERE s.owner_id = ANY (roles);
+    DELETE FROM jobs_internal._secret AS s WHERE s.owner_id = ANY (roles);
     WITH d AS (DELETE FROM jobs.scheduled_job AS j WHERE j.owner = ANY (roles) RETURNING j.job_id)
     SELECT array_agg(d.job_id) INTO gone FROM d;
-    PERFORM jobs._finish_runs('queued', array(SELECT e.execution_id FROM jobs.job_execution AS e
+    PERFORM jobs_internal._finish_runs('queued', array(SELECT e.execution_id FROM jobs.job_execution AS e
                                               WHERE e.status = 'queued' AND (e.owner = ANY (roles) OR e.job_id = ANY (gone))),
                               '{cancelled}', ARRAY['the job was removed by DROP OWNED before this run started']);
     IF gone IS NOT NULL THEN
-        PERFORM jobs._wake_scheduler(true);
+        PERFORM jobs_internal._wake_scheduler(true);
     END IF;
     RETURN true;
 END
 $$;
 
 -- Retries read the SQLSTATE and the HTTP error kind, not the message.
-DROP FUNCTION jobs._is_retryable(text, text, integer, text);
-CREATE FUNCTION jobs._is_retryable(kind text, status text, http_status integer, sqlstate text, error_kind text)
+DROP FUNCTION jobs_internal._is_retryable(text, text, integer, text);
+CREATE FUNCTION jobs_internal._is_retryable(kind text, status text, http_status integer, sqlstate text, error_kind text)
 RETURNS boolean
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pg_jobs_is_retryable';
-COMMENT ON FUNCTION jobs._is_retryable(text, text, integer, text, text) IS
+COMMENT ON FUNCTION jobs_internal._is_retryable(text, text, integer, text, text) IS
 'Internal: whether a run that ended so is worth retrying: crashed, timed_out, cancelled by a shutdown (SQLSTATE '
 '57P01), failed SQL runs, and failed HTTP runs answered 5xx, 408, 429 or 2xx with "success": false, or without '
 'an answer after connect_refused, dns or connection_lost (error_kind). Not 4xx, tls, refused_by_policy, '
 'invalid_request or a cancellation by a user.';
-REVOKE EXECUTE ON FUNCTION jobs._is_retryable(text, text, integer, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._is_retryable(text, text, integer, text, text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION jobs._queue_retry()
+CREATE OR REPLACE FUNCTION jobs_internal._queue_retry()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -3109,7 +3128,7 @@ DECLARE
 BEGIN
     SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
     IF NOT FOUND OR NEW.attempt > job.max_retries
-       OR NOT jobs._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.sqlstate, NEW.error_kind) THEN
+       OR NOT jobs_internal._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.sqlstate, NEW.error_kind) THEN
         RETURN NULL;
     END IF;
     -- As the job's owner now (REASSIGN OWNED may have given it to another role).
@@ -3117,35 +3136,35 @@ BEGIN
                                     triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before)
     VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
             'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
-            jobs._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
+            jobs_internal._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
                            NEW.execution_id));
-    PERFORM jobs._wake_scheduler(false);  -- the launcher then sleeps until not_before
+    PERFORM jobs_internal._wake_scheduler(false);  -- the launcher then sleeps until not_before
     RETURN NULL;
 END
 $$;
 
 -- create: jobs created in bulk (issue 11, point 4). The audit trail's definition of a created or removed job is
--- built in C (jobs._audit_definition, jobs._audit_fields); the created rows keep the order the jobs were inserted.
+-- built in C (jobs_internal._audit_definition, jobs_internal._audit_fields); the created rows keep the order the jobs were inserted.
 -- (Batching of jobs.schedule itself is in the C library: no schema change.)
-CREATE FUNCTION jobs._audit_definition(job record)
+CREATE FUNCTION jobs_internal._audit_definition(job record)
 RETURNS jsonb
 LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'pg_jobs_audit_definition';
-COMMENT ON FUNCTION jobs._audit_definition(record) IS
+COMMENT ON FUNCTION jobs_internal._audit_definition(record) IS
 'Internal: a jobs.scheduled_job row as the audit trail records it at creation and removal: every column but '
 'created_at and updated_at, NULLs left out, header values replaced by ***.';
-REVOKE EXECUTE ON FUNCTION jobs._audit_definition(record) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_definition(record) FROM PUBLIC;
 
-CREATE FUNCTION jobs._audit_fields(definition jsonb)
+CREATE FUNCTION jobs_internal._audit_fields(definition jsonb)
 RETURNS text[]
 LANGUAGE C IMMUTABLE STRICT
 AS 'MODULE_PATHNAME', 'pg_jobs_audit_fields';
-COMMENT ON FUNCTION jobs._audit_fields(jsonb) IS
+COMMENT ON FUNCTION jobs_internal._audit_fields(jsonb) IS
 'Internal: the top-level keys of a definition, sorted (ARRAY(SELECT k FROM jsonb_object_keys(definition) AS k '
 'ORDER BY k)).';
-REVOKE EXECUTE ON FUNCTION jobs._audit_fields(jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._audit_fields(jsonb) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION jobs._audit_jobs_created()
+CREATE OR REPLACE FUNCTION jobs_internal._audit_jobs_created()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -3160,22 +3179,22 @@ BEGIN
     -- The restore created the extension first, so the scheduler may have
     -- loaded no jobs yet: it loads them all once this commits.
     IF pg_catalog.current_query() ~* '^\s*COPY\s' THEN
-        PERFORM jobs._wake_scheduler(true);
+        PERFORM jobs_internal._wake_scheduler(true);
         RETURN NULL;
     END IF;
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
                                 old_values, new_values)
     WITH created AS MATERIALIZED (  -- each value computed once a row
-        SELECT n.job_id, n.job_name, n.owner, jobs._audit_definition(n) AS definition
+        SELECT n.job_id, n.job_name, n.owner, jobs_internal._audit_definition(n) AS definition
         FROM new_jobs AS n)
     SELECT a.role_name, a.role_oid, c.job_id, c.job_name, c.owner, c.owner::text, 'created',
-           jobs._audit_fields(c.definition), NULL, c.definition
-    FROM jobs._audit_author() AS a, created AS c;  -- in the order the rows were inserted
+           jobs_internal._audit_fields(c.definition), NULL, c.definition
+    FROM jobs_internal._audit_author() AS a, created AS c;  -- in the order the rows were inserted
     RETURN NULL;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._audit_jobs_removed()
+CREATE OR REPLACE FUNCTION jobs_internal._audit_jobs_removed()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -3187,11 +3206,11 @@ BEGIN
     INSERT INTO jobs.job_audit (changed_by, changed_by_oid, job_id, job_name, owner, owner_name, action, fields,
                                 old_values, new_values)
     WITH removed AS MATERIALIZED (  -- each value computed once a row
-        SELECT o.job_id, o.job_name, o.owner, jobs._audit_definition(o) AS definition
+        SELECT o.job_id, o.job_name, o.owner, jobs_internal._audit_definition(o) AS definition
         FROM old_jobs AS o)
     SELECT a.role_name, a.role_oid, r.job_id, r.job_name, r.owner, r.owner::text, 'unscheduled',
-           jobs._audit_fields(r.definition), r.definition, NULL
-    FROM jobs._audit_author() AS a, removed AS r
+           jobs_internal._audit_fields(r.definition), r.definition, NULL
+    FROM jobs_internal._audit_author() AS a, removed AS r
     ORDER BY r.job_id;
     RETURN NULL;
 END
@@ -3263,7 +3282,7 @@ COMMENT ON COLUMN jobs.job_execution.http_status IS
 'HTTP runs: the response status (NULL if none arrived); e-mail runs: the last SMTP reply code.';
 
 
-CREATE OR REPLACE FUNCTION jobs._schedule(caller name, job_name text, schedule text, command text, database text,
+CREATE OR REPLACE FUNCTION jobs_internal._schedule(caller name, job_name text, schedule text, command text, database text,
                                timezone text, enabled boolean, timeout interval, max_retries integer,
                                retry_backoff interval, retry_backoff_max interval, overlap text,
                                max_concurrent integer, misfire text, starting_deadline interval,
@@ -3278,22 +3297,22 @@ DECLARE
     target name := coalesce(database, current_database());
     result_id bigint;
 BEGIN
-    PERFORM jobs._check_definition(job_name, schedule, command, target, zone, caller);
-    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
-    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
-    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+    PERFORM jobs_internal._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
                                    max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    PERFORM jobs._check_metadata(description, tags);
-    PERFORM jobs._check_job_quota(caller, job_name);
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
                                          max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
                                          misfire, starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval, description, tags)
-    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval, description, coalesce(tags, '{}'))
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -3310,13 +3329,13 @@ BEGIN
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
             description = excluded.description, tags = excluded.tags
     RETURNING j.job_id INTO result_id;
-    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
-    PERFORM jobs._wake_scheduler(true, result_id);
+    DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION jobs._alter(caller name, job_id bigint, schedule text, command text, database text,
+CREATE OR REPLACE FUNCTION jobs_internal._alter(caller name, job_id bigint, schedule text, command text, database text,
                             timezone text, enabled boolean, timeout interval, max_retries integer,
                             retry_backoff interval, retry_backoff_max interval, overlap text,
                             max_concurrent integer, misfire text, starting_deadline interval,
@@ -3327,7 +3346,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
     resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
                                         'min_trigger_interval', 'description', 'tags'];
@@ -3353,7 +3372,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
     END IF;
-    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
     IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
         RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
@@ -3390,22 +3409,22 @@ BEGIN
     END IF;
     job.description := CASE WHEN 'description' = ANY (reset) THEN NULL ELSE coalesce(description, job.description) END;
     job.tags := CASE WHEN 'tags' = ANY (reset) THEN '{}' ELSE coalesce(tags, job.tags) END;
-    PERFORM jobs._check_metadata(job.description, job.tags);
+    PERFORM jobs_internal._check_metadata(job.description, job.tags);
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
-        PERFORM jobs._check_one_shot_enable(job);
+        PERFORM jobs_internal._check_one_shot_enable(job);
     END IF;
-    PERFORM jobs._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+    PERFORM jobs_internal._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
                                    pg_get_userbyid(job.owner));
-    PERFORM jobs._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
-    PERFORM jobs._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+    PERFORM jobs_internal._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
                                    job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
                                    job.min_trigger_interval);
     IF schedule IS NOT NULL THEN
-        PERFORM jobs._check_schedule_interval(job.schedule, job.timezone, caller);
+        PERFORM jobs_internal._check_schedule_interval(job.schedule, job.timezone, caller);
     END IF;
     IF job.kind IN ('http', 'email') THEN
-        PERFORM jobs._check_http_timeout(job.timeout);
+        PERFORM jobs_internal._check_http_timeout(job.timeout);
     END IF;
     UPDATE jobs.scheduled_job AS j
     SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
@@ -3416,7 +3435,7 @@ BEGIN
         min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now(),
         description = job.description, tags = job.tags
     WHERE j.job_id = job.job_id;
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
 $$;
 
@@ -3425,12 +3444,12 @@ DROP FUNCTION jobs.alter_http(bigint, text, text, jsonb, jsonb, interval, text, 
 DROP FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                  text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
                                  text, text[]);
-DROP FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval,
+DROP FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval,
                                   interval, text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz,
                                   interval, text, text[]);
-DROP FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]);
+DROP FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[]);
 
-CREATE FUNCTION jobs._schedule_http(caller name, job_name text, schedule text, url text, method text,
+CREATE FUNCTION jobs_internal._schedule_http(caller name, job_name text, schedule text, url text, method text,
                                     headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
                                     max_retries integer, retry_backoff interval, retry_backoff_max interval,
                                     overlap text, max_concurrent integer, misfire text, starting_deadline interval,
@@ -3443,30 +3462,30 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     zone text := coalesce(timezone, current_setting('jobs.timezone'));
-    verb text := jobs._http_check(url, method, coalesce(headers, '{}'));
+    verb text := jobs_internal._http_check(url, method, coalesce(headers, '{}'));
     result_id bigint;
 BEGIN
-    PERFORM jobs._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
-    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
-    PERFORM jobs._check_payload_size(body, 'body');
-    PERFORM jobs._check_send(send, body);
-    PERFORM jobs._check_http_timeout(timeout);
-    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
-    PERFORM jobs._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+    PERFORM jobs_internal._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_payload_size(body, 'body');
+    PERFORM jobs_internal._check_send(send, body);
+    PERFORM jobs_internal._check_http_timeout(timeout);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
                                    max_runs, run_at, min_trigger_interval);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    PERFORM jobs._check_metadata(description, tags);
-    PERFORM jobs._check_job_quota(caller, job_name);
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          http_method, http_url, http_headers, http_body, timeout, max_retries,
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
                                          min_trigger_interval, description, tags, http_send)
-    VALUES (job_name, jobs._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
-            jobs._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+            jobs_internal._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
             run_at, min_trigger_interval, description, coalesce(tags, '{}'), send)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -3484,22 +3503,22 @@ BEGIN
             smtp_url = NULL, smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL,
             mail_subject = NULL, mail_body = NULL
     RETURNING j.job_id INTO result_id;
-    INSERT INTO jobs._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
+    INSERT INTO jobs_internal._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
-    PERFORM jobs._note_missing_secrets(jobs._role_id(caller), headers);
-    PERFORM jobs._wake_scheduler(true, result_id);
+    PERFORM jobs_internal._note_missing_secrets(jobs_internal._role_id(caller), headers);
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
 
-CREATE FUNCTION jobs._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
+CREATE FUNCTION jobs_internal._alter_http(caller name, job_id bigint, url text, method text, headers jsonb, body jsonb,
                                  timeout interval, description text, tags text[], send text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    job jobs.scheduled_job := jobs._job_for_caller(job_id, caller, true);
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     new_headers jsonb;
     verb text;
 BEGIN
@@ -3508,41 +3527,41 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Change its command with jobs.alter, or redefine it with jobs.schedule_http.';
     END IF;
-    PERFORM jobs._check_changes_what_runs(job, caller, array_remove(ARRAY[
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
         CASE WHEN url IS NOT NULL THEN 'url' END, CASE WHEN method IS NOT NULL THEN 'method' END,
         CASE WHEN headers IS NOT NULL THEN 'headers' END, CASE WHEN body IS NOT NULL THEN 'body' END,
         CASE WHEN send IS NOT NULL THEN 'send' END], NULL));
-    SELECT s.headers INTO new_headers FROM jobs._http_secret AS s WHERE s.job_id = job.job_id;
+    SELECT s.headers INTO new_headers FROM jobs_internal._http_secret AS s WHERE s.job_id = job.job_id;
     new_headers := coalesce(headers, new_headers, '{}');
-    verb := jobs._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
-    PERFORM jobs._check_payload_size(body, 'body');
-    PERFORM jobs._check_send(coalesce(send, job.http_send, 'context'), coalesce(body, job.http_body));
-    PERFORM jobs._check_http_timeout(coalesce(timeout, job.timeout));
-    PERFORM jobs._check_metadata(coalesce(description, job.description), coalesce(tags, job.tags));
+    verb := jobs_internal._http_check(coalesce(url, job.http_url), coalesce(method, job.http_method), new_headers);
+    PERFORM jobs_internal._check_payload_size(body, 'body');
+    PERFORM jobs_internal._check_send(coalesce(send, job.http_send, 'context'), coalesce(body, job.http_body));
+    PERFORM jobs_internal._check_http_timeout(coalesce(timeout, job.timeout));
+    PERFORM jobs_internal._check_metadata(coalesce(description, job.description), coalesce(tags, job.tags));
     UPDATE jobs.scheduled_job AS j
     SET http_url = coalesce(_alter_http.url, job.http_url), http_method = verb,
-        http_headers = jobs._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
+        http_headers = jobs_internal._mask_secret_headers(new_headers), http_body = coalesce(_alter_http.body, job.http_body),
         timeout = coalesce(_alter_http.timeout, job.timeout),
         command = verb || ' ' || coalesce(_alter_http.url, job.http_url), updated_at = now(),
         description = coalesce(_alter_http.description, job.description), tags = coalesce(_alter_http.tags, job.tags),
         http_send = coalesce(_alter_http.send, job.http_send, 'context')
     WHERE j.job_id = job.job_id;
-    UPDATE jobs._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
-    PERFORM jobs._note_missing_secrets(job.owner, new_headers);
-    PERFORM jobs._wake_scheduler(true, job.job_id);
+    UPDATE jobs_internal._http_secret AS s SET headers = new_headers WHERE s.job_id = job.job_id;
+    PERFORM jobs_internal._note_missing_secrets(job.owner, new_headers);
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
 $$;
 
-COMMENT ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+COMMENT ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                         text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
                                         text, text[], text) IS
 'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
-COMMENT ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) IS
+COMMENT ON FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) IS
 'Internal: the privileged part of jobs.alter_http; call jobs.alter_http.';
-REVOKE EXECUTE ON FUNCTION jobs._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
                                                text, text[], text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) FROM PUBLIC;
 
 CREATE FUNCTION jobs.schedule_http(
     job_name text,
@@ -3614,7 +3633,7 @@ CREATE FUNCTION jobs.alter_http(
 RETURNS void
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    SELECT jobs.alter_http(jobs._own_job_id(job_name), url, method, headers, body, timeout, description, tags, send);
+    SELECT jobs.alter_http(jobs_internal._own_job_id(job_name), url, method, headers, body, timeout, description, tags, send);
 END;
 COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, text, text[], text) IS
 'Changes the given request properties of the caller''s HTTP job of this name (NULL: unchanged; headers replace '
@@ -3628,15 +3647,15 @@ COMMENT ON FUNCTION jobs.alter_http(text, text, text, jsonb, jsonb, interval, te
 -- policy (jobs.http_allowed_hosts); their login comes from the owner's
 -- secrets ({{secret:NAME}}), put in by the worker right before sending.
 
-CREATE FUNCTION jobs._template_check(template text, what text)
+CREATE FUNCTION jobs_internal._template_check(template text, what text)
 RETURNS void
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'pg_jobs_template_check';
-COMMENT ON FUNCTION jobs._template_check(text, text) IS
+COMMENT ON FUNCTION jobs_internal._template_check(text, text) IS
 'Internal: raises 22023 naming the placeholder, where it is (what, and the character) and the keys allowed, when a '
 '{{placeholder}} is malformed or its path cannot exist in a run''s context.';
 
-CREATE FUNCTION jobs._check_send(send text, body jsonb)
+CREATE FUNCTION jobs_internal._check_send(send text, body jsonb)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
@@ -3653,25 +3672,25 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'Pass the request body, for example body => ''{"text": "{{payload.summary}}"}''.';
         END IF;
-        PERFORM jobs._template_check(body::text, 'body');
+        PERFORM jobs_internal._template_check(body::text, 'body');
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._check_send(text, jsonb) IS
+COMMENT ON FUNCTION jobs_internal._check_send(text, jsonb) IS
 'Internal: raises 22023 unless send is context or body, and, for body, the body is given and its placeholders are '
 'well formed.';
 
-CREATE FUNCTION jobs._email_check(smtp_url text, mail_from text, mail_to text[], subject text, body text,
+CREATE FUNCTION jobs_internal._email_check(smtp_url text, mail_from text, mail_to text[], subject text, body text,
                                   username text, password text)
 RETURNS text
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'pg_jobs_email_check';
-COMMENT ON FUNCTION jobs._email_check(text, text, text[], text, text, text, text) IS
+COMMENT ON FUNCTION jobs_internal._email_check(text, text, text[], text, text, text, text) IS
 'Internal: raises 22023 (naming which) if the mail server URL (smtp or smtps, with a host allowed by '
 'jobs.http_allowed_hosts), an address, a placeholder of the subject or body, or the login is unusable; returns the '
 'job''s command as views show it (mail to ... via smtp://...).';
 
-CREATE FUNCTION jobs._schedule_email(caller name, job_name text, schedule text, smtp_url text, mail_from text,
+CREATE FUNCTION jobs_internal._schedule_email(caller name, job_name text, schedule text, smtp_url text, mail_from text,
                                      mail_to text[], subject text, body text, username text, password text,
                                      timeout interval, timezone text, enabled boolean, max_retries integer,
                                      retry_backoff interval, retry_backoff_max interval, description text,
@@ -3682,25 +3701,25 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     zone text := coalesce(timezone, current_setting('jobs.timezone'));
-    command text := jobs._email_check(smtp_url, mail_from, mail_to, subject, body, username, password);
+    command text := jobs_internal._email_check(smtp_url, mail_from, mail_to, subject, body, username, password);
     result_id bigint;
 BEGIN
-    PERFORM jobs._check_definition(job_name, schedule, command, current_database(), zone, caller);
-    PERFORM jobs._check_schedule_interval(schedule, zone, caller);
-    PERFORM jobs._check_payload_size(to_jsonb(body), 'body');
-    PERFORM jobs._check_http_timeout(timeout);
-    PERFORM jobs._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_definition(job_name, schedule, command, current_database(), zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_payload_size(to_jsonb(body), 'body');
+    PERFORM jobs_internal._check_http_timeout(timeout);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
     IF enabled IS NULL THEN
         RAISE EXCEPTION 'enabled must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
-    PERFORM jobs._check_metadata(description, tags);
-    PERFORM jobs._check_job_quota(caller, job_name);
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          timeout, max_retries, retry_backoff, retry_backoff_max, description, tags,
                                          smtp_url, smtp_username, smtp_password, mail_from, mail_to, mail_subject,
                                          mail_body)
-    VALUES (job_name, jobs._role_id(caller), schedule, zone, command, current_database(), enabled, 'email', timeout,
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, current_database(), enabled, 'email', timeout,
             max_retries, retry_backoff, retry_backoff_max, description, coalesce(tags, '{}'), smtp_url, username,
             password, mail_from, mail_to, subject, body)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
@@ -3716,20 +3735,20 @@ BEGIN
             mail_from = excluded.mail_from, mail_to = excluded.mail_to, mail_subject = excluded.mail_subject,
             mail_body = excluded.mail_body
     RETURNING j.job_id INTO result_id;
-    DELETE FROM jobs._http_secret AS s WHERE s.job_id = result_id;
-    PERFORM jobs._note_missing_secrets(jobs._role_id(caller),
+    DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs_internal._note_missing_secrets(jobs_internal._role_id(caller),
                                        jsonb_strip_nulls(jsonb_build_object('username', username, 'password', password)));
-    PERFORM jobs._wake_scheduler(true, result_id);
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
     RETURN result_id;
 END
 $$;
-COMMENT ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text,
+COMMENT ON FUNCTION jobs_internal._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text,
                                          boolean, integer, interval, interval, text, text[]) IS
 'Internal: the privileged part of jobs.schedule_email; call jobs.schedule_email.';
-REVOKE EXECUTE ON FUNCTION jobs._template_check(text, text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._check_send(text, jsonb) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._email_check(text, text, text[], text, text, text, text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION jobs._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval,
+REVOKE EXECUTE ON FUNCTION jobs_internal._template_check(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_send(text, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._email_check(text, text, text[], text, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval,
                                                 text, boolean, integer, interval, interval, text, text[]) FROM PUBLIC;
 
 CREATE FUNCTION jobs.schedule_email(
@@ -3992,46 +4011,46 @@ COMMENT ON COLUMN jobs.scheduled_job.schedule IS
 -------------------------------------------------------------------------------
 -- events: LISTEN/NOTIFY on channel jobs_events (issue 13). Payloads carry
 -- ids only (anyone may LISTEN): run_started and run_finished come from the
--- run lifecycle in C (jobs._finish_runs and the claims), job_changed from
--- the triggers below, alert from the alerts through jobs._notify_event.
+-- run lifecycle in C (jobs_internal._finish_runs and the claims), job_changed from
+-- the triggers below, alert from the alerts through jobs_internal._notify_event.
 -- jobs.notify_events says which are sent; all are sent at commit only.
 -------------------------------------------------------------------------------
-CREATE FUNCTION jobs._notify_event(payload jsonb)
+CREATE FUNCTION jobs_internal._notify_event(payload jsonb)
 RETURNS boolean
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_notify_event';
-COMMENT ON FUNCTION jobs._notify_event(jsonb) IS
+COMMENT ON FUNCTION jobs_internal._notify_event(jsonb) IS
 'Internal: sends payload (a JSON object with an "event" string; ids only, never names or texts: any role may '
 'LISTEN) on channel jobs_events when the current transaction commits, if jobs.notify_events lets the event '
 'through (run_started and job_changed: all; run_finished, alert and others: finished or all). Returns whether '
 'it was queued. Runs with the caller''s rights; EXECUTE is revoked from PUBLIC.';
-REVOKE EXECUTE ON FUNCTION jobs._notify_event(jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._notify_event(jsonb) FROM PUBLIC;
 
-CREATE FUNCTION jobs._pending_events()
+CREATE FUNCTION jobs_internal._pending_events()
 RETURNS text[]
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_pending_events';
-COMMENT ON FUNCTION jobs._pending_events() IS
+COMMENT ON FUNCTION jobs_internal._pending_events() IS
 'Internal, for tests: the payloads the current transaction will send on channel jobs_events when it commits, '
 'in order. EXECUTE is revoked from PUBLIC.';
-REVOKE EXECUTE ON FUNCTION jobs._pending_events() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._pending_events() FROM PUBLIC;
 
-CREATE FUNCTION jobs._notify_jobs_changed()
+CREATE FUNCTION jobs_internal._notify_jobs_changed()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+        PERFORM jobs_internal._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
                                                       'change', 'created'))
         FROM new_jobs AS n ORDER BY n.job_id;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', o.job_id,
+        PERFORM jobs_internal._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', o.job_id,
                                                       'change', 'dropped'))
         FROM old_jobs AS o ORDER BY o.job_id;
     ELSE
-        PERFORM jobs._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
+        PERFORM jobs_internal._notify_event(jsonb_build_object('event', 'job_changed', 'job_id', n.job_id,
             'change', CASE WHEN n.enabled AND NOT o.enabled THEN 'enabled'
                            WHEN o.enabled AND NOT n.enabled THEN 'disabled'
                            ELSE 'altered' END))
@@ -4042,25 +4061,25 @@ BEGIN
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobs._notify_jobs_changed() IS
+COMMENT ON FUNCTION jobs_internal._notify_jobs_changed() IS
 'Internal: statement trigger that sends job_changed events (created, altered, enabled, disabled, dropped; ids '
 'only) on channel jobs_events, when jobs.notify_events is all.';
-REVOKE EXECUTE ON FUNCTION jobs._notify_jobs_changed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._notify_jobs_changed() FROM PUBLIC;
 
 -- Fired only when jobs.notify_events is all: otherwise they cost a
 -- comparison per statement (the transition tables are the audit's anyway).
 CREATE TRIGGER notify_jobs_created
     AFTER INSERT ON jobs.scheduled_job REFERENCING NEW TABLE AS new_jobs
     FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
-    EXECUTE FUNCTION jobs._notify_jobs_changed();
+    EXECUTE FUNCTION jobs_internal._notify_jobs_changed();
 CREATE TRIGGER notify_jobs_changed
     AFTER UPDATE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
     FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
-    EXECUTE FUNCTION jobs._notify_jobs_changed();
+    EXECUTE FUNCTION jobs_internal._notify_jobs_changed();
 CREATE TRIGGER notify_jobs_removed
     AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS old_jobs
     FOR EACH STATEMENT WHEN (current_setting('jobs.notify_events', true) = 'all')
-    EXECUTE FUNCTION jobs._notify_jobs_changed();
+    EXECUTE FUNCTION jobs_internal._notify_jobs_changed();
 COMMENT ON TRIGGER notify_jobs_created ON jobs.scheduled_job IS
 'Sends job_changed (created) on channel jobs_events when jobs.notify_events is all.';
 COMMENT ON TRIGGER notify_jobs_changed ON jobs.scheduled_job IS
@@ -4075,7 +4094,7 @@ COMMENT ON TRIGGER notify_jobs_removed ON jobs.scheduled_job IS
 -- An alert watches jobs for events (failed, recovered, long_running, missed)
 -- and triggers its handler, a job of the alert's owner, with the alert as
 -- the run's payload. Nothing happens where runs end: the launcher's alert
--- pass (jobs._alert_pass, src/pg/launcher/alert_pass.cpp) looks at the runs
+-- pass (jobs_internal._alert_pass, src/pg/launcher/alert_pass.cpp) looks at the runs
 -- that ended since its last pass and at the runs still running, every
 -- jobs.alert_window while an alert exists. What one pass finds for one
 -- alert is one delivery (a batch when it lists several jobs): a storm of
@@ -4107,7 +4126,7 @@ COMMENT ON COLUMN jobs.alert_definition.repeat_after IS
 'A job that keeps failing (or missing its times) is reported again at most once per this interval.';
 
 -- Per alert and job: whether it is firing, and what was delivered.
-CREATE TABLE jobs._alert_state (
+CREATE TABLE jobs_internal._alert_state (
     alert_id          bigint NOT NULL REFERENCES jobs.alert_definition ON DELETE CASCADE,
     job_id            bigint NOT NULL,
     alert_owner       regrole NOT NULL,
@@ -4126,12 +4145,12 @@ CREATE TABLE jobs._alert_state (
     last_error        text,
     PRIMARY KEY (alert_id, job_id)
 );
-COMMENT ON TABLE jobs._alert_state IS
+COMMENT ON TABLE jobs_internal._alert_state IS
 'Internal: per alert and job, whether it fires and what was delivered; read it through jobs.alert_status.';
 
 -- The runs each alert has looked at (and the event it saw), so a run is
 -- reported once; kept for an hour (a long_running one while it runs).
-CREATE TABLE jobs._alert_event (
+CREATE TABLE jobs_internal._alert_event (
     alert_id     bigint NOT NULL REFERENCES jobs.alert_definition ON DELETE CASCADE,
     execution_id bigint NOT NULL,
     event        text NOT NULL,
@@ -4141,11 +4160,11 @@ CREATE TABLE jobs._alert_event (
     noted_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (alert_id, execution_id, event, mark)
 );
-COMMENT ON TABLE jobs._alert_event IS 'Internal: the runs each alert has already looked at.';
+COMMENT ON TABLE jobs_internal._alert_event IS 'Internal: the runs each alert has already looked at.';
 
 -- Events found and not yet delivered: an alert's batch collects for
 -- jobs.alert_window from its first event, then goes out as one payload.
-CREATE TABLE jobs._alert_pending (
+CREATE TABLE jobs_internal._alert_pending (
     alert_id  bigint NOT NULL REFERENCES jobs.alert_definition ON DELETE CASCADE,
     seq       bigint GENERATED ALWAYS AS IDENTITY,
     job_id    bigint NOT NULL,
@@ -4153,51 +4172,51 @@ CREATE TABLE jobs._alert_pending (
     noted_at  timestamptz NOT NULL,
     PRIMARY KEY (alert_id, seq)
 );
-COMMENT ON TABLE jobs._alert_pending IS 'Internal: alert events waiting for their batch to be delivered.';
-COMMENT ON SEQUENCE jobs._alert_pending_seq_seq IS 'Internal: orders the events of a batch.';
+COMMENT ON TABLE jobs_internal._alert_pending IS 'Internal: alert events waiting for their batch to be delivered.';
+COMMENT ON SEQUENCE jobs_internal._alert_pending_seq_seq IS 'Internal: orders the events of a batch.';
 
 -- Where the last pass stopped looking (one row).
-CREATE TABLE jobs._alert_pass_mark (
+CREATE TABLE jobs_internal._alert_pass_mark (
     one       boolean PRIMARY KEY DEFAULT true CHECK (one),
     passed_at timestamptz NOT NULL
 );
-COMMENT ON TABLE jobs._alert_pass_mark IS 'Internal: when the last alert pass looked at the ended runs.';
+COMMENT ON TABLE jobs_internal._alert_pass_mark IS 'Internal: when the last alert pass looked at the ended runs.';
 
 SELECT pg_catalog.pg_extension_config_dump('jobs.alert_definition', '');
-SELECT pg_catalog.pg_extension_config_dump('jobs._alert_state', '');
+SELECT pg_catalog.pg_extension_config_dump('jobs_internal._alert_state', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('jobs.alert_definition', 'alert_id'), '');
 
 ALTER TABLE jobs.alert_definition ENABLE ROW LEVEL SECURITY;
-ALTER TABLE jobs._alert_state ENABLE ROW LEVEL SECURITY;
+ALTER TABLE jobs_internal._alert_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_alerts ON jobs.alert_definition FOR SELECT
     USING (owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
-CREATE POLICY own_alert_state ON jobs._alert_state FOR SELECT
+CREATE POLICY own_alert_state ON jobs_internal._alert_state FOR SELECT
     USING (alert_owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user));
-REVOKE ALL ON jobs.alert_definition, jobs._alert_state, jobs._alert_event, jobs._alert_pending, jobs._alert_pass_mark
+REVOKE ALL ON jobs.alert_definition, jobs_internal._alert_state, jobs_internal._alert_event, jobs_internal._alert_pending, jobs_internal._alert_pass_mark
     FROM PUBLIC;
-GRANT SELECT ON jobs.alert_definition, jobs._alert_state TO PUBLIC;
+GRANT SELECT ON jobs.alert_definition, jobs_internal._alert_state TO PUBLIC;
 
 -- Asks the launcher for an alert pass when the transaction commits (a new or
 -- changed alert starts watching at once).
-CREATE FUNCTION jobs._request_alert_pass()
+CREATE FUNCTION jobs_internal._request_alert_pass()
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_request_alert_pass';
-COMMENT ON FUNCTION jobs._request_alert_pass() IS
+COMMENT ON FUNCTION jobs_internal._request_alert_pass() IS
 'Internal: when the current transaction commits, asks the launcher for an alert pass.';
-REVOKE EXECUTE ON FUNCTION jobs._request_alert_pass() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._request_alert_pass() FROM PUBLIC;
 
 -- The privileged part of jobs.alert: the caller's alert of this name,
 -- created or replaced. Checks everything before writing.
-CREATE FUNCTION jobs._alert(caller name, alert_name text, handler text, jobs text[], events text[],
+CREATE FUNCTION jobs_internal._alert(caller name, alert_name text, handler text, jobs text[], events text[],
                             long_running_after interval, repeat_after interval)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    caller_id regrole := jobs._role_id(caller);
-    sees_all boolean := coalesce(jobs._administers_jobs(caller), false);
+    caller_id regrole := jobs_internal._role_id(caller);
+    sees_all boolean := coalesce(jobs_internal._administers_jobs(caller), false);
     handler_id bigint;
     unknown text;
     result_id bigint;
@@ -4229,13 +4248,13 @@ BEGIN
                   HINT = 'Add long_running to events, or leave long_running_after out.';
     END IF;
     IF long_running_after IS NOT NULL THEN
-        PERFORM jobs._check_interval_option('long_running_after', long_running_after);
+        PERFORM jobs_internal._check_interval_option('long_running_after', long_running_after);
     END IF;
     IF repeat_after IS NULL THEN
         RAISE EXCEPTION 'repeat_after must not be NULL'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass an interval such as ''1 hour''.';
     END IF;
-    PERFORM jobs._check_interval_option('repeat_after', repeat_after);
+    PERFORM jobs_internal._check_interval_option('repeat_after', repeat_after);
     SELECT j.job_id INTO handler_id FROM jobs.scheduled_job AS j
     WHERE j.owner = caller_id AND j.job_name = handler;
     IF NOT FOUND THEN
@@ -4265,21 +4284,21 @@ BEGIN
             long_running_after = EXCLUDED.long_running_after, repeat_after = EXCLUDED.repeat_after,
             updated_at = clock_timestamp()
     RETURNING d.alert_id INTO result_id;
-    PERFORM jobs._request_alert_pass();
+    PERFORM jobs_internal._request_alert_pass();
     RETURN result_id;
 END
 $$;
-COMMENT ON FUNCTION jobs._alert(name, text, text, text[], text[], interval, interval) IS
+COMMENT ON FUNCTION jobs_internal._alert(name, text, text, text[], text[], interval, interval) IS
 'Internal: the privileged part of jobs.alert; call jobs.alert.';
-REVOKE EXECUTE ON FUNCTION jobs._alert(name, text, text, text[], text[], interval, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._alert(name, text, text, text[], text[], interval, interval) FROM PUBLIC;
 
-CREATE FUNCTION jobs._drop_alert(caller name, alert_name text)
+CREATE FUNCTION jobs_internal._drop_alert(caller name, alert_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    DELETE FROM jobs.alert_definition AS d WHERE d.owner = jobs._role_id(caller) AND d.alert_name = _drop_alert.alert_name;
+    DELETE FROM jobs.alert_definition AS d WHERE d.owner = jobs_internal._role_id(caller) AND d.alert_name = _drop_alert.alert_name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'alert "%" does not exist', alert_name
             USING ERRCODE = 'undefined_object', HINT = 'List your alerts with SELECT * FROM jobs.alert_definition.';
@@ -4287,8 +4306,8 @@ BEGIN
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION jobs._drop_alert(name, text) IS 'Internal: the privileged part of jobs.drop_alert.';
-REVOKE EXECUTE ON FUNCTION jobs._drop_alert(name, text) FROM PUBLIC;
+COMMENT ON FUNCTION jobs_internal._drop_alert(name, text) IS 'Internal: the privileged part of jobs.drop_alert.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._drop_alert(name, text) FROM PUBLIC;
 
 CREATE FUNCTION jobs.alert(alert_name text, handler text, jobs text[] DEFAULT NULL,
                            events text[] DEFAULT '{failed,recovered}', long_running_after interval DEFAULT NULL,
@@ -4311,7 +4330,7 @@ COMMENT ON FUNCTION jobs.drop_alert(text) IS 'Removes the caller''s alert of thi
 
 -- The payload of one event: the job (as it is, or as the run recorded it
 -- once it is gone) and the run.
-CREATE FUNCTION jobs._alert_item(event text, run jobs.job_execution, firing_since timestamptz,
+CREATE FUNCTION jobs_internal._alert_item(event text, run jobs.job_execution, firing_since timestamptz,
                                  long_running_after interval)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -4361,14 +4380,14 @@ BEGIN
         'firing_since', firing_since);
 END
 $$;
-COMMENT ON FUNCTION jobs._alert_item(text, jobs.job_execution, timestamptz, interval) IS
+COMMENT ON FUNCTION jobs_internal._alert_item(text, jobs.job_execution, timestamptz, interval) IS
 'Internal: the payload of one alert event (job, run, summary, firing_since).';
-REVOKE EXECUTE ON FUNCTION jobs._alert_item(text, jobs.job_execution, timestamptz, interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._alert_item(text, jobs.job_execution, timestamptz, interval) FROM PUBLIC;
 
 -- Triggers the alert's handler with `items` (one payload, or a batch) and
 -- records the delivery in the state of each job listed. The handler runs
 -- as its owner, who must still be the alert's owner.
-CREATE FUNCTION jobs._alert_deliver(alert jobs.alert_definition, items jsonb)
+CREATE FUNCTION jobs_internal._alert_deliver(alert jobs.alert_definition, items jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -4412,22 +4431,22 @@ BEGIN
                           pg_get_userbyid(handler.owner));
     ELSE
         BEGIN
-            PERFORM jobs._check_payload_size(payload, 'alert payload');
+            PERFORM jobs_internal._check_payload_size(payload, 'alert payload');
             INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind,
                                             triggered_by, triggered_by_user, payload)
             VALUES (handler.job_id, handler.job_name, handler.owner, pg_get_userbyid(handler.owner), handler.database,
                     handler.command, handler.kind, 'manual', pg_get_userbyid(alert.owner), payload)
             RETURNING execution_id INTO run_id;
-            PERFORM jobs._wake_scheduler(false);
+            PERFORM jobs_internal._wake_scheduler(false);
             -- On channel jobs_events: ids only (the payload above stays with the handler's run).
-            PERFORM jobs._notify_event(jsonb_build_object(
+            PERFORM jobs_internal._notify_event(jsonb_build_object(
                 'event', 'alert', 'alert_id', alert.alert_id, 'kind', payload ->> 'event',
                 'execution_id', run_id, 'job_ids', to_jsonb(job_ids[1:100]), 'count', n_items));
         EXCEPTION WHEN OTHERS THEN
             problem := SQLERRM;
         END;
     END IF;
-    UPDATE jobs._alert_state AS s
+    UPDATE jobs_internal._alert_state AS s
     SET deliveries = s.deliveries + CASE WHEN run_id IS NULL THEN 0 ELSE 1 END,
         last_delivered_at = CASE WHEN run_id IS NULL THEN s.last_delivered_at ELSE clock_timestamp() END,
         handler_execution_ids = CASE WHEN run_id IS NULL THEN s.handler_execution_ids
@@ -4441,15 +4460,15 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._alert_deliver(jobs.alert_definition, jsonb) IS
+COMMENT ON FUNCTION jobs_internal._alert_deliver(jobs.alert_definition, jsonb) IS
 'Internal: triggers the alert''s handler with these events (one payload, or a batched one) and records it.';
-REVOKE EXECUTE ON FUNCTION jobs._alert_deliver(jobs.alert_definition, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._alert_deliver(jobs.alert_definition, jsonb) FROM PUBLIC;
 
 -- The launcher's alert pass: finds the events since the last pass, applies
 -- noise control, delivers the batches whose window has passed, and returns when the next pass is due (NULL: no alert
 -- exists; the launcher then looks again at its next upkeep, or when an
 -- alert is defined). `alert_window` is jobs.alert_window.
-CREATE FUNCTION jobs._alert_pass(alert_window interval)
+CREATE FUNCTION jobs_internal._alert_pass(alert_window interval)
 RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -4459,7 +4478,7 @@ DECLARE
     since timestamptz;
     ev record;
     alert jobs.alert_definition;
-    state jobs._alert_state;
+    state jobs_internal._alert_state;
     deliver boolean;
     items jsonb;
     k text;
@@ -4469,19 +4488,19 @@ BEGIN
     DELETE FROM jobs.alert_definition AS d
     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.oid = d.owner);
     IF NOT EXISTS (SELECT 1 FROM jobs.alert_definition) THEN
-        DELETE FROM jobs._alert_pass_mark;
+        DELETE FROM jobs_internal._alert_pass_mark;
         RETURN NULL;
     END IF;
     -- Runs that ended since the last pass, less 30 seconds for finishes committed late
     -- (the _alert_event marks keep a run from being seen twice).
-    SELECT m.passed_at - interval '30 seconds' INTO since FROM jobs._alert_pass_mark AS m;
+    SELECT m.passed_at - interval '30 seconds' INTO since FROM jobs_internal._alert_pass_mark AS m;
     since := greatest(coalesce(since, t - interval '30 seconds'), t - interval '50 minutes');
-    INSERT INTO jobs._alert_pass_mark (passed_at) VALUES (t)
+    INSERT INTO jobs_internal._alert_pass_mark (passed_at) VALUES (t)
     ON CONFLICT (one) DO UPDATE SET passed_at = EXCLUDED.passed_at;
 
     FOR ev IN
         WITH a AS (
-            SELECT d.*, coalesce(jobs._administers_jobs(pg_get_userbyid(d.owner)), false) AS sees_all
+            SELECT d.*, coalesce(jobs_internal._administers_jobs(pg_get_userbyid(d.owner)), false) AS sees_all
             FROM jobs.alert_definition AS d
         ), ended AS (
             -- Runs that ended since the last pass (less a margin for late commits).
@@ -4502,7 +4521,7 @@ BEGIN
                       -- only successes of jobs firing, or failing in this scan (hashed: a burst of
                       -- successes costs one lookup each)
                       a.events && '{failed,recovered}'
-                      AND ((a.alert_id, e.job_id) IN (SELECT s.alert_id, s.job_id FROM jobs._alert_state AS s
+                      AND ((a.alert_id, e.job_id) IN (SELECT s.alert_id, s.job_id FROM jobs_internal._alert_state AS s
                                                       WHERE s.firing)
                            OR e.job_id IN (SELECT f.job_id FROM ended AS f
                                            WHERE f.status IN ('failed', 'timed_out', 'crashed')))
@@ -4521,7 +4540,7 @@ BEGIN
             WHERE 'long_running' = ANY (a.events) AND e.job_id <> a.handler_job_id
               AND t - e.started_at > a.long_running_after
         ), noted AS (
-            INSERT INTO jobs._alert_event (alert_id, execution_id, event, mark)
+            INSERT INTO jobs_internal._alert_event (alert_id, execution_id, event, mark)
             SELECT f.alert_id, f.execution_id, f.event, f.mark FROM found AS f
             ON CONFLICT DO NOTHING
             RETURNING alert_id, execution_id, event, mark
@@ -4533,12 +4552,12 @@ BEGIN
         IF alert.alert_id IS DISTINCT FROM ev.alert_id THEN
             SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = ev.alert_id;
         END IF;
-        IF ev.event = 'recovered' AND NOT EXISTS (SELECT 1 FROM jobs._alert_state AS s
+        IF ev.event = 'recovered' AND NOT EXISTS (SELECT 1 FROM jobs_internal._alert_state AS s
                                                   WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id
                                                     AND s.firing) THEN
             CONTINUE;  -- a success of a job that was not failing
         END IF;
-        INSERT INTO jobs._alert_state AS s (alert_id, job_id, alert_owner, job_name)
+        INSERT INTO jobs_internal._alert_state AS s (alert_id, job_id, alert_owner, job_name)
         SELECT ev.alert_id, ev.job_id, alert.owner, e.job_name FROM jobs.job_execution AS e
         WHERE e.execution_id = ev.execution_id
         ON CONFLICT (alert_id, job_id) DO UPDATE SET job_name = EXCLUDED.job_name
@@ -4564,7 +4583,7 @@ BEGIN
         ELSE
             deliver := true;  -- long_running: once per run
         END IF;
-        UPDATE jobs._alert_state AS s
+        UPDATE jobs_internal._alert_state AS s
         SET firing = state.firing,
             firing_since = CASE WHEN state.firing THEN state.firing_since END,
             last_event = ev.event, last_event_at = ev.at, last_execution_id = ev.execution_id,
@@ -4573,9 +4592,9 @@ BEGIN
             suppressed = s.suppressed + CASE WHEN deliver THEN 0 ELSE 1 END
         WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id;
         IF deliver THEN
-            INSERT INTO jobs._alert_pending (alert_id, job_id, item, noted_at)
+            INSERT INTO jobs_internal._alert_pending (alert_id, job_id, item, noted_at)
             VALUES (ev.alert_id, ev.job_id,
-                    jobs._alert_item(ev.event, (SELECT e FROM jobs.job_execution AS e WHERE e.execution_id = ev.execution_id),
+                    jobs_internal._alert_item(ev.event, (SELECT e FROM jobs.job_execution AS e WHERE e.execution_id = ev.execution_id),
                                      state.firing_since, alert.long_running_after),
                     t);
         END IF;
@@ -4583,14 +4602,14 @@ BEGIN
 
     -- An alert's batch goes out a window after its first event: one payload
     -- (of at most 200 events; more make more payloads).
-    FOR k IN SELECT p.alert_id FROM jobs._alert_pending AS p GROUP BY p.alert_id
+    FOR k IN SELECT p.alert_id FROM jobs_internal._alert_pending AS p GROUP BY p.alert_id
              HAVING min(p.noted_at) <= t - alert_window LOOP
         SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = k::bigint;
         chunk := 0;
-        WITH taken AS (DELETE FROM jobs._alert_pending AS p WHERE p.alert_id = k::bigint RETURNING p.seq, p.item)
+        WITH taken AS (DELETE FROM jobs_internal._alert_pending AS p WHERE p.alert_id = k::bigint RETURNING p.seq, p.item)
         SELECT jsonb_agg(taken.item ORDER BY taken.seq) INTO items FROM taken;
         WHILE chunk * 200 < jsonb_array_length(items) LOOP
-            PERFORM jobs._alert_deliver(alert,
+            PERFORM jobs_internal._alert_deliver(alert,
                                         (SELECT jsonb_agg(x.v ORDER BY x.o) FROM jsonb_array_elements(items)
                                              WITH ORDINALITY AS x(v, o)
                                          WHERE x.o > chunk * 200 AND x.o <= (chunk + 1) * 200));
@@ -4600,19 +4619,19 @@ BEGIN
 
     -- What was looked at stays an hour (past the scan's reach); a
     -- long_running mark while its run still runs.
-    DELETE FROM jobs._alert_event AS v
+    DELETE FROM jobs_internal._alert_event AS v
     WHERE v.noted_at < t - interval '1 hour'
       AND (v.event <> 'long_running'
            OR NOT EXISTS (SELECT 1 FROM jobs.job_execution AS e
                           WHERE e.execution_id = v.execution_id AND e.status = 'running'));
     -- Looks four times per window: a batch leaves about a window after its first event.
     RETURN least(t + alert_window / 4,
-                 (SELECT min(p.noted_at) + alert_window FROM jobs._alert_pending AS p));
+                 (SELECT min(p.noted_at) + alert_window FROM jobs_internal._alert_pending AS p));
 END
 $$;
-COMMENT ON FUNCTION jobs._alert_pass(interval) IS
+COMMENT ON FUNCTION jobs_internal._alert_pass(interval) IS
 'Internal: the launcher''s alert pass; returns when the next one is due (NULL: no alert exists).';
-REVOKE EXECUTE ON FUNCTION jobs._alert_pass(interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._alert_pass(interval) FROM PUBLIC;
 
 CREATE VIEW jobs.alert_status WITH (security_invoker = true) AS
 SELECT d.alert_id,
@@ -4634,7 +4653,7 @@ SELECT d.alert_id,
        s.handler_execution_ids,
        s.last_error
 FROM jobs.alert_definition AS d
-LEFT JOIN jobs._alert_state AS s ON s.alert_id = d.alert_id
+LEFT JOIN jobs_internal._alert_state AS s ON s.alert_id = d.alert_id
 LEFT JOIN jobs.scheduled_job AS h ON h.job_id = d.handler_job_id;
 COMMENT ON VIEW jobs.alert_status IS
 'Per alert and job it has seen: whether it is firing (the job failed and has not succeeded since) and since when, '
@@ -4649,30 +4668,30 @@ GRANT SELECT ON jobs.alert_status TO PUBLIC;
 -------------------------------------------------------------------------------
 
 -- The syntax check jobs.schedule makes on a command (in C, as jobs.schedule's),
--- for the import, which calls jobs._schedule directly.
-CREATE FUNCTION jobs._check_command(command text, job_name text)
+-- for the import, which calls jobs_internal._schedule directly.
+CREATE FUNCTION jobs_internal._check_command(command text, job_name text)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_check_command';
-COMMENT ON FUNCTION jobs._check_command(text, text) IS
+COMMENT ON FUNCTION jobs_internal._check_command(text, text) IS
 'Internal: raises jobs.schedule''s error for a command that does not parse (42601) or that puts VACUUM and the '
 'like together with other statements (25001); nothing runs, no name is looked up.';
-REVOKE EXECUTE ON FUNCTION jobs._check_command(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_command(text, text) FROM PUBLIC;
 
 -- Which pg_cron job became which job: an import skips the pg_cron jobs listed
 -- here, so a second one changes nothing. No foreign key: the record outlives
 -- the job, so that a job removed after its import does not come back.
-CREATE TABLE jobs._pg_cron_import (
+CREATE TABLE jobs_internal._pg_cron_import (
     cron_jobid  bigint PRIMARY KEY,
     job_id      bigint NOT NULL,
     imported_at timestamptz NOT NULL DEFAULT now(),
     imported_by name NOT NULL
 );
-COMMENT ON TABLE jobs._pg_cron_import IS
+COMMENT ON TABLE jobs_internal._pg_cron_import IS
 'Internal: the pg_cron jobs (cron.job.jobid) jobs.import_pg_cron has imported, and the job_id each became; '
 'readable by superusers only. Delete a row to have the next import copy that pg_cron job again.';
-REVOKE ALL ON jobs._pg_cron_import FROM PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('jobs._pg_cron_import', '');
+REVOKE ALL ON jobs_internal._pg_cron_import FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('jobs_internal._pg_cron_import', '');
 
 -- pg_cron's schedule as pg_jobs writes it, or why it cannot be: pg_cron's
 -- "$" (last day of the month, the whole day-of-month field) is "L", its
@@ -4681,7 +4700,7 @@ SELECT pg_catalog.pg_extension_config_dump('jobs._pg_cron_import', '');
 -- then checks the result with the cron engine, which refuses what pg_cron
 -- accepts but would run differently or never (*/90 in the minute field,
 -- 0 0 30 2 *).
-CREATE FUNCTION jobs._pg_cron_schedule(schedule text, OUT translated text, OUT problem text)
+CREATE FUNCTION jobs_internal._pg_cron_schedule(schedule text, OUT translated text, OUT problem text)
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
@@ -4710,13 +4729,13 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION jobs._pg_cron_schedule(text) IS
+COMMENT ON FUNCTION jobs_internal._pg_cron_schedule(text) IS
 'Internal: a pg_cron schedule as pg_jobs writes it ($ -> L, N seconds kept), or NULL and the reason it is not one '
 'pg_cron accepts; the result is still to be checked by the cron engine.';
-REVOKE EXECUTE ON FUNCTION jobs._pg_cron_schedule(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._pg_cron_schedule(text) FROM PUBLIC;
 
 -- Runs as the caller, who must be a superuser: the jobs it creates belong to
--- the roles of pg_cron's jobs, through jobs._schedule (a superuser may call
+-- the roles of pg_cron's jobs, through jobs_internal._schedule (a superuser may call
 -- it; the audit trail names the caller). Every job is imported in a
 -- subtransaction of its own, so one that cannot be is reported and the
 -- others go on. Everything happens in the caller's transaction: the pg_cron
@@ -4731,7 +4750,7 @@ DECLARE
     zone text;          -- pg_cron's settings: read once the caller is known to be a superuser
     in_workers boolean;
     here_port text;
-    done jobs._pg_cron_import;
+    done record;        -- a row of jobs_internal._pg_cron_import (named only once the caller is checked)
     owner_name text;
     host text;
     was_active boolean;
@@ -4774,7 +4793,7 @@ BEGIN
     in_workers := coalesce(current_setting('cron.use_background_workers', true), 'off') = 'on';
     here_port := current_setting('port');
     -- One import at a time; pg_cron's jobs stay as read until the end of the transaction.
-    LOCK TABLE jobs._pg_cron_import IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE jobs_internal._pg_cron_import IN SHARE ROW EXCLUSIVE MODE;
     FOR source IN SELECT to_jsonb(c) FROM cron.job AS c ORDER BY c.jobid FOR UPDATE OF c LOOP
         cron_jobid := (source ->> 'jobid')::bigint;
         owner_name := source ->> 'username';
@@ -4783,7 +4802,7 @@ BEGIN
         job_id := NULL;
         note := NULL;
 
-        SELECT * INTO done FROM jobs._pg_cron_import AS i WHERE i.cron_jobid = import_pg_cron.cron_jobid;
+        SELECT * INTO done FROM jobs_internal._pg_cron_import AS i WHERE i.cron_jobid = import_pg_cron.cron_jobid;
         IF FOUND THEN
             job_id := done.job_id;
             SELECT j.job_name INTO job_name FROM jobs.scheduled_job AS j WHERE j.job_id = done.job_id;
@@ -4816,13 +4835,13 @@ BEGIN
             CONTINUE;
         END IF;
         IF EXISTS (SELECT FROM jobs.scheduled_job AS j
-                   WHERE j.owner = jobs._role_id(owner_name) AND j.job_name = import_pg_cron.job_name) THEN
+                   WHERE j.owner = jobs_internal._role_id(owner_name) AND j.job_name = import_pg_cron.job_name) THEN
             note := format('not imported: role "%s" already has a job named "%s"', owner_name, job_name);
             RETURN NEXT;
             CONTINUE;
         END IF;
 
-        SELECT s.translated, s.problem INTO translated, problem FROM jobs._pg_cron_schedule(source ->> 'schedule') AS s;
+        SELECT s.translated, s.problem INTO translated, problem FROM jobs_internal._pg_cron_schedule(source ->> 'schedule') AS s;
         IF problem IS NULL THEN
             BEGIN
                 PERFORM jobs.describe(translated, zone);
@@ -4832,8 +4851,8 @@ BEGIN
         END IF;
 
         BEGIN
-            PERFORM jobs._check_command(source ->> 'command', job_name);
-            job_id := jobs._schedule(
+            PERFORM jobs_internal._check_command(source ->> 'command', job_name);
+            job_id := jobs_internal._schedule(
                 owner_name, job_name, CASE WHEN problem IS NULL THEN translated END, source ->> 'command',
                 coalesce(source ->> 'database', current_database()), zone, was_active AND problem IS NULL, NULL, 0,
                 interval '1 second', interval '30 seconds', 'queue', 1, 'skip', NULL, NULL, NULL, NULL, NULL, NULL,
@@ -4848,7 +4867,7 @@ BEGIN
             RETURN NEXT;
             CONTINUE;
         END;
-        INSERT INTO jobs._pg_cron_import (cron_jobid, job_id, imported_by)
+        INSERT INTO jobs_internal._pg_cron_import (cron_jobid, job_id, imported_by)
         VALUES (import_pg_cron.cron_jobid, import_pg_cron.job_id, current_user);
 
         IF problem IS NOT NULL THEN
@@ -4878,3 +4897,45 @@ COMMENT ON FUNCTION jobs.import_pg_cron(boolean) IS
 'pg_cron job inactive in the same transaction. A schedule pg_jobs cannot run is imported disabled and without a '
 'schedule, its pg_cron job left as it was. One row per pg_cron job, with a note saying what happened; a second '
 'call changes nothing.';
+
+-------------------------------------------------------------------------------
+-- checks: the CHECK constraints on kind, status and triggered_by call C
+-- functions instead of holding IN lists (cheaper for every claim and end of
+-- a run to read and compile).
+-------------------------------------------------------------------------------
+-- The CHECK constraints on kind, status and triggered_by call these instead
+-- of holding IN lists: PostgreSQL reads and compiles a table's CHECK
+-- expressions for every statement that writes a row (each claim and each
+-- recorded end of a run), and a call is far shorter to read.
+CREATE FUNCTION jobs_internal._is_job_kind(kind text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_job_kind';
+COMMENT ON FUNCTION jobs_internal._is_job_kind(text) IS
+'Internal: whether kind is sql, http or email (the CHECK of the kind columns).';
+CREATE FUNCTION jobs_internal._is_run_status(status text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_run_status';
+COMMENT ON FUNCTION jobs_internal._is_run_status(text) IS
+'Internal: whether status is queued, running, succeeded, failed, timed_out, cancelled, skipped or crashed '
+'(the CHECK of jobs.job_execution.status).';
+CREATE FUNCTION jobs_internal._is_run_trigger(triggered_by text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_is_run_trigger';
+COMMENT ON FUNCTION jobs_internal._is_run_trigger(text) IS
+'Internal: whether triggered_by is schedule, manual, reboot or retry (the CHECK of jobs.job_execution.triggered_by).';
+REVOKE EXECUTE ON FUNCTION jobs_internal._is_job_kind(text), jobs_internal._is_run_status(text),
+    jobs_internal._is_run_trigger(text) FROM PUBLIC;
+
+ALTER TABLE jobs.scheduled_job
+    DROP CONSTRAINT scheduled_job_kind_check,
+    ADD CONSTRAINT scheduled_job_kind_check CHECK (jobs_internal._is_job_kind(kind));
+ALTER TABLE jobs.job_execution
+    DROP CONSTRAINT job_execution_kind_check,
+    ADD CONSTRAINT job_execution_kind_check CHECK (jobs_internal._is_job_kind(kind)),
+    DROP CONSTRAINT job_execution_status_check,
+    ADD CONSTRAINT job_execution_status_check CHECK (jobs_internal._is_run_status(status)),
+    DROP CONSTRAINT job_execution_triggered_by_check,
+    ADD CONSTRAINT job_execution_triggered_by_check CHECK (jobs_internal._is_run_trigger(triggered_by));

@@ -163,20 +163,20 @@ SET LOCAL ROLE regress_jobs_mallory;
 DELETE FROM jobs.job_execution;
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._schedule('regress_jobs_alice', 'sneaky', '@daily', 'SELECT 1', NULL, NULL, true, NULL, NULL, NULL, NULL,
+SELECT jobs_internal._schedule('regress_jobs_alice', 'sneaky', '@daily', 'SELECT 1', NULL, NULL, true, NULL, NULL, NULL, NULL,
                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._trigger('regress_jobs_alice', :alice_id, NULL);
+SELECT jobs_internal._trigger('regress_jobs_alice', :alice_id, NULL);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._enable('regress_jobs_alice', :alice_id);
+SELECT jobs_internal._enable('regress_jobs_alice', :alice_id);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._set_enabled('regress_jobs_alice', :alice_id, false);
+SELECT jobs_internal._set_enabled('regress_jobs_alice', :alice_id, false);
 ROLLBACK TO SAVEPOINT ok;
 SET LOCAL ROLE regress_jobs_mallory;
-SELECT jobs._wake_scheduler();
+SELECT jobs_internal._wake_scheduler();
 ROLLBACK TO SAVEPOINT ok;
 
 -- A role without USAGE on the schema cannot use pg_jobs at all.

@@ -1,5 +1,5 @@
 // Which ended runs are worth another attempt. The retry trigger on
-// jobs.job_execution asks this (through jobs._is_retryable) for every run
+// jobs.job_execution asks this (through jobs_internal._is_retryable) for every run
 // that leaves 'running' unsuccessfully; whether the job has retries left is
 // the trigger's own check. The decision reads what the row stores for it
 // (its status, SQLSTATE, HTTP status and HTTP error kind), never the text

@@ -3,7 +3,7 @@
 // a claim (queued -> running, or skipped / failed when the run cannot
 // start) by the claim statements, from PG_JOBS_CLAIM_SET_SQL
 // (run_policy_sql.hpp); every other move to a final status by the SQL
-// function jobs._finish_runs, which run_lifecycle.cpp and the plpgsql
+// function jobs_internal._finish_runs, which run_lifecycle.cpp and the plpgsql
 // functions (jobs.cancel, jobs.unschedule, DROP OWNED) call; running ->
 // queued by run_lifecycle.cpp's requeue_run. The map they follow:
 //

@@ -275,12 +275,12 @@ time_job_changes() {
     # reloads until it logs one.
     before="$(log_lines "loaded [0-9]* job(s)")"
     for ((attempt = 1; ; attempt++)); do
-        value "SELECT jobs._wake_scheduler()" >/dev/null
+        value "SELECT jobs_internal._wake_scheduler()" >/dev/null
         wait_for 20 more_log_lines "loaded [0-9]* job(s)" "$before" && break
         ((attempt < 5)) || error "the launcher does not log at DEBUG1"
     done
     for ((run = 1; run <= 3; run++)); do
-        time_change full_reload_ms "$run" "loaded [0-9]* job(s)" "SELECT jobs._wake_scheduler()"
+        time_change full_reload_ms "$run" "loaded [0-9]* job(s)" "SELECT jobs_internal._wake_scheduler()"
     done
     for ((run = 1; run <= 5; run++)); do
         time_change apply_alter_ms "$run" "applied 1 job change(s)" \
@@ -308,11 +308,11 @@ idle_launchers() {
            SELECT 'idle_' || i, current_user::text::regrole, '$fields * * *', 'UTC', 'SELECT 1', current_database()
            FROM generate_series(1, $IDLE_JOBS) i" >/dev/null
     # A wake that names no job makes the launcher reload the whole table.
-    value "SELECT jobs._wake_scheduler()" >/dev/null
+    value "SELECT jobs_internal._wake_scheduler()" >/dev/null
     measure_idle pg_jobs 'pg_jobs launcher' "$IDLE_JOBS" "$anon"
     time_job_changes "$fields"
     value "DELETE FROM jobs.scheduled_job WHERE job_name LIKE 'idle\\_%'" >/dev/null
-    value "SELECT jobs._wake_scheduler()" >/dev/null
+    value "SELECT jobs_internal._wake_scheduler()" >/dev/null
     for n in $IDLE_CRON_JOBS; do
         log "creating $n idle pg_cron jobs"
         anon="$(proc_kb "$(launcher_pid 'pg_cron launcher')" RssAnon)"

@@ -46,7 +46,7 @@ wait_until 30 "SELECT status = 'running' FROM jobs.job_execution WHERE execution
     fail "the sleeping run starts"
 as_alice "SELECT jobs.cancel($id)" >/dev/null
 [[ "$(wait_final "$id")" == cancelled ]] || fail "jobs.cancel ends a running run"
-pass "jobs.cancel (jobs._request_cancel) and jobs.wait end a running run"
+pass "jobs.cancel (jobs_internal._request_cancel) and jobs.wait end a running run"
 
 # Errors raised by the guarded functions keep their SQLSTATE and message.
 expect_error() {

@@ -72,7 +72,7 @@ marker=0
 sync_listener() {
     marker=$((marker + 1))
     cluster_psql -o /dev/null -c "SET jobs.notify_events = finished" \
-        -c "SELECT jobs._notify_event('{\"event\": \"marker\", \"n\": $marker}')"
+        -c "SELECT jobs_internal._notify_event('{\"event\": \"marker\", \"n\": $marker}')"
     wait_for 30 received_event "$1" "p.get('event') == 'marker' and p.get('n') == $marker" ||
         fail "the marker NOTIFY $marker reaches $1"
 }

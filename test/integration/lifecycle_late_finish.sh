@@ -2,7 +2,7 @@
 # A late finish cannot overwrite a run's final status (issue 11, section 1).
 # A run is marked crashed or cancelled behind its worker's back while its
 # command waits at a gate; then the command goes on and ends. Every finishing
-# statement (jobs._finish_runs) moves only runs that are still running, so:
+# statement (jobs_internal._finish_runs) moves only runs that are still running, so:
 #   - a late success leaves the row as marked, and its effects roll back;
 #   - a late failure leaves the row as marked, with the mark's error;
 #   - the same for a run in another database (the launcher records it);

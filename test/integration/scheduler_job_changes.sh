@@ -36,8 +36,8 @@ more_than() { (($("$1") > $2)); }
 
 # A wake that names no job reloads everything.
 before="$(loads)"
-value "SELECT jobs._wake_scheduler()" >/dev/null
-wait_for 30 more_than loads "$before" || fail "jobs._wake_scheduler() without a job id makes the launcher reload"
+value "SELECT jobs_internal._wake_scheduler()" >/dev/null
+wait_for 30 more_than loads "$before" || fail "jobs_internal._wake_scheduler() without a job id makes the launcher reload"
 [[ "$(last_line "loaded [0-9]* job(s)")" == "pg_jobs launcher: loaded $IDLE_JOBS job(s)" ]] ||
     fail "the reload found the $IDLE_JOBS jobs ($(last_line "loaded [0-9]* job(s)"))"
 pass "a change without a job id reloads all $IDLE_JOBS jobs"

@@ -147,7 +147,7 @@ pass "a reference to a secret that does not exist yet is accepted, with a notice
 for secret in "${all_values[@]}"; do
     found="$(value "SELECT concat_ws(',',
         (SELECT 'scheduled_job' FROM jobs.scheduled_job AS j WHERE j::text LIKE '%$secret%' LIMIT 1),
-        (SELECT '_http_secret' FROM jobs._http_secret AS s WHERE s::text LIKE '%$secret%' LIMIT 1),
+        (SELECT '_http_secret' FROM jobs_internal._http_secret AS s WHERE s::text LIKE '%$secret%' LIMIT 1),
         (SELECT 'job_execution' FROM jobs.job_execution AS e WHERE e::text LIKE '%$secret%' LIMIT 1),
         (SELECT 'job_history' FROM jobs.job_history AS h WHERE h::text LIKE '%$secret%' LIMIT 1))")"
     [[ -z "$found" ]] || fail "a secret value is stored in $found"

@@ -16,7 +16,7 @@
 #     owned by no role), and the old jobs run: the waiting launcher starts
 #     scheduling with the same pid;
 #   - pg_dump / pg_restore of that database into a new cluster keeps the jobs,
-#     their history and the sequences, leaves the secrets out (jobs._secret
+#     their history and the sequences, leaves the secrets out (jobs_internal._secret
 #     is not dumped: see the README), keeps roles' USAGE on schema jobs, and
 #     the restored jobs run (once the owner has set their secret again).
 #
@@ -407,13 +407,13 @@ runs_digest() {
 restored_digest="$(runs_digest)"
 cluster_use "$source_cluster"
 source_digest="$(runs_digest)"
-source_secrets="$(value "SELECT count(*) FROM jobs._secret")"
+source_secrets="$(value "SELECT count(*) FROM jobs_internal._secret")"
 cluster_use upgrade_path_restored
 [[ "$restored_digest" == "$source_digest" ]] ||
     fail "the runs finished before the dump are restored, row for row (restored $restored_digest, source $source_digest)"
 ((restored_runs > 12)) || fail "the history from 0.1.0 and since is restored ($restored_runs runs)"
-[[ "$source_secrets" == 1 && "$(value "SELECT count(*) FROM jobs._secret")" == 0 ]] ||
-    fail "secrets are not restored (source $source_secrets, restored $(value "SELECT count(*) FROM jobs._secret"))"
+[[ "$source_secrets" == 1 && "$(value "SELECT count(*) FROM jobs_internal._secret")" == 0 ]] ||
+    fail "secrets are not restored (source $source_secrets, restored $(value "SELECT count(*) FROM jobs_internal._secret"))"
 [[ "$(cluster_psql -At -c "SET ROLE alice" -c "SELECT count(*) FROM jobs.secrets")" == 0 ]] ||
     fail "alice has no secret in the restored cluster"
 holds "SELECT has_schema_privilege('alice', 'jobs', 'USAGE') AND has_table_privilege('alice', 'jobs.job_status', 'SELECT')" ||

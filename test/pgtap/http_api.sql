@@ -32,12 +32,12 @@ SELECT is(pg_get_function_arguments('jobs.alter_http(text, text, text, jsonb, js
           'body jsonb DEFAULT NULL::jsonb, timeout interval DEFAULT NULL::interval, description text DEFAULT NULL::text, '
           'tags text[] DEFAULT NULL::text[], send text DEFAULT NULL::text', 'alter_http by name arguments');
 SELECT has_function('jobs', 'alter_http', ARRAY['bigint', 'text', 'text', 'jsonb', 'jsonb', 'interval', 'text', 'text[]', 'text']);
-SELECT function_privs_are('jobs', '_schedule_http',
+SELECT function_privs_are('jobs_internal', '_schedule_http',
                           ARRAY['name', 'text', 'text', 'text', 'text', 'jsonb', 'jsonb', 'interval', 'text', 'boolean',
                                 'integer', 'interval', 'interval', 'text', 'integer', 'text', 'interval', 'timestamptz',
                                 'timestamptz', 'integer', 'timestamptz', 'interval', 'text', 'text[]', 'text'],
                           'public', ARRAY[]::text[], 'PUBLIC may not call _schedule_http');
-SELECT table_privs_are('jobs', '_http_secret', 'public', ARRAY[]::text[], 'PUBLIC may not read the real headers');
+SELECT table_privs_are('jobs_internal', '_http_secret', 'public', ARRAY[]::text[], 'PUBLIC may not read the real headers');
 
 -- What is stored ---------------------------------------------------------------
 SELECT jobs.schedule_http('hook', '*/5 * * * *', 'https://api.example.com/hooks/purge', method => 'put',
@@ -50,7 +50,7 @@ SELECT is((SELECT row(kind, http_method, http_url, command, http_body::text, tim
 SELECT is((SELECT http_headers FROM jobs.scheduled_job WHERE job_id = :hook),
           '{"X-Team": "data", "X-Api-Key": "***", "Authorization": "***"}'::jsonb,
           'secret-looking header values are shown as ***');
-SELECT is((SELECT headers FROM jobs._http_secret WHERE job_id = :hook),
+SELECT is((SELECT headers FROM jobs_internal._http_secret WHERE job_id = :hook),
           '{"X-Team": "data", "X-Api-Key": "k", "Authorization": "Bearer abc"}'::jsonb,
           'the real headers are kept apart');
 SELECT is(jobs.schedule_http('hook', NULL, 'http://127.0.0.1:8080/x'), :hook::bigint,
@@ -68,12 +68,12 @@ SELECT throws_ok($$SELECT jobs.alter('hook', command => 'SELECT 1')$$, '42809',
 SELECT is(jobs.schedule('hook', NULL, 'SELECT 1'), :hook::bigint, 'jobs.schedule redefines it as an SQL job');
 SELECT is((SELECT row(kind, http_url IS NULL, http_headers IS NULL)::text FROM jobs.scheduled_job WHERE job_id = :hook),
           '(sql,t,t)', 'the HTTP fields are cleared');
-SELECT is((SELECT count(*) FROM jobs._http_secret WHERE job_id = :hook), 0::bigint, 'and its stored headers');
+SELECT is((SELECT count(*) FROM jobs_internal._http_secret WHERE job_id = :hook), 0::bigint, 'and its stored headers');
 SELECT throws_ok($$SELECT jobs.alter_http('hook', url => 'http://example.com/')$$, '42809',
                  'job "hook" is not an HTTP job', 'alter_http refuses an SQL job');
 SELECT jobs.schedule_http('other', NULL, 'http://example.com/') AS other \gset
 SELECT lives_ok('SELECT jobs.unschedule(' || :other || ')', 'unschedule removes an HTTP job');
-SELECT is((SELECT count(*) FROM jobs._http_secret WHERE job_id = :other), 0::bigint, 'and its stored headers');
+SELECT is((SELECT count(*) FROM jobs_internal._http_secret WHERE job_id = :other), 0::bigint, 'and its stored headers');
 
 -- Definition-time errors -----------------------------------------------------------
 SELECT throws_ok($$SELECT jobs.schedule_http('x', NULL, 'ftp://example.com/')$$, '22023',

@@ -9,7 +9,7 @@ SELECT plan(28);
 
 -- Translation: $ is L (only as the whole day-of-month field), N seconds is kept, 5 fields and
 -- pg_cron's macros as they are; anything pg_cron would not have written is not guessed at.
-SELECT is((SELECT row(s.translated, s.problem)::text FROM jobs._pg_cron_schedule(t.schedule) AS s), t.expected,
+SELECT is((SELECT row(s.translated, s.problem)::text FROM jobs_internal._pg_cron_schedule(t.schedule) AS s), t.expected,
           format('pg_cron schedule %L: %s', t.schedule, t.expected))
 FROM (VALUES ('0 0 $ * *', '("0 0 L * *",)'),
              ('30 23 $ 2 *', '("30 23 L 2 *",)'),
@@ -36,19 +36,19 @@ SELECT is(jobs.describe('30 seconds', 'UTC'), 'every 30 seconds, counted from 19
           '"30 seconds" means every 30 seconds here too');
 
 -- The helpers are internal.
-SELECT ok(NOT has_function_privilege('public', 'jobs._pg_cron_schedule(text)', 'EXECUTE'),
-          'jobs._pg_cron_schedule is not executable by PUBLIC');
-SELECT ok(NOT has_function_privilege('public', 'jobs._check_command(text, text)', 'EXECUTE'),
-          'jobs._check_command is not executable by PUBLIC');
-SELECT ok(NOT has_table_privilege('public', 'jobs._pg_cron_import', 'SELECT'),
-          'jobs._pg_cron_import is not readable by PUBLIC');
+SELECT ok(NOT has_function_privilege('public', 'jobs_internal._pg_cron_schedule(text)', 'EXECUTE'),
+          'jobs_internal._pg_cron_schedule is not executable by PUBLIC');
+SELECT ok(NOT has_function_privilege('public', 'jobs_internal._check_command(text, text)', 'EXECUTE'),
+          'jobs_internal._check_command is not executable by PUBLIC');
+SELECT ok(NOT has_table_privilege('public', 'jobs_internal._pg_cron_import', 'SELECT'),
+          'jobs_internal._pg_cron_import is not readable by PUBLIC');
 
--- jobs._check_command is jobs.schedule's syntax check.
-SELECT throws_ok($$SELECT jobs._check_command('SELEC 1', 'x')$$, '42601', NULL,
-                 'jobs._check_command refuses a command that does not parse');
-SELECT throws_ok($$SELECT jobs._check_command('VACUUM a; VACUUM b', 'x')$$, '25001', NULL,
-                 'jobs._check_command refuses VACUUM together with other statements');
-SELECT lives_ok($$SELECT jobs._check_command('VACUUM a', NULL)$$, 'jobs._check_command takes a valid command');
+-- jobs_internal._check_command is jobs.schedule's syntax check.
+SELECT throws_ok($$SELECT jobs_internal._check_command('SELEC 1', 'x')$$, '42601', NULL,
+                 'jobs_internal._check_command refuses a command that does not parse');
+SELECT throws_ok($$SELECT jobs_internal._check_command('VACUUM a; VACUUM b', 'x')$$, '25001', NULL,
+                 'jobs_internal._check_command refuses VACUUM together with other statements');
+SELECT lives_ok($$SELECT jobs_internal._check_command('VACUUM a', NULL)$$, 'jobs_internal._check_command takes a valid command');
 
 -- Who may import, and without pg_cron.
 CREATE ROLE alice;

@@ -34,12 +34,12 @@ SELECT has_function('jobs', 'metrics', '{}'::name[], 'jobs.metrics()');
 SELECT function_returns('jobs', 'metrics', '{}'::name[], 'text', 'metrics returns text');
 SELECT has_function('jobs', 'explain', ARRAY['bigint'], 'jobs.explain(job_id)');
 SELECT has_function('jobs', 'explain', ARRAY['text'], 'jobs.explain(job_name)');
-SELECT is_definer('jobs', '_health', ARRAY['name', 'interval', 'interval'],
+SELECT is_definer('jobs_internal', '_health', ARRAY['name', 'interval', 'interval'],
                   'health''s privileged part runs with the extension owner''s rights');
 SELECT isnt_definer('jobs', 'metrics', '{}'::name[], 'metrics runs as the caller (row level security applies)');
 SELECT isnt_definer('jobs', 'explain', ARRAY['bigint'], 'explain runs as the caller (row level security applies)');
-SELECT ok(NOT has_function_privilege('bob', 'jobs._scheduler_state()', 'EXECUTE')
-          AND NOT has_function_privilege('bob', 'jobs._health(name, interval, interval)', 'EXECUTE'),
+SELECT ok(NOT has_function_privilege('bob', 'jobs_internal._scheduler_state()', 'EXECUTE')
+          AND NOT has_function_privilege('bob', 'jobs_internal._health(name, interval, interval)', 'EXECUTE'),
           'the shared memory reader and health''s privileged part are not executable by PUBLIC');
 SELECT ok(has_function_privilege('bob', 'jobs.health(interval, interval)', 'EXECUTE')
           AND has_function_privilege('bob', 'jobs.metrics()', 'EXECUTE')

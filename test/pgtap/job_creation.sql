@@ -30,7 +30,7 @@ SELECT is((SELECT count(*) FROM jobs.scheduled_job AS j
           50::bigint, 'each job has its own name and command, and the shared options');
 SELECT is((SELECT count(*) FROM jobs.job_audit AS a JOIN jobs.scheduled_job AS j USING (job_id)
            WHERE j.job_name LIKE 't%' AND a.action = 'created' AND a.changed_by = 'alice'
-             AND a.new_values = jsonb_strip_nulls(jobs._audit_values(to_jsonb(j)))
+             AND a.new_values = jsonb_strip_nulls(jobs_internal._audit_values(to_jsonb(j)))
              AND a.fields = ARRAY(SELECT k FROM jsonb_object_keys(a.new_values) AS k ORDER BY k)),
           50::bigint, 'the audit trail has one created row per job, by alice, with its definition');
 SELECT is((SELECT array_agg(a.job_id ORDER BY a.audit_id) = array_agg(a.job_id ORDER BY a.job_id)
@@ -116,13 +116,13 @@ SELECT jobs.schedule_http('h2', NULL, 'https://hooks.example.com/y', body => 'nu
 SELECT jobs.schedule_in('once', '1 hour', 'SELECT 1') AS once \gset
 UPDATE jobs.scheduled_job SET enabled = false, disabled_reason = 'for the test' WHERE job_name = 's1';
 SELECT is((SELECT count(*) FROM jobs.scheduled_job AS j
-           WHERE jobs._audit_definition(j) IS DISTINCT FROM jsonb_strip_nulls(jobs._audit_values(to_jsonb(j)))),
-          0::bigint, 'jobs._audit_definition is jsonb_strip_nulls(jobs._audit_values(to_jsonb(job))) for every job');
+           WHERE jobs_internal._audit_definition(j) IS DISTINCT FROM jsonb_strip_nulls(jobs_internal._audit_values(to_jsonb(j)))),
+          0::bigint, 'jobs_internal._audit_definition is jsonb_strip_nulls(jobs_internal._audit_values(to_jsonb(job))) for every job');
 SELECT is((SELECT count(*) FROM jobs.scheduled_job AS j
-           WHERE jobs._audit_fields(jobs._audit_definition(j))
-                 IS DISTINCT FROM ARRAY(SELECT k FROM jsonb_object_keys(jobs._audit_definition(j)) AS k ORDER BY k)),
-          0::bigint, 'jobs._audit_fields lists the keys in ORDER BY order');
-SELECT is((SELECT jobs._audit_definition(j) -> 'http_headers' FROM jobs.scheduled_job AS j WHERE job_name = 'h1'),
+           WHERE jobs_internal._audit_fields(jobs_internal._audit_definition(j))
+                 IS DISTINCT FROM ARRAY(SELECT k FROM jsonb_object_keys(jobs_internal._audit_definition(j)) AS k ORDER BY k)),
+          0::bigint, 'jobs_internal._audit_fields lists the keys in ORDER BY order');
+SELECT is((SELECT jobs_internal._audit_definition(j) -> 'http_headers' FROM jobs.scheduled_job AS j WHERE job_name = 'h1'),
           '{"Authorization": "***", "X-A": "***"}'::jsonb, 'header values are never shown');
 
 SELECT * FROM finish();

@@ -23,13 +23,13 @@ SELECT is(pg_get_function_arguments('jobs.schedule_email(text, text, text, text,
           'retry_backoff interval DEFAULT ''00:00:01''::interval, retry_backoff_max interval DEFAULT ''00:00:30''::interval, '
           'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[]',
           'schedule_email arguments');
-SELECT function_privs_are('jobs', '_schedule_email',
+SELECT function_privs_are('jobs_internal', '_schedule_email',
                           ARRAY['name', 'text', 'text', 'text', 'text', 'text[]', 'text', 'text', 'text', 'text',
                                 'interval', 'text', 'boolean', 'integer', 'interval', 'interval', 'text', 'text[]'],
                           'public', ARRAY[]::text[], 'PUBLIC may not call _schedule_email (the caller cannot be forged)');
-SELECT function_privs_are('jobs', '_email_check', ARRAY['text', 'text', 'text[]', 'text', 'text', 'text', 'text'],
+SELECT function_privs_are('jobs_internal', '_email_check', ARRAY['text', 'text', 'text[]', 'text', 'text', 'text', 'text'],
                           'public', ARRAY[]::text[], 'PUBLIC may not call _email_check');
-SELECT function_privs_are('jobs', '_template_check', ARRAY['text', 'text'], 'public', ARRAY[]::text[],
+SELECT function_privs_are('jobs_internal', '_template_check', ARRAY['text', 'text'], 'public', ARRAY[]::text[],
                           'PUBLIC may not call _template_check');
 SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'jobs.schedule_email(text, text, text, text, text[], text, text, '
            'text, text, interval, text, boolean, integer, interval, interval, text, text[])'::regprocedure), false,

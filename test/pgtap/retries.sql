@@ -1,6 +1,6 @@
 -- pgTAP: retries - validation of max_retries, retry_backoff and
--- retry_backoff_max; the backoff formula (jobs._retry_at) and the rule of
--- what is retried (jobs._is_retryable); and the trigger that queues a retry
+-- retry_backoff_max; the backoff formula (jobs_internal._retry_at) and the rule of
+-- what is retried (jobs_internal._is_retryable); and the trigger that queues a retry
 -- when a run ends, driven here by updating execution rows by hand. Everything
 -- rolls back; no run is ever committed.
 -- Run from the repository root: pg_prove test/pgtap/retries.sql
@@ -53,10 +53,10 @@ SELECT results_eq($$SELECT max_retries, retry_backoff FROM jobs.scheduled_job WH
 SELECT lives_ok($$SELECT jobs.alter('pgtap retry', max_retries => 2)$$, 'alter: back to 2');
 
 -- The backoff formula -------------------------------------------------------------
--- Delay of retry n after a failure at t: jobs._retry_at(t, n, ...) - t.
+-- Delay of retry n after a failure at t: jobs_internal._retry_at(t, n, ...) - t.
 CREATE FUNCTION pg_temp.delay(attempt integer, backoff interval, cap interval, execution_id bigint)
 RETURNS interval LANGUAGE sql AS $$
-    SELECT jobs._retry_at('2030-01-01 00:00+00', attempt, backoff, cap, execution_id) - '2030-01-01 00:00+00'::timestamptz
+    SELECT jobs_internal._retry_at('2030-01-01 00:00+00', attempt, backoff, cap, execution_id) - '2030-01-01 00:00+00'::timestamptz
 $$;
 SELECT ok((SELECT bool_and(pg_temp.delay(1, '10 seconds', '1 hour', id) BETWEEN '8 seconds' AND '12 seconds')
            FROM generate_series(1, 500) AS id), 'retry 1: the backoff, +-20%');
@@ -73,39 +73,39 @@ SELECT ok((SELECT count(DISTINCT pg_temp.delay(1, '1 second', '1 hour', id)) > 9
           'neighbouring executions get different delays');
 SELECT ok(pg_temp.delay(1, '1 day', '2 months', 7) BETWEEN '0.8 days' AND '1.2 days', 'days count as 24 hours');
 SELECT ok(pg_temp.delay(9, '1 day', '1 month', 7) BETWEEN '24 days' AND '36 days', 'a month counts as 30 days');
-SELECT is(jobs._retry_at(now(), 1, '1000000 years', '100000000 years', 1), 'infinity'::timestamptz,
+SELECT is(jobs_internal._retry_at(now(), 1, '1000000 years', '100000000 years', 1), 'infinity'::timestamptz,
           'a delay past the end of time is infinity, not an error');
-SELECT is(jobs._retry_at('infinity', 1, '1 second', '1 second', 1), 'infinity'::timestamptz, 'infinity stays');
-SELECT is(jobs._retry_at(now(), 1, NULL, '1 second', 1), NULL, 'strict');
+SELECT is(jobs_internal._retry_at('infinity', 1, '1 second', '1 second', 1), 'infinity'::timestamptz, 'infinity stays');
+SELECT is(jobs_internal._retry_at(now(), 1, NULL, '1 second', 1), NULL, 'strict');
 
 -- What is retried ---------------------------------------------------------------------
 -- Decided from the status, the SQLSTATE, the HTTP status and the stored HTTP
 -- error kind (kind, status, http_status, sqlstate, error_kind), never from the message.
-SELECT ok(jobs._is_retryable('sql', 'failed', NULL, '22012', NULL), 'a failed SQL run');
-SELECT ok(jobs._is_retryable('sql', 'timed_out', NULL, '57014', NULL), 'a timed out SQL run');
-SELECT ok(jobs._is_retryable('sql', 'crashed', NULL, NULL, NULL), 'a crashed run');
-SELECT ok(jobs._is_retryable('sql', 'cancelled', NULL, '57P01', NULL), 'cancelled by a shutdown (57P01)');
-SELECT ok(NOT jobs._is_retryable('sql', 'cancelled', NULL, '57014', NULL), 'not: cancelled by a user (57014)');
-SELECT ok(NOT jobs._is_retryable('sql', 'cancelled', NULL, NULL, NULL), 'not: cancelled by jobs.unschedule');
-SELECT ok(NOT jobs._is_retryable('sql', 'succeeded', NULL, NULL, NULL), 'not: succeeded');
-SELECT ok(NOT jobs._is_retryable('sql', 'no such status', NULL, '57P01', NULL), 'not: an unknown status');
-SELECT ok(jobs._is_retryable('http', 'failed', 503, NULL, NULL), 'HTTP 503');
-SELECT ok(jobs._is_retryable('http', 'failed', 429, NULL, NULL), 'HTTP 429');
-SELECT ok(jobs._is_retryable('http', 'failed', 408, NULL, NULL), 'HTTP 408');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', 404, NULL, NULL), 'not: HTTP 404');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', 400, NULL, NULL), 'not: HTTP 400');
-SELECT ok(jobs._is_retryable('http', 'failed', NULL, NULL, 'connect_refused'), 'connection refused');
-SELECT ok(jobs._is_retryable('http', 'failed', NULL, NULL, 'dns'), 'DNS failure');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', NULL, NULL, 'tls'), 'not: TLS failure');
-SELECT ok(NOT jobs._is_retryable('http', 'failed', NULL, NULL, 'refused_by_policy'), 'not: policy refusal');
+SELECT ok(jobs_internal._is_retryable('sql', 'failed', NULL, '22012', NULL), 'a failed SQL run');
+SELECT ok(jobs_internal._is_retryable('sql', 'timed_out', NULL, '57014', NULL), 'a timed out SQL run');
+SELECT ok(jobs_internal._is_retryable('sql', 'crashed', NULL, NULL, NULL), 'a crashed run');
+SELECT ok(jobs_internal._is_retryable('sql', 'cancelled', NULL, '57P01', NULL), 'cancelled by a shutdown (57P01)');
+SELECT ok(NOT jobs_internal._is_retryable('sql', 'cancelled', NULL, '57014', NULL), 'not: cancelled by a user (57014)');
+SELECT ok(NOT jobs_internal._is_retryable('sql', 'cancelled', NULL, NULL, NULL), 'not: cancelled by jobs.unschedule');
+SELECT ok(NOT jobs_internal._is_retryable('sql', 'succeeded', NULL, NULL, NULL), 'not: succeeded');
+SELECT ok(NOT jobs_internal._is_retryable('sql', 'no such status', NULL, '57P01', NULL), 'not: an unknown status');
+SELECT ok(jobs_internal._is_retryable('http', 'failed', 503, NULL, NULL), 'HTTP 503');
+SELECT ok(jobs_internal._is_retryable('http', 'failed', 429, NULL, NULL), 'HTTP 429');
+SELECT ok(jobs_internal._is_retryable('http', 'failed', 408, NULL, NULL), 'HTTP 408');
+SELECT ok(NOT jobs_internal._is_retryable('http', 'failed', 404, NULL, NULL), 'not: HTTP 404');
+SELECT ok(NOT jobs_internal._is_retryable('http', 'failed', 400, NULL, NULL), 'not: HTTP 400');
+SELECT ok(jobs_internal._is_retryable('http', 'failed', NULL, NULL, 'connect_refused'), 'connection refused');
+SELECT ok(jobs_internal._is_retryable('http', 'failed', NULL, NULL, 'dns'), 'DNS failure');
+SELECT ok(NOT jobs_internal._is_retryable('http', 'failed', NULL, NULL, 'tls'), 'not: TLS failure');
+SELECT ok(NOT jobs_internal._is_retryable('http', 'failed', NULL, NULL, 'refused_by_policy'), 'not: policy refusal');
 
 -- The trigger ---------------------------------------------------------------------------
 SELECT has_trigger('jobs', 'job_execution', 'queue_retry', 'job_execution has the retry trigger');
-SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'jobs._queue_retry()'::regprocedure), true,
+SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'jobs_internal._queue_retry()'::regprocedure), true,
           '_queue_retry is SECURITY DEFINER');
-SELECT function_privs_are('jobs', '_queue_retry', ARRAY[]::text[], 'public', ARRAY[]::text[],
+SELECT function_privs_are('jobs_internal', '_queue_retry', ARRAY[]::text[], 'public', ARRAY[]::text[],
                           'nobody else may execute _queue_retry');
-SELECT function_privs_are('jobs', '_retry_at', ARRAY['timestamptz', 'integer', 'interval', 'interval', 'bigint'],
+SELECT function_privs_are('jobs_internal', '_retry_at', ARRAY['timestamptz', 'integer', 'interval', 'interval', 'bigint'],
                           'public', ARRAY[]::text[], 'nobody else may execute _retry_at');
 
 -- A run of the job, 'running' as a worker would have claimed it.

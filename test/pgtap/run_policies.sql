@@ -1,6 +1,6 @@
 -- pgTAP: the overlap and starting-deadline policies, as production decides
--- them: the SQL functions jobs._overlap_skip_reason and
--- jobs._missed_starting_deadline, which the statements that queue and claim
+-- them: the SQL functions jobs_internal._overlap_skip_reason and
+-- jobs_internal._missed_starting_deadline, which the statements that queue and claim
 -- runs call (src/pg/store/run_policy_sql.hpp). Every case, with explicit
 -- instants: nothing here depends on the clock or on a running scheduler.
 -- Run from the repository root: pg_prove test/pgtap/run_policies.sql
@@ -12,7 +12,7 @@ SELECT plan(36);
 -- started at 2030-01-01 00:00, waiting run 8.
 CREATE FUNCTION pg_temp.reason(overlap text, max_concurrent integer, running bigint, waiting bigint) RETURNS text
 LANGUAGE sql AS $$
-    SELECT jobs._overlap_skip_reason(overlap, max_concurrent, running, waiting,
+    SELECT jobs_internal._overlap_skip_reason(overlap, max_concurrent, running, waiting,
                                      CASE WHEN running > 0 THEN 7 END,
                                      CASE WHEN running > 0 THEN '2030-01-01 00:00+00'::timestamptz END,
                                      CASE WHEN waiting > 0 THEN 8 END)
@@ -71,36 +71,36 @@ SELECT throws_ok($$SELECT jobs.schedule('pgtap overlap', '@daily', 'SELECT 1', o
                  'no other overlap value is accepted');
 
 -- starting_deadline: late when more than the deadline has passed since scheduled_for.
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', NULL, '2031-01-01 00:00+00'), false,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', NULL, '2031-01-01 00:00+00'), false,
           'no deadline: never late');
-SELECT is(jobs._missed_starting_deadline('-infinity', NULL, '2030-01-01 00:00+00'), false,
+SELECT is(jobs_internal._missed_starting_deadline('-infinity', NULL, '2030-01-01 00:00+00'), false,
           'no deadline: not even for -infinity');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2030-01-01 00:00:05+00'), false,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2030-01-01 00:00:05+00'), false,
           'within the deadline');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2030-01-01 00:00:10+00'), false,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2030-01-01 00:00:10+00'), false,
           'exactly at the deadline: not late');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2030-01-01 00:00:10.000001+00'),
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2030-01-01 00:00:10.000001+00'),
           true, 'a microsecond past the deadline: late');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2029-12-31 23:59+00'), false,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '10 seconds', '2029-12-31 23:59+00'), false,
           'before its scheduled time: not late');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '0 seconds', '2030-01-01 00:00+00'), false,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '0 seconds', '2030-01-01 00:00+00'), false,
           'a zero deadline, on time: not late');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '0 seconds', '2030-01-01 00:00:00.000001+00'), true,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '0 seconds', '2030-01-01 00:00:00.000001+00'), true,
           'a zero deadline, a microsecond later: late');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '1 month', '2030-01-31 00:00+00'), false,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '1 month', '2030-01-31 00:00+00'), false,
           'a month counts 30 days: day 30 is not late');
-SELECT is(jobs._missed_starting_deadline('2030-01-01 00:00+00', '1 month', '2030-01-31 00:00:01+00'), true,
+SELECT is(jobs_internal._missed_starting_deadline('2030-01-01 00:00+00', '1 month', '2030-01-31 00:00:01+00'), true,
           'a month counts 30 days: past day 30 is late');
-SELECT is(jobs._missed_starting_deadline('-infinity', '100 years', '2030-01-01 00:00+00'), true,
+SELECT is(jobs_internal._missed_starting_deadline('-infinity', '100 years', '2030-01-01 00:00+00'), true,
           'scheduled for -infinity: late whatever the deadline');
-SELECT is(jobs._missed_starting_deadline('infinity', '1 second', '2030-01-01 00:00+00'), true,
+SELECT is(jobs_internal._missed_starting_deadline('infinity', '1 second', '2030-01-01 00:00+00'), true,
           'scheduled for infinity: never startable, late');
-SELECT lives_ok($$SELECT jobs._missed_starting_deadline('4713-01-01 00:00+00 BC', '100 years', '294276-12-31 00:00+00')$$,
+SELECT lives_ok($$SELECT jobs_internal._missed_starting_deadline('4713-01-01 00:00+00 BC', '100 years', '294276-12-31 00:00+00')$$,
                 'the widest range of times and a huge deadline do not overflow');
 
 -- Internal: nobody but the scheduler and the extension's functions calls them.
-SELECT ok(NOT has_function_privilege('public', 'jobs._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint)', 'EXECUTE')
-          AND NOT has_function_privilege('public', 'jobs._missed_starting_deadline(timestamptz, interval, timestamptz)', 'EXECUTE'),
+SELECT ok(NOT has_function_privilege('public', 'jobs_internal._overlap_skip_reason(text, integer, bigint, bigint, bigint, timestamptz, bigint)', 'EXECUTE')
+          AND NOT has_function_privilege('public', 'jobs_internal._missed_starting_deadline(timestamptz, interval, timestamptz)', 'EXECUTE'),
           'PUBLIC may not execute the policy functions');
 
 SELECT * FROM finish();

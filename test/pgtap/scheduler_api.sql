@@ -4,7 +4,7 @@
 -- Run from the repository root: pg_prove test/pgtap/scheduler_api.sql
 \ir lib/begin.sql
 
-SELECT plan(98);
+SELECT plan(103);
 
 CREATE ROLE pgtap_jobs_owner;
 CREATE ROLE pgtap_jobs_other;
@@ -77,15 +77,15 @@ SELECT is(pg_get_function_arguments('jobs.wait(bigint, interval)'::regprocedure)
 SELECT function_returns('jobs', 'wait', ARRAY['bigint', 'interval'], 'jobs.job_execution');
 SELECT function_returns('jobs', 'context', ARRAY[]::text[], 'jsonb');
 SELECT is(jobs.context(), NULL, 'context is NULL outside a job');
-SELECT function_returns('jobs', '_wake_scheduler', ARRAY['boolean', 'bigint'], 'void');
+SELECT function_returns('jobs_internal', '_wake_scheduler', ARRAY['boolean', 'bigint'], 'void');
 
 -- Security settings: the public functions run as the caller, their
 -- privileged parts as the extension owner with a safe search_path.
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL, 'no public function is SECURITY DEFINER')
 FROM pg_proc AS p
-WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname NOT LIKE '\_%' AND p.prosecdef;
+WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef;
 SELECT set_eq(
-    $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef$$,
+    $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'jobs_internal'::regnamespace AND p.prosecdef$$,
     ARRAY['_schedule', '_alter', '_enable', '_disable', '_unschedule', '_trigger', '_schedule_http', '_alter_http',
           '_cancel', '_queue_retry', '_schedule_in', '_roles_dropped', '_reassign_owned', '_drop_owned',
           '_set_secret', '_drop_secret', '_audit_jobs_created', '_audit_jobs_changed', '_audit_jobs_removed',
@@ -95,21 +95,34 @@ SELECT set_eq(
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
 FROM pg_proc AS p
-WHERE p.pronamespace = 'jobs'::regnamespace AND p.prosecdef
+WHERE p.pronamespace IN ('jobs'::regnamespace, 'jobs_internal'::regnamespace) AND p.prosecdef
   AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false);
-SELECT function_privs_are('jobs', '_wake_scheduler', ARRAY['boolean', 'bigint'], 'public', ARRAY[]::text[],
+SELECT function_privs_are('jobs_internal', '_wake_scheduler', ARRAY['boolean', 'bigint'], 'public', ARRAY[]::text[],
                           'PUBLIC may not call _wake_scheduler');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
-          'PUBLIC may call no internal function but _own_job_id, _next_run_at and the Prometheus formatting of jobs.metrics')
+          'PUBLIC may call no internal function but _own_job_id and _next_run_at')
 FROM pg_proc AS p
-WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname LIKE '\_%'
-  AND p.proname NOT IN ('_own_job_id', '_next_run_at', '_prometheus_label', '_prometheus_value')
+WHERE p.pronamespace = 'jobs_internal'::regnamespace
+  AND p.proname NOT IN ('_own_job_id', '_next_run_at')
   AND has_function_privilege('public', p.oid, 'EXECUTE');
 SELECT function_privs_are('jobs', 'trigger', ARRAY['text', 'jsonb'], 'public', ARRAY['EXECUTE'],
                           'PUBLIC (with USAGE on the schema) may call trigger');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL, 'every function has a comment')
 FROM pg_proc AS p
-WHERE p.pronamespace = 'jobs'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL;
+WHERE p.pronamespace IN ('jobs'::regnamespace, 'jobs_internal'::regnamespace)
+  AND obj_description(p.oid, 'pg_proc') IS NULL;
+
+-- The API alone is in schema jobs (what \df jobs.* and \d jobs.* list); the
+-- internals are in jobs_internal, on which PUBLIC has no USAGE.
+SELECT is(array_agg(o.name ORDER BY 1), NULL, 'schema jobs holds no internal (_) function, table or sequence')
+FROM (SELECT p.oid::regprocedure::text AS name FROM pg_proc AS p
+      WHERE p.pronamespace = 'jobs'::regnamespace AND p.proname LIKE '\_%'
+      UNION ALL
+      SELECT c.oid::regclass::text FROM pg_class AS c
+      WHERE c.relnamespace = 'jobs'::regnamespace AND c.relname LIKE '\_%') AS o;
+SELECT ok(NOT has_schema_privilege('public', 'jobs_internal', 'USAGE'), 'PUBLIC has no USAGE on schema jobs_internal');
+SELECT cmp_ok((SELECT count(*) FROM pg_proc AS p WHERE p.pronamespace = 'jobs_internal'::regnamespace), '>', 50::bigint,
+              'the internal functions are in jobs_internal');
 
 -- Tables ----------------------------------------------------------------------
 SELECT columns_are('jobs', 'scheduled_job',
@@ -149,9 +162,9 @@ SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'jobs.job_execution':
           'job_execution has row level security');
 SELECT set_eq($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'pg_jobs'$$,
               ARRAY['jobs.scheduled_job', 'jobs.job_execution', 'jobs.scheduled_job_job_id_seq',
-                    'jobs.job_execution_execution_id_seq', 'jobs._http_secret', 'jobs.job_audit',
-                    'jobs.job_audit_audit_id_seq', 'jobs.alert_definition', 'jobs._alert_state',
-                    'jobs.alert_definition_alert_id_seq', 'jobs._pg_cron_import'],
+                    'jobs.job_execution_execution_id_seq', 'jobs_internal._http_secret', 'jobs.job_audit',
+                    'jobs.job_audit_audit_id_seq', 'jobs.alert_definition', 'jobs_internal._alert_state',
+                    'jobs.alert_definition_alert_id_seq', 'jobs_internal._pg_cron_import'],
               'jobs, runs, HTTP headers, the audit trail, alerts, the sequences and the record of pg_cron imports are '
               'dumped by pg_dump');
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, status, triggered_by)
@@ -160,6 +173,9 @@ SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, data
 SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by)
                    VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'cron')$$,
                  '23514', NULL, 'triggered_by is checked');
+SELECT throws_ok($$INSERT INTO jobs.job_execution (job_id, job_name, owner, database, command, triggered_by, kind)
+                   VALUES (1, 'x', 'pg_database_owner', 'x', 'x', 'manual', 'SQL')$$,
+                 '23514', NULL, 'a run''s kind is checked');
 
 -- Views -------------------------------------------------------------------------
 SELECT columns_are('jobs', 'job_status',
@@ -176,6 +192,8 @@ SELECT isnt(obj_description('jobs.job_history'::regclass, 'pg_class'), NULL, 'jo
 
 -- Behaviour: defining -----------------------------------------------------------
 SELECT jobs.schedule('pgtap job', '*/15 * * * *', 'SELECT 1') AS su_job \gset
+SELECT throws_ok(format('UPDATE jobs.scheduled_job SET kind = %L WHERE job_id = %s', 'ftp', :su_job),
+                 '23514', NULL, 'a job''s kind is checked');
 SELECT results_eq($$SELECT pg_get_userbyid(owner)::text, schedule, timezone, command, database::text, enabled
                     FROM jobs.scheduled_job WHERE job_id = $$ || :su_job,
                   $$VALUES (current_user::text, '*/15 * * * *', 'UTC', 'SELECT 1', current_database()::text, true)$$,
@@ -223,7 +241,7 @@ SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other',
                         $$UPDATE jobs.scheduled_job SET command = 'x'$$),
                  '42501', NULL, 'nor write the table');
 SELECT throws_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_other',
-                        $$SELECT jobs._trigger('pgtap_jobs_owner', $$ || :owner_job || $$, NULL)$$),
+                        $$SELECT jobs_internal._trigger('pgtap_jobs_owner', $$ || :owner_job || $$, NULL)$$),
                  '42501', NULL, 'nor pretend to be the owner');
 SELECT lives_ok(format('SELECT pg_temp.as_role(%L, %L)', 'pgtap_jobs_owner', 'SELECT jobs.disable(' || :owner_job || ')'),
                 'the owner may use the job_id overloads');

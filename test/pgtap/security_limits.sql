@@ -99,10 +99,10 @@ SELECT lives_ok($$SELECT pg_temp.as_alice($q$SELECT jobs.schedule('counted', '@d
                 'a job counted against the quota');
 SELECT is((SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()), 0::bigint,
           'the quota check held no advisory lock (any role could take its key)');
-SELECT is((SELECT count(*) FROM jobs._owner_lock AS l JOIN pg_roles AS r ON r.oid = l.owner_oid
-           WHERE r.rolname = 'pgtap_limits_alice'), 1::bigint, 'it locked alice''s row in jobs._owner_lock');
-SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT count(*) FROM jobs._owner_lock$q$)$$, '42501', NULL,
-                 'other roles cannot read (or lock) jobs._owner_lock');
+SELECT is((SELECT count(*) FROM jobs_internal._owner_lock AS l JOIN pg_roles AS r ON r.oid = l.owner_oid
+           WHERE r.rolname = 'pgtap_limits_alice'), 1::bigint, 'it locked alice''s row in jobs_internal._owner_lock');
+SELECT throws_ok($$SELECT pg_temp.as_alice($q$SELECT count(*) FROM jobs_internal._owner_lock$q$)$$, '42501', NULL,
+                 'other roles cannot read (or lock) jobs_internal._owner_lock');
 
 -- 18: jobs.min_schedule_interval --------------------------------------------------------
 SELECT results_eq($$SELECT boot_val, unit, context FROM pg_settings WHERE name = 'jobs.min_schedule_interval'$$,

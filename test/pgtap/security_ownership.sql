@@ -177,7 +177,7 @@ SELECT pg_temp.as_role('pgtap_own_carol', $$SELECT jobs.set_secret('both', 'caro
 -- the history of the role that ran them.
 REASSIGN OWNED BY pgtap_own_david TO pgtap_own_carol;
 SELECT is((SELECT string_agg(format('%s=%s', owner_id::regrole, value), ',' ORDER BY owner_id::regrole::text, name)
-           FROM jobs._secret WHERE owner_id IN ('pgtap_own_carol'::regrole, 'pgtap_own_david'::regrole)),
+           FROM jobs_internal._secret WHERE owner_id IN ('pgtap_own_carol'::regrole, 'pgtap_own_david'::regrole)),
           'pgtap_own_carol=carol-both,pgtap_own_carol=david-token,pgtap_own_david=david-both',
           'REASSIGN OWNED moves the secrets too, but never over one the new owner has');
 SELECT is(pg_temp.as_role('pgtap_own_carol', 'SELECT string_agg(job_name, '','' ORDER BY job_name) FROM jobs.job_status'),
@@ -199,9 +199,9 @@ SELECT is(pg_temp.as_role('pgtap_own_david', $$SELECT jobs.schedule('nightly', N
 -- DROP OWNED removes the role's jobs and cancels their queued runs; the
 -- history stays.
 DROP OWNED BY pgtap_own_carol;
-SELECT is((SELECT count(*) FROM jobs._secret WHERE owner_id = 'pgtap_own_carol'::regrole), 0::bigint,
+SELECT is((SELECT count(*) FROM jobs_internal._secret WHERE owner_id = 'pgtap_own_carol'::regrole), 0::bigint,
           'DROP OWNED deletes the role''s secrets');
-SELECT is((SELECT count(*) FROM jobs._secret WHERE owner_id = 'pgtap_own_david'::regrole), 1::bigint,
+SELECT is((SELECT count(*) FROM jobs_internal._secret WHERE owner_id = 'pgtap_own_david'::regrole), 1::bigint,
           'and no other role''s');
 SELECT is((SELECT count(*) FROM jobs.scheduled_job WHERE owner = 'pgtap_own_carol'::regrole), 0::bigint,
           'DROP OWNED removes the role''s jobs');
@@ -216,7 +216,7 @@ SELECT is((SELECT count(*) FROM jobs.job_execution WHERE job_id IN (:dave_nightl
 -- under its name, visible to no role that takes the name later.
 DROP OWNED BY pgtap_own_david;
 SELECT lives_ok('DROP ROLE pgtap_own_carol, pgtap_own_david', 'a role without jobs can be dropped');
-SELECT is((SELECT count(*) FROM jobs._secret WHERE owner_id NOT IN (SELECT oid FROM pg_roles)), 0::bigint,
+SELECT is((SELECT count(*) FROM jobs_internal._secret WHERE owner_id NOT IN (SELECT oid FROM pg_roles)), 0::bigint,
           'no secret outlives its role');
 SELECT is((SELECT owner FROM jobs.job_history WHERE execution_id = :dave_done), 'pgtap_own_dave'::name,
           'its runs stay in jobs.job_history under the owner''s name as of the run');

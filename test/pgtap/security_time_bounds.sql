@@ -156,14 +156,14 @@ SELECT is(pg_temp.as_alice($q$SELECT count(*)::text FROM jobs.job_status$q$), '4
 UPDATE jobs.scheduled_job SET start_at = 'infinity' WHERE owner = 'tb_alice'::regrole AND job_name = 'last';
 SELECT is((SELECT next_run_at FROM jobs.job_status WHERE owner = 'tb_alice' AND job_name = 'last'), NULL,
           'start_at infinity: no next run, and no error');
-SELECT is(jobs._time_limits_problem(run_at, start_at, end_at, timeout, retry_backoff, retry_backoff_max,
+SELECT is(jobs_internal._time_limits_problem(run_at, start_at, end_at, timeout, retry_backoff, retry_backoff_max,
                                     starting_deadline, min_trigger_interval),
           'start_at must be between 1970-01-01 00:00:00+00 and 9999-12-31 23:59:59+00, not infinity',
           'the launcher''s check names the stored value out of bounds')
 FROM jobs.scheduled_job WHERE owner = 'tb_alice'::regrole AND job_name = 'last';
-SELECT is(jobs._time_limits_problem(NULL, NULL, NULL, NULL, '1 second', '30 seconds', '178000000 years', NULL),
+SELECT is(jobs_internal._time_limits_problem(NULL, NULL, NULL, NULL, '1 second', '30 seconds', '178000000 years', NULL),
           'starting_deadline must be at most 100 years, not 178000000 years', 'and a stored huge starting_deadline');
-SELECT is(jobs._time_limits_problem(now(), now(), now() + interval '1 day', '1 minute', '1 second', '30 seconds',
+SELECT is(jobs_internal._time_limits_problem(now(), now(), now() + interval '1 day', '1 minute', '1 second', '30 seconds',
                                     '1 hour', '1 minute'), NULL, 'a job within bounds has no problem');
 
 -- A huge min_trigger_interval stored directly: jobs.trigger refuses the second

@@ -132,7 +132,7 @@ Datum run_guarded(const char* function_name, Body&& body) {
 }
 
 // Like run_guarded, for a public function whose body calls the extension's
-// internal functions (jobs.schedule calling jobs._schedule, ...): a
+// internal functions (jobs.schedule calling jobs_internal._schedule, ...): a
 // PostgreSQL error raised in there keeps its SQLSTATE, message, DETAIL, HINT
 // and the rest, but loses the CONTEXT lines and internal query the internals
 // added; the caller's own context (its PL/pgSQL function, say) is kept. A

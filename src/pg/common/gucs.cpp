@@ -24,14 +24,14 @@ int jobs_http_max_concurrent = 256;
 int jobs_http_max_response_size = 64 * 1024;
 int jobs_default_timeout = 15 * 60 * 1000;
 int jobs_cancel_grace_period = 5 * 1000;
-int jobs_max_jobs_per_owner = 1000;   // read by jobs._check_job_quota through current_setting
+int jobs_max_jobs_per_owner = 1000;   // read by jobs_internal._check_job_quota through current_setting
 int jobs_max_running_per_owner = -1;  // -1: jobs.max_workers - 1, at least 1
 constexpr int kOneDayS = 24 * 60 * 60;
-int jobs_max_timeout = kOneDayS;  // read by jobs._check_run_options through current_setting
+int jobs_max_timeout = kOneDayS;  // read by jobs_internal._check_run_options through current_setting
 constexpr int kOneMbKb = 1024;
 constexpr int kMaxPayloadKb = 64 * 1024;  // 64 MB: its JSON text (at most 6x) stays far below 1 GB
 int jobs_max_payload_size = kOneMbKb;     // in kB
-int jobs_min_schedule_interval = 10;      // seconds; read by jobs._check_schedule_interval
+int jobs_min_schedule_interval = 10;      // seconds; read by jobs_internal._check_schedule_interval
 constexpr int kThirtyDaysS = 30 * 24 * 60 * 60;
 int jobs_history_per_job = 100;
 int jobs_history_max_age = kThirtyDaysS;
@@ -94,7 +94,7 @@ void define_gucs() {
     // preloaded. Loaded later (CREATE EXTENSION on a server without the
     // preload) PostgreSQL refuses to define such a setting with a FATAL that
     // drops the session; then they are defined as reload-only, and the
-    // extension script refuses with an ERROR (jobs._require_preload).
+    // extension script refuses with an ERROR (jobs_internal._require_preload).
     const GucContext start_only = process_shared_preload_libraries_in_progress ? PGC_POSTMASTER : PGC_SIGHUP;
     DefineCustomStringVariable("jobs.timezone", "Time zone in which cron schedules are evaluated.",
                                "Used when a schedule is given without a time zone; any name that "

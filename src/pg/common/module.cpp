@@ -1,5 +1,5 @@
 // The module's entry points for the server: magic block and _PG_init, and
-// jobs._require_preload, which the extension script calls first.
+// jobs_internal._require_preload, which the extension script calls first.
 #include "pg/hooks/database_commands.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/launcher/launcher.hpp"
@@ -50,7 +50,7 @@ void log_worker_headroom() {
 // Runs when the library loads. The scheduler (shared memory, launcher) only
 // exists when loaded from shared_preload_libraries; a plain LOAD or
 // CREATE EXTENSION still gets the SQL functions and settings (and the
-// extension script then refuses: jobs._require_preload).
+// extension script then refuses: jobs_internal._require_preload).
 void _PG_init(void) {
     pg_jobs::pg::define_gucs();
     pg_jobs::pg::install_secret_log_hook();
@@ -67,7 +67,7 @@ void _PG_init(void) {
     pg_jobs::pg::register_launcher();
 }
 
-// jobs._require_preload(): refuses CREATE EXTENSION (and ALTER EXTENSION
+// jobs_internal._require_preload(): refuses CREATE EXTENSION (and ALTER EXTENSION
 // UPDATE) with an ERROR on a server that did not load pg_jobs at start: no
 // scheduler would ever run a job there. No C++ object is alive here.
 PG_JOBS_SQL_FUNCTION(pg_jobs_require_preload);

@@ -4,7 +4,7 @@
 //   {"event":"run_started","execution_id":41,"job_id":7,"status":"running","attempt":1}
 //   {"event":"run_finished","execution_id":41,"job_id":7,"status":"failed","attempt":1}
 //   {"event":"job_changed","job_id":7,"change":"altered"}
-//   {"event":"alert", ...}  (jobs._notify_event; the alerts' own shape)
+//   {"event":"alert", ...}  (jobs_internal._notify_event; the alerts' own shape)
 // jobs.notify_events says which are sent: off, finished (run_finished and
 // alert) or all.
 //
@@ -53,7 +53,7 @@ void queue_run_finished(HeapTuple tuple, TupleDesc desc, int id, int job, int st
 void queue_event_payload(const char* payload);
 
 // The payloads queued so far by the current transaction, in order, as a
-// text[] (jobs._pending_events, for tests); an empty array if none.
+// text[] (jobs_internal._pending_events, for tests); an empty array if none.
 Datum pending_event_payloads();
 
 }  // namespace pg_jobs::pg

@@ -69,7 +69,7 @@ struct SchedulerShared {
     TimestampTz launcher_started_at;  // when launcher_pid registered
     TimestampTz next_fire_at;         // the launcher's earliest fire time not queued yet
     TimestampTz last_retention_at;    // when the last history retention pass ended
-    // alerts: an alert was defined or changed (jobs._request_alert_pass, at
+    // alerts: an alert was defined or changed (jobs_internal._request_alert_pass, at
     // commit): the launcher runs its alert pass at once. Under `lock`.
     bool alert_pass_requested;
     int slot_count;

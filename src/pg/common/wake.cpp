@@ -1,4 +1,4 @@
-// jobs._wake_scheduler(): wake the launcher (and an idle SQL worker of this
+// jobs_internal._wake_scheduler(): wake the launcher (and an idle SQL worker of this
 // database) when, and only when, the calling transaction commits - the same
 // promise NOTIFY makes, so a trigger that rolls back never runs. The ids of
 // the jobs the transaction changed are published at the same moment, so the
@@ -158,7 +158,7 @@ Datum wake_scheduler(FunctionCallInfo fcinfo) {
     PG_RETURN_VOID();
 }
 
-// alerts: jobs._request_alert_pass(): at commit, asks the launcher for an
+// alerts: jobs_internal._request_alert_pass(): at commit, asks the launcher for an
 // alert pass (and wakes it).
 Datum request_alert_pass(FunctionCallInfo /*fcinfo*/) {
     if (!callback_registered) {
@@ -174,12 +174,12 @@ Datum request_alert_pass(FunctionCallInfo /*fcinfo*/) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_request_alert_pass);
 Datum pg_jobs_request_alert_pass(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._request_alert_pass",
+    return pg_jobs::pg::run_guarded("jobs_internal._request_alert_pass",
                                     [&] { return pg_jobs::pg::request_alert_pass(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_wake_scheduler);
 Datum pg_jobs_wake_scheduler(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._wake_scheduler",
+    return pg_jobs::pg::run_guarded("jobs_internal._wake_scheduler",
                                     [&] { return pg_jobs::pg::wake_scheduler(fcinfo); });
 }

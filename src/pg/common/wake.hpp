@@ -12,7 +12,7 @@ struct SchedulerShared;
 // prepared transaction (prepared_wakes.hpp). Cannot fail.
 void wake_for_commit(SchedulerShared* shared, const int64* job_ids, int job_count, bool everything);
 
-// As jobs._wake_scheduler(true, job_id) for each of these jobs: wakes the
+// As jobs_internal._wake_scheduler(true, job_id) for each of these jobs: wakes the
 // scheduler when the transaction commits, to re-read them.
 void note_jobs_changed(const int64* job_ids, int job_count);
 

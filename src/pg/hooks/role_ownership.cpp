@@ -1,6 +1,7 @@
 // DROP ROLE, REASSIGN OWNED and DROP OWNED for jobs; see role_ownership.hpp.
 #include "pg/hooks/role_ownership.hpp"
 
+#include "pg/common/internal_schema.hpp"
 #include "pg/common/pg_headers.hpp"
 
 extern "C" {
@@ -87,13 +88,12 @@ Datum name_array(const RoleList& roles) {
         construct_array(roles.names, roles.count, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
 }
 
-// jobs.<name>(<types>) if the extension is installed in this database.
+// jobs_internal.<name>(<types>) if the extension is installed in this database.
 Oid ownership_function(const char* name, int nargs, Oid* types) {
     if (!OidIsValid(get_extension_oid("pg_jobs", true))) {
         return InvalidOid;
     }
-    List* qualified = list_make2(makeString(pstrdup("jobs")), makeString(pstrdup(name)));
-    return LookupFuncName(qualified, nargs, types, true);
+    return internal_function(name, nargs, types);
 }
 
 // Calls it through fmgr: it is SECURITY DEFINER and executable by nobody

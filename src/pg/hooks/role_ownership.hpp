@@ -2,7 +2,7 @@
 // DROP ROLE of a role that owns jobs is refused (2BP01), REASSIGN OWNED
 // moves its jobs, DROP OWNED removes them (their history stays). A
 // ProcessUtility hook hands each of these statements to the extension's SQL
-// (jobs._roles_dropped, jobs._reassign_owned, jobs._drop_owned) once
+// (jobs_internal._roles_dropped, jobs_internal._reassign_owned, jobs_internal._drop_owned) once
 // PostgreSQL has run it, so PostgreSQL's own privilege and dependency checks
 // come first and an error of ours rolls the whole statement back.
 //

@@ -44,7 +44,7 @@ constexpr long kLoadBatch = 10000;
     "CASE WHEN " condition                                                                            \
     " THEN coalesce((SELECT max(e.scheduled_for) FROM jobs.job_execution AS e "                       \
     "  WHERE e.job_id = j.job_id AND e.triggered_by = 'schedule'), updated_at) END, updated_at, "     \
-    "jobs._time_limits_problem(run_at, start_at, end_at, timeout, retry_backoff, retry_backoff_max, " \
+    "jobs_internal._time_limits_problem(run_at, start_at, end_at, timeout, retry_backoff, retry_backoff_max, " \
     "  starting_deadline, min_trigger_interval)"
 #define JOB_COLUMNS JOB_COLUMNS_READING_LAST_FIRE_IF("misfire <> 'skip'")
 // At the launcher's start every scheduled job's last fire time: the times

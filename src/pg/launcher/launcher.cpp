@@ -47,7 +47,7 @@ namespace {
 
 // How often to look for the extension while it does not exist or is at
 // another version than the library (ALTER EXTENSION pg_jobs UPDATE also
-// wakes the launcher: the upgrade script calls jobs._wake_scheduler), and for
+// wakes the launcher: the upgrade script calls jobs_internal._wake_scheduler), and for
 // promotion while in recovery.
 constexpr long kExtensionCheckMs = 5000;
 constexpr long kRecoveryCheckMs = 1000;

@@ -1,7 +1,7 @@
-// jobs._audit_definition(job record) and jobs._audit_fields(definition):
+// jobs_internal._audit_definition(job record) and jobs_internal._audit_fields(definition):
 // what the audit trail records of a created or removed job, built in C.
 //
-// The same value as jsonb_strip_nulls(jobs._audit_values(to_jsonb(job))):
+// The same value as jsonb_strip_nulls(jobs_internal._audit_values(to_jsonb(job))):
 // every column but created_at and updated_at, NULLs left out, jsonb values
 // stripped of null fields, header values as ***. to_jsonb looks up each
 // column's type and output function again for every row; here they are
@@ -362,11 +362,11 @@ Datum audit_fields(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_audit_definition);
 Datum pg_jobs_audit_definition(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._audit_definition",
+    return pg_jobs::pg::run_guarded("jobs_internal._audit_definition",
                                     [&] { return pg_jobs::pg::audit_definition(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_audit_fields);
 Datum pg_jobs_audit_fields(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._audit_fields", [&] { return pg_jobs::pg::audit_fields(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._audit_fields", [&] { return pg_jobs::pg::audit_fields(fcinfo); });
 }

@@ -1,4 +1,4 @@
-// jobs._request_cancel(execution_id, kind): the part of jobs.cancel that
+// jobs_internal._request_cancel(execution_id, kind): the part of jobs.cancel that
 // reaches a running run's worker. It acts when, and only when, the calling
 // transaction commits - by then the row says who cancelled, and the worker
 // that records the outcome can read it:
@@ -115,6 +115,6 @@ Datum request_cancel(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_request_cancel);
 Datum pg_jobs_request_cancel(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._request_cancel",
+    return pg_jobs::pg::run_guarded("jobs_internal._request_cancel",
                                     [&] { return pg_jobs::pg::request_cancel(fcinfo); });
 }

@@ -1,4 +1,4 @@
-// jobs._check_command(command, job_name): the syntax check jobs.schedule makes
+// jobs_internal._check_command(command, job_name): the syntax check jobs.schedule makes
 // on a command before it stores it (command_syntax.hpp), for the extension's
 // own SQL that writes definitions through the privileged parts directly
 // (jobs.import_pg_cron). Executable by the extension's owner only.
@@ -15,9 +15,9 @@ extern "C" {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_check_command);
 Datum pg_jobs_check_command(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._check_command", [&] {
+    return pg_jobs::pg::run_guarded("jobs_internal._check_command", [&] {
         if (PG_ARGISNULL(0)) {
-            PG_RETURN_VOID();  // an empty command is refused by jobs._check_definition
+            PG_RETURN_VOID();  // an empty command is refused by jobs_internal._check_definition
         }
         // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
         const char* command = text_to_cstring(PG_GETARG_TEXT_PP(0));

@@ -1,4 +1,4 @@
-// jobs._finish_runs(from_status, ids, statuses, errors, ...): the one way a
+// jobs_internal._finish_runs(from_status, ids, statuses, errors, ...): the one way a
 // run reaches a final status, for the plpgsql functions (jobs.cancel,
 // jobs.unschedule, DROP OWNED) and the set-based statements of the store.
 // Its body is the store's own statement (run_lifecycle.hpp), so C++ and SQL
@@ -26,6 +26,6 @@ Datum finish_runs_function(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_finish_runs);
 Datum pg_jobs_finish_runs(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._finish_runs",
+    return pg_jobs::pg::run_guarded("jobs_internal._finish_runs",
                                     [&] { return pg_jobs::pg::finish_runs_function(fcinfo); });
 }

@@ -140,11 +140,11 @@ Datum is_secret_header(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_http_check);
 Datum pg_jobs_http_check(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._http_check", [&] { return pg_jobs::pg::http_check(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._http_check", [&] { return pg_jobs::pg::http_check(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_is_secret_header);
 Datum pg_jobs_is_secret_header(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._is_secret_header",
+    return pg_jobs::pg::run_guarded("jobs_internal._is_secret_header",
                                     [&] { return pg_jobs::pg::is_secret_header(fcinfo); });
 }

@@ -193,11 +193,11 @@ Datum email_check(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_template_check);
 Datum pg_jobs_template_check(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._template_check",
+    return pg_jobs::pg::run_guarded("jobs_internal._template_check",
                                     [&] { return pg_jobs::pg::template_check(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_email_check);
 Datum pg_jobs_email_check(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._email_check", [&] { return pg_jobs::pg::email_check(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._email_check", [&] { return pg_jobs::pg::email_check(fcinfo); });
 }

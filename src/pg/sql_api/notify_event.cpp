@@ -1,4 +1,4 @@
-// jobs._notify_event(payload jsonb): sends an event on channel jobs_events
+// jobs_internal._notify_event(payload jsonb): sends an event on channel jobs_events
 // when the calling transaction commits, if jobs.notify_events lets its kind
 // through (run_events.hpp): run_started and job_changed need 'all', every
 // other event (run_finished, alert) only that it is not 'off'. Returns
@@ -6,7 +6,7 @@
 // trigger, alerts); EXECUTE is revoked from PUBLIC, it runs with the
 // caller's rights and leaves nothing but the queued NOTIFY. The payload is
 // sent as it is: callers put ids in it, never names (anyone may LISTEN).
-// jobs._pending_events(): the payloads the calling transaction will send
+// jobs_internal._pending_events(): the payloads the calling transaction will send
 // at commit, for tests (EXECUTE revoked from PUBLIC too).
 #include "pg/common/guard.hpp"
 #include "pg/common/pg_headers.hpp"
@@ -53,11 +53,11 @@ Datum pending_events(FunctionCallInfo /*fcinfo*/) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_notify_event);
 Datum pg_jobs_notify_event(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._notify_event", [&] { return pg_jobs::pg::notify_event(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._notify_event", [&] { return pg_jobs::pg::notify_event(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_pending_events);
 Datum pg_jobs_pending_events(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._pending_events",
+    return pg_jobs::pg::run_guarded("jobs_internal._pending_events",
                                     [&] { return pg_jobs::pg::pending_events(fcinfo); });
 }

@@ -1,4 +1,4 @@
-// jobs._own_job_id(job_name): the job_id of the calling role's job of that
+// jobs_internal._own_job_id(job_name): the job_id of the calling role's job of that
 // name, for the public functions that take a job's name (jobs.alter,
 // jobs.trigger, ...: SQL functions the planner inlines into the call of the
 // job_id version). In C so that a name the caller has no job of is reported
@@ -83,5 +83,5 @@ Datum own_job_id(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_own_job_id);
 Datum pg_jobs_own_job_id(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._own_job_id", [&] { return pg_jobs::pg::own_job_id(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._own_job_id", [&] { return pg_jobs::pg::own_job_id(fcinfo); });
 }

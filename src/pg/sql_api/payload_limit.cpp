@@ -153,12 +153,12 @@ Datum check_payload_size(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_payload_refusal);
 Datum pg_jobs_payload_refusal(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._payload_refusal",
+    return pg_jobs::pg::run_guarded("jobs_internal._payload_refusal",
                                     [&] { return pg_jobs::pg::payload_refusal(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_check_payload_size);
 Datum pg_jobs_check_payload_size(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._check_payload_size",
+    return pg_jobs::pg::run_guarded("jobs_internal._check_payload_size",
                                     [&] { return pg_jobs::pg::check_payload_size(fcinfo); });
 }

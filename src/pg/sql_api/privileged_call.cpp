@@ -1,7 +1,7 @@
 // The public functions that define, change or trigger jobs (jobs.schedule,
 // jobs.alter, jobs.enable, ...) are this one C function. It runs as the
 // caller, so GetUserId() is who is asking; it then calls the function's
-// privileged part, jobs._<name>(caller, <the same arguments>), a SECURITY
+// privileged part, jobs_internal._<name>(caller, <the same arguments>), a SECURITY
 // DEFINER function nobody else may execute. Calling it through fmgr skips
 // the EXECUTE check (made by the executor, not by fmgr), and the caller's
 // name travels as an argument no role can forge.
@@ -13,6 +13,7 @@
 #include "pg/common/command_syntax.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/common/guard.hpp"
+#include "pg/common/internal_schema.hpp"
 #include "pg/common/pg_headers.hpp"
 #include "pg/hooks/secret_logging.hpp"
 #include "pg/sql_api/privileged_caller.hpp"
@@ -63,7 +64,7 @@ void require_jobs_database() {
                      jobs_database(), here != nullptr ? here : "?", here != nullptr ? here : "?")));
 }
 
-// Finds jobs._<name>(name, <argument types of the public function>).
+// Finds jobs_internal._<name>(name, <argument types of the public function>).
 PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     const Oid public_oid = fcinfo->flinfo->fn_oid;
     Oid* public_types = nullptr;
@@ -77,10 +78,12 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
     for (int i = 0; i < nargs; ++i) {
         types[i + 1] = public_types[i];
     }
-    char* schema = get_namespace_name(get_func_namespace(public_oid));
     char* private_name = psprintf("_%s", get_func_name(public_oid));
-    List* qualified = list_make2(makeString(schema), makeString(private_name));
-    const Oid private_oid = LookupFuncName(qualified, nargs + 1, types, false);
+    const Oid private_oid = internal_function(private_name, nargs + 1, types);
+    if (!OidIsValid(private_oid)) {
+        elog(ERROR, "pg_jobs: function %s.%s is missing; run ALTER EXTENSION pg_jobs UPDATE", kInternalSchema,
+             private_name);
+    }
 
     auto* part =
         static_cast<PrivilegedPart*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PrivilegedPart)));
@@ -96,7 +99,7 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
         }
         part->batch_target.definer = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
         ReleaseSysCache(proc);
-        part->batch_target.schema = get_func_namespace(private_oid);
+        part->batch_target.schema = get_func_namespace(public_oid);
         for (int i = 0; i < nargs; ++i) {
             part->batch_target.arg_types[i] = public_types[i];
         }
@@ -215,7 +218,7 @@ Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
         "privileged call", [&] { return pg_jobs::pg::call_privileged_part(fcinfo); });
 }
 
-// jobs._change_author(): the caller of the privileged call in progress, else
+// jobs_internal._change_author(): the caller of the privileged call in progress, else
 // the session's role outside any SECURITY DEFINER function (GetOuterUserId:
 // the role that ran REASSIGN OWNED or DROP OWNED, whose hooks call SECURITY
 // DEFINER parts; a superuser writing to the tables directly; the scheduler's
@@ -223,7 +226,7 @@ Datum pg_jobs_privileged_call(PG_FUNCTION_ARGS) {
 PG_JOBS_SQL_FUNCTION(pg_jobs_change_author);
 Datum pg_jobs_change_author(PG_FUNCTION_ARGS) {
     (void)fcinfo;  // no arguments
-    return pg_jobs::pg::run_guarded("jobs._change_author", [] {
+    return pg_jobs::pg::run_guarded("jobs_internal._change_author", [] {
         const Oid caller = pg_jobs::pg::privileged_caller;
         return ObjectIdGetDatum(OidIsValid(caller) ? caller : GetOuterUserId());
     });

@@ -1,4 +1,4 @@
-// The SQL side of retries: jobs._is_retryable and jobs._retry_at, which the
+// The SQL side of retries: jobs_internal._is_retryable and jobs_internal._retry_at, which the
 // retry trigger on jobs.job_execution calls, so the rule of what is retried
 // and the backoff formula exist once, in src/core, for every path a run can
 // end by (SQL workers, the launcher, the HTTP worker, crash recovery).
@@ -18,7 +18,7 @@ namespace pg_jobs::pg {
 namespace {
 
 std::string_view text_argument(FunctionCallInfo fcinfo, int index) {
-    // An argument the SQL declaration lacks (0.1.0's jobs._is_retryable had
+    // An argument the SQL declaration lacks (0.1.0's jobs_internal._is_retryable had
     // four, before ALTER EXTENSION UPDATE) reads as NULL, never past the call.
     if (index >= PG_NARGS() || PG_ARGISNULL(index)) {
         return {};
@@ -44,7 +44,7 @@ int64 interval_micros(const Interval* interval) {
     return total;
 }
 
-// jobs._is_retryable(kind, status, http_status, sqlstate, error_kind)
+// jobs_internal._is_retryable(kind, status, http_status, sqlstate, error_kind)
 Datum is_retryable(FunctionCallInfo fcinfo) {
     const std::optional<RunStatus> status = parse_run_status(text_argument(fcinfo, 1));
     if (!status) {
@@ -59,7 +59,7 @@ Datum is_retryable(FunctionCallInfo fcinfo) {
     PG_RETURN_BOOL(is_retryable_ending(ending));
 }
 
-// jobs._retry_at(failed_at, attempt, backoff, backoff_max, execution_id):
+// jobs_internal._retry_at(failed_at, attempt, backoff, backoff_max, execution_id):
 // failed_at plus the delay of retry number `attempt`, jittered by the failed
 // execution's id; 'infinity' past the last representable time.
 Datum retry_at(FunctionCallInfo fcinfo) {
@@ -89,10 +89,10 @@ Datum retry_at(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_is_retryable);
 Datum pg_jobs_is_retryable(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._is_retryable", [&] { return pg_jobs::pg::is_retryable(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._is_retryable", [&] { return pg_jobs::pg::is_retryable(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_retry_at);
 Datum pg_jobs_retry_at(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._retry_at", [&] { return pg_jobs::pg::retry_at(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._retry_at", [&] { return pg_jobs::pg::retry_at(fcinfo); });
 }

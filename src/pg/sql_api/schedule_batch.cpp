@@ -1,12 +1,12 @@
 // Creating many jobs in one statement (see schedule_batch.hpp).
 //
-// jobs.schedule defines one job through jobs._schedule: every check, the
+// jobs.schedule defines one job through jobs_internal._schedule: every check, the
 // owner's quota under its lock, one INSERT, whose statement trigger writes
 // the audit trail. Called by one statement for 100,000 rows, that is 100,000
 // INSERTs and trigger firings. Here the calls of one executor run share that
 // work instead:
 //   - the first call with given options (every argument but job_name and
-//     command) goes through jobs._schedule as always; its success shows that
+//     command) goes through jobs_internal._schedule as always; its success shows that
 //     those options pass every check for this caller (the schedule and time
 //     zone, the shortest gap between fire times, the database and its CONNECT
 //     privilege, the run options and policies), and takes the owner's lock;
@@ -18,8 +18,8 @@
 //     table's identity sequence at once, and joins the batch;
 //   - when that executor run ends, one INSERT writes the batch (one audit
 //     trigger firing for all of it) and the scheduler is told of each job at
-//     commit, as jobs._schedule does.
-// Anything else goes through jobs._schedule after the batch is written: a
+//     commit, as jobs_internal._schedule does.
+// Anything else goes through jobs_internal._schedule after the batch is written: a
 // redefinition, a name or command the quick test cannot pass, new options, a
 // call from outside a running executor (a PL/pgSQL assignment, whose next
 // statements must see the job at once). So does any other privileged call
@@ -34,7 +34,7 @@
 // level: a change of any of these writes it first. An error discards it with
 // the (sub)transaction that made it. Another session creating the same job
 // name for the same owner between a call and the end of the statement makes
-// the INSERT fail with a unique violation (jobs._schedule would have waited
+// the INSERT fail with a unique violation (jobs_internal._schedule would have waited
 // and redefined that job); for roles with a job quota the owner's lock keeps
 // such sessions apart.
 #include "pg/sql_api/schedule_batch.hpp"
@@ -113,7 +113,7 @@ constexpr Oid kOptionType[kOptionColumns] = {
     INTERVALOID, TEXTOID,        INT4OID,     TEXTOID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
     INT4OID,     TIMESTAMPTZOID, INTERVALOID, TEXTOID, TEXTOID /* tags as text, cast back in the INSERT */};
 
-// Options accepted by jobs._schedule in this executor run.
+// Options accepted by jobs_internal._schedule in this executor run.
 struct Entry {
     uint32 hash;
     char* key;  // the arguments but job_name and command, as bytes (see options_key)
@@ -130,7 +130,7 @@ struct Row {
 };
 
 // A job name in the batch, by a 64-bit hash of it (a collision only sends a
-// call through jobs._schedule).
+// call through jobs_internal._schedule).
 struct NameSlot {
     uint64 hash;
 };
@@ -192,7 +192,7 @@ void forget_batch() {
 }
 
 // The arguments but job_name and command, as bytes: equal keys mean calls
-// that jobs._schedule checks alike (for one caller).
+// that jobs_internal._schedule checks alike (for one caller).
 char* options_key(FunctionCallInfo fcinfo, const Target& target, int* length) {
     StringInfoData key;
     initStringInfo(&key);
@@ -238,7 +238,7 @@ int find_entry(const char* key, int length, uint32 hash) {
 }
 
 // True when the text has a character that is surely not white space (what
-// jobs._check_definition's `!~ '\S'` refuses); other texts take the full path.
+// jobs_internal._check_definition's `!~ '\S'` refuses); other texts take the full path.
 bool surely_not_blank(Datum value) {
     // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
     struct varlena* text = pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(value)));
@@ -262,7 +262,7 @@ uint64 name_hash(Datum value) {
 
 // Whether the caller has a job of this name: committed, made by this
 // transaction, or being made by another one (a dirty snapshot sees it; the
-// call then goes through jobs._schedule, whose ON CONFLICT waits for it).
+// call then goes through jobs_internal._schedule, whose ON CONFLICT waits for it).
 bool job_exists(Datum job_name) {
     Relation table = table_open(batch.table, AccessShareLock);
     SnapshotData dirty;
@@ -279,7 +279,7 @@ bool job_exists(Datum job_name) {
     return found;
 }
 
-// Runs `sql` as the owner of jobs._schedule, with a safe search_path;
+// Runs `sql` as the owner of jobs_internal._schedule, with a safe search_path;
 // returns the number of rows it processed.
 uint64 execute_as_definer(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
                           int expected) {
@@ -399,7 +399,7 @@ void write_rows() {
 }
 
 // Writes the rows with the caller as the audit trail's author, as
-// jobs._schedule would have (its caller, not whoever runs the statement).
+// jobs_internal._schedule would have (its caller, not whoever runs the statement).
 void write_batch() {
     if (batch.context == nullptr || batch.row_count == 0) {
         return;
@@ -636,7 +636,7 @@ void note_accepted(FunctionCallInfo fcinfo, Oid caller, const Target& target) {
         start_batch(fcinfo, caller, target);
     }
     if (batch.quota_applies) {
-        // jobs._schedule holds the owner's lock until the transaction ends;
+        // jobs_internal._schedule holds the owner's lock until the transaction ends;
         // counted again after each call it made (rare in a batch).
         batch.owned = count_owned();
     }

@@ -7,23 +7,23 @@
 
 namespace pg_jobs::pg::schedule_batch {
 
-// What the batch needs to know of the privileged part jobs._schedule.
+// What the batch needs to know of the privileged part jobs_internal._schedule.
 constexpr int kScheduleArgs = 21;
 struct Target {
-    Oid definer;                   // the owner of jobs._schedule, whose rights write the rows
+    Oid definer;                   // the owner of jobs_internal._schedule, whose rights write the rows
     Oid schema;                    // the extension's schema (jobs)
     Oid arg_types[kScheduleArgs];  // the argument types of jobs.schedule
 };
 
 // For a call of jobs.schedule by `caller`: when an earlier call in the same
-// executor run went through jobs._schedule with the same options (all
+// executor run went through jobs_internal._schedule with the same options (all
 // arguments but job_name and command), and this one creates a new job whose
 // checks that depend on the row alone pass, reserves its job_id, adds it to
 // the batch and returns true (*job_id set). Otherwise returns false, having
-// written the batch first: the caller then calls jobs._schedule.
+// written the batch first: the caller then calls jobs_internal._schedule.
 bool try_add(FunctionCallInfo fcinfo, Oid caller, const Target& target, int64* job_id);
 
-// After jobs._schedule accepted a call: its options are valid for `caller`
+// After jobs_internal._schedule accepted a call: its options are valid for `caller`
 // for the rest of this executor run, when the call was made by a running
 // executor (not, say, a PL/pgSQL assignment).
 void note_accepted(FunctionCallInfo fcinfo, Oid caller, const Target& target);

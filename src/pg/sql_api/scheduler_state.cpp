@@ -1,4 +1,4 @@
-// jobs._scheduler_state(): the scheduler's processes as shared memory knows
+// jobs_internal._scheduler_state(): the scheduler's processes as shared memory knows
 // them, for jobs.health() and jobs.metrics(): the launcher (pid, since when,
 // its earliest fire time not queued yet, the last history retention pass),
 // the SQL worker slots (busy, idle, starting, the most there may be) and the
@@ -80,11 +80,11 @@ void put_pid(pid_t value, Datum* values, bool* nulls, int column) {
 Datum scheduler_state(FunctionCallInfo fcinfo) {
     TupleDesc descriptor = nullptr;
     if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE) {
-        elog(ERROR, "pg_jobs: jobs._scheduler_state must return a composite type");
+        elog(ERROR, "pg_jobs: jobs_internal._scheduler_state must return a composite type");
     }
     descriptor = BlessTupleDesc(descriptor);
     if (descriptor->natts != kColumns) {
-        elog(ERROR, "pg_jobs: jobs._scheduler_state returns %d columns, not %d", descriptor->natts, kColumns);
+        elog(ERROR, "pg_jobs: jobs_internal._scheduler_state returns %d columns, not %d", descriptor->natts, kColumns);
     }
     const StateSnapshot snapshot = read_snapshot();
     Datum values[kColumns] = {};
@@ -108,6 +108,6 @@ Datum scheduler_state(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_scheduler_state);
 Datum pg_jobs_scheduler_state(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._scheduler_state",
+    return pg_jobs::pg::run_guarded("jobs_internal._scheduler_state",
                                     [&] { return pg_jobs::pg::scheduler_state(fcinfo); });
 }

@@ -54,12 +54,12 @@ Datum check_secret_value(FunctionCallInfo fcinfo) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_check_secret_name);
 Datum pg_jobs_check_secret_name(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._check_secret_name",
+    return pg_jobs::pg::run_guarded("jobs_internal._check_secret_name",
                                     [&] { return pg_jobs::pg::check_secret_name(fcinfo); });
 }
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_check_secret_value);
 Datum pg_jobs_check_secret_value(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs._check_secret_value",
+    return pg_jobs::pg::run_guarded("jobs_internal._check_secret_value",
                                     [&] { return pg_jobs::pg::check_secret_value(fcinfo); });
 }

@@ -1,4 +1,4 @@
-// alerts: the launcher's alert pass, as the SQL function jobs._alert_pass
+// alerts: the launcher's alert pass, as the SQL function jobs_internal._alert_pass
 // (extension/pg_jobs--0.2.0.sql: the events since the last pass, noise
 // control, one delivery per alert). Call inside a transaction with an
 // active snapshot; may ereport.

@@ -80,11 +80,11 @@ constexpr const char* kClaimSql =
     "  c.job_id, c.status, c.attempt "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = c.kind "
-    "LEFT JOIN jobs._http_secret AS s ON s.job_id = c.job_id "
+    "LEFT JOIN jobs_internal._http_secret AS s ON s.job_id = c.job_id "
     // Only the job owner's secrets, only those its headers name; nothing is
     // read for headers without a reference (nor for a run that does not start).
     "LEFT JOIN LATERAL ("
-    "  SELECT array_agg(x.name) AS names, array_agg(x.value) AS secret_values FROM jobs._secret AS x "
+    "  SELECT array_agg(x.name) AS names, array_agg(x.value) AS secret_values FROM jobs_internal._secret AS x "
     "  WHERE c.status = 'running' AND strpos(" PG_JOBS_SECRET_REFERENCES_SQL ", '{{secret:') > 0 "
     "    AND x.owner_id = " PG_JOBS_JOB_OWNER_ID_SQL
     "    AND strpos(" PG_JOBS_SECRET_REFERENCES_SQL ", '{{secret:' || x.name || '}}') > 0) AS sec ON true "

@@ -84,7 +84,7 @@ struct Finish {
     const TimestampTz* finished_ats = nullptr;
 };
 
-// The statement behind jobs._finish_runs (see finish_runs in
+// The statement behind jobs_internal._finish_runs (see finish_runs in
 // run_lifecycle.hpp for its parameters). An array of one element applies
 // to every run. A cancelled run without an error of its own keeps the one
 // it has (overlap replace), else says who cancelled it.

@@ -1,9 +1,9 @@
 // Every statement that changes the status of a run (jobs.job_execution.status),
 // but the claims and the queueing of scheduled runs, whose status part is a
 // fragment of run_policy_sql.hpp (PG_JOBS_CLAIM_SET_SQL; the queueing ends
-// replaced runs through jobs._finish_runs too). A run moves as
+// replaced runs through jobs_internal._finish_runs too). A run moves as
 // core/run_status.hpp draws it; every move to a final status made here goes
-// through the SQL function jobs._finish_runs, which the plpgsql functions
+// through the SQL function jobs_internal._finish_runs, which the plpgsql functions
 // (jobs.cancel, jobs.unschedule, DROP OWNED) call too, and which moves only
 // runs still in the status it is told to expect: a finish that comes after
 // a cancel or a crash mark changes nothing.
@@ -21,7 +21,7 @@ extern "C" {
 
 namespace pg_jobs::pg {
 
-// What the SQL function jobs._finish_runs does, and every finish below
+// What the SQL function jobs_internal._finish_runs does, and every finish below
 // with it: moves the runs of `ids` that are still `from_status` (queued or
 // running) to their statuses, and returns how many moved; XX000 for a move
 // core/run_status.hpp does not allow. Its arguments, in order (nulls[i]:
@@ -104,7 +104,7 @@ uint64 mark_lost_runs_crashed(const int64* excluded, int excluded_count);
 // Runs 'running' longer than their timeout (the job's, else
 // `default_timeout_ms`) plus `grace_ms` whose process is not a live pg_jobs
 // worker become 'crashed', except the `excluded` ones (as above). A crashed
-// run is retried like any other (jobs._queue_retry).
+// run is retried like any other (jobs_internal._queue_retry).
 uint64 mark_stuck_runs_crashed(const int64* excluded, int excluded_count, int64 default_timeout_ms,
                                int64 grace_ms);
 

@@ -22,7 +22,7 @@
     ".worker_pid NOT IN ( "                   \
     "SELECT a.pid FROM pg_stat_activity AS a WHERE a.backend_type LIKE 'pg\\_jobs %worker'))"
 
-// The one way a run reaches a final status, as SQL (jobs._finish_runs,
+// The one way a run reaches a final status, as SQL (jobs_internal._finish_runs,
 // whose body is finish_runs in run_lifecycle.cpp): from
 // `from_status` (an SQL text expression), the runs of the bigint[] `ids`
 // with the statuses text[] `statuses` and the rest of the arguments,
@@ -31,6 +31,6 @@
 // http_timings, started_ats, finished_ats, cancelled_by). Returns the
 // number of runs moved.
 #define PG_JOBS_FINISH_RUNS_CALL_SQL(from_status, ids, statuses, rest) \
-    "jobs._finish_runs(" from_status ", " ids ", " statuses rest ")"
+    "jobs_internal._finish_runs(" from_status ", " ids ", " statuses rest ")"
 #define PG_JOBS_FINISH_RUNS_SQL(from_status, ids, statuses, rest) \
     "SELECT " PG_JOBS_FINISH_RUNS_CALL_SQL(from_status, ids, statuses, rest)

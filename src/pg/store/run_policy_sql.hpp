@@ -49,11 +49,11 @@ inline constexpr const char* kQueueScheduledRunsSql =
     // The policies are SQL functions of their own (tested case by case in
     // test/pgtap/run_policies.sql), inlined here.
     "    CASE "
-    "      WHEN jobs._missed_starting_deadline(due.fire_time, due.starting_deadline, clock_timestamp()) THEN "
+    "      WHEN jobs_internal._missed_starting_deadline(due.fire_time, due.starting_deadline, clock_timestamp()) THEN "
     "        format('skipped: missed its starting deadline of %s (scheduled for %s)', "
     "               due.starting_deadline, due.fire_time) "
     "      WHEN due.catch_up THEN NULL "
-    "      ELSE jobs._overlap_skip_reason(due.overlap, due.max_concurrent, due.running, due.waiting, "
+    "      ELSE jobs_internal._overlap_skip_reason(due.overlap, due.max_concurrent, due.running, due.waiting, "
     "        due.running_id, due.running_since, due.waiting_id) "
     "    END AS skip_reason "
     "  FROM due), "
@@ -109,7 +109,7 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  RETURNING execution_id, job_id, status), "
     // overlap replace: the job's unfinished runs make way for the new one
     // (the statement's snapshot does not see it), locked so no worker claims
-    // or finishes them meanwhile. A queued one ends now (jobs._finish_runs,
+    // or finishes them meanwhile. A queued one ends now (jobs_internal._finish_runs,
     // as every run that ends); a running one is interrupted at commit and
     // recorded cancelled with this error by its worker.
     "to_replace AS ("
@@ -127,7 +127,7 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "interrupted AS ("
     "  UPDATE jobs.job_execution AS r SET error = t.reason, cancel_requested_by = t.by_role "
     "  FROM to_replace AS t WHERE r.execution_id = t.execution_id AND t.status = 'running' "
-    "  RETURNING jobs._request_cancel(r.execution_id, r.kind)), "
+    "  RETURNING jobs_internal._request_cancel(r.execution_id, r.kind)), "
     "ended AS ("
     "  SELECT CASE WHEN count(*) = 0 THEN 0 ELSE "
     PG_JOBS_FINISH_RUNS_CALL_SQL("'queued'", "array_agg(t.execution_id)", "'{cancelled}'",
@@ -135,7 +135,7 @@ inline constexpr const char* kQueueScheduledRunsSql =
                                  "cancelled_by => array_agg(t.by_role)") " END AS n "
     "  FROM to_replace AS t WHERE t.status = 'queued'), "
     "woken AS ("  // wakes jobs.wait at commit
-    "  SELECT jobs._request_cancel(t.execution_id, 'queued') FROM to_replace AS t WHERE t.status = 'queued'), "
+    "  SELECT jobs_internal._request_cancel(t.execution_id, 'queued') FROM to_replace AS t WHERE t.status = 'queued'), "
     "disabled AS ("
     "  UPDATE jobs.scheduled_job AS j SET enabled = false, "
     "    disabled_reason = CASE WHEN d.one_shot THEN 'one-shot run done' "
@@ -143,7 +143,7 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  FROM decided AS d "
     "  WHERE j.job_id = d.job_id AND j.enabled AND (d.one_shot OR d.over_limit "
     "    OR (d.skip_reason IS NULL AND d.runs_so_far + d.nth >= d.max_runs)) "
-    "  RETURNING jobs._wake_scheduler(true, j.job_id)) "
+    "  RETURNING jobs_internal._wake_scheduler(true, j.job_id)) "
     "SELECT (SELECT count(*) FROM inserted WHERE status = 'queued'), "
     "  (SELECT count(*) FROM interrupted) + (SELECT n FROM ended), "
     "  (SELECT count(*) FROM disabled), (SELECT count(*) FROM woken)";
@@ -155,7 +155,7 @@ inline constexpr const char* kEndJobWindowsSql =
     "SET enabled = false, disabled_reason = format('end_at %s passed', d.end_at) "
     "FROM unnest($1::bigint[], $2::timestamptz[]) AS d(job_id, end_at) "
     "WHERE j.job_id = d.job_id AND j.enabled AND j.end_at = d.end_at "
-    "RETURNING jobs._wake_scheduler(true, j.job_id)";
+    "RETURNING jobs_internal._wake_scheduler(true, j.job_id)";
 
 // $1 bigint[] job ids: one-shot jobs whose run_at passed while the
 // scheduler was down (or the job disabled), with misfire 'skip'.
@@ -163,7 +163,7 @@ inline constexpr const char* kExpireOneShotsSql =
     "UPDATE jobs.scheduled_job AS j "
     "SET enabled = false, disabled_reason = format('one-shot run_at %s was missed (misfire skip)', j.run_at) "
     "WHERE j.job_id = ANY ($1) AND j.enabled AND j.schedule IS NULL "
-    "RETURNING jobs._wake_scheduler(true, j.job_id)";
+    "RETURNING jobs_internal._wake_scheduler(true, j.job_id)";
 
 // $1 bigint[] job ids, $2 text[] reasons: jobs the scheduler cannot run
 // (issue 10, points 13-14) disable themselves with the reason.
@@ -172,7 +172,7 @@ inline constexpr const char* kDisableBrokenJobsSql =
     "SET enabled = false, disabled_reason = d.reason, updated_at = now() "
     "FROM unnest($1::bigint[], $2::text[]) AS d(job_id, reason) "
     "WHERE j.job_id = d.job_id AND j.enabled "
-    "RETURNING jobs._wake_scheduler(true, j.job_id)";
+    "RETURNING jobs_internal._wake_scheduler(true, j.job_id)";
 
 // The condition on a queued run `q` that it may start now as far as its
 // job's overlap policy goes: a scheduled run of a job whose overlap is not
@@ -206,13 +206,13 @@ inline constexpr const char* kDisableBrokenJobsSql =
 // A role dropped in between fails the run when it starts ("role ... does not
 // exist", job_runner.cpp), and never runs as another role.
 #define PG_JOBS_OWNER_CHECKED_COLUMNS_SQL "false AS owner_gone, NULL::name AS last_owner_name"
-// Why queued run `q` cannot start at all (jobs._payload_refusal: a payload
+// Why queued run `q` cannot start at all (jobs_internal._payload_refusal: a payload
 // or HTTP body, the SQL expression `config`, larger than
 // jobs.max_payload_size), as column "refusal" of the candidate `c`; NULL if
 // it can. Such a run fails alone instead of making the claim fail.
-#define PG_JOBS_REFUSAL_COLUMN_SQL(config) "jobs._payload_refusal(q.payload, " config ") AS refusal"
+#define PG_JOBS_REFUSAL_COLUMN_SQL(config) "jobs_internal._payload_refusal(q.payload, " config ") AS refusal"
 // Whether claimed run `e` is past that deadline (the SQL function, inlined).
-#define PG_JOBS_LATE_SQL "jobs._missed_starting_deadline(e.scheduled_for, c.deadline, clock_timestamp())"
+#define PG_JOBS_LATE_SQL "jobs_internal._missed_starting_deadline(e.scheduled_for, c.deadline, clock_timestamp())"
 // Whether claimed run `e` does not start: too late, its owner is gone, or
 // its payload is refused.
 #define PG_JOBS_NOT_STARTED_SQL "(" PG_JOBS_LATE_SQL " OR c.owner_gone OR c.refusal IS NOT NULL)"
