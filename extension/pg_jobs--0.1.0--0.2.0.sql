@@ -41,11 +41,9 @@ BEGIN
     END LOOP;
 END
 $move$;
--- 0.1.0's comments that name the internals where they were.
+-- 0.1.0's comment that names internals where they were.
 COMMENT ON FUNCTION jobs_internal._set_enabled(name, bigint, boolean) IS
 'Internal: what jobs_internal._enable and jobs_internal._disable share.';
-COMMENT ON TRIGGER queue_retry ON jobs.job_execution IS
-'Queues the retry of a run that ended failed, timed_out, crashed or cancelled by a shutdown (jobs_internal._queue_retry).';
 
 -------------------------------------------------------------------------------
 -- up: the security work of issue 10 (owners by OID, jobs_admin, the audit
@@ -4900,8 +4898,8 @@ COMMENT ON FUNCTION jobs.import_pg_cron(boolean) IS
 
 -------------------------------------------------------------------------------
 -- checks: the CHECK constraints on kind, status and triggered_by call C
--- functions instead of holding IN lists (cheaper for every claim and end of
--- a run to read and compile).
+-- functions instead of holding IN lists, and the retry trigger's WHEN is
+-- shorter (cheaper for every claim and end of a run to read and compile).
 -------------------------------------------------------------------------------
 -- The CHECK constraints on kind, status and triggered_by call these instead
 -- of holding IN lists: PostgreSQL reads and compiles a table's CHECK
@@ -4939,3 +4937,961 @@ ALTER TABLE jobs.job_execution
     ADD CONSTRAINT job_execution_status_check CHECK (jobs_internal._is_run_status(status)),
     DROP CONSTRAINT job_execution_triggered_by_check,
     ADD CONSTRAINT job_execution_triggered_by_check CHECK (jobs_internal._is_run_trigger(triggered_by));
+DROP TRIGGER queue_retry ON jobs.job_execution;
+CREATE TRIGGER queue_retry
+    AFTER UPDATE OF status ON jobs.job_execution
+    FOR EACH ROW
+    WHEN (OLD.status = 'running' AND NEW.status <> 'succeeded')
+    EXECUTE FUNCTION jobs_internal._queue_retry();
+COMMENT ON TRIGGER queue_retry ON jobs.job_execution IS
+'Queues the retry of a run that ended failed, timed_out, crashed or cancelled by a shutdown (jobs_internal._queue_retry).';
+
+-- opts: run_if, priority, blackout (issue 15) ---------------------------------------------
+-- Three options of every job: run_if (SQL jobs: a boolean expression checked as the
+-- owner before each run; false skips it), priority (-100..100: higher runs are claimed
+-- first) and blackout / blackout_policy (cron minutes in which scheduled runs must not
+-- start: skip or defer to the blackout's end). Queued runs carry their job's priority;
+-- the pending index orders by it.
+ALTER TABLE jobs.scheduled_job
+    ADD COLUMN run_if text,
+    ADD COLUMN priority integer CHECK (priority BETWEEN -100 AND 100),
+    ADD COLUMN blackout text,
+    ADD COLUMN blackout_policy text CHECK (blackout_policy IN ('skip', 'defer'));
+ALTER TABLE jobs.job_execution ADD COLUMN priority integer;
+-- Existing jobs and runs get the defaults (set by hand: a column added with a
+-- default would differ from a fresh install's in the catalog); no definition
+-- changes, so the audit trail records nothing.
+ALTER TABLE jobs.scheduled_job DISABLE TRIGGER audit_jobs_changed;
+UPDATE jobs.scheduled_job SET priority = 0, blackout_policy = 'skip';
+ALTER TABLE jobs.scheduled_job ENABLE TRIGGER audit_jobs_changed;
+UPDATE jobs.job_execution SET priority = 0;
+ALTER TABLE jobs.scheduled_job ALTER COLUMN priority SET DEFAULT 0, ALTER COLUMN priority SET NOT NULL,
+    ALTER COLUMN blackout_policy SET DEFAULT 'skip', ALTER COLUMN blackout_policy SET NOT NULL;
+ALTER TABLE jobs.job_execution ALTER COLUMN priority SET DEFAULT 0, ALTER COLUMN priority SET NOT NULL;
+DROP INDEX jobs.job_execution_pending;
+
+CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner, priority DESC, execution_id)
+    WHERE status = 'queued';
+COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, highest priority first, then oldest first, for the workers.';
+
+COMMENT ON COLUMN jobs.scheduled_job.run_if IS
+'A boolean SQL expression checked as the owner, in the job''s database, just before each run starts (SQL jobs: by '
+'their worker; HTTP and e-mail jobs: by the HTTP worker); false or NULL: the run is recorded skipped ("run_if was '
+'false"), an error: failed. NULL: always run.';
+COMMENT ON COLUMN jobs.scheduled_job.priority IS
+'-100 to 100 (default 0): when runs of the same owner wait for a worker, higher priorities are claimed first '
+'(then the oldest first).';
+COMMENT ON COLUMN jobs.scheduled_job.blackout IS
+'A cron expression of the minutes in which scheduled runs must not start (''* 1-4 * * *'': 01:00 to 04:59 in the '
+'job''s time zone); NULL: none. Manual triggers and retries are not held back.';
+COMMENT ON COLUMN jobs.scheduled_job.blackout_policy IS
+'What happens to a fire time inside the blackout: skip (recorded skipped, the default) or defer (one run at the '
+'end of the blackout, however many fire times fell in it).';
+COMMENT ON COLUMN jobs.job_execution.priority IS
+'The job''s priority when the run was queued: queued runs of one owner start highest priority first.';
+
+DROP FUNCTION jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval, text, integer, text,
+                         interval, timestamptz, timestamptz, integer, timestamptz, interval, text[], text, text[]);
+DROP FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval, text, integer,
+                         text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[], text, text[]);
+DROP FUNCTION jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval, text, integer,
+                            text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text, text[]);
+DROP FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval,
+                                 interval, text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz,
+                                 interval, text, text[], text);
+DROP FUNCTION jobs.schedule_email(text, text, text, text, text[], text, text, text, text, interval, text, boolean, integer,
+                                  interval, interval, text, text[]);
+DROP FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval, text,
+                             integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text,
+                             text[]);
+DROP FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval, text,
+                          integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
+                          text, text[]);
+DROP FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval,
+                                  interval, text, integer, text, interval, timestamptz, timestamptz, integer,
+                                  timestamptz, interval, text, text[], text);
+DROP FUNCTION jobs_internal._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text, boolean,
+                                   integer, interval, interval, text, text[]);
+
+CREATE FUNCTION jobs_internal._check_blackout(blackout text, timezone text)
+RETURNS void
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_check_blackout';
+COMMENT ON FUNCTION jobs_internal._check_blackout(text, text) IS
+'Internal: raises 22023 (with the cron engine''s caret) unless blackout is a cron expression of minutes that leaves '
+'a free minute within 400 days.';
+
+CREATE FUNCTION jobs_internal._blackout_end(blackout text, timezone text, at timestamptz)
+RETURNS timestamptz
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_blackout_end';
+COMMENT ON FUNCTION jobs_internal._blackout_end(text, text, timestamptz) IS
+'Internal: NULL when `at` is outside the blackout (in the zone), else the end of the blackout: the start of its '
+'first free minute.';
+
+CREATE FUNCTION jobs_internal._check_job_options(run_if text, priority integer, blackout text, blackout_policy text,
+                                        timezone text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF run_if IS NOT NULL AND run_if !~ '\S' THEN
+        RAISE EXCEPTION 'run_if must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a boolean SQL expression, or leave it out (NULL: always run).';
+    END IF;
+    IF priority IS NULL OR priority NOT BETWEEN -100 AND 100 THEN
+        RAISE EXCEPTION 'priority must be between -100 and 100, not %', coalesce(priority::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Higher priorities start first when runs wait for a worker; 0 is the default.';
+    END IF;
+    IF blackout_policy IS NULL OR blackout_policy NOT IN ('skip', 'defer') THEN
+        RAISE EXCEPTION 'blackout_policy must be ''skip'' or ''defer'', not %',
+            coalesce(quote_literal(blackout_policy), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'skip records a fire time inside the blackout as skipped (the default); defer runs once '
+                         'at the end of the blackout.';
+    END IF;
+    IF blackout IS NOT NULL THEN
+        PERFORM jobs_internal._check_blackout(blackout, timezone);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._check_job_options(text, integer, text, text, text) IS
+'Internal: raises 22023 for an empty run_if, a priority outside -100..100, a blackout_policy other than skip or '
+'defer, or an unusable blackout.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_blackout(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._blackout_end(text, text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_job_options(text, integer, text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION jobs_internal._schedule(caller name, job_name text, schedule text, command text, database text,
+                               timezone text, enabled boolean, timeout interval, max_retries integer,
+                               retry_backoff interval, retry_backoff_max interval, overlap text,
+                               max_concurrent integer, misfire text, starting_deadline interval,
+                               start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                               min_trigger_interval interval, description text, tags text[],
+                               run_if text DEFAULT NULL, priority integer DEFAULT 0, blackout text DEFAULT NULL,
+                               blackout_policy text DEFAULT 'skip')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    target name := coalesce(database, current_database());
+    result_id bigint;
+BEGIN
+    PERFORM jobs_internal._check_definition(job_name, schedule, command, target, zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_options(run_if, priority, blackout, blackout_policy, zone);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
+                                         max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
+                                         misfire, starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval, description, tags, run_if, priority, blackout,
+                                         blackout_policy)
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'), run_if, priority, blackout,
+            blackout_policy)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
+            http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL, smtp_url = NULL,
+            smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL, mail_subject = NULL,
+            mail_body = NULL, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags, run_if = excluded.run_if,
+            priority = excluded.priority, blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
+    RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+CREATE FUNCTION jobs_internal._alter(caller name, job_id bigint, schedule text, command text, database text,
+                            timezone text, enabled boolean, timeout interval, max_retries integer,
+                            retry_backoff interval, retry_backoff_max interval, overlap text,
+                            max_concurrent integer, misfire text, starting_deadline interval,
+                            start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
+                            min_trigger_interval interval, reset text[], description text, tags text[],
+                            run_if text, priority integer, blackout text, blackout_policy text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
+    -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
+    resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
+                                        'min_trigger_interval', 'description', 'tags', 'run_if', 'blackout'];
+    given text[] := array_remove(ARRAY[
+        CASE WHEN timeout IS NOT NULL THEN 'timeout' END,
+        CASE WHEN starting_deadline IS NOT NULL THEN 'starting_deadline' END,
+        CASE WHEN start_at IS NOT NULL THEN 'start_at' END, CASE WHEN end_at IS NOT NULL THEN 'end_at' END,
+        CASE WHEN max_runs IS NOT NULL THEN 'max_runs' END, CASE WHEN run_at IS NOT NULL THEN 'run_at' END,
+        CASE WHEN min_trigger_interval IS NOT NULL THEN 'min_trigger_interval' END,
+        CASE WHEN description IS NOT NULL THEN 'description' END, CASE WHEN tags IS NOT NULL THEN 'tags' END,
+        CASE WHEN run_if IS NOT NULL THEN 'run_if' END, CASE WHEN blackout IS NOT NULL THEN 'blackout' END], NULL);
+BEGIN
+    IF array_position(reset, NULL) IS NOT NULL OR NOT reset <@ resettable THEN
+        RAISE EXCEPTION 'reset may name %, not %', array_to_string(resettable, ', '),
+            (SELECT string_agg(coalesce('"' || r || '"', 'NULL'), ', ') FROM unnest(reset) AS r
+             WHERE r IS NULL OR r <> ALL (resettable))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Options not listed there are changed by passing a new value, for example '
+                         'overlap => ''skip''.';
+    END IF;
+    IF reset && given THEN
+        RAISE EXCEPTION 'an option cannot be both given and reset: %',
+            (SELECT string_agg(r, ', ') FROM unnest(reset) AS r WHERE r = ANY (given))
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a new value to change an option, or name it in reset to clear it.';
+    END IF;
+    PERFORM jobs_internal._check_changes_what_runs(job, caller, array_remove(ARRAY[
+        CASE WHEN command IS NOT NULL THEN 'command' END, CASE WHEN database IS NOT NULL THEN 'database' END], NULL));
+    IF job.kind = 'http' AND (command IS NOT NULL OR database IS NOT NULL) THEN
+        RAISE EXCEPTION 'job "%" is an HTTP job: it has no command or database', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its request with jobs.alter_http, or redefine it with jobs.schedule.';
+    END IF;
+    IF job.kind = 'email' AND (command IS NOT NULL OR database IS NOT NULL) THEN
+        RAISE EXCEPTION 'job "%" is an e-mail job: it has no command or database', job.job_name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Change its message by redefining it with jobs.schedule_email.';
+    END IF;
+    job.schedule := coalesce(schedule, job.schedule);
+    job.command := coalesce(command, job.command);
+    job.database := coalesce(database, job.database);
+    job.timezone := coalesce(timezone, job.timezone);
+    job.enabled := coalesce(enabled, job.enabled);
+    job.timeout := coalesce(timeout, job.timeout);
+    job.max_retries := coalesce(max_retries, job.max_retries);
+    job.retry_backoff := coalesce(retry_backoff, job.retry_backoff);
+    job.retry_backoff_max := coalesce(retry_backoff_max, job.retry_backoff_max);
+    job.overlap := coalesce(overlap, job.overlap);
+    job.max_concurrent := coalesce(max_concurrent, job.max_concurrent);
+    job.misfire := coalesce(misfire, job.misfire);
+    job.starting_deadline := CASE WHEN 'starting_deadline' = ANY (reset) THEN NULL
+                                  ELSE coalesce(starting_deadline, job.starting_deadline) END;
+    job.start_at := CASE WHEN 'start_at' = ANY (reset) THEN NULL ELSE coalesce(start_at, job.start_at) END;
+    job.end_at := CASE WHEN 'end_at' = ANY (reset) THEN NULL ELSE coalesce(end_at, job.end_at) END;
+    job.max_runs := CASE WHEN 'max_runs' = ANY (reset) THEN NULL ELSE coalesce(max_runs, job.max_runs) END;
+    job.run_at := CASE WHEN 'run_at' = ANY (reset) THEN NULL ELSE coalesce(run_at, job.run_at) END;
+    job.min_trigger_interval := CASE WHEN 'min_trigger_interval' = ANY (reset) THEN NULL
+                                     ELSE coalesce(min_trigger_interval, job.min_trigger_interval) END;
+    IF 'timeout' = ANY (reset) THEN
+        job.timeout := NULL;
+    END IF;
+    job.description := CASE WHEN 'description' = ANY (reset) THEN NULL ELSE coalesce(description, job.description) END;
+    job.tags := CASE WHEN 'tags' = ANY (reset) THEN '{}' ELSE coalesce(tags, job.tags) END;
+    job.run_if := CASE WHEN 'run_if' = ANY (reset) THEN NULL ELSE coalesce(run_if, job.run_if) END;
+    job.priority := coalesce(priority, job.priority);
+    job.blackout := CASE WHEN 'blackout' = ANY (reset) THEN NULL ELSE coalesce(blackout, job.blackout) END;
+    job.blackout_policy := coalesce(blackout_policy, job.blackout_policy);
+    PERFORM jobs_internal._check_metadata(job.description, job.tags);
+    PERFORM jobs_internal._check_job_options(run_if, job.priority, job.blackout, job.blackout_policy, job.timezone);
+    IF enabled THEN
+        job.disabled_reason := NULL;  -- enabled by hand
+        PERFORM jobs_internal._check_one_shot_enable(job);
+    END IF;
+    PERFORM jobs_internal._check_definition(job.job_name, job.schedule, job.command, job.database, job.timezone,
+                                   pg_get_userbyid(job.owner));
+    PERFORM jobs_internal._check_run_options(job.timeout, job.max_retries, job.retry_backoff, job.retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(job.schedule, job.overlap, job.max_concurrent, job.misfire,
+                                   job.starting_deadline, job.start_at, job.end_at, job.max_runs, job.run_at,
+                                   job.min_trigger_interval);
+    IF schedule IS NOT NULL THEN
+        PERFORM jobs_internal._check_schedule_interval(job.schedule, job.timezone, caller);
+    END IF;
+    IF job.kind IN ('http', 'email') THEN
+        PERFORM jobs_internal._check_http_timeout(job.timeout);
+    END IF;
+    UPDATE jobs.scheduled_job AS j
+    SET schedule = job.schedule, command = job.command, database = job.database, timezone = job.timezone,
+        enabled = job.enabled, timeout = job.timeout, max_retries = job.max_retries,
+        retry_backoff = job.retry_backoff, retry_backoff_max = job.retry_backoff_max, overlap = job.overlap,
+        max_concurrent = job.max_concurrent, misfire = job.misfire, starting_deadline = job.starting_deadline,
+        start_at = job.start_at, end_at = job.end_at, max_runs = job.max_runs, run_at = job.run_at,
+        min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now(),
+        description = job.description, tags = job.tags, run_if = job.run_if, priority = job.priority,
+        blackout = job.blackout, blackout_policy = job.blackout_policy
+    WHERE j.job_id = job.job_id;
+    PERFORM jobs_internal._wake_scheduler(true, job.job_id);
+END
+$$;
+
+COMMENT ON FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
+                                   text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                   text, text[], text, integer, text, text) IS
+'Internal: the privileged part of jobs.schedule; call jobs.schedule.';
+COMMENT ON FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
+                                text, text[], text, integer, text, text) IS
+'Internal: the privileged part of jobs.alter; call jobs.alter.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
+                                          text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                          text, text[], text, integer, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+                                       text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
+                                       text, text[], text, integer, text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION jobs_internal._trigger(caller name, job_id bigint, payload jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, false);
+    result_id bigint;
+    last_trigger timestamptz;
+BEGIN
+    PERFORM jobs_internal._check_payload_size(payload, 'payload');
+    IF job.min_trigger_interval IS NOT NULL THEN
+        -- Triggers of this job take turns on its row until they commit, so
+        -- each one sees the run the one before it queued.
+        SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = job.job_id FOR NO KEY UPDATE;
+        SELECT e.queued_at INTO last_trigger FROM jobs.job_execution AS e
+        WHERE e.job_id = job.job_id AND e.triggered_by = 'manual'
+        ORDER BY e.queued_at DESC LIMIT 1;
+        -- Security 14: a difference of times, never a time + interval that could overflow.
+        IF isfinite(last_trigger) AND clock_timestamp() - last_trigger < job.min_trigger_interval THEN
+            RAISE EXCEPTION 'job "%" was triggered less than % ago', job.job_name, job.min_trigger_interval
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Its last manual trigger was queued at %s; its min_trigger_interval is %s.',
+                                      last_trigger, job.min_trigger_interval),
+                      HINT = CASE WHEN jobs_internal._interval_option_problem('', job.min_trigger_interval) IS NULL
+                                  THEN format('Trigger it again from %s on.', last_trigger + job.min_trigger_interval)
+                                  ELSE 'Shorten its min_trigger_interval with jobs.alter.' END;
+        END IF;
+        -- A change, not only a lock: a REPEATABLE READ trigger waiting here
+        -- then fails to serialize instead of missing this one's run.
+        UPDATE jobs.scheduled_job AS j SET min_trigger_interval = job.min_trigger_interval
+        WHERE j.job_id = job.job_id;
+    END IF;
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                    triggered_by_user, payload, priority)
+    VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
+            'manual', caller, payload, job.priority)
+    RETURNING execution_id INTO result_id;
+    PERFORM jobs_internal._wake_scheduler(false);
+    RETURN result_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs_internal._queue_retry()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+BEGIN
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
+    IF NOT FOUND OR NEW.attempt > job.max_retries
+       OR NOT jobs_internal._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.sqlstate, NEW.error_kind) THEN
+        RETURN NULL;
+    END IF;
+    -- As the job's owner now (REASSIGN OWNED may have given it to another role).
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                    triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before, priority)
+    VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
+            'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
+            jobs_internal._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
+                           NEW.execution_id), job.priority);
+    PERFORM jobs_internal._wake_scheduler(false);  -- the launcher then sleeps until not_before
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION jobs_internal._schedule_http(caller name, job_name text, schedule text, url text, method text,
+                                    headers jsonb, body jsonb, timeout interval, timezone text, enabled boolean,
+                                    max_retries integer, retry_backoff interval, retry_backoff_max interval,
+                                    overlap text, max_concurrent integer, misfire text, starting_deadline interval,
+                                    start_at timestamptz, end_at timestamptz, max_runs integer,
+                                    run_at timestamptz, min_trigger_interval interval, description text, tags text[],
+                                    send text, run_if text, priority integer, blackout text, blackout_policy text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    verb text := jobs_internal._http_check(url, method, coalesce(headers, '{}'));
+    result_id bigint;
+BEGIN
+    PERFORM jobs_internal._check_definition(job_name, schedule, verb || ' ' || url, current_database(), zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_payload_size(body, 'body');
+    PERFORM jobs_internal._check_send(send, body);
+    PERFORM jobs_internal._check_http_timeout(timeout);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at,
+                                   max_runs, run_at, min_trigger_interval);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_options(run_if, priority, blackout, blackout_policy, zone);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         http_method, http_url, http_headers, http_body, timeout, max_retries,
+                                         retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
+                                         starting_deadline, start_at, end_at, max_runs, run_at,
+                                         min_trigger_interval, description, tags, http_send, run_if, priority,
+                                         blackout, blackout_policy)
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
+            jobs_internal._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
+            retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'), send, run_if, priority, blackout,
+            blackout_policy)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
+            http_method = excluded.http_method, http_url = excluded.http_url,
+            http_headers = excluded.http_headers, http_body = excluded.http_body, timeout = excluded.timeout,
+            max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire,
+            starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
+            max_runs = excluded.max_runs, run_at = excluded.run_at,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags, http_send = excluded.http_send,
+            smtp_url = NULL, smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL,
+            mail_subject = NULL, mail_body = NULL, run_if = excluded.run_if, priority = excluded.priority,
+            blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
+    RETURNING j.job_id INTO result_id;
+    INSERT INTO jobs_internal._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
+    ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
+    PERFORM jobs_internal._note_missing_secrets(jobs_internal._role_id(caller), headers);
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+COMMENT ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                        text, text[], text, text, integer, text, text) IS
+'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                               text, text[], text, text, integer, text, text) FROM PUBLIC;
+
+CREATE FUNCTION jobs_internal._schedule_email(caller name, job_name text, schedule text, smtp_url text, mail_from text,
+                                     mail_to text[], subject text, body text, username text, password text,
+                                     timeout interval, timezone text, enabled boolean, max_retries integer,
+                                     retry_backoff interval, retry_backoff_max interval, description text,
+                                     tags text[], run_if text, priority integer, blackout text, blackout_policy text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    command text := jobs_internal._email_check(smtp_url, mail_from, mail_to, subject, body, username, password);
+    result_id bigint;
+BEGIN
+    PERFORM jobs_internal._check_definition(job_name, schedule, command, current_database(), zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_payload_size(to_jsonb(body), 'body');
+    PERFORM jobs_internal._check_http_timeout(timeout);
+    PERFORM jobs_internal._check_run_options(timeout, max_retries, retry_backoff, retry_backoff_max);
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_options(run_if, priority, blackout, blackout_policy, zone);
+    PERFORM jobs_internal._check_job_quota(caller, job_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         timeout, max_retries, retry_backoff, retry_backoff_max, description, tags,
+                                         smtp_url, smtp_username, smtp_password, mail_from, mail_to, mail_subject,
+                                         mail_body, run_if, priority, blackout, blackout_policy)
+    VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, current_database(), enabled, 'email', timeout,
+            max_retries, retry_backoff, retry_backoff_max, description, coalesce(tags, '{}'), smtp_url, username,
+            password, mail_from, mail_to, subject, body, run_if, priority, blackout, blackout_policy)
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
+            http_method = NULL, http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL,
+            timeout = excluded.timeout, max_retries = excluded.max_retries, retry_backoff = excluded.retry_backoff,
+            retry_backoff_max = excluded.retry_backoff_max, overlap = 'skip', max_concurrent = 1, misfire = 'skip',
+            starting_deadline = NULL, start_at = NULL, end_at = NULL, max_runs = NULL, run_at = NULL,
+            min_trigger_interval = NULL, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags, smtp_url = excluded.smtp_url,
+            smtp_username = excluded.smtp_username, smtp_password = excluded.smtp_password,
+            mail_from = excluded.mail_from, mail_to = excluded.mail_to, mail_subject = excluded.mail_subject,
+            mail_body = excluded.mail_body, run_if = excluded.run_if, priority = excluded.priority,
+            blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
+    RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs_internal._note_missing_secrets(jobs_internal._role_id(caller),
+                                       jsonb_strip_nulls(jsonb_build_object('username', username, 'password', password)));
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+
+COMMENT ON FUNCTION jobs_internal._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text,
+                                         boolean, integer, interval, interval, text, text[], text, integer, text, text) IS
+'Internal: the privileged part of jobs.schedule_email; call jobs.schedule_email.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval,
+                                                text, boolean, integer, interval, interval, text, text[], text, integer,
+                                                text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION jobs_internal._alert_deliver(alert jobs.alert_definition, items jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    handler jobs.scheduled_job;
+    payload jsonb;
+    n_items integer := jsonb_array_length(items);
+    run_id bigint;
+    problem text;
+    job_ids bigint[];
+BEGIN
+    SELECT array_agg(DISTINCT (i -> 'job' ->> 'job_id')::bigint) INTO job_ids FROM jsonb_array_elements(items) AS i;
+    IF n_items = 1 THEN
+        payload := jsonb_build_object('alert', alert.alert_name) || (items -> 0);
+    ELSE
+        SELECT jsonb_build_object(
+                   'alert', alert.alert_name,
+                   'event', CASE WHEN count(DISTINCT i ->> 'event') = 1 THEN min(i ->> 'event') ELSE 'several' END,
+                   'batched', true,
+                   'count', n_items,
+                   'jobs', jsonb_agg(DISTINCT i -> 'job' ->> 'job_name'),
+                   'summary', format('%s events of alert "%s": %s', n_items, alert.alert_name,
+                                     (SELECT string_agg(x.n || ' ' || x.e, ', ' ORDER BY x.e)
+                                      FROM (SELECT count(*) AS n, i2 ->> 'event' AS e
+                                            FROM jsonb_array_elements(items) AS i2 GROUP BY 2) AS x))
+                          || ' (' || (SELECT string_agg(format('"%s"', s.n), ', ')
+                                      FROM (SELECT DISTINCT i3 -> 'job' ->> 'job_name' AS n
+                                            FROM jsonb_array_elements(items) AS i3 ORDER BY 1 LIMIT 10) AS s)
+                          || CASE WHEN cardinality(job_ids) > 10
+                                  THEN format(' and %s more', cardinality(job_ids) - 10) ELSE '' END || ')',
+                   'firing_since', min(i ->> 'firing_since'),
+                   'items', items)
+        INTO payload
+        FROM jsonb_array_elements(items) AS i;
+    END IF;
+    SELECT * INTO handler FROM jobs.scheduled_job AS j WHERE j.job_id = alert.handler_job_id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        problem := 'the handler job no longer exists';
+    ELSIF handler.owner <> alert.owner THEN
+        problem := format('the handler job "%s" now belongs to %s, not to the alert''s owner', handler.job_name,
+                          pg_get_userbyid(handler.owner));
+    ELSE
+        BEGIN
+            PERFORM jobs_internal._check_payload_size(payload, 'alert payload');
+            INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind,
+                                            triggered_by, triggered_by_user, payload, priority)
+            VALUES (handler.job_id, handler.job_name, handler.owner, pg_get_userbyid(handler.owner), handler.database,
+                    handler.command, handler.kind, 'manual', pg_get_userbyid(alert.owner), payload, handler.priority)
+            RETURNING execution_id INTO run_id;
+            PERFORM jobs_internal._wake_scheduler(false);
+            -- On channel jobs_events: ids only (the payload above stays with the handler's run).
+            PERFORM jobs_internal._notify_event(jsonb_build_object(
+                'event', 'alert', 'alert_id', alert.alert_id, 'kind', payload ->> 'event',
+                'execution_id', run_id, 'job_ids', to_jsonb(job_ids[1:100]), 'count', n_items));
+        EXCEPTION WHEN OTHERS THEN
+            problem := SQLERRM;
+        END;
+    END IF;
+    UPDATE jobs_internal._alert_state AS s
+    SET deliveries = s.deliveries + CASE WHEN run_id IS NULL THEN 0 ELSE 1 END,
+        last_delivered_at = CASE WHEN run_id IS NULL THEN s.last_delivered_at ELSE clock_timestamp() END,
+        handler_execution_ids = CASE WHEN run_id IS NULL THEN s.handler_execution_ids
+                                     ELSE (s.handler_execution_ids || run_id)[greatest(1, cardinality(s.handler_execution_ids) - 8):]
+                                END,
+        last_error = problem
+    WHERE s.alert_id = alert.alert_id AND s.job_id = ANY (job_ids);
+    IF problem IS NOT NULL THEN
+        RAISE LOG 'pg_jobs: alert "%" of role % was not delivered: %', alert.alert_name,
+            pg_get_userbyid(alert.owner), problem;
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs_internal._alert_pass(alert_window interval)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t timestamptz := clock_timestamp();
+    since timestamptz;
+    ev record;
+    alert jobs.alert_definition;
+    state jobs_internal._alert_state;
+    deliver boolean;
+    items jsonb;
+    k text;
+    chunk integer;
+BEGIN
+    -- Alerts of dropped roles go with them.
+    DELETE FROM jobs.alert_definition AS d
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.oid = d.owner);
+    IF NOT EXISTS (SELECT 1 FROM jobs.alert_definition) THEN
+        DELETE FROM jobs_internal._alert_pass_mark;
+        RETURN NULL;
+    END IF;
+    -- Runs that ended since the last pass, less 30 seconds for finishes committed late
+    -- (the _alert_event marks keep a run from being seen twice).
+    SELECT m.passed_at - interval '30 seconds' INTO since FROM jobs_internal._alert_pass_mark AS m;
+    since := greatest(coalesce(since, t - interval '30 seconds'), t - interval '50 minutes');
+    INSERT INTO jobs_internal._alert_pass_mark (passed_at) VALUES (t)
+    ON CONFLICT (one) DO UPDATE SET passed_at = EXCLUDED.passed_at;
+
+    FOR ev IN
+        WITH a AS (
+            SELECT d.*, coalesce(jobs_internal._administers_jobs(pg_get_userbyid(d.owner)), false) AS sees_all
+            FROM jobs.alert_definition AS d
+        ), ended AS (
+            -- Runs that ended since the last pass (less a margin for late commits).
+            SELECT e.execution_id, e.job_id, e.job_name, e.owner, e.status, e.attempt,
+                   coalesce(e.finished_at, e.queued_at) AS at, coalesce(e.skipped_count, 0) AS mark
+            FROM jobs.job_execution AS e
+            WHERE coalesce(e.finished_at, e.queued_at) > since AND e.status NOT IN ('queued', 'running', 'cancelled')
+              -- opts: a run skipped on purpose (its run_if, its blackout) was not missed
+              AND NOT (e.status = 'skipped' AND (e.error = 'run_if was false'
+                                                 OR e.error LIKE 'skipped: % is in the blackout %'))
+        ), found AS (
+            SELECT a.alert_id, e.execution_id, e.job_id, e.at, e.mark,
+                   CASE e.status WHEN 'succeeded' THEN 'recovered' WHEN 'skipped' THEN 'missed' ELSE 'failed' END
+                       AS event
+            FROM a JOIN ended AS e
+              ON (a.sees_all OR e.owner = a.owner) AND (a.jobs IS NULL OR e.job_name = ANY (a.jobs))
+            WHERE e.job_id <> a.handler_job_id AND e.at >= a.created_at
+              AND CASE e.status
+                  WHEN 'skipped' THEN 'missed' = ANY (a.events)
+                  WHEN 'succeeded' THEN
+                      -- only successes of jobs firing, or failing in this scan (hashed: a burst of
+                      -- successes costs one lookup each)
+                      a.events && '{failed,recovered}'
+                      AND ((a.alert_id, e.job_id) IN (SELECT s.alert_id, s.job_id FROM jobs_internal._alert_state AS s
+                                                      WHERE s.firing)
+                           OR e.job_id IN (SELECT f.job_id FROM ended AS f
+                                           WHERE f.status IN ('failed', 'timed_out', 'crashed')))
+                  ELSE a.events && '{failed,recovered}'
+                       -- no retry left: the retry is queued in the transaction that ends the run
+                       AND NOT EXISTS (SELECT 1 FROM jobs.job_execution AS r
+                                       WHERE r.job_id = e.job_id AND r.execution_id > e.execution_id
+                                         AND r.retry_of = e.execution_id)
+                  END
+            UNION ALL
+            -- Runs running longer than long_running_after.
+            SELECT a.alert_id, e.execution_id, e.job_id, e.started_at + a.long_running_after, 0, 'long_running'
+            FROM a JOIN jobs.job_execution AS e
+              ON e.status = 'running' AND (a.sees_all OR e.owner = a.owner)
+                 AND (a.jobs IS NULL OR e.job_name = ANY (a.jobs))
+            WHERE 'long_running' = ANY (a.events) AND e.job_id <> a.handler_job_id
+              AND t - e.started_at > a.long_running_after
+        ), noted AS (
+            INSERT INTO jobs_internal._alert_event (alert_id, execution_id, event, mark)
+            SELECT f.alert_id, f.execution_id, f.event, f.mark FROM found AS f
+            ON CONFLICT DO NOTHING
+            RETURNING alert_id, execution_id, event, mark
+        )
+        SELECT n.alert_id, n.event, f.job_id, f.at, n.execution_id
+        FROM noted AS n JOIN found AS f USING (alert_id, execution_id, event, mark)
+        ORDER BY n.alert_id, f.at, n.execution_id
+    LOOP
+        IF alert.alert_id IS DISTINCT FROM ev.alert_id THEN
+            SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = ev.alert_id;
+        END IF;
+        IF ev.event = 'recovered' AND NOT EXISTS (SELECT 1 FROM jobs_internal._alert_state AS s
+                                                  WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id
+                                                    AND s.firing) THEN
+            CONTINUE;  -- a success of a job that was not failing
+        END IF;
+        INSERT INTO jobs_internal._alert_state AS s (alert_id, job_id, alert_owner, job_name)
+        SELECT ev.alert_id, ev.job_id, alert.owner, e.job_name FROM jobs.job_execution AS e
+        WHERE e.execution_id = ev.execution_id
+        ON CONFLICT (alert_id, job_id) DO UPDATE SET job_name = EXCLUDED.job_name
+        RETURNING * INTO state;
+        deliver := false;
+        IF ev.event = 'failed' THEN
+            deliver := 'failed' = ANY (alert.events)
+                       AND (NOT state.firing OR state.last_failed_delivered_at IS NULL
+                            OR t - state.last_failed_delivered_at >= alert.repeat_after);
+            state.firing_since := CASE WHEN state.firing THEN state.firing_since ELSE ev.at END;
+            state.firing := true;
+            IF deliver THEN
+                state.last_failed_delivered_at := t;
+            END IF;
+        ELSIF ev.event = 'recovered' THEN
+            deliver := 'recovered' = ANY (alert.events);
+            state.firing := false;
+        ELSIF ev.event = 'missed' THEN
+            deliver := state.last_missed_delivered_at IS NULL OR t - state.last_missed_delivered_at >= alert.repeat_after;
+            IF deliver THEN
+                state.last_missed_delivered_at := t;
+            END IF;
+        ELSE
+            deliver := true;  -- long_running: once per run
+        END IF;
+        UPDATE jobs_internal._alert_state AS s
+        SET firing = state.firing,
+            firing_since = CASE WHEN state.firing THEN state.firing_since END,
+            last_event = ev.event, last_event_at = ev.at, last_execution_id = ev.execution_id,
+            last_failed_delivered_at = state.last_failed_delivered_at,
+            last_missed_delivered_at = state.last_missed_delivered_at,
+            suppressed = s.suppressed + CASE WHEN deliver THEN 0 ELSE 1 END
+        WHERE s.alert_id = ev.alert_id AND s.job_id = ev.job_id;
+        IF deliver THEN
+            INSERT INTO jobs_internal._alert_pending (alert_id, job_id, item, noted_at)
+            VALUES (ev.alert_id, ev.job_id,
+                    jobs_internal._alert_item(ev.event, (SELECT e FROM jobs.job_execution AS e WHERE e.execution_id = ev.execution_id),
+                                     state.firing_since, alert.long_running_after),
+                    t);
+        END IF;
+    END LOOP;
+
+    -- An alert's batch goes out a window after its first event: one payload
+    -- (of at most 200 events; more make more payloads).
+    FOR k IN SELECT p.alert_id FROM jobs_internal._alert_pending AS p GROUP BY p.alert_id
+             HAVING min(p.noted_at) <= t - alert_window LOOP
+        SELECT * INTO alert FROM jobs.alert_definition AS d WHERE d.alert_id = k::bigint;
+        chunk := 0;
+        WITH taken AS (DELETE FROM jobs_internal._alert_pending AS p WHERE p.alert_id = k::bigint RETURNING p.seq, p.item)
+        SELECT jsonb_agg(taken.item ORDER BY taken.seq) INTO items FROM taken;
+        WHILE chunk * 200 < jsonb_array_length(items) LOOP
+            PERFORM jobs_internal._alert_deliver(alert,
+                                        (SELECT jsonb_agg(x.v ORDER BY x.o) FROM jsonb_array_elements(items)
+                                             WITH ORDINALITY AS x(v, o)
+                                         WHERE x.o > chunk * 200 AND x.o <= (chunk + 1) * 200));
+            chunk := chunk + 1;
+        END LOOP;
+    END LOOP;
+
+    -- What was looked at stays an hour (past the scan's reach); a
+    -- long_running mark while its run still runs.
+    DELETE FROM jobs_internal._alert_event AS v
+    WHERE v.noted_at < t - interval '1 hour'
+      AND (v.event <> 'long_running'
+           OR NOT EXISTS (SELECT 1 FROM jobs.job_execution AS e
+                          WHERE e.execution_id = v.execution_id AND e.status = 'running'));
+    -- Looks four times per window: a batch leaves about a window after its first event.
+    RETURN least(t + alert_window / 4,
+                 (SELECT min(p.noted_at) + alert_window FROM jobs_internal._alert_pending AS p));
+END
+$$;
+
+CREATE FUNCTION jobs.schedule(
+    job_name text,
+    schedule text,
+    command text,
+    database text DEFAULT NULL,
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    timeout interval DEFAULT NULL,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds',
+    overlap text DEFAULT 'skip',
+    max_concurrent integer DEFAULT 1,
+    misfire text DEFAULT 'skip',
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT 'skip')
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval,
+                                  text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                  text, text[], text, integer, text, text) IS
+'Creates a job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'schedule: a cron expression, macro or interval (NULL: run only when triggered, or once at run_at); database: '
+'where the command runs (default: the current one); timezone: for the schedule (default: the jobs.timezone '
+'setting). The job runs as the caller. timeout: how long a run may take (default: jobs.default_timeout); '
+'max_retries, retry_backoff, retry_backoff_max: retries of failed runs; overlap, max_concurrent, misfire, '
+'starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval: run policies (see the columns of '
+'jobs.scheduled_job); description, tags: what the job is for and labels to filter by; run_if: a boolean SQL '
+'expression checked as the owner before each run (false: the run is skipped); priority: -100..100, higher runs '
+'first when runs wait for a worker; blackout, blackout_policy: cron minutes in which scheduled runs must not '
+'start, skip or defer. Options left out take their defaults. Takes effect when the transaction commits.';
+
+CREATE FUNCTION jobs.alter(
+    job_id bigint,
+    schedule text DEFAULT NULL,
+    command text DEFAULT NULL,
+    database text DEFAULT NULL,
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT NULL,
+    timeout interval DEFAULT NULL,
+    max_retries integer DEFAULT NULL,
+    retry_backoff interval DEFAULT NULL,
+    retry_backoff_max interval DEFAULT NULL,
+    overlap text DEFAULT NULL,
+    max_concurrent integer DEFAULT NULL,
+    misfire text DEFAULT NULL,
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    reset text[] DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT NULL,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval,
+                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
+                               text, text[], text, integer, text, text) IS
+'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
+'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, run_if, '
+'blackout; tags: back to empty). For '
+'administrators: superusers may change any job; members of jobs_admin any job''s schedule, time zone, enabled and '
+'run options, but not its command or database (42501); other roles only their own.';
+
+CREATE FUNCTION jobs.alter(
+    job_name text,
+    schedule text DEFAULT NULL,
+    command text DEFAULT NULL,
+    database text DEFAULT NULL,
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT NULL,
+    timeout interval DEFAULT NULL,
+    max_retries integer DEFAULT NULL,
+    retry_backoff interval DEFAULT NULL,
+    retry_backoff_max interval DEFAULT NULL,
+    overlap text DEFAULT NULL,
+    max_concurrent integer DEFAULT NULL,
+    misfire text DEFAULT NULL,
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    reset text[] DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT NULL,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT jobs.alter(jobs_internal._own_job_id(job_name), schedule, command, database, timezone, enabled, timeout,
+                      max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
+                      starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, reset,
+                      description, tags, run_if, priority, blackout, blackout_policy);
+END;
+COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval,
+                               text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
+                               text, text[], text, integer, text, text) IS
+'Changes the given properties of the caller''s job of this name (NULL: unchanged; reset lists options to set '
+'back to NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, '
+'run_if, blackout; tags: back to empty). To make a '
+'scheduled job on-demand, redefine it with jobs.schedule and a NULL schedule.';
+
+CREATE FUNCTION jobs.schedule_http(
+    job_name text,
+    schedule text,
+    url text,
+    method text DEFAULT 'POST',
+    headers jsonb DEFAULT '{}',
+    body jsonb DEFAULT NULL,
+    timeout interval DEFAULT '30 seconds',
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds',
+    overlap text DEFAULT 'skip',
+    max_concurrent integer DEFAULT 1,
+    misfire text DEFAULT 'skip',
+    starting_deadline interval DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    run_at timestamptz DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    send text DEFAULT 'context',
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT 'skip')
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
+                                       text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
+                                       text, text[], text, text, integer, text, text) IS
+'Creates an HTTP job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'Each run sends method to url with the headers and a JSON body holding the run''s context (jobName, jobId, '
+'executionId, triggeredBy, triggeredByUser, scheduledFor, attempt, config = body, payload), and an '
+'Idempotency-Key header equal to the execution_id. With send => ''body'' the body is instead the given body with '
+'each {{path}} (a key of jobs.context(), such as {{payload.summary}}) replaced by its value, JSON-escaped. '
+'A 2xx answer succeeds unless its JSON says "success": false. run_if, priority, blackout, blackout_policy: as for '
+'jobs.schedule (run_if is checked by the HTTP worker, as the owner, before the request).';
+
+CREATE FUNCTION jobs.schedule_email(
+    job_name text,
+    schedule text,
+    smtp_url text,
+    mail_from text,
+    mail_to text[],
+    subject text,
+    body text,
+    username text DEFAULT NULL,
+    password text DEFAULT NULL,
+    timeout interval DEFAULT '30 seconds',
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    max_retries integer DEFAULT 0,
+    retry_backoff interval DEFAULT '1 second',
+    retry_backoff_max interval DEFAULT '30 seconds',
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT 'skip')
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, text, text, text, interval, text, boolean,
+                                        integer, interval, interval, text, text[], text, integer, text, text) IS
+'Creates an e-mail job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'Each run sends a plain-text e-mail from mail_from to mail_to through smtp_url (smtp://host[:port], upgraded with '
+'STARTTLS when the server offers it, or smtps://host[:port]); {{path}} placeholders in subject and body are filled '
+'from jobs.context() (such as {{payload.summary}}). username and password (always a {{secret:NAME}} reference) log '
+'in; a login is only sent over TLS. Runs fail on an SMTP refusal; max_retries retries 4xx (transient) refusals and '
+'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts. run_if, priority, blackout, '
+'blackout_policy: as for jobs.schedule (run_if is checked by the HTTP worker, as the owner, before sending).';

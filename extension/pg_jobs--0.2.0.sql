@@ -140,6 +140,11 @@ CREATE TABLE jobs.scheduled_job (
     mail_to      text[],
     mail_subject text,
     mail_body    text,
+    -- opts: run_if, priority, blackout (issue 15)
+    run_if       text,
+    priority     integer NOT NULL DEFAULT 0 CHECK (priority BETWEEN -100 AND 100),
+    blackout     text,
+    blackout_policy text NOT NULL DEFAULT 'skip' CHECK (blackout_policy IN ('skip', 'defer')),
     UNIQUE (owner, job_name),
     CHECK ((kind = 'http') = (http_url IS NOT NULL AND http_method IS NOT NULL)),
     CONSTRAINT scheduled_job_email_check CHECK ((kind = 'email') = (smtp_url IS NOT NULL AND mail_from IS NOT NULL
@@ -218,6 +223,20 @@ COMMENT ON COLUMN jobs.scheduled_job.disabled_reason IS
 COMMENT ON COLUMN jobs.scheduled_job.description IS 'What the job is for, in words (the description option); NULL: none.';
 COMMENT ON COLUMN jobs.scheduled_job.tags IS
 'Labels of the job (the tags option), to filter by: WHERE ''billing'' = ANY (tags). Empty: none.';
+-- opts: run_if, priority, blackout (issue 15)
+COMMENT ON COLUMN jobs.scheduled_job.run_if IS
+'A boolean SQL expression checked as the owner, in the job''s database, just before each run starts (SQL jobs: by '
+'their worker; HTTP and e-mail jobs: by the HTTP worker); false or NULL: the run is recorded skipped ("run_if was '
+'false"), an error: failed. NULL: always run.';
+COMMENT ON COLUMN jobs.scheduled_job.priority IS
+'-100 to 100 (default 0): when runs of the same owner wait for a worker, higher priorities are claimed first '
+'(then the oldest first).';
+COMMENT ON COLUMN jobs.scheduled_job.blackout IS
+'A cron expression of the minutes in which scheduled runs must not start (''* 1-4 * * *'': 01:00 to 04:59 in the '
+'job''s time zone); NULL: none. Manual triggers and retries are not held back.';
+COMMENT ON COLUMN jobs.scheduled_job.blackout_policy IS
+'What happens to a fire time inside the blackout: skip (recorded skipped, the default) or defer (one run at the '
+'end of the blackout, however many fire times fell in it).';
 
 CREATE TABLE jobs.job_execution (
     execution_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -252,16 +271,19 @@ CREATE TABLE jobs.job_execution (
     -- Security 18: consecutive skipped fire times of a job share one row.
     skipped_count     integer CHECK (skipped_count > 0),
     -- life: HTTP runs without a response: the kind of failure (retries read it).
-    error_kind        text
+    error_kind        text,
+    -- opts: the job's priority when the run was queued (claim order).
+    priority          integer NOT NULL DEFAULT 0
 );
 
 -- At most one run per job and scheduled time, even if the launcher crashes
 -- after queueing and queues the same fire time again.
 CREATE UNIQUE INDEX job_execution_once_per_time ON jobs.job_execution (job_id, scheduled_for)
     WHERE triggered_by = 'schedule';
--- What workers claim: the queued runs of one database and owner, oldest first
--- (a worker serves one (database, owner) pair; the launcher counts them per pair).
-CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner, execution_id)
+-- What workers claim: the queued runs of one database and owner, highest
+-- priority first, then oldest first (a worker serves one (database, owner)
+-- pair; the launcher counts them per pair).
+CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner, priority DESC, execution_id)
     WHERE status = 'queued';
 -- A job's latest runs (jobs.job_status).
 CREATE INDEX job_execution_by_job ON jobs.job_execution (job_id, execution_id DESC);
@@ -321,6 +343,8 @@ COMMENT ON COLUMN jobs.job_execution.not_before IS
 'A queued run does not start before this time: a retry (its backoff), or a scheduled run queued ahead of its '
 'fire time (then equal to scheduled_for).';
 COMMENT ON COLUMN jobs.job_execution.kind IS 'sql, http or email, as the job''s kind when the run was queued.';
+COMMENT ON COLUMN jobs.job_execution.priority IS
+'The job''s priority when the run was queued: queued runs of one owner start highest priority first.';
 COMMENT ON COLUMN jobs.job_execution.error_kind IS
 'HTTP runs that got no response: connect_refused, dns, tls, timeout, connection_lost, refused_by_policy, '
 'invalid_request; NULL otherwise.';
@@ -914,6 +938,63 @@ COMMENT ON FUNCTION jobs_internal._check_schedule_interval(text, text, name) IS
 'jobs.min_schedule_interval (0: no limit).';
 REVOKE EXECUTE ON FUNCTION jobs_internal._check_schedule_interval(text, text, name) FROM PUBLIC;
 
+-- opts: run_if, priority, blackout (issue 15) ----------------------------------
+--
+-- run_if's syntax is checked by pg_jobs_privileged_call (parsed, not run, as
+-- commands are); the rest here. jobs_internal._blackout_end is what the launcher's
+-- queueing statement asks for each fire time of a job with a blackout.
+
+CREATE FUNCTION jobs_internal._check_blackout(blackout text, timezone text)
+RETURNS void
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_check_blackout';
+COMMENT ON FUNCTION jobs_internal._check_blackout(text, text) IS
+'Internal: raises 22023 (with the cron engine''s caret) unless blackout is a cron expression of minutes that leaves '
+'a free minute within 400 days.';
+
+CREATE FUNCTION jobs_internal._blackout_end(blackout text, timezone text, at timestamptz)
+RETURNS timestamptz
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_blackout_end';
+COMMENT ON FUNCTION jobs_internal._blackout_end(text, text, timestamptz) IS
+'Internal: NULL when `at` is outside the blackout (in the zone), else the end of the blackout: the start of its '
+'first free minute.';
+
+CREATE FUNCTION jobs_internal._check_job_options(run_if text, priority integer, blackout text, blackout_policy text,
+                                        timezone text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF run_if IS NOT NULL AND run_if !~ '\S' THEN
+        RAISE EXCEPTION 'run_if must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a boolean SQL expression, or leave it out (NULL: always run).';
+    END IF;
+    IF priority IS NULL OR priority NOT BETWEEN -100 AND 100 THEN
+        RAISE EXCEPTION 'priority must be between -100 and 100, not %', coalesce(priority::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Higher priorities start first when runs wait for a worker; 0 is the default.';
+    END IF;
+    IF blackout_policy IS NULL OR blackout_policy NOT IN ('skip', 'defer') THEN
+        RAISE EXCEPTION 'blackout_policy must be ''skip'' or ''defer'', not %',
+            coalesce(quote_literal(blackout_policy), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'skip records a fire time inside the blackout as skipped (the default); defer runs once '
+                         'at the end of the blackout.';
+    END IF;
+    IF blackout IS NOT NULL THEN
+        PERFORM jobs_internal._check_blackout(blackout, timezone);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._check_job_options(text, integer, text, text, text) IS
+'Internal: raises 22023 for an empty run_if, a priority outside -100..100, a blackout_policy other than skip or '
+'defer, or an unusable blackout.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_blackout(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._blackout_end(text, text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_job_options(text, integer, text, text, text) FROM PUBLIC;
+
 -- The privileged parts of the public functions: SECURITY DEFINER, executable
 -- only by the extension's owner; pg_jobs_privileged_call calls them with the
 -- caller's role as first argument.
@@ -923,7 +1004,9 @@ CREATE FUNCTION jobs_internal._schedule(caller name, job_name text, schedule tex
                                retry_backoff interval, retry_backoff_max interval, overlap text,
                                max_concurrent integer, misfire text, starting_deadline interval,
                                start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
-                               min_trigger_interval interval, description text, tags text[])
+                               min_trigger_interval interval, description text, tags text[],
+                               run_if text DEFAULT NULL, priority integer DEFAULT 0, blackout text DEFAULT NULL,
+                               blackout_policy text DEFAULT 'skip')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -943,14 +1026,17 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
     PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_options(run_if, priority, blackout, blackout_policy, zone);
     PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, timeout,
                                          max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent,
                                          misfire, starting_deadline, start_at, end_at, max_runs, run_at,
-                                         min_trigger_interval, description, tags)
+                                         min_trigger_interval, description, tags, run_if, priority, blackout,
+                                         blackout_policy)
     VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, target, enabled, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
-            run_at, min_trigger_interval, description, coalesce(tags, '{}'))
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'), run_if, priority, blackout,
+            blackout_policy)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = 'sql', http_method = NULL,
@@ -963,7 +1049,8 @@ BEGIN
             starting_deadline = excluded.starting_deadline, start_at = excluded.start_at, end_at = excluded.end_at,
             max_runs = excluded.max_runs, run_at = excluded.run_at,
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
-            description = excluded.description, tags = excluded.tags
+            description = excluded.description, tags = excluded.tags, run_if = excluded.run_if,
+            priority = excluded.priority, blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
     RETURNING j.job_id INTO result_id;
     DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
     PERFORM jobs_internal._wake_scheduler(true, result_id);
@@ -976,7 +1063,8 @@ CREATE FUNCTION jobs_internal._alter(caller name, job_id bigint, schedule text, 
                             retry_backoff interval, retry_backoff_max interval, overlap text,
                             max_concurrent integer, misfire text, starting_deadline interval,
                             start_at timestamptz, end_at timestamptz, max_runs integer, run_at timestamptz,
-                            min_trigger_interval interval, reset text[], description text, tags text[])
+                            min_trigger_interval interval, reset text[], description text, tags text[],
+                            run_if text, priority integer, blackout text, blackout_policy text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -985,14 +1073,15 @@ DECLARE
     job jobs.scheduled_job := jobs_internal._job_for_caller(job_id, caller, true);
     -- The options that may be NULL, so that NULL cannot mean "unchanged" for them.
     resettable constant text[] := ARRAY['timeout', 'starting_deadline', 'start_at', 'end_at', 'max_runs', 'run_at',
-                                        'min_trigger_interval', 'description', 'tags'];
+                                        'min_trigger_interval', 'description', 'tags', 'run_if', 'blackout'];
     given text[] := array_remove(ARRAY[
         CASE WHEN timeout IS NOT NULL THEN 'timeout' END,
         CASE WHEN starting_deadline IS NOT NULL THEN 'starting_deadline' END,
         CASE WHEN start_at IS NOT NULL THEN 'start_at' END, CASE WHEN end_at IS NOT NULL THEN 'end_at' END,
         CASE WHEN max_runs IS NOT NULL THEN 'max_runs' END, CASE WHEN run_at IS NOT NULL THEN 'run_at' END,
         CASE WHEN min_trigger_interval IS NOT NULL THEN 'min_trigger_interval' END,
-        CASE WHEN description IS NOT NULL THEN 'description' END, CASE WHEN tags IS NOT NULL THEN 'tags' END], NULL);
+        CASE WHEN description IS NOT NULL THEN 'description' END, CASE WHEN tags IS NOT NULL THEN 'tags' END,
+        CASE WHEN run_if IS NOT NULL THEN 'run_if' END, CASE WHEN blackout IS NOT NULL THEN 'blackout' END], NULL);
 BEGIN
     IF array_position(reset, NULL) IS NOT NULL OR NOT reset <@ resettable THEN
         RAISE EXCEPTION 'reset may name %, not %', array_to_string(resettable, ', '),
@@ -1045,7 +1134,12 @@ BEGIN
     END IF;
     job.description := CASE WHEN 'description' = ANY (reset) THEN NULL ELSE coalesce(description, job.description) END;
     job.tags := CASE WHEN 'tags' = ANY (reset) THEN '{}' ELSE coalesce(tags, job.tags) END;
+    job.run_if := CASE WHEN 'run_if' = ANY (reset) THEN NULL ELSE coalesce(run_if, job.run_if) END;
+    job.priority := coalesce(priority, job.priority);
+    job.blackout := CASE WHEN 'blackout' = ANY (reset) THEN NULL ELSE coalesce(blackout, job.blackout) END;
+    job.blackout_policy := coalesce(blackout_policy, job.blackout_policy);
     PERFORM jobs_internal._check_metadata(job.description, job.tags);
+    PERFORM jobs_internal._check_job_options(run_if, job.priority, job.blackout, job.blackout_policy, job.timezone);
     IF enabled THEN
         job.disabled_reason := NULL;  -- enabled by hand
         PERFORM jobs_internal._check_one_shot_enable(job);
@@ -1069,7 +1163,8 @@ BEGIN
         max_concurrent = job.max_concurrent, misfire = job.misfire, starting_deadline = job.starting_deadline,
         start_at = job.start_at, end_at = job.end_at, max_runs = job.max_runs, run_at = job.run_at,
         min_trigger_interval = job.min_trigger_interval, disabled_reason = job.disabled_reason, updated_at = now(),
-        description = job.description, tags = job.tags
+        description = job.description, tags = job.tags, run_if = job.run_if, priority = job.priority,
+        blackout = job.blackout, blackout_policy = job.blackout_policy
     WHERE j.job_id = job.job_id;
     PERFORM jobs_internal._wake_scheduler(true, job.job_id);
 END
@@ -1193,9 +1288,9 @@ BEGIN
         WHERE j.job_id = job.job_id;
     END IF;
     INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
-                                    triggered_by_user, payload)
+                                    triggered_by_user, payload, priority)
     VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
-            'manual', caller, payload)
+            'manual', caller, payload, job.priority)
     RETURNING execution_id INTO result_id;
     PERFORM jobs_internal._wake_scheduler(false);
     RETURN result_id;
@@ -1223,13 +1318,13 @@ $$;
 
 COMMENT ON FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
                                    text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                   text, text[]) IS
+                                   text, text[], text, integer, text, text) IS
 'Internal: the privileged part of jobs.schedule; call jobs.schedule.';
 COMMENT ON FUNCTION jobs_internal._schedule_in(name, text, interval, text) IS
 'Internal: the privileged part of jobs.schedule_in; call jobs.schedule_in.';
 COMMENT ON FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
                                 text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
-                                text, text[]) IS
+                                text, text[], text, integer, text, text) IS
 'Internal: the privileged part of jobs.alter; call jobs.alter.';
 COMMENT ON FUNCTION jobs_internal._set_enabled(name, bigint, boolean) IS
 'Internal: what jobs_internal._enable and jobs_internal._disable share.';
@@ -1293,11 +1388,11 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._request_cancel(bigint, text) FROM PUBL
 REVOKE EXECUTE ON FUNCTION jobs_internal._cancel(name, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._schedule(name, text, text, text, text, text, boolean, interval, integer, interval, interval,
                                           text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                          text, text[]) FROM PUBLIC;
+                                          text, text[], text, integer, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_in(name, text, interval, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._alter(name, bigint, text, text, text, text, boolean, interval, integer, interval, interval,
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
-                                       text, text[]) FROM PUBLIC;
+                                       text, text[], text, integer, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._set_enabled(name, bigint, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._check_one_shot_enable(jobs.scheduled_job) FROM PUBLIC;
 COMMENT ON FUNCTION jobs_internal._check_one_shot_enable(jobs.scheduled_job) IS
@@ -1342,7 +1437,10 @@ COMMENT ON FUNCTION jobs_internal._retry_at(timestamptz, integer, interval, inte
 -- failed one, same command, payload and scheduled_for (the unique index on
 -- scheduled_for covers triggered_by = 'schedule' only), not before its
 -- backoff. Runs that never started (cancelled or failed while queued) are
--- not retried.
+-- not retried. The trigger's WHEN is kept short (PostgreSQL reads it again
+-- for every statement that changes a status: each claim and end of a run);
+-- a run put back in the queue (running -> queued) fires it too, and
+-- _is_retryable turns it down.
 CREATE FUNCTION jobs_internal._queue_retry()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -1358,11 +1456,11 @@ BEGIN
     END IF;
     -- As the job's owner now (REASSIGN OWNED may have given it to another role).
     INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
-                                    triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before)
+                                    triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before, priority)
     VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
             'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
             jobs_internal._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
-                           NEW.execution_id));
+                           NEW.execution_id), job.priority);
     PERFORM jobs_internal._wake_scheduler(false);  -- the launcher then sleeps until not_before
     RETURN NULL;
 END
@@ -1374,7 +1472,7 @@ COMMENT ON FUNCTION jobs_internal._queue_retry() IS
 CREATE TRIGGER queue_retry
     AFTER UPDATE OF status ON jobs.job_execution
     FOR EACH ROW
-    WHEN (OLD.status = 'running' AND NEW.status IN ('failed', 'timed_out', 'crashed', 'cancelled'))
+    WHEN (OLD.status = 'running' AND NEW.status <> 'succeeded')
     EXECUTE FUNCTION jobs_internal._queue_retry();
 COMMENT ON TRIGGER queue_retry ON jobs.job_execution IS
 'Queues the retry of a run that ended failed, timed_out, crashed or cancelled by a shutdown (jobs_internal._queue_retry).';
@@ -1447,7 +1545,7 @@ CREATE FUNCTION jobs_internal._schedule_http(caller name, job_name text, schedul
                                     overlap text, max_concurrent integer, misfire text, starting_deadline interval,
                                     start_at timestamptz, end_at timestamptz, max_runs integer,
                                     run_at timestamptz, min_trigger_interval interval, description text, tags text[],
-                                    send text)
+                                    send text, run_if text, priority integer, blackout text, blackout_policy text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1470,16 +1568,19 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
     PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_options(run_if, priority, blackout, blackout_policy, zone);
     PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          http_method, http_url, http_headers, http_body, timeout, max_retries,
                                          retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                                          starting_deadline, start_at, end_at, max_runs, run_at,
-                                         min_trigger_interval, description, tags, http_send)
+                                         min_trigger_interval, description, tags, http_send, run_if, priority,
+                                         blackout, blackout_policy)
     VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, verb || ' ' || url, current_database(), enabled, 'http', verb, url,
             jobs_internal._mask_secret_headers(coalesce(headers, '{}')), body, timeout, max_retries, retry_backoff,
             retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs,
-            run_at, min_trigger_interval, description, coalesce(tags, '{}'), send)
+            run_at, min_trigger_interval, description, coalesce(tags, '{}'), send, run_if, priority, blackout,
+            blackout_policy)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
@@ -1493,7 +1594,8 @@ BEGIN
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
             description = excluded.description, tags = excluded.tags, http_send = excluded.http_send,
             smtp_url = NULL, smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL,
-            mail_subject = NULL, mail_body = NULL
+            mail_subject = NULL, mail_body = NULL, run_if = excluded.run_if, priority = excluded.priority,
+            blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
     RETURNING j.job_id INTO result_id;
     INSERT INTO jobs_internal._http_secret AS s (job_id, headers) VALUES (result_id, coalesce(headers, '{}'))
     ON CONFLICT (job_id) DO UPDATE SET headers = excluded.headers;
@@ -1546,13 +1648,13 @@ $$;
 
 COMMENT ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                         text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                        text, text[], text) IS
+                                        text, text[], text, text, integer, text, text) IS
 'Internal: the privileged part of jobs.schedule_http; call jobs.schedule_http.';
 COMMENT ON FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) IS
 'Internal: the privileged part of jobs.alter_http; call jobs.alter_http.';
 REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_http(name, text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                               text, text[], text) FROM PUBLIC;
+                                               text, text[], text, text, integer, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._alter_http(name, bigint, text, text, jsonb, jsonb, interval, text, text[], text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._http_check(text, text, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._check_http_timeout(interval) FROM PUBLIC;
@@ -1586,21 +1688,27 @@ CREATE FUNCTION jobs.schedule(
     run_at timestamptz DEFAULT NULL,
     min_trigger_interval interval DEFAULT NULL,
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT 'skip')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval,
                                   text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                  text, text[]) IS
+                                  text, text[], text, integer, text, text) IS
 'Creates a job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'schedule: a cron expression, macro or interval (NULL: run only when triggered, or once at run_at); database: '
 'where the command runs (default: the current one); timezone: for the schedule (default: the jobs.timezone '
 'setting). The job runs as the caller. timeout: how long a run may take (default: jobs.default_timeout); '
 'max_retries, retry_backoff, retry_backoff_max: retries of failed runs; overlap, max_concurrent, misfire, '
 'starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval: run policies (see the columns of '
-'jobs.scheduled_job); description, tags: what the job is for and labels to filter by. Options left out take their '
-'defaults. Takes effect when the transaction commits.';
+'jobs.scheduled_job); description, tags: what the job is for and labels to filter by; run_if: a boolean SQL '
+'expression checked as the owner before each run (false: the run is skipped); priority: -100..100, higher runs '
+'first when runs wait for a worker; blackout, blackout_policy: cron minutes in which scheduled runs must not '
+'start, skip or defer. Options left out take their defaults. Takes effect when the transaction commits.';
 
 CREATE FUNCTION jobs.schedule_in(job_name text, delay interval, command text)
 RETURNS bigint
@@ -1632,16 +1740,20 @@ CREATE FUNCTION jobs.alter(
     min_trigger_interval interval DEFAULT NULL,
     reset text[] DEFAULT NULL,
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT NULL,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval,
                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
-                               text, text[]) IS
+                               text, text[], text, integer, text, text) IS
 'Changes the given properties of the job with this job_id (NULL: unchanged; reset lists options to set back to '
-'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description; tags: '
-'back to empty). For '
+'NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, run_if, '
+'blackout; tags: back to empty). For '
 'administrators: superusers may change any job; members of jobs_admin any job''s schedule, time zone, enabled and '
 'run options, but not its command or database (42501); other roles only their own.';
 
@@ -1667,21 +1779,25 @@ CREATE FUNCTION jobs.alter(
     min_trigger_interval interval DEFAULT NULL,
     reset text[] DEFAULT NULL,
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT NULL,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
     SELECT jobs.alter(jobs_internal._own_job_id(job_name), schedule, command, database, timezone, enabled, timeout,
                       max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire,
                       starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, reset,
-                      description, tags);
+                      description, tags, run_if, priority, blackout, blackout_policy);
 END;
 COMMENT ON FUNCTION jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval,
                                text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
-                               text, text[]) IS
+                               text, text[], text, integer, text, text) IS
 'Changes the given properties of the caller''s job of this name (NULL: unchanged; reset lists options to set '
-'back to NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description; '
-'tags: back to empty). To make a '
+'back to NULL: timeout, starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, '
+'run_if, blackout; tags: back to empty). To make a '
 'scheduled job on-demand, redefine it with jobs.schedule and a NULL schedule.';
 
 CREATE FUNCTION jobs.enable(job_id bigint)
@@ -1789,19 +1905,24 @@ CREATE FUNCTION jobs.schedule_http(
     min_trigger_interval interval DEFAULT NULL,
     description text DEFAULT NULL,
     tags text[] DEFAULT NULL,
-    send text DEFAULT 'context')
+    send text DEFAULT 'context',
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT 'skip')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval,
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval,
-                                       text, text[], text) IS
+                                       text, text[], text, text, integer, text, text) IS
 'Creates an HTTP job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'Each run sends method to url with the headers and a JSON body holding the run''s context (jobName, jobId, '
 'executionId, triggeredBy, triggeredByUser, scheduledFor, attempt, config = body, payload), and an '
 'Idempotency-Key header equal to the execution_id. With send => ''body'' the body is instead the given body with '
 'each {{path}} (a key of jobs.context(), such as {{payload.summary}}) replaced by its value, JSON-escaped. '
-'A 2xx answer succeeds unless its JSON says "success": false.';
+'A 2xx answer succeeds unless its JSON says "success": false. run_if, priority, blackout, blackout_policy: as for '
+'jobs.schedule (run_if is checked by the HTTP worker, as the owner, before the request).';
 
 CREATE FUNCTION jobs.alter_http(
     job_id bigint,
@@ -1896,7 +2017,7 @@ CREATE FUNCTION jobs_internal._schedule_email(caller name, job_name text, schedu
                                      mail_to text[], subject text, body text, username text, password text,
                                      timeout interval, timezone text, enabled boolean, max_retries integer,
                                      retry_backoff interval, retry_backoff_max interval, description text,
-                                     tags text[])
+                                     tags text[], run_if text, priority integer, blackout text, blackout_policy text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1916,14 +2037,15 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
     PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_options(run_if, priority, blackout, blackout_policy, zone);
     PERFORM jobs_internal._check_job_quota(caller, job_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          timeout, max_retries, retry_backoff, retry_backoff_max, description, tags,
                                          smtp_url, smtp_username, smtp_password, mail_from, mail_to, mail_subject,
-                                         mail_body)
+                                         mail_body, run_if, priority, blackout, blackout_policy)
     VALUES (job_name, jobs_internal._role_id(caller), schedule, zone, command, current_database(), enabled, 'email', timeout,
             max_retries, retry_backoff, retry_backoff_max, description, coalesce(tags, '{}'), smtp_url, username,
-            password, mail_from, mail_to, subject, body)
+            password, mail_from, mail_to, subject, body, run_if, priority, blackout, blackout_policy)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = excluded.kind,
@@ -1935,7 +2057,8 @@ BEGIN
             description = excluded.description, tags = excluded.tags, smtp_url = excluded.smtp_url,
             smtp_username = excluded.smtp_username, smtp_password = excluded.smtp_password,
             mail_from = excluded.mail_from, mail_to = excluded.mail_to, mail_subject = excluded.mail_subject,
-            mail_body = excluded.mail_body
+            mail_body = excluded.mail_body, run_if = excluded.run_if, priority = excluded.priority,
+            blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
     RETURNING j.job_id INTO result_id;
     DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
     PERFORM jobs_internal._note_missing_secrets(jobs_internal._role_id(caller),
@@ -1945,13 +2068,14 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jobs_internal._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval, text,
-                                         boolean, integer, interval, interval, text, text[]) IS
+                                         boolean, integer, interval, interval, text, text[], text, integer, text, text) IS
 'Internal: the privileged part of jobs.schedule_email; call jobs.schedule_email.';
 REVOKE EXECUTE ON FUNCTION jobs_internal._template_check(text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._check_send(text, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._email_check(text, text, text[], text, text, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_email(name, text, text, text, text, text[], text, text, text, text, interval,
-                                                text, boolean, integer, interval, interval, text, text[]) FROM PUBLIC;
+                                                text, boolean, integer, interval, interval, text, text[], text, integer,
+                                                text, text) FROM PUBLIC;
 
 CREATE FUNCTION jobs.schedule_email(
     job_name text,
@@ -1970,18 +2094,23 @@ CREATE FUNCTION jobs.schedule_email(
     retry_backoff interval DEFAULT '1 second',
     retry_backoff_max interval DEFAULT '30 seconds',
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT 'skip')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, text, text, text, interval, text, boolean,
-                                        integer, interval, interval, text, text[]) IS
+                                        integer, interval, interval, text, text[], text, integer, text, text) IS
 'Creates an e-mail job owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'Each run sends a plain-text e-mail from mail_from to mail_to through smtp_url (smtp://host[:port], upgraded with '
 'STARTTLS when the server offers it, or smtps://host[:port]); {{path}} placeholders in subject and body are filled '
 'from jobs.context() (such as {{payload.summary}}). username and password (always a {{secret:NAME}} reference) log '
 'in; a login is only sent over TLS. Runs fail on an SMTP refusal; max_retries retries 4xx (transient) refusals and '
-'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts.';
+'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts. run_if, priority, blackout, '
+'blackout_policy: as for jobs.schedule (run_if is checked by the HTTP worker, as the owner, before sending).';
 
 -- Security 11: secrets ------------------------------------------------------------------
 --
@@ -2207,7 +2336,7 @@ GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
 COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their own jobs.';
 COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
 COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
-COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, oldest first, for the workers.';
+COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, highest priority first, then oldest first, for the workers.';
 COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
 COMMENT ON INDEX jobs.job_execution_manual_by_job IS
 'A job''s manual runs, latest first, for the min_trigger_interval check of jobs.trigger.';
@@ -3720,9 +3849,9 @@ BEGIN
         BEGIN
             PERFORM jobs_internal._check_payload_size(payload, 'alert payload');
             INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind,
-                                            triggered_by, triggered_by_user, payload)
+                                            triggered_by, triggered_by_user, payload, priority)
             VALUES (handler.job_id, handler.job_name, handler.owner, pg_get_userbyid(handler.owner), handler.database,
-                    handler.command, handler.kind, 'manual', pg_get_userbyid(alert.owner), payload)
+                    handler.command, handler.kind, 'manual', pg_get_userbyid(alert.owner), payload, handler.priority)
             RETURNING execution_id INTO run_id;
             PERFORM jobs_internal._wake_scheduler(false);
             -- On channel jobs_events: ids only (the payload above stays with the handler's run).
@@ -3795,6 +3924,9 @@ BEGIN
                    coalesce(e.finished_at, e.queued_at) AS at, coalesce(e.skipped_count, 0) AS mark
             FROM jobs.job_execution AS e
             WHERE coalesce(e.finished_at, e.queued_at) > since AND e.status NOT IN ('queued', 'running', 'cancelled')
+              -- opts: a run skipped on purpose (its run_if, its blackout) was not missed
+              AND NOT (e.status = 'skipped' AND (e.error = 'run_if was false'
+                                                 OR e.error LIKE 'skipped: % is in the blackout %'))
         ), found AS (
             SELECT a.alert_id, e.execution_id, e.job_id, e.at, e.mark,
                    CASE e.status WHEN 'succeeded' THEN 'recovered' WHEN 'skipped' THEN 'missed' ELSE 'failed' END

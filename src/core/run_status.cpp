@@ -47,7 +47,7 @@ bool is_allowed_transition(RunStatus from, RunStatus to) {
             return to == RunStatus::Running || to == RunStatus::Skipped || to == RunStatus::Cancelled ||
                    to == RunStatus::Failed;
         case RunStatus::Running:
-            return to != RunStatus::Running && to != RunStatus::Skipped;
+            return to != RunStatus::Running;  // skipped: run_if was false
         case RunStatus::Succeeded:
         case RunStatus::Failed:
         case RunStatus::TimedOut:

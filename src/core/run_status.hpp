@@ -13,6 +13,7 @@
 //   queued  --> cancelled                    jobs.cancel, jobs.unschedule, DROP OWNED, overlap replace
 //   queued  --> failed                       cannot start (owner gone, payload too large, no access)
 //   running --> succeeded | failed | timed_out | cancelled | crashed
+//   running --> skipped                      its job's run_if was false (checked by the worker)
 //   running --> queued                       claimed, but its worker never started it
 //
 // A final status never changes again: a late finish after a cancel or a

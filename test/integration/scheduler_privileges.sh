@@ -132,6 +132,8 @@ cluster_psql -d admin_role_db -c "CREATE EXTENSION pg_jobs" 2>&1 | grep -v NOTIC
 cluster_psql -d admin_role_db -c "DROP EXTENSION pg_jobs"
 holds "SELECT pg_has_role('carol', 'jobs_admin', 'MEMBER')" ||
     fail "DROP EXTENSION in another database leaves jobs_admin and its members"
+[[ "$(cluster_psql -d admin_role_db -At -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'jobs_internal'")" == 0 ]] ||
+    fail "DROP EXTENSION removes schema jobs_internal (created by the extension's script)"
 cluster_psql -c "DROP DATABASE admin_role_db"
 pass "a second database's CREATE EXTENSION finds jobs_admin; DROP EXTENSION leaves it"
 

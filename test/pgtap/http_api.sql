@@ -10,7 +10,7 @@ SELECT plan(41);
 -- Signatures -----------------------------------------------------------------
 SELECT is(pg_get_function_arguments(
               'jobs.schedule_http(text, text, text, text, jsonb, jsonb, interval, text, boolean, integer, interval, interval, '
-              'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text, text[], text)'::regprocedure),
+              'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text, text[], text, text, integer, text, text)'::regprocedure),
           'job_name text, schedule text, url text, method text DEFAULT ''POST''::text, headers jsonb DEFAULT ''{}''::jsonb, '
           'body jsonb DEFAULT NULL::jsonb, timeout interval DEFAULT ''00:00:30''::interval, timezone text DEFAULT NULL::text, '
           'enabled boolean DEFAULT true, max_retries integer DEFAULT 0, retry_backoff interval DEFAULT ''00:00:01''::interval, '
@@ -20,13 +20,15 @@ SELECT is(pg_get_function_arguments(
           'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
           'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
           'min_trigger_interval interval DEFAULT NULL::interval, description text DEFAULT NULL::text, '
-          'tags text[] DEFAULT NULL::text[], send text DEFAULT ''context''::text',
+          'tags text[] DEFAULT NULL::text[], send text DEFAULT ''context''::text, run_if text DEFAULT NULL::text, '
+          'priority integer DEFAULT 0, '
+          'blackout text DEFAULT NULL::text, blackout_policy text DEFAULT ''skip''::text',
           'schedule_http arguments');
 SELECT function_returns('jobs', 'schedule_http',
                         ARRAY['text', 'text', 'text', 'text', 'jsonb', 'jsonb', 'interval', 'text', 'boolean', 'integer',
                               'interval', 'interval', 'text', 'integer', 'text', 'interval', 'timestamp with time zone',
                               'timestamp with time zone', 'integer', 'timestamp with time zone', 'interval', 'text',
-                              'text[]', 'text'], 'bigint');
+                              'text[]', 'text', 'text', 'integer', 'text', 'text'], 'bigint');
 SELECT is(pg_get_function_arguments('jobs.alter_http(text, text, text, jsonb, jsonb, interval, text, text[], text)'::regprocedure),
           'job_name text, url text DEFAULT NULL::text, method text DEFAULT NULL::text, headers jsonb DEFAULT NULL::jsonb, '
           'body jsonb DEFAULT NULL::jsonb, timeout interval DEFAULT NULL::interval, description text DEFAULT NULL::text, '
@@ -35,7 +37,7 @@ SELECT has_function('jobs', 'alter_http', ARRAY['bigint', 'text', 'text', 'jsonb
 SELECT function_privs_are('jobs_internal', '_schedule_http',
                           ARRAY['name', 'text', 'text', 'text', 'text', 'jsonb', 'jsonb', 'interval', 'text', 'boolean',
                                 'integer', 'interval', 'interval', 'text', 'integer', 'text', 'interval', 'timestamptz',
-                                'timestamptz', 'integer', 'timestamptz', 'interval', 'text', 'text[]', 'text'],
+                                'timestamptz', 'integer', 'timestamptz', 'interval', 'text', 'text[]', 'text', 'text', 'integer', 'text', 'text'],
                           'public', ARRAY[]::text[], 'PUBLIC may not call _schedule_http');
 SELECT table_privs_are('jobs_internal', '_http_secret', 'public', ARRAY[]::text[], 'PUBLIC may not read the real headers');
 

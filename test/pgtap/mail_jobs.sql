@@ -15,24 +15,28 @@ GRANT USAGE ON SCHEMA jobs TO pgtap_mail_alice, pgtap_mail_bob;
 
 -- Signatures and privileges ----------------------------------------------------------
 SELECT is(pg_get_function_arguments('jobs.schedule_email(text, text, text, text, text[], text, text, text, text, '
-                                    'interval, text, boolean, integer, interval, interval, text, text[])'::regprocedure),
+                                    'interval, text, boolean, integer, interval, interval, text, text[], text, integer, '
+                                    'text, text)'::regprocedure),
           'job_name text, schedule text, smtp_url text, mail_from text, mail_to text[], subject text, body text, '
           'username text DEFAULT NULL::text, password text DEFAULT NULL::text, '
           'timeout interval DEFAULT ''00:00:30''::interval, timezone text DEFAULT NULL::text, '
           'enabled boolean DEFAULT true, max_retries integer DEFAULT 0, '
           'retry_backoff interval DEFAULT ''00:00:01''::interval, retry_backoff_max interval DEFAULT ''00:00:30''::interval, '
-          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[]',
+          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], run_if text DEFAULT NULL::text, '
+          'priority integer DEFAULT 0, '
+          'blackout text DEFAULT NULL::text, blackout_policy text DEFAULT ''skip''::text',
           'schedule_email arguments');
 SELECT function_privs_are('jobs_internal', '_schedule_email',
                           ARRAY['name', 'text', 'text', 'text', 'text', 'text[]', 'text', 'text', 'text', 'text',
-                                'interval', 'text', 'boolean', 'integer', 'interval', 'interval', 'text', 'text[]'],
+                                'interval', 'text', 'boolean', 'integer', 'interval', 'interval', 'text', 'text[]',
+                                'text', 'integer', 'text', 'text'],
                           'public', ARRAY[]::text[], 'PUBLIC may not call _schedule_email (the caller cannot be forged)');
 SELECT function_privs_are('jobs_internal', '_email_check', ARRAY['text', 'text', 'text[]', 'text', 'text', 'text', 'text'],
                           'public', ARRAY[]::text[], 'PUBLIC may not call _email_check');
 SELECT function_privs_are('jobs_internal', '_template_check', ARRAY['text', 'text'], 'public', ARRAY[]::text[],
                           'PUBLIC may not call _template_check');
 SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'jobs.schedule_email(text, text, text, text, text[], text, text, '
-           'text, text, interval, text, boolean, integer, interval, interval, text, text[])'::regprocedure), false,
+           'text, text, interval, text, boolean, integer, interval, interval, text, text[], text, integer, text, text)'::regprocedure), false,
           'schedule_email runs as its caller (its privileged part is the definer)');
 
 -- send => 'body' ------------------------------------------------------------------------

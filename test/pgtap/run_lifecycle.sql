@@ -93,8 +93,9 @@ SELECT throws_ok(format($$SELECT jobs_internal._finish_runs('queued', ARRAY[%s]:
                  NULL, 'a queued run cannot succeed');
 SELECT throws_ok(format($$SELECT jobs_internal._finish_runs('queued', ARRAY[%s]::bigint[], '{crashed}')$$, :q), 'XX000',
                  NULL, 'nor crash');
-SELECT throws_ok(format($$SELECT jobs_internal._finish_runs('running', ARRAY[%s]::bigint[], '{skipped}')$$, :a), 'XX000',
-                 NULL, 'a running run cannot be skipped');
+SELECT pg_temp.run_with('running') AS s \gset
+SELECT is(jobs_internal._finish_runs('running', ARRAY[:s]::bigint[], '{skipped}', errors => '{run_if was false}'), 1::bigint,
+          'a running run can be skipped (its job''s run_if was false: issue 15)');
 SELECT throws_ok(format($$SELECT jobs_internal._finish_runs('running', ARRAY[%s]::bigint[], '{running}')$$, :a), 'XX000',
                  NULL, 'running is not a final status');
 SELECT throws_ok(format($$SELECT jobs_internal._finish_runs('succeeded', ARRAY[%s]::bigint[], '{failed}')$$, :ok_run),

@@ -166,10 +166,10 @@ SELECT lives_ok(format('SELECT jobs.alter(%s, reset => %L)', :job, '{end_at}'), 
 SELECT is((SELECT end_at FROM jobs.scheduled_job WHERE job_id = :job), NULL, 'end_at cleared');
 SELECT throws_ok($$SELECT jobs.alter('pgtap opts', reset => '{overlap}')$$, '22023',
                  'reset may name timeout, starting_deadline, start_at, end_at, max_runs, run_at, '
-                 'min_trigger_interval, description, tags, not "overlap"', 'reset: an option that cannot be NULL');
+                 'min_trigger_interval, description, tags, run_if, blackout, not "overlap"', 'reset: an option that cannot be NULL');
 SELECT throws_ok($$SELECT jobs.alter('pgtap opts', reset => ARRAY['max_runs', NULL])$$, '22023',
                  'reset may name timeout, starting_deadline, start_at, end_at, max_runs, run_at, '
-                 'min_trigger_interval, description, tags, not NULL', 'reset: a NULL name');
+                 'min_trigger_interval, description, tags, run_if, blackout, not NULL', 'reset: a NULL name');
 SELECT throws_ok($$SELECT jobs.alter('pgtap opts', max_runs => 3, reset => '{max_runs,end_at}')$$, '22023',
                  'an option cannot be both given and reset: max_runs', 'reset: an option also given');
 

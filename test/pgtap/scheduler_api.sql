@@ -13,7 +13,7 @@ GRANT USAGE ON SCHEMA jobs TO pgtap_jobs_owner, pgtap_jobs_other;
 -- Signatures -----------------------------------------------------------------
 SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text, boolean, interval, integer, interval, interval, '
                                     'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, '
-                                    'text, text[])'::regprocedure),
+                                    'text, text[], text, integer, text, text)'::regprocedure),
           'job_name text, schedule text, command text, database text DEFAULT NULL::text, '
           'timezone text DEFAULT NULL::text, enabled boolean DEFAULT true, timeout interval DEFAULT NULL::interval, '
           'max_retries integer DEFAULT 0, retry_backoff interval DEFAULT ''00:00:01''::interval, '
@@ -23,11 +23,13 @@ SELECT is(pg_get_function_arguments('jobs.schedule(text, text, text, text, text,
           'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
           'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
           'min_trigger_interval interval DEFAULT NULL::interval, description text DEFAULT NULL::text, '
-          'tags text[] DEFAULT NULL::text[]', 'schedule arguments');
+          'tags text[] DEFAULT NULL::text[], run_if text DEFAULT NULL::text, priority integer DEFAULT 0, '
+          'blackout text DEFAULT NULL::text, blackout_policy text DEFAULT ''skip''::text', 'schedule arguments');
 SELECT function_returns('jobs', 'schedule', ARRAY['text', 'text', 'text', 'text', 'text', 'boolean', 'interval',
                                                   'integer', 'interval', 'interval', 'text', 'integer', 'text',
                                                   'interval', 'timestamp with time zone', 'timestamp with time zone',
-                                                  'integer', 'timestamp with time zone', 'interval', 'text', 'text[]'],
+                                                  'integer', 'timestamp with time zone', 'interval', 'text', 'text[]',
+                                                  'text', 'integer', 'text', 'text'],
                         'bigint');
 SELECT is(pg_get_function_arguments('jobs.schedule_in(text, interval, text)'::regprocedure),
           'job_name text, delay interval, command text', 'schedule_in arguments');
@@ -35,7 +37,7 @@ SELECT has_function('jobs', 'schedule_in', ARRAY['text', 'interval', 'text']);
 SELECT function_returns('jobs', 'schedule_in', ARRAY['text', 'interval', 'text'], 'bigint');
 SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, boolean, interval, integer, interval, interval, '
                                     'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[], '
-                                    'text, text[])'::regprocedure),
+                                    'text, text[], text, integer, text, text)'::regprocedure),
           'job_name text, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
           'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
           'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
@@ -45,11 +47,13 @@ SELECT is(pg_get_function_arguments('jobs.alter(text, text, text, text, text, bo
           'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
           'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
           'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[], '
-          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[]',
+          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], run_if text DEFAULT NULL::text, '
+          'priority integer DEFAULT NULL::integer, blackout text DEFAULT NULL::text, '
+          'blackout_policy text DEFAULT NULL::text',
           'alter by name arguments');
 SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, boolean, interval, integer, interval, interval, '
                                     'text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[], '
-                                    'text, text[])'::regprocedure),
+                                    'text, text[], text, integer, text, text)'::regprocedure),
           'job_id bigint, schedule text DEFAULT NULL::text, command text DEFAULT NULL::text, '
           'database text DEFAULT NULL::text, timezone text DEFAULT NULL::text, enabled boolean DEFAULT NULL::boolean, '
           'timeout interval DEFAULT NULL::interval, max_retries integer DEFAULT NULL::integer, '
@@ -59,7 +63,9 @@ SELECT is(pg_get_function_arguments('jobs.alter(bigint, text, text, text, text, 
           'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_runs integer DEFAULT NULL::integer, '
           'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
           'min_trigger_interval interval DEFAULT NULL::interval, reset text[] DEFAULT NULL::text[], '
-          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[]',
+          'description text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], run_if text DEFAULT NULL::text, '
+          'priority integer DEFAULT NULL::integer, blackout text DEFAULT NULL::text, '
+          'blackout_policy text DEFAULT NULL::text',
           'alter by id arguments');
 SELECT has_function('jobs', 'enable', ARRAY['text']);
 SELECT has_function('jobs', 'enable', ARRAY['bigint']);
@@ -131,7 +137,7 @@ SELECT columns_are('jobs', 'scheduled_job',
           'retry_backoff', 'retry_backoff_max', 'overlap', 'max_concurrent', 'misfire', 'starting_deadline',
           'start_at', 'end_at', 'max_runs', 'run_at', 'min_trigger_interval', 'disabled_reason', 'description', 'tags',
           'http_send', 'smtp_url', 'smtp_username', 'smtp_password', 'mail_from', 'mail_to', 'mail_subject',
-          'mail_body']);
+          'mail_body', 'run_if', 'priority', 'blackout', 'blackout_policy']);
 SELECT col_is_pk('jobs', 'scheduled_job', 'job_id', 'job_id is the primary key');
 SELECT col_is_unique('jobs', 'scheduled_job', ARRAY['owner', 'job_name']);
 SELECT col_is_null('jobs', 'scheduled_job', 'schedule', 'schedule may be NULL (on demand)');
@@ -142,12 +148,12 @@ SELECT columns_are('jobs', 'job_execution',
           'triggered_by_user', 'scheduled_for', 'queued_at', 'started_at', 'finished_at', 'duration', 'attempt',
           'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid', 'kind',
           'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by', 'owner_name',
-          'skipped_count', 'error_kind']);
+          'skipped_count', 'error_kind', 'priority']);
 SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the primary key');
 SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
 SELECT has_index('jobs', 'job_execution', 'job_execution_once_per_time', ARRAY['job_id', 'scheduled_for']);
-SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'owner', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'owner', 'priority', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_active_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_ended', 'COALESCE(finished_at, queued_at)');

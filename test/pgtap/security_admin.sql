@@ -185,7 +185,7 @@ SELECT results_eq(
 SELECT results_eq(
     format($$SELECT changed_by::text COLLATE "default", action, fields, new_values ->> 'command', new_values ->> 'owner', old_values
              FROM jobs.job_audit WHERE job_id = %s ORDER BY audit_id LIMIT 1$$, :sql_job),
-    $$VALUES ('alice', 'created', '{command,database,enabled,job_id,job_name,kind,max_concurrent,max_retries,misfire,overlap,owner,retry_backoff,retry_backoff_max,schedule,tags,timezone}'::text[],
+    $$VALUES ('alice', 'created', '{blackout_policy,command,database,enabled,job_id,job_name,kind,max_concurrent,max_retries,misfire,overlap,owner,priority,retry_backoff,retry_backoff_max,schedule,tags,timezone}'::text[],
               'SELECT 1', 'alice', NULL::jsonb)$$,
     'the creation is recorded with the whole definition, by alice');
 

@@ -111,6 +111,8 @@ bool may_be_standalone(const char* command) {
 struct SyntaxCheck {
     const char* command;
     const char* job_name;
+    int offset;        // characters put before the text to parse it (run_if)
+    const char* what;  // "command" or "run_if"
 };
 
 // An error while the command is parsed: its position is in the command, not
@@ -121,15 +123,18 @@ void syntax_error_context(void* arg) {
     const auto* check = static_cast<const SyntaxCheck*>(arg);
     const int position = geterrposition();
     if (position > 0) {
+        const int length = static_cast<int>(strlen(check->command));
+        int inside = position - check->offset;
+        inside = inside < 1 ? 1 : (inside > length + 1 ? length + 1 : inside);
         errposition(0);
-        internalerrposition(position);
+        internalerrposition(inside);
         internalerrquery(check->command);
     }
     if (check->job_name != nullptr) {
-        errcontext("the command of job \"%s\", checked when the job is defined (nothing was run)",
+        errcontext("the %s of job \"%s\", checked when the job is defined (nothing was run)", check->what,
                    check->job_name);
     } else {
-        errcontext("the command of the job, checked when the job is defined (nothing was run)");
+        errcontext("the %s of the job, checked when the job is defined (nothing was run)", check->what);
     }
 }
 
@@ -184,6 +189,8 @@ void check_command_syntax(const char* command, const char* job_name) {
     auto* check = static_cast<SyntaxCheck*>(palloc(sizeof(SyntaxCheck)));
     check->command = command;
     check->job_name = job_name;
+    check->offset = 0;
+    check->what = "command";
     // palloc'd, not on the stack: GCC warns about a local's address in a global.
     auto* callback = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
     callback->callback = syntax_error_context;
@@ -207,6 +214,48 @@ void check_command_syntax(const char* command, const char* job_name) {
                                  name)));
             }
         }
+    }
+    error_context_stack = callback->previous;
+}
+
+const char* run_if_query(const char* run_if) {
+    return psprintf("SELECT (%s\n)::boolean", run_if);
+}
+
+namespace {
+
+// Whether `statement` is SELECT <one expression>, nothing else.
+bool is_bare_select(Node* statement) {
+    if (!IsA(statement, SelectStmt)) {
+        return false;
+    }
+    const auto* select = castNode(SelectStmt, statement);
+    return select->op == SETOP_NONE && list_length(select->targetList) == 1 && select->fromClause == NIL &&
+           select->whereClause == nullptr && select->groupClause == NIL && select->havingClause == nullptr &&
+           select->windowClause == NIL && select->valuesLists == NIL && select->sortClause == NIL &&
+           select->limitOffset == nullptr && select->limitCount == nullptr && select->lockingClause == NIL &&
+           select->withClause == nullptr && select->distinctClause == NIL && select->intoClause == nullptr;
+}
+
+}  // namespace
+
+void check_run_if_syntax(const char* run_if, const char* job_name) {
+    auto* check = static_cast<SyntaxCheck*>(palloc(sizeof(SyntaxCheck)));
+    check->command = run_if;
+    check->job_name = job_name;
+    check->offset = static_cast<int>(strlen("SELECT ("));
+    check->what = "run_if";
+    auto* callback = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
+    callback->callback = syntax_error_context;
+    callback->arg = check;
+    callback->previous = error_context_stack;
+    error_context_stack = callback;
+    List* statements = raw_parser(run_if_query(run_if), RAW_PARSE_DEFAULT);
+    if (list_length(statements) != 1 || !is_bare_select(linitial_node(RawStmt, statements)->stmt)) {
+        ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("run_if must be one SQL expression"),
+                        errdetail("It is evaluated as SELECT (run_if)::boolean just before each run."),
+                        errhint("Write a condition such as 'EXISTS (SELECT FROM my_queue)' or "
+                                "'extract(dow FROM now()) BETWEEN 1 AND 5'.")));
     }
     error_context_stack = callback->previous;
 }

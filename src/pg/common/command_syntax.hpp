@@ -30,4 +30,12 @@ RawStmt* standalone_statement(const char* command);
 // could not run). `job_name` may be nullptr.
 void check_command_syntax(const char* command, const char* job_name);
 
+// opts (issue 15): the query a job's run_if is evaluated with,
+// SELECT (<run_if>)::boolean, palloc'd.
+const char* run_if_query(const char* run_if);
+
+// Refuses a run_if that does not parse as one expression (42601, with the
+// position in run_if and a CONTEXT naming the job). Raw parsing only.
+void check_run_if_syntax(const char* run_if, const char* job_name);
+
 }  // namespace pg_jobs::pg

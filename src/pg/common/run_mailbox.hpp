@@ -33,6 +33,7 @@ enum class RunOutcome : int {
     TimedOut,    // cancelled at its timeout
     Cancelled,   // by jobs.cancel (the row says who), or at shutdown (`message` says so)
     NotStarted,  // the worker could not read the details (the launcher exited): queue it again
+    Skipped,     // opts: the job's run_if was false; the command did not run
 };
 
 struct RunMailbox {

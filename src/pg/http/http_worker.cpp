@@ -24,6 +24,7 @@
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/http/http_allowlist.hpp"
+#include "pg/http/run_condition.hpp"
 #include "pg/http/run_message.hpp"
 #include "pg/store/http_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
@@ -309,6 +310,41 @@ void fail_before_sending(int64 execution_id, const std::string& error, const cha
     pending_outcomes->push_back(outcome);
 }
 
+// opts: a run whose job has a run_if goes on only when it holds; otherwise
+// its ending is queued: skipped ("run_if was false") or failed with the
+// check's error. One transaction per checked run; runs without run_if pay
+// nothing.
+bool run_if_lets_through(const ClaimedHttpRun& run) {
+    if (run.run_if == nullptr) {
+        return true;
+    }
+    RunIfAnswer answer = RunIfAnswer::Failed;
+    PendingError failure;
+    if (!run_in_transaction_or_log("pg_jobs http worker: could not check a run_if", [&] {
+            answer = check_run_if_as_owner(run.run_if, run.owner, &failure);
+        })) {
+        failure.message = "the run_if could not be checked";
+        failure.sqlstate = ERRCODE_INTERNAL_ERROR;
+    }
+    if (answer == RunIfAnswer::Holds) {
+        return true;
+    }
+    HttpRunOutcome outcome{};
+    outcome.execution_id = run.execution_id;
+    if (answer == RunIfAnswer::False) {
+        outcome.status = RunStatus::Skipped;
+        outcome.error = "run_if was false";
+    } else {
+        outcome.status = RunStatus::Failed;
+        const char* message = failure.pg_error != nullptr ? failure.pg_error->message : failure.message;
+        const int sqlstate = failure.pg_error != nullptr ? failure.pg_error->sqlerrcode : failure.sqlstate;
+        outcome.error = copy_string(std::string("run_if: ") + (message != nullptr ? message : "failed"));
+        outcome.sqlstate = copy_string(unpack_sql_state(sqlstate));
+    }
+    pending_outcomes->push_back(outcome);
+    return false;
+}
+
 // The owner's secrets the run refers to, by name.
 secrets::Lookup secret_lookup(const ClaimedHttpRun& run) {
     return [&run](std::string_view name) -> std::optional<std::string_view> {
@@ -459,6 +495,9 @@ int claim_and_submit(int limit) {
     const size_t max_response = static_cast<size_t>(http_max_response_size());
     for (int i = 0; i < claimed; ++i) {
         const ClaimedHttpRun& run = runs[i];
+        if (!run_if_lets_through(run)) {
+            continue;
+        }
         if (run.is_email) {
             submit_mail(run);
             continue;

@@ -81,6 +81,8 @@ RunStatus outcome_status(RunOutcome outcome) {
             return RunStatus::TimedOut;
         case RunOutcome::Cancelled:
             return RunStatus::Cancelled;
+        case RunOutcome::Skipped:
+            return RunStatus::Skipped;
         case RunOutcome::Failed:
         case RunOutcome::NotStarted:
             break;

@@ -31,6 +31,8 @@ extern "C" {
 #include "utils/typcache.h"
 }
 
+#include <algorithm>
+
 namespace pg_jobs::pg {
 namespace {
 
@@ -47,6 +49,10 @@ struct RowShape {
     int32 typmod;
     TupleDesc desc;  // a copy, in fn_mcxt
     Column* columns;
+    // The columns in jsonb's key order (shorter names first, then bytewise):
+    // pushed in that order, the object's keys are found sorted and not
+    // sorted again for every row.
+    int* key_order;
 };
 
 Shown shown_as(Form_pg_attribute attribute) {
@@ -112,6 +118,17 @@ RowShape* shape_of(FunctionCallInfo fcinfo, HeapTupleHeader row) {
             fmgr_info_cxt(output, &column.output, fcinfo->flinfo->fn_mcxt);
         }
     }
+    shape->key_order = static_cast<int*>(palloc(sizeof(int) * shape->desc->natts));
+    for (int i = 0; i < shape->desc->natts; ++i) {
+        shape->key_order[i] = i;
+    }
+    std::sort(shape->key_order, shape->key_order + shape->desc->natts, [shape](int a, int b) {
+        const char* name_a = NameStr(TupleDescAttr(shape->desc, a)->attname);
+        const char* name_b = NameStr(TupleDescAttr(shape->desc, b)->attname);
+        const size_t length_a = strlen(name_a);
+        const size_t length_b = strlen(name_b);
+        return length_a != length_b ? length_a < length_b : memcmp(name_a, name_b, length_a) < 0;
+    });
     fcinfo->flinfo->fn_extra = shape;
     MemoryContextSwitchTo(outer);
     return shape;
@@ -183,7 +200,8 @@ Datum audit_definition(FunctionCallInfo fcinfo) {
 
     JsonbParseState* state = nullptr;
     (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-    for (int i = 0; i < count; ++i) {
+    for (int k = 0; k < count; ++k) {
+        const int i = shape->key_order[k];
         const Column& column = shape->columns[i];
         if (nulls[i] || column.shown == Shown::Skip) {
             continue;
@@ -368,5 +386,6 @@ Datum pg_jobs_audit_definition(PG_FUNCTION_ARGS) {
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_audit_fields);
 Datum pg_jobs_audit_fields(PG_FUNCTION_ARGS) {
-    return pg_jobs::pg::run_guarded("jobs_internal._audit_fields", [&] { return pg_jobs::pg::audit_fields(fcinfo); });
+    return pg_jobs::pg::run_guarded("jobs_internal._audit_fields",
+                                    [&] { return pg_jobs::pg::audit_fields(fcinfo); });
 }

@@ -168,23 +168,26 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
     return result;
 }
 
-// The position of the argument called `name` of the public function (-1: none).
-int argument_position(FunctionCallInfo fcinfo, const char* name) {
+// The positions of the text arguments called names[i] of the public
+// function (-1: none), in one catalog lookup.
+void argument_positions(FunctionCallInfo fcinfo, const char* const* names, int* positions, int count) {
     HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
     if (!HeapTupleIsValid(tuple)) {
         elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
     }
     Oid* types = nullptr;
-    char** names = nullptr;
+    char** arg_names = nullptr;
     char* modes = nullptr;
-    const int nargs = get_func_arg_info(tuple, &types, &names, &modes);
+    const int nargs = get_func_arg_info(tuple, &types, &arg_names, &modes);
     ReleaseSysCache(tuple);
-    for (int i = 0; names != nullptr && i < nargs; ++i) {
-        if (names[i] != nullptr && strcmp(names[i], name) == 0 && types[i] == TEXTOID) {
-            return i;
+    for (int k = 0; k < count; ++k) {
+        positions[k] = -1;
+        for (int i = 0; arg_names != nullptr && i < nargs; ++i) {
+            if (arg_names[i] != nullptr && strcmp(arg_names[i], names[k]) == 0 && types[i] == TEXTOID) {
+                positions[k] = i;
+            }
         }
     }
-    return -1;
 }
 
 // A job's SQL command (jobs.schedule, jobs.schedule_in, jobs.alter) is
@@ -192,11 +195,24 @@ int argument_position(FunctionCallInfo fcinfo, const char* name) {
 // with its position in the command (command_syntax.hpp). Runs as the caller,
 // outside run_guarded_hiding_internals so the position stays in the error.
 Datum check_command_argument(FunctionCallInfo fcinfo) {
-    const int command = argument_position(fcinfo, "command");
+    static const char* const kNames[] = {"command", "run_if", "job_name"};
+    int positions[3];
+    argument_positions(fcinfo, kNames, positions, 3);
+    const int command = positions[0];
+    const int run_if = positions[1];
+    const int job_name = positions[2];
+    if (run_if >= 0 && !PG_ARGISNULL(run_if)) {  // opts: issue 15
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+        const char* run_if_text = text_to_cstring(PG_GETARG_TEXT_PP(run_if));
+        const char* name = job_name >= 0 && !PG_ARGISNULL(job_name)
+                               // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
+                               ? text_to_cstring(PG_GETARG_TEXT_PP(job_name))
+                               : nullptr;
+        check_run_if_syntax(run_if_text, name);
+    }
     if (command < 0 || PG_ARGISNULL(command)) {
         return static_cast<Datum>(0);
     }
-    const int job_name = argument_position(fcinfo, "job_name");
     // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
     const char* command_text = text_to_cstring(PG_GETARG_TEXT_PP(command));
     const char* name = job_name >= 0 && !PG_ARGISNULL(job_name)

@@ -96,22 +96,46 @@ enum Arg {
     kMinTriggerInterval = 18,
     kDescription = 19,
     kTags = 20,
+    kRunIf = 21,  // opts: issue 15
+    kPriority = 22,
+    kBlackout = 23,
+    kBlackoutPolicy = 24,
 };
 
 // The option columns a batch entry gives every job of it, in the order of
 // the INSERT below: schedule, timezone, database, then the run options.
-constexpr int kOptionColumns = 19;
+constexpr int kOptionColumns = 23;
 // For each option column: the argument it comes from (timezone and database
 // are resolved: the argument, else jobs.timezone / the current database).
 constexpr int kOptionArg[kOptionColumns] = {
     kSchedule,   kTimezone,           kDatabase,        kEnabled, kTimeout,
     kMaxRetries, kRetryBackoff,       kRetryBackoffMax, kOverlap, kMaxConcurrent,
     kMisfire,    kStartingDeadline,   kStartAt,         kEndAt,   kMaxRuns,
-    kRunAt,      kMinTriggerInterval, kDescription,     kTags};
-constexpr Oid kOptionType[kOptionColumns] = {
-    TEXTOID,     TEXTOID,        NAMEOID,     BOOLOID, INTERVALOID, INT4OID,        INTERVALOID,
-    INTERVALOID, TEXTOID,        INT4OID,     TEXTOID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-    INT4OID,     TIMESTAMPTZOID, INTERVALOID, TEXTOID, TEXTOID /* tags as text, cast back in the INSERT */};
+    kRunAt,      kMinTriggerInterval, kDescription,     kTags,    kRunIf,
+    kPriority,   kBlackout,           kBlackoutPolicy};
+constexpr Oid kOptionType[kOptionColumns] = {TEXTOID,
+                                             TEXTOID,
+                                             NAMEOID,
+                                             BOOLOID,
+                                             INTERVALOID,
+                                             INT4OID,
+                                             INTERVALOID,
+                                             INTERVALOID,
+                                             TEXTOID,
+                                             INT4OID,
+                                             TEXTOID,
+                                             INTERVALOID,
+                                             TIMESTAMPTZOID,
+                                             TIMESTAMPTZOID,
+                                             INT4OID,
+                                             TIMESTAMPTZOID,
+                                             INTERVALOID,
+                                             TEXTOID,
+                                             TEXTOID /* tags as text, cast back in the INSERT */,
+                                             TEXTOID,
+                                             INT4OID,
+                                             TEXTOID,
+                                             TEXTOID};
 
 // Options accepted by jobs_internal._schedule in this executor run.
 struct Entry {
@@ -317,18 +341,22 @@ int64 count_owned() {
 constexpr const char* kInsertBatch =
     "INSERT INTO jobs.scheduled_job AS j (job_id, job_name, owner, schedule, timezone, command, database, "
     "enabled, timeout, max_retries, retry_backoff, retry_backoff_max, overlap, max_concurrent, misfire, "
-    "starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, tags) "
+    "starting_deadline, start_at, end_at, max_runs, run_at, min_trigger_interval, description, tags, run_if, "
+    "priority, blackout, blackout_policy) "
     "OVERRIDING SYSTEM VALUE "
     "SELECT r.job_id, r.job_name, $5::regrole, o.schedule, o.timezone, r.command, o.database, o.enabled, "
     "o.timeout, o.max_retries, o.retry_backoff, o.retry_backoff_max, o.overlap, o.max_concurrent, o.misfire, "
     "o.starting_deadline, o.start_at, o.end_at, o.max_runs, o.run_at, o.min_trigger_interval, o.description, "
-    "o.tags::text[] "
+    "o.tags::text[], o.run_if, o.priority, o.blackout, o.blackout_policy "
     "FROM unnest($1, $2, $3, $4) AS r (job_id, job_name, command, entry) "
-    "JOIN unnest($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) "
+    "JOIN unnest($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, "
+    "$25, "
+    "$26, $27, $28) "
     "WITH ORDINALITY AS o (schedule, timezone, database, enabled, timeout, max_retries, retry_backoff, "
     "retry_backoff_max, overlap, max_concurrent, misfire, starting_deadline, start_at, end_at, max_runs, "
     "run_at, "
-    "min_trigger_interval, description, tags, entry) ON o.entry = r.entry "
+    "min_trigger_interval, description, tags, run_if, priority, blackout, blackout_policy, entry) "
+    "ON o.entry = r.entry "
     "ORDER BY r.job_id";
 
 Datum array_of(Datum* values, bool* nulls, int count, Oid type) {

@@ -8,7 +8,7 @@
 namespace pg_jobs::pg::schedule_batch {
 
 // What the batch needs to know of the privileged part jobs_internal._schedule.
-constexpr int kScheduleArgs = 21;
+constexpr int kScheduleArgs = 25;
 struct Target {
     Oid definer;                   // the owner of jobs_internal._schedule, whose rights write the rows
     Oid schema;                    // the extension's schema (jobs)

@@ -50,14 +50,17 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
     while (skipped) {
         execute(
             "WITH c AS ("
-            "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_CHECKED_COLUMNS_SQL
+            "  SELECT q.execution_id, q.job_id, " PG_JOBS_DEADLINE_COLUMN_SQL
+            ", " PG_JOBS_OWNER_CHECKED_COLUMNS_SQL
             ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
             "  FROM jobs.job_execution AS q "
             "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $3 "
             "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
-            "  ORDER BY q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
+            // opts (issue 15): highest priority first (the pending index's order).
+            "  ORDER BY q.priority DESC, q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
             "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
-            "FROM c WHERE e.execution_id = c.execution_id "
+            "FROM c LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id "
+            "WHERE e.execution_id = c.execution_id "
             "RETURNING e.execution_id, e.job_name, e.command, "
             // Built only for a run that starts: a refused one's would not fit.
             "  CASE WHEN e.status = 'running' THEN "
@@ -65,9 +68,9 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
             "    'execution_id', e.execution_id, "
             "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
             "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text END, "
-            "  (SELECT (extract(epoch FROM j.timeout) * 1000)::bigint FROM jobs.scheduled_job AS j "
-            "   WHERE j.job_id = e.job_id), "
-            "  e.status <> 'running', e.job_id, e.status, e.attempt",
+            "  (extract(epoch FROM j.timeout) * 1000)::bigint, "
+            "  e.status <> 'running', e.job_id, e.status, e.attempt, "
+            "  CASE WHEN e.status = 'running' AND e.kind = 'sql' THEN j.run_if END",
             3, types, values, nullptr, SPI_OK_UPDATE_RETURNING);
         if (SPI_processed > 0) {  // run_started, or run_finished when skipped or failed
             queue_run_event_of_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 7, 8, 9);
@@ -92,6 +95,7 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
         out->context_json = copy_text_column(into, tuple, desc, 4);
         const Datum timeout = SPI_getbinval(tuple, desc, 5, &is_null);
         out->timeout_ms = is_null ? -1 : DatumGetInt64(timeout);
+        out->run_if = copy_text_column(into, tuple, desc, 10);
     }
     end_store_call(nest);
     return claimed;
@@ -186,9 +190,10 @@ uint64 queue_reboot_runs(const int64* job_ids, int count, TimestampTz scheduler_
     Datum values[2] = {int8_like_array(job_ids, count, INT8OID), TimestampTzGetDatum(scheduler_started)};
     return execute_counted(
         "INSERT INTO jobs.job_execution "
-        "  (job_id, job_name, owner, owner_name, database, command, kind, triggered_by, scheduled_for) "
+        "  (job_id, job_name, owner, owner_name, database, command, kind, triggered_by, scheduled_for, "
+        "priority) "
         "SELECT j.job_id, j.job_name, j.owner, pg_get_userbyid(j.owner), j.database, j.command, j.kind, "
-        "  'reboot', now() "
+        "  'reboot', now(), j.priority "
         "FROM jobs.scheduled_job AS j WHERE j.job_id = ANY ($1) AND j.enabled AND j.created_at < $2",
         2, types, values, nullptr, SPI_OK_INSERT);
 }

@@ -22,6 +22,7 @@ struct ClaimedRun {
     const char* command;
     const char* context_json;  // what jobs.context() returns during the run
     int64 timeout_ms;          // the job's timeout; -1: none set (jobs.default_timeout applies)
+    const char* run_if;        // opts: the job's run_if, checked before the command; nullptr: none
 };
 
 // Marks the oldest queued SQL run of `database` owned by role `owner` 'running'

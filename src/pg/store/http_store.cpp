@@ -40,7 +40,7 @@ constexpr const char* kClaimSql =
     "  FROM jobs.job_execution AS q "
     "  WHERE q.status = 'queued' AND q.kind IN ('http', 'email') "
     "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
-    "  ORDER BY q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
+    "  ORDER BY q.priority DESC, q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
     "claimed AS ("
     "  UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("pg_backend_pid()")
     "  FROM candidate AS c WHERE e.execution_id = c.execution_id "
@@ -77,7 +77,9 @@ constexpr const char* kClaimSql =
     "  CASE WHEN j.http_send = 'body' THEN j.http_body::text END, "
     "  j.smtp_url, j.mail_from, j.mail_to, j.mail_subject, j.mail_body, j.smtp_username, j.smtp_password, "
     // events: columns 23 to 25.
-    "  c.job_id, c.status, c.attempt "
+    "  c.job_id, c.status, c.attempt, "
+    // opts: run_if and the owner it is checked as (columns 26 and 27).
+    "  CASE WHEN c.status = 'running' THEN j.run_if END, c.owner::oid "
     "FROM claimed AS c "
     "LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id AND j.kind = c.kind "
     "LEFT JOIN jobs_internal._http_secret AS s ON s.job_id = c.job_id "
@@ -167,6 +169,8 @@ int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* en
         run.mail_body = copy_text(into, tuple, desc, 20);
         run.smtp_username = copy_text(into, tuple, desc, 21);
         run.smtp_password = copy_text(into, tuple, desc, 22);
+        run.run_if = copy_text(into, tuple, desc, 26);
+        run.owner = DatumGetObjectId(SPI_getbinval(tuple, desc, 27, &is_null));
     }
     end_store_call(nest);
     *out = runs;

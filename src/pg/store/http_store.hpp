@@ -38,6 +38,9 @@ struct ClaimedHttpRun {
     const char* mail_body;
     const char* smtp_username;  // nullptr: no login; may hold {{secret:NAME}}
     const char* smtp_password;  // a {{secret:NAME}} reference
+    // opts (issue 15): the job's run_if (nullptr: none), checked as `owner`.
+    const char* run_if;
+    Oid owner;
 };
 
 // Marks up to `limit` queued HTTP runs 'running' (oldest first, SKIP

@@ -268,7 +268,8 @@ char* failure_detail(const ErrorData* error) {
 bool record_ending(const RunEnding& ending) {
     const char* statuses[1] = {status_text(ending.status)};
     const char* errors[1] = {ending.message};
-    const char* sqlstates[1] = {unpack_sql_state(ending.sqlerrcode)};
+    // 0: no SQLSTATE (a run skipped because its run_if was false).
+    const char* sqlstates[1] = {ending.sqlerrcode != 0 ? unpack_sql_state(ending.sqlerrcode) : nullptr};
     const char* details[1] = {ending.detail};
     Finish finish{RunStatus::Running, 1, &ending.execution_id, statuses};
     finish.errors = errors;
@@ -287,7 +288,7 @@ bool record_remote_outcome(const RemoteOutcome& outcome) {
     // A failed run has no rows_affected, like one in jobs.database.
     const int64 rows[1] = {outcome.rows_affected};
     const char* errors[1] = {outcome.message};  // NULL: "cancelled by <role>"
-    const char* sqlstates[1] = {unpack_sql_state(outcome.sqlerrcode)};
+    const char* sqlstates[1] = {outcome.sqlerrcode != 0 ? unpack_sql_state(outcome.sqlerrcode) : nullptr};
     const char* details[1] = {outcome.detail};
     if (outcome.status == RunStatus::Succeeded) {
         finish.rows_affected = rows;

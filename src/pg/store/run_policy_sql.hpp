@@ -28,7 +28,12 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  SELECT j.job_id, j.job_name, j.owner, j.database, j.command, j.kind, d.fire_time, $3::boolean AS "
     "catch_up, "
     "    j.overlap, j.max_concurrent, j.starting_deadline, j.max_runs, j.schedule IS NULL AS one_shot, "
-    "    a.running, a.waiting, a.running_id, a.running_since, a.waiting_id, "
+    "    a.running, a.waiting, a.running_id, a.running_since, a.waiting_id, j.priority, j.blackout, "
+    // opts (issue 15): the end of the blackout the fire time falls in (NULL:
+    // none); a deferred run is queued for that time, once (the unique index
+    // on scheduled_for merges the fire times of one blackout).
+    "    CASE WHEN j.blackout IS NOT NULL THEN jobs_internal._blackout_end(j.blackout, j.timezone, d.fire_time) END "
+    "      AS blackout_end, j.blackout_policy, a.queued_for, "
     "    row_number() OVER (PARTITION BY j.job_id ORDER BY d.fire_time) AS nth, "
     // Scheduled runs since the job was last defined, changed or enabled.
     "    CASE WHEN j.max_runs IS NOT NULL THEN (SELECT count(*) FROM jobs.job_execution AS r "
@@ -41,14 +46,22 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "      count(*) FILTER (WHERE r.status = 'queued') AS waiting, "
     "      min(r.execution_id) FILTER (WHERE r.status = 'running') AS running_id, "
     "      min(r.started_at) FILTER (WHERE r.status = 'running') AS running_since, "
-    "      min(r.execution_id) FILTER (WHERE r.status = 'queued') AS waiting_id "
+    "      min(r.execution_id) FILTER (WHERE r.status = 'queued') AS waiting_id, "
+    "      max(r.scheduled_for) FILTER (WHERE r.status = 'queued' AND r.triggered_by = 'schedule') AS queued_for "
     "    FROM jobs.job_execution AS r WHERE r.job_id = j.job_id AND r.status IN ('queued', 'running')) AS a "
     "  WHERE j.enabled AND (j.schedule IS NOT NULL OR j.run_at = d.fire_time)), "
     "decided AS ("
     "  SELECT due.*, coalesce(due.runs_so_far + due.nth > due.max_runs, false) AS over_limit, "
     // The policies are SQL functions of their own (tested case by case in
     // test/pgtap/run_policies.sql), inlined here.
+    "    CASE WHEN due.blackout_end IS NOT NULL AND due.blackout_policy = 'defer' THEN due.blackout_end END "
+    "      AS defer_to, "
     "    CASE "
+    "      WHEN due.blackout_end IS NOT NULL AND due.blackout_policy = 'skip' THEN "
+    "        format('skipped: %s is in the blackout \"%s\" (blackout_policy skip)', due.fire_time, due.blackout) "
+    "      WHEN due.blackout_end IS NOT NULL AND due.queued_for = due.blackout_end THEN "
+    "        format('skipped: %s is in the blackout \"%s\", and a run deferred to its end (%s) is queued "
+    "already (blackout_policy defer)', due.fire_time, due.blackout, due.blackout_end) "
     "      WHEN jobs_internal._missed_starting_deadline(due.fire_time, due.starting_deadline, clock_timestamp()) THEN "
     "        format('skipped: missed its starting deadline of %s (scheduled for %s)', "
     "               due.starting_deadline, due.fire_time) "
@@ -86,24 +99,25 @@ inline constexpr const char* kQueueScheduledRunsSql =
     "  RETURNING r.execution_id), "
     "inserted AS ("
     "  INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, "
-    "    triggered_by, scheduled_for, status, finished_at, error, skipped_count, not_before) "
+    "    triggered_by, scheduled_for, status, finished_at, error, skipped_count, not_before, priority) "
     "  SELECT * FROM ("
     "    SELECT d.job_id, d.job_name, d.owner, pg_get_userbyid(d.owner), d.database, d.command, d.kind, "
-    "      'schedule', d.fire_time, "
+    "      'schedule', coalesce(d.defer_to, d.fire_time), "
     "      CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END, "
     "      CASE WHEN d.skip_reason IS NOT NULL THEN clock_timestamp() END, d.skip_reason, "
     "      CASE WHEN d.skip_reason IS NOT NULL THEN 1 END, "
     // Queued ahead of its fire time (kQueueAheadUs): no claim starts it
     // before then.
-    "      CASE WHEN d.skip_reason IS NULL AND d.fire_time > clock_timestamp() THEN d.fire_time END "
+    "      CASE WHEN d.skip_reason IS NULL AND coalesce(d.defer_to, d.fire_time) > clock_timestamp() "
+    "        THEN coalesce(d.defer_to, d.fire_time) END, d.priority "
     "    FROM decided AS d "
     "    WHERE NOT d.over_limit AND NOT EXISTS (SELECT FROM skips AS s WHERE s.job_id = d.job_id) "
     "    UNION ALL "
     "    SELECT s.job_id, s.job_name, s.owner, pg_get_userbyid(s.owner), s.database, s.command, s.kind, "
-    "      'schedule', s.last_time, 'skipped', clock_timestamp(), s.reason, s.n, NULL::timestamptz "
+    "      'schedule', s.last_time, 'skipped', clock_timestamp(), s.reason, s.n, NULL::timestamptz, s.priority "
     "    FROM skip_rows AS s WHERE NOT s.add_to_last) AS u(job_id, job_name, owner, owner_name, database, "
     "      command, kind, triggered_by, scheduled_for, status, finished_at, error, skipped_count, "
-    "      not_before) "
+    "      not_before, priority) "
     "  ORDER BY u.scheduled_for, u.job_id "  // catch-ups: oldest first
     "  ON CONFLICT (job_id, scheduled_for) WHERE triggered_by = 'schedule' DO NOTHING "
     "  RETURNING execution_id, job_id, status), "
@@ -212,7 +226,8 @@ inline constexpr const char* kDisableBrokenJobsSql =
 // it can. Such a run fails alone instead of making the claim fail.
 #define PG_JOBS_REFUSAL_COLUMN_SQL(config) "jobs_internal._payload_refusal(q.payload, " config ") AS refusal"
 // Whether claimed run `e` is past that deadline (the SQL function, inlined).
-#define PG_JOBS_LATE_SQL "jobs_internal._missed_starting_deadline(e.scheduled_for, c.deadline, clock_timestamp())"
+#define PG_JOBS_LATE_SQL \
+    "jobs_internal._missed_starting_deadline(e.scheduled_for, c.deadline, clock_timestamp())"
 // Whether claimed run `e` does not start: too late, its owner is gone, or
 // its payload is refused.
 #define PG_JOBS_NOT_STARTED_SQL "(" PG_JOBS_LATE_SQL " OR c.owner_gone OR c.refusal IS NOT NULL)"

@@ -1,6 +1,7 @@
 // See job_runner.hpp.
 #include "pg/worker/job_runner.hpp"
 
+#include "pg/common/command_syntax.hpp"
 #include "pg/worker/job_context.hpp"
 #include "pg/worker/standalone_command.hpp"
 
@@ -55,9 +56,39 @@ bool run_procedure_call(const char* command) {
     return true;
 }
 
+// Errors of run_if say whose run_if it was (the job's CONTEXT line).
+void run_if_error_context(void* arg) {
+    errcontext("run_if of job \"%s\"", static_cast<const char*>(arg));
+}
+
+// Evaluates the job's run_if as SELECT (run_if)::boolean: true only for
+// true (false and NULL skip the run).
+bool run_if_holds(const ClaimedRun& run) {
+    auto* callback = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
+    callback->callback = run_if_error_context;
+    callback->arg = const_cast<char*>(run.job_name);
+    callback->previous = error_context_stack;
+    error_context_stack = callback;
+    if (SPI_connect() != SPI_OK_CONNECT) {
+        elog(ERROR, "pg_jobs: SPI_connect failed");
+    }
+    const int rc = SPI_execute(run_if_query(run.run_if), false, 1);
+    if (rc != SPI_OK_SELECT || SPI_processed != 1) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("could not evaluate the run_if of job \"%s\": %s", run.job_name,
+                               SPI_result_code_string(rc))));
+    }
+    bool is_null = true;
+    const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    const bool holds = !is_null && DatumGetBool(value);
+    SPI_finish();
+    error_context_stack = callback->previous;
+    return holds;
+}
+
 }  // namespace
 
-uint64 run_command_as_owner(const ClaimedRun& run) {
+uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false) {
     command_transaction = MyProc->lxid;
     const Oid owner = get_role_oid(run.owner, true);
     if (!OidIsValid(owner)) {
@@ -84,7 +115,10 @@ uint64 run_command_as_owner(const ClaimedRun& run) {
     pgstat_report_activity(STATE_RUNNING, run.command);
 
     uint64 rows = 0;
-    if (!run_procedure_call(run.command) && !run_standalone_command(run.command)) {
+    *run_if_false = run.run_if != nullptr && !run_if_holds(run);
+    if (*run_if_false) {
+        // Nothing else runs: the settings run_if changed end here.
+    } else if (!run_procedure_call(run.command) && !run_standalone_command(run.command)) {
         if (SPI_connect() != SPI_OK_CONNECT) {
             elog(ERROR, "pg_jobs: SPI_connect failed");
         }

@@ -12,7 +12,13 @@ namespace pg_jobs::pg {
 // run's owner (else an error): the owner's privileges, jobs.context(),
 // the query shown in pg_stat_activity. A single CALL runs non-atomically,
 // so the procedure may COMMIT. Returns the rows the command processed.
-uint64 run_command_as_owner(const ClaimedRun& run);
+// opts (issue 15): first, when the job has a run_if, evaluates it the same
+// way (same transaction, same rights); when it is false or NULL the command
+// is not run and *run_if_false is set. An error of run_if is the run's error.
+uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false);
+
+// What the error column of a run skipped by its run_if says.
+inline constexpr const char* kRunIfFalse = "run_if was false";
 
 // True when the command of the run in progress ended the transaction it
 // started in (a procedure's COMMIT). Ask before the run's transaction

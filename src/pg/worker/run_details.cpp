@@ -1,4 +1,4 @@
-// Layout of the run details segment: a header, then the four strings with
+// Layout of the run details segment: a header, then the five strings with
 // their terminating NULs, one after the other.
 #include "pg/worker/run_details.hpp"
 
@@ -11,25 +11,27 @@ namespace pg_jobs::pg {
 namespace {
 
 constexpr uint32 kMagic = 0x706a6472;  // "pjdr"
-constexpr int kStrings = 4;
+constexpr int kStrings = 5;
 
 struct Header {
     uint32 magic;
     int encoding;
     int64 execution_id;
     int64 timeout_ms;        // the job's timeout; -1: none set
+    bool has_run_if;         // opts: the fifth string is the job's run_if
     Size lengths[kStrings];  // without the NUL
 };
 
 }  // namespace
 
 dsm_segment* create_run_details(const ClaimedRun& run) {
-    const char* strings[kStrings] = {run.job_name, run.owner, run.command, run.context_json};
+    const char* strings[kStrings] = {run.job_name, run.owner, run.command, run.context_json, run.run_if};
     Header header{};
     header.magic = kMagic;
     header.encoding = GetDatabaseEncoding();
     header.execution_id = run.execution_id;
     header.timeout_ms = run.timeout_ms;
+    header.has_run_if = run.run_if != nullptr;
     Size size = sizeof(Header);
     for (int i = 0; i < kStrings; ++i) {
         header.lengths[i] = strings[i] == nullptr ? 0 : strlen(strings[i]);
@@ -82,6 +84,7 @@ bool read_run_details(dsm_handle handle, int64 execution_id, MemoryContext into,
         out->command = copies[2];
         out->context_json = copies[3];
         out->timeout_ms = header.timeout_ms;
+        out->run_if = header.has_run_if ? copies[4] : nullptr;
         *encoding = header.encoding;
     }
     dsm_detach(segment);

@@ -381,10 +381,18 @@ bool execute_local_run(const ClaimedRun& run) {
     // A failure rolls back the command's effects and its settings.
     const bool succeeded = try_in_worker_transaction(
         [&] {
-            const uint64 rows = run_command_as_owner(run);
+            bool run_if_false = false;
+            const uint64 rows = run_command_as_owner(run, &run_if_false);
             check_run_not_stopped();
             command_succeeded = true;
-            as_scheduler([&] { record_success(run.execution_id, rows); });
+            if (run_if_false) {  // opts: recorded skipped, with what run_if did
+                as_scheduler([&] {
+                    (void)record_ending(
+                        RunEnding{run.execution_id, RunStatus::Skipped, kRunIfFalse, 0, nullptr});
+                });
+            } else {
+                as_scheduler([&] { record_success(run.execution_id, rows); });
+            }
             // The commit comes as the owner: what the job deferred to its
             // commit runs with the owner's rights, and commits with its
             // 'succeeded' mark.
@@ -620,6 +628,9 @@ void convert_run_text(ClaimedRun* run, int encoding) {
     run->owner = convert(run->owner);
     run->command = convert(run->command);
     run->context_json = convert(run->context_json);
+    if (run->run_if != nullptr) {
+        run->run_if = convert(run->run_if);
+    }
 }
 
 // Runs a handed-over run and posts its outcome. Returns false when the
@@ -628,12 +639,13 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     const TimestampTz started_at = GetCurrentTimestamp();
     PendingError failure;
     uint64 rows = 0;
+    bool run_if_false = false;
     open_run = OpenRun{&run, true, encoding, started_at};
     begin_run(run.execution_id, run.timeout_ms);
     const bool succeeded = try_in_worker_transaction(
         [&] {
             convert_run_text(&run, encoding);
-            rows = run_command_as_owner(run);
+            rows = run_command_as_owner(run, &run_if_false);
             check_run_not_stopped();
             // Commits as the owner (see execute_local_run).
         },
@@ -645,6 +657,10 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     debug_query_string = nullptr;
     RunEnding ending{};
     RunOutcome outcome = RunOutcome::Succeeded;
+    if (succeeded && run_if_false) {  // opts: recorded skipped by the launcher
+        ending = RunEnding{run.execution_id, RunStatus::Skipped, kRunIfFalse, 0, nullptr};
+        outcome = RunOutcome::Skipped;
+    }
     if (!succeeded) {
         const ErrorData* error = failure_error_data(failure);
         log_failed_run(run, error, why);
@@ -665,7 +681,7 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     // Before posting: once the run shows as finished, its session locks are gone.
     const bool clean = shutdown_requested() || reset_session();
     post_outcome(PostedOutcome{outcome, started_at, finished_at, static_cast<int64>(rows),
-                               succeeded ? nullptr : &ending, encoding});
+                               succeeded && !run_if_false ? nullptr : &ending, encoding});
     withdraw_run();
     pgstat_report_activity(STATE_IDLE, nullptr);
     if (shutdown_requested()) {
