@@ -4910,7 +4910,7 @@ RETURNS boolean
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pg_jobs_is_job_kind';
 COMMENT ON FUNCTION jobs_internal._is_job_kind(text) IS
-'Internal: whether kind is sql, http or email (the CHECK of the kind columns).';
+'Internal: whether kind is sql, http, email or workflow (the CHECK of the kind columns).';
 CREATE FUNCTION jobs_internal._is_run_status(status text)
 RETURNS boolean
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -4923,7 +4923,8 @@ RETURNS boolean
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pg_jobs_is_run_trigger';
 COMMENT ON FUNCTION jobs_internal._is_run_trigger(text) IS
-'Internal: whether triggered_by is schedule, manual, reboot or retry (the CHECK of jobs.job_execution.triggered_by).';
+'Internal: whether triggered_by is schedule, manual, reboot, retry or workflow (the CHECK of '
+'jobs.job_execution.triggered_by).';
 REVOKE EXECUTE ON FUNCTION jobs_internal._is_job_kind(text), jobs_internal._is_run_status(text),
     jobs_internal._is_run_trigger(text) FROM PUBLIC;
 
@@ -5895,3 +5896,624 @@ COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, te
 'in; a login is only sent over TLS. Runs fail on an SMTP refusal; max_retries retries 4xx (transient) refusals and '
 'lost connections, never 5xx. The host must be allowed by jobs.http_allowed_hosts. run_if, priority, blackout, '
 'blackout_policy: as for jobs.schedule (run_if is checked by the HTTP worker, as the owner, before sending).';
+
+-------------------------------------------------------------------------------
+-- flow: workflows (issue 15), DAGs of the owner's jobs
+-------------------------------------------------------------------------------
+--
+-- A workflow is a job of kind 'workflow' whose command is its definition,
+-- the steps as normalized JSON (jobs.schedule_workflow). A workflow run is
+-- one jobs.job_execution row of kind 'workflow' that holds the definition
+-- it was queued with (command). The launcher starts its due queued runs
+-- (jobs_internal._start_workflow_runs): 'running', and the root steps queued, in one
+-- transaction. Each step's run is a row too (workflow_execution_id, step,
+-- triggered_by 'workflow'), claimed by the workers like any run. The trigger
+-- workflow_advance, in the transaction that records a step's end (the same
+-- one as its effects for SQL steps), queues the steps that became ready,
+-- records 'skipped' those whose condition is false, and ends the workflow
+-- run when every step has ended. So a crash loses nothing: a step's end and
+-- what it sets going commit together, and a step interrupted by the crash
+-- is marked crashed (then retried or not, as its job says) like any run.
+-- Rows lock in one order: a step's row, then its workflow run's row; the
+-- cascade of a cancelled workflow run skips the step rows locked by their
+-- ending (those see the workflow ended and stop there).
+
+-- kind 'workflow' and triggered_by 'workflow' are accepted by the CHECKs'
+-- functions (src/core/row_values.cpp).
+-- A workflow's command is its steps (JSON); its runs take no timeout, retry,
+-- starting deadline or one-shot time (its steps' jobs have theirs), and
+-- overlap replace has no meaning for it (jobs.alter cannot set them either).
+ALTER TABLE jobs.scheduled_job ADD CONSTRAINT scheduled_job_workflow_check
+    CHECK (kind <> 'workflow' OR (jsonb_typeof(command::jsonb) = 'array' AND overlap <> 'replace'
+                                  AND timeout IS NULL AND max_retries = 0 AND starting_deadline IS NULL
+                                  AND run_at IS NULL));
+ALTER TABLE jobs.job_execution ADD COLUMN workflow_execution_id bigint;
+ALTER TABLE jobs.job_execution ADD COLUMN step text;
+ALTER TABLE jobs.job_execution ADD COLUMN workflow_context jsonb;
+-- A workflow run's step runs, each step's latest attempt first.
+CREATE INDEX job_execution_by_workflow ON jobs.job_execution (workflow_execution_id, step, execution_id DESC)
+    WHERE workflow_execution_id IS NOT NULL;
+-- Whether a workflow run still has a step queued or running: one probe.
+CREATE INDEX job_execution_workflow_active ON jobs.job_execution (workflow_execution_id)
+    WHERE workflow_execution_id IS NOT NULL AND status IN ('queued', 'running');
+COMMENT ON COLUMN jobs.job_execution.workflow_execution_id IS
+'Runs of a workflow''s steps: the workflow run (its execution_id) they belong to; NULL otherwise.';
+COMMENT ON COLUMN jobs.job_execution.step IS 'Runs of a workflow''s steps: the name of the step.';
+COMMENT ON COLUMN jobs.job_execution.workflow_context IS
+'Runs of a workflow''s steps: what jobs.context() adds, {workflow: {execution_id, name, step}, upstream: {<step>: '
+'{status, result}}} for each direct upstream step as it ended. Workflow runs: their plan once started, {steps: '
+'{<step>: {job, after, when, downstream}}}.';
+
+-- The first cycle of a workflow's graph ("a -> b -> a"), NULL if none:
+-- src/core/workflow_graph.cpp.
+CREATE FUNCTION jobs_internal._workflow_cycle(steps text[], ups text[], downs text[])
+RETURNS text
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_jobs_workflow_cycle';
+COMMENT ON FUNCTION jobs_internal._workflow_cycle(text[], text[], text[]) IS
+'Internal: the first cycle of the graph of steps and edges ups[i] -> downs[i], as "a -> b -> a"; NULL if none.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_cycle(text[], text[], text[]) FROM PUBLIC;
+
+-- The steps of workflow `workflow_name` of role `owner` checked and
+-- normalized: [{step, job, after: [...], when}, ...] in the order given.
+-- Every refusal is 22023 and says why.
+CREATE FUNCTION jobs_internal._workflow_steps(owner name, workflow_name text, steps jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    item jsonb;
+    position integer := 0;
+    names text[] := '{}';
+    normalized jsonb := '[]';
+    after_list text[];
+    condition text;
+    ups text[] := '{}';
+    downs text[] := '{}';
+    cycle text;
+    bad record;
+    owner_id regrole := jobs_internal._role_id(owner);
+BEGIN
+    IF steps IS NULL OR jsonb_typeof(steps) <> 'array' OR jsonb_array_length(steps) = 0 THEN
+        RAISE EXCEPTION 'workflow "%": steps must be a non-empty JSON array', workflow_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass [{"step": "extract", "job": "extract-orders"}, {"step": "load", "job": "load", '
+                         '"after": ["extract"]}].';
+    END IF;
+    IF jsonb_array_length(steps) > 10000 THEN
+        RAISE EXCEPTION 'workflow "%": % steps, at most 10000', workflow_name, jsonb_array_length(steps)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR item IN SELECT s FROM jsonb_array_elements(steps) AS s LOOP
+        position := position + 1;
+        IF jsonb_typeof(item) <> 'object' OR jsonb_typeof(item -> 'step') IS DISTINCT FROM 'string'
+           OR item ->> 'step' !~ '\S' OR jsonb_typeof(item -> 'job') IS DISTINCT FROM 'string'
+           OR item ->> 'job' !~ '\S' THEN
+            RAISE EXCEPTION 'workflow "%": step % must be an object with a "step" name and a "job" name', workflow_name,
+                position
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'For example {"step": "extract", "job": "extract-orders"}.';
+        END IF;
+        SELECT k INTO condition FROM jsonb_object_keys(item) AS k WHERE k NOT IN ('step', 'job', 'after', 'when') LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'workflow "%": step "%" has an unknown key "%"', workflow_name, item ->> 'step', condition
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'A step has the keys step, job, after and when.';
+        END IF;
+        IF (item ->> 'step') = ANY (names) THEN
+            RAISE EXCEPTION 'workflow "%": step "%" is listed twice', workflow_name, item ->> 'step'
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give each step a name of its own.';
+        END IF;
+        names := names || (item ->> 'step');
+        IF item ? 'after' AND (jsonb_typeof(item -> 'after') <> 'array'
+                               OR EXISTS (SELECT FROM jsonb_array_elements(item -> 'after') AS a
+                                          WHERE jsonb_typeof(a) <> 'string')) THEN
+            RAISE EXCEPTION 'workflow "%": "after" of step "%" must be an array of step names', workflow_name,
+                item ->> 'step'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        after_list := array(SELECT DISTINCT a FROM jsonb_array_elements_text(coalesce(item -> 'after', '[]')) AS a
+                            ORDER BY a);
+        condition := coalesce(item ->> 'when', 'success');
+        IF condition NOT IN ('success', 'failure', 'always') OR jsonb_typeof(item -> 'when') = 'null' THEN
+            RAISE EXCEPTION 'workflow "%": "when" of step "%" must be success, failure or always, not %',
+                workflow_name, item ->> 'step', item -> 'when'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'success (the default): when every upstream step succeeded; failure: when one failed '
+                             'for good; always: once they all ended.';
+        END IF;
+        ups := ups || after_list;
+        downs := downs || array_fill(item ->> 'step', ARRAY[cardinality(after_list)]);
+        normalized := normalized || jsonb_build_array(jsonb_build_object(
+            'step', item ->> 'step', 'job', item ->> 'job', 'after', to_jsonb(after_list), 'when', condition));
+    END LOOP;
+    SELECT u.up, u.down INTO bad FROM unnest(ups, downs) AS u(up, down) WHERE u.up <> ALL (names) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'workflow "%": step "%" runs after "%", which is not a step of the workflow', workflow_name,
+            bad.down, bad.up
+            USING ERRCODE = 'invalid_parameter_value', HINT = format('The steps are: %s.', array_to_string(names, ', '));
+    END IF;
+    cycle := jobs_internal._workflow_cycle(names, ups, downs);
+    IF cycle IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow "%" has a cycle: %', workflow_name, cycle
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A step cannot run after itself, directly or through other steps: remove one "after".';
+    END IF;
+    -- Security 7: a step runs one of the owner's own jobs; another role's
+    -- job of that name answers as a missing one.
+    SELECT s ->> 'step' AS step, s ->> 'job' AS job, j.kind INTO bad
+    FROM jsonb_array_elements(normalized) AS s
+    LEFT JOIN jobs.scheduled_job AS j ON j.owner = owner_id AND j.job_name = s ->> 'job'
+    WHERE j.job_id IS NULL OR j.kind = 'workflow' OR j.job_name = workflow_name LIMIT 1;
+    IF FOUND AND bad.kind IS NULL THEN
+        RAISE EXCEPTION 'workflow "%": step "%" runs job "%", which is not a job of role "%"', workflow_name,
+            bad.step, bad.job, owner
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A step runs one of the workflow owner''s own jobs (SQL, HTTP or e-mail): define it first '
+                         'with jobs.schedule (schedule => NULL for a job that runs only in workflows).';
+    ELSIF FOUND THEN
+        RAISE EXCEPTION 'workflow "%": step "%" runs job "%", which is a workflow', workflow_name, bad.step, bad.job
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'A step runs an SQL, HTTP or e-mail job.';
+    END IF;
+    RETURN normalized;
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._workflow_steps(name, text, jsonb) IS
+'Internal: the steps of a workflow checked (22023: malformed, a step listed twice, an unknown step in "after", '
+'a cycle, a job that is not the owner''s) and normalized.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_steps(name, text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION jobs_internal._schedule_workflow(caller name, workflow_name text, schedule text, steps jsonb, timezone text,
+                                        enabled boolean, overlap text, max_concurrent integer, misfire text,
+                                        start_at timestamptz, end_at timestamptz, max_runs integer,
+                                        min_trigger_interval interval, description text, tags text[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    zone text := coalesce(timezone, current_setting('jobs.timezone'));
+    definition jsonb;
+    result_id bigint;
+BEGIN
+    definition := jobs_internal._workflow_steps(caller, workflow_name, steps);
+    PERFORM jobs_internal._check_definition(workflow_name, schedule, definition::text, current_database(), zone, caller);
+    PERFORM jobs_internal._check_schedule_interval(schedule, zone, caller);
+    PERFORM jobs_internal._check_run_policy(schedule, overlap, max_concurrent, misfire, NULL, start_at, end_at, max_runs,
+                                   NULL, min_trigger_interval);
+    IF overlap = 'replace' THEN
+        RAISE EXCEPTION 'overlap replace is not available for workflows'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''skip'' (the default), ''queue'' or ''allow''; cancel a run with jobs.cancel.';
+    END IF;
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
+    END IF;
+    PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_quota(caller, workflow_name);
+    INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
+                                         overlap, max_concurrent, misfire, start_at, end_at, max_runs,
+                                         min_trigger_interval, description, tags)
+    VALUES (workflow_name, jobs_internal._role_id(caller), schedule, zone, definition::text, current_database(), enabled,
+            'workflow', overlap, max_concurrent, misfire, start_at, end_at, max_runs, min_trigger_interval,
+            description, coalesce(tags, '{}'))
+    ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
+        SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
+            database = excluded.database, enabled = excluded.enabled, kind = 'workflow', http_method = NULL,
+            http_url = NULL, http_headers = NULL, http_body = NULL, http_send = NULL, smtp_url = NULL,
+            smtp_username = NULL, smtp_password = NULL, mail_from = NULL, mail_to = NULL, mail_subject = NULL,
+            mail_body = NULL, timeout = NULL, max_retries = 0, overlap = excluded.overlap,
+            max_concurrent = excluded.max_concurrent, misfire = excluded.misfire, starting_deadline = NULL,
+            start_at = excluded.start_at, end_at = excluded.end_at, max_runs = excluded.max_runs, run_at = NULL,
+            min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
+            description = excluded.description, tags = excluded.tags
+    RETURNING j.job_id INTO result_id;
+    DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
+    PERFORM jobs_internal._wake_scheduler(true, result_id);
+    RETURN result_id;
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._schedule_workflow(name, text, text, jsonb, text, boolean, text, integer, text, timestamptz,
+                                            timestamptz, integer, interval, text, text[]) IS
+'Internal: the privileged part of jobs.schedule_workflow; call jobs.schedule_workflow.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_workflow(name, text, text, jsonb, text, boolean, text, integer, text,
+                                                   timestamptz, timestamptz, integer, interval, text, text[])
+    FROM PUBLIC;
+
+CREATE FUNCTION jobs.schedule_workflow(
+    workflow_name text,
+    schedule text,
+    steps jsonb,
+    timezone text DEFAULT NULL,
+    enabled boolean DEFAULT true,
+    overlap text DEFAULT 'skip',
+    max_concurrent integer DEFAULT 1,
+    misfire text DEFAULT 'skip',
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    max_runs integer DEFAULT NULL,
+    min_trigger_interval interval DEFAULT NULL,
+    description text DEFAULT NULL,
+    tags text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
+COMMENT ON FUNCTION jobs.schedule_workflow(text, text, jsonb, text, boolean, text, integer, text, timestamptz,
+                                           timestamptz, integer, interval, text, text[]) IS
+'Creates a workflow owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
+'steps: [{"step": name, "job": one of the caller''s jobs, "after": [step names], "when": "success" | "failure" | '
+'"always"}, ...]: a step starts once every step of its "after" has ended, if its condition holds (success, the '
+'default: they all succeeded; failure: one of them failed for good; always), else it is recorded skipped. A run '
+'of the workflow succeeds when every step that ran succeeded. schedule, timezone, enabled and the run policies '
+'as for jobs.schedule; a workflow is triggered, enabled, disabled, unscheduled, waited for and cancelled as any '
+'job. 22023 for a malformed definition, a step listed twice, an "after" naming no step, a cycle, or a job that '
+'is not the caller''s.';
+
+-- What a step's run is queued with: the step's job, as the workflow's
+-- owner has it now. `upstream`: {step: {status, result}} of its direct
+-- upstream steps.
+CREATE FUNCTION jobs_internal._workflow_queue_step(run jobs.job_execution, definition jsonb, upstream jsonb,
+                                          skip_reason text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+    context jsonb := jsonb_build_object(
+        'workflow', jsonb_build_object('execution_id', run.execution_id, 'name', run.job_name,
+                                       'step', definition ->> 'step'),
+        'upstream', upstream);
+BEGIN
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.owner = run.owner AND j.job_name = definition ->> 'job';
+    IF skip_reason IS NOT NULL THEN
+        INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                        triggered_by_user, payload, workflow_execution_id, step, workflow_context,
+                                        status, finished_at, error, skipped_count)
+        VALUES (coalesce(job.job_id, 0), definition ->> 'job', run.owner, pg_get_userbyid(run.owner),
+                coalesce(job.database, run.database), coalesce(job.command, ''),
+                coalesce(nullif(job.kind, 'workflow'), 'sql'), 'workflow', run.triggered_by_user, run.payload,
+                run.execution_id, definition ->> 'step', context, 'skipped', clock_timestamp(), skip_reason, 1);
+        RETURN 'skipped';
+    ELSIF job.job_id IS NULL OR job.kind = 'workflow' THEN
+        -- Unscheduled (or made a workflow) since the definition: the step
+        -- fails without starting.
+        INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                        triggered_by_user, payload, workflow_execution_id, step, workflow_context,
+                                        status, finished_at, error, sqlstate)
+        VALUES (coalesce(job.job_id, 0), definition ->> 'job', run.owner, pg_get_userbyid(run.owner), run.database,
+                '', 'sql', 'workflow', run.triggered_by_user, run.payload, run.execution_id, definition ->> 'step',
+                context, 'failed', clock_timestamp(),
+                format('job "%s" of step "%s" is %s', definition ->> 'job', definition ->> 'step',
+                       CASE WHEN job.job_id IS NULL THEN 'no longer defined' ELSE 'now a workflow' END), '42704');
+        RETURN 'failed';
+    END IF;
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                    triggered_by_user, payload, workflow_execution_id, step, workflow_context,
+                                    priority)
+    VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
+            'workflow', run.triggered_by_user, run.payload, run.execution_id, definition ->> 'step', context,
+            job.priority);
+    RETURN 'queued';
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._workflow_queue_step(jobs.job_execution, jsonb, jsonb, text) IS
+'Internal: queues the run of a workflow step (or records it skipped with skip_reason); returns its status.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_queue_step(jobs.job_execution, jsonb, jsonb, text) FROM PUBLIC;
+
+-- Decides the steps of `candidates` (step names) of running workflow run
+-- `run` (its row locked by the caller) that have no run yet and whose
+-- upstream steps have all ended: queued, or skipped with the reason; a
+-- skipped or failed one makes its own downstream steps candidates. Then,
+-- if no step of the run is queued or running, ends the run: succeeded if
+-- every step that ran succeeded, else failed; result {step: status}.
+CREATE FUNCTION jobs_internal._workflow_advance(run jobs.job_execution, candidates text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    plan jsonb := run.workflow_context -> 'steps';
+    worklist text[] := candidates;
+    current text;
+    step_def jsonb;
+    upstream jsonb;
+    all_ended boolean;
+    not_succeeded text;
+    any_failed boolean;
+    reason text;
+    outcome text;
+    queued integer := 0;
+    missing text[];
+    rounds integer := 0;
+    ending record;
+BEGIN
+    LOOP
+        WHILE cardinality(worklist) > 0 LOOP
+            current := worklist[1];
+            worklist := worklist[2:];
+            step_def := plan -> current;
+            IF step_def IS NULL OR EXISTS (SELECT FROM jobs.job_execution AS e
+                                           WHERE e.workflow_execution_id = run.execution_id AND e.step = current) THEN
+                CONTINUE;
+            END IF;
+            SELECT coalesce(jsonb_object_agg(u.name, jsonb_build_object('status', l.status, 'result', l.result)), '{}'),
+                   coalesce(bool_and(l.status IS NOT NULL AND l.status NOT IN ('queued', 'running')), true),
+                   string_agg(format('%s (%s)', u.name, l.status), ', ' ORDER BY u.name)
+                       FILTER (WHERE l.status IS DISTINCT FROM 'succeeded'),
+                   coalesce(bool_or(l.status IN ('failed', 'timed_out', 'cancelled', 'crashed')), false)
+            INTO upstream, all_ended, not_succeeded, any_failed
+            FROM jsonb_array_elements_text(step_def -> 'after') AS u(name)
+            LEFT JOIN LATERAL (SELECT e.status, e.result FROM jobs.job_execution AS e
+                               WHERE e.workflow_execution_id = run.execution_id AND e.step = u.name
+                               ORDER BY e.execution_id DESC LIMIT 1) AS l ON true;
+            IF NOT all_ended THEN
+                CONTINUE;  -- the last upstream step to end decides it
+            END IF;
+            reason := CASE step_def ->> 'when'
+                WHEN 'success' THEN CASE WHEN not_succeeded IS NOT NULL THEN
+                    format('skipped: upstream step(s) did not succeed: %s (when success)', not_succeeded) END
+                WHEN 'failure' THEN CASE WHEN NOT any_failed THEN
+                    'skipped: no upstream step failed (when failure)' END
+            END;
+            outcome := jobs_internal._workflow_queue_step(run, step_def || jsonb_build_object('step', current), upstream,
+                                                 reason);
+            IF outcome = 'queued' THEN
+                queued := queued + 1;
+            ELSE
+                worklist := worklist || array(SELECT jsonb_array_elements_text(step_def -> 'downstream'));
+            END IF;
+        END LOOP;
+        IF EXISTS (SELECT FROM jobs.job_execution AS e
+                   WHERE e.workflow_execution_id = run.execution_id AND e.status IN ('queued', 'running')) THEN
+            EXIT;
+        END IF;
+        -- Nothing left running: every step must have its run. Any without
+        -- (none, but for history removed meanwhile) is decided now.
+        missing := array(SELECT k FROM jsonb_object_keys(plan) AS k
+                         WHERE NOT EXISTS (SELECT FROM jobs.job_execution AS e
+                                           WHERE e.workflow_execution_id = run.execution_id AND e.step = k));
+        rounds := rounds + 1;
+        EXIT WHEN cardinality(missing) = 0 OR rounds > cardinality(missing) + 1;
+        worklist := missing;
+    END LOOP;
+    IF queued > 0 THEN
+        PERFORM jobs_internal._wake_scheduler(false);
+    END IF;
+    IF EXISTS (SELECT FROM jobs.job_execution AS e
+               WHERE e.workflow_execution_id = run.execution_id AND e.status IN ('queued', 'running')) THEN
+        RETURN;
+    END IF;
+    SELECT jsonb_object_agg(l.step, l.status) AS result,
+           string_agg(format('%s (%s)', l.step, l.status), ', ' ORDER BY l.step)
+               FILTER (WHERE l.status NOT IN ('succeeded', 'skipped')) AS failures
+    INTO ending
+    FROM (SELECT DISTINCT ON (e.step) e.step, e.status FROM jobs.job_execution AS e
+          WHERE e.workflow_execution_id = run.execution_id ORDER BY e.step, e.execution_id DESC) AS l;
+    PERFORM jobs_internal._finish_runs('running', ARRAY[run.execution_id],
+                              ARRAY[CASE WHEN ending.failures IS NULL THEN 'succeeded' ELSE 'failed' END],
+                              errors => ARRAY['step(s) did not succeed: ' || ending.failures],
+                              results => ARRAY[ending.result::text]);
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._workflow_advance(jobs.job_execution, text[]) IS
+'Internal: queues or skips the candidate steps of a running workflow run that became ready, and ends the run '
+'when all its steps have ended.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_advance(jobs.job_execution, text[]) FROM PUBLIC;
+
+-- The launcher's part: starts the queued workflow runs that are due (a
+-- scheduled run of a workflow whose overlap is not 'allow' waits for the
+-- earlier runs), queuing their root steps; returns how many started.
+CREATE FUNCTION jobs_internal._start_workflow_runs()
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run jobs.job_execution;
+    started integer := 0;
+    queued integer;
+BEGIN
+    FOR run IN
+        SELECT q.* FROM jobs.job_execution AS q
+        WHERE q.status = 'queued' AND q.kind = 'workflow'
+          AND (q.not_before IS NULL OR q.not_before <= clock_timestamp())
+          AND NOT (q.triggered_by = 'schedule'
+                   AND EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.job_id = q.job_id
+                                 AND r.status IN ('queued', 'running') AND r.execution_id < q.execution_id)
+                   AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id AND j.overlap <> 'allow'))
+        ORDER BY q.execution_id
+        FOR UPDATE OF q SKIP LOCKED
+    LOOP
+        -- The plan: each step with the steps after it (so a step's end
+        -- finds what it may make ready without reading every step).
+        UPDATE jobs.job_execution AS e SET status = 'running', started_at = clock_timestamp(),
+            workflow_context = jsonb_build_object('steps', (
+                WITH def AS (SELECT d FROM jsonb_array_elements(e.command::jsonb) AS d),
+                     edges AS (SELECT a AS up, jsonb_agg(def.d ->> 'step') AS downs
+                               FROM def, jsonb_array_elements_text(def.d -> 'after') AS a GROUP BY a)
+                SELECT jsonb_object_agg(def.d ->> 'step', (def.d - 'step')
+                                        || jsonb_build_object('downstream', coalesce(edges.downs, '[]')))
+                FROM def LEFT JOIN edges ON edges.up = def.d ->> 'step'))
+        WHERE e.execution_id = run.execution_id AND e.status = 'queued'
+        RETURNING e.* INTO run;
+        -- The root steps, at once (those whose job is gone, or that run
+        -- only on an upstream failure, are decided one by one below).
+        INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                        triggered_by_user, payload, workflow_execution_id, step, workflow_context,
+                                        priority)
+        SELECT j.job_id, j.job_name, j.owner, pg_get_userbyid(j.owner), j.database, j.command, j.kind, 'workflow',
+               run.triggered_by_user, run.payload, run.execution_id, p.key,
+               jsonb_build_object('workflow', jsonb_build_object('execution_id', run.execution_id, 'name',
+                                                                 run.job_name, 'step', p.key),
+                                  'upstream', '{}'::jsonb), j.priority
+        FROM jsonb_each(run.workflow_context -> 'steps') AS p
+        JOIN jobs.scheduled_job AS j ON j.owner = run.owner AND j.job_name = p.value ->> 'job' AND j.kind <> 'workflow'
+        WHERE jsonb_array_length(p.value -> 'after') = 0 AND p.value ->> 'when' <> 'failure';
+        GET DIAGNOSTICS queued = ROW_COUNT;
+        IF queued > 0 THEN
+            PERFORM jobs_internal._wake_scheduler(false);
+        END IF;
+        PERFORM jobs_internal._workflow_advance(run, array(
+            SELECT p.key FROM jsonb_each(run.workflow_context -> 'steps') AS p
+            WHERE jsonb_array_length(p.value -> 'after') = 0
+              AND NOT EXISTS (SELECT FROM jobs.job_execution AS e
+                              WHERE e.workflow_execution_id = run.execution_id AND e.step = p.key)));
+        started := started + 1;
+    END LOOP;
+    RETURN started;
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._start_workflow_runs() IS
+'Internal: the launcher starts the due queued workflow runs (status running, root steps queued); returns how many.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._start_workflow_runs() FROM PUBLIC;
+
+-- A step's run ended (for good: a retry queued by queue_retry, which fires
+-- first, keeps the step going): its workflow run advances, in the same
+-- transaction. A workflow run that ended meanwhile (cancelled) stays so.
+CREATE FUNCTION jobs_internal._workflow_step_ended()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run jobs.job_execution;
+BEGIN
+    IF EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.workflow_execution_id = NEW.workflow_execution_id
+                 AND r.step = NEW.step AND r.execution_id > NEW.execution_id) THEN
+        RETURN NULL;  -- retried
+    END IF;
+    SELECT * INTO run FROM jobs.job_execution AS w WHERE w.execution_id = NEW.workflow_execution_id FOR UPDATE;
+    IF NOT FOUND OR run.status <> 'running' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM jobs_internal._workflow_advance(run, array(SELECT jsonb_array_elements_text(
+                                                  run.workflow_context -> 'steps' -> NEW.step -> 'downstream')));
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._workflow_step_ended() IS
+'Internal: trigger that advances a workflow run when one of its steps ends for good.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_step_ended() FROM PUBLIC;
+
+CREATE TRIGGER workflow_advance
+    AFTER UPDATE OF status ON jobs.job_execution
+    FOR EACH ROW
+    WHEN (NEW.workflow_execution_id IS NOT NULL AND OLD.status IN ('queued', 'running')
+          AND NEW.status NOT IN ('queued', 'running'))
+    EXECUTE FUNCTION jobs_internal._workflow_step_ended();
+COMMENT ON TRIGGER workflow_advance ON jobs.job_execution IS
+'Advances the workflow run of a step that ended (jobs_internal._workflow_step_ended).';
+
+-- A workflow run that ended otherwise than by its last step (jobs.cancel,
+-- overlap replace, jobs.unschedule of a queued one): its queued steps are
+-- cancelled, its running ones interrupted (their workers record them
+-- cancelled), and the steps never started are recorded skipped.
+CREATE FUNCTION jobs_internal._workflow_run_ended()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    by_role name := coalesce(NEW.cancel_requested_by, pg_get_userbyid(NEW.owner));
+    why text := format('the workflow run %s ended (%s) before this step ended', NEW.execution_id, NEW.status);
+    running record;
+BEGIN
+    PERFORM jobs_internal._finish_runs('queued', array(SELECT e.execution_id FROM jobs.job_execution AS e
+                                              WHERE e.workflow_execution_id = NEW.execution_id
+                                                AND e.status = 'queued' FOR UPDATE SKIP LOCKED),
+                              '{cancelled}', ARRAY[why], '{57014}', cancelled_by => ARRAY[by_role]);
+    FOR running IN UPDATE jobs.job_execution AS e SET cancel_requested_by = by_role, error = why
+                   WHERE e.execution_id IN (SELECT x.execution_id FROM jobs.job_execution AS x
+                                            WHERE x.workflow_execution_id = NEW.execution_id AND x.status = 'running'
+                                            FOR UPDATE SKIP LOCKED)
+                   RETURNING e.execution_id, e.kind LOOP
+        PERFORM jobs_internal._request_cancel(running.execution_id, running.kind);
+    END LOOP;
+    PERFORM jobs_internal._workflow_queue_step(NEW, s, NULL,
+                                      format('skipped: the workflow run %s ended (%s) before this step started',
+                                             NEW.execution_id, NEW.status))
+    FROM jsonb_array_elements(NEW.command::jsonb) AS s
+    WHERE NOT EXISTS (SELECT FROM jobs.job_execution AS e
+                      WHERE e.workflow_execution_id = NEW.execution_id AND e.step = s ->> 'step');
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._workflow_run_ended() IS
+'Internal: trigger that cancels the unfinished steps of a workflow run that was cancelled or replaced.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_run_ended() FROM PUBLIC;
+
+CREATE TRIGGER workflow_run_ended
+    AFTER UPDATE OF status ON jobs.job_execution
+    FOR EACH ROW
+    WHEN (NEW.kind = 'workflow' AND OLD.status = 'running' AND NEW.status NOT IN ('queued', 'running'))
+    EXECUTE FUNCTION jobs_internal._workflow_run_ended();
+COMMENT ON TRIGGER workflow_run_ended ON jobs.job_execution IS
+'Cancels the unfinished steps of a workflow run that ended early (jobs_internal._workflow_run_ended).';
+
+-- flow: jobs.cancel ends a running workflow run at once (its steps follow);
+-- a step's retry stays in its workflow run.
+CREATE OR REPLACE FUNCTION jobs_internal._cancel(caller name, execution_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run jobs.job_execution;
+    caller_id regrole := jobs_internal._role_id(caller);
+    sees_all boolean := coalesce(jobs_internal._administers_jobs(caller), false);  -- superusers and jobs_admin (Security 20)
+BEGIN
+    -- Another role's run answers as a missing one (Security 7), unlocked.
+    SELECT * INTO run FROM jobs.job_execution AS e
+    WHERE e.execution_id = _cancel.execution_id AND (sees_all OR e.owner = caller_id) FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'execution % does not exist', execution_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'List runs with SELECT execution_id, job_name, status FROM jobs.job_history.';
+    END IF;
+    IF run.status = 'queued' THEN
+        PERFORM jobs_internal._finish_runs('queued', ARRAY[run.execution_id], '{cancelled}', sqlstates => '{57014}',
+                                  cancelled_by => ARRAY[caller]);
+        PERFORM jobs_internal._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
+        RETURN true;
+    ELSIF run.status = 'running' AND run.kind = 'workflow' THEN
+        -- flow: a workflow run ends at once; its trigger workflow_run_ended
+        -- cancels its queued and running steps.
+        PERFORM jobs_internal._finish_runs('running', ARRAY[run.execution_id], '{cancelled}', sqlstates => '{57014}',
+                                  cancelled_by => ARRAY[caller]);
+        PERFORM jobs_internal._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
+        RETURN true;
+    ELSIF run.status = 'running' THEN
+        UPDATE jobs.job_execution AS e SET cancel_requested_by = caller WHERE e.execution_id = run.execution_id;
+        PERFORM jobs_internal._request_cancel(run.execution_id, run.kind);
+        RETURN true;
+    END IF;
+    RETURN false;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION jobs_internal._queue_retry()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job jobs.scheduled_job;
+BEGIN
+    SELECT * INTO job FROM jobs.scheduled_job AS j WHERE j.job_id = NEW.job_id;
+    IF NOT FOUND OR NEW.attempt > job.max_retries
+       OR NOT jobs_internal._is_retryable(NEW.kind, NEW.status, NEW.http_status, NEW.sqlstate, NEW.error_kind) THEN
+        RETURN NULL;
+    END IF;
+    -- As the job's owner now (REASSIGN OWNED may have given it to another role).
+    -- flow: a workflow step's retry stays in its workflow run.
+    INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,
+                                    triggered_by_user, scheduled_for, payload, attempt, retry_of, not_before, priority,
+                                    workflow_execution_id, step, workflow_context)
+    VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
+            'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
+            jobs_internal._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
+                                    NEW.execution_id), job.priority, NEW.workflow_execution_id, NEW.step,
+            NEW.workflow_context);
+    PERFORM jobs_internal._wake_scheduler(false);  -- the launcher then sleeps until not_before
+    RETURN NULL;
+END
+$$;

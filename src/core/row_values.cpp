@@ -12,8 +12,11 @@ bool one_of(const std::array<std::string_view, N>& values, std::string_view text
     return std::find(values.begin(), values.end(), text) != values.end();
 }
 
-constexpr std::array<std::string_view, 3> kJobKinds = {"sql", "http", "email"};
-constexpr std::array<std::string_view, 4> kRunTriggers = {"schedule", "manual", "reboot", "retry"};
+// flow: workflows (issue 15) are jobs of kind "workflow"; their steps' runs
+// are triggered_by "workflow".
+constexpr std::array<std::string_view, 4> kJobKinds = {"sql", "http", "email", "workflow"};
+constexpr std::array<std::string_view, 5> kRunTriggers = {"schedule", "manual", "reboot", "retry",
+                                                          "workflow"};
 
 }  // namespace
 

@@ -12,10 +12,11 @@
 
 namespace pg_jobs {
 
-// sql, http, email: what a job runs (exactly as stored).
+// sql, http, email, workflow: what a job runs (exactly as stored).
 bool is_job_kind(std::string_view text);
 
-// schedule, manual, reboot, retry: what queued a run (exactly as stored).
+// schedule, manual, reboot, retry, workflow (a workflow step): what queued
+// a run (exactly as stored).
 bool is_run_trigger(std::string_view text);
 
 }  // namespace pg_jobs

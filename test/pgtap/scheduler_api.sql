@@ -96,7 +96,9 @@ SELECT set_eq(
           '_cancel', '_queue_retry', '_schedule_in', '_roles_dropped', '_reassign_owned', '_drop_owned',
           '_set_secret', '_drop_secret', '_audit_jobs_created', '_audit_jobs_changed', '_audit_jobs_removed',
           '_audit_header_change', '_health', '_schedule_email', '_notify_jobs_changed', '_alert', '_drop_alert',
-          '_alert_pass'],
+          '_alert_pass',
+          -- flow: workflows
+          '_schedule_workflow', '_start_workflow_runs', '_workflow_step_ended', '_workflow_run_ended'],
     'exactly the privileged parts are SECURITY DEFINER');
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp')
@@ -148,7 +150,8 @@ SELECT columns_are('jobs', 'job_execution',
           'triggered_by_user', 'scheduled_for', 'queued_at', 'started_at', 'finished_at', 'duration', 'attempt',
           'payload', 'result', 'error', 'sqlstate', 'error_detail', 'rows_affected', 'worker_pid', 'kind',
           'http_status', 'http_timing', 'retry_of', 'not_before', 'cancel_requested_by', 'owner_name',
-          'skipped_count', 'error_kind', 'priority']);
+          'skipped_count', 'error_kind', 'priority',
+          'workflow_execution_id', 'step', 'workflow_context']);  -- flow: workflows
 SELECT col_is_pk('jobs', 'job_execution', 'execution_id', 'execution_id is the primary key');
 SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');

@@ -7,16 +7,16 @@ namespace pg_jobs {
 namespace {
 
 TEST(RowValues, JobKinds) {
-    for (const char* kind : {"sql", "http", "email"}) {
+    for (const char* kind : {"sql", "http", "email", "workflow"}) {
         EXPECT_TRUE(is_job_kind(kind)) << kind;
     }
-    for (const char* kind : {"", "SQL", "Http", " sql", "sql ", "mail", "workflow", "smtp"}) {
+    for (const char* kind : {"", "SQL", "Http", " sql", "sql ", "mail", "Workflow", "dag", "smtp"}) {
         EXPECT_FALSE(is_job_kind(kind)) << kind;
     }
 }
 
 TEST(RowValues, RunTriggers) {
-    for (const char* trigger : {"schedule", "manual", "reboot", "retry"}) {
+    for (const char* trigger : {"schedule", "manual", "reboot", "retry", "workflow"}) {
         EXPECT_TRUE(is_run_trigger(trigger)) << trigger;
     }
     for (const char* trigger : {"", "Schedule", "scheduled", "manually", "retry ", "cron"}) {

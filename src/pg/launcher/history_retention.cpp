@@ -17,6 +17,7 @@
 #include "pg/common/transaction.hpp"
 #include "pg/store/run_lifecycle_sql.hpp"
 #include "pg/store/store_call.hpp"
+#include "pg/store/workflow_store.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -63,6 +64,7 @@ uint64 delete_ended_before(Counted counted, TimestampTz before, TimestampTz* fro
         "WITH gone AS (DELETE FROM jobs.job_execution WHERE execution_id IN ("
         "  SELECT e.execution_id FROM jobs.job_execution AS e "
         "  WHERE " PG_JOBS_FINISHED_SQL("e") " %s "
+        "    AND NOT " PG_JOBS_STEP_OF_UNFINISHED_WORKFLOW_SQL("e") " "  // flow
         "    AND coalesce(e.finished_at, e.queued_at) >= $1 AND coalesce(e.finished_at, e.queued_at) < $2 "
         "  ORDER BY coalesce(e.finished_at, e.queued_at) LIMIT $3) "
         "  RETURNING coalesce(finished_at, queued_at) AS ended) "
@@ -148,6 +150,7 @@ uint64 delete_job_runs_upto(Counted counted, int64 job_id, int64* upto) {
         "WITH gone AS (DELETE FROM jobs.job_execution WHERE execution_id IN ("
         "  SELECT e.execution_id FROM jobs.job_execution AS e "
         "  WHERE e.job_id = $1 AND e.execution_id <= $2 AND " PG_JOBS_FINISHED_SQL("e") " %s "
+        "    AND NOT " PG_JOBS_STEP_OF_UNFINISHED_WORKFLOW_SQL("e") " "  // flow
         "  ORDER BY e.execution_id DESC LIMIT $3) "
         "  RETURNING execution_id) "
         "SELECT count(*), min(execution_id) FROM gone",

@@ -23,6 +23,7 @@
 #include "pg/common/prepared_wakes.hpp"
 #include "pg/common/shmem.hpp"
 #include "pg/launcher/worker_pool.hpp"
+#include "pg/store/workflow_store.hpp"
 #include "pg/common/worker_main.hpp"
 
 #include <new>
@@ -236,6 +237,13 @@ long iteration() {
     }
     (void)queue_due_runs(state->agenda);
     publish_next_fire_time();
+    // flow: due workflow runs start (their root steps are queued), so the
+    // dispatch below hands those steps out at once.
+    (void)run_in_transaction_or_log("pg_jobs launcher: starting workflow runs", [] {
+        if (has_queued_workflow_runs()) {
+            (void)start_workflow_runs();
+        }
+    });
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
     const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention

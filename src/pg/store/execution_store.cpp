@@ -64,10 +64,12 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
             "RETURNING e.execution_id, e.job_name, e.command, "
             // Built only for a run that starts: a refused one's would not fit.
             "  CASE WHEN e.status = 'running' THEN "
-            "  jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
+            "  (jsonb_build_object('job_id', e.job_id, 'job_name', e.job_name, "
             "    'execution_id', e.execution_id, "
             "    'triggered_by', e.triggered_by, 'triggered_by_user', e.triggered_by_user, "
-            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload)::text END, "
+            "    'scheduled_for', e.scheduled_for, 'attempt', e.attempt, 'payload', e.payload) "
+            // flow: a workflow step's run adds workflow and upstream.
+            "    || coalesce(e.workflow_context, '{}'))::text END, "
             "  (extract(epoch FROM j.timeout) * 1000)::bigint, "
             "  e.status <> 'running', e.job_id, e.status, e.attempt, "
             "  CASE WHEN e.status = 'running' AND e.kind = 'sql' THEN j.run_if END",

@@ -48,10 +48,10 @@ constexpr const char* kClaimSql =
     "SELECT c.execution_id, j.http_method, j.http_url, "
     // Built only for a run that starts: a refused one's would not fit.
     "  CASE WHEN c.status = 'running' AND j.http_send IS DISTINCT FROM 'body' THEN "
-    "  jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
+    "  (jsonb_build_object('jobName', c.job_name, 'jobId', c.job_id, 'executionId', c.execution_id, "
     "    'triggeredBy', c.triggered_by, 'triggeredByUser', c.triggered_by_user, "
     "    'scheduledFor', c.scheduled_for, 'attempt', c.attempt, 'config', j.http_body, "
-    "    'payload', c.payload)::text END, "
+    "    'payload', c.payload) || coalesce(c.workflow_context, '{}'))::text END, "
     "  (SELECT array_agg(h.key ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
     "  (SELECT array_agg(h.value ORDER BY h.key) FROM jsonb_each_text(s.headers) AS h), "
     "  (extract(epoch FROM coalesce(j.timeout, interval '30 seconds')) * 1000)::bigint, "
@@ -71,9 +71,11 @@ constexpr const char* kClaimSql =
     // mail: what send => 'body' and e-mail runs need (columns 12 to 21).
     "  c.kind = 'email', j.http_send = 'body', "
     "  CASE WHEN c.status = 'running' AND (c.kind = 'email' OR j.http_send = 'body') THEN "
-    "  jsonb_build_object('job_id', c.job_id, 'job_name', c.job_name, 'execution_id', c.execution_id, "
+    "  (jsonb_build_object('job_id', c.job_id, 'job_name', c.job_name, 'execution_id', c.execution_id, "
     "    'triggered_by', c.triggered_by, 'triggered_by_user', c.triggered_by_user, "
-    "    'scheduled_for', c.scheduled_for, 'attempt', c.attempt, 'payload', c.payload)::text END, "
+    "    'scheduled_for', c.scheduled_for, 'attempt', c.attempt, 'payload', c.payload) "
+    // flow: a workflow step's run adds workflow and upstream.
+    "    || coalesce(c.workflow_context, '{}'))::text END, "
     "  CASE WHEN j.http_send = 'body' THEN j.http_body::text END, "
     "  j.smtp_url, j.mail_from, j.mail_to, j.mail_subject, j.mail_body, j.smtp_username, j.smtp_password, "
     // events: columns 23 to 25.

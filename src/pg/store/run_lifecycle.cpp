@@ -388,7 +388,7 @@ static uint64 crash_selected(const char* sql, int nargs, Oid* types, Datum* valu
 // The running runs not in $2 whose process is not a live pg_jobs worker.
 #define PG_JOBS_LOST_RUNS_SQL                                                                    \
     "array(SELECT e.execution_id FROM jobs.job_execution AS e WHERE " PG_JOBS_STILL_RUNNING_SQL( \
-        "e") " AND e.execution_id <> ALL ($2) AND " PG_JOBS_WORKER_GONE_SQL("e") ")"
+        "e") " AND e.execution_id <> ALL ($2) AND e.kind <> 'workflow' AND " PG_JOBS_WORKER_GONE_SQL("e") ")"
 
 // The running runs not in $2 past their timeout (the job's, else $3 ms) plus
 // $4 ms of grace whose process is not a live pg_jobs worker. Through the
@@ -397,7 +397,7 @@ static uint64 crash_selected(const char* sql, int nargs, Oid* types, Datum* valu
 // timeout would take that out of range (issue 10, point 14).
 #define PG_JOBS_STUCK_RUNS_SQL \
     "array(SELECT e.execution_id FROM jobs.job_execution AS e WHERE " PG_JOBS_STILL_RUNNING_SQL("e")     \
-    " AND e.execution_id <> ALL ($2) AND isfinite(coalesce(e.started_at, e.queued_at)) "                \
+    " AND e.execution_id <> ALL ($2) AND e.kind <> 'workflow' AND isfinite(coalesce(e.started_at, e.queued_at)) " \
     "  AND clock_timestamp() - coalesce(e.started_at, e.queued_at) - $4 * interval '1 millisecond' "    \
     "    > coalesce((SELECT j.timeout FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id), "         \
     "               $3 * interval '1 millisecond') "                                                    \
