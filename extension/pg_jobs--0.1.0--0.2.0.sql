@@ -6369,6 +6369,8 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._start_workflow_runs() FROM PUBLIC;
 -- A step's run ended (for good: a retry queued by queue_retry, which fires
 -- first, keeps the step going): its workflow run advances, in the same
 -- transaction. A workflow run that ended meanwhile (cancelled) stays so.
+-- The two workflow triggers keep their WHEN short, as queue_retry does
+-- (it is read for every claim and end of any run), and check the rest here.
 CREATE FUNCTION jobs_internal._workflow_step_ended()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -6377,6 +6379,9 @@ AS $$
 DECLARE
     run jobs.job_execution;
 BEGIN
+    IF OLD.status NOT IN ('queued', 'running') OR NEW.status IN ('queued', 'running') THEN
+        RETURN NULL;  -- not the step's end (a claim, say)
+    END IF;
     IF EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.workflow_execution_id = NEW.workflow_execution_id
                  AND r.step = NEW.step AND r.execution_id > NEW.execution_id) THEN
         RETURN NULL;  -- retried
@@ -6397,8 +6402,7 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_step_ended() FROM PUBLIC;
 CREATE TRIGGER workflow_advance
     AFTER UPDATE OF status ON jobs.job_execution
     FOR EACH ROW
-    WHEN (NEW.workflow_execution_id IS NOT NULL AND OLD.status IN ('queued', 'running')
-          AND NEW.status NOT IN ('queued', 'running'))
+    WHEN (NEW.workflow_execution_id IS NOT NULL)
     EXECUTE FUNCTION jobs_internal._workflow_step_ended();
 COMMENT ON TRIGGER workflow_advance ON jobs.job_execution IS
 'Advances the workflow run of a step that ended (jobs_internal._workflow_step_ended).';
@@ -6417,6 +6421,9 @@ DECLARE
     why text := format('the workflow run %s ended (%s) before this step ended', NEW.execution_id, NEW.status);
     running record;
 BEGIN
+    IF OLD.status <> 'running' OR NEW.status IN ('queued', 'running') THEN
+        RETURN NULL;  -- not the workflow run's end
+    END IF;
     PERFORM jobs_internal._finish_runs('queued', array(SELECT e.execution_id FROM jobs.job_execution AS e
                                               WHERE e.workflow_execution_id = NEW.execution_id
                                                 AND e.status = 'queued' FOR UPDATE SKIP LOCKED),
@@ -6444,7 +6451,7 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_run_ended() FROM PUBLIC;
 CREATE TRIGGER workflow_run_ended
     AFTER UPDATE OF status ON jobs.job_execution
     FOR EACH ROW
-    WHEN (NEW.kind = 'workflow' AND OLD.status = 'running' AND NEW.status NOT IN ('queued', 'running'))
+    WHEN (NEW.kind = 'workflow')
     EXECUTE FUNCTION jobs_internal._workflow_run_ended();
 COMMENT ON TRIGGER workflow_run_ended ON jobs.job_execution IS
 'Cancels the unfinished steps of a workflow run that ended early (jobs_internal._workflow_run_ended).';
