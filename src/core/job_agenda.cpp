@@ -50,6 +50,18 @@ bool JobAgenda::add_job(int64_t job_id, std::string_view schedule_text, std::str
     return true;
 }
 
+const JobAgenda::Resolved* JobAgenda::find_resolved(std::string_view schedule_text,
+                                                    std::string_view zone_name) const {
+    const std::string key = make_key(schedule_text, zone_name);
+    if (auto found = next_index_.find(key); found != next_index_.end()) {
+        return &next_schedules_[found->second].resolved;
+    }
+    if (auto found = index_.find(key); found != index_.end()) {
+        return &schedules_[found->second].resolved;
+    }
+    return nullptr;
+}
+
 void JobAgenda::add_one_shot(int64_t job_id, Timestamp run_at) {
     next_jobs_.push_back(Job{job_id, kOneShot});
     next_extras_.emplace(job_id, Extra{{}, run_at});

@@ -89,6 +89,12 @@ public:
     // after `now`; an unchanged one keeps its pending time.
     void upsert_one_shot(int64_t job_id, Timestamp run_at, Timestamp now);
 
+    // The schedule and zone add_job or upsert_job resolved for this
+    // (schedule text, zone name), looked up by that key (not resolved
+    // again): in the reload in progress, else in the current set; nullptr
+    // when the agenda holds neither. Valid until the agenda next changes.
+    const Resolved* find_resolved(std::string_view schedule_text, std::string_view zone_name) const;
+
     // Whether the current set holds the job (before finish_reload: the
     // previous set), and its pending fire time.
     bool has_job(int64_t job_id) const { return find_job(jobs_, job_id) != nullptr; }

@@ -19,17 +19,10 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/bench.sh
+source test/lib/bench.sh
 
-quick="${PG_JOBS_BENCH_QUICK:-0}"
-for arg in "$@"; do
-    case "$arg" in
-        --quick) quick=1 ;;
-        *)
-            echo "usage: $0 [--quick]" >&2
-            exit 2
-            ;;
-    esac
-done
+bench_args "$@"
 if ((quick)); then
     SIZES="${SIZES:-1000}"
     RUNS="${RUNS:-1}"
@@ -41,21 +34,11 @@ fi
 # MODES: the settings compared (off and all are needed for the ratio).
 MODES="${MODES:-off all}"
 
-error() {
-    echo "events_bench: $*" >&2
-    exit 1
-}
-log() { echo "events_bench: $*" >&2; }
-
-cluster_start events_bench "max_worker_processes = 64" "max_connections = 200" "timezone = 'UTC'" \
-    "jobs.history_per_job = 0"
+bench_cluster_start events_bench --burst
 cluster_psql <<'SQL'
-CREATE EXTENSION pg_jobs;
-CREATE TABLE public.sink (n int NOT NULL);
 CREATE TABLE public.bench_result (n int NOT NULL, mode text NOT NULL, run int NOT NULL, last_finish_s float8,
                                   runs_per_s float8);
 SQL
-wait_for 30 launcher_running || error "the pg_jobs launcher did not start"
 
 # The LISTEN session: a trivial command every 0.2 s makes psql print the
 # notifications received ("Asynchronous notification ...").
@@ -79,47 +62,14 @@ set_mode() {
     cluster_psql -o /dev/null -c "ALTER SYSTEM SET jobs.notify_events = '$1'" -c "SELECT pg_reload_conf()"
 }
 
-# Prints the due instant once N jobs due then are committed.
-create_burst() {
-    local n="$1" margin due fields committed
-    for margin in $((3 + n / 1000)) $((10 + n / 200)); do
-        due="$(value "SELECT date_trunc('second', clock_timestamp()) + interval '$margin seconds'")"
-        fields="$(value "SELECT to_char('$due'::timestamptz AT TIME ZONE 'UTC', 'FMSS FMMI FMHH24')")"
-        committed="$(cluster_psql -At <<SQL
-BEGIN;
-SELECT count(jobs.schedule('burst_' || i, '$fields * * *', 'INSERT INTO public.sink (n) VALUES (' || i || ')',
-                           timezone => 'UTC')) FROM generate_series(1, $n) i;
-COMMIT;
-SELECT clock_timestamp() < '$due'::timestamptz - interval '500 milliseconds';
-SQL
-)"
-        if [[ "$(tail -n 1 <<<"$committed")" == t ]]; then
-            echo "$due"
-            return 0
-        fi
-        log "creating $n jobs took longer than ${margin}s; retrying with a wider margin"
-        value "SELECT count(jobs.unschedule('burst_' || i)) FROM generate_series(1, $n) i" >/dev/null
-        wait_until 120 "SELECT clock_timestamp() > '$due'::timestamptz + interval '1 second'
-                        AND NOT EXISTS (SELECT FROM jobs.job_execution WHERE status IN ('queued', 'running'))" ||
-            error "runs of the abandoned burst did not end"
-        value "TRUNCATE public.sink" >/dev/null
-    done
-    error "could not create $n jobs ahead of their due time"
-}
-
 burst() { # n mode run
-    local n="$1" mode="$2" run="$3" due finals started_before finished_before
+    local n="$1" mode="$2" run="$3" due span started_before finished_before
     set_mode "$mode"
     started_before="$(events_of run_started)"
     finished_before="$(events_of run_finished)"
-    due="$(create_burst "$n")"
-    finals="SELECT count(*) FROM jobs.job_execution WHERE scheduled_for = '$due'::timestamptz
-            AND job_name LIKE 'burst\\_%' AND status NOT IN ('queued', 'running')"
-    wait_for $((120 + n / 20)) count_at_least "$n" "$finals" ||
-        error "burst of $n ($mode): only $(value "$finals") runs finished"
-    [[ "$(value "SELECT count(*) FROM public.sink")" == "$n" ]] || error "burst of $n ($mode): rows missing"
-    local span="(SELECT extract(epoch FROM max(finished_at) - '$due'::timestamptz) FROM jobs.job_execution
-                 WHERE scheduled_for = '$due'::timestamptz AND job_name LIKE 'burst\\_%')"
+    due="$(bench_create_burst "$n")"
+    bench_wait_burst "$n" "$due" "burst of $n ($mode)"
+    span="$(bench_burst_span "$due")"
     value "INSERT INTO public.bench_result VALUES ($n, '$mode', $run, $span, $n / $span)" >/dev/null
     log "burst of $n, notify_events = $mode (run $run): last finish $(value "SELECT round($span::numeric, 3)") s after the due instant"
     if [[ "$mode" == all ]]; then
@@ -129,8 +79,7 @@ burst() { # n mode run
         (($(events_of run_started) - started_before >= n)) ||
             error "burst of $n (all): $(($(events_of run_started) - started_before)) run_started events of $n"
     fi
-    value "SELECT count(jobs.unschedule('burst_' || i)) FROM generate_series(1, $n) i" >/dev/null
-    value "TRUNCATE public.sink" >/dev/null
+    bench_drop_burst "$n"
     value "DELETE FROM jobs.job_execution" >/dev/null
 }
 

@@ -11,17 +11,10 @@
 # does not succeed, nginx not starting).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=test/lib/bench.sh
+source "$ROOT/test/lib/bench.sh"
 
-quick="${PG_JOBS_BENCH_QUICK:-0}"
-for arg in "$@"; do
-    case "$arg" in
-        --quick) quick=1 ;;
-        *)
-            echo "usage: $0 [--quick]" >&2
-            exit 2
-            ;;
-    esac
-done
+bench_args "$@"
 requests=10000 runs=5 wrk_seconds=10
 ((quick)) && requests=2000 runs=3 wrk_seconds=3
 concurrency=256

@@ -37,17 +37,10 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/bench.sh
+source test/lib/bench.sh
 
-quick="${PG_JOBS_BENCH_QUICK:-0}"
-for arg in "$@"; do
-    case "$arg" in
-        --quick) quick=1 ;;
-        *)
-            echo "usage: $0 [--quick]" >&2
-            exit 2
-            ;;
-    esac
-done
+bench_args "$@"
 N="${HTTP_RUNS:-10000}"
 if ((quick)); then
     RUNS="${RUNS:-3}"
@@ -57,12 +50,6 @@ else
     WRK_SECONDS="${WRK_SECONDS:-10}"
 fi
 GOAL_RUNS_PER_S=4000
-
-error() {
-    echo "http_jobs_bench: $*" >&2
-    exit 1
-}
-log() { echo "http_jobs_bench: $*" >&2; }
 
 for tool in nginx wrk curl; do
     if ! command -v "$tool" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/$tool" ]]; then

@@ -30,17 +30,10 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/bench.sh
+source test/lib/bench.sh
 
-quick="${PG_JOBS_BENCH_QUICK:-0}"
-for arg in "$@"; do
-    case "$arg" in
-        --quick) quick=1 ;;
-        *)
-            echo "usage: $0 [--quick]" >&2
-            exit 2
-            ;;
-    esac
-done
+bench_args "$@"
 if ((quick)); then
     SIZES="${SIZES:-1000}"
     RUNS="${RUNS:-3}"
@@ -50,12 +43,6 @@ else
 fi
 BASELINE_PG_CONFIG="${BASELINE_PG_CONFIG:-}"
 GOAL=4
-
-error() {
-    echo "job_creation_bench: $*" >&2
-    exit 1
-}
-log() { echo "job_creation_bench: $*" >&2; }
 
 results="$(mktemp /tmp/pg_jobs-job-creation.XXXXXX)"
 trap 'rm -f "$results"' EXIT
@@ -121,18 +108,14 @@ measure() { # label system role n run
 # cluster (in a subshell: its own cluster, stopped when it ends).
 measure_install() { # label
     local label="$1"
-    cluster_start "job_creation_$label" "shared_preload_libraries = 'pg_jobs,pg_cron'" \
-        "cron.database_name = 'postgres'" "timezone = 'UTC'" "max_wal_size = '4GB'"
+    bench_cluster_start "job_creation_$label" --cron "max_wal_size = '4GB'"
     cluster_psql <<'SQL' >/dev/null
-CREATE EXTENSION pg_jobs;
-CREATE EXTENSION pg_cron;
 CREATE ROLE alice LOGIN;
 GRANT USAGE ON SCHEMA jobs, cron TO alice;
 -- Superuser-only settings, for this role only (an older pg_jobs has none:
 -- a placeholder then, which nothing reads).
 ALTER ROLE alice SET jobs.max_jobs_per_owner = 100000000;
 SQL
-    wait_for 30 launcher_running || error "the pg_jobs launcher did not start"
     local version
     version="$(value "SELECT extversion FROM pg_extension WHERE extname = 'pg_jobs'")"
     log "$label: pg_jobs $version, pg_cron $(value "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'")"

@@ -4,22 +4,15 @@
 # then runs every other test/bench/*.sh.
 #
 #   test/bench/run.sh [--quick]
-# --quick shortens each measurement (for `make test`); figures are printed,
+# --quick (or PG_JOBS_BENCH_QUICK=1) shortens each measurement (for `make test`); figures are printed,
 # never judged: the exit status is non-zero only when something errors.
 # The SQL-level benchmarks expect the extension to be installed (make install).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-quick=0
-for arg in "$@"; do
-    case "$arg" in
-        --quick) quick=1 ;;
-        *)
-            echo "usage: $0 [--quick]" >&2
-            exit 2
-            ;;
-    esac
-done
+# shellcheck source=test/lib/bench.sh
+source "$ROOT/test/lib/bench.sh"
+bench_args "$@"
 export PG_JOBS_BENCH_QUICK="$quick"
 
 build="$ROOT/build-bench"

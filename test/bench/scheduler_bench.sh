@@ -44,17 +44,10 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/bench.sh
+source test/lib/bench.sh
 
-quick="${PG_JOBS_BENCH_QUICK:-0}"
-for arg in "$@"; do
-    case "$arg" in
-        --quick) quick=1 ;;
-        *)
-            echo "usage: $0 [--quick]" >&2
-            exit 2
-            ;;
-    esac
-done
+bench_args "$@"
 if ((quick)); then
     SIZES="${SIZES:-1000}"
     RUNS="${RUNS:-1}"
@@ -79,31 +72,18 @@ CRON_MODE="${CRON_MODE:-libpq}"
 STEPS=" ${STEPS:-$default_steps} "
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 
-error() {
-    echo "scheduler_bench: $*" >&2
-    exit 1
-}
-log() { echo "scheduler_bench: $*" >&2; }
-
 cron_conf=()
 case "$CRON_MODE" in
     libpq) cron_conf=("cron.use_background_workers = off") ;;
     bgw) cron_conf=("cron.use_background_workers = on") ;;
     *) error "CRON_MODE is libpq or bgw, not '$CRON_MODE'" ;;
 esac
-cluster_start scheduler_bench "shared_preload_libraries = 'pg_jobs,pg_cron'" "cron.database_name = 'postgres'" \
-    "max_worker_processes = 64" "max_connections = 200" "timezone = 'UTC'" "jobs.history_per_job = 0" "${cron_conf[@]}"
+bench_cluster_start scheduler_bench --cron --burst "${cron_conf[@]}"
 cluster_psql <<'SQL'
-CREATE EXTENSION pg_jobs;
-CREATE EXTENSION pg_cron;
-CREATE TABLE public.sink (n int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE public.ceiling (v int NOT NULL);
 -- One row per measurement; the report at the end takes medians over runs.
 CREATE TABLE public.bench_result (metric text NOT NULL, n int, system text NOT NULL, run int NOT NULL, value float8);
 SQL
-if step pg_jobs_burst || step trigger || step lag || step idle; then
-    wait_for 30 launcher_running || error "the pg_jobs launcher did not start"
-fi
 if [[ "${ALERTS:-0}" == 1 ]]; then
     value "SELECT jobs.schedule('bench alert handler', NULL, 'SELECT 1')" >/dev/null
     value "SELECT jobs.alert('bench alert', 'bench alert handler')" >/dev/null
@@ -114,57 +94,17 @@ record() { # metric n system run SQL-expression
 }
 
 # --- Burst, pg_jobs -----------------------------------------------------------------
-# Prints the due instant once N jobs due then are committed (retrying with a
-# wider margin if creating them took longer than planned).
-pg_jobs_create_burst() {
-    local n="$1" margin due fields committed
-    for margin in $((3 + n / 1000)) $((10 + n / 200)); do
-        due="$(value "SELECT date_trunc('second', clock_timestamp()) + interval '$margin seconds'")"
-        fields="$(value "SELECT to_char('$due'::timestamptz AT TIME ZONE 'UTC', 'FMSS FMMI FMHH24')")"
-        committed="$(cluster_psql -At <<SQL
-BEGIN;
-SELECT count(jobs.schedule('burst_' || i, '$fields * * *', 'INSERT INTO public.sink (n) VALUES (' || i || ')',
-                           timezone => 'UTC')) FROM generate_series(1, $n) i;
-COMMIT;
-SELECT clock_timestamp() < '$due'::timestamptz - interval '500 milliseconds';
-SQL
-)"
-        if [[ "$(tail -n 1 <<<"$committed")" == t ]]; then
-            echo "$due"
-            return 0
-        fi
-        log "creating $n pg_jobs jobs took longer than ${margin}s; retrying with a wider margin"
-        value "SELECT count(jobs.unschedule('burst_' || i)) FROM generate_series(1, $n) i" >/dev/null
-        # Runs queued before the unschedule committed still run: let them
-        # end, then start from an empty sink.
-        wait_until 120 "SELECT clock_timestamp() > '$due'::timestamptz + interval '1 second'
-                        AND NOT EXISTS (SELECT FROM jobs.job_execution WHERE status IN ('queued', 'running'))" ||
-            error "runs of the abandoned burst did not end"
-        value "TRUNCATE public.sink" >/dev/null
-    done
-    error "could not create $n pg_jobs jobs ahead of their due time"
-}
-
 pg_jobs_burst() {
-    local n="$1" run="$2" due finals
-    due="$(pg_jobs_create_burst "$n")"
-    finals="SELECT count(*) FROM jobs.job_execution WHERE scheduled_for = '$due'::timestamptz
-            AND job_name LIKE 'burst\\_%' AND status NOT IN ('queued', 'running')"
-    wait_for $((120 + n / 20)) count_at_least "$n" "$finals" ||
-        error "pg_jobs burst of $n: only $(value "$finals") runs finished"
-    local stats
-    stats="$(value "SELECT count(*) FILTER (WHERE status = 'succeeded') || ' ' || (SELECT count(*) FROM public.sink)
-                    FROM jobs.job_execution WHERE scheduled_for = '$due'::timestamptz AND job_name LIKE 'burst\\_%'")"
-    [[ "$stats" == "$n $n" ]] || error "pg_jobs burst of $n: succeeded runs and rows inserted are '$stats'"
-    local span="(SELECT extract(epoch FROM max(finished_at) - '$due'::timestamptz) FROM jobs.job_execution
-                 WHERE scheduled_for = '$due'::timestamptz AND job_name LIKE 'burst\\_%')"
+    local n="$1" run="$2" due span
+    due="$(bench_create_burst "$n")"
+    bench_wait_burst "$n" "$due" "pg_jobs burst of $n"
+    span="$(bench_burst_span "$due")"
     record burst_last_finish_s "$n" pg_jobs "$run" "$span"
     record burst_runs_per_s "$n" pg_jobs "$run" "$n / $span"
     record burst_first_start_ms "$n" pg_jobs "$run" "(SELECT extract(epoch FROM min(started_at) - '$due'::timestamptz) * 1000
         FROM jobs.job_execution WHERE scheduled_for = '$due'::timestamptz AND job_name LIKE 'burst\\_%')"
     log "pg_jobs burst of $n (run $run): last finish $(value "SELECT round($span::numeric, 3)") s after the due instant"
-    value "SELECT count(jobs.unschedule('burst_' || i)) FROM generate_series(1, $n) i" >/dev/null
-    value "TRUNCATE public.sink" >/dev/null
+    bench_drop_burst "$n"
 }
 
 # --- Burst, pg_cron -------------------------------------------------------------------------

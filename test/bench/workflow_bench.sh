@@ -21,27 +21,15 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/bench.sh
+source test/lib/bench.sh
 
-quick="${PG_JOBS_BENCH_QUICK:-0}"
-for arg in "$@"; do
-    case "$arg" in
-        --quick) quick=1 ;;
-        *)
-            echo "usage: $0 [--quick]" >&2
-            exit 2
-            ;;
-    esac
-done
+bench_args "$@"
 if ((quick)); then
     FAN="${FAN:-100}" CHAIN="${CHAIN:-20}" RUNS="${RUNS:-1}"
 else
     FAN="${FAN:-1000}" CHAIN="${CHAIN:-100}" RUNS="${RUNS:-3}"
 fi
-
-error() {
-    echo "workflow_bench: $*" >&2
-    exit 1
-}
 
 scheduler_start workflow_bench "jobs.max_workers = 4" "jobs.max_running_per_owner = 4" "jobs.history_per_job = 0" \
     "max_worker_processes = 16"

@@ -319,12 +319,8 @@ pass "a session idle longer than --session-idle expires (401)"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
     >/dev/null 2>&1
 _web_stop
-port="$(_web_free_port)"
-"$(web_binary)" --listen "127.0.0.1:$port" --dsn "main=host=$CLUSTER_DIR port=$PGPORT dbname=postgres user=postgres" \
-    --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" >>"$WEB_LOG" 2>&1 &
-WEB_PID=$!
-wait_for 20 curl -fsS -k -o /dev/null "https://127.0.0.1:$port/healthz" || fail "pg_jobs_web serves HTTPS"
-headers="$(curl -sS -k -D - -o /dev/null -d role=alice -d password=alice-pw-Secret1 "https://127.0.0.1:$port/api/login")"
+web_start --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" || fail "pg_jobs_web serves HTTPS"
+headers="$(curl -sS -k -D - -o /dev/null -d role=alice -d password=alice-pw-Secret1 "$WEB_URL/api/login")"
 grep -qi '^Set-Cookie: .*; Secure' <<<"$headers" || fail "over TLS the cookie is Secure: $headers"
 pass "--tls-cert/--tls-key: HTTPS, and the session cookie is Secure"
 

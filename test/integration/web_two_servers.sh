@@ -34,28 +34,16 @@ SQL
 
 web_cluster_start web_west
 define_jobs west
-west_dir="$CLUSTER_DIR" west_port="$PGPORT"
 # Only on west: a role the other server does not know.
 cluster_psql -o /dev/null -c "CREATE ROLE carol LOGIN PASSWORD 'carol-pw-Secret4'; GRANT USAGE ON SCHEMA jobs TO carol"
 
 web_cluster_start web_east
 define_jobs east
-east_dir="$CLUSTER_DIR" east_port="$PGPORT"
 
-# Started by hand: web_start names a single server "main".
+web_start --dsn "$(web_dsn west web_west)" --dsn "$(web_dsn east web_east)" ||
+    fail "pg_jobs_web starts with two --dsn"
 tmp="$(mktemp -d)"
 cluster_on_exit "rm -rf '$tmp'"
-chmod 755 "$tmp"
-port="$(_web_free_port)"
-WEB_LOG="$tmp/pg_jobs_web.log"
-"$(web_binary)" --listen "127.0.0.1:$port" \
-    --dsn "west=host=$west_dir port=$west_port dbname=postgres user=postgres" \
-    --dsn "east=host=$east_dir port=$east_port dbname=postgres user=postgres" >"$WEB_LOG" 2>&1 &
-WEB_PID=$!
-WEB_URL="http://127.0.0.1:$port"
-export WEB_URL WEB_PID WEB_LOG
-cluster_on_exit _web_stop
-wait_for 20 curl -fsS -o /dev/null "$WEB_URL/healthz" 2>/dev/null || fail "pg_jobs_web starts with two --dsn: $(cat "$WEB_LOG")"
 
 A="$tmp/alice.jar"
 C="$tmp/carol.jar"

@@ -6,10 +6,17 @@
 #       scheduler_start with password authentication for every role but the
 #       superuser postgres (trust on the socket, for the tests' own psql and
 #       the dashboard's live-update connection): sign-in needs a password.
+#   web_dsn NAME [CLUSTER]
+#       a --dsn value: server NAME, the superuser postgres's connection to
+#       CLUSTER (a started cluster's name; default: the current one).
 #   web_start [pg_jobs_web options...]
-#       starts pg_jobs_web on a free loopback port for the current cluster
-#       (server name "main"); exports WEB_URL, WEB_PID, WEB_LOG. Stopped when
-#       the script exits.
+#       starts pg_jobs_web on a free loopback port; exports WEB_URL, WEB_PID,
+#       WEB_LOG. The servers are the --dsn options given (one per server:
+#       --dsn "$(web_dsn west web_west)" --dsn "$(web_dsn east web_east)");
+#       with none, the current cluster as server "main". With --tls-cert (and
+#       --tls-key) WEB_URL is https: curl needs -k. The log (one file per
+#       script, appended to by each web_start) outlives the clusters.
+#       Stopped when the script exits; _web_stop it before another web_start.
 #   web_login JAR ROLE PASSWORD [read_only]
 #       signs in with curl, keeping the cookie in JAR; prints the CSRF token.
 #   web_get JAR PATH / web_post JAR TOKEN PATH [curl args...]
@@ -60,17 +67,32 @@ web_binary() {
     echo "$bin"
 }
 
+web_dsn() (
+    local name="$1"
+    [[ -z "${2:-}" ]] || cluster_use "$2" || return 1
+    echo "$name=host=$CLUSTER_DIR port=$PGPORT dbname=postgres user=postgres"
+)
+
 web_start() {
-    local port
+    local port arg scheme=http dsn_given=0 defaults=()
+    for arg in "$@"; do
+        case "$arg" in
+            --dsn | --dsn=*) dsn_given=1 ;;
+            --tls-cert | --tls-cert=*) scheme=https ;;
+        esac
+    done
+    ((dsn_given)) || defaults=(--dsn "$(web_dsn main)")
+    if [[ -z "${_WEB_DIR:-}" ]]; then
+        _WEB_DIR="$(mktemp -d)"
+        cluster_on_exit "_web_stop; rm -rf '$_WEB_DIR'"
+    fi
     port="$(_web_free_port)" || return 1
-    WEB_LOG="$CLUSTER_DIR/pg_jobs_web.log"
-    "$(web_binary)" --listen "127.0.0.1:$port" \
-        --dsn "main=host=$CLUSTER_DIR port=$PGPORT dbname=postgres user=postgres" "$@" >"$WEB_LOG" 2>&1 &
+    WEB_LOG="$_WEB_DIR/pg_jobs_web.log"
+    "$(web_binary)" --listen "127.0.0.1:$port" "${defaults[@]}" "$@" >>"$WEB_LOG" 2>&1 &
     WEB_PID=$!
-    WEB_URL="http://127.0.0.1:$port"
+    WEB_URL="$scheme://127.0.0.1:$port"
     export WEB_URL WEB_PID WEB_LOG
-    cluster_on_exit _web_stop
-    wait_for 20 curl -fsS -o /dev/null "$WEB_URL/healthz" 2>/dev/null || {
+    wait_for 20 curl -fsSk -o /dev/null "$WEB_URL/healthz" 2>/dev/null || {
         cat "$WEB_LOG" >&2
         return 1
     }

@@ -1,6 +1,7 @@
 // JobAgenda: reload diffing (kept, changed, dropped jobs), single-job
 // upsert/remove, due-run extraction with no drift and no catch-up storms,
 // runs given back after a failed INSERT, @reboot bookkeeping.
+#include "core/cron_next.hpp"
 #include "core/cron_parser.hpp"
 #include "core/job_agenda.hpp"
 #include "test_time.hpp"
@@ -38,6 +39,14 @@ std::vector<JobAgenda::Due> take_all(JobAgenda& agenda, Timestamp now) {
     std::vector<JobAgenda::Due> out;
     agenda.take_due(now, 1000, out);
     return out;
+}
+
+// When the schedule the agenda holds for (text, UTC) fires next after
+// `after`; "not held" when it holds none.
+std::string held_fires_after(const JobAgenda& agenda, std::string_view text, Timestamp after) {
+    const JobAgenda::Resolved* resolved = agenda.find_resolved(text, "UTC");
+    return resolved == nullptr ? "not held"
+                               : utc_text(cron::next_fire_time(resolved->schedule, *resolved->zone, after));
 }
 
 TEST(JobAgenda, EmptyAgendaNeverFires) {
@@ -212,6 +221,25 @@ TEST(JobAgenda, UnusableSchedulesAndDuplicateIdsAreSkipped) {
     EXPECT_EQ(utc_text(*agenda.next_fire_time()), "2026-01-01 01:00:00");
 }
 
+TEST(JobAgenda, FindResolvedGivesTheScheduleAddJobResolvedWithoutResolvingAgain) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    agenda.begin_reload();
+    ASSERT_TRUE(agenda.add_job(1, "*/15 * * * *", "UTC", resolver.get()));
+    ASSERT_TRUE(agenda.add_job(2, "*/15 * * * *", "UTC", resolver.get()));
+    EXPECT_FALSE(agenda.add_job(3, "61 * * * *", "UTC", resolver.get()));
+    EXPECT_EQ(resolver.calls, 2);
+    // In the reload in progress.
+    EXPECT_EQ(held_fires_after(agenda, "*/15 * * * *", utc("2026-01-01 10:16:00")), "2026-01-01 10:30:00");
+    EXPECT_EQ(agenda.find_resolved("*/15 * * * *", "Europe/Berlin"), nullptr);  // the key holds the zone
+    EXPECT_EQ(held_fires_after(agenda, "@hourly", 0), "not held");
+    EXPECT_EQ(held_fires_after(agenda, "61 * * * *", 0), "not held");  // refused
+    // In the current set, once the reload is done.
+    agenda.finish_reload(utc("2026-01-01 10:16:00"));
+    EXPECT_EQ(held_fires_after(agenda, "*/15 * * * *", utc("2026-01-01 10:31:00")), "2026-01-01 10:45:00");
+    EXPECT_EQ(resolver.calls, 2);
+}
+
 TEST(JobAgenda, JobsMayComeInAnyOrder) {
     CountingResolver resolver;
     JobAgenda agenda;
@@ -362,6 +390,21 @@ TEST(JobAgendaChanges, SchedulesNoJobUsesAreFreedAndReused) {
     // A schedule used again after being freed is resolved again and works.
     ASSERT_TRUE(agenda.upsert_job(3, "0 * * * *", "UTC", resolver.get(), utc("2026-01-01 00:30:00")));
     EXPECT_EQ(due_ids(agenda, utc("2026-01-01 01:00:00")), (std::vector<int64_t>{3}));
+}
+
+TEST(JobAgendaChanges, FindResolvedFollowsUpsertAndRemove) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    const Timestamp now = utc("2026-01-01 00:30:00");
+    ASSERT_TRUE(agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), now));
+    ASSERT_TRUE(agenda.upsert_job(1, "0 * * * *", "UTC", resolver.get(), now));  // unchanged
+    EXPECT_EQ(held_fires_after(agenda, "0 * * * *", now), "2026-01-01 01:00:00");
+    EXPECT_EQ(resolver.calls, 1);
+    ASSERT_TRUE(agenda.upsert_job(1, "30 * * * *", "UTC", resolver.get(), now));
+    EXPECT_EQ(held_fires_after(agenda, "0 * * * *", now), "not held");  // no job uses it any more
+    EXPECT_EQ(held_fires_after(agenda, "30 * * * *", now), "2026-01-01 01:30:00");
+    agenda.remove_job(1);
+    EXPECT_EQ(held_fires_after(agenda, "30 * * * *", now), "not held");
 }
 
 TEST(JobAgendaChanges, UpsertAndRemoveKeepRebootJobsListed) {

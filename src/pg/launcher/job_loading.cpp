@@ -174,13 +174,13 @@ bool inside(const JobAgenda::Window& window, Timestamp t) {
 // A job the agenda does not have yet (the launcher started, or the job was
 // enabled): the fire times it missed since its last scheduled run that its
 // misfire policy catches up.
-void note_catch_up(const JobRow& row, Timestamp now) {
+void note_catch_up(const JobAgenda& agenda, const JobRow& row, Timestamp now) {
     if (row.misfire == MisfirePolicy::Skip || !row.last_fire) {
         return;
     }
-    const std::optional<JobAgenda::Resolved> resolved =
-        resolve_schedule(row.schedule_text(), row.zone_name());
-    if (!resolved) {
+    // As the agenda has just resolved it for this row: not parsed again.
+    const JobAgenda::Resolved* resolved = agenda.find_resolved(row.schedule_text(), row.zone_name());
+    if (resolved == nullptr) {
         return;
     }
     for (Timestamp t :
@@ -195,13 +195,13 @@ void note_catch_up(const JobRow& row, Timestamp now) {
 // its last scheduled run (or since it was last defined or enabled) that no
 // scheduler was running to queue. They are recorded as one skipped row (an
 // alert's 'missed'), not run.
-void note_missed_while_down(const JobRow& row, Timestamp now) {
+void note_missed_while_down(const JobAgenda& agenda, const JobRow& row, Timestamp now) {
     if (row.misfire != MisfirePolicy::Skip || !row.last_fire || row.schedule == nullptr) {
         return;
     }
-    const std::optional<JobAgenda::Resolved> resolved =
-        resolve_schedule(row.schedule_text(), row.zone_name());
-    if (!resolved) {
+    // As the agenda has just resolved it for this row: not parsed again.
+    const JobAgenda::Resolved* resolved = agenda.find_resolved(row.schedule_text(), row.zone_name());
+    if (resolved == nullptr) {
         return;
     }
     const Timestamp from = std::max(*row.last_fire, row.updated_at);
@@ -271,10 +271,10 @@ void load_row(JobAgenda& agenda, const JobRow& row, Timestamp now, bool reload,
             ? agenda.add_job(row.job_id, row.schedule_text(), row.zone_name(), resolver, row.window)
             : agenda.upsert_job(row.job_id, row.schedule_text(), row.zone_name(), resolver, now, row.window);
     if (usable && is_new) {
-        note_catch_up(row, now);
+        note_catch_up(agenda, row, now);
     }
     if (usable && at_start) {
-        note_missed_while_down(row, now);
+        note_missed_while_down(agenda, row, now);
     }
     if (!usable) {
         // Disabled with the reason, as a job with broken times: else it
