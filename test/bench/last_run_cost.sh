@@ -24,7 +24,8 @@ this_pg_config="${PG_CONFIG:-$(command -v pg_config)}"
 rounds="${ROUNDS:-3}"
 [[ "${PG_JOBS_BENCH_QUICK:-0}" == 1 || "${1:-}" == --quick ]] && rounds="${ROUNDS:-1}"
 # --finish-loop: (internal) one cluster of the install PG_CONFIG names; prints
-# the microseconds per jobs._finish_runs call, FINISH_LOOPS times.
+# the microseconds per jobs_internal._finish_runs call (jobs._finish_runs at
+# 0.1.0), FINISH_LOOPS times.
 if [[ "${1:-}" == --finish-loop ]]; then
     # shellcheck source=test/lib/cluster.sh
     source test/lib/cluster.sh

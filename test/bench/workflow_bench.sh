@@ -66,7 +66,7 @@ last_id() { value "SELECT coalesce(max(execution_id), 0) FROM jobs.job_execution
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 chain_script="$(mktemp /tmp/pg_jobs-workflow-bench.XXXXXX)"
-trap 'rm -f "$chain_script"' EXIT
+cluster_on_exit "rm -f '$chain_script'"  # a plain trap would replace the cluster's and leave it running
 for ((i = 0; i < CHAIN; i++)); do
     echo "SELECT jobs.trigger('noop') AS id \\gset"
     echo "SELECT (jobs.wait(:id, interval '1 minute')).status \\g /dev/null"
