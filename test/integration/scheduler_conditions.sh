@@ -30,6 +30,7 @@ GRANT SELECT ON public.gate TO cond_alice;
 CREATE TABLE public.secret_gate (open boolean NOT NULL);  -- cond_alice may not read it
 CREATE TABLE public.cond_runs (job text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
 GRANT INSERT ON public.cond_runs TO cond_alice;
+CREATE SCHEMA cond_alice_own AUTHORIZATION cond_alice;  -- where she builds the attempt below
 SQL
 as_alice() { cluster_psql -At -U cond_alice -c "$1"; }
 runs_of() { value "SELECT count(*) FROM public.cond_runs WHERE job = '$1'"; }
@@ -124,6 +125,35 @@ http_true="$(as_alice "SELECT jobs.trigger('hook-gated')")"
 [[ "$(value "SELECT error_kind FROM jobs.job_execution WHERE execution_id = $http_true")" == connect_refused ]] ||
     fail "the HTTP run whose run_if is true tried to connect (connect_refused)"
 pass "HTTP run_if (checked by the HTTP worker as the owner): false skips, an error fails (22012, 42501), true sends"
+
+# The HTTP worker's process is the bootstrap superuser: code that a run_if
+# queues for the commit (a deferred constraint trigger) must not run there,
+# as that role, after the check. PostgreSQL refuses to queue it within the
+# security-restricted operation the check runs in; the run fails and the
+# owner gains nothing.
+cluster_psql -U cond_alice -o /dev/null <<'SQL'
+CREATE TABLE cond_alice_own.armed (x int);
+CREATE FUNCTION cond_alice_own.escalate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'ALTER ROLE cond_alice SUPERUSER';
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON cond_alice_own.armed DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cond_alice_own.escalate();
+CREATE FUNCTION cond_alice_own.arm() RETURNS boolean LANGUAGE sql AS $$
+    INSERT INTO cond_alice_own.armed VALUES (1) RETURNING true
+$$;
+SQL
+as_alice "SELECT jobs.alter('hook-gated', run_if => 'cond_alice_own.arm()')" >/dev/null
+http_armed="$(as_alice "SELECT jobs.trigger('hook-gated')")"
+[[ "$(wait_final "$http_armed")" == failed ]] || fail "an HTTP run_if that queues a deferred trigger fails"
+[[ "$(value "SELECT sqlstate FROM jobs.job_execution WHERE execution_id = $http_armed")" == 42501 ]] ||
+    fail "the deferred trigger is refused (42501): $(value "SELECT error FROM jobs.job_execution WHERE execution_id = $http_armed")"
+holds "SELECT NOT rolsuper FROM pg_roles WHERE rolname = 'cond_alice'" ||
+    fail "cond_alice did not become a superuser through a deferred trigger queued by her run_if"
+[[ "$(value "SELECT count(*) FROM cond_alice_own.armed")" == 0 ]] || fail "the run_if's insert was rolled back"
+pass "an HTTP run_if cannot leave code for the HTTP worker's commit: a deferred trigger is refused (42501), no escalation"
 
 # The HTTP worker serves every role: a run_if that takes too long is cut off.
 as_alice "SELECT jobs.alter('hook-gated', run_if => 'pg_sleep(30) IS NOT NULL')" >/dev/null
