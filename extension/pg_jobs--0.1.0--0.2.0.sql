@@ -3808,6 +3808,10 @@ BEGIN
     reason := format('job "%s" (job_id %s) of role %s: %s', job.job_name, job.job_id, owner_name,
                      CASE WHEN job.kind = 'http' THEN format('HTTP job, %s', job.command)
                           WHEN job.kind = 'email' THEN format('e-mail job, %s', job.command)
+                          WHEN job.kind = 'workflow'
+                              THEN format('workflow of %s step(s): %s', jsonb_array_length(job.command::jsonb),
+                                          (SELECT string_agg(s ->> 'step', ', ')
+                                           FROM jsonb_array_elements(job.command::jsonb) AS s))
                           ELSE format('SQL job in database "%s"', job.database) END);
     RETURN NEXT;
 

@@ -12,7 +12,7 @@
 -- Run from the repository root: pg_prove test/pgtap/workflows.sql
 \ir lib/begin.sql
 
-SELECT plan(65);
+SELECT plan(66);
 
 -- SQLSTATE and message of the error a command raises as a role (NULL if none).
 CREATE FUNCTION pg_temp.error_of(role_name name, command text) RETURNS text
@@ -62,6 +62,10 @@ SELECT is((SELECT command::jsonb FROM jobs.scheduled_job WHERE job_id = :etl),
             {"job": "notify", "step": "side", "when": "always", "after": ["extract"]},
             {"job": "report", "step": "report", "when": "success", "after": ["side", "transform"]}]'::jsonb,
           'the steps are stored normalized: after defaults to [], a step named twice in after once, when to success');
+SELECT is(pg_temp.as_role('pgtap_wf_alice', $$SELECT reason FROM jobs.explain('etl') LIMIT 1$$),
+          format('job "etl" (job_id %s) of role pgtap_wf_alice: workflow of 4 step(s): extract, transform, side, report',
+                 :etl),
+          'jobs.explain describes a workflow by its steps');
 SELECT is(pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.schedule_workflow('etl', NULL,
               '[{"step": "only", "job": "extract"}]', enabled => false)$$)::bigint, :'etl'::bigint,
           'a second schedule_workflow of the same name redefines it (same job_id)');
