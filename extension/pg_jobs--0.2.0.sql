@@ -4770,6 +4770,10 @@ BEGIN
                 FROM def LEFT JOIN edges ON edges.up = def.d ->> 'step'))
         WHERE e.execution_id = run.execution_id AND e.status = 'queued'
         RETURNING e.* INTO run;
+        -- As for a run a worker starts: run_started (with jobs.notify_events = all).
+        PERFORM jobs_internal._notify_event(jsonb_build_object('event', 'run_started', 'execution_id', run.execution_id,
+                                                               'job_id', run.job_id, 'status', 'running',
+                                                               'attempt', run.attempt));
         -- The root steps, at once (those whose job is gone, or that run
         -- only on an upstream failure, are decided one by one below).
         INSERT INTO jobs.job_execution (job_id, job_name, owner, owner_name, database, command, kind, triggered_by,

@@ -12,7 +12,7 @@
 -- Run from the repository root: pg_prove test/pgtap/workflows.sql
 \ir lib/begin.sql
 
-SELECT plan(66);
+SELECT plan(67);
 
 -- SQLSTATE and message of the error a command raises as a role (NULL if none).
 CREATE FUNCTION pg_temp.error_of(role_name name, command text) RETURNS text
@@ -182,7 +182,16 @@ LANGUAGE sql AS $$
                              results => ARRAY[result]);
 $$;
 
+SET jobs.notify_events = 'all';
+SELECT cardinality(jobs_internal._pending_events()) AS events_before \gset
 SELECT is(jobs_internal._start_workflow_runs(), 1, 'the launcher''s start takes the queued workflow run');
+SELECT is((SELECT e::jsonb FROM unnest(jobs_internal._pending_events()) WITH ORDINALITY AS u(e, i)
+           WHERE i = :events_before + 1),
+          jsonb_build_object('event', 'run_started', 'execution_id', :run, 'job_id',
+                             (SELECT job_id FROM jobs.job_execution WHERE execution_id = :run),
+                             'status', 'running', 'attempt', 1),
+          'a workflow run that starts sends run_started (jobs.notify_events = all)');
+RESET jobs.notify_events;
 SELECT is((SELECT status FROM jobs.job_execution WHERE execution_id = :run), 'running', 'the workflow run is running');
 SELECT is(pg_temp.steps(:run), 'a:queued', 'its root step is queued, nothing else');
 SELECT is((SELECT job_name || ' ' || kind || ' ' || triggered_by || ' ' || pg_get_userbyid(owner) || ' ' || payload::text
