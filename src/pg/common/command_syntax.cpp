@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "commands/defrem.h"
+#include "executor/spi.h"
 #include "parser/parser.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
@@ -220,6 +221,27 @@ void check_command_syntax(const char* command, const char* job_name) {
 
 const char* run_if_query(const char* run_if) {
     return psprintf("SELECT (%s\n)::boolean", run_if);
+}
+
+bool evaluate_run_if(const char* run_if, const char* job_name) {
+    if (SPI_connect() != SPI_OK_CONNECT) {
+        elog(ERROR, "pg_jobs: SPI_connect failed");
+    }
+    const int rc = SPI_execute(run_if_query(run_if), false, 1);
+    if (rc != SPI_OK_SELECT || SPI_processed != 1) {
+        if (job_name != nullptr) {
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("could not evaluate the run_if of job \"%s\": %s", job_name,
+                                   SPI_result_code_string(rc))));
+        }
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("could not evaluate run_if: %s", SPI_result_code_string(rc))));
+    }
+    bool is_null = true;
+    const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    const bool holds = !is_null && DatumGetBool(value);
+    SPI_finish();
+    return holds;
 }
 
 namespace {

@@ -34,6 +34,12 @@ void check_command_syntax(const char* command, const char* job_name);
 // SELECT (<run_if>)::boolean, palloc'd.
 const char* run_if_query(const char* run_if);
 
+// Evaluates run_if (run_if_query) through SPI as the current user, in the
+// current (sub)transaction: true only for true (false and NULL are not).
+// `job_name` (or nullptr) names the job in the error of a query that gives
+// no row. Plain C-style: may ereport.
+bool evaluate_run_if(const char* run_if, const char* job_name);
+
 // Refuses a run_if that does not parse as one expression (42601, with the
 // position in run_if and a CONTEXT naming the job). Raw parsing only.
 void check_run_if_syntax(const char* run_if, const char* job_name);

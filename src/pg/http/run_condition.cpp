@@ -5,7 +5,6 @@
 #include "pg/common/transaction.hpp"
 
 extern "C" {
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/guc.h"
@@ -27,18 +26,7 @@ bool evaluate_as_owner(const char* run_if, Oid owner) {
     // The owner's names, not the worker's pg_catalog-only path.
     (void)set_config_option("search_path", "\"$user\", public", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
                             true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) {
-        elog(ERROR, "pg_jobs: SPI_connect failed");
-    }
-    const int rc = SPI_execute(run_if_query(run_if), false, 1);
-    if (rc != SPI_OK_SELECT || SPI_processed != 1) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("could not evaluate run_if: %s", SPI_result_code_string(rc))));
-    }
-    bool is_null = true;
-    const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    const bool holds = !is_null && DatumGetBool(value);
-    SPI_finish();
+    const bool holds = evaluate_run_if(run_if, nullptr);
     AtEOXact_GUC(false, nest_level);
     SetUserIdAndSecContext(saved_user, saved_context);
     return holds;

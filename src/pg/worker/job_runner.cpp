@@ -69,19 +69,7 @@ bool run_if_holds(const ClaimedRun& run) {
     callback->arg = const_cast<char*>(run.job_name);
     callback->previous = error_context_stack;
     error_context_stack = callback;
-    if (SPI_connect() != SPI_OK_CONNECT) {
-        elog(ERROR, "pg_jobs: SPI_connect failed");
-    }
-    const int rc = SPI_execute(run_if_query(run.run_if), false, 1);
-    if (rc != SPI_OK_SELECT || SPI_processed != 1) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("could not evaluate the run_if of job \"%s\": %s", run.job_name,
-                               SPI_result_code_string(rc))));
-    }
-    bool is_null = true;
-    const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    const bool holds = !is_null && DatumGetBool(value);
-    SPI_finish();
+    const bool holds = evaluate_run_if(run.run_if, run.job_name);
     error_context_stack = callback->previous;
     return holds;
 }
