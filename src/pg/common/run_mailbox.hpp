@@ -5,6 +5,7 @@
 // details in a DSM segment (see run_details.hpp), and records the outcome.
 // Every field is read and written under the "pg_jobs" LWLock.
 #pragma once
+#include "core/sql_result.hpp"
 #include "pg/common/pg_headers.hpp"
 
 extern "C" {
@@ -18,6 +19,9 @@ namespace pg_jobs::pg {
 // the terminating NUL); longer text is cut at a character boundary.
 constexpr int kOutcomeMessageSize = 2048;
 constexpr int kOutcomeDetailSize = 4096;
+// A succeeded run's result (core/sql_result.hpp) travels whole or not at
+// all: at most kSqlResultMaxBytes of JSON, with the NUL.
+constexpr int kOutcomeResultSize = kSqlResultMaxBytes + 1;
 
 enum class MailboxState : int {
     Empty,     // nothing handed over; the launcher may give the worker a run
@@ -49,6 +53,9 @@ struct RunMailbox {
     int sqlerrcode;
     char message[kOutcomeMessageSize];
     char detail[kOutcomeDetailSize];  // DETAIL and CONTEXT, as for a run in jobs.database
+    // A succeeded run: its result (JSON text; "": none), and in `message`
+    // the note when it was over the limit.
+    char result[kOutcomeResultSize];
 
     // Used by every SQL worker, remote or not (run_control.hpp): the run
     // the slot's worker executes now (0: none), and the run jobs.cancel

@@ -108,7 +108,8 @@ bool apply(const Settling* items, int count) {
                                             box.rows_affected,
                                             box.sqlerrcode,
                                             box.message[0] != '\0' ? box.message : nullptr,
-                                            box.detail[0] != '\0' ? box.detail : nullptr};
+                                            box.detail[0] != '\0' ? box.detail : nullptr,
+                                            box.result[0] != '\0' ? box.result : nullptr};
                 finished = record_remote_outcome(outcome) || finished;
                 break;
             }

@@ -245,11 +245,15 @@ uint64 finish_runs(const Datum* values, const bool* nulls, bool log_endings) {
     return moved;
 }
 
-void record_success(int64 execution_id, uint64 rows_affected) {
+void record_success(int64 execution_id, uint64 rows_affected, const char* result_json, const char* note) {
     const char* statuses[1] = {status_text(RunStatus::Succeeded)};
     const int64 rows[1] = {static_cast<int64>(rows_affected)};
+    const char* results[1] = {result_json};
+    const char* errors[1] = {note};
     Finish finish{RunStatus::Running, 1, &execution_id, statuses};
-    finish.rows_affected = rows;  // error becomes NULL: see overlap replace
+    finish.rows_affected = rows;
+    finish.results = results;
+    finish.errors = errors;  // error becomes NULL (see overlap replace), or the note
     if (apply_finish(finish) == 0) {
         ereport(ERROR,
                 (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -304,8 +308,11 @@ bool record_remote_outcome(const RemoteOutcome& outcome) {
     const char* errors[1] = {outcome.message};  // NULL: "cancelled by <role>"
     const char* sqlstates[1] = {outcome.sqlerrcode != 0 ? unpack_sql_state(outcome.sqlerrcode) : nullptr};
     const char* details[1] = {outcome.detail};
+    const char* results[1] = {outcome.result_json};
     if (outcome.status == RunStatus::Succeeded) {
         finish.rows_affected = rows;
+        finish.results = results;
+        finish.errors = errors;  // the note, when its result was not kept
     } else {
         finish.errors = errors;
         finish.sqlstates = sqlstates;

@@ -41,8 +41,10 @@ uint64 finish_runs(const Datum* values, const bool* nulls, bool log_endings);
 // A run that succeeded, in the transaction of its effects. A run that is no
 // longer running (marked crashed or cancelled meanwhile) keeps its mark:
 // then this raises 55000 (object_not_in_prerequisite_state), and the
-// effects roll back with the transaction, as the mark says.
-void record_success(int64 execution_id, uint64 rows_affected);
+// effects roll back with the transaction, as the mark says. result_json:
+// the run's result (a JSON text) or nullptr; note: what error says on the
+// succeeded run (its result was not kept), or nullptr.
+void record_success(int64 execution_id, uint64 rows_affected, const char* result_json, const char* note);
 
 // How a run that did not succeed ended: status failed, timed_out or
 // cancelled. A NULL message on a cancelled run says who cancelled it
@@ -69,8 +71,11 @@ struct RemoteOutcome {
     TimestampTz finished_at;
     int64 rows_affected;
     int sqlerrcode;
-    const char* message;  // runs that did not succeed; nullptr: 'cancelled by <cancel_requested_by>'
-    const char* detail;   // nullptr: none
+    // Runs that did not succeed: the error (nullptr: 'cancelled by
+    // <cancel_requested_by>'); a succeeded run: the note its error holds, or nullptr.
+    const char* message;
+    const char* detail;       // nullptr: none
+    const char* result_json;  // a succeeded run's result (JSON text), or nullptr
 };
 bool record_remote_outcome(const RemoteOutcome& outcome);
 

@@ -3,6 +3,7 @@
 
 #include "pg/common/command_syntax.hpp"
 #include "pg/worker/job_context.hpp"
+#include "pg/worker/run_result.hpp"
 #include "pg/worker/standalone_command.hpp"
 
 extern "C" {
@@ -61,6 +62,26 @@ void run_if_error_context(void* arg) {
     errcontext("run_if of job \"%s\"", static_cast<const char*>(arg));
 }
 
+// Errors while the first row becomes the run's result (an output function
+// of the row's types) say so.
+void result_error_context(void* arg) {
+    errcontext("rendering the first row returned by job \"%s\" as its result (JSON)",
+               static_cast<const char*>(arg));
+}
+
+// The run's result (run_result.hpp) from the last statement's rows, under
+// result_error_context; copied into `into`.
+RunResult render_result(const ClaimedRun& run, MemoryContext into) {
+    ErrorContextCallback callback{};
+    callback.callback = result_error_context;
+    callback.arg = const_cast<char*>(run.job_name);
+    callback.previous = error_context_stack;
+    error_context_stack = &callback;
+    const RunResult result = first_row_result(SPI_tuptable, into);
+    error_context_stack = callback.previous;
+    return result;
+}
+
 // Evaluates the job's run_if as SELECT (run_if)::boolean: true only for
 // true (false and NULL skip the run).
 bool run_if_holds(const ClaimedRun& run) {
@@ -76,7 +97,9 @@ bool run_if_holds(const ClaimedRun& run) {
 
 }  // namespace
 
-uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false) {
+uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false, RunResult* result) {
+    const MemoryContext caller = CurrentMemoryContext;
+    *result = RunResult{};
     command_transaction = MyProc->lxid;
     const Oid owner = get_role_oid(run.owner, true);
     if (!OidIsValid(owner)) {
@@ -117,6 +140,9 @@ uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false) {
                                    SPI_result_code_string(rc))));
         }
         rows = SPI_processed;
+        // Still the owner, in the run's transaction, with the command's
+        // settings: the row's output functions run as its own would.
+        *result = render_result(run, caller);
         SPI_finish();
     }
 

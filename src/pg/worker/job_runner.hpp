@@ -4,6 +4,7 @@
 #pragma once
 #include "pg/store/execution_store.hpp"
 #include "pg/common/pg_headers.hpp"
+#include "pg/worker/run_result.hpp"
 
 namespace pg_jobs::pg {
 
@@ -15,7 +16,12 @@ namespace pg_jobs::pg {
 // opts (issue 15): first, when the job has a run_if, evaluates it the same
 // way (same transaction, same rights); when it is false or NULL the command
 // is not run and *run_if_false is set. An error of run_if is the run's error.
-uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false);
+// *result: the first row of the command's last statement as JSON
+// (run_result.hpp), rendered as the owner before SPI_finish and copied into
+// the caller's memory context; none for a CALL, a standalone command, a
+// last statement that returned no rows. An error while rendering it (an
+// output function's) is the run's error.
+uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false, RunResult* result);
 
 // What the error column of a run skipped by its run_if says.
 inline constexpr const char* kRunIfFalse = "run_if was false";

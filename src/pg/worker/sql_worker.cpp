@@ -34,6 +34,7 @@
 // in a fresh transaction (or posts it to the launcher).
 #include "core/run_status.hpp"
 #include "core/duration_text.hpp"
+#include "core/sql_result.hpp"
 #include "pg/store/execution_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
 #include "pg/store/store_call.hpp"
@@ -382,7 +383,8 @@ bool execute_local_run(const ClaimedRun& run) {
     const bool succeeded = try_in_worker_transaction(
         [&] {
             bool run_if_false = false;
-            const uint64 rows = run_command_as_owner(run, &run_if_false);
+            RunResult result{};
+            const uint64 rows = run_command_as_owner(run, &run_if_false, &result);
             check_run_not_stopped();
             command_succeeded = true;
             if (run_if_false) {  // opts: recorded skipped, with what run_if did
@@ -391,7 +393,12 @@ bool execute_local_run(const ClaimedRun& run) {
                         RunEnding{run.execution_id, RunStatus::Skipped, kRunIfFalse, 0, nullptr});
                 });
             } else {
-                as_scheduler([&] { record_success(run.execution_id, rows); });
+                // The result is plain JSON text by now: nothing of the
+                // owner's runs while the scheduler records it.
+                as_scheduler([&] {
+                    record_success(run.execution_id, rows, result.json,
+                                   result.over_limit ? kSqlResultOverLimitNote : nullptr);
+                });
             }
             // The commit comes as the owner: what the job deferred to its
             // commit runs with the owner's rights, and commits with its
@@ -550,14 +557,9 @@ bool leave_pool_if_unassigned() {
     return leaving;
 }
 
-// Copies `text` (this database's encoding) into `out` (`size` bytes with
-// the NUL) in `encoding`, cut at a character boundary. Characters that
+// `text` (this database's encoding) in `encoding`. Characters that
 // encoding cannot show turn the text into its ASCII part, '?' elsewhere.
-void copy_outcome_text(const char* text, int encoding, char* out, int size) {
-    out[0] = '\0';
-    if (text == nullptr) {
-        return;
-    }
+const char* outcome_text_in(const char* text, int encoding) {
     const int length = static_cast<int>(strlen(text));
     const char* converted = nullptr;
     try {
@@ -573,12 +575,39 @@ void copy_outcome_text(const char* text, int encoding, char* out, int size) {
         }
         converted = ascii;
     }
+    return converted;
+}
+
+// Copies `text` (this database's encoding) into `out` (`size` bytes with
+// the NUL) in `encoding` (see outcome_text_in), cut at a character boundary.
+void copy_outcome_text(const char* text, int encoding, char* out, int size) {
+    out[0] = '\0';
+    if (text == nullptr) {
+        return;
+    }
+    const char* converted = outcome_text_in(text, encoding);
     int kept = static_cast<int>(strlen(converted));
     if (kept >= size) {
         kept = pg_encoding_mbcliplen(encoding, converted, kept, size - 1);
     }
     memcpy(out, converted, kept);
     out[kept] = '\0';
+}
+
+// A remote run's result as the launcher records it: in its database's
+// encoding (outcome_text_in; a '?' for a character it cannot show keeps the
+// JSON valid: only its strings hold non-ASCII bytes), and not kept when
+// over kSqlResultMaxBytes once converted. In the run's transaction: an
+// encoding conversion reads the catalogs.
+RunResult result_for_launcher(const RunResult& result, int encoding) {
+    if (result.json == nullptr) {
+        return result;
+    }
+    RunResult converted{outcome_text_in(result.json, encoding), false};
+    if (strlen(converted.json) > static_cast<size_t>(kSqlResultMaxBytes)) {
+        converted = RunResult{nullptr, true};
+    }
+    return converted;
 }
 
 struct PostedOutcome {
@@ -588,6 +617,7 @@ struct PostedOutcome {
     int64 rows_affected;
     const RunEnding* ending;  // how a run that did not succeed ended
     int encoding;             // of the launcher's database, for the text
+    const RunResult* result;  // a succeeded run's (result_for_launcher), or nullptr
 };
 
 // Hands the outcome to the launcher and becomes idle (ready for the next run).
@@ -602,6 +632,13 @@ void post_outcome(const PostedOutcome& posted) {
         copy_outcome_text(posted.ending->detail, posted.encoding, detail, kOutcomeDetailSize);
         sqlerrcode = posted.ending->sqlerrcode;
     }
+    char* result = static_cast<char*>(palloc(kOutcomeResultSize));
+    result[0] = '\0';
+    if (posted.result != nullptr && posted.result->json != nullptr) {
+        strlcpy(result, posted.result->json, kOutcomeResultSize);  // fits: result_for_launcher
+    } else if (posted.result != nullptr && posted.result->over_limit) {
+        copy_outcome_text(kSqlResultOverLimitNote, posted.encoding, message, kOutcomeMessageSize);
+    }
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     WorkerSlot& slot = my_slot_entry();
@@ -613,6 +650,7 @@ void post_outcome(const PostedOutcome& posted) {
     box.sqlerrcode = sqlerrcode;
     memcpy(box.message, message, kOutcomeMessageSize);
     memcpy(box.detail, detail, kOutcomeDetailSize);
+    memcpy(box.result, result, kOutcomeResultSize);
     box.state = MailboxState::Done;
     slot.idle = true;
     LWLockRelease(shared->lock);
@@ -640,13 +678,15 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     PendingError failure;
     uint64 rows = 0;
     bool run_if_false = false;
+    RunResult result{};
     open_run = OpenRun{&run, true, encoding, started_at};
     begin_run(run.execution_id, run.timeout_ms);
     const bool succeeded = try_in_worker_transaction(
         [&] {
             convert_run_text(&run, encoding);
-            rows = run_command_as_owner(run, &run_if_false);
+            rows = run_command_as_owner(run, &run_if_false, &result);
             check_run_not_stopped();
+            result = result_for_launcher(result, encoding);
             // Commits as the owner (see execute_local_run).
         },
         &failure);
@@ -680,8 +720,9 @@ bool execute_remote_run(ClaimedRun& run, int encoding) {
     }
     // Before posting: once the run shows as finished, its session locks are gone.
     const bool clean = shutdown_requested() || reset_session();
+    const bool done = succeeded && !run_if_false;
     post_outcome(PostedOutcome{outcome, started_at, finished_at, static_cast<int64>(rows),
-                               succeeded && !run_if_false ? nullptr : &ending, encoding});
+                               done ? nullptr : &ending, encoding, done ? &result : nullptr});
     withdraw_run();
     pgstat_report_activity(STATE_IDLE, nullptr);
     if (shutdown_requested()) {
@@ -703,7 +744,7 @@ bool run_handed_over(int64 execution_id, dsm_handle details) {
         "pg_jobs worker: could not read a run handed over by the launcher",
         [&] { readable = read_run_details(details, execution_id, run_context, &run, &encoding); });
     if (!readable) {
-        post_outcome(PostedOutcome{RunOutcome::NotStarted, 0, 0, 0, nullptr, PG_SQL_ASCII});
+        post_outcome(PostedOutcome{RunOutcome::NotStarted, 0, 0, 0, nullptr, PG_SQL_ASCII, nullptr});
         withdraw_run();
         return true;
     }
@@ -763,7 +804,7 @@ void record_forced_ending(const ClaimedRun& run, RunInterruption why) {
         const RunOutcome outcome =
             why == RunInterruption::TimedOut ? RunOutcome::TimedOut : RunOutcome::Cancelled;
         post_outcome(PostedOutcome{outcome, open_run.started_at, GetCurrentTimestamp(), 0, &ending,
-                                   open_run.encoding});
+                                   open_run.encoding, nullptr});
     } else {
         if (!in_worker_transaction_or_log("pg_jobs worker: could not record a run ended with its worker",
                                           [&] { as_scheduler([&] { record_ending(ending); }); })) {
