@@ -6625,3 +6625,10 @@ FROM jobs.job_execution AS e
 WHERE e.started_at IS NOT NULL AND e.status NOT IN ('queued', 'running')
   AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id)
 ORDER BY e.job_id, e.execution_id DESC;
+
+-- sqlres: SQL runs record a result (the first row of their last statement) --------------------
+COMMENT ON COLUMN jobs.job_execution.result IS
+'What the run returned: for HTTP runs the response body, as JSON when it is JSON, else as a JSON string; for SQL '
+'runs the first row their last statement returned, as a JSON object (NULL: no row, or over 8192 bytes).';
+COMMENT ON COLUMN jobs.job_execution.error IS
+'Error message of a run that did not succeed; on a succeeded run, a note (a response cut, a result not kept).';

@@ -328,9 +328,12 @@ COMMENT ON COLUMN jobs.job_execution.finished_at IS 'When the run reached its fi
 COMMENT ON COLUMN jobs.job_execution.duration IS 'finished_at - started_at.';
 COMMENT ON COLUMN jobs.job_execution.attempt IS '1 for the first attempt, 2 for the first retry, and so on.';
 COMMENT ON COLUMN jobs.job_execution.payload IS 'The payload given to jobs.trigger; the job reads it with jobs.context().';
+-- sqlres: SQL runs record a result (the first row of their last statement)
 COMMENT ON COLUMN jobs.job_execution.result IS
-'What the run returned: for HTTP runs the response body, as JSON when it is JSON, else as a JSON string.';
-COMMENT ON COLUMN jobs.job_execution.error IS 'Error message of a run that did not succeed.';
+'What the run returned: for HTTP runs the response body, as JSON when it is JSON, else as a JSON string; for SQL '
+'runs the first row their last statement returned, as a JSON object (NULL: no row, or over 8192 bytes).';
+COMMENT ON COLUMN jobs.job_execution.error IS
+'Error message of a run that did not succeed; on a succeeded run, a note (a response cut, a result not kept).';
 COMMENT ON COLUMN jobs.job_execution.sqlstate IS 'SQLSTATE of the error.';
 COMMENT ON COLUMN jobs.job_execution.error_detail IS 'DETAIL, HINT and CONTEXT of the error.';
 COMMENT ON COLUMN jobs.job_execution.rows_affected IS 'Rows processed by the command''s last statement.';

@@ -89,6 +89,11 @@ run_job "DELETE FROM app.items WHERE id = 2 RETURNING *; SELECT 'after' AS last"
 expect "$id" succeeded '{"last": "after"}' 'a DELETE ... RETURNING followed by a SELECT: the SELECT'"'"'s row'
 holds "SELECT count(*) = 1 FROM app.items" || fail "the DELETE of that run committed"
 
+run_job "SELECT 5 AS \"itemsProcessed\""
+holds "SELECT items_processed = 5 FROM jobs.job_stats WHERE job_name = 'r$n'" ||
+    fail "jobs.job_stats counts itemsProcessed of an SQL run's row: $(value "SELECT items_processed FROM jobs.job_stats WHERE job_name = 'r$n'")"
+pass "jobs.job_stats sums the itemsProcessed column of SQL runs' rows"
+
 # --- No rows: NULL ------------------------------------------------------------------------------------
 run_job "SELECT 1 AS a; INSERT INTO app.items VALUES (3, 'three')"
 expect "$id" succeeded NULL 'a last statement without RETURNING (after a SELECT): result NULL'

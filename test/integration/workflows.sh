@@ -2,7 +2,8 @@
 # Workflows (issue 15) with real workers: fan-out (steps side by side),
 # fan-in (a step waits for all its "after"), the "when" conditions and
 # skipped steps, upstream status and result in jobs.context() (an HTTP step's
-# answer read by the SQL step after it), jobs.cancel on a running workflow
+# answer read by the SQL step after it, an SQL step's first row read by the
+# SQL step after it), jobs.cancel on a running workflow
 # run, a step's retry inside the run, and a kill -9 of the postmaster in the
 # middle of a workflow run: after the restart the run goes on from its
 # finished steps, and no step's effects are applied twice.
@@ -105,6 +106,37 @@ holds "SELECT context -> 'upstream' -> 'fetch' ->> 'status' = 'succeeded'
        FROM public.effects WHERE workflow = $run AND step = 'use'" ||
     fail "the SQL step after the HTTP step reads its answer: $(value "SELECT context -> 'upstream' FROM public.effects WHERE workflow = $run AND step = 'use'")"
 pass "upstream results: the SQL step reads the HTTP step's answer in jobs.context() -> 'upstream' -> 'fetch' -> 'result'"
+
+# --- An SQL step's result, read by the steps after it ------------------------------------------------
+# An SQL run's result is the first row of its last statement (README, "SQL
+# jobs"): 'produce' hands {"batch": 42} on, 'consume' stores it and hands on
+# its RETURNING row, which 'finish' stores.
+cluster_psql -o /dev/null <<'SQL'
+CREATE TABLE public.batches (workflow bigint, step text, batch int);
+GRANT ALL ON public.batches TO PUBLIC;
+SELECT jobs.schedule('produce', NULL, 'SELECT 42 AS batch, ''x'' AS tag');
+SELECT jobs.schedule('consume', NULL, $$
+    INSERT INTO public.batches
+    SELECT (jobs.context() -> 'workflow' ->> 'execution_id')::bigint, 'consume',
+           (jobs.context() -> 'upstream' -> 'produce' -> 'result' ->> 'batch')::int
+    RETURNING batch * 2 AS doubled $$);
+SELECT jobs.schedule('finish', NULL, $$
+    INSERT INTO public.batches
+    SELECT (jobs.context() -> 'workflow' ->> 'execution_id')::bigint, 'finish',
+           (jobs.context() -> 'upstream' -> 'consume' -> 'result' ->> 'doubled')::int $$);
+SELECT jobs.schedule_workflow('handoff', NULL, '[
+    {"step": "produce", "job": "produce"},
+    {"step": "consume", "job": "consume", "after": ["produce"]},
+    {"step": "finish", "job": "finish", "after": ["consume"]}]');
+SQL
+run="$(value "SELECT jobs.trigger('handoff')")"
+[[ "$(wait_final "$run" 60)" == succeeded ]] || fail "the hand-off workflow run succeeds: $(show_executions "workflow_execution_id = $run")"
+got="$(value "SELECT string_agg(step || '=' || coalesce(batch::text, 'NULL'), ' ' ORDER BY step) FROM public.batches WHERE workflow = $run")"
+[[ "$got" == 'consume=42 finish=84' ]] ||
+    fail "each SQL step stored what the SQL step before it returned (got $got; results: $(value "SELECT string_agg(step || ' ' || coalesce(result::text, 'NULL'), ', ') FROM jobs.job_execution WHERE workflow_execution_id = $run"))"
+holds "SELECT result = '{\"batch\": 42, \"tag\": \"x\"}' FROM jobs.job_execution WHERE workflow_execution_id = $run AND step = 'produce'
+       AND status = 'succeeded'" || fail "the produce step's result is its row"
+pass "an SQL step's result (its first row) reaches the next step: upstream -> 'produce' -> 'result' ->> 'batch' = 42, then a RETURNING row (84)"
 
 # --- jobs.cancel on a running workflow run ----------------------------------------------------------
 cluster_psql -o /dev/null -c "SELECT jobs.schedule_workflow('cancelme', NULL, '[

@@ -98,7 +98,7 @@ bool run_if_holds(const ClaimedRun& run) {
 }  // namespace
 
 uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false, RunResult* result) {
-    const MemoryContext caller = CurrentMemoryContext;
+    MemoryContext caller = CurrentMemoryContext;
     *result = RunResult{};
     command_transaction = MyProc->lxid;
     const Oid owner = get_role_oid(run.owner, true);

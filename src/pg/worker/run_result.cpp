@@ -24,7 +24,7 @@ int64 stored_value_bytes(HeapTuple tuple, TupleDesc desc) {
     heap_deform_tuple(tuple, desc, values, nulls);
     int64 total = 0;
     for (int i = 0; i < desc->natts; ++i) {
-        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        Form_pg_attribute attribute = TupleDescAttr(desc, i);
         if (nulls[i] || attribute->attisdropped) {
             continue;
         }
@@ -48,7 +48,7 @@ int64 stored_value_bytes(HeapTuple tuple, TupleDesc desc) {
 FmgrInfo* to_jsonb_of_record() {
     static FmgrInfo* function = nullptr;
     if (function == nullptr) {
-        const MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
+        MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
         auto* info = static_cast<FmgrInfo*>(palloc0(sizeof(FmgrInfo)));
         fmgr_info_cxt(F_TO_JSONB, info, TopMemoryContext);
         List* arguments = list_make1(makeNullConst(RECORDOID, -1, InvalidOid));
