@@ -1473,7 +1473,9 @@ BEGIN
     VALUES (NEW.job_id, NEW.job_name, job.owner, pg_get_userbyid(job.owner), NEW.database, NEW.command, NEW.kind,
             'retry', NEW.triggered_by_user, NEW.scheduled_for, NEW.payload, NEW.attempt + 1, NEW.execution_id,
             jobs_internal._retry_at(clock_timestamp(), NEW.attempt, job.retry_backoff, job.retry_backoff_max,
-                                    NEW.execution_id), job.priority, NEW.workflow_execution_id, NEW.step,
+                                    NEW.execution_id), CASE WHEN NEW.workflow_execution_id IS NULL THEN job.priority
+                                                        ELSE greatest(job.priority, NEW.priority) END,
+            NEW.workflow_execution_id, NEW.step,
             NEW.workflow_context);
     PERFORM jobs_internal._wake_scheduler(false);  -- the launcher then sleeps until not_before
     RETURN NULL;
@@ -4503,7 +4505,8 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_steps(name, text, jsonb) FROM
 CREATE FUNCTION jobs_internal._schedule_workflow(caller name, workflow_name text, schedule text, steps jsonb, timezone text,
                                         enabled boolean, overlap text, max_concurrent integer, misfire text,
                                         start_at timestamptz, end_at timestamptz, max_runs integer,
-                                        min_trigger_interval interval, description text, tags text[])
+                                        min_trigger_interval interval, description text, tags text[], run_if text,
+                                        priority integer, blackout text, blackout_policy text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -4528,13 +4531,15 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true or false, or leave it out (true).';
     END IF;
     PERFORM jobs_internal._check_metadata(description, tags);
+    PERFORM jobs_internal._check_job_options(run_if, priority, blackout, blackout_policy, zone);
     PERFORM jobs_internal._check_job_quota(caller, workflow_name);
     INSERT INTO jobs.scheduled_job AS j (job_name, owner, schedule, timezone, command, database, enabled, kind,
                                          overlap, max_concurrent, misfire, start_at, end_at, max_runs,
-                                         min_trigger_interval, description, tags)
+                                         min_trigger_interval, description, tags, run_if, priority, blackout,
+                                         blackout_policy)
     VALUES (workflow_name, jobs_internal._role_id(caller), schedule, zone, definition::text, current_database(), enabled,
             'workflow', overlap, max_concurrent, misfire, start_at, end_at, max_runs, min_trigger_interval,
-            description, coalesce(tags, '{}'))
+            description, coalesce(tags, '{}'), run_if, priority, blackout, blackout_policy)
     ON CONFLICT ON CONSTRAINT scheduled_job_owner_job_name_key DO UPDATE
         SET schedule = excluded.schedule, timezone = excluded.timezone, command = excluded.command,
             database = excluded.database, enabled = excluded.enabled, kind = 'workflow', http_method = NULL,
@@ -4544,7 +4549,8 @@ BEGIN
             max_concurrent = excluded.max_concurrent, misfire = excluded.misfire, starting_deadline = NULL,
             start_at = excluded.start_at, end_at = excluded.end_at, max_runs = excluded.max_runs, run_at = NULL,
             min_trigger_interval = excluded.min_trigger_interval, disabled_reason = NULL, updated_at = now(),
-            description = excluded.description, tags = excluded.tags
+            description = excluded.description, tags = excluded.tags, run_if = excluded.run_if,
+            priority = excluded.priority, blackout = excluded.blackout, blackout_policy = excluded.blackout_policy
     RETURNING j.job_id INTO result_id;
     DELETE FROM jobs_internal._http_secret AS s WHERE s.job_id = result_id;
     PERFORM jobs_internal._wake_scheduler(true, result_id);
@@ -4552,10 +4558,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jobs_internal._schedule_workflow(name, text, text, jsonb, text, boolean, text, integer, text, timestamptz,
-                                            timestamptz, integer, interval, text, text[]) IS
+                                            timestamptz, integer, interval, text, text[], text, integer, text,
+                                            text) IS
 'Internal: the privileged part of jobs.schedule_workflow; call jobs.schedule_workflow.';
 REVOKE EXECUTE ON FUNCTION jobs_internal._schedule_workflow(name, text, text, jsonb, text, boolean, text, integer, text,
-                                                   timestamptz, timestamptz, integer, interval, text, text[])
+                                                   timestamptz, timestamptz, integer, interval, text, text[], text,
+                                                   integer, text, text)
     FROM PUBLIC;
 
 CREATE FUNCTION jobs.schedule_workflow(
@@ -4572,12 +4580,16 @@ CREATE FUNCTION jobs.schedule_workflow(
     max_runs integer DEFAULT NULL,
     min_trigger_interval interval DEFAULT NULL,
     description text DEFAULT NULL,
-    tags text[] DEFAULT NULL)
+    tags text[] DEFAULT NULL,
+    run_if text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    blackout text DEFAULT NULL,
+    blackout_policy text DEFAULT 'skip')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pg_jobs_privileged_call';
 COMMENT ON FUNCTION jobs.schedule_workflow(text, text, jsonb, text, boolean, text, integer, text, timestamptz,
-                                           timestamptz, integer, interval, text, text[]) IS
+                                           timestamptz, integer, interval, text, text[], text, integer, text, text) IS
 'Creates a workflow owned by the calling role, or redefines the caller''s job of that name; returns its job_id. '
 'steps: [{"step": name, "job": one of the caller''s jobs, "after": [step names], "when": "success" | "failure" | '
 '"always"}, ...]: a step starts once every step of its "after" has ended, if its condition holds (success, the '
@@ -4585,7 +4597,9 @@ COMMENT ON FUNCTION jobs.schedule_workflow(text, text, jsonb, text, boolean, tex
 'of the workflow succeeds when every step that ran succeeded. schedule, timezone, enabled and the run policies '
 'as for jobs.schedule; a workflow is triggered, enabled, disabled, unscheduled, waited for and cancelled as any '
 'job. 22023 for a malformed definition, a step listed twice, an "after" naming no step, a cycle, or a job that '
-'is not the caller''s.';
+'is not the caller''s. run_if is checked as the caller just before each run starts (false or NULL: the run is '
+'skipped; within 5 seconds); priority (the steps'' runs are claimed at the higher of it and their job''s), blackout '
+'and blackout_policy as for jobs.schedule.';
 
 -- What a step's run is queued with: the step's job, as the workflow's
 -- owner has it now. `upstream`: {step: {status, result}} of its direct
@@ -4630,7 +4644,7 @@ BEGIN
                                     priority)
     VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
             'workflow', run.triggered_by_user, run.payload, run.execution_id, definition ->> 'step', context,
-            job.priority);
+            greatest(job.priority, run.priority));
     RETURN 'queued';
 END
 $$;
@@ -4749,6 +4763,8 @@ DECLARE
     run jobs.job_execution;
     started integer := 0;
     queued integer;
+    condition text;
+    verdict record;
 BEGIN
     FOR run IN
         SELECT q.* FROM jobs.job_execution AS q
@@ -4761,6 +4777,16 @@ BEGIN
         ORDER BY q.execution_id
         FOR UPDATE OF q SKIP LOCKED
     LOOP
+        -- opts: the workflow's run_if, as its owner, right before the start.
+        condition := (SELECT j.run_if FROM jobs.scheduled_job AS j WHERE j.job_id = run.job_id);
+        IF condition IS NOT NULL THEN
+            verdict := jobs_internal._check_run_if(condition, run.owner);
+            IF verdict.status IS NOT NULL THEN
+                PERFORM jobs_internal._finish_runs('queued', ARRAY[run.execution_id], ARRAY[verdict.status],
+                                                   ARRAY[verdict.error], ARRAY[verdict.sqlstate]);
+                CONTINUE;
+            END IF;
+        END IF;
         -- The plan: each step with the steps after it (so a step's end
         -- finds what it may make ready without reading every step).
         UPDATE jobs.job_execution AS e SET status = 'running', started_at = clock_timestamp(),
@@ -4786,7 +4812,7 @@ BEGIN
                run.triggered_by_user, run.payload, run.execution_id, p.key,
                jsonb_build_object('workflow', jsonb_build_object('execution_id', run.execution_id, 'name',
                                                                  run.job_name, 'step', p.key),
-                                  'upstream', '{}'::jsonb), j.priority
+                                  'upstream', '{}'::jsonb), greatest(j.priority, run.priority)
         FROM jsonb_each(run.workflow_context -> 'steps') AS p
         JOIN jobs.scheduled_job AS j ON j.owner = run.owner AND j.job_name = p.value ->> 'job' AND j.kind <> 'workflow'
         WHERE jsonb_array_length(p.value -> 'after') = 0 AND p.value ->> 'when' <> 'failure';
@@ -4807,6 +4833,16 @@ $$;
 COMMENT ON FUNCTION jobs_internal._start_workflow_runs() IS
 'Internal: the launcher starts the due queued workflow runs (status running, root steps queued); returns how many.';
 REVOKE EXECUTE ON FUNCTION jobs_internal._start_workflow_runs() FROM PUBLIC;
+
+-- opts: a workflow's run_if, checked by the launcher as the owner
+-- (src/pg/common/run_condition.hpp): (NULL, NULL, NULL) when it holds.
+CREATE FUNCTION jobs_internal._check_run_if(run_if text, owner oid, OUT status text, OUT error text, OUT sqlstate text)
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'pg_jobs_check_run_if';
+COMMENT ON FUNCTION jobs_internal._check_run_if(text, oid) IS
+'Internal: evaluates run_if as role owner, security-restricted and within 5 seconds; returns NULLs when it holds, '
+'(skipped, run_if was false) when false or NULL, (failed, its error, its SQLSTATE) when it fails. Superuser only.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._check_run_if(text, oid) FROM PUBLIC;
 
 -- A step's run ended (for good: a retry queued by queue_retry, which fires
 -- first, keeps the step going): its workflow run advances, in the same

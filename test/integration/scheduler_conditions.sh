@@ -7,7 +7,9 @@
 #  - priority: with one worker busy, a high-priority run queued after a
 #    low-priority one starts first;
 #  - blackout: a fire time inside it is skipped (skip) or becomes one run at
-#    its end (defer).
+#    its end (defer);
+#  - a workflow's run_if, checked by the launcher as the owner before the
+#    workflow run starts; its steps' runs take the workflow's priority.
 #
 #   test/integration/scheduler_conditions.sh      (needs pg_jobs installed: make install)
 #
@@ -164,6 +166,55 @@ http_slow="$(as_alice "SELECT jobs.trigger('hook-gated')")"
 holds "SELECT finished_at - started_at < interval '20 seconds' FROM jobs.job_execution WHERE execution_id = $http_slow" ||
     fail "the slow HTTP run_if did not hold the HTTP worker for its 30 seconds"
 pass "an HTTP run_if is cut off after 5 seconds (57014): it cannot hold the HTTP worker"
+
+# --- run_if of a workflow ------------------------------------------------------------
+# The launcher checks it, as the owner, right before the workflow run starts:
+# the same rules as for the HTTP worker (a process serving every role).
+flow_steps='[{"step": "only", "job": "flow-step"}]'
+as_alice "SELECT jobs.schedule('flow-step', NULL, \$\$INSERT INTO public.cond_runs VALUES ('flow-step')\$\$)" >/dev/null
+as_alice "SELECT jobs.schedule_workflow('gated-flow', NULL, '$flow_steps',
+                                        run_if => 'EXISTS (SELECT FROM public.gate WHERE NOT open)', priority => 30)" \
+    >/dev/null
+flow_false="$(as_alice "SELECT jobs.trigger('gated-flow')")"
+[[ "$(wait_final "$flow_false")" == skipped ]] || fail "a workflow run whose run_if is false ends skipped"
+[[ "$(value "SELECT error || ' ' || (SELECT count(*) FROM jobs.job_execution AS s
+                                     WHERE s.workflow_execution_id = e.execution_id)
+             FROM jobs.job_execution AS e WHERE e.execution_id = $flow_false")" == "run_if was false 0" ]] ||
+    fail "the skipped workflow run says run_if was false and started no step"
+as_alice "SELECT jobs.alter('gated-flow', run_if => '1 / 0 = 1')" >/dev/null
+flow_error="$(as_alice "SELECT jobs.trigger('gated-flow')")"
+[[ "$(wait_final "$flow_error")" == failed ]] || fail "a workflow run whose run_if raises an error fails"
+[[ "$(value "SELECT sqlstate || ' ' || error FROM jobs.job_execution WHERE execution_id = $flow_error")" == \
+    "22012 run_if: division by zero" ]] || fail "the failed workflow run records run_if's error and SQLSTATE"
+as_alice "SELECT jobs.alter('gated-flow', run_if => 'EXISTS (SELECT FROM public.secret_gate)')" >/dev/null
+flow_denied="$(as_alice "SELECT jobs.trigger('gated-flow')")"
+[[ "$(wait_final "$flow_denied")" == failed &&
+   "$(value "SELECT sqlstate FROM jobs.job_execution WHERE execution_id = $flow_denied")" == 42501 ]] ||
+    fail "a workflow's run_if is checked with the owner's rights (42501)"
+as_alice "SELECT jobs.alter('gated-flow', run_if => 'current_user = ''cond_alice''')" >/dev/null
+flow_true="$(as_alice "SELECT jobs.trigger('gated-flow')")"
+[[ "$(wait_final "$flow_true")" == succeeded && "$(runs_of flow-step)" == 1 ]] ||
+    fail "a workflow run whose run_if holds runs its step: $(show_executions)"
+[[ "$(value "SELECT priority FROM jobs.job_execution WHERE workflow_execution_id = $flow_true")" == 30 ]] ||
+    fail "the step's run has the workflow's priority (30, above its job's 0)"
+pass "workflow run_if (checked by the launcher as the owner): false skips, an error fails (22012, 42501), true runs; its step takes the workflow's priority"
+
+as_alice "SELECT jobs.alter('gated-flow', run_if => 'cond_alice_own.arm()')" >/dev/null
+flow_armed="$(as_alice "SELECT jobs.trigger('gated-flow')")"
+[[ "$(wait_final "$flow_armed")" == failed &&
+   "$(value "SELECT sqlstate FROM jobs.job_execution WHERE execution_id = $flow_armed")" == 42501 ]] ||
+    fail "a workflow's run_if that queues a deferred trigger fails (42501)"
+holds "SELECT NOT rolsuper FROM pg_roles WHERE rolname = 'cond_alice'" ||
+    fail "cond_alice did not become a superuser through a deferred trigger queued by her workflow's run_if"
+as_alice "SELECT jobs.alter('gated-flow', run_if => 'pg_sleep(30) IS NOT NULL')" >/dev/null
+flow_slow="$(as_alice "SELECT jobs.trigger('gated-flow')")"
+[[ "$(wait_final "$flow_slow")" == failed &&
+   "$(value "SELECT sqlstate FROM jobs.job_execution WHERE execution_id = $flow_slow")" == 57014 ]] ||
+    fail "a slow workflow run_if is cancelled after 5 seconds (57014)"
+holds "SELECT finished_at - queued_at < interval '20 seconds' FROM jobs.job_execution WHERE execution_id = $flow_slow" ||
+    fail "the slow workflow run_if did not hold the launcher for its 30 seconds"
+as_alice "SELECT jobs.unschedule('gated-flow')" >/dev/null
+pass "a workflow's run_if cannot escalate through a deferred trigger (42501) and is cut off after 5 seconds (57014)"
 
 # --- priority with one worker --------------------------------------------------------
 as_alice "SELECT jobs.schedule('blocker', NULL, 'SELECT pg_sleep(6)')" >/dev/null

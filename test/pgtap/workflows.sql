@@ -12,7 +12,7 @@
 -- Run from the repository root: pg_prove test/pgtap/workflows.sql
 \ir lib/begin.sql
 
-SELECT plan(67);
+SELECT plan(72);
 
 -- SQLSTATE and message of the error a command raises as a role (NULL if none).
 CREATE FUNCTION pg_temp.error_of(role_name name, command text) RETURNS text
@@ -74,6 +74,29 @@ SELECT is((SELECT jsonb_array_length(command::jsonb) || ' ' || coalesce(schedule
 SELECT is(pg_temp.as_role('pgtap_wf_alice', $$SELECT job_name || ' ' || enabled FROM jobs.job_status
                                               WHERE job_name = 'etl'$$), 'etl false',
           'jobs.job_status lists the workflow');
+
+-- The run options of jobs.schedule: run_if, priority, blackout, blackout_policy.
+SELECT is(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs.schedule_workflow('w', NULL, '[{"step": "a", "job": "extract"}]',
+                                                                            priority => 101)$$),
+          '22023 priority must be between -100 and 100, not 101', 'a workflow''s priority is checked');
+SELECT is(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs.schedule_workflow('w', NULL, '[{"step": "a", "job": "extract"}]',
+                                                                            blackout_policy => 'later')$$),
+          '22023 blackout_policy must be ''skip'' or ''defer'', not ''later''', 'a workflow''s blackout_policy is checked');
+SELECT matches(pg_temp.error_of('pgtap_wf_alice', $$SELECT jobs.schedule_workflow('w', NULL, '[{"step": "a", "job": "extract"}]',
+                                                                                 run_if => 'SELECT FROM')$$),
+               '^42601 ', 'a workflow''s run_if is parsed when it is defined (42601)');
+SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.schedule_workflow('optioned', '0 3 * * *',
+    '[{"step": "a", "job": "extract"}]', run_if => 'true', priority => 40, blackout => '* 1-4 * * *',
+    blackout_policy => 'defer')$$);
+SELECT is((SELECT run_if || ' ' || priority || ' ' || blackout || ' ' || blackout_policy
+           FROM jobs.scheduled_job WHERE job_name = 'optioned'),
+          'true 40 * 1-4 * * * defer', 'jobs.schedule_workflow stores run_if, priority, blackout and blackout_policy');
+SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.schedule_workflow('optioned', '0 3 * * *',
+    '[{"step": "a", "job": "extract"}]')$$);
+SELECT is((SELECT coalesce(run_if, '-') || ' ' || priority || ' ' || coalesce(blackout, '-') || ' ' || blackout_policy
+           FROM jobs.scheduled_job WHERE job_name = 'optioned'),
+          '- 0 - skip', 'redefining the workflow without them resets them to their defaults');
+SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.unschedule('optioned')$$);
 
 -- Definition errors: 22023 with the reason.
 SELECT is(pg_temp.define('[]'), '22023 workflow "w": steps must be a non-empty JSON array', 'empty steps');

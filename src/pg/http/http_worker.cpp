@@ -24,7 +24,7 @@
 #include "pg/common/guard.hpp"
 #include "pg/common/gucs.hpp"
 #include "pg/http/http_allowlist.hpp"
-#include "pg/http/run_condition.hpp"
+#include "pg/common/run_condition.hpp"
 #include "pg/http/run_message.hpp"
 #include "pg/store/http_store.hpp"
 #include "pg/store/run_lifecycle.hpp"

@@ -1,5 +1,5 @@
 // See run_condition.hpp.
-#include "pg/http/run_condition.hpp"
+#include "pg/common/run_condition.hpp"
 
 #include "pg/common/command_syntax.hpp"
 #include "pg/common/transaction.hpp"
