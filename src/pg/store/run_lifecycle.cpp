@@ -253,7 +253,9 @@ void record_success(int64 execution_id, uint64 rows_affected, const char* result
     Finish finish{RunStatus::Running, 1, &execution_id, statuses};
     finish.rows_affected = rows;
     finish.results = results;
-    finish.errors = errors;  // error becomes NULL (see overlap replace), or the note
+    if (note != nullptr) {
+        finish.errors = errors;  // else error becomes NULL: see overlap replace
+    }
     if (apply_finish(finish) == 0) {
         ereport(ERROR,
                 (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
