@@ -6662,6 +6662,37 @@ WHERE e.started_at IS NOT NULL AND e.status NOT IN ('queued', 'running')
   AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = e.job_id)
 ORDER BY e.job_id, e.execution_id DESC;
 
+-- flow: jobs.job_history shows a step's run's workflow run and step.
+CREATE OR REPLACE VIEW jobs.job_history WITH (security_invoker = true) AS
+SELECT e.execution_id,
+       e.job_id,
+       e.job_name,
+       -- The role's current name; once it is dropped, its name when the run was queued.
+       coalesce((SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = e.owner), e.owner_name) AS owner,
+       e.status,
+       e.triggered_by,
+       e.scheduled_for,
+       e.started_at,
+       e.duration,
+       e.attempt,
+       e.rows_affected,
+       e.sqlstate,
+       e.error,
+       e.http_status,
+       e.http_timing,
+       e.skipped_count,
+       e.workflow_execution_id,
+       e.step
+FROM jobs.job_execution AS e
+ORDER BY e.execution_id DESC;
+COMMENT ON VIEW jobs.job_history IS
+'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
+'took, the error of a failed run, the response status and timings of HTTP runs, and how many consecutive fire '
+'times a skipped row stands for (skipped_count), and for a workflow step''s run its workflow run and step. '
+'Details (payload, '
+'error_detail, result, ...) are in jobs.job_execution. '
+'Non-superusers see the runs of their own jobs.';
+
 -- sqlres: SQL runs record a result (the first row of their last statement) --------------------
 COMMENT ON COLUMN jobs.job_execution.result IS
 'What the run returned: for HTTP runs the response body, as JSON when it is JSON, else as a JSON string; for SQL '

@@ -5019,3 +5019,34 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._forget_removed_jobs() FROM PUBLIC;
 CREATE TRIGGER forget_removed_jobs AFTER DELETE ON jobs.scheduled_job REFERENCING OLD TABLE AS removed
     FOR EACH STATEMENT EXECUTE FUNCTION jobs_internal._forget_removed_jobs();
 COMMENT ON TRIGGER forget_removed_jobs ON jobs.scheduled_job IS 'Removes the jobs.job_last_run rows of removed jobs.';
+
+-- flow: jobs.job_history shows a step's run's workflow run and step.
+CREATE OR REPLACE VIEW jobs.job_history WITH (security_invoker = true) AS
+SELECT e.execution_id,
+       e.job_id,
+       e.job_name,
+       -- The role's current name; once it is dropped, its name when the run was queued.
+       coalesce((SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = e.owner), e.owner_name) AS owner,
+       e.status,
+       e.triggered_by,
+       e.scheduled_for,
+       e.started_at,
+       e.duration,
+       e.attempt,
+       e.rows_affected,
+       e.sqlstate,
+       e.error,
+       e.http_status,
+       e.http_timing,
+       e.skipped_count,
+       e.workflow_execution_id,
+       e.step
+FROM jobs.job_execution AS e
+ORDER BY e.execution_id DESC;
+COMMENT ON VIEW jobs.job_history IS
+'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
+'took, the error of a failed run, the response status and timings of HTTP runs, and how many consecutive fire '
+'times a skipped row stands for (skipped_count), and for a workflow step''s run its workflow run and step. '
+'Details (payload, '
+'error_detail, result, ...) are in jobs.job_execution. '
+'Non-superusers see the runs of their own jobs.';

@@ -8,7 +8,7 @@
 -- Run from the repository root: pg_prove test/pgtap/job_creation.sql
 \ir lib/begin.sql
 
-SELECT plan(25);
+SELECT plan(28);
 
 CREATE ROLE alice;
 GRANT USAGE ON SCHEMA jobs TO alice;
@@ -124,6 +124,20 @@ SELECT is((SELECT count(*) FROM jobs.scheduled_job AS j
           0::bigint, 'jobs_internal._audit_fields lists the keys in ORDER BY order');
 SELECT is((SELECT jobs_internal._audit_definition(j) -> 'http_headers' FROM jobs.scheduled_job AS j WHERE job_name = 'h1'),
           '{"Authorization": "***", "X-A": "***"}'::jsonb, 'header values are never shown');
+
+-- The syntax check remembers the last command that passed, with the parser
+-- settings it passed under: the same text under other settings is checked
+-- again. With standard_conforming_strings off, \' escapes the quote, and
+-- the literal never ends.
+SELECT lives_ok($$SELECT jobs.schedule('memo-1', NULL, $c$SELECT 'a\'$c$)$$,
+                'a command passes the syntax check');
+SET LOCAL standard_conforming_strings = off;
+SELECT throws_ok($$SELECT jobs.schedule('memo-2', NULL, $c$SELECT 'a\'$c$)$$, '42601', NULL,
+                 'the same command is checked again under other parser settings');
+RESET standard_conforming_strings;
+SELECT throws_ok($$SELECT count(jobs.schedule('memo-b' || i, NULL, CASE WHEN i < 3 THEN 'SELECT 1' ELSE 'SELEC 1' END))
+                   FROM generate_series(1, 4) AS i$$, '42601', NULL,
+                 'a different command after one that passed is checked');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -12,7 +12,7 @@
 -- Run from the repository root: pg_prove test/pgtap/workflows.sql
 \ir lib/begin.sql
 
-SELECT plan(72);
+SELECT plan(73);
 
 -- SQLSTATE and message of the error a command raises as a role (NULL if none).
 CREATE FUNCTION pg_temp.error_of(role_name name, command text) RETURNS text
@@ -301,6 +301,9 @@ SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.unschedule('transform')$$
 SELECT pg_temp.finish(:run5, 'a', 'succeeded');
 SELECT is((SELECT status || ' | ' || error FROM jobs.job_execution WHERE execution_id = pg_temp.step_run(:run5, 'b')),
           'failed | job "transform" of step "b" is no longer defined', 'a step whose job is gone fails at once');
+SELECT is((SELECT workflow_execution_id || ' ' || step FROM jobs.job_history
+           WHERE execution_id = pg_temp.step_run(:run5, 'b')), :run5 || ' b',
+          'jobs.job_history shows a step''s run''s workflow run and step');
 
 -- jobs.unschedule of the workflow: its queued runs are cancelled.
 SELECT pg_temp.as_role('pgtap_wf_alice', $$SELECT jobs.trigger('onfail')$$)::bigint AS run6 \gset

@@ -7,6 +7,7 @@ extern "C" {
 #include "parser/parser.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
+#include "utils/memutils.h"
 }
 
 #include <cctype>
@@ -186,18 +187,60 @@ RawStmt* standalone_statement(const char* command) {
     return standalone_statement_name(statement->stmt) != nullptr ? statement : nullptr;
 }
 
-void check_command_syntax(const char* command, const char* job_name) {
+namespace {
+
+// Puts the callback that places a syntax error in `text` on the error
+// context stack; the caller pops it (pop_syntax_check) once the text parsed.
+ErrorContextCallback* push_syntax_check(const char* text, const char* job_name, int offset,
+                                        const char* what) {
     auto* check = static_cast<SyntaxCheck*>(palloc(sizeof(SyntaxCheck)));
-    check->command = command;
+    check->command = text;
     check->job_name = job_name;
-    check->offset = 0;
-    check->what = "command";
+    check->offset = offset;
+    check->what = what;
     // palloc'd, not on the stack: GCC warns about a local's address in a global.
     auto* callback = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
     callback->callback = syntax_error_context;
     callback->arg = check;
     callback->previous = error_context_stack;
     error_context_stack = callback;
+    return callback;
+}
+
+void pop_syntax_check(ErrorContextCallback* callback) {
+    error_context_stack = callback->previous;
+}
+
+// The last command that passed, with the settings the parser read: creating
+// jobs in bulk repeats one command text, parsed once then.
+struct PassedCommand {
+    char* text = nullptr;  // in TopMemoryContext
+    bool standard_conforming_strings = true;
+    int backslash_quote = 0;
+};
+PassedCommand last_passed;
+
+bool passed_already(const char* command) {
+    return last_passed.text != nullptr && strcmp(last_passed.text, command) == 0 &&
+           last_passed.standard_conforming_strings == standard_conforming_strings &&
+           last_passed.backslash_quote == backslash_quote;
+}
+
+void remember_passed(const char* command) {
+    char* copy = MemoryContextStrdup(TopMemoryContext, command);
+    if (last_passed.text != nullptr) {
+        pfree(last_passed.text);
+    }
+    last_passed = PassedCommand{copy, standard_conforming_strings, backslash_quote};
+}
+
+}  // namespace
+
+void check_command_syntax(const char* command, const char* job_name) {
+    if (passed_already(command)) {
+        return;
+    }
+    ErrorContextCallback* callback = push_syntax_check(command, job_name, 0, "command");
     List* statements = raw_parser(command, RAW_PARSE_DEFAULT);
     if (list_length(statements) > 1) {
         ListCell* cell = nullptr;
@@ -216,7 +259,8 @@ void check_command_syntax(const char* command, const char* job_name) {
             }
         }
     }
-    error_context_stack = callback->previous;
+    pop_syntax_check(callback);
+    remember_passed(command);
 }
 
 const char* run_if_query(const char* run_if) {
@@ -262,16 +306,8 @@ bool is_bare_select(Node* statement) {
 }  // namespace
 
 void check_run_if_syntax(const char* run_if, const char* job_name) {
-    auto* check = static_cast<SyntaxCheck*>(palloc(sizeof(SyntaxCheck)));
-    check->command = run_if;
-    check->job_name = job_name;
-    check->offset = static_cast<int>(strlen("SELECT ("));
-    check->what = "run_if";
-    auto* callback = static_cast<ErrorContextCallback*>(palloc0(sizeof(ErrorContextCallback)));
-    callback->callback = syntax_error_context;
-    callback->arg = check;
-    callback->previous = error_context_stack;
-    error_context_stack = callback;
+    ErrorContextCallback* callback =
+        push_syntax_check(run_if, job_name, static_cast<int>(strlen("SELECT (")), "run_if");
     List* statements = raw_parser(run_if_query(run_if), RAW_PARSE_DEFAULT);
     if (list_length(statements) != 1 || !is_bare_select(linitial_node(RawStmt, statements)->stmt)) {
         ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("run_if must be one SQL expression"),
@@ -279,7 +315,7 @@ void check_run_if_syntax(const char* run_if, const char* job_name) {
                         errhint("Write a condition such as 'EXISTS (SELECT FROM my_queue)' or "
                                 "'extract(dow FROM now()) BETWEEN 1 AND 5'.")));
     }
-    error_context_stack = callback->previous;
+    pop_syntax_check(callback);
 }
 
 }  // namespace pg_jobs::pg

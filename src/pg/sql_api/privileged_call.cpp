@@ -47,12 +47,23 @@ struct PrivilegedPart {
     bool hides_statement;  // set_secret, schedule_http, alter_http
     bool batchable;        // jobs.schedule: see schedule_batch.hpp
     schedule_batch::Target batch_target;
+    // The positions of the text arguments command, run_if and job_name
+    // (-1: none), for the syntax checks of every call.
+    int command_arg;
+    int run_if_arg;
+    int job_name_arg;
 };
 
 // Job definitions live in jobs.database only: the launcher reads them there.
+// (jobs.database is set at server start, so one success holds for the session.)
 void require_jobs_database() {
+    static bool in_jobs_database = false;
+    if (in_jobs_database) {
+        return;
+    }
     const char* here = get_database_name(MyDatabaseId);
     if (here != nullptr && strcmp(here, jobs_database()) == 0) {
+        in_jobs_database = true;
         return;
     }
     ereport(ERROR,
@@ -62,6 +73,28 @@ void require_jobs_database() {
              errhint("Connect to database \"%s\" (a job can still run in this one: database => '%s'), or "
                      "set jobs.database = '%s' in postgresql.conf and restart the server.",
                      jobs_database(), here != nullptr ? here : "?", here != nullptr ? here : "?")));
+}
+
+// The positions of the text arguments called names[i] of the public
+// function (-1: none), in one catalog lookup.
+void argument_positions(Oid function, const char* const* names, int* positions, int count) {
+    HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+    if (!HeapTupleIsValid(tuple)) {
+        elog(ERROR, "cache lookup failed for function %u", function);
+    }
+    Oid* types = nullptr;
+    char** arg_names = nullptr;
+    char* modes = nullptr;
+    const int nargs = get_func_arg_info(tuple, &types, &arg_names, &modes);
+    ReleaseSysCache(tuple);
+    for (int k = 0; k < count; ++k) {
+        positions[k] = -1;
+        for (int i = 0; arg_names != nullptr && i < nargs; ++i) {
+            if (arg_names[i] != nullptr && strcmp(arg_names[i], names[k]) == 0 && types[i] == TEXTOID) {
+                positions[k] = i;
+            }
+        }
+    }
 }
 
 // Finds jobs_internal._<name>(name, <argument types of the public function>).
@@ -102,7 +135,24 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
         part->batch_target.schema = get_func_namespace(public_oid);
         for (int i = 0; i < nargs; ++i) {
             part->batch_target.arg_types[i] = public_types[i];
+            get_typlenbyval(public_types[i], &part->batch_target.arg_lengths[i],
+                            &part->batch_target.arg_by_value[i]);
         }
+    }
+    static const char* const kNames[] = {"command", "run_if", "job_name"};
+    int positions[3];
+    argument_positions(public_oid, kNames, positions, 3);
+    part->command_arg = positions[0];
+    part->run_if_arg = positions[1];
+    part->job_name_arg = positions[2];
+    return part;
+}
+
+PrivilegedPart* privileged_part(FunctionCallInfo fcinfo) {
+    auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
+    if (part == nullptr) {
+        part = look_up_privileged_part(fcinfo);
+        fcinfo->flinfo->fn_extra = part;
     }
     return part;
 }
@@ -114,11 +164,7 @@ PrivilegedPart* look_up_privileged_part(FunctionCallInfo fcinfo) {
 // on its way to run_guarded_hiding_internals.
 Datum call_privileged_part(FunctionCallInfo fcinfo) {
     require_jobs_database();
-    auto* part = static_cast<PrivilegedPart*>(fcinfo->flinfo->fn_extra);
-    if (part == nullptr) {
-        part = look_up_privileged_part(fcinfo);
-        fcinfo->flinfo->fn_extra = part;
-    }
+    PrivilegedPart* part = privileged_part(fcinfo);
     const Oid caller_id = GetUserId();
     // jobs.schedule called row after row by one statement: most calls join
     // the statement's batch; any other privileged call writes it first.
@@ -168,39 +214,15 @@ Datum call_privileged_part(FunctionCallInfo fcinfo) {
     return result;
 }
 
-// The positions of the text arguments called names[i] of the public
-// function (-1: none), in one catalog lookup.
-void argument_positions(FunctionCallInfo fcinfo, const char* const* names, int* positions, int count) {
-    HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-    if (!HeapTupleIsValid(tuple)) {
-        elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
-    }
-    Oid* types = nullptr;
-    char** arg_names = nullptr;
-    char* modes = nullptr;
-    const int nargs = get_func_arg_info(tuple, &types, &arg_names, &modes);
-    ReleaseSysCache(tuple);
-    for (int k = 0; k < count; ++k) {
-        positions[k] = -1;
-        for (int i = 0; arg_names != nullptr && i < nargs; ++i) {
-            if (arg_names[i] != nullptr && strcmp(arg_names[i], names[k]) == 0 && types[i] == TEXTOID) {
-                positions[k] = i;
-            }
-        }
-    }
-}
-
 // A job's SQL command (jobs.schedule, jobs.schedule_in, jobs.alter) is
 // parsed, not run, before anything is stored: a syntax error is refused
 // with its position in the command (command_syntax.hpp). Runs as the caller,
 // outside run_guarded_hiding_internals so the position stays in the error.
 Datum check_command_argument(FunctionCallInfo fcinfo) {
-    static const char* const kNames[] = {"command", "run_if", "job_name"};
-    int positions[3];
-    argument_positions(fcinfo, kNames, positions, 3);
-    const int command = positions[0];
-    const int run_if = positions[1];
-    const int job_name = positions[2];
+    const PrivilegedPart* part = privileged_part(fcinfo);
+    const int command = part->command_arg;
+    const int run_if = part->run_if_arg;
+    const int job_name = part->job_name_arg;
     if (run_if >= 0 && !PG_ARGISNULL(run_if)) {  // opts: issue 15
         // NOLINTNEXTLINE(performance-no-int-to-ptr): a Datum holds the pointer
         const char* run_if_text = text_to_cstring(PG_GETARG_TEXT_PP(run_if));

@@ -10,9 +10,11 @@ namespace pg_jobs::pg::schedule_batch {
 // What the batch needs to know of the privileged part jobs_internal._schedule.
 constexpr int kScheduleArgs = 25;
 struct Target {
-    Oid definer;                   // the owner of jobs_internal._schedule, whose rights write the rows
-    Oid schema;                    // the extension's schema (jobs)
-    Oid arg_types[kScheduleArgs];  // the argument types of jobs.schedule
+    Oid definer;                       // the owner of jobs_internal._schedule, whose rights write the rows
+    Oid schema;                        // the extension's schema (jobs)
+    Oid arg_types[kScheduleArgs];      // the argument types of jobs.schedule
+    int16 arg_lengths[kScheduleArgs];  // their typlen and typbyval, looked up once
+    bool arg_by_value[kScheduleArgs];
 };
 
 // For a call of jobs.schedule by `caller`: when an earlier call in the same
