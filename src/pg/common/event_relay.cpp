@@ -123,7 +123,7 @@ void relay_committed_events(const List* events, const char* (*payload_of)(const 
     LWLockRelease(ring->lock);
     SchedulerShared* shared = scheduler_shared();
     if (was_empty && filled && shared != nullptr) {
-        wake_launcher(shared);
+        wake_launcher_for_events(shared);
     }
 }
 

@@ -45,6 +45,7 @@ void startup_shmem() {
         state->lock = &(GetNamedLWLockTranche(kTrancheName))->lock;
         state->launcher_pid = 0;
         state->launcher_latch = nullptr;
+        pg_atomic_init_u32(&state->launcher_work_pending, 1);
         // job_changes stays as zeroed: nothing published, nothing read.
         init_prepared_wakes(&state->prepared_wakes);
         ConditionVariableInit(&state->run_finished);
@@ -73,6 +74,17 @@ SchedulerShared* scheduler_shared() {
 }
 
 void wake_launcher(SchedulerShared* shared) {
+    // Before the latch (SetLatch is a full barrier): the launcher reads the
+    // flag after its wait ends.
+    pg_atomic_write_u32(&shared->launcher_work_pending, 1);
+    wake_launcher_for_events(shared);
+}
+
+bool take_launcher_work(SchedulerShared* shared) {
+    return pg_atomic_exchange_u32(&shared->launcher_work_pending, 0) != 0;
+}
+
+void wake_launcher_for_events(SchedulerShared* shared) {
     // The pointer is read once: the launcher may clear it as it exits, and a
     // latch of an exited process is still valid shared memory (a spurious
     // wake of whoever reuses it is harmless).

@@ -48,6 +48,10 @@ struct SchedulerShared {
     LWLock* lock;
     pid_t launcher_pid;
     Latch* launcher_latch;  // nullptr while no launcher runs
+    // Set by wake_launcher: the launcher has work to look at. A wake for
+    // events only (wake_launcher_for_events) leaves it clear, and the
+    // launcher then just sends them.
+    pg_atomic_uint32 launcher_work_pending;
     // Jobs whose definitions changed, published at commit: the launcher
     // re-reads just those (or everything, when the log says so).
     JobChangeLog job_changes;
@@ -86,5 +90,14 @@ SchedulerShared* scheduler_shared();
 // Sets the launcher's latch (if a launcher runs); safe at any time, even at
 // commit: takes no lock and cannot fail.
 void wake_launcher(SchedulerShared* shared);
+
+// Sets the launcher's latch so it sends the events relayed to it
+// (event_relay.hpp), without a pass over the jobs and the queue: a run's
+// events would otherwise cost a whole launcher iteration per run.
+void wake_launcher_for_events(SchedulerShared* shared);
+
+// Whether a wake_launcher came since the last call (and clears it); for the
+// launcher.
+bool take_launcher_work(SchedulerShared* shared);
 
 }  // namespace pg_jobs::pg

@@ -702,12 +702,23 @@ void run_http_worker() {
     run_loop();
 }
 
+// The worker this launcher started last; kept to tell "still starting" from
+// "gone" (a worker that failed before attaching never clears a flag).
+BackgroundWorkerHandle* handle = nullptr;
+
 }  // namespace
 
+bool http_worker_stopped() {
+    pid_t pid = 0;
+    if (handle == nullptr || GetBackgroundWorkerPid(handle, &pid) != BGWH_STOPPED) {
+        return false;
+    }
+    pfree(handle);  // said once: the next wake_or_start_http_worker starts another
+    handle = nullptr;
+    return true;
+}
+
 bool wake_or_start_http_worker() {
-    // The worker this launcher started last; kept to tell "still starting"
-    // from "gone" (a worker that failed before attaching never clears a flag).
-    static BackgroundWorkerHandle* handle = nullptr;
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_SHARED);
     Latch* latch = shared->http_worker_latch;

@@ -12,6 +12,11 @@ namespace pg_jobs::pg {
 // exhausted): the caller tries again later.
 bool wake_or_start_http_worker();
 
+// Whether the HTTP worker this launcher started last has stopped, said once
+// per worker (the postmaster sets our latch for it; one that attached also
+// wakes us as it exits, one that failed to start does not).
+bool http_worker_stopped();
+
 }  // namespace pg_jobs::pg
 
 // Entry point the postmaster calls (by name) in the HTTP worker process.

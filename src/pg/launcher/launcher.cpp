@@ -22,6 +22,7 @@
 #include "pg/launcher/alert_pass.hpp"
 #include "pg/common/prepared_wakes.hpp"
 #include "pg/common/shmem.hpp"
+#include "pg/http/http_worker.hpp"
 #include "pg/launcher/worker_pool.hpp"
 #include "pg/store/workflow_store.hpp"
 #include "pg/common/worker_main.hpp"
@@ -97,6 +98,9 @@ void register_in_shared_memory() {
     LWLockRelease(shared->lock);
     on_shmem_exit(clear_launcher_registration, 0);
 }
+
+// events: how long the events of a burst of runs gather before they are sent.
+constexpr long kEventGatherMs = 1;
 
 long milliseconds_until(TimestampTz at) {
     const TimestampTz now = GetCurrentTimestamp();
@@ -325,6 +329,47 @@ void register_launcher() {
 
 namespace {
 
+// Whether the launcher has more to do than send events: a wake_launcher, a
+// signal, a worker that stopped (the postmaster's notice sets our latch).
+bool work_arrived() {
+    return take_launcher_work(scheduler_shared()) || ConfigReloadPending || ProcDiePending ||
+           any_worker_stopped() || http_worker_stopped();
+}
+
+// Sleeps up to sleep_ms (-1: until woken) or until there is work. A wake for
+// events alone sends them and sleeps on, toward the same deadline; the
+// events of a burst of runs gather for kEventGatherMs first, so the burst
+// costs one send (one transaction) per interval rather than one per run.
+void sleep_until_work(long sleep_ms) {
+    const TimestampTz deadline = sleep_ms < 0 ? 0 : GetCurrentTimestamp() + sleep_ms * 1000;
+    long remaining = sleep_ms;
+    for (;;) {
+        const int events =
+            WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        if ((events & WL_LATCH_SET) == 0 || work_arrived()) {
+            return;
+        }
+        CHECK_FOR_INTERRUPTS();
+        if ((WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kEventGatherMs,
+                       PG_WAIT_EXTENSION) &
+             WL_LATCH_SET) != 0) {
+            ResetLatch(MyLatch);
+        }
+        guarded_send_events();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        if (work_arrived()) {
+            return;
+        }
+        if (sleep_ms >= 0) {
+            remaining = milliseconds_until(deadline);
+            if (remaining == 0) {
+                return;
+            }
+        }
+    }
+}
+
 // The launcher's main; never returns (proc_exit ends it).
 void run_launcher() {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -352,9 +397,7 @@ void run_launcher() {
         const long sleep_ms = guarded_iteration();
         guarded_send_events();  // events
         pgstat_report_activity(STATE_IDLE, nullptr);
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
-                        PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
+        sleep_until_work(sleep_ms);
     }
 }
 

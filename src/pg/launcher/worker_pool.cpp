@@ -120,6 +120,18 @@ bool start_worker(SchedulerShared* shared, const RunQueue& queue) {
 
 }  // namespace
 
+bool any_worker_stopped() {
+    SchedulerShared* shared = scheduler_shared();
+    LocalSlot* locals = local_slot_array(shared);
+    for (int i = 0; i < shared->slot_count; ++i) {
+        pid_t pid = 0;
+        if (locals[i].handle != nullptr && GetBackgroundWorkerPid(locals[i].handle, &pid) == BGWH_STOPPED) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool reap_exited_workers() {
     SchedulerShared* shared = scheduler_shared();
     LocalSlot* locals = local_slot_array(shared);

@@ -14,6 +14,10 @@ namespace pg_jobs::pg {
 // if any did, so the caller can look for runs they left 'running'.
 bool reap_exited_workers();
 
+// Whether a worker this launcher started has stopped since the last reap
+// (the postmaster sets our latch for it, not wake_launcher). Reads only.
+bool any_worker_stopped();
+
 enum class WorkerSupply {
     Enough,   // every pair has (or is getting) the workers it may have
     Retry,    // a worker could not be started (max_worker_processes): try again later
