@@ -2320,34 +2320,10 @@ COMMENT ON VIEW jobs.job_status IS
 '(disabled_reason), and its description and tags (filter with WHERE ''billing'' = ANY (tags)). Non-superusers see '
 'their own jobs.';
 
-CREATE VIEW jobs.job_history WITH (security_invoker = true) AS
-SELECT e.execution_id,
-       e.job_id,
-       e.job_name,
-       -- The role's current name; once it is dropped, its name when the run was queued.
-       coalesce((SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = e.owner), e.owner_name) AS owner,
-       e.status,
-       e.triggered_by,
-       e.scheduled_for,
-       e.started_at,
-       e.duration,
-       e.attempt,
-       e.rows_affected,
-       e.sqlstate,
-       e.error,
-       e.http_status,
-       e.http_timing,
-       e.skipped_count
-FROM jobs.job_execution AS e
-ORDER BY e.execution_id DESC;
-COMMENT ON VIEW jobs.job_history IS
-'Runs of jobs, newest first (add LIMIT): status, why and for when each was queued, when it started, how long it '
-'took, the error of a failed run, the response status and timings of HTTP runs, and how many consecutive fire '
-'times a skipped row stands for (skipped_count). Details (payload, '
-'error_detail, result, ...) are in jobs.job_execution. '
-'Non-superusers see the runs of their own jobs.';
+-- jobs.job_history is defined after the workflow columns of jobs.job_execution
+-- (below), since it shows them.
 
-GRANT SELECT ON jobs.job_status, jobs.job_history TO PUBLIC;
+GRANT SELECT ON jobs.job_status TO PUBLIC;
 
 COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their own jobs.';
 COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
@@ -5020,8 +4996,8 @@ CREATE TRIGGER forget_removed_jobs AFTER DELETE ON jobs.scheduled_job REFERENCIN
     FOR EACH STATEMENT EXECUTE FUNCTION jobs_internal._forget_removed_jobs();
 COMMENT ON TRIGGER forget_removed_jobs ON jobs.scheduled_job IS 'Removes the jobs.job_last_run rows of removed jobs.';
 
--- flow: jobs.job_history shows a step's run's workflow run and step.
-CREATE OR REPLACE VIEW jobs.job_history WITH (security_invoker = true) AS
+-- Runs of jobs, newest first; with a step's run's workflow run and step.
+CREATE VIEW jobs.job_history WITH (security_invoker = true) AS
 SELECT e.execution_id,
        e.job_id,
        e.job_name,
@@ -5050,3 +5026,4 @@ COMMENT ON VIEW jobs.job_history IS
 'Details (payload, '
 'error_detail, result, ...) are in jobs.job_execution. '
 'Non-superusers see the runs of their own jobs.';
+GRANT SELECT ON jobs.job_history TO PUBLIC;
