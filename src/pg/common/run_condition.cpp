@@ -34,6 +34,15 @@ bool evaluate_as_owner(const char* run_if, Oid owner) {
 
 }  // namespace
 
+const char* run_if_failure_message(const PendingError& failure) {
+    const char* message = failure.pg_error != nullptr ? failure.pg_error->message : failure.message;
+    return message != nullptr ? message : "failed";
+}
+
+int run_if_failure_sqlstate(const PendingError& failure) {
+    return failure.pg_error != nullptr ? failure.pg_error->sqlerrcode : failure.sqlstate;
+}
+
 RunIfAnswer check_run_if_as_owner(const char* run_if, Oid owner, PendingError* failure) {
     bool holds = false;
     enable_timeout_after(STATEMENT_TIMEOUT, kRunIfTimeoutMs);

@@ -17,6 +17,16 @@ namespace pg_jobs::pg {
 
 inline constexpr int kRunIfTimeoutMs = 5000;
 
+// What the error column of a run skipped by its run_if says (every process
+// that checks run_if).
+inline constexpr const char* kRunIfFalse = "run_if was false";
+
+// A run stopped by a failed check records kRunIfErrorPrefix followed by
+// run_if_failure_message, with run_if_failure_sqlstate.
+inline constexpr const char* kRunIfErrorPrefix = "run_if: ";
+const char* run_if_failure_message(const PendingError& failure);
+int run_if_failure_sqlstate(const PendingError& failure);
+
 enum class RunIfAnswer { Holds, False, Failed };
 
 // Evaluates `run_if` as role `owner`; Failed fills *failure (its message and

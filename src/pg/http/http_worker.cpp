@@ -333,13 +333,11 @@ bool run_if_lets_through(const ClaimedHttpRun& run) {
     outcome.execution_id = run.execution_id;
     if (answer == RunIfAnswer::False) {
         outcome.status = RunStatus::Skipped;
-        outcome.error = "run_if was false";
+        outcome.error = kRunIfFalse;
     } else {
         outcome.status = RunStatus::Failed;
-        const char* message = failure.pg_error != nullptr ? failure.pg_error->message : failure.message;
-        const int sqlstate = failure.pg_error != nullptr ? failure.pg_error->sqlerrcode : failure.sqlstate;
-        outcome.error = copy_string(std::string("run_if: ") + (message != nullptr ? message : "failed"));
-        outcome.sqlstate = copy_string(unpack_sql_state(sqlstate));
+        outcome.error = copy_string(std::string(kRunIfErrorPrefix) + run_if_failure_message(failure));
+        outcome.sqlstate = copy_string(unpack_sql_state(run_if_failure_sqlstate(failure)));
     }
     pending_outcomes->push_back(outcome);
     return false;

@@ -40,14 +40,12 @@ Datum check_run_if(FunctionCallInfo fcinfo) {
     bool nulls[kColumns] = {true, true, true};
     if (answer == RunIfAnswer::False) {
         values[0] = CStringGetTextDatum("skipped");
-        values[1] = CStringGetTextDatum("run_if was false");
+        values[1] = CStringGetTextDatum(kRunIfFalse);
         nulls[0] = nulls[1] = false;
     } else if (answer == RunIfAnswer::Failed) {
-        const char* message = failure.pg_error != nullptr ? failure.pg_error->message : failure.message;
-        const int sqlstate = failure.pg_error != nullptr ? failure.pg_error->sqlerrcode : failure.sqlstate;
         values[0] = CStringGetTextDatum("failed");
-        values[1] = CStringGetTextDatum(psprintf("run_if: %s", message != nullptr ? message : "failed"));
-        values[2] = CStringGetTextDatum(unpack_sql_state(sqlstate));
+        values[1] = CStringGetTextDatum(psprintf("%s%s", kRunIfErrorPrefix, run_if_failure_message(failure)));
+        values[2] = CStringGetTextDatum(unpack_sql_state(run_if_failure_sqlstate(failure)));
         nulls[0] = nulls[1] = nulls[2] = false;
     }
     return HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));

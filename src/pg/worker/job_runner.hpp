@@ -4,6 +4,7 @@
 #pragma once
 #include "pg/store/execution_store.hpp"
 #include "pg/common/pg_headers.hpp"
+#include "pg/common/run_condition.hpp"
 #include "pg/worker/run_result.hpp"
 
 namespace pg_jobs::pg {
@@ -22,9 +23,6 @@ namespace pg_jobs::pg {
 // last statement that returned no rows. An error while rendering it (an
 // output function's) is the run's error.
 uint64 run_command_as_owner(const ClaimedRun& run, bool* run_if_false, RunResult* result);
-
-// What the error column of a run skipped by its run_if says.
-inline constexpr const char* kRunIfFalse = "run_if was false";
 
 // True when the command of the run in progress ended the transaction it
 // started in (a procedure's COMMIT). Ask before the run's transaction
