@@ -138,7 +138,8 @@ CREATE FUNCTION jobs_internal._role_id(role_name name)
 RETURNS regrole
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT r.oid::regrole FROM pg_catalog.pg_roles AS r WHERE r.rolname = role_name;
+    -- No FROM: the planner inlines it, where a query would be planned at each call.
+    SELECT pg_catalog.to_regrole(pg_catalog.quote_ident(role_name));
 END;
 COMMENT ON FUNCTION jobs_internal._role_id(name) IS 'Internal: the OID of the role of this name (NULL if there is none).';
 REVOKE EXECUTE ON FUNCTION jobs_internal._role_id(name) FROM PUBLIC;
@@ -5255,6 +5256,15 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._alter(name, bigint, text, text, text, 
                                        text, integer, text, interval, timestamptz, timestamptz, integer, timestamptz, interval, text[],
                                        text, text[], text, integer, text, text) FROM PUBLIC;
 
+CREATE FUNCTION jobs_internal._wake_owner_worker(owner oid)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pg_jobs_wake_owner_worker';
+COMMENT ON FUNCTION jobs_internal._wake_owner_worker(oid) IS
+'Internal: when the current transaction commits, wakes an idle worker of this database and this owner for a run '
+'of an SQL job just queued here, and the scheduler only if none is idle (it then starts one).';
+REVOKE EXECUTE ON FUNCTION jobs_internal._wake_owner_worker(oid) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION jobs_internal._trigger(caller name, job_id bigint, payload jsonb)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -5293,7 +5303,11 @@ BEGIN
     VALUES (job.job_id, job.job_name, job.owner, pg_get_userbyid(job.owner), job.database, job.command, job.kind,
             'manual', caller, payload, job.priority)
     RETURNING execution_id INTO result_id;
-    PERFORM jobs_internal._wake_scheduler(false);
+    IF job.kind = 'sql' AND job.database = current_database() THEN
+        PERFORM jobs_internal._wake_owner_worker(job.owner);  -- its idle worker, if it has one
+    ELSE
+        PERFORM jobs_internal._wake_scheduler(false);
+    END IF;
     RETURN result_id;
 END
 $$;

@@ -29,6 +29,26 @@ SELECT jobs.schedule('raise', NULL, $o$DO $$ BEGIN
 END $$$o$);
 SQL
 
+# A trigger is served by its owner's idle worker: the commit wakes that
+# worker, and no other worker starts for the run it takes (the launcher
+# starts one only when the owner has none idle). A role of its own, first,
+# while process slots are free for more workers.
+cluster_psql -o /dev/null -c "CREATE ROLE idler LOGIN; GRANT USAGE ON SCHEMA jobs TO idler"
+cluster_psql -U idler -o /dev/null -c "SELECT jobs.schedule('idle_served', NULL, 'SELECT 1')"
+idler_pids="SELECT coalesce(string_agg(a.pid::text, ' ' ORDER BY a.pid), '') FROM pg_stat_activity AS a
+            WHERE a.backend_type = 'pg_jobs worker' AND a.usename = 'idler'"
+idler_idle="SELECT bool_and(wait_event IS NOT DISTINCT FROM 'Extension') FROM pg_stat_activity
+            WHERE backend_type = 'pg_jobs worker' AND usename = 'idler'"
+for i in $(seq 1 12); do
+    id="$(cluster_psql -U idler -At -c "SELECT jobs.trigger('idle_served')")"
+    [[ "$(wait_final "$id")" == succeeded ]] || fail "a run of the role's job succeeds ($i)"
+    wait_until 30 "$idler_idle" || fail "the role's workers wait idle after run $i"
+    ((i > 1)) || first="$(value "$idler_pids")"
+done
+[[ "$first" =~ ^[0-9]+$ && "$(value "$idler_pids")" == "$first" ]] ||
+    fail "the role's runs went to its one idle worker $first, and no other worker started (now: $(value "$idler_pids"))"
+pass "a trigger wakes its owner's idle worker, and no other worker starts"
+
 # --- Payload, context and wait --------------------------------------------------------
 id="$(value "SELECT jobs.trigger('store', '{\"greeting\": \"hello\", \"n\": 42}')")"
 [[ "$id" =~ ^[0-9]+$ ]] || fail "jobs.trigger returns an execution_id (got '$id')"
@@ -179,3 +199,17 @@ pass "jobs.job_status and jobs.job_history reflect the runs"
 id="$(value "SELECT jobs.trigger('store', '{\"after\": \"failures\"}')")"
 [[ "$(wait_final "$id")" == succeeded ]] || fail "jobs still run after failures"
 pass "jobs still run after failures"
+
+# A role's first run needs a worker while other roles' idle workers hold
+# every process slot (max_worker_processes 8 < 2 + jobs.max_workers, and
+# the 200 triggers above started as many workers as could start): idle
+# workers of roles without queued runs make room.
+cluster_psql -o /dev/null -c "CREATE ROLE latecomer LOGIN; GRANT USAGE ON SCHEMA jobs TO latecomer"
+cluster_psql -U latecomer -o /dev/null -c "SELECT jobs.schedule('late_run', NULL, 'SELECT 1')"
+slots_taken="SELECT count(*) >= current_setting('max_worker_processes')::int FROM pg_stat_activity
+             WHERE backend_type LIKE 'pg\_jobs %' OR backend_type = 'logical replication launcher'"
+holds "$slots_taken" || fail "other roles' workers hold every process slot first:
+$(cluster_psql -c "SELECT pid, backend_type, usename FROM pg_stat_activity WHERE backend_type <> 'client backend'")"
+id="$(cluster_psql -U latecomer -At -c "SELECT jobs.trigger('late_run')")"
+[[ "$(wait_final "$id")" == succeeded ]] || fail "the role's first run gets a worker"
+pass "a role's first run gets a worker although others' idle workers held every process slot"

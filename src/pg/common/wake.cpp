@@ -4,6 +4,14 @@
 // the jobs the transaction changed are published at the same moment, so the
 // launcher re-reads only those. A prepared transaction's wake waits for its
 // COMMIT PREPARED instead (prepared_wakes.hpp).
+//
+// jobs_internal._wake_owner_worker(owner): the same promise for a run of an SQL job
+// queued in this database (jobs.trigger): at commit, an idle worker of the
+// (database, owner) pair is woken for each such run, and the launcher only
+// when there are not enough of them (it then starts workers). A worker seen
+// idle claims at least once more before it may exit, so the run is never
+// left waiting; the launcher is spared a pass, and no second worker starts
+// for a run the first one takes.
 #include "pg/common/wake.hpp"
 
 #include "pg/common/guard.hpp"
@@ -33,6 +41,34 @@ bool alert_pass_pending = false;  // alerts: this transaction defined or changed
 int64 changed_jobs[kMaxChangedJobs];
 int changed_job_count = 0;
 bool all_jobs_changed = false;
+// Runs queued for idle workers of this database, by owner; past
+// kMaxOwnerWakes owners the launcher is woken as before.
+constexpr int kMaxOwnerWakes = 8;
+struct OwnerWake {
+    Oid owner;
+    int runs;
+};
+OwnerWake owner_wakes[kMaxOwnerWakes];
+int owner_wake_count = 0;
+bool launcher_wanted = false;  // a wake only the launcher can serve
+
+void register_callback();
+
+void note_owner_run(Oid owner) {
+    register_callback();
+    wake_pending = true;
+    for (int i = 0; i < owner_wake_count; ++i) {
+        if (owner_wakes[i].owner == owner) {
+            ++owner_wakes[i].runs;
+            return;
+        }
+    }
+    if (owner_wake_count == kMaxOwnerWakes) {
+        launcher_wanted = true;
+        return;
+    }
+    owner_wakes[owner_wake_count++] = OwnerWake{owner, 1};
+}
 
 void note_job_change(bool known, int64 job_id) {
     if (all_jobs_changed) {
@@ -55,6 +91,38 @@ void forget_transaction() {
     alert_pass_pending = false;
     changed_job_count = 0;
     all_jobs_changed = false;
+    owner_wake_count = 0;
+    launcher_wanted = false;
+}
+
+// Wakes an idle worker of (this database, owner) for each run noted, taking
+// each out of the idle count so that a concurrent commit wakes another.
+// False if some run found none (the launcher must then provide one).
+bool wake_owner_workers(SchedulerShared* shared) {
+    constexpr int kMaxLatches = 64;
+    Latch* latches[kMaxLatches];
+    int latch_count = 0;
+    bool all_served = true;
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    for (int w = 0; w < owner_wake_count; ++w) {
+        int runs = owner_wakes[w].runs;
+        for (int i = 0; i < shared->slot_count && runs > 0 && latch_count < kMaxLatches; ++i) {
+            WorkerSlot& slot = shared->slots[i];
+            if (slot.state == SlotState::Running && slot.idle && !slot.remote && !slot.exit_requested &&
+                slot.database_oid == MyDatabaseId && slot.owner_oid == owner_wakes[w].owner &&
+                slot.latch != nullptr) {
+                slot.idle = false;  // busy from now on: it claims before it may exit
+                latches[latch_count++] = slot.latch;
+                --runs;
+            }
+        }
+        all_served = all_served && runs == 0;
+    }
+    LWLockRelease(shared->lock);
+    for (int i = 0; i < latch_count; ++i) {
+        SetLatch(latches[i]);
+    }
+    return all_served;
 }
 
 // Sets the latch of one idle worker connected to this database, so a run
@@ -94,7 +162,7 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
                 shared->alert_pass_requested = true;
                 LWLockRelease(shared->lock);
             }
-            if (wake_pending && shared != nullptr) {
+            if (wake_pending && shared != nullptr && (launcher_wanted || !wake_owner_workers(shared))) {
                 wake_for_commit(shared, changed_jobs, changed_job_count, all_jobs_changed);
             }
             forget_transaction();
@@ -120,6 +188,13 @@ void at_transaction_end(XactEvent event, void* /*arg*/) {
     }
 }
 
+void register_callback() {
+    if (!callback_registered) {
+        RegisterXactCallback(at_transaction_end, nullptr);
+        callback_registered = true;
+    }
+}
+
 }  // namespace
 
 void wake_for_commit(SchedulerShared* shared, const int64* job_ids, int job_count, bool everything) {
@@ -131,10 +206,8 @@ void wake_for_commit(SchedulerShared* shared, const int64* job_ids, int job_coun
 }
 
 void note_jobs_changed(const int64* job_ids, int job_count) {
-    if (!callback_registered) {
-        RegisterXactCallback(at_transaction_end, nullptr);
-        callback_registered = true;
-    }
+    register_callback();
+    launcher_wanted = true;
     wake_pending = true;
     for (int i = 0; i < job_count && !all_jobs_changed; ++i) {
         note_job_change(true, job_ids[i]);
@@ -145,10 +218,8 @@ void note_jobs_changed(const int64* job_ids, int job_count) {
 // (both optional): whether job definitions changed (false: only runs were
 // queued, no reload needed), and which job (NULL: possibly any).
 Datum wake_scheduler(FunctionCallInfo fcinfo) {
-    if (!callback_registered) {
-        RegisterXactCallback(at_transaction_end, nullptr);
-        callback_registered = true;
-    }
+    register_callback();
+    launcher_wanted = true;
     const bool jobs_changed = PG_NARGS() < 1 || PG_ARGISNULL(0) || PG_GETARG_BOOL(0);
     wake_pending = true;
     if (jobs_changed) {
@@ -161,16 +232,33 @@ Datum wake_scheduler(FunctionCallInfo fcinfo) {
 // alerts: jobs_internal._request_alert_pass(): at commit, asks the launcher for an
 // alert pass (and wakes it).
 Datum request_alert_pass(FunctionCallInfo /*fcinfo*/) {
-    if (!callback_registered) {
-        RegisterXactCallback(at_transaction_end, nullptr);
-        callback_registered = true;
-    }
+    register_callback();
+    launcher_wanted = true;
     wake_pending = true;
     alert_pass_pending = true;
     PG_RETURN_VOID();
 }
 
+// Called by jobs.trigger for a run of an SQL job in this database (NULL: the
+// launcher decides): see the file comment.
+Datum wake_owner_worker(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0)) {
+        register_callback();
+        wake_pending = true;
+        launcher_wanted = true;
+    } else {
+        note_owner_run(PG_GETARG_OID(0));
+    }
+    PG_RETURN_VOID();
+}
+
 }  // namespace pg_jobs::pg
+
+PG_JOBS_SQL_FUNCTION(pg_jobs_wake_owner_worker);
+Datum pg_jobs_wake_owner_worker(PG_FUNCTION_ARGS) {
+    return pg_jobs::pg::run_guarded("jobs_internal._wake_owner_worker",
+                                    [&] { return pg_jobs::pg::wake_owner_worker(fcinfo); });
+}
 
 PG_JOBS_SQL_FUNCTION(pg_jobs_request_alert_pass);
 Datum pg_jobs_request_alert_pass(PG_FUNCTION_ARGS) {

@@ -246,12 +246,20 @@ WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved
     const int limit = running_per_owner_limit(max_running_per_owner(), shared->slot_count);
     const int free_slots = Max(shared->slot_count - workers_total, 0);
     (void)plan_worker_starts(demand, count, owner_workers, limit, free_slots, starts);
+    // No background worker slot left (max_worker_processes, shared with
+    // other extensions): the pairs still without a worker count as starved,
+    // so that idle workers of pairs without runs make room for them.
+    bool no_process_slot = false;
     for (int q = 0; q < count; ++q) {
-        for (int k = 0; k < starts[q]; ++k) {
-            if (!start_worker(shared, queues[q])) {
-                return WorkerSupply::Retry;
+        int started = 0;
+        while (started < starts[q] && !no_process_slot) {
+            if (start_worker(shared, queues[q])) {
+                ++started;
+            } else {
+                no_process_slot = true;
             }
         }
+        starts[q] = started;
         // Runs, no worker, none coming: every slot is taken, or the owner's
         // workers are elsewhere (maybe idle in another database).
         const bool under_limit = owner_workers[demand[q].owner] < limit;
@@ -265,6 +273,9 @@ WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved
             starved->uncovered_runs +=
                 static_cast<int>(Min(uncovered, static_cast<int64>(shared->slot_count)));
         }
+    }
+    if (no_process_slot) {
+        return WorkerSupply::Retry;
     }
     return starved->pairs > 0 ? WorkerSupply::Starved : WorkerSupply::Enough;
 }

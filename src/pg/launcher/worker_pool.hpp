@@ -20,7 +20,8 @@ bool any_worker_stopped();
 
 enum class WorkerSupply {
     Enough,   // every pair has (or is getting) the workers it may have
-    Retry,    // a worker could not be started (max_worker_processes): try again later
+    Retry,    // a worker could not be started (max_worker_processes): try again later; the pairs
+              // left without one are in *starved, as if every slot were taken
     Starved,  // a pair with queued runs has no worker and every jobs.max_workers slot is taken
 };
 
@@ -48,8 +49,8 @@ struct Starved {
 // starts more for the pairs whose runs outnumber their idle workers, up to
 // jobs.max_workers in all and jobs.max_running_per_owner per owner, free
 // slots going to the owners with the fewest workers first. `*starved`: the
-// pairs left without any worker (every slot taken, or the owner's workers
-// serving its other pairs).
+// pairs left without any worker (every slot taken, no process slot left
+// for a new one, or the owner's workers serving its other pairs).
 WorkerSupply provide_workers(const RunQueue* queues, int count, Starved* starved);
 
 // Asks workers to exit so that the starved pairs get a slot (counting

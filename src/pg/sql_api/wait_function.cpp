@@ -41,13 +41,25 @@ RowState read_row(int64 execution_id) {
     Oid arg_type = INT8OID;
     Datum arg = Int64GetDatum(execution_id);
     SPI_connect();
-    SPIPlanPtr plan = SPI_prepare(
-        "SELECT e, " PG_JOBS_FINISHED_SQL("e") ", e.status = 'queued', e.xmin "
-        "FROM jobs.job_execution e WHERE e.execution_id = $1",
-        1, &arg_type);
+    // Prepared once per session (the plan cache replans it when the table
+    // changes, or for another role's row security): a wait reads the row
+    // at least twice, right after the trigger's commit, while the worker
+    // starts the run.
+    static SPIPlanPtr plan = nullptr;
     if (plan == nullptr) {
-        elog(ERROR, "could not prepare the read of execution %lld: %s", static_cast<long long>(execution_id),
-             SPI_result_code_string(SPI_result));
+        SPIPlanPtr prepared = SPI_prepare(
+            "SELECT e, " PG_JOBS_FINISHED_SQL("e") ", e.status = 'queued', e.xmin "
+            "FROM jobs.job_execution e WHERE e.execution_id = $1",
+            1, &arg_type);
+        if (prepared == nullptr) {
+            elog(ERROR, "could not prepare the read of execution %lld: %s",
+                 static_cast<long long>(execution_id), SPI_result_code_string(SPI_result));
+        }
+        if (SPI_keepplan(prepared) != 0) {
+            elog(ERROR, "could not keep the plan of the read of execution %lld",
+                 static_cast<long long>(execution_id));
+        }
+        plan = prepared;
     }
     const int rc =
         SPI_execute_snapshot(plan, &arg, nullptr, GetLatestSnapshot(), InvalidSnapshot, false, false, 1);
