@@ -171,5 +171,11 @@ holds "SELECT status = 'succeeded' AND result IS NULL AND error = '$note_text'
 pass "another database: the limit applies to the JSON in jobs.database's encoding (8189 LATIN1 bytes, 16369 in UTF-8)"
 run_job "SELECT 1 AS a; SELECT 1 / 0 AS b" "database => 'latindb'"
 expect "$id" failed NULL 'another database: a failed run keeps result NULL'
+run_job "DO \$do\$ BEGIN RAISE EXCEPTION 'caf%', chr(233) USING DETAIL = 'cr' || chr(232) || 'me'; END \$do\$" \
+    "database => 'latindb'"
+holds "SELECT status = 'failed' AND error = 'caf' || chr(233) AND error_detail LIKE 'cr' || chr(232) || 'me%'
+       FROM jobs.job_execution WHERE execution_id = $id" ||
+    fail "another database: a failed run's error keeps its accents: $(row_of "$id") / $(value "SELECT error_detail FROM jobs.job_execution WHERE execution_id = $id")"
+pass "another database (LATIN1): a failed run's error and detail reach jobs.database with their accents"
 run_job "CREATE TEMP TABLE made (x int)" "database => 'latindb'"
 expect "$id" succeeded NULL 'another database: a statement without rows keeps result NULL'

@@ -628,8 +628,19 @@ void post_outcome(const PostedOutcome& posted) {
     message[0] = detail[0] = '\0';
     if (posted.ending != nullptr) {
         // An empty message on a cancelled run: "cancelled by <role>", filled in by the launcher.
-        copy_outcome_text(posted.ending->message, posted.encoding, message, kOutcomeMessageSize);
-        copy_outcome_text(posted.ending->detail, posted.encoding, detail, kOutcomeDetailSize);
+        // A conversion reads the catalogs: after a failed run (its
+        // transaction gone), in a transaction of its own; its texts as
+        // ASCII if even that fails.
+        auto copy_texts = [&] {
+            copy_outcome_text(posted.ending->message, posted.encoding, message, kOutcomeMessageSize);
+            copy_outcome_text(posted.ending->detail, posted.encoding, detail, kOutcomeDetailSize);
+        };
+        if (posted.encoding == GetDatabaseEncoding() || IsTransactionState() ||
+            !run_in_transaction_or_log("pg_jobs worker: could not convert a run's error to the encoding of "
+                                       "jobs.database",
+                                       copy_texts)) {
+            copy_texts();
+        }
         sqlerrcode = posted.ending->sqlerrcode;
     }
     char* result = static_cast<char*>(palloc(kOutcomeResultSize));
