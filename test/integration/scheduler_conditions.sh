@@ -128,6 +128,16 @@ http_true="$(as_alice "SELECT jobs.trigger('hook-gated')")"
     fail "the HTTP run whose run_if is true tried to connect (connect_refused)"
 pass "HTTP run_if (checked by the HTTP worker as the owner): false skips, an error fails (22012, 42501), true sends"
 
+# The HTTP worker's check sees the run's jobs.context(), as an SQL job's does.
+as_alice "SELECT jobs.alter('hook-gated', run_if => \$r\$(jobs.context() -> 'payload' ->> 'go')::boolean\$r\$)" >/dev/null
+http_stay="$(as_alice "SELECT jobs.trigger('hook-gated', '{\"go\": false}')")"
+[[ "$(wait_final "$http_stay")" == skipped ]] || fail "an HTTP run_if reads the run's payload from jobs.context() (false)"
+http_go="$(as_alice "SELECT jobs.trigger('hook-gated', '{\"go\": true}')")"
+[[ "$(wait_final "$http_go")" == failed &&
+    "$(value "SELECT error_kind FROM jobs.job_execution WHERE execution_id = $http_go")" == connect_refused ]] ||
+    fail "an HTTP run_if reads the run's payload from jobs.context() (true: sent)"
+pass "an HTTP job's run_if reads jobs.context(): payload go=false skips the run, go=true sends it"
+
 # The HTTP worker's process is the bootstrap superuser: code that a run_if
 # queues for the commit (a deferred constraint trigger) must not run there,
 # as that role, after the check. PostgreSQL refuses to queue it within the

@@ -25,6 +25,7 @@
 #include "pg/common/gucs.hpp"
 #include "pg/http/http_allowlist.hpp"
 #include "pg/common/run_condition.hpp"
+#include "pg/worker/job_context.hpp"
 #include "pg/http/run_message.hpp"
 #include "pg/store/http_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
@@ -320,9 +321,12 @@ bool run_if_lets_through(const ClaimedHttpRun& run) {
     }
     RunIfAnswer answer = RunIfAnswer::Failed;
     PendingError failure;
-    if (!run_in_transaction_or_log("pg_jobs http worker: could not check a run_if", [&] {
-            answer = check_run_if_as_owner(run.run_if, run.owner, &failure);
-        })) {
+    set_job_context(run.context_json);  // jobs.context() of the run, as in an SQL job's run_if
+    const bool checked = run_in_transaction_or_log("pg_jobs http worker: could not check a run_if", [&] {
+        answer = check_run_if_as_owner(run.run_if, run.owner, &failure);
+    });
+    clear_job_context();
+    if (!checked) {
         failure.message = "the run_if could not be checked";
         failure.sqlstate = ERRCODE_INTERNAL_ERROR;
     }

@@ -68,9 +68,10 @@ constexpr const char* kClaimSql =
     // Runs recorded skipped or failed by the claim come back too, so the
     // worker knows the batch was full.
     "  c.status = 'running', "
-    // mail: what send => 'body' and e-mail runs need (columns 12 to 21).
+    // mail: what send => 'body' and e-mail runs need (columns 12 to 21);
+    // the context also for a run_if, which may read jobs.context().
     "  c.kind = 'email', j.http_send = 'body', "
-    "  CASE WHEN c.status = 'running' AND (c.kind = 'email' OR j.http_send = 'body') THEN "
+    "  CASE WHEN c.status = 'running' AND (c.kind = 'email' OR j.http_send = 'body' OR j.run_if IS NOT NULL) THEN "
     "  (jsonb_build_object('job_id', c.job_id, 'job_name', c.job_name, 'execution_id', c.execution_id, "
     "    'triggered_by', c.triggered_by, 'triggered_by_user', c.triggered_by_user, "
     "    'scheduled_for', c.scheduled_for, 'attempt', c.attempt, 'payload', c.payload) "
