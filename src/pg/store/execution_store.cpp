@@ -49,15 +49,14 @@ bool claim_next_run(MemoryContext into, const char* database, Oid owner, int wor
     bool skipped = true;
     while (skipped) {
         execute(
-            "WITH c AS ("
-            "  SELECT q.execution_id, q.job_id, " PG_JOBS_DEADLINE_COLUMN_SQL
-            ", " PG_JOBS_OWNER_CHECKED_COLUMNS_SQL
-            ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
-            "  FROM jobs.job_execution AS q "
-            "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $3 "
-            "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
-            // opts (issue 15): highest priority first (the pending index's order).
-            "  ORDER BY q.priority DESC, q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
+            "WITH c AS (" PG_JOBS_CLAIM_CANDIDATE_SQL(
+                "  SELECT q.execution_id, q.job_id, q.scheduled_for, " PG_JOBS_DEADLINE_COLUMN_SQL
+                ", " PG_JOBS_OWNER_CHECKED_COLUMNS_SQL ", " PG_JOBS_REFUSAL_COLUMN_SQL("NULL")
+                "  FROM jobs.job_execution AS q "
+                "  WHERE q.status = 'queued' AND q.kind = 'sql' AND q.database = $1 AND q.owner = $3 "
+                "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
+                // opts (issue 15): highest priority first (the pending index's order).
+                "  ORDER BY q.priority DESC, q.execution_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED") ") "
             "UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("$2")
             "FROM c LEFT JOIN jobs.scheduled_job AS j ON j.job_id = c.job_id "
             "WHERE e.execution_id = c.execution_id "

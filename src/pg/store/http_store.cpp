@@ -33,14 +33,14 @@ namespace {
 constexpr const char* kClaimSql =
     // Runs past their starting deadline are recorded skipped, and runs with a
     // payload or body beyond jobs.max_payload_size failed, not claimed.
-    "WITH candidate AS ("
-    "  SELECT q.execution_id, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL ", "
-    PG_JOBS_REFUSAL_COLUMN_SQL(
-        "(SELECT coalesce(j.http_body, to_jsonb(j.mail_body)) FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id)")
-    "  FROM jobs.job_execution AS q "
-    "  WHERE q.status = 'queued' AND q.kind IN ('http', 'email') "
-    "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
-    "  ORDER BY q.priority DESC, q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED), "
+    "WITH candidate AS (" PG_JOBS_CLAIM_CANDIDATE_SQL(
+        "  SELECT q.execution_id, q.scheduled_for, " PG_JOBS_DEADLINE_COLUMN_SQL ", " PG_JOBS_OWNER_GONE_COLUMNS_SQL
+        ", " PG_JOBS_REFUSAL_COLUMN_SQL("(SELECT coalesce(j.http_body, to_jsonb(j.mail_body)) FROM jobs.scheduled_job "
+                                        "AS j WHERE j.job_id = q.job_id)")
+        "  FROM jobs.job_execution AS q "
+        "  WHERE q.status = 'queued' AND q.kind IN ('http', 'email') "
+        "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
+        "  ORDER BY q.priority DESC, q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED") "), "
     "claimed AS ("
     "  UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("pg_backend_pid()")
     "  FROM candidate AS c WHERE e.execution_id = c.execution_id "
