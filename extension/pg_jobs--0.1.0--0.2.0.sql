@@ -4979,6 +4979,12 @@ DROP INDEX jobs.job_execution_pending;
 CREATE INDEX job_execution_pending ON jobs.job_execution (kind, database, owner, priority DESC, execution_id)
     WHERE status = 'queued';
 COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, highest priority first, then oldest first, for the workers.';
+-- What the HTTP worker claims: queued HTTP and e-mail runs of every owner,
+-- highest priority first, then oldest first, read in order and no further
+-- than a batch (without it, each batch sorted every queued run).
+CREATE INDEX job_execution_pending_http ON jobs.job_execution (priority DESC, execution_id)
+    WHERE status = 'queued' AND kind IN ('http', 'email');
+COMMENT ON INDEX jobs.job_execution_pending_http IS 'Queued HTTP and e-mail runs, highest priority first, then oldest first, for the HTTP worker.';
 
 COMMENT ON COLUMN jobs.scheduled_job.run_if IS
 'A boolean SQL expression checked as the owner, in the job''s database, just before each run starts (SQL jobs: by '

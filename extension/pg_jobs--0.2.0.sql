@@ -2343,6 +2343,12 @@ COMMENT ON POLICY own_jobs ON jobs.scheduled_job IS 'Non-superusers see their ow
 COMMENT ON POLICY own_runs ON jobs.job_execution IS 'Non-superusers see the runs of their own jobs.';
 COMMENT ON INDEX jobs.job_execution_once_per_time IS 'At most one scheduled run per job and fire time.';
 COMMENT ON INDEX jobs.job_execution_pending IS 'Queued runs per database and owner, highest priority first, then oldest first, for the workers.';
+-- What the HTTP worker claims: queued HTTP and e-mail runs of every owner,
+-- highest priority first, then oldest first, read in order and no further
+-- than a batch (without it, each batch sorted every queued run).
+CREATE INDEX job_execution_pending_http ON jobs.job_execution (priority DESC, execution_id)
+    WHERE status = 'queued' AND kind IN ('http', 'email');
+COMMENT ON INDEX jobs.job_execution_pending_http IS 'Queued HTTP and e-mail runs, highest priority first, then oldest first, for the HTTP worker.';
 COMMENT ON INDEX jobs.job_execution_by_job IS 'A job''s runs, newest first, for jobs.job_status.';
 COMMENT ON INDEX jobs.job_execution_manual_by_job IS
 'A job''s manual runs, latest first, for the min_trigger_interval check of jobs.trigger.';

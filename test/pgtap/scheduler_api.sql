@@ -4,7 +4,7 @@
 -- Run from the repository root: pg_prove test/pgtap/scheduler_api.sql
 \ir lib/begin.sql
 
-SELECT plan(103);
+SELECT plan(104);
 
 CREATE ROLE pgtap_jobs_owner;
 CREATE ROLE pgtap_jobs_other;
@@ -159,6 +159,7 @@ SELECT col_type_is('jobs', 'job_execution', 'payload', 'jsonb', 'payload is json
 SELECT col_type_is('jobs', 'job_execution', 'duration', 'interval', 'duration is an interval');
 SELECT has_index('jobs', 'job_execution', 'job_execution_once_per_time', ARRAY['job_id', 'scheduled_for']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_pending', ARRAY['kind', 'database', 'owner', 'priority', 'execution_id']);
+SELECT has_index('jobs', 'job_execution', 'job_execution_pending_http', ARRAY['priority', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_active_by_job', ARRAY['job_id', 'execution_id']);
 SELECT has_index('jobs', 'job_execution', 'job_execution_ended', 'COALESCE(finished_at, queued_at)');
