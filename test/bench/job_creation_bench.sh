@@ -71,7 +71,7 @@ reset_jobs() {
 SET client_min_messages = warning;
 TRUNCATE jobs.scheduled_job CASCADE;
 SELECT format('TRUNCATE %s', to_regclass('jobs.job_audit')) WHERE to_regclass('jobs.job_audit') IS NOT NULL \gexec
-SELECT jobs_internal._wake_scheduler();
+SELECT format('SELECT %s._wake_scheduler()', coalesce(to_regnamespace('jobs_internal')::text, 'jobs')) \gexec
 TRUNCATE cron.job;
 SQL
     wait_for 120 launchers_idle || error "the launchers did not settle"
