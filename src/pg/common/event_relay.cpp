@@ -37,6 +37,7 @@ struct EventRing {
 
 EventRing* ring = nullptr;
 uint64 dropped_reported = 0;  // the launcher's: dropped events already logged
+char* batch = nullptr;        // the launcher's: kBatchBytes, taken out of the ring
 
 void copy_in(uint64 at, const void* bytes, uint64 length) {
     const uint64 offset = at % kRingBytes;
@@ -144,8 +145,13 @@ void send_relayed_events() {
         if (empty) {
             return;
         }
+        if (batch == nullptr) {
+            // Kept for the launcher's life: a fresh one per send costs a
+            // large malloc and free, and the page faults of touching it.
+            batch =
+                static_cast<char*>(call_pg([] { return MemoryContextAlloc(TopMemoryContext, kBatchBytes); }));
+        }
         run_in_transaction([&] {
-            char* batch = static_cast<char*>(palloc(kBatchBytes));
             const uint64 taken = take_batch(batch);
             char payload[8192];
             for (uint64 at = 0; at < taken;) {

@@ -99,8 +99,12 @@ void register_in_shared_memory() {
     on_shmem_exit(clear_launcher_registration, 0);
 }
 
-// events: how long the events of a burst of runs gather before they are sent.
+// events: how long the events of a burst of runs gather before they are
+// sent, and the least time between two sends: under a stream of runs the
+// launcher sends at most 100 batches a second, each one transaction,
+// instead of one for nearly every run.
 constexpr long kEventGatherMs = 1;
+constexpr long kEventSendIntervalMs = 10;
 
 long milliseconds_until(TimestampTz at) {
     const TimestampTz now = GetCurrentTimestamp();
@@ -329,6 +333,9 @@ void register_launcher() {
 
 namespace {
 
+// When sleep_until_work last sent events (kEventSendIntervalMs).
+TimestampTz last_events_sent_at = 0;
+
 // Whether the launcher has more to do than send events: a wake_launcher, a
 // signal, a worker that stopped (the postmaster's notice sets our latch).
 bool work_arrived() {
@@ -338,8 +345,9 @@ bool work_arrived() {
 
 // Sleeps up to sleep_ms (-1: until woken) or until there is work. A wake for
 // events alone sends them and sleeps on, toward the same deadline; the
-// events of a burst of runs gather for kEventGatherMs first, so the burst
-// costs one send (one transaction) per interval rather than one per run.
+// events of a burst of runs gather for kEventGatherMs first, and until
+// kEventSendIntervalMs after the last send, so the burst costs one send
+// (one transaction) per interval rather than one per run.
 void sleep_until_work(long sleep_ms) {
     const TimestampTz deadline = sleep_ms < 0 ? 0 : GetCurrentTimestamp() + sleep_ms * 1000;
     long remaining = sleep_ms;
@@ -351,12 +359,15 @@ void sleep_until_work(long sleep_ms) {
             return;
         }
         CHECK_FOR_INTERRUPTS();
-        if ((WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kEventGatherMs,
+        const long gather_ms =
+            Max(kEventGatherMs, milliseconds_until(last_events_sent_at + kEventSendIntervalMs * 1000));
+        if ((WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, gather_ms,
                        PG_WAIT_EXTENSION) &
              WL_LATCH_SET) != 0) {
             ResetLatch(MyLatch);
         }
         guarded_send_events();
+        last_events_sent_at = GetCurrentTimestamp();
         pgstat_report_activity(STATE_IDLE, nullptr);
         if (work_arrived()) {
             return;
