@@ -5932,7 +5932,7 @@ COMMENT ON FUNCTION jobs.schedule_email(text, text, text, text, text[], text, te
 -- (jobs_internal._start_workflow_runs): 'running', and the root steps queued, in one
 -- transaction. Each step's run is a row too (workflow_execution_id, step,
 -- triggered_by 'workflow'), claimed by the workers like any run. The trigger
--- workflow_advance, in the transaction that records a step's end (the same
+-- workflow_status_changed, in the transaction that records a step's end (the same
 -- one as its effects for SQL steps), queues the steps that became ready,
 -- records 'skipped' those whose condition is false, and ends the workflow
 -- run when every step has ended. So a crash loses nothing: a step's end and
@@ -6431,92 +6431,106 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._check_run_if(text, oid) FROM PUBLIC;
 -- A step's run ended (for good: a retry queued by queue_retry, which fires
 -- first, keeps the step going): its workflow run advances, in the same
 -- transaction. A workflow run that ended meanwhile (cancelled) stays so.
--- The two workflow triggers keep their WHEN short, as queue_retry does
--- (it is read for every claim and end of any run), and check the rest here.
-CREATE FUNCTION jobs_internal._workflow_step_ended()
-RETURNS trigger
+CREATE FUNCTION jobs_internal._workflow_step_ended(old_run jobs.job_execution, new_run jobs.job_execution)
+RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     run jobs.job_execution;
 BEGIN
-    IF OLD.status NOT IN ('queued', 'running') OR NEW.status IN ('queued', 'running') THEN
-        RETURN NULL;  -- not the step's end (a claim, say)
+    IF old_run.status NOT IN ('queued', 'running') OR new_run.status IN ('queued', 'running') THEN
+        RETURN;  -- not the step's end (a claim, say)
     END IF;
-    IF EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.workflow_execution_id = NEW.workflow_execution_id
-                 AND r.step = NEW.step AND r.execution_id > NEW.execution_id) THEN
-        RETURN NULL;  -- retried
+    IF EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.workflow_execution_id = new_run.workflow_execution_id
+                 AND r.step = new_run.step AND r.execution_id > new_run.execution_id) THEN
+        RETURN;  -- retried
     END IF;
-    SELECT * INTO run FROM jobs.job_execution AS w WHERE w.execution_id = NEW.workflow_execution_id FOR UPDATE;
+    SELECT * INTO run FROM jobs.job_execution AS w WHERE w.execution_id = new_run.workflow_execution_id FOR UPDATE;
     IF NOT FOUND OR run.status <> 'running' THEN
-        RETURN NULL;
+        RETURN;
     END IF;
     PERFORM jobs_internal._workflow_advance(run, array(SELECT jsonb_array_elements_text(
-                                                  run.workflow_context -> 'steps' -> NEW.step -> 'downstream')));
-    RETURN NULL;
+                                                  run.workflow_context -> 'steps' -> new_run.step -> 'downstream')));
 END
 $$;
-COMMENT ON FUNCTION jobs_internal._workflow_step_ended() IS
-'Internal: trigger that advances a workflow run when one of its steps ends for good.';
-REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_step_ended() FROM PUBLIC;
-
-CREATE TRIGGER workflow_advance
-    AFTER UPDATE OF status ON jobs.job_execution
-    FOR EACH ROW
-    WHEN (NEW.workflow_execution_id IS NOT NULL)
-    EXECUTE FUNCTION jobs_internal._workflow_step_ended();
-COMMENT ON TRIGGER workflow_advance ON jobs.job_execution IS
-'Advances the workflow run of a step that ended (jobs_internal._workflow_step_ended).';
+COMMENT ON FUNCTION jobs_internal._workflow_step_ended(jobs.job_execution, jobs.job_execution) IS
+'Internal (trigger workflow_status_changed): advances a workflow run when one of its steps ends for good.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_step_ended(jobs.job_execution, jobs.job_execution) FROM PUBLIC;
 
 -- A workflow run that ended otherwise than by its last step (jobs.cancel,
 -- overlap replace, jobs.unschedule of a queued one): its queued steps are
 -- cancelled, its running ones interrupted (their workers record them
 -- cancelled), and the steps never started are recorded skipped.
-CREATE FUNCTION jobs_internal._workflow_run_ended()
-RETURNS trigger
+CREATE FUNCTION jobs_internal._workflow_run_ended(old_run jobs.job_execution, new_run jobs.job_execution)
+RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    by_role name := coalesce(NEW.cancel_requested_by, pg_get_userbyid(NEW.owner));
-    why text := format('the workflow run %s ended (%s) before this step ended', NEW.execution_id, NEW.status);
+    by_role name := coalesce(new_run.cancel_requested_by, pg_get_userbyid(new_run.owner));
+    why text := format('the workflow run %s ended (%s) before this step ended', new_run.execution_id, new_run.status);
     running record;
 BEGIN
-    IF OLD.status <> 'running' OR NEW.status IN ('queued', 'running') THEN
-        RETURN NULL;  -- not the workflow run's end
+    IF old_run.status <> 'running' OR new_run.status IN ('queued', 'running') THEN
+        RETURN;  -- not the workflow run's end
     END IF;
     PERFORM jobs_internal._finish_runs('queued', array(SELECT e.execution_id FROM jobs.job_execution AS e
-                                              WHERE e.workflow_execution_id = NEW.execution_id
+                                              WHERE e.workflow_execution_id = new_run.execution_id
                                                 AND e.status = 'queued' FOR UPDATE SKIP LOCKED),
                               '{cancelled}', ARRAY[why], '{57014}', cancelled_by => ARRAY[by_role]);
     FOR running IN UPDATE jobs.job_execution AS e SET cancel_requested_by = by_role, error = why
                    WHERE e.execution_id IN (SELECT x.execution_id FROM jobs.job_execution AS x
-                                            WHERE x.workflow_execution_id = NEW.execution_id AND x.status = 'running'
+                                            WHERE x.workflow_execution_id = new_run.execution_id
+                                              AND x.status = 'running'
                                             FOR UPDATE SKIP LOCKED)
                    RETURNING e.execution_id, e.kind LOOP
         PERFORM jobs_internal._request_cancel(running.execution_id, running.kind);
     END LOOP;
-    PERFORM jobs_internal._workflow_queue_step(NEW, s, NULL,
+    PERFORM jobs_internal._workflow_queue_step(new_run, s, NULL,
                                       format('skipped: the workflow run %s ended (%s) before this step started',
-                                             NEW.execution_id, NEW.status))
-    FROM jsonb_array_elements(NEW.command::jsonb) AS s
+                                             new_run.execution_id, new_run.status))
+    FROM jsonb_array_elements(new_run.command::jsonb) AS s
     WHERE NOT EXISTS (SELECT FROM jobs.job_execution AS e
-                      WHERE e.workflow_execution_id = NEW.execution_id AND e.step = s ->> 'step');
+                      WHERE e.workflow_execution_id = new_run.execution_id AND e.step = s ->> 'step');
+END
+$$;
+COMMENT ON FUNCTION jobs_internal._workflow_run_ended(jobs.job_execution, jobs.job_execution) IS
+'Internal (trigger workflow_status_changed): cancels the unfinished steps of a workflow run that was cancelled or '
+'replaced.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_run_ended(jobs.job_execution, jobs.job_execution) FROM PUBLIC;
+
+-- One trigger for both: PostgreSQL prepares each row trigger's WHEN anew in
+-- every statement that updates a run's status (each claim and each end of
+-- any run), so one short WHEN costs half of two. queue_retry fires first.
+CREATE FUNCTION jobs_internal._workflow_status_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.workflow_execution_id IS NOT NULL THEN
+        PERFORM jobs_internal._workflow_step_ended(OLD, NEW);
+    END IF;
+    IF NEW.kind = 'workflow' THEN
+        PERFORM jobs_internal._workflow_run_ended(OLD, NEW);
+    END IF;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobs_internal._workflow_run_ended() IS
-'Internal: trigger that cancels the unfinished steps of a workflow run that was cancelled or replaced.';
-REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_run_ended() FROM PUBLIC;
+COMMENT ON FUNCTION jobs_internal._workflow_status_changed() IS
+'Internal: trigger that advances a workflow run when one of its steps ends, and ends the steps of a workflow run '
+'that ended early.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_status_changed() FROM PUBLIC;
 
-CREATE TRIGGER workflow_run_ended
+CREATE TRIGGER workflow_status_changed
     AFTER UPDATE OF status ON jobs.job_execution
     FOR EACH ROW
-    WHEN (NEW.kind = 'workflow')
-    EXECUTE FUNCTION jobs_internal._workflow_run_ended();
-COMMENT ON TRIGGER workflow_run_ended ON jobs.job_execution IS
-'Cancels the unfinished steps of a workflow run that ended early (jobs_internal._workflow_run_ended).';
+    WHEN (NEW.workflow_execution_id IS NOT NULL OR NEW.kind = 'workflow')
+    EXECUTE FUNCTION jobs_internal._workflow_status_changed();
+COMMENT ON TRIGGER workflow_status_changed ON jobs.job_execution IS
+'Advances the workflow run of a step that ended (jobs_internal._workflow_step_ended), and cancels the unfinished '
+'steps of a workflow run that ended early (jobs_internal._workflow_run_ended).';
 
 -- flow: jobs.cancel ends a running workflow run at once (its steps follow);
 -- a step's retry stays in its workflow run.
@@ -6544,7 +6558,7 @@ BEGIN
         PERFORM jobs_internal._request_cancel(run.execution_id, 'queued');  -- wakes jobs.wait at commit
         RETURN true;
     ELSIF run.status = 'running' AND run.kind = 'workflow' THEN
-        -- flow: a workflow run ends at once; its trigger workflow_run_ended
+        -- flow: a workflow run ends at once; its trigger workflow_status_changed
         -- cancels its queued and running steps.
         PERFORM jobs_internal._finish_runs('running', ARRAY[run.execution_id], '{cancelled}', sqlstates => '{57014}',
                                   cancelled_by => ARRAY[caller]);

@@ -99,6 +99,7 @@ SELECT set_eq(
           '_alert_pass',
           -- flow: workflows
           '_schedule_workflow', '_start_workflow_runs', '_workflow_step_ended', '_workflow_run_ended',
+          '_workflow_status_changed',
           -- last: jobs.job_last_run
           '_forget_deleted_runs', '_forget_removed_jobs'],
     'exactly the privileged parts are SECURITY DEFINER');

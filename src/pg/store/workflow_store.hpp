@@ -2,7 +2,7 @@
 // jobs_internal._start_workflow_runs (extension/pg_jobs--0.2.0.sql): the due queued
 // workflow runs become 'running' with their root steps queued, each in the
 // one transaction. Everything after that happens in the transactions that
-// record each step's end (the trigger workflow_advance). Call inside a
+// record each step's end (the trigger workflow_status_changed). Call inside a
 // transaction with an active snapshot; may ereport.
 #pragma once
 #include "pg/common/pg_headers.hpp"
