@@ -128,10 +128,11 @@ void relay_committed_events(const List* events, const char* (*payload_of)(const 
     }
 }
 
-void send_relayed_events() {
+bool send_relayed_events() {
     if (ring == nullptr) {
-        return;
+        return false;
     }
+    bool sent = false;
     for (;;) {
         LWLockAcquire(ring->lock, LW_SHARED);
         const bool empty = ring->head == ring->tail;
@@ -143,7 +144,7 @@ void send_relayed_events() {
             call_pg([&] { log_dropped(count); });
         }
         if (empty) {
-            return;
+            return sent;
         }
         if (batch == nullptr) {
             // Kept for the launcher's life: a fresh one per send costs a
@@ -163,6 +164,7 @@ void send_relayed_events() {
                 at += sizeof(length) + length;
             }
         });
+        sent = true;
     }
 }
 
