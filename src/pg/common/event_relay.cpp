@@ -128,11 +128,10 @@ void relay_committed_events(const List* events, const char* (*payload_of)(const 
     }
 }
 
-bool send_relayed_events() {
+void send_relayed_events() {
     if (ring == nullptr) {
-        return false;
+        return;
     }
-    bool sent = false;
     for (;;) {
         LWLockAcquire(ring->lock, LW_SHARED);
         const bool empty = ring->head == ring->tail;
@@ -144,7 +143,7 @@ bool send_relayed_events() {
             call_pg([&] { log_dropped(count); });
         }
         if (empty) {
-            return sent;
+            return;
         }
         if (batch == nullptr) {
             // Kept for the launcher's life: a fresh one per send costs a
@@ -164,7 +163,6 @@ bool send_relayed_events() {
                 at += sizeof(length) + length;
             }
         });
-        sent = true;
     }
 }
 

@@ -32,8 +32,7 @@ void relay_committed_events(const List* events, const char* (*payload_of)(const 
 
 // For the launcher, outside a transaction: sends what the ring holds, in
 // batches of one transaction each; logs the events dropped since the last
-// call; returns whether it sent any. Throws PgError (a failed batch is
-// lost, and logged by the caller).
-bool send_relayed_events();
+// call. Throws PgError (a failed batch is lost, and logged by the caller).
+void send_relayed_events();
 
 }  // namespace pg_jobs::pg

@@ -300,17 +300,12 @@ long guarded_iteration() {
     return kRetryMs;
 }
 
-// When guarded_send_events last sent events (kEventSendIntervalMs).
-TimestampTz last_events_sent_at = 0;
-
 // events: sends the committed events the relay holds (event_relay.hpp); a
 // failed batch is logged and lost.
 void guarded_send_events() {
     PendingError failure;
     try {
-        if (send_relayed_events()) {
-            last_events_sent_at = GetCurrentTimestamp();
-        }
+        send_relayed_events();
         return;
     } catch (...) {
         capture_current_exception("sending events", &failure);
@@ -337,6 +332,9 @@ void register_launcher() {
 }
 
 namespace {
+
+// When sleep_until_work last sent events (kEventSendIntervalMs).
+TimestampTz last_events_sent_at = 0;
 
 // Whether the launcher has more to do than send events: a wake_launcher, a
 // signal, a worker that stopped (the postmaster's notice sets our latch).
@@ -369,6 +367,7 @@ void sleep_until_work(long sleep_ms) {
             ResetLatch(MyLatch);
         }
         guarded_send_events();
+        last_events_sent_at = GetCurrentTimestamp();
         pgstat_report_activity(STATE_IDLE, nullptr);
         if (work_arrived()) {
             return;
