@@ -359,12 +359,18 @@ void sleep_until_work(long sleep_ms) {
             return;
         }
         CHECK_FOR_INTERRUPTS();
-        const long gather_ms =
+        long gather_ms =
             Max(kEventGatherMs, milliseconds_until(last_events_sent_at + kEventSendIntervalMs * 1000));
+        if (sleep_ms >= 0) {
+            gather_ms = Min(gather_ms, milliseconds_until(deadline));  // a fire time never waits on events
+        }
         if ((WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, gather_ms,
                        PG_WAIT_EXTENSION) &
              WL_LATCH_SET) != 0) {
             ResetLatch(MyLatch);
+            if (work_arrived()) {
+                return;  // the main loop sends the events after its work
+            }
         }
         guarded_send_events();
         last_events_sent_at = GetCurrentTimestamp();
