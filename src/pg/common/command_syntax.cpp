@@ -175,6 +175,12 @@ const char* standalone_statement_name(Node* statement) {
     }
 }
 
+bool may_be_call(const char* command) {
+    char word[8];
+    first_word(command, word, sizeof(word));
+    return strcmp(word, "call") == 0 || strstr(command, "/*") != nullptr;
+}
+
 RawStmt* standalone_statement(const char* command) {
     if (!may_be_standalone(command)) {
         return nullptr;

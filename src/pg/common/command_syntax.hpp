@@ -24,6 +24,12 @@ const char* standalone_statement_name(Node* statement);
 // CLUSTER or ALTER is parsed.
 RawStmt* standalone_statement(const char* command);
 
+// False only when `command` surely is not a CALL: its first word (after
+// white space and line comments) is another one, and it has no block
+// comment (which may nest). Lets a worker skip parsing the usual command
+// twice.
+bool may_be_call(const char* command);
+
 // Refuses a command that does not parse (42601, with psql's LINE/caret
 // display of the position in the command and a CONTEXT naming the job), and
 // one that mixes a statement of the kind above with others (25001: it

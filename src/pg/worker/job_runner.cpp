@@ -35,6 +35,9 @@ LocalTransactionId command_transaction = InvalidLocalTransactionId;
 // recorded with its last transaction. Returns false (having done nothing)
 // for any other command.
 bool run_procedure_call(const char* command) {
+    if (!may_be_call(command)) {
+        return false;
+    }
     List* statements = pg_parse_query(command);
     if (list_length(statements) != 1 || !IsA(linitial_node(RawStmt, statements)->stmt, CallStmt)) {
         return false;
