@@ -4,7 +4,9 @@
 # fuzz target, the integration scripts and the quick benchmarks.
 #
 # A failing stage does not stop the run (so every result is seen), but the
-# exit status is non-zero if any stage failed. Servers and temp dirs are
+# exit status is non-zero if any stage failed. After a failed build, the
+# stages that test the installed extension fail without running: they would
+# test whatever was installed before. Servers and temp dirs are
 # cleaned up whatever happens.
 #
 # Knobs: PG_JOBS_FUZZ_SECONDS (default 60), PG_JOBS_JOBS (parallel build
@@ -58,6 +60,18 @@ elapsed_since() {
     echo "$((tenths / 10)).$((tenths % 10))"
 }
 
+# Set when the build stage fails: the extension installed on this machine is
+# then not this tree's, so the stages that test it would test something else.
+BUILD_FAILED=0
+
+# Whether stage NAME runs against the installed extension.
+needs_install() {
+    case "$1" in
+        regress | pgtap | integration:* | bench) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
 # run_stage NAME FUNCTION [ARGS...]: runs the function in a subshell with
 # `set -e` (so clusters it starts are stopped when it ends); status 77 means
 # "skipped: nothing to test".
@@ -72,11 +86,20 @@ run_stage() {
     echo "== $name"
     echo "================================================================"
     local start="${EPOCHREALTIME//[!0-9]/}"
-    (
-        set -e
-        "$@"
-    )
-    local status=$?
+    local status=0
+    if ((BUILD_FAILED)) && needs_install "$name"; then
+        echo "not run: the build stage failed, so the installed pg_jobs is not this tree's"
+        status=1
+    else
+        (
+            set -e
+            "$@"
+        )
+        status=$?
+    fi
+    if [[ "$name" == build ]] && ((status != 0)); then
+        BUILD_FAILED=1
+    fi
     local seconds
     seconds="$(elapsed_since "$start")"
     local result=PASS
