@@ -96,7 +96,7 @@ def job_names():
 
 
 def sign_out():
-    find("#signout").click()
+    click(By.CSS_SELECTOR, "#signout")
     wait(lambda: find("#login-form"), "signing out shows the sign-in form")
 
 
@@ -163,14 +163,14 @@ try:
     ok("the jobs table filters by last status (failed: alice_fail) and sorts by last run both ways")
 
     # Trigger greet and watch its badge turn succeeded without a reload.
-    driver.find_element(By.LINK_TEXT, "greet").click()
+    click(By.LINK_TEXT, "greet")
     wait(lambda: find("#job-status .badge"), "the job page shows the job's status")
     before = find("#job-status .badge").get_attribute("data-status")
     if before == "succeeded":
         fail("greet has not succeeded before it is triggered (a fresh cluster)")
     driver.execute_script("window.__still_the_same_page = true;")
     find("#payload").send_keys('{"name": "browser"}')
-    find("#trigger-run").click()
+    click(By.CSS_SELECTOR, "#trigger-run")
     wait(lambda: "Queued run" in text("#payload-check"), "triggering queues a run")
     wait(lambda: find("#job-status .badge[data-status='succeeded']"), "the badge turns succeeded", 30)
     if not driver.execute_script("return window.__still_the_same_page === true;"):
@@ -195,7 +195,7 @@ try:
     ok("a bad schedule shows: " + message.splitlines()[0])
 
     # Disable the job.
-    find("#act-disable").click()
+    click(By.CSS_SELECTOR, "#act-disable")
     wait(lambda: find("#job-disabled") and find("#act-enable"), "disabling shows the job as disabled")
     ok("Disable: the job shows as disabled and offers Enable")
 
@@ -219,7 +219,7 @@ try:
     driver.get(URL + "/assets/index.html#/jobs")
     wait(lambda: job_names() == ["alice_fail", "alice_report"], "alice sees exactly her own jobs")
     ok("alice (a plain role) sees only her jobs: " + ", ".join(job_names()))
-    driver.find_element(By.CSS_SELECTOR, "a[data-nav='alerts']").click()
+    click(By.CSS_SELECTOR, "a[data-nav='alerts']")
     wait(lambda: find(".card.alert[data-alert='alice watch']"), "the alerts page shows alice's alert")
     if "of alice_fail" not in text(".card.alert[data-alert='alice watch']"):
         fail("the alert card says which jobs it watches: " + text(".card.alert"))
@@ -230,7 +230,7 @@ try:
     sign_out()
     sign_in("alice", "alice-pw", read_only=True)
     wait(lambda: find(".card.server"), "alice signs in read-only")
-    driver.find_element(By.CSS_SELECTOR, "a[data-nav='jobs']").click()
+    click(By.CSS_SELECTOR, "a[data-nav='jobs']")
     wait(lambda: "alice_report" in job_names(), "the jobs page in a read-only session")
     click(By.LINK_TEXT, "alice_report")
     wait(lambda: find("#act-disable") or find("#act-enable"), "the job page in a read-only session")
