@@ -200,8 +200,9 @@ SQL
 done
 probe_job probe_local postgres
 probe_job probe_app appdb
-# Written as users do (comments, lower case): the worker still sees the CALL.
-value "SELECT jobs.schedule('set_local', NULL, '/* keeps a SET */ call public.leave_setting()')" >/dev/null
+# Written as users do (comments, nested ones too, lower case): the worker
+# still sees the CALL.
+value "SELECT jobs.schedule('set_local', NULL, '/* keeps /* nested */ a SET */ call public.leave_setting()')" >/dev/null
 value "SELECT jobs.schedule('set_app', NULL, E'-- keeps a SET\\n  call public.leave_setting()', database => 'appdb')" >/dev/null
 # The check needs runs that shared a worker; with jobs.max_workers = 4 a
 # worker may be retired between two runs to make room for another owner's, so

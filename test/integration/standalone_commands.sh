@@ -89,6 +89,11 @@ cluster_psql -d other -At -c "SELECT last_vacuum IS NOT NULL FROM pg_stat_all_ta
     fail "the VACUUM job in database other vacuumed app.other_items"
 pass "VACUUM runs as a job in another database"
 
+# Comments before the statement, nested ones too (PostgreSQL's block
+# comments nest): the worker still sees a VACUUM.
+expect_succeeded vacuum-commented $'/* nightly /* nested */ upkeep */\n-- of the items\nvacuum app.items'
+pass "a VACUUM after comments (nested ones too) runs as a standalone command"
+
 got="$(run_as_alice reindex-admin 'REINDEX TABLE CONCURRENTLY public.admin_items')"
 [[ "$got" == "failed 42501: must be owner of table admin_items" ]] ||
     fail "REINDEX CONCURRENTLY of a superuser's table fails as alice's (got: $got)"

@@ -65,6 +65,26 @@ const char* alter_table_name(const AlterTableStmt* statement) {
     return nullptr;
 }
 
+// Just past the block comment that starts at `at` ("/*"), nullptr when it
+// does not end. Block comments nest, as PostgreSQL's scanner counts them.
+const char* skip_block_comment(const char* at) {
+    int depth = 0;
+    while (*at != '\0') {
+        if (at[0] == '/' && at[1] == '*') {
+            ++depth;
+            at += 2;
+        } else if (at[0] == '*' && at[1] == '/') {
+            at += 2;
+            if (--depth == 0) {
+                return at;
+            }
+        } else {
+            ++at;
+        }
+    }
+    return nullptr;
+}
+
 // The first word of `command` after white space and comments, lower case,
 // at most `size` - 1 letters.
 void first_word(const char* command, char* out, size_t size) {
@@ -80,12 +100,11 @@ void first_word(const char* command, char* out, size_t size) {
                 return;
             }
         } else if (at[0] == '/' && at[1] == '*') {
-            at = strstr(at + 2, "*/");  // nested comments: the parser decides later
+            at = skip_block_comment(at);
             if (at == nullptr) {
                 out[0] = '\0';
                 return;
             }
-            at += 2;
         } else {
             break;
         }
@@ -178,7 +197,7 @@ const char* standalone_statement_name(Node* statement) {
 bool may_be_call(const char* command) {
     char word[8];
     first_word(command, word, sizeof(word));
-    return strcmp(word, "call") == 0 || strstr(command, "/*") != nullptr;
+    return strcmp(word, "call") == 0;
 }
 
 RawStmt* standalone_statement(const char* command) {

@@ -25,9 +25,8 @@ const char* standalone_statement_name(Node* statement);
 RawStmt* standalone_statement(const char* command);
 
 // False only when `command` surely is not a CALL: its first word (after
-// white space and line comments) is another one, and it has no block
-// comment (which may nest). Lets a worker skip parsing the usual command
-// twice.
+// white space and comments, nested ones too) is another one. Lets a worker
+// skip parsing the usual command twice.
 bool may_be_call(const char* command);
 
 // Refuses a command that does not parse (42601, with psql's LINE/caret
