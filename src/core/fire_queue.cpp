@@ -217,6 +217,35 @@ std::optional<Timestamp> FireQueue::fire_time_of(int64_t job_id) const {
     return heap_[table_[slot]].fire_time;
 }
 
+size_t FireQueue::peek_between(Timestamp after, Timestamp horizon, size_t max_jobs,
+                               std::vector<Entry>& out) const {
+    // Depth first from the root: a heap entry past the horizon has only
+    // later entries below it.
+    size_t found = 0;
+    std::vector<size_t> pending;
+    if (!heap_.empty()) {
+        pending.push_back(0);
+    }
+    while (!pending.empty() && found < max_jobs) {
+        const size_t pos = pending.back();
+        pending.pop_back();
+        const Entry& entry = heap_[pos];
+        if (entry.fire_time > horizon) {
+            continue;
+        }
+        if (entry.fire_time > after) {
+            out.push_back(entry);
+            ++found;
+        }
+        const size_t first_child = pos * kArity + 1;
+        const size_t end = std::min(first_child + kArity, heap_.size());
+        for (size_t child = first_child; child < end; ++child) {
+            pending.push_back(child);
+        }
+    }
+    return found;
+}
+
 size_t FireQueue::pop_due(Timestamp now, size_t max_jobs, std::vector<int64_t>& out) {
     size_t popped = 0;
     while (popped < max_jobs && !heap_.empty() && heap_.front().fire_time <= now) {

@@ -45,6 +45,12 @@ public:
     // The fire time currently stored for `job_id`, if any.
     std::optional<Timestamp> fire_time_of(int64_t job_id) const;
 
+    // Appends up to `max_jobs` entries whose fire time is in (`after`,
+    // `horizon`], in no particular order, leaving them queued; returns how
+    // many. Visits only the entries up to `horizon` (and their children):
+    // O(k) for k such entries, however many jobs the queue holds.
+    size_t peek_between(Timestamp after, Timestamp horizon, size_t max_jobs, std::vector<Entry>& out) const;
+
     // Removes up to `max_jobs` entries whose fire time is <= `now`, earliest
     // first (ties by job id), appending their job ids to `out`. Returns how
     // many were removed.

@@ -6,6 +6,7 @@
 #include "core/run_policies.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace pg_jobs {
@@ -334,6 +335,16 @@ size_t JobAgenda::take_due(Timestamp now, Timestamp horizon, size_t max_runs, st
         schedule_after(*job, std::max(earliest->fire_time, now));
     }
     return taken;
+}
+
+size_t JobAgenda::peek_due(Timestamp after, Timestamp horizon, size_t max_runs, std::vector<Due>& out) const {
+    std::vector<FireQueue::Entry> entries;
+    queue_.peek_between(after, horizon, max_runs, entries);
+    std::transform(entries.begin(), entries.end(), std::back_inserter(out),
+                   [](const FireQueue::Entry& entry) {
+                       return Due{entry.job_id, entry.fire_time};
+                   });
+    return entries.size();
 }
 
 std::optional<Timestamp> JobAgenda::next_fire_time() const {

@@ -117,6 +117,12 @@ public:
     // `now`: a job firing more often than the horizon loses no fire time.
     size_t take_due(Timestamp now, Timestamp horizon, size_t max_runs, std::vector<Due>& out);
 
+    // Appends up to `max_runs` runs due in (`after`, `horizon`], in no
+    // particular order, without taking them (take_due still hands them out
+    // when they are due): the launcher starts workers for runs about to be
+    // due, so that they are ready at the instant.
+    size_t peek_due(Timestamp after, Timestamp horizon, size_t max_runs, std::vector<Due>& out) const;
+
     // Gives back runs take_due handed out that could not be queued (the
     // INSERT failed), so the next take_due returns them again instead of
     // losing them: each job still in the agenda fires next at the earlier

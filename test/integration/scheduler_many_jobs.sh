@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 5,000 jobs created in ONE transaction, all due in the same second, all run
-# exactly once (pg_cron silently misses jobs past 4,096 in one transaction).
+# exactly once (pg_cron silently misses jobs past 4,096 in one transaction),
+# by workers started ahead of that second, none before it.
 #
 #   test/integration/scheduler_many_jobs.sh      (needs pg_jobs installed: make install)
 #   JOBS=N overrides the number of jobs.
@@ -71,6 +72,17 @@ missing="$(value "SELECT count(*) FROM jobs.scheduled_job j WHERE j.job_name LIK
                                   WHERE e.job_id = j.job_id AND e.scheduled_for = '$due'::timestamptz)")"
 [[ "$missing" == 0 ]] || fail "no job was missed ($missing were)"
 pass "every job ran exactly once at $due, all succeeded, none missed"
+
+# The burst found its workers ready: the launcher starts them about a second
+# before the fire time (without that, they start when the runs are queued,
+# 25 ms before it). And no run started before its time.
+early="$(value "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker'
+                AND backend_start < '$due'::timestamptz - interval '200 milliseconds'")"
+((early > 0)) || fail "workers for the burst were started ahead of its fire time (none started before $due - 200 ms:
+$(value "SELECT string_agg(backend_start::text, ', ') FROM pg_stat_activity WHERE backend_type = 'pg_jobs worker'"))"
+[[ "$(value "SELECT count(*) FROM jobs.job_execution WHERE scheduled_for = '$due'::timestamptz
+             AND started_at < scheduled_for")" == 0 ]] || fail "no run of the burst started before $due"
+pass "$early workers were started ahead of the burst, and no run started before its fire time"
 
 # The effects happened once each, too.
 effects="$(value "SELECT count(*) || ' ' || count(DISTINCT n) || ' ' || min(n) || ' ' || max(n) FROM public.many_log")"

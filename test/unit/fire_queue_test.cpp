@@ -130,6 +130,45 @@ TEST(FireQueue, PopDueTakesOnlyDueJobsUpToTheLimit) {
     EXPECT_EQ(queue.peek()->job_id, 5);
 }
 
+TEST(FireQueue, PeekBetweenFindsTheEntriesInTheWindowAndLeavesThemQueued) {
+    FireQueue queue;
+    std::mt19937_64 rng(11);
+    std::vector<FireQueue::Entry> all;
+    for (int64_t job = 1; job <= 2000; ++job) {
+        const Timestamp at = static_cast<Timestamp>(rng() % 1000);
+        queue.upsert(job, at);
+        all.push_back({at, job});
+    }
+    auto sorted_ids = [](std::vector<FireQueue::Entry> entries) {
+        std::vector<int64_t> ids;
+        for (const auto& entry : entries) {
+            ids.push_back(entry.job_id);
+        }
+        std::sort(ids.begin(), ids.end());
+        return ids;
+    };
+    for (const auto& [after, horizon] : std::vector<std::pair<Timestamp, Timestamp>>{
+             {-1, 0}, {-1, 99}, {100, 250}, {998, 2000}, {500, 500}, {2000, 3000}}) {
+        std::vector<FireQueue::Entry> expected;
+        for (const auto& entry : all) {
+            if (entry.fire_time > after && entry.fire_time <= horizon) {
+                expected.push_back(entry);
+            }
+        }
+        std::vector<FireQueue::Entry> found;
+        EXPECT_EQ(queue.peek_between(after, horizon, 100000, found), expected.size());
+        EXPECT_EQ(sorted_ids(found), sorted_ids(expected)) << "(" << after << ", " << horizon << "]";
+    }
+    std::vector<FireQueue::Entry> limited;
+    EXPECT_EQ(queue.peek_between(-1, 1000, 7, limited), 7u);
+    for (const auto& entry : limited) {
+        EXPECT_EQ(queue.fire_time_of(entry.job_id), entry.fire_time);
+    }
+    EXPECT_EQ(queue.size(), 2000u);  // nothing taken
+    std::vector<FireQueue::Entry> none;
+    EXPECT_EQ(FireQueue().peek_between(-1, 1000, 10, none), 0u);
+}
+
 TEST(FireQueue, ExtremeTimesAndIds) {
     FireQueue queue;
     const int64_t min_id = std::numeric_limits<int64_t>::min();

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,41 @@ TEST(JobAgenda, RunsAreTakenAheadUpToTheHorizonWithoutLosingFireTimes) {
     const Timestamp later = start + 61 * kMicrosPerSecond + 1000;
     EXPECT_EQ(agenda.take_due(later, later - kMicrosPerSecond, 1000, out), 1u);
     EXPECT_EQ(out[0].fire_time, start + 61 * kMicrosPerSecond);
+}
+
+TEST(JobAgenda, PeekDueShowsTheComingRunsWithoutTakingThem) {
+    CountingResolver resolver;
+    JobAgenda agenda;
+    agenda.begin_reload();
+    ASSERT_TRUE(agenda.add_job(1, "* * * * * *", "UTC", resolver.get()));
+    ASSERT_TRUE(agenda.add_job(2, "* * * * *", "UTC", resolver.get()));
+    ASSERT_TRUE(agenda.add_job(3, "* * * * *", "UTC", resolver.get()));
+    ASSERT_TRUE(agenda.add_job(4, "0 * * * *", "UTC", resolver.get()));
+    const Timestamp start = utc("2026-01-01 00:00:30");
+    agenda.finish_reload(start);
+    auto peek_ids = [&](Timestamp after, Timestamp horizon, size_t max_runs) {
+        std::vector<JobAgenda::Due> out;
+        const size_t found = agenda.peek_due(after, horizon, max_runs, out);
+        EXPECT_EQ(found, out.size());
+        std::vector<int64_t> ids;
+        for (const JobAgenda::Due& run : out) {
+            ids.push_back(run.job_id);
+        }
+        std::sort(ids.begin(), ids.end());
+        return ids;
+    };
+    const Timestamp minute = utc("2026-01-01 00:01:00");
+    EXPECT_EQ(peek_ids(start, start + kMicrosPerSecond, 100), (std::vector<int64_t>{1}));
+    EXPECT_EQ(peek_ids(start, minute, 100), (std::vector<int64_t>{1, 2, 3}));
+    // `after` is left out: job 1 fires at :31 first.
+    EXPECT_EQ(peek_ids(start + kMicrosPerSecond, minute, 100), (std::vector<int64_t>{2, 3}));
+    EXPECT_EQ(peek_ids(minute, minute + kMicrosPerSecond, 100), std::vector<int64_t>{});
+    EXPECT_EQ(peek_ids(start, minute, 2).size(), 2u);
+    // Nothing was taken: the runs still come out when due.
+    std::vector<JobAgenda::Due> taken;
+    agenda.take_due(start + kMicrosPerSecond, 1000, taken);
+    ASSERT_EQ(taken.size(), 1u);
+    EXPECT_EQ(taken[0].job_id, 1);
 }
 
 TEST(JobAgenda, MissedRunsAreSkippedNotReplayed) {

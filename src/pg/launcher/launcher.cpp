@@ -71,7 +71,8 @@ struct LauncherState {
     // The extension version last reported as not this library's ("": none),
     // so the warning is written once per version found, not every check.
     char announced_version[NAMEDATALEN] = "";
-    TimestampTz retry_at = 0;  // no database work before this (after an error)
+    TimestampTz retry_at = 0;        // no database work before this (after an error)
+    TimestampTz warmed_through = 0;  // warm_pools has looked at the fire times up to this
 };
 LauncherState* state = nullptr;
 MemoryContext iteration_context = nullptr;
@@ -254,8 +255,9 @@ long iteration() {
     });
     const TimestampTz dispatched_at = GetCurrentTimestamp();
     const bool workers_ok = dispatch_queued_runs();
-    const TimestampTz upkeep_at = upkeep_if_due();  // stuck runs, history retention
-    const TimestampTz alert_at = alerts_if_due();   // alerts: events, deliveries
+    warm_pools(state->agenda, &state->warmed_through);  // the workers of the next burst, ahead of it
+    const TimestampTz upkeep_at = upkeep_if_due();      // stuck runs, history retention
+    const TimestampTz alert_at = alerts_if_due();       // alerts: events, deliveries
 
     // Retries waiting for their backoff: wake when the first may start.
     TimestampTz retry_due = 0;
@@ -266,7 +268,12 @@ long iteration() {
     // clock would otherwise make the launcher wake late for the next fire.
     long sleep_ms = -1;
     if (const auto next = state->agenda.next_fire_time()) {
-        sleep_ms = milliseconds_until(*next - kQueueAheadUs);  // queued ahead (run_steps.hpp)
+        TimestampTz wake = *next - kQueueAheadUs;  // queued ahead (run_steps.hpp)
+        if (*next > state->warmed_through &&
+            pools_need_warming(state->agenda, state->warmed_through, *next)) {
+            wake = *next - kWarmAheadUs;  // its workers started ahead
+        }
+        sleep_ms = milliseconds_until(wake);
     }
     if (retry_pending) {
         const long retry_ms = milliseconds_until(retry_due);

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -440,6 +441,60 @@ bool fail_runs_of_refused_owner(const QueuedRuns& runs, Oid database_oid, RunQue
 }
 
 }  // namespace
+
+namespace {
+// The most coming runs warm_pools looks at: enough to find the owners of a
+// large burst, few enough that the look stays cheap.
+constexpr size_t kWarmLookAhead = 1024;
+}  // namespace
+
+bool pools_need_warming(const JobAgenda& agenda, TimestampTz after, TimestampTz horizon) {
+    const int slots = scheduler_shared()->slot_count;
+    std::vector<JobAgenda::Due> coming;
+    const size_t found = agenda.peek_due(after, horizon, static_cast<size_t>(slots), coming);
+    return static_cast<int>(found) > local_worker_count();
+}
+
+void warm_pools(const JobAgenda& agenda, TimestampTz* warmed_through) {
+    const TimestampTz after = *warmed_through;
+    const TimestampTz horizon = GetCurrentTimestamp() + kWarmAheadUs;
+    const std::optional<Timestamp> next = agenda.next_fire_time();
+    if (!next || *next > horizon) {
+        return;
+    }
+    *warmed_through = horizon;
+    if (!pools_need_warming(agenda, after, horizon)) {
+        return;
+    }
+    std::vector<JobAgenda::Due> coming;
+    agenda.peek_due(after, horizon, kWarmLookAhead, coming);
+    std::vector<int64> job_ids;
+    job_ids.reserve(coming.size());
+    for (const JobAgenda::Due& run : coming) {
+        job_ids.push_back(run.job_id);
+    }
+    RunQueue* queues = nullptr;
+    int usable = 0;
+    const bool looked =
+        run_in_transaction_or_log("pg_jobs launcher: starting workers ahead of a fire time", [&] {
+            QueuedRuns* owners = nullptr;
+            const int count = coming_runs_by_owner(job_ids.data(), static_cast<int>(job_ids.size()), &owners);
+            queues = static_cast<RunQueue*>(palloc(sizeof(RunQueue) * Max(count, 1)));
+            for (int i = 0; i < count; ++i) {
+                OwnerAccess access{};
+                check_owner_access(owners[i].owner_oid, owners[i].owner, MyDatabaseId, owners[i].database,
+                                   &access);
+                if (access.allowed) {  // else its runs are failed once queued, with the reason
+                    queues[usable++] = RunQueue{MyDatabaseId, owners[i].owner_oid, access.login_as_owner,
+                                                access.may_start, owners[i].count};
+                }
+            }
+        });
+    if (looked && usable > 0) {
+        Starved starved{0, 0, 0};
+        (void)call_pg([&] { return provide_workers(queues, usable, &starved); });
+    }
+}
 
 bool dispatch_queued_runs() {
     settle_remote_runs();

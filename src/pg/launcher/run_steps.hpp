@@ -7,6 +7,10 @@
 #include "core/job_agenda.hpp"
 #include "pg/common/pg_headers.hpp"
 
+extern "C" {
+#include "datatype/timestamp.h"
+}
+
 namespace pg_jobs::pg {
 
 // The pg_jobs extension in this database, as the launcher finds it.
@@ -27,6 +31,25 @@ ExtensionState check_extension(char* installed_version, size_t size);
 // waits in the queue (not_before = its fire time) and an idle worker starts
 // it at the instant (sql_worker.cpp).
 constexpr int64 kQueueAheadUs = 25 * 1000;
+
+// How long before a fire time the launcher starts the workers its runs
+// will need (warm_pools): starting one (a process, a connection as the
+// owner, its caches) takes tens of milliseconds, on a busy machine more,
+// and a burst of runs should find them ready at the instant. Workers only:
+// the runs are still queued kQueueAheadUs ahead.
+constexpr int64 kWarmAheadUs = 1000 * 1000;
+
+// Whether runs due in (`after`, `horizon`] may want more workers than this
+// database has: a cheap look (the agenda and shared memory), so that a
+// launcher that wakes for every fire time anyway does nothing more.
+bool pools_need_warming(const JobAgenda& agenda, TimestampTz after, TimestampTz horizon);
+
+// Starts, ahead of time, the workers that the SQL runs in this database due
+// within kWarmAheadUs (and after *warmed_through) will need, per owner, as
+// dispatch_queued_runs would once they are queued (within the same limits;
+// nobody is asked to leave for them). Advances *warmed_through. A failure
+// is logged: the runs then get their workers when queued.
+void warm_pools(const JobAgenda& agenda, TimestampTz* warmed_through);
 
 // Queues every run due by now (and those due within kQueueAheadUs, to
 // start at their time), in batches. Returns the number queued.

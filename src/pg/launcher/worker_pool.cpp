@@ -293,6 +293,20 @@ void wake_idle_workers(Oid database_oid, bool busy_too) {
     LWLockRelease(shared->lock);
 }
 
+int local_worker_count() {
+    SchedulerShared* shared = scheduler_shared();
+    int count = 0;
+    LWLockAcquire(shared->lock, LW_SHARED);
+    for (int i = 0; i < shared->slot_count; ++i) {
+        const WorkerSlot& slot = shared->slots[i];
+        if (slot.state != SlotState::Free && !slot.remote && slot.database_oid == MyDatabaseId) {
+            ++count;
+        }
+    }
+    LWLockRelease(shared->lock);
+    return count;
+}
+
 void note_runs_queued_ahead(TimestampTz latest) {
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);

@@ -69,6 +69,10 @@ bool retire_workers(const RunQueue* queues, int queue_count, const Starved& star
 // fail.
 void wake_idle_workers(Oid database_oid, bool busy_too = false);
 
+// How many workers (starting, idle or busy) serve pairs of the launcher's
+// own database. Reads shared memory only.
+int local_worker_count();
+
 // Records that runs were queued ahead, up to fire time `latest`
 // (SchedulerShared::queued_ahead_until).
 void note_runs_queued_ahead(TimestampTz latest);

@@ -293,4 +293,32 @@ int queued_runs_by_pair(int64 limit, QueuedRuns** out) {
     return rows;
 }
 
+int coming_runs_by_owner(const int64* job_ids, int count, QueuedRuns** out) {
+    MemoryContext caller = CurrentMemoryContext;
+    Oid types[1] = {INT8ARRAYOID};
+    Datum values[1] = {int8_like_array(job_ids, count, INT8OID)};
+    const int nest = begin_store_call();
+    execute(
+        "SELECT j.database::text, coalesce(r.rolname::text, j.owner::oid::text), count(*), j.owner::oid "
+        "FROM jobs.scheduled_job AS j LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = j.owner "
+        "WHERE j.job_id = ANY ($1) AND j.kind = 'sql' AND j.enabled "
+        "  AND j.database = pg_catalog.current_database() "
+        "GROUP BY j.database, r.rolname, j.owner ORDER BY j.owner",
+        1, types, values, nullptr, SPI_OK_SELECT);
+    const int rows = static_cast<int>(SPI_processed);
+    auto* result =
+        static_cast<QueuedRuns*>(MemoryContextAllocZero(caller, sizeof(QueuedRuns) * Max(rows, 1)));
+    for (int i = 0; i < rows; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        bool is_null = false;
+        result[i].database = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 1);
+        result[i].owner = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 2);
+        result[i].count = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &is_null));
+        result[i].owner_oid = DatumGetObjectId(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &is_null));
+    }
+    end_store_call(nest);
+    *out = result;
+    return rows;
+}
+
 }  // namespace pg_jobs::pg

@@ -86,4 +86,8 @@ struct QueuedRuns {
 // many are queued.
 int queued_runs_by_pair(int64 limit, QueuedRuns** out);
 
+// The same for runs not queued yet: of the jobs `job_ids` (about to fire),
+// the enabled SQL jobs that run in this database, counted per owner.
+int coming_runs_by_owner(const int64* job_ids, int count, QueuedRuns** out);
+
 }  // namespace pg_jobs::pg
