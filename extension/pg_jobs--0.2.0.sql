@@ -5061,3 +5061,7 @@ COMMENT ON VIEW jobs.job_history IS
 'error_detail, result, ...) are in jobs.job_execution. '
 'Non-superusers see the runs of their own jobs.';
 GRANT SELECT ON jobs.job_history TO PUBLIC;
+
+-- The launcher waits for this script (it looks for the extension only every
+-- few seconds by itself): it starts scheduling as soon as this commits.
+SELECT jobs_internal._wake_scheduler(true);

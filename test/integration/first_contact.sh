@@ -3,6 +3,7 @@
 #   - CREATE EXTENSION on a server without pg_jobs preloaded is an ERROR
 #     naming shared_preload_libraries and the restart; the session lives on;
 #   - jobs.max_workers beyond max_worker_processes is said in the log at start;
+#   - CREATE EXTENSION wakes the launcher: it starts scheduling at once;
 #   - each run that does not succeed writes one log line, SQL and HTTP alike
 #     (kind, job, execution, status, reason): failed, timed_out, cancelled,
 #     crashed; jobs.failed_run_log_level = off writes none;
@@ -46,6 +47,14 @@ note="$(value "SELECT r FROM jobs.health(), unnest(reasons) AS r WHERE r LIKE 'j
     fail "jobs.health() says it among its reasons: '$note'"
 [[ "$(value "SELECT status FROM jobs.health()")" == ok ]] || fail "as a note: the status stays ok"
 pass "jobs.max_workers beyond max_worker_processes is logged at start, and noted by jobs.health() (status ok)"
+
+# CREATE EXTENSION wakes the launcher: it starts scheduling at once, not at
+# its next look for the extension (every 5 s by itself). A job created just
+# after it is then a change the launcher applies, not a job it meets at its
+# first load with a fire time gone by.
+scheduling() { grep -q "pg_jobs launcher: scheduling" "$CLUSTER_LOG"; }
+wait_for 2 scheduling || fail "the launcher starts scheduling within 2 s of CREATE EXTENSION"
+pass "the launcher starts scheduling as soon as CREATE EXTENSION commits"
 
 http_test_server_start
 
