@@ -446,13 +446,19 @@ namespace {
 // The most coming runs warm_pools looks at: enough to find the owners of a
 // large burst, few enough that the look stays cheap.
 constexpr size_t kWarmLookAhead = 1024;
+
+// Whether `coming` runs in this database may want more workers than it has
+// (more than jobs.max_workers of them change nothing).
+bool more_workers_wanted(size_t coming) {
+    const auto slots = static_cast<size_t>(scheduler_shared()->slot_count);
+    return static_cast<int>(std::min(coming, slots)) > local_worker_count();
+}
 }  // namespace
 
 bool pools_need_warming(const JobAgenda& agenda, TimestampTz after, TimestampTz horizon) {
-    const int slots = scheduler_shared()->slot_count;
     std::vector<JobAgenda::Due> coming;
-    const size_t found = agenda.peek_due(after, horizon, static_cast<size_t>(slots), coming);
-    return static_cast<int>(found) > local_worker_count();
+    agenda.peek_due(after, horizon, static_cast<size_t>(scheduler_shared()->slot_count), coming);
+    return more_workers_wanted(coming.size());
 }
 
 void warm_pools(const JobAgenda& agenda, TimestampTz* warmed_through) {
@@ -463,11 +469,11 @@ void warm_pools(const JobAgenda& agenda, TimestampTz* warmed_through) {
         return;
     }
     *warmed_through = horizon;
-    if (!pools_need_warming(agenda, after, horizon)) {
-        return;
-    }
     std::vector<JobAgenda::Due> coming;
     agenda.peek_due(after, horizon, kWarmLookAhead, coming);
+    if (!more_workers_wanted(coming.size())) {
+        return;
+    }
     std::vector<int64> job_ids;
     job_ids.reserve(coming.size());
     for (const JobAgenda::Due& run : coming) {

@@ -246,6 +246,28 @@ bool has_queued_http_runs() {
                0, nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
 }
 
+namespace {
+
+// The rows (database, owner name, count, owner oid) the last statement
+// returned, as QueuedRuns palloc'd in `context`; returns the row count.
+int copy_runs_by_pair(MemoryContext context, QueuedRuns** out) {
+    const int rows = static_cast<int>(SPI_processed);
+    auto* result =
+        static_cast<QueuedRuns*>(MemoryContextAllocZero(context, sizeof(QueuedRuns) * Max(rows, 1)));
+    for (int i = 0; i < rows; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        bool is_null = false;
+        result[i].database = copy_text_column(context, tuple, SPI_tuptable->tupdesc, 1);
+        result[i].owner = copy_text_column(context, tuple, SPI_tuptable->tupdesc, 2);
+        result[i].count = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &is_null));
+        result[i].owner_oid = DatumGetObjectId(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &is_null));
+    }
+    *out = result;
+    return rows;
+}
+
+}  // namespace
+
 int queued_runs_by_pair(int64 limit, QueuedRuns** out) {
     MemoryContext caller = CurrentMemoryContext;
     Oid types[1] = {INT8OID};
@@ -277,19 +299,8 @@ int queued_runs_by_pair(int64 limit, QueuedRuns** out) {
         "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " LIMIT $1) AS capped) "
         ", p.owner::oid FROM p ORDER BY p.database, p.owner",
         1, types, values, nullptr, SPI_OK_SELECT);
-    const int rows = static_cast<int>(SPI_processed);
-    auto* result =
-        static_cast<QueuedRuns*>(MemoryContextAllocZero(caller, sizeof(QueuedRuns) * Max(rows, 1)));
-    for (int i = 0; i < rows; ++i) {
-        HeapTuple tuple = SPI_tuptable->vals[i];
-        bool is_null = false;
-        result[i].database = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 1);
-        result[i].owner = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 2);
-        result[i].count = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &is_null));
-        result[i].owner_oid = DatumGetObjectId(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &is_null));
-    }
+    const int rows = copy_runs_by_pair(caller, out);
     end_store_call(nest);
-    *out = result;
     return rows;
 }
 
@@ -305,19 +316,8 @@ int coming_runs_by_owner(const int64* job_ids, int count, QueuedRuns** out) {
         "  AND j.database = pg_catalog.current_database() "
         "GROUP BY j.database, r.rolname, j.owner ORDER BY j.owner",
         1, types, values, nullptr, SPI_OK_SELECT);
-    const int rows = static_cast<int>(SPI_processed);
-    auto* result =
-        static_cast<QueuedRuns*>(MemoryContextAllocZero(caller, sizeof(QueuedRuns) * Max(rows, 1)));
-    for (int i = 0; i < rows; ++i) {
-        HeapTuple tuple = SPI_tuptable->vals[i];
-        bool is_null = false;
-        result[i].database = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 1);
-        result[i].owner = copy_text_column(caller, tuple, SPI_tuptable->tupdesc, 2);
-        result[i].count = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &is_null));
-        result[i].owner_oid = DatumGetObjectId(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &is_null));
-    }
+    const int rows = copy_runs_by_pair(caller, out);
     end_store_call(nest);
-    *out = result;
     return rows;
 }
 
