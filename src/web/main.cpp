@@ -4,6 +4,7 @@
 // and may do exactly what PostgreSQL allows that role.
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "web/pg.hpp"
 #include "web/queries.hpp"
 #include "web/sessions.hpp"
+#include "web/stream_quota.hpp"
 
 #ifndef PG_JOBS_WEB_ASSETS
 #define PG_JOBS_WEB_ASSETS "src/web/assets"
@@ -95,8 +97,10 @@ class Dashboard {
 public:
     explicit Dashboard(Options options)
         : options_(std::move(options)),
-          sessions_(std::chrono::seconds(options_.session_idle_seconds)),
-          live_(options_.servers, options_.poll_milliseconds) {}
+          sessions_(std::chrono::seconds(options_.session_idle_seconds),
+                    static_cast<std::size_t>(options_.sessions_per_role)),
+          live_(options_.servers, options_.poll_milliseconds),
+          streams_(kLiveStreamsPerRole, std::max(1, options_.threads / 4)) {}
 
     int run();
 
@@ -120,9 +124,13 @@ private:
                            const std::vector<Param>& params);
     static void answer(httplib::Response& res, const Answer& result);
 
+    // A role's open live streams at most (its open tabs): see stream_quota.hpp.
+    static constexpr int kLiveStreamsPerRole = 8;
+
     Options options_;
     SessionStore sessions_;
     LiveHub live_;
+    StreamQuota streams_;
 };
 
 bool Dashboard::same_origin(const httplib::Request& req) const {
@@ -252,9 +260,25 @@ void Dashboard::login(const httplib::Request& req, httplib::Response& res) {
 }
 
 void Dashboard::events(const httplib::Request& req, httplib::Response& res) {
-    if (!sessions_.find(cookie_value(req, cookie_name))) {
+    const auto session = sessions_.find(cookie_value(req, cookie_name));
+    if (!session) {
         send_error(res, 401, "sign in first");
         return;
+    }
+    const std::string role = session->role;
+    switch (streams_.take(role)) {
+        case StreamQuota::Verdict::Granted:
+            break;
+        case StreamQuota::Verdict::RoleFull:
+            send_error(res, 429,
+                       "too many live streams for this role (" + std::to_string(streams_.per_role()) +
+                           "): close other dashboard tabs, or reload this one later");
+            return;
+        case StreamQuota::Verdict::AllFull:
+            send_error(res, 503,
+                       "the dashboard has as many live streams open as it serves (" +
+                           std::to_string(streams_.total()) + "): try again later");
+            return;
     }
     auto subscriber = live_.subscribe();
     subscriber->push(live_.status_message());
@@ -280,7 +304,10 @@ void Dashboard::events(const httplib::Request& req, httplib::Response& res) {
             }
             return sink.write(chunk.data(), chunk.size());
         },
-        [this, subscriber](bool /*success*/) { live_.unsubscribe(subscriber); });
+        [this, subscriber, role](bool /*success*/) {
+            live_.unsubscribe(subscriber);
+            streams_.release(role);
+        });
 }
 
 void Dashboard::metrics(const httplib::Request& req, httplib::Response& res) {

@@ -21,6 +21,7 @@ struct Options {
     std::string metrics_token;
     bool read_only = false;
     int session_idle_seconds = 1800;
+    int sessions_per_role = 16;  // signing in once more ends the role's least recently used session
     int poll_milliseconds = 2000;
     int threads = 256;
 };

@@ -35,6 +35,19 @@ std::string SessionStore::add(std::shared_ptr<Session> session) {
     std::string id = random_token();
     session->last_used = std::chrono::steady_clock::now();
     const std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t count = 0;
+    auto oldest = sessions_.end();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+        if (it->second->role == session->role) {
+            ++count;
+            if (oldest == sessions_.end() || it->second->last_used < oldest->second->last_used) {
+                oldest = it;
+            }
+        }
+    }
+    if (count >= max_per_role_ && oldest != sessions_.end()) {
+        sessions_.erase(oldest);  // its connections close once no request uses them
+    }
     sessions_[id] = std::move(session);
     return id;
 }

@@ -23,7 +23,10 @@ struct Session {
 
 class SessionStore {
 public:
-    explicit SessionStore(std::chrono::seconds idle) : idle_(idle) {}
+    // A role keeps at most max_per_role sessions (each holds a connection
+    // per server): signing in once more ends its least recently used one.
+    SessionStore(std::chrono::seconds idle, std::size_t max_per_role)
+        : idle_(idle), max_per_role_(max_per_role) {}
 
     // Returns the new session's id (the cookie's value).
     std::string add(std::shared_ptr<Session> session);
@@ -39,6 +42,7 @@ public:
 
 private:
     std::chrono::seconds idle_;
+    std::size_t max_per_role_;
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Session>> sessions_;
 };

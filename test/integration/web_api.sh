@@ -315,6 +315,61 @@ web_get "$A" /api/jobs >/dev/null
 expect_status 401 "an expired session"
 pass "a session idle longer than --session-idle expires (401)"
 
+# --- One role cannot take the dashboard for itself ----------------------------------------
+# Each sign-in holds a connection per server, each live stream a server
+# thread: a role keeps at most --sessions-per-role sessions (one more
+# sign-in ends its least recently used), at most 8 live streams, and all
+# roles together at most a quarter of the threads (--threads 48: 12).
+_web_stop
+web_start --threads 48 --sessions-per-role 3
+for i in 1 2 3 4; do
+    web_login "$tmp/alice$i" alice alice-pw-Secret1 >/dev/null
+    expect_status 200 "alice's sign-in $i"
+done
+web_get "$tmp/alice1" /api/jobs >/dev/null
+expect_status 401 "alice's least recently used session, after a fourth sign-in"
+for i in 2 3 4; do
+    web_get "$tmp/alice$i" /api/jobs >/dev/null
+    expect_status 200 "alice's session $i"
+done
+alice_connections() {
+    value "SELECT count(*) FROM pg_stat_activity WHERE usename = 'alice' AND application_name = 'pg_jobs_web'"
+}
+alice_connections_at_most_3() { (($(alice_connections) <= 3)); }
+wait_for 10 alice_connections_at_most_3 ||
+    fail "alice keeps one connection per session, 3 at most (found $(alice_connections))"
+pass "--sessions-per-role 3: a fourth sign-in ends alice's least recently used session; 3 connections"
+
+streams=()
+open_stream() { # jar file
+    curl -sS -N -b "$1" --max-time 60 "$WEB_URL/api/events" >"$2" 2>/dev/null &
+    streams+=($!)
+    wait_for 10 grep -q '"type":"status"' "$2" || fail "a live stream opens ($2: $(cat "$2"))"
+}
+for i in 1 2 3 4 5 6 7 8; do
+    open_stream "$tmp/alice$((2 + i % 3))" "$tmp/alice_stream$i"
+done
+code="$(curl -sS -o "$tmp/refused" -w '%{http_code}' -b "$tmp/alice4" --max-time 10 "$WEB_URL/api/events")"
+[[ "$code" == 429 ]] || fail "alice's ninth live stream is refused with 429 (got $code: $(cat "$tmp/refused"))"
+grep -q "too many live streams for this role (8)" "$tmp/refused" || fail "the refusal says why: $(cat "$tmp/refused")"
+web_login "$tmp/bob" bob bob-pw-Secret2 >/dev/null
+for i in 1 2 3 4; do
+    open_stream "$tmp/bob" "$tmp/bob_stream$i"
+done
+web_login "$tmp/boss" boss boss-pw-Secret3 >/dev/null
+code="$(curl -sS -o "$tmp/refused" -w '%{http_code}' -b "$tmp/boss" --max-time 10 "$WEB_URL/api/events")"
+[[ "$code" == 503 ]] || fail "a live stream past a quarter of the threads is refused with 503 (got $code)"
+curl -fsS --max-time 5 "$WEB_URL/healthz" | grep -q '"ok":true' || fail "requests are served while every stream is open"
+web_get "$tmp/boss" /api/jobs >/dev/null
+expect_status 200 "boss's request while every stream is open"
+kill "${streams[@]}" 2>/dev/null || true
+wait "${streams[@]}" 2>/dev/null || true
+# A closed stream gives its place back once the server notices (its next
+# write: at most 5 s).
+wait_for 20 bash -c "curl -sS -o /dev/null -w '%{http_code}' -b '$tmp/boss' --max-time 2 '$WEB_URL/api/events' | grep -q 200" ||
+    fail "closed streams give their places back"
+pass "live streams: 8 per role (429 past them), a quarter of the threads in all (503); requests still served; places come back"
+
 # --- TLS ----------------------------------------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
     >/dev/null 2>&1
