@@ -4747,10 +4747,13 @@ COMMENT ON FUNCTION jobs_internal._workflow_advance(jobs.job_execution, text[]) 
 'when all its steps have ended.';
 REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_advance(jobs.job_execution, text[]) FROM PUBLIC;
 
--- The launcher's part: starts the queued workflow runs that are due (a
--- scheduled run of a workflow whose overlap is not 'allow' waits for the
--- earlier runs), queuing their root steps; returns how many started.
-CREATE FUNCTION jobs_internal._start_workflow_runs()
+-- Starts the queued workflow runs that are due (a scheduled run of a
+-- workflow whose overlap is not 'allow' waits for the earlier runs),
+-- queuing their root steps; returns how many started. Those of workflows
+-- with a run_if (with_conditions) are the HTTP worker's, which checks
+-- conditions already; the others the launcher's, which so never runs a
+-- role's code: a slow condition cannot hold up anyone's scheduling.
+CREATE FUNCTION jobs_internal._start_workflow_runs(with_conditions boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -4770,6 +4773,8 @@ BEGIN
                    AND EXISTS (SELECT FROM jobs.job_execution AS r WHERE r.job_id = q.job_id
                                  AND r.status IN ('queued', 'running') AND r.execution_id < q.execution_id)
                    AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id AND j.overlap <> 'allow'))
+          AND coalesce((SELECT j.run_if IS NOT NULL FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id), false)
+              = with_conditions
         ORDER BY q.execution_id
         FOR UPDATE OF q SKIP LOCKED
     LOOP
@@ -4826,11 +4831,12 @@ BEGIN
     RETURN started;
 END
 $$;
-COMMENT ON FUNCTION jobs_internal._start_workflow_runs() IS
-'Internal: the launcher starts the due queued workflow runs (status running, root steps queued); returns how many.';
-REVOKE EXECUTE ON FUNCTION jobs_internal._start_workflow_runs() FROM PUBLIC;
+COMMENT ON FUNCTION jobs_internal._start_workflow_runs(boolean) IS
+'Internal: starts the due queued workflow runs (status running, root steps queued), those of workflows with a run_if '
+'(with_conditions: the HTTP worker, which checks it) or without (the launcher); returns how many.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._start_workflow_runs(boolean) FROM PUBLIC;
 
--- opts: a workflow's run_if, checked by the launcher as the owner
+-- opts: a workflow's run_if, checked by the HTTP worker as the owner
 -- (src/pg/common/run_condition.hpp): (NULL, NULL, NULL) when it holds.
 CREATE FUNCTION jobs_internal._check_run_if(run_if text, owner oid, OUT status text, OUT error text, OUT sqlstate text)
 LANGUAGE C VOLATILE STRICT

@@ -13,7 +13,10 @@
 #     with a disabled_reason naming the value, and jobs.job_status answers;
 #   - a job whose runs cannot be queued (a failing trigger stands in for any
 #     per-job error): the launcher finds it job by job, disables it with the
-#     error in disabled_reason, and the other jobs keep firing.
+#     error in disabled_reason, and the other jobs keep firing;
+#   - a role's workflow whose run_if takes 2 s, triggered 4 times: the
+#     checks are the HTTP worker's, and the seconds job keeps firing (the
+#     launcher made them, and stalled 8 s).
 #
 #   test/integration/security_launcher_isolation.sh   (needs pg_jobs installed: make install)
 #
@@ -169,3 +172,32 @@ $(cluster_log_tail 15)"
 mark="$(value "SELECT clock_timestamp()")"
 ticks_with_sane_launcher 30 "$mark" "with a job whose runs cannot be queued"
 pass "a job whose runs cannot be queued is disabled with the error; the others keep firing"
+
+# --- A role's slow conditions do not hold up the launcher -----------------------------------
+# A workflow's run_if is checked right before its run starts, by the process
+# that checks HTTP runs' conditions (the HTTP worker), never by the
+# launcher: it was, one check after another (each up to 5 s) while no run
+# of anyone was queued.
+as_alice "SELECT jobs.schedule('a_step', NULL, 'SELECT 1')" >/dev/null
+as_alice "SELECT jobs.schedule_workflow('a_slow', NULL, '[{\"step\": \"a\", \"job\": \"a_step\"}]',
+                                        run_if => 'pg_sleep(2) IS NOT NULL', overlap => 'allow',
+                                        max_concurrent => 100)" >/dev/null
+mark="$(value "SELECT clock_timestamp()")"
+as_alice "SELECT count(jobs.trigger('a_slow')) FROM generate_series(1, 4)" >/dev/null
+wait_for 60 holds "SELECT count(*) = 4 FROM jobs.job_execution
+                   WHERE job_name = 'a_slow' AND kind = 'workflow' AND status = 'succeeded'" ||
+    fail "alice's 4 workflow runs pass their run_if and succeed: $(value "SELECT string_agg(status || coalesce(': ' || error, ''), ', ')
+          FROM jobs.job_execution WHERE job_name = 'a_slow' AND kind = 'workflow'")"
+# While the checks took their 8 s, the seconds job kept firing: the
+# longest gap between its runs from before the triggers to after the last
+# check (a stalled launcher left one of 8 s).
+until_at="$(value "SELECT max(started_at) + interval '2 seconds' FROM jobs.job_execution
+                   WHERE job_name = 'a_slow' AND kind = 'workflow'")"
+wait_for 20 ticks_after "$until_at" 1 || fail "the seconds job fires after the checks"
+gap="$(value "SELECT round(max(extract(epoch FROM t.at - t.before))::numeric, 2)
+              FROM (SELECT at, lag(at) OVER (ORDER BY at) AS before FROM public.ticks
+                    WHERE at > '$mark'::timestamptz - interval '2 seconds') AS t
+              WHERE t.at <= '$until_at'::timestamptz + interval '1 second'")"
+awk -v g="$gap" 'BEGIN { exit !(g != "" && g < 3) }' ||
+    fail "the seconds job keeps firing while alice's conditions are checked (longest gap ${gap} s)"
+pass "4 runs of a workflow whose run_if takes 2 s: they succeed, and the seconds job fires meanwhile (longest gap ${gap} s)"

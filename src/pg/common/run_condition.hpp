@@ -1,7 +1,8 @@
 // opts (issue 15): the run_if of the runs that no owner's session starts,
-// checked by a process that serves every role: the HTTP worker (HTTP and
-// e-mail runs, right before it sends one) and the launcher (a workflow run,
-// right before it starts: jobs_internal._check_run_if). Those runs live in
+// checked by the process that serves every role's HTTP runs: the HTTP
+// worker (HTTP and e-mail runs, right before it sends one; a workflow run,
+// right before it starts: jobs_internal._check_run_if). Never the launcher:
+// however slow a condition, nobody's scheduling waits for it. Those runs live in
 // jobs.database, where both are connected, so the check runs there, in a
 // subtransaction of its own, as the job's owner: the owner's rights, with
 // SECURITY_RESTRICTED_OPERATION (no temporary tables, no SET ROLE, no

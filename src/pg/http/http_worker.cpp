@@ -3,7 +3,8 @@
 // keeps up to jobs.http_max_concurrent transfers in flight, waits on its
 // latch and the engine's descriptor together, and records finished runs in
 // batches. At SIGTERM (shutdown) it aborts what is in flight and records
-// those runs as cancelled before it exits.
+// those runs as cancelled before it exits. It also starts the workflow runs
+// whose run_if needs checking, so that the launcher never runs a role's code.
 //
 // It is the only place where a secret's value is used: the {{secret:NAME}}
 // references in a run's headers become the job owner's values right before
@@ -28,6 +29,7 @@
 #include "pg/worker/job_context.hpp"
 #include "pg/http/run_message.hpp"
 #include "pg/store/http_store.hpp"
+#include "pg/store/workflow_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
 #include "pg/store/store_call.hpp"
 #include "pg/http/http_worker.hpp"
@@ -540,6 +542,21 @@ int claim_and_submit(int limit) {
     return claimed + ended;
 }
 
+// flow: starts the due workflow runs whose run_if is checked here, as for
+// HTTP runs (workflow_store.hpp); returns how many left the queue (-1 after
+// a database error). Their root steps are queued, and the launcher woken.
+int start_conditional_workflow_runs() {
+    uint64 started = 0;
+    if (!run_in_transaction_or_log("pg_jobs http worker: could not start workflow runs", [&] {
+            if (has_queued_workflow_runs(true)) {
+                started = start_workflow_runs(true);
+            }
+        })) {
+        return -1;
+    }
+    return static_cast<int>(started);
+}
+
 // Aborts the transfers jobs.cancel asked for (cancel_request.cpp). When
 // more cancels came than the shared list holds, the rows say which.
 void abort_cancelled_runs() {
@@ -644,13 +661,17 @@ void run_loop() {
             proc_exit(0);
         }
         if (look_for_runs) {
+            const int workflows = start_conditional_workflow_runs();
+            if (workflows > 0) {
+                last_work = GetCurrentTimestamp();
+            }
             const http::EngineStats stats = engine->stats();
             const int room =
                 http_max_concurrent() * kBacklogFactor - static_cast<int>(stats.queued + stats.in_flight);
             const int limit = Min(room, kBatch);
             if (limit > 0) {
                 const int claimed = claim_and_submit(limit);
-                retry_ms = claimed < 0 ? kRetryMs : -1;
+                retry_ms = claimed < 0 || workflows < 0 ? kRetryMs : -1;
                 look_for_runs = claimed == limit;
                 if (claimed > 0) {
                     last_work = GetCurrentTimestamp();

@@ -247,10 +247,11 @@ long iteration() {
     (void)queue_due_runs(state->agenda);
     publish_next_fire_time();
     // flow: due workflow runs start (their root steps are queued), so the
-    // dispatch below hands those steps out at once.
+    // dispatch below hands those steps out at once. Not those with a run_if:
+    // the HTTP worker checks and starts them (workflow_store.hpp).
     (void)run_in_transaction_or_log("pg_jobs launcher: starting workflow runs", [] {
-        if (has_queued_workflow_runs()) {
-            (void)start_workflow_runs();
+        if (has_queued_workflow_runs(false)) {
+            (void)start_workflow_runs(false);
         }
     });
     const TimestampTz dispatched_at = GetCurrentTimestamp();

@@ -3,6 +3,7 @@
 #include "pg/launcher/run_steps.hpp"
 
 #include "pg/store/execution_store.hpp"
+#include "pg/store/workflow_store.hpp"
 #include "pg/store/run_lifecycle.hpp"
 #include "pg/common/guard.hpp"
 #include "pg/http/http_worker.hpp"
@@ -547,7 +548,8 @@ bool dispatch_queued_runs() {
         }
     }
     bool http_queued = false;
-    run_in_transaction([&] { http_queued = has_queued_http_runs(); });
+    // The HTTP worker also starts the workflow runs whose run_if it checks.
+    run_in_transaction([&] { http_queued = has_queued_http_runs() || has_queued_workflow_runs(true); });
     if (http_queued && !call_pg([] { return wake_or_start_http_worker(); })) {
         all_served = false;
     }

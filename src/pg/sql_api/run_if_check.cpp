@@ -1,5 +1,5 @@
-// jobs_internal._check_run_if(run_if, owner) (issue 15): the launcher's check
-// of a workflow run's run_if, right before the run starts (called by
+// jobs_internal._check_run_if(run_if, owner) (issue 15): the HTTP worker's
+// check of a workflow run's run_if, right before the run starts (called by
 // jobs_internal._start_workflow_runs). The check itself is
 // common/run_condition.hpp: as the owner, security-restricted, limited in
 // time. Returns (status, error, sqlstate): all NULL when the run_if holds;
@@ -19,8 +19,8 @@ namespace {
 constexpr int kColumns = 3;
 
 Datum check_run_if(FunctionCallInfo fcinfo) {
-    // It runs any SQL as any role: the launcher only (the function has no
-    // EXECUTE for PUBLIC either).
+    // It runs any SQL as any role: the scheduler's processes only (the
+    // function has no EXECUTE for PUBLIC either).
     if (!superuser()) {
         throw UserError(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied for jobs_internal._check_run_if",
                         "", "Only the scheduler checks a workflow's run_if.");

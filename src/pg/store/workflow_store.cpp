@@ -11,16 +11,20 @@ extern "C" {
 
 namespace pg_jobs::pg {
 
-bool has_queued_workflow_runs() {
-    return execute_counted(
-               "SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'workflow' "
-               "AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " LIMIT 1",
-               0, nullptr, nullptr, nullptr, SPI_OK_SELECT) > 0;
+bool has_queued_workflow_runs(bool with_conditions) {
+    Oid types[1] = {BOOLOID};
+    Datum values[1] = {BoolGetDatum(with_conditions)};
+    return execute_counted("SELECT FROM jobs.job_execution AS q WHERE q.status = 'queued' AND q.kind = 'workflow' "
+                           "AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND coalesce((SELECT j.run_if IS NOT NULL "
+                           "FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id), false) = $1 LIMIT 1",
+                           1, types, values, nullptr, SPI_OK_SELECT) > 0;
 }
 
-uint64 start_workflow_runs() {
+uint64 start_workflow_runs(bool with_conditions) {
+    Oid types[1] = {BOOLOID};
+    Datum values[1] = {BoolGetDatum(with_conditions)};
     const int nest = begin_store_call();
-    execute_stored("SELECT jobs_internal._start_workflow_runs()", 0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
+    execute_stored("SELECT jobs_internal._start_workflow_runs($1)", 1, types, values, nullptr, SPI_OK_SELECT);
     bool is_null = true;
     const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
     end_store_call(nest);

@@ -1,7 +1,10 @@
-// flow: the launcher's part of workflows (issue 15), as the SQL function
+// flow: the start of workflow runs (issue 15), as the SQL function
 // jobs_internal._start_workflow_runs (extension/pg_jobs--0.2.0.sql): the due queued
 // workflow runs become 'running' with their root steps queued, each in the
-// one transaction. Everything after that happens in the transactions that
+// one transaction. The launcher starts those of workflows without a run_if;
+// the HTTP worker, which checks the conditions of HTTP runs already, those
+// with one (with_conditions), so that no role's condition, however slow,
+// holds up the launcher. Everything after that happens in the transactions that
 // record each step's end (the trigger workflow_status_changed). Call inside a
 // transaction with an active snapshot; may ereport.
 #pragma once
@@ -17,11 +20,13 @@
 
 namespace pg_jobs::pg {
 
-// Whether a queued workflow run may be due: one probe of the pending index,
-// so an iteration without workflows costs no more.
-bool has_queued_workflow_runs();
+// Whether a queued workflow run of a workflow with (with_conditions) or
+// without a run_if may be due: a probe of the pending index, so an
+// iteration without workflows costs no more.
+bool has_queued_workflow_runs(bool with_conditions);
 
-// Starts the due queued workflow runs; returns how many started.
-uint64 start_workflow_runs();
+// Starts the due queued workflow runs of workflows with (with_conditions)
+// or without a run_if; returns how many started.
+uint64 start_workflow_runs(bool with_conditions);
 
 }  // namespace pg_jobs::pg
