@@ -100,7 +100,7 @@ public:
           sessions_(std::chrono::seconds(options_.session_idle_seconds),
                     static_cast<std::size_t>(options_.sessions_per_role)),
           live_(options_.servers, options_.poll_milliseconds),
-          streams_(kLiveStreamsPerRole, std::max(1, options_.threads / 4)) {}
+          streams_(options_.streams_per_role, std::max(1, options_.threads / 4)) {}
 
     int run();
 
@@ -123,9 +123,6 @@ private:
     std::string on_servers(Session& session, const httplib::Request& req, const std::string& sql,
                            const std::vector<Param>& params);
     static void answer(httplib::Response& res, const Answer& result);
-
-    // A role's open live streams at most (its open tabs): see stream_quota.hpp.
-    static constexpr int kLiveStreamsPerRole = 8;
 
     Options options_;
     SessionStore sessions_;

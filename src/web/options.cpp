@@ -25,11 +25,13 @@ const char* const usage_text =
     "  --tls-cert FILE --tls-key FILE   serve HTTPS\n"
     "  --session-idle SECONDS sign out after this long without a request (default 1800)\n"
     "  --sessions-per-role N  a role's sessions at most; one more sign-in ends its least recently used (16)\n"
+    "  --streams-per-role N   a role's open live streams at most (8); all roles: a quarter of the threads\n"
     "  --metrics-token TOKEN  serve /metrics to requests with 'Authorization: Bearer TOKEN'\n"
     "  --assets DIR           the page's files (default: installed beside the extension)\n"
     "Environment: PG_JOBS_WEB_LISTEN, PG_JOBS_WEB_DSN, PG_JOBS_WEB_DSN_<NAME>, PG_JOBS_WEB_CONFIG,\n"
     "  PG_JOBS_WEB_READ_ONLY, PG_JOBS_WEB_TLS_CERT, PG_JOBS_WEB_TLS_KEY, PG_JOBS_WEB_SESSION_IDLE,\n"
-    "  PG_JOBS_WEB_SESSIONS_PER_ROLE, PG_JOBS_WEB_METRICS_TOKEN, PG_JOBS_WEB_ASSETS.\n";
+    "  PG_JOBS_WEB_SESSIONS_PER_ROLE, PG_JOBS_WEB_STREAMS_PER_ROLE, PG_JOBS_WEB_METRICS_TOKEN,\n"
+    "  PG_JOBS_WEB_ASSETS.\n";
 
 bool is_name(const std::string& text) {
     if (text.empty()) {
@@ -120,6 +122,7 @@ void read_environment(Settings& settings) {
         {"PG_JOBS_WEB_TLS_KEY", "tls_key"},
         {"PG_JOBS_WEB_SESSION_IDLE", "session_idle"},
         {"PG_JOBS_WEB_SESSIONS_PER_ROLE", "sessions_per_role"},
+        {"PG_JOBS_WEB_STREAMS_PER_ROLE", "streams_per_role"},
         {"PG_JOBS_WEB_METRICS_TOKEN", "metrics_token"},
         {"PG_JOBS_WEB_ASSETS", "assets"},
     };
@@ -163,6 +166,8 @@ void apply(const std::string& key, const std::string& value, Options& options) {
         options.session_idle_seconds = parse_int(key, value, 1, 7 * 24 * 3600);
     } else if (key == "sessions_per_role") {
         options.sessions_per_role = parse_int(key, value, 1, 10000);
+    } else if (key == "streams_per_role") {
+        options.streams_per_role = parse_int(key, value, 1, 10000);
     } else if (key == "metrics_token") {
         options.metrics_token = value;
     } else if (key == "assets") {
@@ -225,9 +230,9 @@ bool parse_options(int argc, char** argv, Options& options) {
         }
         std::string key = arg.rfind("--", 0) == 0 ? arg.substr(2) : arg;
         std::replace(key.begin(), key.end(), '-', '_');
-        if (key == "session_idle" || key == "sessions_per_role" || key == "listen" || key == "dsn" ||
-            key == "read_only" || key == "tls_cert" || key == "tls_key" || key == "metrics_token" ||
-            key == "assets" || key == "poll_ms" || key == "threads") {
+        if (key == "session_idle" || key == "sessions_per_role" || key == "streams_per_role" ||
+            key == "listen" || key == "dsn" || key == "read_only" || key == "tls_cert" || key == "tls_key" ||
+            key == "metrics_token" || key == "assets" || key == "poll_ms" || key == "threads") {
             line_settings.set(key, value);
         } else {
             throw std::runtime_error("unknown option " + arg + " (see --help)");

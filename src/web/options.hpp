@@ -22,6 +22,7 @@ struct Options {
     bool read_only = false;
     int session_idle_seconds = 1800;
     int sessions_per_role = 16;  // signing in once more ends the role's least recently used session
+    int streams_per_role = 8;    // open live streams (/api/events) of one role at most
     int poll_milliseconds = 2000;
     int threads = 256;
 };

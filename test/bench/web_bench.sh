@@ -124,6 +124,11 @@ for status in failed succeeded crashed; do
 done
 
 # N live pages: N open event streams cost the database one connection.
+# One role opens them all here: raise its limit, and the threads (a quarter
+# of them serve live streams).
+_web_stop
+web_start --streams-per-role "$pages" --threads $((pages * 4 + 64))
+web_login "$jar" boss boss-pw >/dev/null
 echo
 streams=()
 for ((i = 0; i < pages; i++)); do
