@@ -4,14 +4,15 @@ namespace pg_jobs_web {
 
 StreamQuota::Verdict StreamQuota::take(const std::string& role) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    int& mine = open_by_role_[role];
-    if (mine >= per_role_) {
+    // Looked up, not inserted: a refused request leaves no entry behind.
+    const auto it = open_by_role_.find(role);
+    if (it != open_by_role_.end() && it->second >= per_role_) {
         return Verdict::RoleFull;
     }
     if (open_ >= total_) {
         return Verdict::AllFull;
     }
-    ++mine;
+    ++open_by_role_[role];
     ++open_;
     return Verdict::Granted;
 }
