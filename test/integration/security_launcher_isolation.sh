@@ -16,7 +16,12 @@
 #     error in disabled_reason, and the other jobs keep firing;
 #   - a role's workflow whose run_if takes 2 s, triggered 4 times: the
 #     checks are the HTTP worker's, and the seconds job keeps firing (the
-#     launcher made them, and stalled 8 s).
+#     launcher made them, and stalled 8 s);
+#   - 12 triggers of a role's 3,000-step workflow: the seconds job keeps
+#     firing (the launcher started them all in one pass);
+#   - a role's HTTP runs whose run_if takes 3 s: the superuser's HTTP run
+#     waits for one check at most (it waited for all of them), and a run
+#     cancelled while it waits for its check ends cancelled, unsent.
 #
 #   test/integration/security_launcher_isolation.sh   (needs pg_jobs installed: make install)
 #
@@ -27,6 +32,8 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 # shellcheck source=test/lib/scheduler.sh
 source test/lib/scheduler.sh
+# shellcheck source=test/lib/http_server.sh
+source test/lib/http_server.sh
 
 scheduler_start security_launcher_isolation "jobs.max_workers = 2" "jobs.min_schedule_interval = 0"
 cluster_psql -o /dev/null <<'SQL'
@@ -201,3 +208,70 @@ gap="$(value "SELECT round(max(extract(epoch FROM t.at - t.before))::numeric, 2)
 awk -v g="$gap" 'BEGIN { exit !(g != "" && g < 3) }' ||
     fail "the seconds job keeps firing while alice's conditions are checked (longest gap ${gap} s)"
 pass "4 runs of a workflow whose run_if takes 2 s: they succeed, and the seconds job fires meanwhile (longest gap ${gap} s)"
+
+# --- A role's wide workflows do not hold up the launcher ------------------------------------
+# Starting a workflow run of thousands of steps takes the launcher a while
+# (each root step decided and recorded). It started every due workflow run
+# in one go, so 12 triggers of a 3,000-step workflow held every job's
+# scheduling for their whole time; now it starts them one at a time for
+# at most 100 ms a pass, and schedules in between.
+as_alice "SELECT jobs.schedule_workflow('a_wide', NULL,
+            (SELECT jsonb_agg(jsonb_build_object('step', 's' || i, 'job', 'a_step', 'when', 'failure'))
+             FROM generate_series(1, 3000) AS i), overlap => 'allow', max_concurrent => 100)" >/dev/null
+mark="$(value "SELECT clock_timestamp()")"
+as_alice "SELECT count(jobs.trigger('a_wide')) FROM generate_series(1, 12)" >/dev/null
+wait_for 120 holds "SELECT count(*) = 12 FROM jobs.job_execution WHERE job_name = 'a_wide' AND status = 'succeeded'" ||
+    fail "alice's 12 wide workflow runs succeed: $(value "SELECT string_agg(status, ', ') FROM jobs.job_execution
+                                                           WHERE job_name = 'a_wide'")"
+until_at="$(value "SELECT max(finished_at) FROM jobs.job_execution WHERE job_name = 'a_wide'")"
+wait_for 20 ticks_after "$until_at" 1 || fail "the seconds job fires after the wide workflows"
+gap="$(value "SELECT round(max(extract(epoch FROM t.at - t.before))::numeric, 2)
+              FROM (SELECT at, lag(at) OVER (ORDER BY at) AS before FROM public.ticks
+                    WHERE at > '$mark'::timestamptz - interval '2 seconds') AS t
+              WHERE t.at <= '$until_at'::timestamptz + interval '1 second'")"
+awk -v g="$gap" 'BEGIN { exit !(g != "" && g < 2.5) }' ||
+    fail "the seconds job keeps firing while alice's wide workflows start (longest gap ${gap} s)"
+pass "12 runs of a 3,000-step workflow: they succeed, and the seconds job fires meanwhile (longest gap ${gap} s)"
+
+# --- A role's slow conditions do not hold up everyone's HTTP runs ---------------------------
+# The HTTP worker checks the run_if of HTTP and e-mail runs (and of workflow
+# runs) as their owners. It checked a claimed batch one after another while
+# its transfers and everyone's other runs waited: alice's 6 runs with a 3 s
+# condition held the superuser's plain HTTP run back 15 s and more. Now it
+# checks one per turn of its loop, owners in turn, and claims the others'
+# runs meanwhile: the superuser's run waits for one check at most.
+http_test_server_start
+value "SELECT jobs.schedule_http('boss_hook', NULL, '$base/ok')" >/dev/null
+as_alice "SELECT jobs.schedule_http('a_gated', NULL, '$base/ok', run_if => 'pg_sleep(3) IS NOT NULL',
+                                    overlap => 'allow', max_concurrent => 100)" >/dev/null
+as_alice "SELECT count(jobs.trigger('a_gated')) FROM generate_series(1, 6)" >/dev/null
+wait_for 30 holds "SELECT count(*) > 0 FROM jobs.job_execution WHERE job_name = 'a_gated' AND status = 'running'" ||
+    fail "the HTTP worker takes alice's gated runs"
+boss_run="$(value "SELECT jobs.trigger('boss_hook')")"
+[[ "$(wait_final "$boss_run")" == succeeded ]] || fail "the superuser's HTTP run succeeds"
+boss_wait="$(value "SELECT round(extract(epoch FROM finished_at - queued_at)::numeric, 2) FROM jobs.job_execution
+                    WHERE execution_id = $boss_run")"
+awk -v w="$boss_wait" 'BEGIN { exit !(w < 8) }' ||
+    fail "the superuser's HTTP run waits for one of alice's checks at most (it took ${boss_wait} s from queued to done)
+$(value "SELECT execution_id, job_name, status, queued_at, started_at, finished_at FROM jobs.job_execution
+         WHERE kind = 'http' ORDER BY execution_id")
+$(cluster_log_tail 40)"
+wait_for 90 holds "SELECT count(*) = 6 FROM jobs.job_execution WHERE job_name = 'a_gated' AND status = 'succeeded'" ||
+    fail "alice's 6 gated runs pass their run_if and succeed: $(value "SELECT string_agg(status || coalesce(': ' || error, ''), ', ')
+          FROM jobs.job_execution WHERE job_name = 'a_gated'")"
+pass "alice's 6 HTTP runs whose run_if takes 3 s succeed, and the superuser's HTTP run meanwhile took ${boss_wait} s"
+
+# A run cancelled while it waits for its check ends cancelled and is never sent.
+forget_received
+as_alice "SELECT jobs.schedule_http('a_gated_rec', NULL, '$base/record/gated', run_if => 'pg_sleep(3) IS NOT NULL',
+                                    overlap => 'allow', max_concurrent => 100)" >/dev/null
+as_alice "SELECT count(jobs.trigger('a_gated')) FROM generate_series(1, 3)" >/dev/null
+last_gated="$(as_alice "SELECT jobs.trigger('a_gated_rec')")"
+wait_for 30 holds "SELECT status = 'running' FROM jobs.job_execution WHERE execution_id = $last_gated" ||
+    fail "the HTTP worker takes the run to cancel"
+as_alice "SELECT jobs.cancel($last_gated)" >/dev/null
+[[ "$(wait_final "$last_gated")" == cancelled ]] || fail "the run cancelled while it waits for its check ends cancelled"
+wait_for 60 holds "SELECT count(*) = 9 FROM jobs.job_execution WHERE job_name = 'a_gated' AND status = 'succeeded'" ||
+    fail "the other gated runs succeed"
+[[ "$(received)" != *'/record/gated'* ]] || fail "the cancelled run is never sent: $(received)"
+pass "a run cancelled while it waits for its run_if check ends cancelled, and nothing is sent"

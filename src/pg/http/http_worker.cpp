@@ -5,6 +5,10 @@
 // batches. At SIGTERM (shutdown) it aborts what is in flight and records
 // those runs as cancelled before it exits. It also starts the workflow runs
 // whose run_if needs checking, so that the launcher never runs a role's code.
+// Those checks, and those of HTTP and e-mail runs, run one per turn of the
+// loop, the owners taking turns, between the engine's steps: however slow a
+// role's conditions, the transfers in flight and everyone else's runs wait
+// for one check at most, not for all of them.
 //
 // It is the only place where a secret's value is used: the {{secret:NAME}}
 // references in a run's headers become the job owner's values right before
@@ -39,6 +43,7 @@
 #include "pg/common/worker_main.hpp"
 
 #include <ctime>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +76,12 @@ constexpr int kBacklogFactor = 2;
 constexpr int kBatch = 1000;
 // After a database error, wait this long before claiming again.
 constexpr long kRetryMs = 1000;
+// An owner's runs waiting for their run_if check at most; its other runs
+// with a run_if stay queued meanwhile, and everyone else's are claimed.
+constexpr int kWaitingChecksPerOwner = 8;
+// After a check, transfers in flight get this long before the next one (a
+// request on a fast network completes in between).
+constexpr long kTransferWindowMs = 50;
 
 volatile sig_atomic_t sigterm_received = false;
 MemoryContext loop_context = nullptr;
@@ -81,6 +92,21 @@ std::vector<HttpRunOutcome>* pending_outcomes = nullptr;  // runs that never bec
 std::unordered_map<int64_t, std::vector<std::string>>* secrets_in_flight = nullptr;
 // The e-mails in flight (their results read as SMTP replies).
 std::unordered_set<int64_t>* mails_in_flight = nullptr;
+
+// A claim's runs, in a memory context of their own that lives until the last
+// of them waiting for its run_if check has been checked.
+struct ClaimBatch {
+    MemoryContext memory;
+    int waiting;  // its runs still waiting for their check
+};
+// A claimed run whose job has a run_if: 'running', not yet checked.
+struct WaitingCheck {
+    const ClaimedHttpRun* run;
+    ClaimBatch* batch;
+};
+std::deque<WaitingCheck>* waiting_checks = nullptr;  // in claim order
+Oid last_checked_owner = InvalidOid;                 // the owners take turns
+bool workflow_turn = false;  // the checks of workflow runs and of HTTP runs take turns too
 
 void handle_sigterm(SIGNAL_ARGS) {
     (void)postgres_signal_arg;
@@ -486,75 +512,178 @@ void submit_mail(const ClaimedHttpRun& run) {
 
 // --- The loop ---------------------------------------------------------------------
 
-// Claims up to `limit` runs and hands them to the engine; returns how many
-// left the queue, started or ended by the claim (-1 after a database error).
+// Hands a claimed run whose run_if holds (or that has none) to the engine,
+// or queues its ending when it cannot become a request.
+void start_claimed_run(const ClaimedHttpRun& run) {
+    if (run.is_email) {
+        submit_mail(run);
+        return;
+    }
+    if (run.method == nullptr) {
+        HttpRunOutcome missing{};
+        missing.execution_id = run.execution_id;
+        missing.status = RunStatus::Failed;
+        missing.error = "the job no longer exists, or is no longer an HTTP job";
+        pending_outcomes->push_back(missing);
+        return;
+    }
+    http::Request request;
+    request.id = run.execution_id;
+    request.method = run.method;
+    request.url = run.url;
+    if (run.send_body) {
+        std::string body;
+        if (!fill(run, run.body_template, "body", templates::Escaping::json_string, &body)) {
+            return;
+        }
+        request.body = std::move(body);
+    } else {
+        request.body = std::string(run.body_json);
+    }
+    request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : 1;
+    request.max_response_bytes = static_cast<size_t>(http_max_response_size());
+    request.headers.push_back({"Content-Type", "application/json"});
+    request.headers.push_back({"Idempotency-Key", std::to_string(run.first_execution_id)});
+    std::vector<std::string> used;
+    if (!add_headers(run, request, used)) {
+        return;
+    }
+    if (engine->submit(std::move(request)) && !used.empty()) {
+        (*secrets_in_flight)[run.execution_id] = std::move(used);
+    }
+}
+
+void release_batch(ClaimBatch* batch) {
+    if (--batch->waiting > 0) {
+        return;
+    }
+    MemoryContextDelete(batch->memory);
+    delete batch;
+}
+
+// Claims up to `limit` runs: those without a run_if go to the engine, the
+// others wait for their check (check_next_waiting). Returns how many left
+// the queue, started or ended by the claim (-1 after a database error).
 int claim_and_submit(int limit) {
+    std::unordered_map<Oid, int> waiting_by_owner;
+    for (const WaitingCheck& waiting : *waiting_checks) {
+        ++waiting_by_owner[waiting.run->owner];
+    }
+    std::vector<Oid> full_owners;
+    for (const auto& [owner, count] : waiting_by_owner) {
+        if (count >= kWaitingChecksPerOwner) {
+            full_owners.push_back(owner);
+        }
+    }
+    auto* batch = new ClaimBatch{nullptr, 1};  // the claim holds it until the end of this function
+    batch->memory = call_pg(
+        [] { return AllocSetContextCreate(TopMemoryContext, "pg_jobs http claim", ALLOCSET_DEFAULT_SIZES); });
     ClaimedHttpRun* runs = nullptr;
     int claimed = 0;
     int ended = 0;
-    if (!run_in_transaction_or_log("pg_jobs http worker: could not claim runs",
-                                   [&] { claimed = claim_http_runs(limit, loop_context, &runs, &ended); })) {
+    if (!run_in_transaction_or_log("pg_jobs http worker: could not claim runs", [&] {
+            claimed = claim_http_runs(limit, full_owners.data(), static_cast<int>(full_owners.size()),
+                                      batch->memory, &runs, &ended);
+        })) {
+        release_batch(batch);
         return -1;
     }
-    const size_t max_response = static_cast<size_t>(http_max_response_size());
     for (int i = 0; i < claimed; ++i) {
-        const ClaimedHttpRun& run = runs[i];
-        if (!run_if_lets_through(run)) {
-            continue;
-        }
-        if (run.is_email) {
-            submit_mail(run);
-            continue;
-        }
-        if (run.method == nullptr) {
-            HttpRunOutcome missing{};
-            missing.execution_id = run.execution_id;
-            missing.status = RunStatus::Failed;
-            missing.error = "the job no longer exists, or is no longer an HTTP job";
-            pending_outcomes->push_back(missing);
-            continue;
-        }
-        http::Request request;
-        request.id = run.execution_id;
-        request.method = run.method;
-        request.url = run.url;
-        if (run.send_body) {
-            std::string body;
-            if (!fill(run, run.body_template, "body", templates::Escaping::json_string, &body)) {
-                continue;
-            }
-            request.body = std::move(body);
+        if (runs[i].run_if != nullptr) {
+            waiting_checks->push_back({&runs[i], batch});
+            ++batch->waiting;
         } else {
-            request.body = std::string(run.body_json);
-        }
-        request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : 1;
-        request.max_response_bytes = max_response;
-        request.headers.push_back({"Content-Type", "application/json"});
-        request.headers.push_back({"Idempotency-Key", std::to_string(run.first_execution_id)});
-        std::vector<std::string> used;
-        if (!add_headers(run, request, used)) {
-            continue;
-        }
-        if (engine->submit(std::move(request)) && !used.empty()) {
-            (*secrets_in_flight)[run.execution_id] = std::move(used);
+            start_claimed_run(runs[i]);
         }
     }
+    release_batch(batch);
     return claimed + ended;
 }
 
-// flow: starts the due workflow runs whose run_if is checked here, as for
-// HTTP runs (workflow_store.hpp); returns how many left the queue (-1 after
-// a database error). Their root steps are queued, and the launcher woken.
-int start_conditional_workflow_runs() {
-    uint64 started = 0;
-    if (!run_in_transaction_or_log("pg_jobs http worker: could not start workflow runs", [&] {
-            if (has_queued_workflow_runs(true)) {
-                started = start_workflow_runs(true);
-            }
-        })) {
-        return -1;
+// The waiting run to check next: the oldest of the next owner after the
+// last one checked (by OID, wrapping around).
+size_t next_check_index() {
+    std::optional<size_t> after;  // the next owner's oldest
+    size_t first = 0;             // the lowest owner's oldest
+    for (size_t i = 0; i < waiting_checks->size(); ++i) {
+        const Oid owner = (*waiting_checks)[i].run->owner;
+        if (owner > last_checked_owner && (!after || owner < (*waiting_checks)[*after].run->owner)) {
+            after = i;
+        }
+        if (owner < (*waiting_checks)[first].run->owner) {
+            first = i;
+        }
     }
-    return static_cast<int>(started);
+    return after.value_or(first);
+}
+
+// Checks one waiting run's run_if, as its owner; starts the run when it holds.
+void check_next_waiting() {
+    if (waiting_checks->empty()) {
+        return;
+    }
+    const size_t index = next_check_index();
+    const WaitingCheck waiting = (*waiting_checks)[index];
+    waiting_checks->erase(waiting_checks->begin() + static_cast<std::ptrdiff_t>(index));
+    last_checked_owner = waiting.run->owner;
+    if (run_if_lets_through(*waiting.run)) {
+        start_claimed_run(*waiting.run);
+    }
+    release_batch(waiting.batch);
+}
+
+// A waiting run's ending when it is cancelled before its check: by
+// jobs.cancel, or by a shutdown (then retried, as an aborted request is).
+void cancel_waiting(int64 execution_id) {
+    for (auto it = waiting_checks->begin(); it != waiting_checks->end(); ++it) {
+        if (it->run->execution_id != execution_id) {
+            continue;
+        }
+        HttpRunOutcome outcome{};
+        outcome.execution_id = execution_id;
+        outcome.status = RunStatus::Cancelled;
+        outcome.sqlstate = "57014";  // query_canceled
+        if (sigterm_received) {
+            outcome.error = "shutdown: the server stopped before the run's run_if was checked";
+            outcome.sqlstate = kShutdownSqlState.data();  // admin_shutdown: retried
+        }
+        pending_outcomes->push_back(outcome);
+        ClaimBatch* batch = it->batch;
+        waiting_checks->erase(it);
+        release_batch(batch);
+        return;
+    }
+}
+
+// flow: starts the oldest due workflow run whose run_if is checked here, as
+// for HTTP runs (workflow_store.hpp): one check per call. Sets *checked when
+// one was due (its condition ran); returns whether more may be due (false
+// after a database error: the next wake-up looks again).
+bool start_conditional_workflow_run(bool* checked) {
+    bool more = false;
+    (void)run_in_transaction_or_log("pg_jobs http worker: could not start workflow runs", [&] {
+        if (has_queued_workflow_runs(true)) {
+            *checked = true;
+            (void)start_workflow_runs(true, 1);
+            more = has_queued_workflow_runs(true);
+        }
+    });
+    return more;
+}
+
+// One role's condition checked per turn of the loop: a waiting HTTP or
+// e-mail run's, or a workflow run's, in turn. Returns whether a condition
+// ran (a role's code, which may have reset the latch).
+bool check_one_condition(bool* workflows_due) {
+    bool checked = false;
+    if (*workflows_due && (workflow_turn || waiting_checks->empty())) {
+        *workflows_due = start_conditional_workflow_run(&checked);
+    } else if (!waiting_checks->empty()) {
+        check_next_waiting();
+        checked = true;
+    }
+    workflow_turn = !workflow_turn;
+    return checked;
 }
 
 // Aborts the transfers jobs.cancel asked for (cancel_request.cpp). When
@@ -572,6 +701,7 @@ void abort_cancelled_runs() {
     LWLockRelease(shared->lock);
     for (int i = 0; i < count; ++i) {
         (void)engine->abort(ids[i]);
+        cancel_waiting(ids[i]);
     }
     if (!overflowed) {
         return;
@@ -584,6 +714,7 @@ void abort_cancelled_runs() {
     }
     for (int i = 0; i < marked_count; ++i) {
         (void)engine->abort(marked[i]);
+        cancel_waiting(marked[i]);
     }
 }
 
@@ -636,11 +767,15 @@ void start_engine() {
     pending_outcomes = new std::vector<HttpRunOutcome>();
     secrets_in_flight = new std::unordered_map<int64_t, std::vector<std::string>>();
     mails_in_flight = new std::unordered_set<int64_t>();
+    waiting_checks = new std::deque<WaitingCheck>();
 }
 
 void run_loop() {
     TimestampTz last_work = GetCurrentTimestamp();
     bool look_for_runs = true;  // the latch was set or the last claim was full
+    bool workflows_due = true;  // conditional workflow runs may wait for their check
+    bool checks_left = false;   // runs wait for their run_if check
+    TimestampTz last_check_end = 0;
     long retry_ms = -1;
     for (;;) {
         if (ConfigReloadPending) {
@@ -653,6 +788,9 @@ void run_loop() {
         call_pg([] { renew_kept_plans(); });  // between statements (store_call.hpp)
         if (sigterm_received) {
             const size_t aborted = engine->abort_all();
+            while (!waiting_checks->empty()) {
+                cancel_waiting(waiting_checks->front().run->execution_id);
+            }
             record_finished();
             if (aborted > 0) {
                 ereport(LOG, (errmsg("pg_jobs http worker: shutdown cancelled %zu request(s) in flight",
@@ -661,17 +799,16 @@ void run_loop() {
             proc_exit(0);
         }
         if (look_for_runs) {
-            const int workflows = start_conditional_workflow_runs();
-            if (workflows > 0) {
-                last_work = GetCurrentTimestamp();
-            }
+            workflows_due = true;
             const http::EngineStats stats = engine->stats();
+            // The runs waiting for their check take no room: whatever they
+            // wait for, the others' runs are claimed (kWaitingChecksPerOwner).
             const int room =
                 http_max_concurrent() * kBacklogFactor - static_cast<int>(stats.queued + stats.in_flight);
             const int limit = Min(room, kBatch);
             if (limit > 0) {
                 const int claimed = claim_and_submit(limit);
-                retry_ms = claimed < 0 || workflows < 0 ? kRetryMs : -1;
+                retry_ms = claimed < 0 ? kRetryMs : -1;
                 look_for_runs = claimed == limit;
                 if (claimed > 0) {
                     last_work = GetCurrentTimestamp();
@@ -681,20 +818,49 @@ void run_loop() {
             }
         }
         abort_cancelled_runs();
-        engine->step();
+        engine->step();     // the transfers in flight move on between two checks
+        record_finished();  // what finished is recorded before a check, not after it
+        checks_left = workflows_due || !waiting_checks->empty();
+        long check_in_ms = 0;
+        if (checks_left && !engine->idle()) {
+            check_in_ms =
+                kTransferWindowMs - static_cast<long>((GetCurrentTimestamp() - last_check_end) / 1000);
+        }
+        bool checked = false;
+        if (checks_left && check_in_ms <= 0) {
+            checked = check_one_condition(&workflows_due);
+            checks_left = workflows_due || !waiting_checks->empty();
+            if (checked) {
+                // The check may have consumed a wake-up (pg_sleep resets the
+                // latch): look for runs again whatever the latch says.
+                look_for_runs = true;
+                last_check_end = GetCurrentTimestamp();
+                last_work = last_check_end;
+                abort_cancelled_runs();
+                engine->step();
+            }
+            check_in_ms = engine->idle() ? 0 : kTransferWindowMs;
+        }
         record_finished();
         if (!engine->idle()) {
             last_work = GetCurrentTimestamp();
         }
-        if (look_for_runs && engine->stats().queued == 0) {
+        if (look_for_runs && !checked && engine->stats().queued == 0) {
             continue;  // more runs wait and there is room: claim before sleeping
         }
         long timeout = wait_timeout_ms(last_work);
-        if (engine->idle() && timeout <= 0 && retry_ms < 0) {
+        if (engine->idle() && !checks_left && timeout <= 0 && retry_ms < 0) {
             proc_exit(0);  // idle too long; the launcher starts it again when needed
         }
         if (retry_ms >= 0) {
             timeout = timeout < 0 ? retry_ms : Min(timeout, retry_ms);
+        }
+        if (checks_left) {
+            // The next check comes once the transfers in flight had their window.
+            timeout = timeout < 0 ? check_in_ms : Min(timeout, check_in_ms);
+        }
+        if (look_for_runs) {
+            timeout = 0;  // after a check: one look at the latch, the sockets and the postmaster first
         }
         const int events = WaitLatchOrSocket(
             MyLatch,

@@ -55,6 +55,8 @@ constexpr long kExtensionCheckMs = 5000;
 constexpr long kRecoveryCheckMs = 1000;
 // After an error (or when a worker could not be started), try again after this.
 constexpr long kRetryMs = 1000;
+// How long a pass starts workflow runs at most (see iteration).
+constexpr long kWorkflowStartBudgetMs = 100;
 // The longest sleep: only a safety net (e.g. a wall-clock jump), never the
 // way work is found.
 constexpr long kMaxSleepMs = 5 * 60 * 1000;
@@ -248,10 +250,21 @@ long iteration() {
     publish_next_fire_time();
     // flow: due workflow runs start (their root steps are queued), so the
     // dispatch below hands those steps out at once. Not those with a run_if:
-    // the HTTP worker checks and starts them (workflow_store.hpp).
-    (void)run_in_transaction_or_log("pg_jobs launcher: starting workflow runs", [] {
-        if (has_queued_workflow_runs(false)) {
-            (void)start_workflow_runs(false);
+    // the HTTP worker checks and starts them (workflow_store.hpp). One at a
+    // time, for kWorkflowStartBudgetMs a pass: starting a workflow of
+    // thousands of steps takes a while, and one role triggering many must
+    // not hold up everyone's scheduling; the rest start in the next pass.
+    bool more_workflows = false;
+    (void)run_in_transaction_or_log("pg_jobs launcher: starting workflow runs", [&] {
+        const TimestampTz until = GetCurrentTimestamp() + kWorkflowStartBudgetMs * 1000;
+        while (has_queued_workflow_runs(false)) {
+            if (GetCurrentTimestamp() >= until) {
+                more_workflows = true;
+                break;
+            }
+            if (start_workflow_runs(false, 1) == 0) {
+                break;
+            }
         }
     });
     const TimestampTz dispatched_at = GetCurrentTimestamp();
@@ -285,6 +298,9 @@ long iteration() {
     sleep_ms = Min(sleep_ms, milliseconds_until(alert_at));
     if (!workers_ok && (sleep_ms < 0 || sleep_ms > kRetryMs)) {
         sleep_ms = kRetryMs;
+    }
+    if (more_workflows) {
+        sleep_ms = 0;  // the workflow runs left for the next pass
     }
     return sleep_ms < 0 ? kMaxSleepMs : sleep_ms;
 }

@@ -40,6 +40,10 @@ constexpr const char* kClaimSql =
         "  FROM jobs.job_execution AS q "
         "  WHERE q.status = 'queued' AND q.kind IN ('http', 'email') "
         "    AND " PG_JOBS_NOT_BEFORE_DUE_SQL("q") " AND " PG_JOBS_MAY_START_SQL
+        // Not the runs with a run_if of an owner whose runs fill their
+        // share of the checks waiting: the others' runs go past them.
+        "    AND (q.owner::oid <> ALL ($2) OR NOT EXISTS (SELECT FROM jobs.scheduled_job AS j "
+        "      WHERE j.job_id = q.job_id AND j.run_if IS NOT NULL)) "
         "  ORDER BY q.priority DESC, q.execution_id LIMIT $1 FOR UPDATE OF q SKIP LOCKED") "), "
     "claimed AS ("
     "  UPDATE jobs.job_execution AS e SET " PG_JOBS_CLAIM_SET_SQL("pg_backend_pid()")
@@ -125,11 +129,18 @@ const char** copy_text_array(MemoryContext into, HeapTuple tuple, TupleDesc desc
 
 }  // namespace
 
-int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended) {
+int claim_http_runs(int limit, const Oid* full_owners, int full_owner_count, MemoryContext into,
+                    ClaimedHttpRun** out, int* ended) {
     const int nest = begin_store_call();
-    Oid types[1] = {INT4OID};
-    Datum values[1] = {Int32GetDatum(limit)};
-    execute_stored(kClaimSql, 1, types, values, nullptr, SPI_OK_SELECT);
+    auto* owner_datums = static_cast<Datum*>(palloc(sizeof(Datum) * Max(full_owner_count, 1)));
+    for (int i = 0; i < full_owner_count; ++i) {
+        owner_datums[i] = ObjectIdGetDatum(full_owners[i]);
+    }
+    Oid types[2] = {INT4OID, OIDARRAYOID};
+    Datum values[2] = {Int32GetDatum(limit),
+                       PointerGetDatum(construct_array(owner_datums, full_owner_count, OIDOID, sizeof(Oid),
+                                                       true, TYPALIGN_INT))};
+    execute_stored(kClaimSql, 2, types, values, nullptr, SPI_OK_SELECT);
     const int rows = static_cast<int>(SPI_processed);
     auto* runs =
         static_cast<ClaimedHttpRun*>(MemoryContextAllocZero(into, sizeof(ClaimedHttpRun) * Max(rows, 1)));

@@ -47,8 +47,10 @@ struct ClaimedHttpRun {
 // LOCKED) and returns them; *out is an array in `into`. *ended counts the
 // runs the claim recorded skipped (past their starting deadline) or failed
 // (payload beyond jobs.max_payload_size) instead: returned + *ended runs left
-// the queue.
-int claim_http_runs(int limit, MemoryContext into, ClaimedHttpRun** out, int* ended);
+// the queue. Runs with a run_if of the `full_owners` are left queued (their
+// owners' runs fill their share of the checks waiting in the worker).
+int claim_http_runs(int limit, const Oid* full_owners, int full_owner_count, MemoryContext into,
+                    ClaimedHttpRun** out, int* ended);
 
 // The running HTTP runs of this worker that jobs.cancel marked (when the
 // shared list of cancels overflowed); *out is an array in `into`.

@@ -20,11 +20,13 @@ bool has_queued_workflow_runs(bool with_conditions) {
                            1, types, values, nullptr, SPI_OK_SELECT) > 0;
 }
 
-uint64 start_workflow_runs(bool with_conditions) {
-    Oid types[1] = {BOOLOID};
-    Datum values[1] = {BoolGetDatum(with_conditions)};
+uint64 start_workflow_runs(bool with_conditions, int max_runs) {
+    Oid types[2] = {BOOLOID, INT4OID};
+    Datum values[2] = {BoolGetDatum(with_conditions), Int32GetDatum(max_runs)};
+    const char nulls[2] = {' ', max_runs > 0 ? ' ' : 'n'};
     const int nest = begin_store_call();
-    execute_stored("SELECT jobs_internal._start_workflow_runs($1)", 1, types, values, nullptr, SPI_OK_SELECT);
+    execute_stored("SELECT jobs_internal._start_workflow_runs($1, $2)", 2, types, values, nulls,
+                   SPI_OK_SELECT);
     bool is_null = true;
     const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
     end_store_call(nest);

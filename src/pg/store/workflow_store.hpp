@@ -26,7 +26,8 @@ namespace pg_jobs::pg {
 bool has_queued_workflow_runs(bool with_conditions);
 
 // Starts the due queued workflow runs of workflows with (with_conditions)
-// or without a run_if; returns how many started.
-uint64 start_workflow_runs(bool with_conditions);
+// or without a run_if, at most max_runs of them (0: all), oldest first;
+// returns how many started (a run whose run_if stops it ends, uncounted).
+uint64 start_workflow_runs(bool with_conditions, int max_runs = 0);
 
 }  // namespace pg_jobs::pg
