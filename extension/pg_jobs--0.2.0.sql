@@ -4754,7 +4754,7 @@ REVOKE EXECUTE ON FUNCTION jobs_internal._workflow_advance(jobs.job_execution, t
 -- conditions already; the others the launcher's, which so never runs a
 -- role's code: a slow condition cannot hold up anyone's scheduling.
 CREATE FUNCTION jobs_internal._start_workflow_runs(with_conditions boolean DEFAULT false,
-                                                   max_runs integer DEFAULT NULL)
+                                                   max_runs integer DEFAULT NULL, only_owner oid DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -4776,6 +4776,7 @@ BEGIN
                    AND EXISTS (SELECT FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id AND j.overlap <> 'allow'))
           AND coalesce((SELECT j.run_if IS NOT NULL FROM jobs.scheduled_job AS j WHERE j.job_id = q.job_id), false)
               = with_conditions
+          AND (only_owner IS NULL OR q.owner::oid = only_owner)  -- the HTTP worker takes the owners in turn
         ORDER BY q.execution_id
         LIMIT max_runs  -- the HTTP worker checks one condition at a time, between its transfers
         FOR UPDATE OF q SKIP LOCKED
@@ -4833,11 +4834,11 @@ BEGIN
     RETURN started;
 END
 $$;
-COMMENT ON FUNCTION jobs_internal._start_workflow_runs(boolean, integer) IS
+COMMENT ON FUNCTION jobs_internal._start_workflow_runs(boolean, integer, oid) IS
 'Internal: starts the due queued workflow runs (status running, root steps queued), those of workflows with a run_if '
 '(with_conditions: the HTTP worker, which checks it) or without (the launcher), at most max_runs (NULL: all) of '
-'them, oldest first; returns how many started.';
-REVOKE EXECUTE ON FUNCTION jobs_internal._start_workflow_runs(boolean, integer) FROM PUBLIC;
+'them, of role only_owner (NULL: any), oldest first; returns how many started.';
+REVOKE EXECUTE ON FUNCTION jobs_internal._start_workflow_runs(boolean, integer, oid) FROM PUBLIC;
 
 -- opts: a workflow's run_if, checked by the HTTP worker as the owner
 -- (src/pg/common/run_condition.hpp): (NULL, NULL, NULL) when it holds.

@@ -16,7 +16,8 @@
 #     error in disabled_reason, and the other jobs keep firing;
 #   - a role's workflow whose run_if takes 2 s, triggered 4 times: the
 #     checks are the HTTP worker's, and the seconds job keeps firing (the
-#     launcher made them, and stalled 8 s);
+#     launcher made them, and stalled 8 s), and another owner's conditional
+#     workflow starts after one of them, not all (owners take turns);
 #   - 12 triggers of a role's 3,000-step workflow: the seconds job keeps
 #     firing (the launcher started them all in one pass);
 #   - a role's HTTP runs whose run_if takes 3 s: the superuser's HTTP run
@@ -208,6 +209,24 @@ gap="$(value "SELECT round(max(extract(epoch FROM t.at - t.before))::numeric, 2)
 awk -v g="$gap" 'BEGIN { exit !(g != "" && g < 3) }' ||
     fail "the seconds job keeps firing while alice's conditions are checked (longest gap ${gap} s)"
 pass "4 runs of a workflow whose run_if takes 2 s: they succeed, and the seconds job fires meanwhile (longest gap ${gap} s)"
+
+# The HTTP worker checks those conditions one at a time, the owners in
+# turn: the superuser's conditional workflow, triggered after alice's 4
+# slow ones, starts after one of her checks, not after all four (8 s).
+value "SELECT jobs.schedule('boss_step', NULL, 'SELECT 1')" >/dev/null
+value "SELECT jobs.schedule_workflow('boss_flow', NULL, '[{\"step\": \"b\", \"job\": \"boss_step\"}]',
+                                     run_if => 'true')" >/dev/null
+as_alice "SELECT count(jobs.trigger('a_slow')) FROM generate_series(1, 4)" >/dev/null
+boss_flow_run="$(value "SELECT jobs.trigger('boss_flow')")"
+[[ "$(wait_final "$boss_flow_run")" == succeeded ]] || fail "the superuser's conditional workflow run succeeds"
+boss_flow_wait="$(value "SELECT round(extract(epoch FROM started_at - queued_at)::numeric, 2) FROM jobs.job_execution
+                         WHERE execution_id = $boss_flow_run")"
+awk -v w="$boss_flow_wait" 'BEGIN { exit !(w < 5) }' ||
+    fail "the superuser's conditional workflow starts after one of alice's checks at most (it waited ${boss_flow_wait} s)"
+wait_for 60 holds "SELECT count(*) = 8 FROM jobs.job_execution
+                   WHERE job_name = 'a_slow' AND kind = 'workflow' AND status = 'succeeded'" ||
+    fail "alice's 4 more workflow runs succeed"
+pass "the superuser's conditional workflow, triggered after alice's 4 slow ones, waited ${boss_flow_wait} s to start"
 
 # --- A role's wide workflows do not hold up the launcher ------------------------------------
 # Starting a workflow run of thousands of steps takes the launcher a while

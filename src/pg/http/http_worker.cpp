@@ -106,6 +106,7 @@ struct WaitingCheck {
 };
 std::deque<WaitingCheck>* waiting_checks = nullptr;  // in claim order
 Oid last_checked_owner = InvalidOid;                 // the owners take turns
+Oid last_workflow_owner = InvalidOid;                // and the owners of conditional workflow runs too
 bool workflow_turn = false;  // the checks of workflow runs and of HTTP runs take turns too
 
 void handle_sigterm(SIGNAL_ARGS) {
@@ -656,15 +657,18 @@ void cancel_waiting(int64 execution_id) {
 }
 
 // flow: starts the oldest due workflow run whose run_if is checked here, as
-// for HTTP runs (workflow_store.hpp): one check per call. Sets *checked when
+// for HTTP runs (workflow_store.hpp), of the next owner in turn: one check
+// per call. Sets *checked when
 // one was due (its condition ran); returns whether more may be due (false
 // after a database error: the next wake-up looks again).
 bool start_conditional_workflow_run(bool* checked) {
     bool more = false;
     (void)run_in_transaction_or_log("pg_jobs http worker: could not start workflow runs", [&] {
-        if (has_queued_workflow_runs(true)) {
+        Oid owner = InvalidOid;
+        if (next_conditional_workflow_owner(last_workflow_owner, &owner)) {
             *checked = true;
-            (void)start_workflow_runs(true, 1);
+            last_workflow_owner = owner;
+            (void)start_workflow_runs(true, 1, owner);
             more = has_queued_workflow_runs(true);
         }
     });

@@ -26,8 +26,14 @@ namespace pg_jobs::pg {
 bool has_queued_workflow_runs(bool with_conditions);
 
 // Starts the due queued workflow runs of workflows with (with_conditions)
-// or without a run_if, at most max_runs of them (0: all), oldest first;
-// returns how many started (a run whose run_if stops it ends, uncounted).
-uint64 start_workflow_runs(bool with_conditions, int max_runs = 0);
+// or without a run_if, at most max_runs of them (0: all), of role
+// only_owner (InvalidOid: any), oldest first; returns how many started (a
+// run whose run_if stops it ends, uncounted).
+uint64 start_workflow_runs(bool with_conditions, int max_runs = 0, Oid only_owner = InvalidOid);
+
+// The owner of a due queued workflow run with a run_if that comes next
+// after role `after` (by OID, wrapping around), if there is one: the HTTP
+// worker checks the owners' conditions in turn.
+bool next_conditional_workflow_owner(Oid after, Oid* owner);
 
 }  // namespace pg_jobs::pg
