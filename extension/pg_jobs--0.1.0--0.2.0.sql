@@ -6249,6 +6249,7 @@ AS $$
 DECLARE
     plan jsonb := run.workflow_context -> 'steps';
     worklist text[] := candidates;
+    next_index integer := 1;  -- worklist[next_index] comes next (slicing it off copied the list at each step)
     current text;
     step_def jsonb;
     upstream jsonb;
@@ -6263,9 +6264,9 @@ DECLARE
     ending record;
 BEGIN
     LOOP
-        WHILE cardinality(worklist) > 0 LOOP
-            current := worklist[1];
-            worklist := worklist[2:];
+        WHILE next_index <= cardinality(worklist) LOOP
+            current := worklist[next_index];
+            next_index := next_index + 1;
             step_def := plan -> current;
             IF step_def IS NULL OR EXISTS (SELECT FROM jobs.job_execution AS e
                                            WHERE e.workflow_execution_id = run.execution_id AND e.step = current) THEN
@@ -6310,6 +6311,7 @@ BEGIN
         rounds := rounds + 1;
         EXIT WHEN cardinality(missing) = 0 OR rounds > cardinality(missing) + 1;
         worklist := missing;
+        next_index := 1;
     END LOOP;
     IF queued > 0 THEN
         PERFORM jobs_internal._wake_scheduler(false);
