@@ -340,6 +340,15 @@ void fail_before_sending(int64 execution_id, const std::string& error, const cha
     pending_outcomes->push_back(outcome);
 }
 
+// A claimed run whose job was dropped, or changed kind, after it was queued.
+void fail_missing_job(int64 execution_id, const char* error) {
+    HttpRunOutcome missing{};
+    missing.execution_id = execution_id;
+    missing.status = RunStatus::Failed;
+    missing.error = error;
+    pending_outcomes->push_back(missing);
+}
+
 // opts: a run whose job has a run_if goes on only when it holds; otherwise
 // its ending is queued: skipped ("run_if was false") or failed with the
 // check's error. One transaction per checked run; runs without run_if pay
@@ -469,11 +478,7 @@ std::string_view domain_of(std::string_view address) {
 // the login's secrets put in.
 void submit_mail(const ClaimedHttpRun& run) {
     if (run.smtp_url == nullptr) {
-        HttpRunOutcome missing{};
-        missing.execution_id = run.execution_id;
-        missing.status = RunStatus::Failed;
-        missing.error = "the job no longer exists, or is no longer an e-mail job";
-        pending_outcomes->push_back(missing);
+        fail_missing_job(run.execution_id, "the job no longer exists, or is no longer an e-mail job");
         return;
     }
     mail::Message message;
@@ -521,11 +526,7 @@ void start_claimed_run(const ClaimedHttpRun& run) {
         return;
     }
     if (run.method == nullptr) {
-        HttpRunOutcome missing{};
-        missing.execution_id = run.execution_id;
-        missing.status = RunStatus::Failed;
-        missing.error = "the job no longer exists, or is no longer an HTTP job";
-        pending_outcomes->push_back(missing);
+        fail_missing_job(run.execution_id, "the job no longer exists, or is no longer an HTTP job");
         return;
     }
     http::Request request;
@@ -658,9 +659,9 @@ void cancel_waiting(int64 execution_id) {
 
 // flow: starts the oldest due workflow run whose run_if is checked here, as
 // for HTTP runs (workflow_store.hpp), of the next owner in turn: one check
-// per call. Sets *checked when
-// one was due (its condition ran); returns whether more may be due (false
-// after a database error: the next wake-up looks again).
+// per call. Sets *checked when one was due (its condition ran); returns
+// whether more may be due: after a start, the next call looks (false when
+// none was due, or after a database error: the next wake-up looks again).
 bool start_conditional_workflow_run(bool* checked) {
     bool more = false;
     (void)run_in_transaction_or_log("pg_jobs http worker: could not start workflow runs", [&] {
@@ -669,7 +670,7 @@ bool start_conditional_workflow_run(bool* checked) {
             *checked = true;
             last_workflow_owner = owner;
             (void)start_workflow_runs(true, 1, owner);
-            more = has_queued_workflow_runs(true);
+            more = true;
         }
     });
     return more;
@@ -778,7 +779,8 @@ void run_loop() {
     TimestampTz last_work = GetCurrentTimestamp();
     bool look_for_runs = true;  // the latch was set or the last claim was full
     bool workflows_due = true;  // conditional workflow runs may wait for their check
-    bool checks_left = false;   // runs wait for their run_if check
+    // Runs wait for their run_if check.
+    const auto checks_left = [&workflows_due] { return workflows_due || !waiting_checks->empty(); };
     TimestampTz last_check_end = 0;
     long retry_ms = -1;
     for (;;) {
@@ -824,16 +826,14 @@ void run_loop() {
         abort_cancelled_runs();
         engine->step();     // the transfers in flight move on between two checks
         record_finished();  // what finished is recorded before a check, not after it
-        checks_left = workflows_due || !waiting_checks->empty();
         long check_in_ms = 0;
-        if (checks_left && !engine->idle()) {
+        if (checks_left() && !engine->idle()) {
             check_in_ms =
                 kTransferWindowMs - static_cast<long>((GetCurrentTimestamp() - last_check_end) / 1000);
         }
         bool checked = false;
-        if (checks_left && check_in_ms <= 0) {
+        if (checks_left() && check_in_ms <= 0) {
             checked = check_one_condition(&workflows_due);
-            checks_left = workflows_due || !waiting_checks->empty();
             if (checked) {
                 // The check may have consumed a wake-up (pg_sleep resets the
                 // latch): look for runs again whatever the latch says.
@@ -853,13 +853,13 @@ void run_loop() {
             continue;  // more runs wait and there is room: claim before sleeping
         }
         long timeout = wait_timeout_ms(last_work);
-        if (engine->idle() && !checks_left && timeout <= 0 && retry_ms < 0) {
+        if (engine->idle() && !checks_left() && timeout <= 0 && retry_ms < 0) {
             proc_exit(0);  // idle too long; the launcher starts it again when needed
         }
         if (retry_ms >= 0) {
             timeout = timeout < 0 ? retry_ms : Min(timeout, retry_ms);
         }
-        if (checks_left) {
+        if (checks_left()) {
             // The next check comes once the transfers in flight had their window.
             timeout = timeout < 0 ? check_in_ms : Min(timeout, check_in_ms);
         }
