@@ -48,6 +48,14 @@ as_alice() { cluster_psql -U alice -At -c "$1"; }
 launcher_pid() { value "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_jobs launcher'"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 ticks_after() { count_at_least "$2" "SELECT count(*) FROM public.ticks WHERE at > '$1'::timestamptz"; }
+# The longest gap (s) between two runs of the seconds job, from 2 s before
+# $1 to 1 s after $2.
+longest_tick_gap() {
+    value "SELECT round(max(extract(epoch FROM t.at - t.before))::numeric, 2)
+           FROM (SELECT at, lag(at) OVER (ORDER BY at) AS before FROM public.ticks
+                 WHERE at > '$1'::timestamptz - interval '2 seconds') AS t
+           WHERE t.at <= '$2'::timestamptz + interval '1 second'"
+}
 max_rss_kb=0
 # Waits (up to SECONDS) for the seconds job to fire 3 times after MARK, checking
 # the launcher's resident memory on every poll.
@@ -202,10 +210,7 @@ wait_for 60 holds "SELECT count(*) = 4 FROM jobs.job_execution
 until_at="$(value "SELECT max(started_at) + interval '2 seconds' FROM jobs.job_execution
                    WHERE job_name = 'a_slow' AND kind = 'workflow'")"
 wait_for 20 ticks_after "$until_at" 1 || fail "the seconds job fires after the checks"
-gap="$(value "SELECT round(max(extract(epoch FROM t.at - t.before))::numeric, 2)
-              FROM (SELECT at, lag(at) OVER (ORDER BY at) AS before FROM public.ticks
-                    WHERE at > '$mark'::timestamptz - interval '2 seconds') AS t
-              WHERE t.at <= '$until_at'::timestamptz + interval '1 second'")"
+gap="$(longest_tick_gap "$mark" "$until_at")"
 awk -v g="$gap" 'BEGIN { exit !(g != "" && g < 3) }' ||
     fail "the seconds job keeps firing while alice's conditions are checked (longest gap ${gap} s)"
 pass "4 runs of a workflow whose run_if takes 2 s: they succeed, and the seconds job fires meanwhile (longest gap ${gap} s)"
@@ -244,10 +249,7 @@ wait_for 120 holds "SELECT count(*) = 12 FROM jobs.job_execution WHERE job_name 
                                                            WHERE job_name = 'a_wide'")"
 until_at="$(value "SELECT max(finished_at) FROM jobs.job_execution WHERE job_name = 'a_wide'")"
 wait_for 20 ticks_after "$until_at" 1 || fail "the seconds job fires after the wide workflows"
-gap="$(value "SELECT round(max(extract(epoch FROM t.at - t.before))::numeric, 2)
-              FROM (SELECT at, lag(at) OVER (ORDER BY at) AS before FROM public.ticks
-                    WHERE at > '$mark'::timestamptz - interval '2 seconds') AS t
-              WHERE t.at <= '$until_at'::timestamptz + interval '1 second'")"
+gap="$(longest_tick_gap "$mark" "$until_at")"
 awk -v g="$gap" 'BEGIN { exit !(g != "" && g < 2.5) }' ||
     fail "the seconds job keeps firing while alice's wide workflows start (longest gap ${gap} s)"
 pass "12 runs of a 3,000-step workflow: they succeed, and the seconds job fires meanwhile (longest gap ${gap} s)"
