@@ -5,6 +5,7 @@
 // retry waiting for its backoff, the next upkeep pass (history retention and
 // the stuck-run check, once a minute), the wait for the extension to be
 // created (or updated to this library's version), and a retry after an error.
+#include "core/budget_batch.hpp"
 #include "core/job_agenda.hpp"
 #include "pg/launcher/launcher.hpp"
 
@@ -57,6 +58,8 @@ constexpr long kRecoveryCheckMs = 1000;
 constexpr long kRetryMs = 1000;
 // How long a pass starts workflow runs at most (see iteration).
 constexpr long kWorkflowStartBudgetMs = 100;
+// The most workflow runs one call starts (batch_within_budget).
+constexpr int kWorkflowStartsPerCall = 64;
 // The longest sleep: only a safety net (e.g. a wall-clock jump), never the
 // way work is found.
 constexpr long kMaxSleepMs = 5 * 60 * 1000;
@@ -254,17 +257,28 @@ long iteration() {
     // time, for kWorkflowStartBudgetMs a pass: starting a workflow of
     // thousands of steps takes a while, and one role triggering many must
     // not hold up everyone's scheduling; the rest start in the next pass.
+    // Small runs go several to a call, as many as the budget left fits.
     bool more_workflows = false;
     (void)run_in_transaction_or_log("pg_jobs launcher: starting workflow runs", [&] {
-        const TimestampTz until = GetCurrentTimestamp() + kWorkflowStartBudgetMs * 1000;
-        while (has_queued_workflow_runs(false)) {
-            if (GetCurrentTimestamp() >= until) {
+        if (!has_queued_workflow_runs(false)) {
+            return;
+        }
+        const TimestampTz began = GetCurrentTimestamp();
+        const TimestampTz until = began + kWorkflowStartBudgetMs * 1000;
+        int64 started = 0;
+        int batch = 1;
+        for (;;) {
+            const uint64 now_started = start_workflow_runs(false, batch);
+            started += static_cast<int64>(now_started);
+            if (now_started < static_cast<uint64>(batch)) {
+                break;  // none left (or the rest locked: the next wake-up sees them)
+            }
+            const TimestampTz now = GetCurrentTimestamp();
+            if (now >= until) {
                 more_workflows = true;
                 break;
             }
-            if (start_workflow_runs(false, 1) == 0) {
-                break;
-            }
+            batch = batch_within_budget(now - began, started, until - now, kWorkflowStartsPerCall);
         }
     });
     const TimestampTz dispatched_at = GetCurrentTimestamp();
