@@ -72,6 +72,14 @@ def text(css):
         "const el = document.querySelector(arguments[0]); return el ? el.innerText : '';", css)
 
 
+def attribute(css, name):
+    """An attribute of the first element `css` finds, read in one script: the live updates draw the page
+    again, so an element found first may be gone by the time it is asked."""
+    return driver.execute_script(
+        "const el = document.querySelector(arguments[0]); return el ? el.getAttribute(arguments[1]) : null;",
+        css, name)
+
+
 def click(by, what):
     """Clicks what `by` finds, finding it anew until a click lands (live updates draw tables again)."""
     def attempt():
@@ -165,7 +173,7 @@ try:
     # Trigger greet and watch its badge turn succeeded without a reload.
     click(By.LINK_TEXT, "greet")
     wait(lambda: find("#job-status .badge"), "the job page shows the job's status")
-    before = find("#job-status .badge").get_attribute("data-status")
+    before = attribute("#job-status .badge", "data-status")
     if before == "succeeded":
         fail("greet has not succeeded before it is triggered (a fresh cluster)")
     driver.execute_script("window.__still_the_same_page = true;")
