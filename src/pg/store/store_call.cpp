@@ -55,8 +55,11 @@ KeptPlan* find_kept(const char* sql) {
     return nullptr;
 }
 
-SPIPlanPtr plan_for(const char* sql, int nargs, Oid* types) {
+// The plan of `sql`, and in *entry its kept-plan entry (nullptr when every
+// slot is taken: the plan then serves this call alone).
+SPIPlanPtr plan_for(const char* sql, int nargs, Oid* types, KeptPlan** entry) {
     KeptPlan* kept = find_kept(sql);
+    *entry = kept;
     if (kept != nullptr && kept->plan != nullptr) {
         ++kept->uses;
         return kept->plan;
@@ -65,6 +68,7 @@ SPIPlanPtr plan_for(const char* sql, int nargs, Oid* types) {
     if (kept == nullptr && kept_plan_count < kMaxKeptPlans) {
         kept = &kept_plans[kept_plan_count++];
         *kept = KeptPlan{sql, nullptr, 0, kFirstReplanUses, 0};
+        *entry = kept;
     }
     if (kept != nullptr && SPI_keepplan(plan) == 0) {
         kept->plan = plan;
@@ -120,11 +124,12 @@ void end_store_call(int nest_level) {
 }
 
 void execute_stored(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls, int expected) {
-    const int rc = SPI_execute_plan(plan_for(sql, nargs, types), values, nulls, false, 0);
+    KeptPlan* kept = nullptr;
+    const int rc = SPI_execute_plan(plan_for(sql, nargs, types, &kept), values, nulls, false, 0);
     if (rc != expected) {
         elog(ERROR, "pg_jobs: unexpected result %s from: %s", SPI_result_code_string(rc), sql);
     }
-    if (KeptPlan* kept = find_kept(sql)) {
+    if (kept != nullptr) {
         kept->uses += SPI_processed;
     }
 }
