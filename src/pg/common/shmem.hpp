@@ -32,7 +32,10 @@ struct WorkerSlot {
     // is connected to that database as that role, and runs nobody else's runs.
     Oid database_oid;
     Oid owner_oid;
-    bool idle;     // waiting on its latch for work
+    bool idle;  // waiting on its latch for work
+    // When its current claim began (0: not claiming or running), for the
+    // start gate of its pair (core/start_gate.hpp).
+    TimestampTz busy_since;
     Latch* latch;  // the worker's process latch (shared memory, stays valid)
     // Connected to another database than jobs.database: gets its runs
     // through `mailbox` instead of claiming them itself.

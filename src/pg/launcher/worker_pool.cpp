@@ -62,6 +62,7 @@ bool start_worker(SchedulerShared* shared, const RunQueue& queue) {
             slot.owner_oid = queue.owner_oid;
             slot.pid = 0;
             slot.idle = false;
+            slot.busy_since = 0;
             slot.latch = nullptr;
             slot.remote = remote;
             slot.exit_requested = false;

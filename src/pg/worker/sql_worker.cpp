@@ -33,6 +33,7 @@
 // before_shmem_exit callback record_open_run_at_exit then records the run
 // in a fresh transaction (or posts it to the launcher).
 #include "core/run_status.hpp"
+#include "core/start_gate.hpp"
 #include "core/duration_text.hpp"
 #include "core/sql_result.hpp"
 #include "pg/store/execution_store.hpp"
@@ -67,6 +68,8 @@ extern "C" {
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
+
+#include <sched.h>
 
 namespace pg_jobs::pg {
 namespace {
@@ -109,6 +112,7 @@ void release_slot(int /*code*/, Datum /*arg*/) {
         slot.latch = nullptr;
         slot.pid = 0;
         slot.idle = false;
+        slot.busy_since = 0;
         slot.mailbox.running_execution_id = 0;
     }
     LWLockRelease(shared->lock);
@@ -129,6 +133,7 @@ bool attach_slot(int index, const WorkerStartInfo& info) {
         slot.pid = MyProcPid;
         slot.latch = MyLatch;
         slot.idle = false;
+        slot.busy_since = 0;
         slot.mailbox.running_execution_id = 0;
         attached = true;
     }
@@ -149,6 +154,48 @@ void set_idle(bool idle) {
     SchedulerShared* shared = scheduler_shared();
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     my_slot_entry().idle = idle;
+    LWLockRelease(shared->lock);
+}
+
+// The CPUs this process may run on (taskset, cpusets), at least 1.
+int usable_cpus() {
+    static int cpus = 0;
+    if (cpus == 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+        cpus = Max(cpus, 1);
+    }
+    return cpus;
+}
+
+// Asks the start gate of this worker's pair (core/start_gate.hpp) to claim
+// a run: 0 once let in (the claim counts from now), else the milliseconds
+// to wait, idle, before asking again.
+long enter_start_gate() {
+    SchedulerShared* shared = scheduler_shared();
+    StartGate gate(usable_cpus(), kStartGateFreshUs, GetCurrentTimestamp());
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    WorkerSlot& mine = my_slot_entry();
+    for (int i = 0; i < shared->slot_count; ++i) {
+        const WorkerSlot& slot = shared->slots[i];
+        if (i != my_slot && slot.state == SlotState::Running && !slot.remote &&
+            slot.database_oid == mine.database_oid && slot.owner_oid == mine.owner_oid) {
+            gate.count(slot.busy_since);
+        }
+    }
+    const int64 wait_us = gate.wait_us();
+    mine.busy_since = wait_us == 0 ? gate.now_us() : 0;
+    mine.idle = wait_us != 0;  // free for the launcher's count meanwhile
+    LWLockRelease(shared->lock);
+    return wait_us == 0 ? 0 : static_cast<long>((wait_us + 999) / 1000);
+}
+
+// The worker is no longer claiming or running: it holds nobody at the gate.
+void leave_start_gate() {
+    SchedulerShared* shared = scheduler_shared();
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    my_slot_entry().busy_since = 0;
     LWLockRelease(shared->lock);
 }
 
@@ -456,6 +503,7 @@ Claim work_once(TimestampTz* next_start) {
         return Claim::Error;  // the launcher fails the owner's runs with the reason
     }
     if (!claimed) {
+        leave_start_gate();
         return Claim::Nothing;
     }
     return execute_local_run(run) ? Claim::Ran : Claim::Error;
@@ -480,6 +528,19 @@ void serve_local_runs() {
         MemoryContextReset(run_context);
         MemoryContextSwitchTo(run_context);
         call_pg([] { renew_kept_plans(); });  // between statements (store_call.hpp)
+        const long gate_wait_ms = enter_start_gate();
+        if (gate_wait_ms > 0) {
+            // Enough of the pair's workers are starting runs: let them.
+            // Not idle time: the pair has work.
+            last_work = GetCurrentTimestamp();
+            if (exit_requested()) {
+                proc_exit(0);
+            }
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, gate_wait_ms,
+                            PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+            continue;
+        }
         TimestampTz next_start = 0;
         const Claim claim = work_once(&next_start);
         if (claim == Claim::Ran) {
