@@ -96,6 +96,8 @@ struct OpenRun {
     TimestampTz started_at;
 };
 OpenRun open_run{};
+// Turned away by the start gate last time: counted idle meanwhile.
+bool waiting_at_gate = false;
 
 // on_shmem_exit: give the slot back and tell the launcher, so it can start
 // a replacement if runs are waiting (its exit notice may go to an older
@@ -169,33 +171,64 @@ int usable_cpus() {
     return cpus;
 }
 
+bool is_pair_peer(const WorkerSlot& slot, int index, const WorkerSlot& mine) {
+    return index != my_slot && slot.state == SlotState::Running && !slot.remote &&
+           slot.database_oid == mine.database_oid && slot.owner_oid == mine.owner_oid;
+}
+
+// The other workers of this worker's pair.
+int pair_peers() {
+    SchedulerShared* shared = scheduler_shared();
+    int peers = 0;
+    LWLockAcquire(shared->lock, LW_SHARED);
+    const WorkerSlot& mine = my_slot_entry();
+    for (int i = 0; i < shared->slot_count; ++i) {
+        peers += is_pair_peer(shared->slots[i], i, mine) ? 1 : 0;
+    }
+    LWLockRelease(shared->lock);
+    return peers;
+}
+
 // Asks the start gate of this worker's pair (core/start_gate.hpp) to claim
 // a run: 0 once let in (the claim counts from now), else the milliseconds
 // to wait, idle, before asking again.
 long enter_start_gate() {
+    const int limit = usable_cpus();
+    if (pair_peers() < limit) {
+        // Nobody of the pair can be turned away (one run at a time, most
+        // often): no exclusive lock on the way to the claim.
+        if (waiting_at_gate) {
+            waiting_at_gate = false;
+            set_idle(false);
+        }
+        return 0;
+    }
     SchedulerShared* shared = scheduler_shared();
-    StartGate gate(usable_cpus(), kStartGateFreshUs, GetCurrentTimestamp());
+    StartGate gate(limit, kStartGateFreshUs, GetCurrentTimestamp());
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     WorkerSlot& mine = my_slot_entry();
     for (int i = 0; i < shared->slot_count; ++i) {
-        const WorkerSlot& slot = shared->slots[i];
-        if (i != my_slot && slot.state == SlotState::Running && !slot.remote &&
-            slot.database_oid == mine.database_oid && slot.owner_oid == mine.owner_oid) {
-            gate.count(slot.busy_since);
+        if (is_pair_peer(shared->slots[i], i, mine)) {
+            gate.count(shared->slots[i].busy_since);
         }
     }
     const int64 wait_us = gate.wait_us();
-    mine.busy_since = wait_us == 0 ? gate.now_us() : 0;
-    mine.idle = wait_us != 0;  // free for the launcher's count meanwhile
+    waiting_at_gate = wait_us != 0;
+    mine.busy_since = waiting_at_gate ? 0 : gate.now_us();
+    mine.idle = waiting_at_gate;  // free for the launcher's count meanwhile
     LWLockRelease(shared->lock);
-    return wait_us == 0 ? 0 : static_cast<long>((wait_us + 999) / 1000);
+    return waiting_at_gate ? static_cast<long>((wait_us + 999) / 1000) : 0;
 }
 
 // The worker is no longer claiming or running: it holds nobody at the gate.
 void leave_start_gate() {
     SchedulerShared* shared = scheduler_shared();
+    WorkerSlot& mine = my_slot_entry();
+    if (mine.busy_since == 0) {  // only this process sets it
+        return;
+    }
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-    my_slot_entry().busy_since = 0;
+    mine.busy_since = 0;
     LWLockRelease(shared->lock);
 }
 
